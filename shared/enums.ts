@@ -1,0 +1,27 @@
+/** Closed vocabularies shared by every layer. */
+export const LABEL_KINDS = ['llm', 'human'] as const;
+export type LabelKind = (typeof LABEL_KINDS)[number];
+
+export const HUMAN_ORIGINS = ['key', 'accept-llm', 'import'] as const;
+export type HumanOrigin = (typeof HUMAN_ORIGINS)[number];
+
+export const CHUNK_MODES = ['file', 'function'] as const;
+export type ChunkMode = (typeof CHUNK_MODES)[number];
+
+export const IMPORT_FORMATS = ['jsonl', 'parquet', 'csv', 'files'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+export const JOB_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** Tiers that can decide whether a sample is kept, in default precedence order. */
+export const DECISION_TIERS = ['human', 'llm', 'classifier'] as const;
+export type DecisionTier = (typeof DECISION_TIERS)[number];
+
+/** The token encoding named in stats and manifests. */
+export const TOKEN_ENCODING = 'o200k_base';
+
+/** Rubric scale bounds (FineWeb-Edu / Stack-Edu additive 0-5). */
+export const SCORE_MIN = 0;
+export const SCORE_MAX = 5;
+export const DEFAULT_KEEP_THRESHOLD = 3;
