@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { Engine } from '../engine/engine.js';
+import { createProgress, type ProgressMode } from './progress.js';
+import { IMPORT_FORMATS, CHUNK_MODES } from '../../shared/enums.js';
+import { SORT_FIELD_NAMES } from '../../shared/api.js';
+import { registerLabelCommands } from './label-commands.js';
+
+/**
+ * `tbs`: the command-line host. Each command opens the dataset folder through the same Engine
+ * the app uses, runs, prints (JSON with --json), and closes the dataset cleanly, also on Ctrl-C.
+ */
+export interface GlobalOpts { db: string; json?: boolean; progress?: ProgressMode }
+
+const program = new Command('tbs')
+  .description('Textbook Studio: curate code-training data the phi-1 way')
+  .option('--db <dir>', 'dataset folder', process.env.TBS_DB || './textbook-studio-db')
+  .option('--json', 'machine-readable output on stdout')
+  .addOption(new Option('--progress <mode>', 'progress display on stderr').choices(['bar', 'json', 'none']))
+  .showHelpAfterError()
+  .exitOverride();
+
+export function globals(cmd: Command): GlobalOpts { return cmd.optsWithGlobals() as GlobalOpts; }
+
+/** Opens the engine, wires Ctrl-C to an AbortSignal (twice = exit now), runs, closes. */
+export async function withEngine<T>(cmd: Command, fn: (engine: Engine, signal: AbortSignal) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
+  const g = globals(cmd);
+  const engine = await Engine.open({ dir: g.db, create: opts.create ?? false });
+  const ctl = new AbortController();
+  const onSig = () => {
+    if (ctl.signal.aborted) process.exit(130);
+    process.stderr.write('\ncancelling: finishing the current batch (Ctrl-C again to quit now)\n');
+    ctl.abort();
+  };
+  process.on('SIGINT', onSig);
+  process.on('SIGTERM', onSig);
+  try { return await fn(engine, ctl.signal); }
+  finally { process.off('SIGINT', onSig); process.off('SIGTERM', onSig); await engine.close(); }
+}
+
+export function printJson(v: unknown) { process.stdout.write(JSON.stringify(v) + '\n'); }
+
+program.command('import')
+  .description('import files, folders, JSONL(.gz), Parquet or CSV into the dataset')
+  .argument('<paths...>', 'files or folders')
+  .addOption(new Option('--format <f>', 'input format (default: from the file name)').choices([...IMPORT_FORMATS]))
+  .option('--text-field <name>', 'column holding the code (default: content, text or code)')
+  .addOption(new Option('--chunk <mode>', 'whole files or top-level functions/classes').choices([...CHUNK_MODES]).default('file'))
+  .option('--lang <lang>', 'language of every sample (default: from extension or row)')
+  .option('--max-file-bytes <n>', 'skip files/rows larger than this', (v) => parsePositiveInt(v, '--max-file-bytes'), 2 << 20)
+  .action(async (paths: string[], o, cmd: Command) => {
+    const g = globals(cmd);
+    const r = await withEngine(cmd, async (engine, signal) => {
+      const { importPaths } = await import('../engine/ingest/importer.js');
+      const bar = createProgress(g.progress, 'bytes');
+      const res = await importPaths(engine.store, paths, {
+        format: o.format, textField: o.textField, chunk: o.chunk, lang: o.lang, maxFileBytes: o.maxFileBytes, signal,
+        onProgress: (p) => bar.update('import', p.doneBytes, p.totalBytes, `${p.imported.toLocaleString('en-US')} samples, ${p.duplicates} dup, ${p.errors} errors`),
+      });
+      bar.end();
+      await engine.store.compact(['samples', 'import_errors']);
+      return res;
+    }, { create: true });
+    if (g.json) printJson({ imported: r.imported, duplicates: r.duplicates, errors: r.errors, errorCount: r.errorCount, cancelled: r.cancelled, files: r.files, bytes: r.bytes });
+    else {
+      console.log(`${r.cancelled ? 'cancelled: ' : ''}imported ${r.imported.toLocaleString('en-US')} samples from ${r.files} inputs (${(r.bytes / 1e6).toFixed(1)} MB); ${r.duplicates} duplicates skipped; ${r.errorCount} errors`);
+      for (const e of r.errors.slice(0, 20)) console.log(`  ${e.file}${e.line ? `:${e.line}` : ''}${e.field ? ` [${e.field}]` : ''}: ${e.message}`);
+      if (r.errorCount > 20) console.log(`  ... and ${r.errorCount - 20} more (tbs import-errors)`);
+    }
+    if (r.cancelled) process.exitCode = 130;
+  });
+
+program.command('stats')
+  .description('what the dataset holds')
+  .action(async (_o, cmd: Command) => {
+    const g = globals(cmd);
+    const s = await withEngine(cmd, (e) => e.stats());
+    if (g.json) return printJson(s);
+    const n = (x: number) => x.toLocaleString('en-US');
+    console.log(`samples     ${n(s.samples)}`);
+    console.log(`tokens      ${n(s.tokens)} (${s.encoding}; ${s.tokensExact === s.samples ? 'exact' : `${n(s.tokensExact)} exact, rest estimated`})`);
+    console.log(`labels      llm ${n(s.labels.llm)}, human ${n(s.labels.human)}, classifier ${n(s.labels.classifier)}`);
+    console.log(`languages   ${Object.entries(s.languages).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${n(v)}`).join(', ') || '-'}`);
+    console.log(`import errors ${n(s.importErrors)}`);
+  });
+
+program.command('list')
+  .description('list samples with their current scores (streams)')
+  .option('--where <expr>', "e.g. \"llm_score >= 3 AND human_score IS NULL\"")
+  .addOption(new Option('--sort <field>', 'sort field').choices([...SORT_FIELD_NAMES]).default('id'))
+  .option('--desc', 'descending order')
+  .option('--limit <n>', 'at most n rows', (v) => parsePositiveInt(v, '--limit'))
+  .option('--offset <n>', 'skip n rows', (v) => parsePositiveInt(v, '--offset', true), 0)
+  .option('--with-text', 'include the code')
+  .action(async (o, cmd: Command) => {
+    const g = globals(cmd);
+    await withEngine(cmd, async (engine) => {
+      const q = { where: o.where, sort: o.sort, desc: Boolean(o.desc) };
+      let emitted = 0;
+      const out: string[] = [];
+      const flushOut = async () => { if (out.length) { const ok = process.stdout.write(out.join('')); out.length = 0; if (!ok) await new Promise((r) => process.stdout.once('drain', r)); } };
+      for await (const row of engine.query.iterate(q)) {
+        if (emitted++ < o.offset) continue;
+        if (o.limit !== undefined && emitted - o.offset > o.limit) break;
+        const rec: Record<string, unknown> = { ...row };
+        if (o.withText) rec.text = (await engine.store.getSample(row.id))?.text ?? null;
+        out.push(g.json ? JSON.stringify(rec) + '\n' : `${row.id}  ${String(row.tokens).padStart(6)}  llm=${row.llm_score ?? '-'} human=${row.human_score ?? '-'} cls=${row.classifier_score?.toFixed(3) ?? '-'}  ${row.source}\n`);
+        if (out.length >= 1000) await flushOut();
+      }
+      await flushOut();
+    });
+  });
+
+program.command('show')
+  .description('one sample with all its label records')
+  .argument('<id>', 'sample id')
+  .action(async (id: string, _o, cmd: Command) => {
+    const g = globals(cmd);
+    const r = await withEngine(cmd, (e) => e.invoke('samples.get', { id }));
+    if (g.json) return printJson(r);
+    const s = r.sample;
+    console.log(`${s.id}  ${s.language}  ${s.tokens} tokens${s.tokensExact ? '' : ' (est.)'}\n${s.source}${s.repo ? `  repo ${s.repo}` : ''}\n`);
+    console.log(s.text);
+    console.log(`\nlabels (${r.labels.length}):`);
+    for (const l of r.labels) console.log(`  ${l.createdAt} ${l.kind} ${l.retracts ? `retracts ${l.retracts}` : `score=${l.score ?? '-'} keep=${l.keep}`} by ${l.agent}${l.origin ? ` (${l.origin})` : ''}${l.rationale ? ` — ${l.rationale}` : ''}`);
+  });
+
+registerLabelCommands(program);
+
+export function parsePositiveInt(v: string, flag: string, allowZero = false): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new CommanderError(2, 'tbs.usage', `${flag} expects a ${allowZero ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+async function main() {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
+      if (e.code === 'tbs.usage') process.stderr.write(`error: ${e.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('tbs.ts') || process.argv[1]?.endsWith('tbs.mjs')) void main();

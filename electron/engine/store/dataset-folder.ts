@@ -1,0 +1,111 @@
+import * as lancedb from '@lancedb/lancedb';
+import { mkdir, readFile, rename, writeFile, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_KEEP_THRESHOLD } from '../../../shared/enums.js';
+import { TABLES, type TableName } from './table-schemas.js';
+
+/** Bumped when the on-disk layout changes incompatibly; older code refuses newer folders. */
+export const SCHEMA_VERSION = 1;
+export const CONFIG_FILE = 'config.json';
+const FORMAT_TAG = 'textbook-studio-dataset';
+
+export const DatasetConfigSchema = z.object({
+  format: z.literal(FORMAT_TAG),
+  schemaVersion: z.number().int(),
+  name: z.string(),
+  createdAt: z.string(),
+  keepThreshold: z.number().int().min(0).max(5).default(DEFAULT_KEEP_THRESHOLD),
+  /** `templateId@model`; null = the most recently used LLM source. */
+  activeLlmSource: z.string().nullable().default(null),
+  /** Classifier model id; null = the newest model. */
+  activeModel: z.string().nullable().default(null),
+  /** Per-model price overrides in USD per 1M tokens. */
+  prices: z.record(z.string(), z.object({ input: z.number(), output: z.number() })).default({}),
+});
+export type DatasetConfig = z.infer<typeof DatasetConfigSchema>;
+
+export class DatasetError extends Error {
+  constructor(message: string) { super(message); this.name = 'DatasetError'; }
+}
+
+export interface DatasetFolder {
+  readonly dir: string;
+  readonly db: lancedb.Connection;
+  config: DatasetConfig;
+  table(name: TableName): Promise<lancedb.Table>;
+  saveConfig(next: DatasetConfig): Promise<void>;
+}
+
+/**
+ * Opens a dataset folder, creating it (and its tables) when it is missing or empty.
+ * Refuses folders written by a newer schema version and folders that are not datasets.
+ */
+export async function openDatasetFolder(dirArg: string, opts: { create?: boolean } = {}): Promise<DatasetFolder> {
+  const dir = resolve(dirArg);
+  const configPath = join(dir, CONFIG_FILE);
+  let config: DatasetConfig;
+  if (existsSync(configPath)) {
+    config = await readConfig(configPath);
+  } else {
+    const entries = existsSync(dir) ? await readdir(dir) : [];
+    if (entries.length > 0) {
+      throw new DatasetError(`${dir} is not a Textbook Studio dataset (no ${CONFIG_FILE}, and the folder is not empty)`);
+    }
+    if (opts.create === false) throw new DatasetError(`no dataset at ${dir}`);
+    await mkdir(dir, { recursive: true });
+    config = DatasetConfigSchema.parse({
+      format: FORMAT_TAG, schemaVersion: SCHEMA_VERSION, name: dir.split(/[\\/]/).pop() ?? 'dataset',
+      createdAt: new Date().toISOString(),
+    });
+    await writeConfigAtomic(configPath, config);
+  }
+  const db = await lancedb.connect(join(dir, 'tables'));
+  const existing = new Set(await db.tableNames());
+  const cache = new Map<TableName, Promise<lancedb.Table>>();
+  const folder: DatasetFolder = {
+    dir, db, config,
+    table(name) {
+      let t = cache.get(name);
+      if (!t) {
+        t = existing.has(name)
+          ? db.openTable(name)
+          : db.createEmptyTable(name, TABLES[name], { existOk: true });
+        cache.set(name, t);
+      }
+      return t;
+    },
+    async saveConfig(next) {
+      folder.config = DatasetConfigSchema.parse(next);
+      await writeConfigAtomic(configPath, folder.config);
+    },
+  };
+  return folder;
+}
+
+async function readConfig(path: string): Promise<DatasetConfig> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new DatasetError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  const obj = raw as { format?: unknown; schemaVersion?: unknown };
+  if (obj?.format !== FORMAT_TAG) throw new DatasetError(`${path}: not a Textbook Studio dataset (format is ${JSON.stringify(obj?.format)})`);
+  if (typeof obj.schemaVersion === 'number' && obj.schemaVersion > SCHEMA_VERSION) {
+    throw new DatasetError(`${path}: written by a newer Textbook Studio (schema ${obj.schemaVersion}, this build reads up to ${SCHEMA_VERSION}); upgrade the app`);
+  }
+  const parsed = DatasetConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DatasetError(`${path}: field ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
+async function writeConfigAtomic(path: string, config: DatasetConfig): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, JSON.stringify(config, null, 2) + '\n');
+  await rename(tmp, path);
+}

@@ -1,0 +1,199 @@
+import type * as lancedb from '@lancedb/lancedb';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { LabelRecord, Sample } from '../../../shared/domain.js';
+import { openDatasetFolder, type DatasetConfig, type DatasetFolder } from './dataset-folder.js';
+import { DurableJournal } from './durable-journal.js';
+import { SampleIndex } from './sample-index.js';
+import { labelFromRow, labelToRow, sampleFromRow, type SampleRowRecord } from './row-mapping.js';
+import type { TableName } from './table-schemas.js';
+
+/** Quotes a string literal for a LanceDB (DataFusion SQL) filter. */
+export const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** Runs `fn` over chunks of `items` (LanceDB filters get slow with thousands of IN values). */
+async function inChunks<T>(items: T[], size: number, fn: (chunk: T[]) => Promise<void>) {
+  for (let i = 0; i < items.length; i += size) await fn(items.slice(i, i + size));
+}
+
+/**
+ * The dataset: a folder of LanceDB tables plus the in-memory index of current values and the
+ * label journal. Every host (CLI, Electron, web server, tests) goes through this.
+ */
+export class DatasetStore {
+  readonly index = new SampleIndex();
+  private labelJournal!: DurableJournal<LabelRecord>;
+  /** Active LLM source per label, `templateId@model`; see `activeLlmSource`. */
+  private llmLatest = new Map<string, Map<number, { score: number | null; keep: boolean; at: string }>>();
+  private llmSourceLastUsed = new Map<string, string>();
+  replayedOnOpen = 0;
+
+  private constructor(readonly folder: DatasetFolder) {}
+
+  static async open(dir: string, opts: { create?: boolean } = {}): Promise<DatasetStore> {
+    const store = new DatasetStore(await openDatasetFolder(dir, opts));
+    await store.load();
+    return store;
+  }
+
+  get dir() { return this.folder.dir; }
+  get config(): DatasetConfig { return this.folder.config; }
+  table(name: TableName): Promise<lancedb.Table> { return this.folder.table(name); }
+
+  private async load() {
+    const samples = await this.table('samples');
+    for await (const batch of samples.query().select(['id', 'source', 'path', 'language', 'tokens', 'tokens_exact'])) {
+      const cols = ['id', 'source', 'path', 'language', 'tokens', 'tokens_exact'].map((c) => batch.getChild(c)!);
+      for (let i = 0; i < batch.numRows; i++) {
+        this.index.add({ id: cols[0].get(i), source: cols[1].get(i), path: cols[2].get(i), language: cols[3].get(i), tokens: cols[4].get(i), tokensExact: cols[5].get(i) });
+      }
+    }
+    const counts = await this.table('token_counts');
+    for await (const batch of counts.query().select(['sample_id', 'tokens'])) {
+      const id = batch.getChild('sample_id')!; const tk = batch.getChild('tokens')!;
+      for (let i = 0; i < batch.numRows; i++) this.index.setTokens(id.get(i), tk.get(i));
+    }
+    const labels = await this.table('labels');
+    const all: LabelRecord[] = [];
+    for await (const batch of labels.query()) {
+      for (const row of batch.toArray()) all.push(labelFromRow(row.toJSON()));
+    }
+    this.labelJournal = new DurableJournal<LabelRecord>({
+      dir: join(this.dir, 'journal'), name: 'labels',
+      flushTo: async (recs) => { await labels.add(recs.map(labelToRow)); },
+      existingKeys: async (keys) => {
+        const have = new Set<string>();
+        await inChunks(keys, 500, async (chunk) => {
+          const rows = await labels.query().where(`label_id IN (${chunk.map(sqlString).join(',')})`).select(['label_id']).toArray();
+          for (const r of rows) have.add(r.label_id as string);
+        });
+        return have;
+      },
+      keyOf: (r) => r.labelId,
+    });
+    // Replayed journal records were acknowledged before a crash: they are labels like any other.
+    const replayed = await this.labelJournal.open();
+    this.replayedOnOpen = replayed.length;
+    all.push(...replayed);
+    all.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+    for (const r of all) this.applyLabel(r);
+    this.recomputeLlm();
+  }
+
+  /** `templateId@model` of an LLM label. */
+  static llmSourceOf(r: LabelRecord): string {
+    const [model, templateId] = r.agent.split('|');
+    return `${templateId}@${model}`;
+  }
+
+  private applyLabel(r: LabelRecord) {
+    const row = this.index.row(r.sampleId);
+    if (row === undefined) return;
+    if (r.kind === 'human') { this.index.applyHuman(row, r); return; }
+    const src = DatasetStore.llmSourceOf(r);
+    let m = this.llmLatest.get(src);
+    if (!m) { m = new Map(); this.llmLatest.set(src, m); }
+    m.set(row, { score: r.score, keep: r.keep, at: r.createdAt });
+    const last = this.llmSourceLastUsed.get(src);
+    if (!last || r.createdAt > last) this.llmSourceLastUsed.set(src, r.createdAt);
+  }
+
+  /** The LLM source whose labels are "the" llm_score: configured, else the most recently used. */
+  activeLlmSource(): string | null {
+    if (this.config.activeLlmSource) return this.config.activeLlmSource;
+    let best: string | null = null; let at = '';
+    for (const [src, t] of this.llmSourceLastUsed) if (t > at) { at = t; best = src; }
+    return best;
+  }
+
+  llmSources(): { source: string; samples: number; lastUsed: string }[] {
+    return [...this.llmLatest.entries()].map(([source, m]) => ({ source, samples: m.size, lastUsed: this.llmSourceLastUsed.get(source) ?? '' }));
+  }
+
+  private recomputeLlm() {
+    this.index.clearLlm();
+    const src = this.activeLlmSource();
+    const m = src ? this.llmLatest.get(src) : undefined;
+    if (m) for (const [row, v] of m) this.index.setLlm(row, v.score, v.keep);
+  }
+
+  /** Appends label records; resolves once they are durable (journal fsync'd), then updates the index. */
+  async appendLabels(records: LabelRecord[]): Promise<void> {
+    for (const r of records) {
+      if (!this.index.has(r.sampleId)) throw new Error(`label ${r.labelId}: unknown sample id ${r.sampleId}`);
+    }
+    await this.labelJournal.append(records);
+    const activeBefore = this.activeLlmSource();
+    for (const r of records) this.applyLabel(r);
+    const activeAfter = this.activeLlmSource();
+    if (activeAfter !== activeBefore) this.recomputeLlm();
+    else for (const r of records) {
+      if (r.kind === 'llm' && DatasetStore.llmSourceOf(r) === activeAfter) this.index.setLlm(this.index.row(r.sampleId)!, r.score, r.keep);
+    }
+  }
+
+  /** Undo: appends a record retracting a human label (the original stays in history). */
+  async appendRetraction(labelId: string, annotator: string): Promise<LabelRecord> {
+    const labels = await this.table('labels');
+    const found = (await labels.query().where(`label_id = ${sqlString(labelId)}`).limit(1).toArray()).map((r) => labelFromRow(r))[0]
+      ?? this.labelJournal.pending().find((p) => p.labelId === labelId);
+    if (!found) throw new Error(`no label with id ${labelId}`);
+    if (found.kind !== 'human' || found.retracts) throw new Error(`label ${labelId} is not a human judgement; only those can be retracted`);
+    const row = this.index.row(found.sampleId);
+    const entry = row === undefined ? undefined : this.index.humanHistory.get(row)?.find((h) => h.labelId === labelId);
+    if (entry?.retracted) throw new Error(`label ${labelId} is already retracted`);
+    const rec: LabelRecord = {
+      labelId: randomUUID(), sampleId: found.sampleId, kind: 'human', score: null, keep: false, rationale: null,
+      agent: annotator, origin: 'key', note: null, retracts: labelId, details: {}, createdAt: new Date().toISOString(),
+    };
+    await this.appendLabels([rec]);
+    return rec;
+  }
+
+  /** Every label record of a sample, oldest first, including ones not yet flushed to LanceDB. */
+  async labelsOf(sampleId: string): Promise<LabelRecord[]> {
+    const labels = await this.table('labels');
+    const rows = await labels.query().where(`sample_id = ${sqlString(sampleId)}`).toArray();
+    const out = rows.map((r) => labelFromRow(r));
+    const seen = new Set(out.map((r) => r.labelId));
+    for (const p of this.labelJournal.pending()) if (p.sampleId === sampleId && !seen.has(p.labelId)) out.push(p);
+    return out.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.labelId < b.labelId ? -1 : 1));
+  }
+
+  async getSample(id: string): Promise<Sample | null> {
+    const t = await this.table('samples');
+    const rows = await t.query().where(`id = ${sqlString(id)}`).limit(1).toArray();
+    if (!rows.length) return null;
+    const s = sampleFromRow(rows[0] as SampleRowRecord);
+    const r = this.index.row(id);
+    if (r !== undefined) { s.tokens = this.index.tokens[r]; s.tokensExact = this.index.tokensExact[r] === 1; }
+    return s;
+  }
+
+  /** Ids of samples whose text contains `needle` (case-insensitive), via LanceDB's scan. */
+  async idsWithText(needle: string): Promise<Set<string>> {
+    const t = await this.table('samples');
+    const pattern = `%${needle.toLowerCase().replace(/[%_\\]/g, (c) => '\\' + c)}%`;
+    const out = new Set<string>();
+    for await (const batch of t.query().where(`lower(text) LIKE ${sqlString(pattern)}`).select(['id'])) {
+      const col = batch.getChild('id')!;
+      for (let i = 0; i < batch.numRows; i++) out.add(col.get(i));
+    }
+    return out;
+  }
+
+  async flush() { await this.labelJournal.flush(); }
+
+  /** Compacts tables after a job (LanceDB leaves one fragment per write). */
+  async compact(names: TableName[] = ['samples', 'labels', 'token_counts', 'import_errors']) {
+    for (const n of names) {
+      const t = await this.table(n);
+      await t.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+    }
+  }
+
+  async close() {
+    await this.labelJournal.close();
+    this.folder.db.close();
+  }
+}

@@ -1,0 +1,160 @@
+import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * Group-committed write-ahead journal in front of a LanceDB table.
+ *
+ * NOTE: LanceDB makes a fragment (several files) per `add()`; 2,000 one-row adds measured 6,007
+ * files and 454 ms point queries. So a write is acknowledged as soon as it is fsync'd to an
+ * append-only segment file (one fsync per group of concurrent writes), and the records reach
+ * LanceDB in batches every `intervalMs` or `maxRows`. A crash between the two is repaired on
+ * open: segments are replayed, skipping records whose key LanceDB already holds.
+ */
+export interface JournalOptions<T> {
+  dir: string;
+  name: string;
+  /** Writes a batch to the backing table. */
+  flushTo(records: T[]): Promise<void>;
+  /** Returns which of these keys the backing table already has (for idempotent replay). */
+  existingKeys(keys: string[]): Promise<Set<string>>;
+  keyOf(record: T): string;
+  intervalMs?: number;
+  maxRows?: number;
+}
+
+export class DurableJournal<T> {
+  private fh: FileHandle | null = null;
+  private segment = 0;
+  private queue: { line: string; record: T; done: (err?: Error) => void }[] = [];
+  private writing: Promise<void> | null = null;
+  /** Serializes segment writes and segment rotation, so no write lands in a retired segment. */
+  private lock: Promise<unknown> = Promise.resolve();
+  private unflushed: T[] = [];
+  private flushing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly intervalMs: number;
+  private readonly maxRows: number;
+
+  constructor(private readonly opts: JournalOptions<T>) {
+    this.intervalMs = opts.intervalMs ?? 500;
+    this.maxRows = opts.maxRows ?? 1000;
+  }
+
+  private segmentPath(n: number) { return join(this.opts.dir, `${this.opts.name}-${String(n).padStart(8, '0')}.jsonl`); }
+
+  /** Replays segments left by an earlier process, then starts a fresh segment. Returns the records it had to replay. */
+  async open(): Promise<T[]> {
+    await mkdir(this.opts.dir, { recursive: true });
+    const prefix = `${this.opts.name}-`;
+    const segs = (await readdir(this.opts.dir)).filter((f) => f.startsWith(prefix) && f.endsWith('.jsonl')).sort();
+    const replayed: T[] = [];
+    for (const f of segs) {
+      const n = Number(f.slice(prefix.length, -'.jsonl'.length));
+      this.segment = Math.max(this.segment, n + 1);
+      const records: T[] = [];
+      for (const line of (await readFile(join(this.opts.dir, f), 'utf8')).split('\n')) {
+        if (!line) continue;
+        // NOTE: a torn last line (crash mid-write) was never acknowledged, so dropping it is safe.
+        try { records.push(JSON.parse(line) as T); } catch { /* unacknowledged partial write */ }
+      }
+      if (records.length) {
+        const have = await this.opts.existingKeys(records.map((r) => this.opts.keyOf(r)));
+        const missing = records.filter((r) => !have.has(this.opts.keyOf(r)));
+        if (missing.length) await this.opts.flushTo(missing);
+        replayed.push(...missing);
+      }
+      await rm(join(this.opts.dir, f), { force: true });
+    }
+    this.fh = await open(this.segmentPath(this.segment), 'a');
+    return replayed;
+  }
+
+  /** Resolves once the records are durable on disk (fsync'd), not yet necessarily in LanceDB. */
+  append(records: T[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`journal ${this.opts.name} is closed`));
+    if (!records.length) return Promise.resolve();
+    const promises = records.map((record) => new Promise<void>((resolve, reject) => {
+      this.queue.push({ line: JSON.stringify(record) + '\n', record, done: (err) => (err ? reject(err) : resolve()) });
+    }));
+    this.kickWriter();
+    return Promise.all(promises).then(() => undefined);
+  }
+
+  private kickWriter() {
+    if (this.writing) return;
+    this.writing = (async () => {
+      while (this.queue.length) {
+        const group = this.queue.splice(0, this.queue.length);
+        try {
+          await this.exclusive(async () => {
+            const fh = this.fh;
+            if (!fh) throw new Error(`journal ${this.opts.name} is not open`);
+            await fh.write(group.map((g) => g.line).join(''));
+            await fh.datasync();
+            for (const g of group) this.unflushed.push(g.record);
+          });
+          for (const g of group) g.done();
+        } catch (e) {
+          for (const g of group) g.done(e as Error);
+        }
+        this.scheduleFlush();
+      }
+      this.writing = null;
+    })();
+  }
+
+  private scheduleFlush() {
+    if (this.unflushed.length >= this.maxRows) { void this.flush().catch(() => {}); return; }
+    if (!this.timer && this.unflushed.length) {
+      this.timer = setTimeout(() => { this.timer = null; void this.flush().catch(() => {}); }, this.intervalMs);
+      this.timer.unref?.();
+    }
+  }
+
+  /** Moves everything durable so far into LanceDB and retires the journal segment that held it. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.writing) await this.writing;
+    if (!this.unflushed.length) return;
+    this.flushing = (async () => {
+      const { batch, oldSeg } = await this.exclusive(async () => {
+        const rotated = { batch: this.unflushed, oldSeg: this.segment };
+        this.unflushed = [];
+        const oldFh = this.fh;
+        this.segment += 1;
+        this.fh = await open(this.segmentPath(this.segment), 'a');
+        await oldFh?.close();
+        return rotated;
+      });
+      try {
+        await this.opts.flushTo(batch);
+        await rm(this.segmentPath(oldSeg), { force: true });
+      } catch (e) {
+        // NOTE: the old segment stays on disk and is replayed on the next open; keep the rows
+        // queued so this process retries them too.
+        this.unflushed = batch.concat(this.unflushed);
+        throw e;
+      }
+    })();
+    try { await this.flushing; } finally { this.flushing = null; }
+  }
+
+  private exclusive<R>(fn: () => Promise<R>): Promise<R> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Records acknowledged but not yet in LanceDB (readers overlay these). */
+  pending(): readonly T[] { return this.unflushed; }
+
+  async close(): Promise<void> {
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    await this.flush();
+    this.closed = true;
+    const fh = this.fh; this.fh = null;
+    await fh?.close();
+    await rm(this.segmentPath(this.segment), { force: true });
+  }
+}

@@ -1,0 +1,78 @@
+import { ListQuerySchema, type ListQuery } from '../../../shared/api.js';
+import type { SampleRow } from '../../../shared/domain.js';
+import type { DatasetStore } from './dataset-store.js';
+import { compileWhere, type RowPredicate } from './row-filter.js';
+
+/**
+ * Pages over the in-memory index: filter + sort without reading LanceDB (except for `text`,
+ * which asks LanceDB for the matching ids once per distinct needle).
+ */
+export class SampleQuery {
+  private last: { key: string; version: number; rows: Int32Array } | null = null;
+  private textCache: { needle: string; version: number; ids: Set<string> } | null = null;
+
+  constructor(private readonly store: DatasetStore) {}
+
+  async list(input: ListQuery): Promise<{ total: number; rows: SampleRow[] }> {
+    const q = ListQuerySchema.parse(input);
+    const idx = this.store.index;
+    const key = JSON.stringify({ ...q, offset: 0, limit: 0 });
+    if (!this.last || this.last.key !== key || this.last.version !== idx.version) {
+      const preds = await this.predicates(q);
+      const order = idx.order(q.sort, q.desc);
+      let rows: Int32Array;
+      if (!preds.length) rows = order;
+      else {
+        const out = new Int32Array(order.length);
+        let n = 0;
+        outer: for (let i = 0; i < order.length; i++) {
+          const r = order[i];
+          for (const p of preds) if (!p(r)) continue outer;
+          out[n++] = r;
+        }
+        rows = out.subarray(0, n);
+      }
+      this.last = { key, version: idx.version, rows };
+    }
+    const rows = this.last.rows;
+    const page: SampleRow[] = [];
+    for (let i = q.offset; i < Math.min(rows.length, q.offset + q.limit); i++) page.push(idx.rowView(rows[i]));
+    return { total: rows.length, rows: page };
+  }
+
+  /** Streams every matching row (for `tbs list` without a limit). */
+  async *iterate(input: ListQuery): AsyncGenerator<SampleRow> {
+    const pageSize = 5000;
+    for (let offset = 0; ; offset += pageSize) {
+      const { total, rows } = await this.list({ ...input, offset, limit: pageSize });
+      yield* rows;
+      if (offset + pageSize >= total) return;
+    }
+  }
+
+  private async predicates(q: ReturnType<typeof ListQuerySchema.parse>): Promise<RowPredicate[]> {
+    const idx = this.store.index;
+    const preds: RowPredicate[] = [];
+    const hasL = (r: number) => idx.llmKeep[r] !== -1;
+    const hasH = (r: number) => idx.humanKeep[r] !== -1;
+    switch (q.labelState) {
+      case 'unlabeled': preds.push((r) => !hasL(r) && !hasH(r)); break;
+      case 'llm': preds.push(hasL); break;
+      case 'human': preds.push(hasH); break;
+      case 'no-human': preds.push((r) => !hasH(r)); break;
+      case 'both': preds.push((r) => hasL(r) && hasH(r)); break;
+      case 'disagree': preds.push((r) => hasL(r) && hasH(r) && idx.llmKeep[r] !== idx.humanKeep[r]); break;
+      case 'any': break;
+    }
+    if (q.source) { const s = q.source.toLowerCase(); preds.push((r) => idx.source[r].toLowerCase().includes(s)); }
+    if (q.where) preds.push(compileWhere(q.where, idx));
+    if (q.text) {
+      if (!this.textCache || this.textCache.needle !== q.text || this.textCache.version !== idx.size) {
+        this.textCache = { needle: q.text, version: idx.size, ids: await this.store.idsWithText(q.text) };
+      }
+      const ids = this.textCache.ids;
+      preds.push((r) => ids.has(idx.ids[r]));
+    }
+    return preds;
+  }
+}

@@ -1,0 +1,65 @@
+import { Bool, Field, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
+
+/**
+ * Arrow schemas of the dataset's LanceDB tables. JSON-valued columns (metadata, ast counts,
+ * details) are stored as strings: they are read whole and never filtered on in the store.
+ */
+const str = (name: string, nullable = false) => new Field(name, new Utf8(), nullable);
+const i32 = (name: string, nullable = false) => new Field(name, new Int32(), nullable);
+const f32 = (name: string, nullable = false) => new Field(name, new Float32(), nullable);
+const bool = (name: string, nullable = false) => new Field(name, new Bool(), nullable);
+
+export const SAMPLES_SCHEMA = new Schema([
+  str('id'), str('text'), str('language'), str('source'), str('repo', true), str('path', true),
+  i32('start_line', true), i32('end_line', true), str('chunk'), i32('tokens'), bool('tokens_exact'),
+  str('metadata'), str('ast_counts'), str('import_id'), str('imported_at'),
+]);
+
+export const LABELS_SCHEMA = new Schema([
+  str('label_id'), str('sample_id'), str('kind'), i32('score', true), bool('keep'),
+  str('rationale', true), str('agent'), str('origin', true), str('note', true), str('retracts', true),
+  str('details'), str('created_at'),
+]);
+
+/** Failed LLM calls: recorded for diagnosis and retry, never counted as labels. */
+export const ATTEMPTS_SCHEMA = new Schema([
+  str('attempt_id'), str('sample_id'), str('label_key'), str('agent'), str('status'), str('error'),
+  str('details'), str('created_at'),
+]);
+
+/** Exact o200k_base token counts filled by the background counter; overlays the import estimate. */
+export const TOKEN_COUNTS_SCHEMA = new Schema([str('sample_id'), i32('tokens')]);
+
+export const IMPORT_ERRORS_SCHEMA = new Schema([
+  str('import_id'), str('file'), i32('line', true), str('field', true), str('message'), str('created_at'),
+]);
+
+export const JOBS_SCHEMA = new Schema([
+  str('job_id'), str('kind'), str('status'), str('params'), str('summary'), str('created_at'), str('finished_at', true),
+]);
+
+export const TEMPLATES_SCHEMA = new Schema([
+  str('template_hash'), str('template_id'), i32('version'), str('body'), str('created_at'),
+]);
+
+export const MODELS_SCHEMA = new Schema([
+  str('model_id'), str('embedder_id'), str('algo'), str('record'), str('created_at'),
+]);
+
+export const SCORES_SCHEMA = new Schema([str('sample_id'), str('model_id'), f32('prob'), str('created_at')]);
+
+export const EXPORTS_SCHEMA = new Schema([str('export_id'), str('out_dir'), str('manifest'), str('created_at')]);
+
+export const TABLES = {
+  samples: SAMPLES_SCHEMA,
+  labels: LABELS_SCHEMA,
+  label_attempts: ATTEMPTS_SCHEMA,
+  token_counts: TOKEN_COUNTS_SCHEMA,
+  import_errors: IMPORT_ERRORS_SCHEMA,
+  jobs: JOBS_SCHEMA,
+  templates: TEMPLATES_SCHEMA,
+  models: MODELS_SCHEMA,
+  scores: SCORES_SCHEMA,
+  exports: EXPORTS_SCHEMA,
+} as const;
+export type TableName = keyof typeof TABLES;

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SampleIndex } from '../../electron/engine/store/sample-index.ts';
+import { compileWhere } from '../../electron/engine/store/row-filter.ts';
+
+function seeded(n: number) {
+  const idx = new SampleIndex();
+  let s = 7;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let i = 0; i < n; i++) {
+    idx.add({ id: `id${String(i).padStart(5, '0')}`, source: `src/${i % 7}.py`, path: null, language: 'python', tokens: Math.floor(rnd() * 500), tokensExact: false });
+    if (rnd() < 0.5) idx.setLlm(i, Math.floor(rnd() * 6), rnd() < 0.5);
+    if (rnd() < 0.3) idx.applyHuman(i, { labelId: `h${i}`, score: Math.floor(rnd() * 6), keep: true, retracts: null });
+  }
+  return idx;
+}
+
+test('order() sorts by value with nulls last and ties by id, in both directions', () => {
+  const idx = seeded(2000);
+  for (const desc of [false, true]) {
+    const perm = idx.order('llm_score', desc);
+    assert.equal(perm.length, 2000);
+    for (let i = 1; i < perm.length; i++) {
+      const a = idx.value('llm_score', perm[i - 1]) as number | null; const b = idx.value('llm_score', perm[i]) as number | null;
+      if (a === null) assert.equal(b, null, 'nulls last');
+      else if (b !== null) {
+        assert.ok(desc ? a >= b : a <= b);
+        if (a === b) assert.ok(idx.ids[perm[i - 1]] < idx.ids[perm[i]]);
+      }
+    }
+  }
+});
+
+test('a cached order is invalidated when a value changes', () => {
+  const idx = seeded(100);
+  const before = idx.order('human_score', true)[0];
+  const last = idx.order('human_score', true).at(-1)!;
+  idx.applyHuman(last, { labelId: 'x', score: 5, keep: true, retracts: null });
+  const after = idx.order('human_score', true);
+  assert.ok(idx.value('human_score', after[0]) === 5);
+  assert.ok(before !== undefined);
+});
+
+test('--where compiles to the same rows as a brute-force filter', () => {
+  const idx = seeded(3000);
+  const p = compileWhere("llm_score >= 3 AND human_score IS NULL AND source LIKE 'src/1%'", idx);
+  let n = 0;
+  for (let r = 0; r < idx.size; r++) {
+    const expect = idx.value('llm_score', r) !== null && (idx.value('llm_score', r) as number) >= 3 && idx.value('human_score', r) === null && idx.source[r].startsWith('src/1');
+    assert.equal(p(r), expect);
+    if (expect) n++;
+  }
+  assert.ok(n > 10);
+  assert.throws(() => compileWhere('bogus > 1', idx), /unknown field "bogus"/);
+  assert.throws(() => compileWhere('tokens >> 1', idx), /value|cannot read/);
+});
