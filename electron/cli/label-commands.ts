@@ -1,4 +1,58 @@
-import type { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { estimateLabeling, runLabeling, type LabelRunOptions } from '../engine/label/labeler.js';
+import { createProgress } from './progress.js';
+import { globals, parsePositiveInt, printJson, withEngine } from './common.js';
 
-/** `tbs labels ...` (import/export of label records) — filled in by the labeling work. */
-export function registerLabelCommands(_program: Command): void {}
+const num = (flag: string) => (v: string) => { const n = Number(v); if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} expects a non-negative number, got ${JSON.stringify(v)}`); return n; };
+
+/** `tbs label`: LLM educational-value labels, budgeted, resumable, never paid twice. */
+export function registerLabelCommands(program: Command): void {
+  program.command('label')
+    .description('label samples with an LLM (OpenAI or any compatible server)')
+    .option('--base-url <url>', 'OpenAI-compatible endpoint (default $OPENAI_BASE_URL or api.openai.com)')
+    .option('--model <m>', 'model', process.env.TBS_MODEL || 'gpt-4o-mini')
+    .option('--template <t>', 'prompt template id[@version|@hash]', 'edu-additive')
+    .option('--concurrency <k>', 'requests in flight', (v) => parsePositiveInt(v, '--concurrency'), 8)
+    .option('--limit <n>', 'label the first n of the selection', (v) => parsePositiveInt(v, '--limit'))
+    .option('--where <expr>', 'selection filter, e.g. "tokens < 2000"')
+    .option('--ids <file>', 'label exactly these sample ids (one a line)')
+    .option('--seed <n>', 'selection order seed (and request seed)', (v) => parsePositiveInt(v, '--seed', true), 0)
+    .addOption(new Option('--stratify <field>', 'draw evenly across').choices(['source', 'language', 'repo-dir']))
+    .option('--max-cost <usd>', 'never spend more than this', num('--max-cost'))
+    .option('--max-input-tokens <n>', 'truncate samples to n tokens', (v) => parsePositiveInt(v, '--max-input-tokens'), 1024)
+    .option('--max-tokens <n>', 'max completion tokens', (v) => parsePositiveInt(v, '--max-tokens'), 300)
+    .option('--timeout <ms>', 'per-request timeout', (v) => parsePositiveInt(v, '--timeout'), 60_000)
+    .option('--estimate', 'count tokens and price the run; make no call')
+    .action(async (o, cmd: Command) => {
+      const g = globals(cmd);
+      const opts: LabelRunOptions = {
+        baseURL: o.baseUrl, model: o.model, template: o.template, concurrency: o.concurrency, limit: o.limit, where: o.where,
+        idsFile: o.ids, seed: o.seed, stratify: o.stratify, maxCost: o.maxCost, maxInputTokens: o.maxInputTokens,
+        maxTokens: o.maxTokens, timeoutMs: o.timeout,
+      };
+      await withEngine(cmd, async (engine, signal) => {
+        if (o.estimate) {
+          const e = await estimateLabeling(engine.store, opts);
+          if (g.json) return printJson(e);
+          const usd = (v: number | null) => (v === null ? 'unknown (no price for this model; set config.json "prices")' : `$${v.toFixed(4)}`);
+          console.log(`${e.selected} selected, ${e.alreadyLabeled} already labeled for ${e.template} @ ${e.model}: ${e.calls} calls`);
+          console.log(`prompt tokens ${e.prompt_tokens.toLocaleString('en-US')} (o200k_base, exact; ${e.truncated} samples truncated)`);
+          console.log(`expected cost ${usd(e.cost_usd)} (at ~80 completion tokens a call); worst case ${usd(e.max_cost_usd)} (every answer at --max-tokens)`);
+          console.log(`with the Batch API (--batch, half price): ${usd(e.batch_cost_usd)}`);
+          return;
+        }
+        const bar = createProgress(g.progress, 'items');
+        const s = await runLabeling(engine.store, { ...opts, signal, onProgress: (p) => bar.update('label', p.done, p.total, `${p.failed} failed, $${p.costUsd.toFixed(4)}, concurrency ${p.concurrency}`) });
+        bar.end();
+        await engine.store.compact(['labels', 'label_attempts', 'templates']);
+        if (g.json) {
+          printJson({ labeled: s.labeled, skipped: s.skipped, failed: s.failed, prompt_tokens: s.prompt_tokens, completion_tokens: s.completion_tokens, cost_usd: s.cost_usd, calls: s.calls, not_started: s.notStarted, stopped_by: s.stoppedBy, structured_fallback: s.structuredFallback });
+        } else {
+          console.log(`labeled ${s.labeled}, skipped ${s.skipped} (already labeled), failed ${s.failed}${s.notStarted ? `, not started ${s.notStarted}` : ''}; stopped: ${s.stoppedBy}`);
+          console.log(`${s.calls} calls, ${s.prompt_tokens.toLocaleString('en-US')} prompt + ${s.completion_tokens.toLocaleString('en-US')} completion tokens, $${s.cost_usd.toFixed(4)}${s.structuredFallback ? '; server rejected json_schema, used plain-text answers' : ''}`);
+          for (const f of s.failures.slice(0, 10)) console.log(`  failed ${f.sampleId}: ${f.reason}`);
+        }
+        if (s.stoppedBy === 'cancelled') process.exitCode = 130;
+      });
+    });
+}

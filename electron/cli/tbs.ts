@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
-import { Engine } from '../engine/engine.js';
-import { createProgress, type ProgressMode } from './progress.js';
+import { createProgress } from './progress.js';
+import { globals, parsePositiveInt, printJson, withEngine } from './common.js';
 import { IMPORT_FORMATS, CHUNK_MODES } from '../../shared/enums.js';
 import { SORT_FIELD_NAMES } from '../../shared/api.js';
 import { registerLabelCommands } from './label-commands.js';
@@ -10,8 +10,6 @@ import { registerLabelCommands } from './label-commands.js';
  * `tbs`: the command-line host. Each command opens the dataset folder through the same Engine
  * the app uses, runs, prints (JSON with --json), and closes the dataset cleanly, also on Ctrl-C.
  */
-export interface GlobalOpts { db: string; json?: boolean; progress?: ProgressMode }
-
 const program = new Command('tbs')
   .description('Textbook Studio: curate code-training data the phi-1 way')
   .option('--db <dir>', 'dataset folder', process.env.TBS_DB || './textbook-studio-db')
@@ -19,26 +17,6 @@ const program = new Command('tbs')
   .addOption(new Option('--progress <mode>', 'progress display on stderr').choices(['bar', 'json', 'none']))
   .showHelpAfterError()
   .exitOverride();
-
-export function globals(cmd: Command): GlobalOpts { return cmd.optsWithGlobals() as GlobalOpts; }
-
-/** Opens the engine, wires Ctrl-C to an AbortSignal (twice = exit now), runs, closes. */
-export async function withEngine<T>(cmd: Command, fn: (engine: Engine, signal: AbortSignal) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
-  const g = globals(cmd);
-  const engine = await Engine.open({ dir: g.db, create: opts.create ?? false });
-  const ctl = new AbortController();
-  const onSig = () => {
-    if (ctl.signal.aborted) process.exit(130);
-    process.stderr.write('\ncancelling: finishing the current batch (Ctrl-C again to quit now)\n');
-    ctl.abort();
-  };
-  process.on('SIGINT', onSig);
-  process.on('SIGTERM', onSig);
-  try { return await fn(engine, ctl.signal); }
-  finally { process.off('SIGINT', onSig); process.off('SIGTERM', onSig); await engine.close(); }
-}
-
-export function printJson(v: unknown) { process.stdout.write(JSON.stringify(v) + '\n'); }
 
 program.command('import')
   .description('import files, folders, JSONL(.gz), Parquet or CSV into the dataset')
@@ -126,12 +104,6 @@ program.command('show')
   });
 
 registerLabelCommands(program);
-
-export function parsePositiveInt(v: string, flag: string, allowZero = false): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new CommanderError(2, 'tbs.usage', `${flag} expects a ${allowZero ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(v)}`);
-  return n;
-}
 
 async function main() {
   try {

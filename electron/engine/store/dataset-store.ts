@@ -182,6 +182,9 @@ export class DatasetStore {
     return out;
   }
 
+  /** Acknowledged labels not yet in LanceDB. */
+  pendingLabels(): readonly LabelRecord[] { return this.labelJournal.pending(); }
+
   async flush() { await this.labelJournal.flush(); }
 
   /** Compacts tables after a job (LanceDB leaves one fragment per write). */

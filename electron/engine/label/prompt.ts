@@ -1,0 +1,99 @@
+import { Tiktoken } from 'js-tiktoken/lite';
+import o200k from 'js-tiktoken/ranks/o200k_base';
+import { z } from 'zod';
+import type { Template } from './templates.js';
+
+let enc: Tiktoken | null = null;
+/** o200k_base, the encoding of the GPT-4o / 4.1 / 5 family. */
+export function encoder(): Tiktoken { return (enc ??= new Tiktoken(o200k)); }
+
+export function countTokens(text: string): number { return encoder().encode(text).length; }
+
+export interface BuiltPrompt {
+  messages: { role: 'system' | 'user'; content: string }[];
+  promptTokens: number;
+  truncated: boolean;
+  sampleTokens: number;
+  keptTokens: number;
+  injection: string | null;
+}
+
+/** Phrases that address a grader or model rather than a program's reader. */
+const INJECTION = [
+  /ignore (all |any |the )?(previous|prior|above|earlier) (instructions|prompts?|rules)/i,
+  /disregard (all |any |the )?(previous|prior|above) /i,
+  /\b(rate|score|grade|give|assign|award) (this|me|it|the (code|sample|file))( a| an)? (5|five|10|ten|full marks|high(est)?|perfect)/i,
+  /\b(dear|attention|note to|hey) (ai|grader|reviewer|assistant|language model|llm|chatgpt|gpt)\b/i,
+  /\byou are (an? )?(ai|assistant|language model|grader|llm)\b/i,
+  /\b(system prompt|new instructions:|as an ai language model)\b/i,
+];
+
+export function detectInjection(code: string): string | null {
+  for (const re of INJECTION) { const m = code.match(re); if (m) return m[0]; }
+  return null;
+}
+
+/**
+ * Builds the messages for one sample: truncated to `maxInputTokens` of the sample itself, fenced
+ * with a backtick run longer than any inside the code, between explicit markers.
+ */
+export function buildPrompt(t: Template, code: string, language: string, maxInputTokens: number): BuiltPrompt {
+  const e = encoder();
+  let kept = code;
+  let truncated = false;
+  let sampleTokens: number;
+  let keptTokens: number;
+  // NOTE: a token covers at least one UTF-8 byte, so short samples skip the (slow) encode.
+  if (Buffer.byteLength(code) <= maxInputTokens) {
+    sampleTokens = keptTokens = e.encode(code).length;
+  } else {
+    const toks = e.encode(code);
+    sampleTokens = toks.length;
+    if (toks.length > maxInputTokens) { kept = e.decode(toks.slice(0, maxInputTokens)); truncated = true; }
+    keptTokens = Math.min(toks.length, maxInputTokens);
+  }
+  const longest = Math.max(2, ...(kept.match(/`+/g) ?? []).map((s) => s.length));
+  const fence = '`'.repeat(longest + 1);
+  const fenced = `${fence}${language}\n${kept}\n${fence}`;
+  const note = truncated ? `(The sample was truncated to its first ${maxInputTokens} tokens of ${sampleTokens}.)\n` : '';
+  const user = t.user.replaceAll('{{language}}', language).replaceAll('{{truncation_note}}', note).replace('{{fenced_code}}', () => fenced);
+  const messages = [{ role: 'system' as const, content: t.system }, { role: 'user' as const, content: user }];
+  // NOTE: chat formatting adds ~3 tokens per message plus 3 for the reply priming.
+  const promptTokens = e.encode(t.system).length + e.encode(user).length + 3 * messages.length + 3;
+  return { messages, promptTokens, truncated, sampleTokens, keptTokens, injection: detectInjection(code) };
+}
+
+export interface ParsedAnswer { score: number | null; keep: boolean | null; rationale: string }
+
+const StructuredScore = z.object({ score: z.number().int().min(0).max(5), rationale: z.string() });
+const StructuredBinary = z.object({ keep: z.boolean(), rationale: z.string() });
+
+export class UnparseableAnswer extends Error {
+  constructor(message: string) { super(message); this.name = 'UnparseableAnswer'; }
+}
+
+/** Reads a model's answer: the structured JSON when it was asked for, else the plain-text score line. */
+export function parseAnswer(t: Template, content: string | null | undefined, structured: boolean): ParsedAnswer {
+  const text = (content ?? '').trim();
+  if (!text) throw new UnparseableAnswer('empty answer');
+  const tryJson = (): ParsedAnswer | null => {
+    const m = text.match(/\{[\s\S]*\}/);
+    if (!m) return null;
+    let obj: unknown;
+    try { obj = JSON.parse(m[0]); } catch { return null; }
+    if (t.output === 'score') { const r = StructuredScore.safeParse(obj); return r.success ? { score: r.data.score, keep: null, rationale: r.data.rationale } : null; }
+    const r = StructuredBinary.safeParse(obj); return r.success ? { score: null, keep: r.data.keep, rationale: r.data.rationale } : null;
+  };
+  const j = tryJson();
+  if (j) return j;
+  if (structured) throw new UnparseableAnswer(`structured answer does not match the schema: ${text.slice(0, 120)}`);
+  if (t.output === 'score') {
+    const all = [...text.matchAll(/(?:educational\s+)?score\s*[:=]\s*\**\s*([0-5])\b/gi)];
+    const m = all.at(-1);
+    if (!m) throw new UnparseableAnswer(`no score in answer: ${text.slice(0, 120)}`);
+    return { score: Number(m[1]), keep: null, rationale: text.slice(0, m.index).replace(/rationale\s*:\s*/i, '').trim() || text };
+  }
+  const v = [...text.matchAll(/verdict\s*[:=]\s*\**\s*(high|low)\b/gi)].at(-1);
+  if (!v) throw new UnparseableAnswer(`no verdict in answer: ${text.slice(0, 120)}`);
+  return { score: null, keep: v[1].toLowerCase() === 'high', rationale: text.slice(0, v.index).trim() || text };
+}
