@@ -21,7 +21,7 @@ const files = (args.length ? args.flatMap((a) => (statSync(a).isDirectory() ? fi
 if (files.length === 0) { console.log('0 passed, 0 failed'); console.error('no test files found'); process.exit(1); }
 process.env.ELECTRON_SKIP_BINARY_DOWNLOAD = '1';
 process.env.LANCEDB_LOG = process.env.LANCEDB_LOG ?? 'error';
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=180000', ...files], { stdio: ['ignore', 'pipe', 'inherit'] });
 let tail = '';
 child.stdout.on('data', (d) => { process.stdout.write(d); tail = (tail + d.toString()).slice(-4000); });
 child.on('close', (code) => {

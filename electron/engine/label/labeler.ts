@@ -126,6 +126,7 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
   const s: LabelRunSummary = { selected: p.selected, labeled: 0, skipped: p.skipped, failed: 0, notStarted: 0, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0, calls: 0, stoppedBy: 'done', structuredFallback: false, failures: [] };
   let structured = true;
   let reserved = 0;
+  let reservations = 0;
   let budgetHit = false;
   let next = 0;
   const attempts: Record<string, unknown>[] = [];
@@ -137,8 +138,9 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
   const reserve = async (worst: number): Promise<boolean> => {
     if (o.maxCost === undefined) return true;
     for (;;) {
-      if (s.cost_usd + reserved + worst <= o.maxCost) { reserved += worst; return true; }
-      if (reserved === 0) return false;
+      if (s.cost_usd + reserved + worst <= o.maxCost) { reserved += worst; reservations++; return true; }
+      // NOTE: count reservations, not dollars: float sums never return exactly to 0.
+      if (reservations === 0) return false;
       await abortableSleep(20, o.signal).catch(() => {});
       if (o.signal?.aborted) return false;
     }
@@ -162,12 +164,14 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
     const b = buildPrompt(p.template, sample.text, sample.language, p.params.maxInputTokens);
     const worst = costUsd(p.price, b.promptTokens, p.params.maxTokens);
     if (!(await reserve(worst))) { budgetHit = true; return; }
+    const unreserve = () => { if (o.maxCost !== undefined) { reserved -= worst; reservations--; if (reservations === 0) reserved = 0; } };
     let lastError = '';
     try {
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         await gate.acquire(o.signal);
         let released = false;
         const release = () => { if (!released) { released = true; gate.release(); } };
+        const askedStructured = structured;
         try {
           s.calls++;
           const { data, usedStructured } = await callOnce(b);
@@ -205,7 +209,7 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
           if (o.signal?.aborted) throw e;
           const err = e as InstanceType<typeof OpenAI.APIError> & { status?: number; headers?: Headers };
           lastError = describeError(e);
-          if (err instanceof OpenAI.APIError && err.status === 400 && structured && /response_format|json_schema|structured/i.test(String(err.message))) {
+          if (err instanceof OpenAI.APIError && err.status === 400 && askedStructured && /response_format|json_schema|structured/i.test(String(err.message))) {
             // The server has no structured outputs: fall back to plain text for the rest of the run.
             structured = false; s.structuredFallback = true; attempt--; continue;
           }
@@ -224,7 +228,7 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
       attempts.push({ attempt_id: randomUUID(), sample_id: sampleId, label_key: labelKey(sampleId, p.template.id, p.templateHash, o.model, p.paramsHash), agent: p.agent, status: 'failed', error: lastError, details: JSON.stringify({ attempts: maxAttempts }), created_at: new Date().toISOString() });
       if (attempts.length >= 200) await flushAttempts();
     } finally {
-      reserved -= worst;
+      unreserve();
       progress();
     }
   };

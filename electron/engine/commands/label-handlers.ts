@@ -1,0 +1,16 @@
+import { randomUUID } from 'node:crypto';
+import type { labelCommands } from '../../../shared/contract/labels.js';
+import type { LabelRecord } from '../../../shared/domain.js';
+import type { HandlerFactory } from './handler-types.js';
+
+export const labelHandlers: HandlerFactory<keyof typeof labelCommands> = (engine) => ({
+  'labels.addHuman': async (i) => {
+    const rec: LabelRecord = {
+      labelId: randomUUID(), sampleId: i.sampleId, kind: 'human', score: i.score, keep: i.score >= engine.store.config.keepThreshold,
+      rationale: null, agent: i.annotator, origin: i.origin, note: i.note, retracts: null, details: {}, createdAt: new Date().toISOString(),
+    };
+    await engine.store.appendLabels([rec]);
+    return rec;
+  },
+  'labels.retract': async (i) => engine.store.appendRetraction(i.labelId, i.annotator),
+});

@@ -1,0 +1,348 @@
+import { fmix32, mulberry32 } from './hashing.js';
+import { dotRows, type UnitVectors } from './unit-vectors.js';
+
+export interface LshOptions {
+  /** Number of hash tables; default planned from the data by `planLsh`. */
+  tables?: number;
+  /** Hyperplane bits per table (<= 32); default planned from the data by `planLsh`. */
+  bits?: number;
+  seed?: number;
+  /** Target probability that a pair exactly at the threshold is proposed. Default 0.98. */
+  recall?: number;
+  /** Memory cap: each table costs 12 bytes per vector. Default 64. */
+  maxTables?: number;
+  /** Cap on pseudo-random rotations (each gives `dim` rounded up to a power of 2 hyperplanes). Default 4. */
+  maxRotations?: number;
+}
+
+export interface LshPlan {
+  bits: number;
+  tables: number;
+  /** Estimated candidates proposed per query (from sampled random pairs). */
+  expectedCandidates: number;
+  /** Probability a pair exactly at the threshold shares at least one bucket. */
+  recallAtThreshold: number;
+}
+
+/** SimHash: two vectors at angle theta agree on a random hyperplane bit with probability 1 - theta/pi. */
+function bitAgreement(cosine: number): number {
+  return 1 - Math.acos(Math.max(-1, Math.min(1, cosine))) / Math.PI;
+}
+
+/**
+ * Picks bits per table (K) and tables (L) for this data: L is what K needs to reach the recall
+ * target at the threshold, and K minimizes tables + expected candidate cosines per query, with the
+ * background similarity estimated from sampled random pairs.
+ *
+ * NOTE: real embeddings share a common direction (typical cosines of 0.3-0.6, not 0), which makes
+ * a fixed K flood the buckets; planning from sampled pairs is what keeps 100k vectors at seconds
+ * for both random-like and strongly correlated embeddings. The plan only affects which pairs get
+ * proposed, never how a proposed pair is decided.
+ */
+const SKETCH_COST = 0.1;
+
+/**
+ * Largest sketch Hamming distance a pair exactly at the threshold reaches with probability
+ * above ~3e-6 (mean + 4.5 sd of Binomial(bits, angle/pi)); more similar pairs are safer still.
+ */
+export function sketchCutoff(threshold: number, bits: number): number {
+  const q = 1 - bitAgreement(threshold);
+  return Math.ceil(bits * q + 4.5 * Math.sqrt(bits * q * (1 - q)));
+}
+
+function popcount32(v: number): number {
+  let x = v - ((v >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
+
+export function planLsh(vecs: UnitVectors, threshold: number, opts: LshOptions = {}): LshPlan {
+  const recall = opts.recall ?? 0.98;
+  const maxTables = opts.maxTables ?? 64;
+  const valid: number[] = [];
+  for (let i = 0; i < vecs.count; i++) if (vecs.valid[i]) valid.push(i);
+  const pt = bitAgreement(threshold);
+  const rand = mulberry32((opts.seed ?? 0x1f2e3d4c) ^ 0x5a5a5a5a);
+  const agree: number[] = [];
+  const pairs = valid.length < 2 ? 0 : Math.min(4000, (valid.length * (valid.length - 1)) / 2);
+  for (let k = 0; k < pairs; k++) {
+    const a = valid[Math.floor(rand() * valid.length)];
+    let b = valid[Math.floor(rand() * valid.length)];
+    if (a === b) b = valid[(valid.indexOf(a) + 1) % valid.length];
+    agree.push(bitAgreement(dotRows(vecs.data, vecs.dim, a, b)));
+  }
+  let best: LshPlan | null = null;
+  let bestCost = Infinity;
+  for (let bits = 6; bits <= 32; bits++) {
+    const perTable = Math.pow(pt, bits);
+    const tables = Math.max(1, Math.ceil(Math.log(1 - recall) / Math.log(1 - perTable)));
+    if (tables > maxTables) break;
+    const background = agree.length ? agree.reduce((acc, p) => acc + Math.pow(p, bits), 0) / agree.length : 0;
+    const expectedCandidates = Math.min(valid.length, tables * valid.length * background);
+    // A table costs about one exact cosine per vector to build and probe; a proposal costs a
+    // sketch comparison (~1/10 of a cosine) because the sketch filter drops background pairs.
+    const cost = tables + SKETCH_COST * expectedCandidates;
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = { bits, tables, expectedCandidates, recallAtThreshold: 1 - Math.pow(1 - perTable, tables) };
+    }
+  }
+  return best ?? { bits: 6, tables: maxTables, expectedCandidates: valid.length, recallAtThreshold: 1 - Math.pow(1 - Math.pow(pt, 6), maxTables) };
+}
+
+function nextPow2(n: number): number {
+  let p = 2;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/** In-place fast Walsh-Hadamard transform (unnormalized; only signs are used). */
+function fwht(a: Float64Array): void {
+  const n = a.length;
+  // The h = 1 pass on its own: its inner loop would run once per pair, which dominates otherwise.
+  for (let j = 0; j < n; j += 2) {
+    const x = a[j];
+    const y = a[j + 1];
+    a[j] = x + y;
+    a[j + 1] = x - y;
+  }
+  for (let h = 2; h < n; h *= 2) {
+    for (let i = 0; i < n; i += 2 * h) {
+      for (let j = i; j < i + h; j++) {
+        const x = a[j];
+        const y = a[j + h];
+        a[j] = x + y;
+        a[j + h] = x - y;
+      }
+    }
+  }
+}
+
+/** Stays under 2^26 so two 13-bit radix passes sort a table. */
+const KEY_BITS = 26;
+
+/**
+ * Stable LSD radix sort of 26-bit keys (two 13-bit passes): O(n) per table where a comparison
+ * sort was the largest cost of building 50+ tables. Stability keeps equal keys in member order.
+ */
+function radixSortKeys(keys: Uint32Array, members: readonly number[]): { sortedKeys: Uint32Array; order: Uint32Array } {
+  const n = keys.length;
+  let idx = new Uint32Array(n);
+  for (let m = 0; m < n; m++) idx[m] = m;
+  let tmp = new Uint32Array(n);
+  const counts = new Uint32Array(8193);
+  for (const shift of [0, 13]) {
+    counts.fill(0);
+    for (let m = 0; m < n; m++) counts[((keys[idx[m]] >>> shift) & 8191) + 1]++;
+    for (let b = 1; b <= 8192; b++) counts[b] += counts[b - 1];
+    for (let m = 0; m < n; m++) tmp[counts[(keys[idx[m]] >>> shift) & 8191]++] = idx[m];
+    [idx, tmp] = [tmp, idx];
+  }
+  const sortedKeys = new Uint32Array(n);
+  const order = new Uint32Array(n);
+  for (let m = 0; m < n; m++) {
+    sortedKeys[m] = keys[idx[m]];
+    order[m] = members[idx[m]];
+  }
+  return { sortedKeys, order };
+}
+
+/**
+ * Random-hyperplane LSH that only PROPOSES candidate pairs; callers verify with exact cosine.
+ *
+ * NOTE: the hyperplanes are the rows of pseudo-random rotations H·D2·H·D1 (Hadamard times
+ * random sign flips, as in FJLT / cross-polytope LSH) instead of a dense Gaussian matrix: it costs
+ * O(d log d) per vector instead of O(d · bits · tables), which is what makes 100k x 256 hash in
+ * about half a second. Each table samples its bits from that pool with a seeded PRNG, so a
+ * vector's bucket keys depend only on the vector and the seed, never on the other vectors or
+ * their order.
+ */
+export class CosineLsh {
+  readonly tables: number;
+  readonly bits: number;
+  private readonly dim: number;
+  private readonly padded: number;
+  private readonly signs: Float64Array[][];
+  private readonly bitPos: Uint32Array[];
+  private readonly sortedKeys: Uint32Array[] = [];
+  private readonly order: Uint32Array[] = [];
+  /** Per table, where each indexed item's bucket starts in `order` (saves a search per query). */
+  private readonly itemBucket: Uint32Array[] = [];
+  private readonly stamp: Int32Array;
+  private query = 0;
+  /** Per item, the first `sketchWords * 32` pool bits: a SimHash sketch for the Hamming pre-filter. */
+  private readonly sketch: Uint32Array;
+  private readonly sketchWords: number;
+  private readonly cutoff: number;
+  private readonly querySketch: Uint32Array;
+  private readonly work: Float64Array;
+  private readonly pool: Uint8Array;
+
+  /**
+   * `threshold`, when given, turns on the sketch pre-filter: proposals whose sketches disagree on
+   * more bits than a pair at the threshold plausibly would (`sketchCutoff`) are not proposed.
+   */
+  constructor(private readonly vecs: UnitVectors, opts: LshOptions & { bits: number; tables: number; threshold?: number }) {
+    this.tables = Math.max(1, opts.tables);
+    this.bits = Math.max(1, Math.min(32, opts.bits));
+    this.dim = vecs.dim;
+    this.padded = nextPow2(Math.max(vecs.dim, 2));
+    // NOTE: tables that reuse pool bits fail together (a pair that happens to disagree on many
+    // pool bits misses in all of them), so each table gets its own bits while the pool allows:
+    // enough rotations for tables x bits, capped (hashing cost grows with rotations).
+    const maxRotations = Math.max(opts.maxRotations ?? 4, Math.ceil(this.bits / this.padded));
+    const wanted = Math.max(256, this.tables * this.bits);
+    const rotations = Math.min(Math.max(1, Math.ceil(wanted / this.padded)), maxRotations);
+    const rand = mulberry32(opts.seed ?? 0x1f2e3d4c);
+    this.signs = [];
+    for (let r = 0; r < rotations; r++) {
+      const rounds: Float64Array[] = [];
+      for (let s = 0; s < 2; s++) {
+        const d = new Float64Array(this.padded);
+        for (let k = 0; k < this.padded; k++) d[k] = rand() < 0.5 ? -1 : 1;
+        rounds.push(d);
+      }
+      this.signs.push(rounds);
+    }
+    const poolSize = rotations * this.padded;
+    this.bitPos = [];
+    // One seeded permutation of the pool, dealt out `bits` at a time: disjoint tables when the
+    // pool is large enough, wrapping around (bits still distinct within a table) when it is not.
+    const perm = Uint32Array.from({ length: poolSize }, (_, k) => k);
+    for (let k = poolSize - 1; k > 0; k--) {
+      const j = Math.floor(rand() * (k + 1));
+      const tmp = perm[k];
+      perm[k] = perm[j];
+      perm[j] = tmp;
+    }
+    for (let t = 0; t < this.tables; t++) {
+      this.bitPos.push(Uint32Array.from({ length: this.bits }, (_, b) => perm[(t * this.bits + b) % poolSize]));
+    }
+    this.work = new Float64Array(this.padded);
+    this.pool = new Uint8Array(poolSize);
+    this.stamp = new Int32Array(vecs.count).fill(-1);
+    this.sketchWords = Math.max(1, Math.min(8, Math.floor(poolSize / 32)));
+    this.sketch = new Uint32Array(vecs.count * this.sketchWords);
+    this.querySketch = new Uint32Array(this.sketchWords);
+    this.cutoff = opts.threshold === undefined ? Infinity : sketchCutoff(opts.threshold, this.sketchWords * 32);
+    this.buildTables();
+  }
+
+  /** Hashes one unit vector (row `row` of `data`) into one key (< 2^26) per table. */
+  private keysFor(data: Float32Array, row: number, out: Uint32Array): void {
+    const base = row * this.dim;
+    const dim = this.dim;
+    const padded = this.padded;
+    const w = this.work;
+    const pool = this.pool;
+    for (let r = 0; r < this.signs.length; r++) {
+      const [d1, d2] = this.signs[r];
+      for (let k = 0; k < dim; k++) w[k] = data[base + k] * d1[k];
+      w.fill(0, dim);
+      fwht(w);
+      for (let k = 0; k < padded; k++) w[k] *= d2[k];
+      fwht(w);
+      const off = r * padded;
+      for (let k = 0; k < padded; k++) pool[off + k] = w[k] > 0 ? 1 : 0;
+    }
+    for (let t = 0; t < this.tables; t++) {
+      const pos = this.bitPos[t];
+      let key = 0;
+      for (let b = 0; b < pos.length; b++) key = (key << 1) | pool[pos[b]];
+      // Wider keys are folded by a bijective mix then truncated: distinct buckets merge with
+      // probability 2^-26, which only adds a few proposals and never changes a decision.
+      out[t] = this.bits > KEY_BITS ? fmix32(key) >>> (32 - KEY_BITS) : key >>> 0;
+    }
+  }
+
+  /** Packs the first pool bits of the vector just hashed by `keysFor`. */
+  private writeSketch(out: Uint32Array, offset: number): void {
+    for (let w = 0; w < this.sketchWords; w++) {
+      let word = 0;
+      for (let b = 0; b < 32; b++) word |= this.pool[w * 32 + b] << b;
+      out[offset + w] = word >>> 0;
+    }
+  }
+
+  private sketchDistance(a: Uint32Array, aOff: number, j: number): number {
+    let d = 0;
+    const bOff = j * this.sketchWords;
+    for (let w = 0; w < this.sketchWords; w++) d += popcount32(a[aOff + w] ^ this.sketch[bOff + w]);
+    return d;
+  }
+
+  private buildTables(): void {
+    const n = this.vecs.count;
+    const members: number[] = [];
+    for (let i = 0; i < n; i++) if (this.vecs.valid[i]) members.push(i);
+    const keys: Uint32Array[] = Array.from({ length: this.tables }, () => new Uint32Array(members.length));
+    const row = new Uint32Array(this.tables);
+    for (let m = 0; m < members.length; m++) {
+      this.keysFor(this.vecs.data, members[m], row);
+      this.writeSketch(this.sketch, members[m] * this.sketchWords);
+      for (let t = 0; t < this.tables; t++) keys[t][m] = row[t];
+    }
+    for (let t = 0; t < this.tables; t++) {
+      const { sortedKeys: sk, order: ord } = radixSortKeys(keys[t], members);
+      const start = new Uint32Array(n);
+      for (let m = 0; m < members.length; m++) start[ord[m]] = m > 0 && sk[m] === sk[m - 1] ? start[ord[m - 1]] : m;
+      this.sortedKeys.push(sk);
+      this.order.push(ord);
+      this.itemBucket.push(start);
+      keys[t] = new Uint32Array(0);
+    }
+  }
+
+  private bucketStart(t: number, key: number): number {
+    const sk = this.sortedKeys[t];
+    let lo = 0;
+    let hi = sk.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sk[mid] < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Items with index <= `floor` are skipped before any sketch work (the greedy pass only looks forward). */
+  private visitBucket(t: number, lo: number, floor: number, qs: Uint32Array, qOff: number, visit: (j: number) => void): void {
+    const sk = this.sortedKeys[t];
+    const ord = this.order[t];
+    if (lo >= sk.length) return;
+    const key = sk[lo];
+    for (let m = lo; m < sk.length && sk[m] === key; m++) {
+      const j = ord[m];
+      if (j <= floor || this.stamp[j] === this.query) continue;
+      this.stamp[j] = this.query;
+      if (this.sketchDistance(qs, qOff, j) > this.cutoff) continue;
+      visit(j);
+    }
+  }
+
+  /**
+   * Calls `visit` once per distinct indexed item sharing a bucket with indexed item `i` (and
+   * passing the sketch filter); with `onlyAfter`, only items with a larger index.
+   */
+  forEachCandidateOfItem(i: number, visit: (j: number) => void, onlyAfter = false): void {
+    if (!this.vecs.valid[i]) return;
+    this.query++;
+    // Marking i itself as seen excludes it without a per-item comparison.
+    this.stamp[i] = this.query;
+    const floor = onlyAfter ? i : -1;
+    for (let t = 0; t < this.tables; t++) this.visitBucket(t, this.itemBucket[t][i], floor, this.sketch, i * this.sketchWords, visit);
+  }
+
+  /** Same for an outside unit vector (row `row` of `data`, same dim), e.g. a sample vs benchmark items. */
+  forEachCandidateOfVector(data: Float32Array, row: number, visit: (j: number) => void): void {
+    const keys = new Uint32Array(this.tables);
+    this.keysFor(data, row, keys);
+    this.writeSketch(this.querySketch, 0);
+    this.query++;
+    for (let t = 0; t < this.tables; t++) {
+      const lo = this.bucketStart(t, keys[t]);
+      if (lo < this.sortedKeys[t].length && this.sortedKeys[t][lo] === keys[t]) this.visitBucket(t, lo, -1, this.querySketch, 0, visit);
+    }
+  }
+}

@@ -1,0 +1,215 @@
+import { createHash } from 'node:crypto';
+import { CosineLsh, planLsh, type LshOptions, type LshPlan } from './cosine-lsh.js';
+import { throwIfAborted } from './hashing.js';
+import { sortByRank, type RankedCandidate } from './select.js';
+import { dotRows, packUnitVectors } from './unit-vectors.js';
+
+export type DedupMethod = 'exact' | 'embedding' | 'minhash';
+
+/** One kept sample and the samples removed as its duplicates. */
+export interface RemovedCluster {
+  keptId: string;
+  /** In rank order. */
+  removedIds: string[];
+  /** Highest similarity of a removed member to the kept one (1 for exact). */
+  maxSimilarity: number;
+  method: DedupMethod;
+}
+
+export interface DedupResult {
+  /** Survivors, in rank order. */
+  kept: RankedCandidate[];
+  /** In the kept member's rank order. */
+  clusters: RemovedCluster[];
+}
+
+export interface StepHooks {
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Normalization for exact dedup: line endings, trailing whitespace and surrounding blank lines
+ * never change what a model learns from a file, so copies differing only there are the same sample.
+ */
+export function normalizeText(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((line) => line.replace(/[ \t\f\v]+$/u, ''))
+    .join('\n')
+    .replace(/^\n+|\n+$/g, '');
+}
+
+export function contentHash(text: string): string {
+  return createHash('sha256').update(normalizeText(text), 'utf8').digest('hex');
+}
+
+/** Keeps the best-ranked sample of each group with the same normalized content. */
+export function exactDedup(items: readonly RankedCandidate[], hooks: StepHooks = {}): DedupResult {
+  const ranked = sortByRank([...items]);
+  const firstByHash = new Map<string, number>();
+  const removedBy = new Int32Array(ranked.length).fill(-1);
+  for (let i = 0; i < ranked.length; i++) {
+    if ((i & 4095) === 0) {
+      throwIfAborted(hooks.signal);
+      hooks.onProgress?.(i, ranked.length);
+    }
+    const h = contentHash(ranked[i].candidate.text);
+    const first = firstByHash.get(h);
+    if (first === undefined) firstByHash.set(h, i);
+    else removedBy[i] = first;
+  }
+  return collectClusters(ranked, removedBy, new Float64Array(ranked.length).fill(1), 'exact');
+}
+
+/** Turns "removed by position k" into the kept list and per-keeper clusters, all in rank order. */
+export function collectClusters(
+  ranked: readonly RankedCandidate[],
+  removedBy: Int32Array,
+  similarity: Float64Array,
+  method: DedupMethod,
+): DedupResult {
+  const kept: RankedCandidate[] = [];
+  const byKeeper = new Map<number, RemovedCluster>();
+  for (let i = 0; i < ranked.length; i++) {
+    const k = removedBy[i];
+    if (k < 0) {
+      kept.push(ranked[i]);
+      continue;
+    }
+    let cluster = byKeeper.get(k);
+    if (!cluster) {
+      cluster = { keptId: ranked[k].candidate.id, removedIds: [], maxSimilarity: -Infinity, method };
+      byKeeper.set(k, cluster);
+    }
+    cluster.removedIds.push(ranked[i].candidate.id);
+    cluster.maxSimilarity = Math.max(cluster.maxSimilarity, similarity[i]);
+  }
+  const clusters = [...byKeeper.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c);
+  return { kept, clusters };
+}
+
+/**
+ * Greedy leader clustering in rank order: each surviving sample removes every later-ranked,
+ * not-yet-removed sample the proposer offers whose exact similarity is >= threshold.
+ *
+ * NOTE: removal is not transitive (A~B and B~C with A!~C removes B only), and a sample is only
+ * removed by a survivor, so the outcome is a function of the ranking and of the similarity
+ * alone: no input order, no bucket iteration order and no hash-table layout can change it.
+ */
+export function greedyLeaders(
+  n: number,
+  eligible: Uint8Array,
+  forEachCandidate: (i: number, visit: (j: number) => void) => void,
+  similarity: (i: number, j: number) => number,
+  threshold: number,
+  hooks: StepHooks = {},
+): { removedBy: Int32Array; similarity: Float64Array; comparisons: number } {
+  const removedBy = new Int32Array(n).fill(-1);
+  const sims = new Float64Array(n);
+  let comparisons = 0;
+  for (let i = 0; i < n; i++) {
+    if ((i & 1023) === 0) {
+      throwIfAborted(hooks.signal);
+      hooks.onProgress?.(i, n);
+    }
+    if (!eligible[i] || removedBy[i] >= 0) continue;
+    forEachCandidate(i, (j) => {
+      if (j <= i || !eligible[j] || removedBy[j] >= 0) return;
+      comparisons++;
+      const s = similarity(i, j);
+      if (s >= threshold) {
+        removedBy[j] = i;
+        sims[j] = s;
+      }
+    });
+  }
+  hooks.onProgress?.(n, n);
+  return { removedBy, similarity: sims, comparisons };
+}
+
+/**
+ * `greedyLeaders` with every later pair as a candidate, written out as plain loops (no callback
+ * per pair at n^2/2 pairs). Same summation order as `dotRows`, so the same pair gets the same
+ * cosine, and the same decision, in either mode.
+ */
+function exhaustiveLeaders(data: Float32Array, dim: number, n: number, valid: Uint8Array, threshold: number, hooks: StepHooks) {
+  const removedBy = new Int32Array(n).fill(-1);
+  const sims = new Float64Array(n);
+  let comparisons = 0;
+  for (let i = 0; i < n; i++) {
+    if ((i & 255) === 0) {
+      throwIfAborted(hooks.signal);
+      hooks.onProgress?.(i, n);
+    }
+    if (!valid[i] || removedBy[i] >= 0) continue;
+    const a = i * dim;
+    for (let j = i + 1; j < n; j++) {
+      if (!valid[j] || removedBy[j] >= 0) continue;
+      comparisons++;
+      const b = j * dim;
+      let s0 = 0;
+      let s1 = 0;
+      let k = 0;
+      for (; k + 1 < dim; k += 2) {
+        s0 += data[a + k] * data[b + k];
+        s1 += data[a + k + 1] * data[b + k + 1];
+      }
+      if (k < dim) s0 += data[a + k] * data[b + k];
+      const s = s0 + s1;
+      if (s >= threshold) {
+        removedBy[j] = i;
+        sims[j] = s;
+      }
+    }
+  }
+  hooks.onProgress?.(n, n);
+  return { removedBy, similarity: sims, comparisons };
+}
+
+export interface NearDupOptions extends StepHooks {
+  /** Cosine at or above which two samples are near-duplicates. */
+  threshold: number;
+  /** 'auto' = exhaustive below `exhaustiveBelow` samples (perfect recall), LSH proposals above. */
+  candidates?: 'auto' | 'exhaustive' | 'lsh';
+  exhaustiveBelow?: number;
+  lsh?: LshOptions;
+}
+
+export interface NearDupResult extends DedupResult {
+  mode: 'exhaustive' | 'lsh';
+  /** Samples without a usable embedding; they pass this step untouched. */
+  withoutEmbedding: number;
+  /** Exact cosines computed (a cost measure for reports and benchmarks). */
+  comparisons: number;
+  /** The LSH layout used; null in exhaustive mode. */
+  lsh: LshPlan | null;
+}
+
+/** Near-duplicate removal by embedding cosine, keeping the best-ranked member of each cluster. */
+export function nearDedupEmbeddings(items: readonly RankedCandidate[], opts: NearDupOptions): NearDupResult {
+  const ranked = sortByRank([...items]);
+  const n = ranked.length;
+  const vecs = packUnitVectors(ranked.map((r) => r.candidate.embedding));
+  let withoutEmbedding = 0;
+  for (let i = 0; i < n; i++) if (!vecs.valid[i]) withoutEmbedding++;
+  const mode = opts.candidates === 'exhaustive' || opts.candidates === 'lsh'
+    ? opts.candidates
+    : n < (opts.exhaustiveBelow ?? 5000) ? 'exhaustive' : 'lsh';
+  const { data, dim } = vecs;
+  const sim = (i: number, j: number) => dotRows(data, dim, i, j);
+  let plan: LshPlan | null = null;
+  let g: { removedBy: Int32Array; similarity: Float64Array; comparisons: number };
+  if (mode === 'exhaustive') {
+    g = exhaustiveLeaders(vecs.data, dim, n, vecs.valid, opts.threshold, opts);
+  } else {
+    const planned = planLsh(vecs, opts.threshold, opts.lsh);
+    plan = { ...planned, bits: opts.lsh?.bits ?? planned.bits, tables: opts.lsh?.tables ?? planned.tables };
+    const index = new CosineLsh(vecs, { ...opts.lsh, bits: plan.bits, tables: plan.tables, threshold: opts.threshold });
+    const forEach = (i: number, visit: (j: number) => void) => index.forEachCandidateOfItem(i, visit, true);
+    g = greedyLeaders(n, vecs.valid, forEach, sim, opts.threshold, opts);
+  }
+  const result = collectClusters(ranked, g.removedBy, g.similarity, 'embedding');
+  return { ...result, mode, withoutEmbedding, comparisons: g.comparisons, lsh: plan };
+}

@@ -1,0 +1,276 @@
+import { join, resolve } from 'node:path';
+import { TOKEN_ENCODING } from '../../../shared/enums.js';
+import { loadBenchmarks, type BenchmarkError, type BenchmarkItem } from './benchmarks.js';
+import { applyBudget, type BucketReport } from './budget.js';
+import { classifierCut, parseExportRule, type ExportCandidate, type ExportRule, type ExportRuleInput } from './candidate.js';
+import { renderDatasetCard } from './dataset-card.js';
+import { decontaminate, type ContaminatedSample } from './decontaminate.js';
+import { exactDedup, nearDedupEmbeddings, type RemovedCluster } from './dedup.js';
+import type { LshOptions } from './cosine-lsh.js';
+import { throwIfAborted } from './hashing.js';
+import {
+  buildHistogram,
+  buildManifest,
+  readToolVersion,
+  type ExportProvenance,
+  type FunnelStep,
+  type FunnelStepName,
+  type ScoreHistogram,
+} from './manifest.js';
+import { nearDedupMinhash } from './minhash.js';
+import { assertOutDirUsable, commitStagingDir, createStagingDir, discardStagingDir } from './output-dir.js';
+import { compareRank, selectCandidate, type RankedCandidate } from './select.js';
+import { toExportRow, writeShards, writeTextFile, type ExportFormat, type WrittenFile } from './writers.js';
+
+export type ExportPhase = 'read' | 'exact-dup' | 'near-dup' | 'minhash' | 'decontaminate' | 'budget' | 'write';
+
+export interface ExportProgress {
+  phase: ExportPhase;
+  done: number;
+  /** null while reading a stream of unknown length. */
+  total: number | null;
+}
+
+export interface RunExportOptions {
+  candidates: AsyncIterable<ExportCandidate> | Iterable<ExportCandidate>;
+  rule: ExportRuleInput;
+  outDir: string;
+  format: ExportFormat;
+  overwrite?: boolean;
+  /** Benchmark JSONL files to decontaminate against (HumanEval / MBPP style). */
+  benchmarks?: string[];
+  /** The samples' embedder; needed only when `rule.decontaminate.cosine` is set. */
+  embedText?: (texts: string[]) => Promise<Float32Array[]>;
+  provenance?: ExportProvenance;
+  onProgress?: (p: ExportProgress) => void;
+  signal?: AbortSignal;
+  /** Compute funnel and histogram only; touches no files (the app's live preview). */
+  dryRun?: boolean;
+  /** Shard size by uncompressed row bytes; default 256 MB. */
+  shardBytes?: number;
+  /** Near-dup candidate generation; 'auto' is exhaustive below 5k samples. */
+  nearDupCandidates?: { mode?: 'auto' | 'exhaustive' | 'lsh'; exhaustiveBelow?: number; lsh?: LshOptions };
+  /** Dataset card title. */
+  title?: string;
+  /** Clock for the manifest's createdAt (tests pin it). */
+  now?: () => Date;
+}
+
+export interface ExportResult {
+  rule: ExportRule;
+  funnel: FunnelStep[];
+  /** Score histogram of the exported samples, per deciding tier. */
+  histogram: ScoreHistogram;
+  /** Why samples were dropped before dedup: filter and selection reasons with counts. */
+  dropReasons: Record<string, number>;
+  clusters: RemovedCluster[];
+  contaminated: ContaminatedSample[];
+  benchmarkErrors: BenchmarkError[];
+  budgetBuckets: BucketReport[];
+  warnings: string[];
+  /** Data files, README, reports (not the manifest itself); empty on a dry run. */
+  files: WrittenFile[];
+  manifestPath: string | null;
+  outDir: string | null;
+}
+
+function funnelStep(step: FunnelStepName, items: readonly RankedCandidate[] | { samples: number; tokens: number }, prev: FunnelStep | null): FunnelStep {
+  const { samples, tokens } = Array.isArray(items)
+    ? { samples: items.length, tokens: items.reduce((a: number, r: RankedCandidate) => a + r.candidate.tokens, 0) }
+    : (items as { samples: number; tokens: number });
+  return { step, samples, tokens, removed: prev ? prev.samples - samples : 0, removedTokens: prev ? prev.tokens - tokens : 0 };
+}
+
+interface ReadOutcome {
+  selected: RankedCandidate[];
+  input: { samples: number; tokens: number };
+  filtered: { samples: number; tokens: number };
+  dropReasons: Record<string, number>;
+  warnings: string[];
+}
+
+/** Streams candidates through filters and the precedence decision, keeping only the selected. */
+async function readAndSelect(opts: RunExportOptions, rule: ExportRule): Promise<ReadOutcome> {
+  const byId = new Map<string, RankedCandidate>();
+  const input = { samples: 0, tokens: 0 };
+  const filtered = { samples: 0, tokens: 0 };
+  const dropReasons: Record<string, number> = {};
+  let duplicateIds = 0;
+  let classifierIgnored = 0;
+  const noCut = classifierCut(rule) === null && rule.precedence.includes('classifier');
+  for await (const c of opts.candidates) {
+    if ((input.samples & 1023) === 0) {
+      throwIfAborted(opts.signal);
+      opts.onProgress?.({ phase: 'read', done: input.samples, total: null });
+    }
+    input.samples++;
+    input.tokens += c.tokens;
+    if (noCut && c.classifierScore !== null) classifierIgnored++;
+    const out = selectCandidate(c, rule);
+    if ('dropped' in out) {
+      dropReasons[out.dropped] = (dropReasons[out.dropped] ?? 0) + 1;
+      if (out.dropped !== 'unlabeled' && out.dropped !== 'below-threshold') continue;
+      filtered.samples++;
+      filtered.tokens += c.tokens;
+      continue;
+    }
+    filtered.samples++;
+    filtered.tokens += c.tokens;
+    // Ids are content hashes, unique in a store; a repeated id is the same content, so keep the
+    // better-ranked copy (the first seen on a tie) and count it as a duplicate.
+    const prev = byId.get(c.id);
+    if (prev) {
+      duplicateIds++;
+      if (compareRank(out.kept, prev) < 0) byId.set(c.id, out.kept);
+      continue;
+    }
+    byId.set(c.id, out.kept);
+  }
+  const warnings: string[] = [];
+  if (classifierIgnored > 0) {
+    warnings.push(`${classifierIgnored} classifier scores were ignored: no minProb and no model threshold`);
+  }
+  if (duplicateIds > 0) warnings.push(`${duplicateIds} candidates repeated an id already seen and were counted once`);
+  if (duplicateIds > 0) dropReasons['duplicate-id'] = duplicateIds;
+  return { selected: [...byId.values()].sort(compareRank), input, filtered, dropReasons, warnings };
+}
+
+/**
+ * The whole export: select -> exact dedup -> near dedup -> decontaminate -> budget -> write.
+ * Output goes to a staging sibling folder that is renamed into place only when complete.
+ */
+export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
+  const rule = parseExportRule(opts.rule);
+  const progress = (phase: ExportPhase) => (done: number, total: number) => opts.onProgress?.({ phase, done, total });
+  if (!opts.dryRun) await assertOutDirUsable(opts.outDir, opts.overwrite ?? false);
+
+  const benchmarkFiles = opts.benchmarks ?? [];
+  let benchmarkItems: BenchmarkItem[] = [];
+  let benchmarkErrors: BenchmarkError[] = [];
+  if (benchmarkFiles.length > 0) {
+    ({ items: benchmarkItems, errors: benchmarkErrors } = await loadBenchmarks(benchmarkFiles));
+    if (rule.decontaminate.cosine !== null && !opts.embedText) {
+      throw new Error('decontaminate.cosine is set but no embedder (embedText) was provided');
+    }
+  }
+
+  const read = await readAndSelect(opts, rule);
+  const warnings = [...read.warnings];
+  if (benchmarkErrors.length > 0) warnings.push(`${benchmarkErrors.length} benchmark lines or files could not be used`);
+  const funnel: FunnelStep[] = [];
+  const push = (name: FunnelStepName, items: RankedCandidate[] | { samples: number; tokens: number }) =>
+    funnel.push(funnelStep(name, items, funnel[funnel.length - 1] ?? null));
+  push('input', read.input);
+  push('filtered', read.filtered);
+  push('selected', read.selected);
+
+  const exact = exactDedup(read.selected, { signal: opts.signal, onProgress: progress('exact-dup') });
+  push('exact-dup', exact.kept);
+  const clusters: RemovedCluster[] = [...exact.clusters];
+
+  let afterNear = exact.kept;
+  let nearDupMode: 'exhaustive' | 'lsh' | null = null;
+  if (rule.nearDup !== null) {
+    const near = nearDedupEmbeddings(afterNear, {
+      threshold: rule.nearDup,
+      candidates: opts.nearDupCandidates?.mode,
+      exhaustiveBelow: opts.nearDupCandidates?.exhaustiveBelow,
+      lsh: opts.nearDupCandidates?.lsh,
+      signal: opts.signal,
+      onProgress: progress('near-dup'),
+    });
+    nearDupMode = near.mode;
+    if (near.withoutEmbedding > 0) warnings.push(`${near.withoutEmbedding} samples had no embedding and skipped near-dup`);
+    clusters.push(...near.clusters);
+    afterNear = near.kept;
+  }
+  if (rule.minhash !== null) {
+    const lexical = nearDedupMinhash(afterNear, rule.minhash, { signal: opts.signal, onProgress: progress('minhash') });
+    clusters.push(...lexical.clusters);
+    afterNear = lexical.kept;
+  }
+  push('near-dup', afterNear);
+
+  const decon = await decontaminate(afterNear, benchmarkItems, {
+    ngram: rule.decontaminate.ngram,
+    cosine: rule.decontaminate.cosine,
+    embedText: opts.embedText,
+    signal: opts.signal,
+    onProgress: progress('decontaminate'),
+  });
+  push('decontaminated', decon.kept);
+
+  throwIfAborted(opts.signal);
+  opts.onProgress?.({ phase: 'budget', done: 0, total: decon.kept.length });
+  const budget = applyBudget(decon.kept, rule.budgetTokens, rule.stratifyBy);
+  push('budget', budget.kept);
+  const histogram = buildHistogram(budget.kept);
+
+  const result: ExportResult = {
+    rule,
+    funnel,
+    histogram,
+    dropReasons: read.dropReasons,
+    clusters,
+    contaminated: decon.dropped,
+    benchmarkErrors,
+    budgetBuckets: budget.buckets,
+    warnings,
+    files: [],
+    manifestPath: null,
+    outDir: null,
+  };
+  if (opts.dryRun) return result;
+
+  const staging = await createStagingDir(opts.outDir);
+  let files: WrittenFile[] = [];
+  try {
+    const toolVersion = opts.provenance?.toolVersion ?? readToolVersion();
+    files = await writeShards(budget.kept.map(toExportRow), {
+      dir: staging,
+      format: opts.format,
+      shardBytes: opts.shardBytes,
+      createdBy: `textbook-studio ${toolVersion}`,
+      signal: opts.signal,
+      onProgress: progress('write'),
+    });
+    const clusterLines = clusters.map((c) => `${JSON.stringify(c)}\n`).join('');
+    files.push(await writeTextFile(staging, 'reports/removed-clusters.jsonl', clusterLines));
+    const card = renderDatasetCard({
+      title: opts.title ?? 'Curated code (Textbook Studio export)',
+      format: opts.format,
+      split: 'train',
+      rule,
+      funnel,
+      dataFiles: files.filter((f) => f.rows !== null),
+      toolVersion,
+      tokenEncoding: TOKEN_ENCODING,
+    });
+    files.push(await writeTextFile(staging, 'README.md', card));
+    const manifest = buildManifest({
+      rule,
+      format: opts.format,
+      provenance: { ...opts.provenance, toolVersion },
+      funnel,
+      dropReasons: read.dropReasons,
+      histogram,
+      clusters,
+      nearDupMode,
+      benchmarks: { files: benchmarkFiles, items: benchmarkItems.length, itemsTooShort: decon.itemsTooShort, errors: benchmarkErrors },
+      contaminated: decon.dropped,
+      budgetBuckets: budget.buckets,
+      files,
+      warnings,
+      createdAt: (opts.now ?? (() => new Date()))(),
+    });
+    await writeTextFile(staging, 'manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
+    // Last chance to cancel: after this the export is in place and complete.
+    throwIfAborted(opts.signal);
+    await commitStagingDir(staging, opts.outDir, opts.overwrite ?? false);
+  } catch (err) {
+    await discardStagingDir(staging);
+    throw err;
+  }
+  const outDir = resolve(opts.outDir);
+  return { ...result, files, manifestPath: join(outDir, 'manifest.json'), outDir };
+}

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { LabelRecordSchema } from '../domain.js';
+import { HUMAN_ORIGINS } from '../enums.js';
+
+/** Human labeling commands (LLM labeling runs are in contract/llm.ts). */
+export const labelCommands = {
+  'labels.addHuman': {
+    input: z.object({
+      sampleId: z.string(), score: z.number().int().min(0).max(5), annotator: z.string().min(1),
+      origin: z.enum(HUMAN_ORIGINS).default('key'), note: z.string().nullable().default(null),
+    }),
+    output: LabelRecordSchema,
+  },
+  'labels.retract': {
+    input: z.object({ labelId: z.string(), annotator: z.string().min(1) }),
+    output: LabelRecordSchema,
+  },
+} as const;

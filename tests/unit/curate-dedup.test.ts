@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { DecisionTier, ExportCandidate } from '../../electron/engine/curate/candidate.js';
+import { contentHash, exactDedup, nearDedupEmbeddings, type NearDupOptions } from '../../electron/engine/curate/dedup.js';
+import { mulberry32, seededShuffle } from '../../electron/engine/curate/hashing.js';
+import { chooseBands, jaccardSorted, nearDedupMinhash, wordShingles } from '../../electron/engine/curate/minhash.js';
+import type { RankedCandidate } from '../../electron/engine/curate/select.js';
+
+const TIER_INDEX: Record<DecisionTier, number> = { human: 0, llm: 1, classifier: 2 };
+
+function ranked(id: string, value: number, o: Partial<ExportCandidate> = {}, tier: DecisionTier = 'llm'): RankedCandidate {
+  const candidate: ExportCandidate = {
+    id, text: `text of ${id}`, language: 'python', source: 'stack', repo: null, path: null, tokens: 10,
+    llmScore: value, humanScore: null, llmKeep: null, humanKeep: null, classifierScore: null, embedding: null, metadata: {}, ...o,
+  };
+  return { candidate, tier, tierIndex: TIER_INDEX[tier], value };
+}
+
+function gaussian(rand: () => number): number {
+  let u = 0;
+  while (u === 0) u = rand();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+function randomVec(rand: () => number, dim: number): Float32Array {
+  return Float32Array.from({ length: dim }, () => gaussian(rand));
+}
+
+/** A copy of `v` at roughly the given cosine: v + noise scaled by tan(acos(cos)). */
+function nearCopy(v: Float32Array, cos: number, rand: () => number): Float32Array {
+  const norm = Math.sqrt(v.reduce((a, x) => a + x * x, 0));
+  const scale = (Math.tan(Math.acos(cos)) * norm) / Math.sqrt(v.length);
+  return Float32Array.from(v, (x) => x + scale * gaussian(rand));
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let s = 0, x = 0, y = 0;
+  for (let k = 0; k < a.length; k++) { s += a[k] * b[k]; x += a[k] * a[k]; y += b[k] * b[k]; }
+  return s / Math.sqrt(x * y);
+}
+
+const FN = `def has_close_elements(numbers, threshold):
+    for idx, elem in enumerate(numbers):
+        for idx2, elem2 in enumerate(numbers):
+            if idx != idx2 and abs(elem - elem2) < threshold:
+                return True
+    return False
+`;
+const FN_EDITED = FN.replace(/elem2/g, 'other').replace('return False', 'return False  # none close');
+
+describe('exact dedup', () => {
+  it('treats line endings, trailing spaces and blank edges as the same content', () => {
+    assert.equal(contentHash('a = 1  \r\nb = 2\r\n\n'), contentHash('\na = 1\nb = 2'));
+    assert.notEqual(contentHash('a = 1\nb = 2'), contentHash('a = 1\nb =  2'));
+  });
+
+  it('keeps the best-ranked copy: tier precedence beats a higher score', () => {
+    const items = [
+      ranked('aaa', 5, { text: FN }),
+      ranked('bbb', 3, { text: FN.replace(/\n/g, '\r\n') }, 'human'),
+      ranked('ccc', 4, { text: `${FN}\n\n` }),
+      ranked('ddd', 4, { text: FN_EDITED }),
+    ];
+    const res = exactDedup(items);
+    assert.deepEqual(res.kept.map((r) => r.candidate.id), ['bbb', 'ddd']);
+    assert.deepEqual(res.clusters, [{ keptId: 'bbb', removedIds: ['aaa', 'ccc'], maxSimilarity: 1, method: 'exact' }]);
+  });
+});
+
+describe('near-dup by embedding', () => {
+  it('removes a lightly edited copy with a close embedding, keeping the higher-ranked one', () => {
+    const rand = mulberry32(11);
+    const base = randomVec(rand, 64);
+    const edited = nearCopy(base, 0.985, rand);
+    const items = [
+      ranked('orig', 4, { text: FN, embedding: base }),
+      ranked('edit', 5, { text: FN_EDITED, embedding: edited }),
+      ranked('other', 5, { text: 'print(1)', embedding: randomVec(rand, 64) }),
+      ranked('noemb', 5, { text: 'x = 2', embedding: null }),
+    ];
+    const res = nearDedupEmbeddings(items, { threshold: 0.95 });
+    assert.equal(res.mode, 'exhaustive');
+    assert.equal(res.withoutEmbedding, 1);
+    assert.deepEqual(res.kept.map((r) => r.candidate.id).sort(), ['edit', 'noemb', 'other']);
+    assert.equal(res.clusters.length, 1);
+    assert.equal(res.clusters[0].keptId, 'edit');
+    assert.deepEqual(res.clusters[0].removedIds, ['orig']);
+    assert.ok(Math.abs(res.clusters[0].maxSimilarity - cosine(base, edited)) < 1e-5);
+    // Below the threshold nothing is removed.
+    assert.equal(nearDedupEmbeddings(items, { threshold: 0.995 }).clusters.length, 0);
+  });
+
+  it('is not transitive: A~B and B~C with A!~C removes only B', () => {
+    const e = (x: number, y: number) => Float32Array.from([x, y]);
+    const a = (deg: number) => e(Math.cos((deg * Math.PI) / 180), Math.sin((deg * Math.PI) / 180));
+    const items = [ranked('A', 5, { embedding: a(0) }), ranked('B', 4, { embedding: a(15) }), ranked('C', 3, { embedding: a(30) })];
+    const res = nearDedupEmbeddings(items, { threshold: Math.cos((20 * Math.PI) / 180) });
+    assert.deepEqual(res.kept.map((r) => r.candidate.id), ['A', 'C']);
+    assert.deepEqual(res.clusters.map((c) => [c.keptId, c.removedIds]), [['A', ['B']]]);
+  });
+
+  /** Random vectors plus planted groups of near-copies, with many score ties. */
+  function plantedSet(n: number, dim: number, groups: number, seed: number, opts: { maxCopies?: number; minCos?: number } = {}): RankedCandidate[] {
+    const rand = mulberry32(seed);
+    const items: RankedCandidate[] = [];
+    for (let i = 0; i < n; i++) {
+      items.push(ranked(`s${String(i).padStart(6, '0')}`, Math.floor(rand() * 3) + 3, { embedding: randomVec(rand, dim) }));
+    }
+    const minCos = opts.minCos ?? 0.97;
+    for (let g = 0; g < groups; g++) {
+      const src = items[g * Math.floor(n / groups)].candidate.embedding as Float32Array;
+      const copies = 1 + Math.floor(rand() * (opts.maxCopies ?? 3));
+      for (let c = 0; c < copies; c++) {
+        const emb = nearCopy(src, minCos + rand() * (0.998 - minCos), rand);
+        items.push(ranked(`g${String(g).padStart(4, '0')}-${c}`, Math.floor(rand() * 3) + 3, { embedding: emb }, rand() < 0.2 ? 'human' : 'llm'));
+      }
+    }
+    return items;
+  }
+
+  const signature = (r: ReturnType<typeof nearDedupEmbeddings>) => JSON.stringify({ kept: r.kept.map((k) => k.candidate.id), clusters: r.clusters });
+  // Compared as booleans: a failing deepEqual of 3k ids would print megabytes.
+  const same = (a: string, b: string, what: string) => assert.ok(a === b, `${what}: results differ`);
+
+  for (const mode of ['exhaustive', 'lsh'] as const) {
+    it(`gives identical kept set and clusters for shuffled input (${mode})`, () => {
+      const items = plantedSet(1500, 48, 120, 5);
+      const opts: NearDupOptions = { threshold: 0.95, candidates: mode };
+      const first = nearDedupEmbeddings(items, opts);
+      assert.ok(first.clusters.length >= 100, `found ${first.clusters.length} clusters`);
+      for (const seed of [1, 2, 3]) same(signature(nearDedupEmbeddings(seededShuffle(items, seed), opts)), signature(first), `shuffle ${seed}`);
+    });
+  }
+
+  it('never keeps two samples at or above the threshold in exhaustive mode', () => {
+    const items = plantedSet(800, 32, 150, 6, { minCos: 0.9 });
+    const res = nearDedupEmbeddings(items, { threshold: 0.95, candidates: 'exhaustive' });
+    const kept = res.kept.map((r) => r.candidate.embedding as Float32Array);
+    for (let i = 0; i < kept.length; i++) for (let j = i + 1; j < kept.length; j++) assert.ok(cosine(kept[i], kept[j]) < 0.95 + 1e-6);
+  });
+
+  it('LSH proposals lead to the same decisions as exhaustive on planted near-copies', () => {
+    const items = plantedSet(3000, 64, 200, 8, { maxCopies: 1, minCos: 0.985 });
+    const ex = nearDedupEmbeddings(items, { threshold: 0.95, candidates: 'exhaustive' });
+    const lsh = nearDedupEmbeddings(items, { threshold: 0.95, candidates: 'lsh' });
+    assert.equal(ex.clusters.length, 200);
+    assert.ok(lsh.lsh && lsh.lsh.recallAtThreshold >= 0.97);
+    same(signature(lsh), signature(ex), 'lsh vs exhaustive');
+    assert.ok(lsh.comparisons < ex.comparisons / 100, `lsh ${lsh.comparisons} vs exhaustive ${ex.comparisons}`);
+    // Another index seed builds different tables, yet the decisions stay the same.
+    same(signature(nearDedupEmbeddings(items, { threshold: 0.95, candidates: 'lsh', lsh: { seed: 99 } })), signature(ex), 'lsh seed 99');
+  });
+
+  it('scales to 30k vectors with planted duplicates in seconds', () => {
+    const items = plantedSet(30_000, 128, 400, 21, { maxCopies: 1, minCos: 0.96 });
+    const t0 = performance.now();
+    const res = nearDedupEmbeddings(items, { threshold: 0.95 });
+    const ms = performance.now() - t0;
+    assert.equal(res.mode, 'lsh');
+    // A planted pair is missed only if both members survived: with perfect recall that cannot happen.
+    const kept = new Set(res.kept.map((r) => r.candidate.id));
+    const missed = Array.from({ length: 400 }, (_, g) => g).filter((g) => kept.has(`g${String(g).padStart(4, '0')}-0`) && kept.has(`s${String(g * 75).padStart(6, '0')}`));
+    assert.ok(missed.length <= 8, `missed ${missed.length} of 400 planted pairs`);
+    assert.ok(ms < 10_000, `took ${ms} ms`);
+  });
+});
+
+describe('MinHash near-dup', () => {
+  const long = `${FN}\n${FN.replace('has_close_elements', 'has_close_pairs')}`;
+
+  it('shingles words and measures exact Jaccard', () => {
+    const a = wordShingles('a b c d e f', 5);
+    assert.equal(a.length, 2);
+    assert.equal(wordShingles('a b', 5).length, 1);
+    assert.equal(wordShingles('', 5).length, 0);
+    assert.equal(jaccardSorted(a, a), 1);
+    assert.equal(jaccardSorted(a, wordShingles('a b c d e g', 5)), 1 / 3);
+  });
+
+  it('picks a banding that proposes pairs at the threshold with high probability', () => {
+    const { bands, rows } = chooseBands(0.85, 128);
+    assert.ok(bands * rows <= 128);
+    assert.ok(1 - Math.pow(1 - Math.pow(0.85, rows), bands) >= 0.97);
+  });
+
+  it('removes a lexical near-copy and keeps unrelated code, independent of input order', () => {
+    const items = [
+      ranked('orig', 5, { text: long }),
+      ranked('copy', 4, { text: long.replace('threshold):', 'limit):') }),
+      ranked('far', 4, { text: 'class Stack:\n    def __init__(self):\n        self.items = []\n    def push(self, x):\n        self.items.append(x)\n' }),
+      ranked('tiny', 3, { text: '' }),
+    ];
+    const rule = { threshold: 0.8, ngram: 5, numPerm: 128 };
+    const res = nearDedupMinhash(items, rule);
+    assert.deepEqual(res.kept.map((r) => r.candidate.id), ['orig', 'far', 'tiny']);
+    assert.equal(res.clusters.length, 1);
+    assert.equal(res.clusters[0].method, 'minhash');
+    assert.deepEqual(res.clusters[0].removedIds, ['copy']);
+    assert.ok(res.clusters[0].maxSimilarity >= 0.8 && res.clusters[0].maxSimilarity < 1);
+    assert.deepEqual(nearDedupMinhash(seededShuffle(items, 4), rule), res);
+  });
+});
