@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { estimateLabeling, runLabeling, type LabelRunOptions } from '../engine/label/labeler.js';
+import { exportLabels, importHumanLabels } from '../engine/label/label-io.js';
 import { createProgress } from './progress.js';
 import { globals, parsePositiveInt, printJson, withEngine } from './common.js';
 
@@ -54,5 +55,24 @@ export function registerLabelCommands(program: Command): void {
         }
         if (s.stoppedBy === 'cancelled') process.exitCode = 130;
       });
+    });
+
+  const labels = program.command('labels').description('label records made elsewhere, and all of ours');
+  labels.command('import').description('import human labels from JSONL or CSV (sample id or text, score, annotator, note)')
+    .argument('<file>')
+    .option('--annotator <name>', 'annotator for rows without one')
+    .action(async (file: string, o, cmd: Command) => {
+      const g = globals(cmd);
+      const r = await withEngine(cmd, (e) => importHumanLabels(e.store, file, { annotator: o.annotator }));
+      if (g.json) return printJson(r);
+      console.log(`imported ${r.imported} human labels (${r.alreadyPresent} already present), ${r.errors.length} errors`);
+      for (const e of r.errors.slice(0, 20)) console.log(`  ${e.file}:${e.line}${e.field ? ` [${e.field}]` : ''}: ${e.message}`);
+    });
+  labels.command('export').description('every label record as JSONL (stdout or --out)')
+    .option('--out <file>', 'output file')
+    .addOption(new Option('--kind <k>').choices(['llm', 'human']))
+    .action(async (o, cmd: Command) => {
+      const n = await withEngine(cmd, (e) => exportLabels(e.store, o.out ?? process.stdout, { kind: o.kind }));
+      if (o.out) process.stderr.write(`wrote ${n} label records to ${o.out}\n`);
     });
 }

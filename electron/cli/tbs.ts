@@ -5,6 +5,7 @@ import { globals, parsePositiveInt, printJson, withEngine } from './common.js';
 import { IMPORT_FORMATS, CHUNK_MODES } from '../../shared/enums.js';
 import { SORT_FIELD_NAMES } from '../../shared/api.js';
 import { registerLabelCommands } from './label-commands.js';
+import { registerModelCommands } from './model-commands.js';
 
 /**
  * `tbs`: the command-line host. Each command opens the dataset folder through the same Engine
@@ -104,6 +105,7 @@ program.command('show')
   });
 
 registerLabelCommands(program);
+registerModelCommands(program);
 
 async function main() {
   try {

@@ -23,6 +23,10 @@ export const DatasetConfigSchema = z.object({
   activeModel: z.string().nullable().default(null),
   /** Per-model price overrides in USD per 1M tokens. */
   prices: z.record(z.string(), z.object({ input: z.number(), output: z.number() })).default({}),
+  /** Embedder id -> its LanceDB table; vectors of different embedders never share a table. */
+  embedders: z.record(z.string(), z.object({ table: z.string(), dims: z.number().int(), spec: z.record(z.string(), z.unknown()), createdAt: z.string() })).default({}),
+  /** Embedder used when none is named (the offline hash embedder by default). */
+  defaultEmbedder: z.string().nullable().default(null),
 });
 export type DatasetConfig = z.infer<typeof DatasetConfigSchema>;
 

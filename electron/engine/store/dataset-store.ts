@@ -78,6 +78,32 @@ export class DatasetStore {
     all.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
     for (const r of all) this.applyLabel(r);
     this.recomputeLlm();
+    await this.reloadClassifierScores();
+  }
+
+  /** Model whose probabilities are "the" classifier_score: configured, else the newest. */
+  activeModelId: string | null = null;
+
+  /** Loads the active model's probabilities into the index (after training or a model switch). */
+  async reloadClassifierScores(): Promise<void> {
+    const models = await this.table('models');
+    let id = this.config.activeModel;
+    if (!id) {
+      let newest = '';
+      for (const r of await models.query().select(['model_id', 'created_at', 'record']).toArray()) {
+        // NOTE: sanity-check models trained on shuffled labels never become active by default.
+        if ((JSON.parse(r.record as string) as { shuffledLabels?: boolean }).shuffledLabels) continue;
+        if ((r.created_at as string) > newest) { newest = r.created_at as string; id = r.model_id as string; }
+      }
+    }
+    this.activeModelId = id ?? null;
+    this.index.clearClassifier();
+    if (!id) return;
+    const scores = await this.table('scores');
+    for await (const b of scores.query().where(`model_id = ${sqlString(id)}`).select(['sample_id', 'prob'])) {
+      const sid = b.getChild('sample_id')!; const prob = b.getChild('prob')!;
+      for (let i = 0; i < b.numRows; i++) { const r = this.index.row(sid.get(i)); if (r !== undefined) this.index.setClassifier(r, prob.get(i)); }
+    }
   }
 
   /** `templateId@model` of an LLM label. */

@@ -1,0 +1,66 @@
+import type { DatasetStore } from '../store/dataset-store.js';
+import { sqlString } from '../store/dataset-store.js';
+import { embedDataset, embeddingTable } from '../embed/embedding-store.js';
+import type { Embedder } from '../embed/embedder.js';
+import { loadModel } from './training.js';
+
+export interface ScoreSummary { modelId: string; scored: number; alreadyScored: number; embedded: number; cancelled: boolean; seconds: number }
+
+/**
+ * Scores every sample with a model: embeds what has no vector yet (incremental), then streams the
+ * vectors through the classifier and appends `classifier_score` rows in large batches. Samples
+ * this model already scored are skipped, so a cancelled run resumes where it stopped.
+ */
+export async function scoreDataset(store: DatasetStore, embedder: Embedder, modelId: string, opts: {
+  signal?: AbortSignal; onProgress?: (p: { phase: 'embed' | 'score'; done: number; total: number }) => void;
+  /** Rows per read batch (and per progress step). */
+  batchRows?: number;
+} = {}): Promise<ScoreSummary> {
+  const t0 = Date.now();
+  const { record, classifier } = await loadModel(store, modelId);
+  if (record.embedderId !== embedder.id) throw new Error(`model ${modelId} was trained on ${record.embedderId}, not ${embedder.id}`);
+  const emb = await embedDataset(store, embedder, { signal: opts.signal, onProgress: (p) => opts.onProgress?.({ phase: 'embed', ...p }) });
+  const scores = await store.table('scores');
+  const done = new Set<string>();
+  for await (const b of scores.query().where(`model_id = ${sqlString(modelId)}`).select(['sample_id'])) {
+    const c = b.getChild('sample_id')!;
+    for (let i = 0; i < b.numRows; i++) done.add(c.get(i));
+  }
+  const total = store.index.size - done.size;
+  const isActive = store.activeModelId === modelId;
+  const table = await embeddingTable(store, embedder);
+  let scored = 0;
+  let pending: { sample_id: string; model_id: string; prob: number; created_at: string }[] = [];
+  const at = new Date().toISOString();
+  const flush = async () => {
+    if (!pending.length) return;
+    await scores.add(pending);
+    if (isActive) for (const p of pending) { const r = store.index.row(p.sample_id); if (r !== undefined) store.index.setClassifier(r, p.prob); }
+    pending = [];
+  };
+  opts.onProgress?.({ phase: 'score', done: 0, total });
+  try {
+    for await (const b of await table.query().select(['sample_id', 'vector']).execute({ maxBatchLength: opts.batchRows ?? 8192 })) {
+      if (opts.signal?.aborted) break;
+      const sid = b.getChild('sample_id')!; const vec = b.getChild('vector')!;
+      const ids: string[] = []; const X: Float32Array[] = [];
+      for (let i = 0; i < b.numRows; i++) {
+        const id = sid.get(i) as string;
+        if (done.has(id) || !store.index.has(id)) continue;
+        done.add(id);
+        ids.push(id);
+        X.push(vec.get(i).toArray() as Float32Array);
+      }
+      if (!ids.length) continue;
+      const p = classifier.predictProba(X);
+      for (let i = 0; i < ids.length; i++) pending.push({ sample_id: ids[i], model_id: modelId, prob: p[i], created_at: at });
+      scored += ids.length;
+      if (pending.length >= 20_000) await flush();
+      opts.onProgress?.({ phase: 'score', done: scored, total });
+    }
+  } finally {
+    await flush();
+  }
+  if (scored) await scores.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+  return { modelId, scored, alreadyScored: store.index.size - total, embedded: emb.embedded, cancelled: Boolean(opts.signal?.aborted), seconds: (Date.now() - t0) / 1000 };
+}
