@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sampleCommands } from './contract/samples.js';
 import { labelCommands } from './contract/labels.js';
+import { appCommands } from './contract/app.js';
 
 export * from './contract/samples.js';
 
@@ -13,6 +14,7 @@ export * from './contract/samples.js';
 export const commands = {
   ...sampleCommands,
   ...labelCommands,
+  ...appCommands,
 } as const;
 
 export type CommandName = keyof typeof commands;

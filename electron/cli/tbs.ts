@@ -6,6 +6,7 @@ import { IMPORT_FORMATS, CHUNK_MODES } from '../../shared/enums.js';
 import { SORT_FIELD_NAMES } from '../../shared/api.js';
 import { registerLabelCommands } from './label-commands.js';
 import { registerModelCommands } from './model-commands.js';
+import { registerExportCommand } from './export-command.js';
 
 /**
  * `tbs`: the command-line host. Each command opens the dataset folder through the same Engine
@@ -106,6 +107,7 @@ program.command('show')
 
 registerLabelCommands(program);
 registerModelCommands(program);
+registerExportCommand(program);
 
 async function main() {
   try {

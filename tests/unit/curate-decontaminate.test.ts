@@ -153,3 +153,7 @@ describe('decontaminate', () => {
     assert.deepEqual(errors.map((e) => e.line), [3]);
   });
 });
+
+it('banner lines of repeated punctuation are one token, so they never make a 13-gram match on their own', () => {
+  assert.deepEqual(codeTokens('print("=" * 3)\n# ==============\nx == y'), ['print', '(', '"', '=', '"', '*', '3', ')', '#', '==============', 'x', '==', 'y']);
+});

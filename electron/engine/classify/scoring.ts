@@ -40,23 +40,27 @@ export async function scoreDataset(store: DatasetStore, embedder: Embedder, mode
   };
   opts.onProgress?.({ phase: 'score', done: 0, total });
   try {
-    for await (const b of await table.query().select(['sample_id', 'vector']).execute({ maxBatchLength: opts.batchRows ?? 8192 })) {
-      if (opts.signal?.aborted) break;
+    const step = opts.batchRows ?? 8192;
+    outer: for await (const b of table.query().select(['sample_id', 'vector'])) {
       const sid = b.getChild('sample_id')!; const vec = b.getChild('vector')!;
-      const ids: string[] = []; const X: Float32Array[] = [];
-      for (let i = 0; i < b.numRows; i++) {
-        const id = sid.get(i) as string;
-        if (done.has(id) || !store.index.has(id)) continue;
-        done.add(id);
-        ids.push(id);
-        X.push(vec.get(i).toArray() as Float32Array);
+      // NOTE: LanceDB's batches can be large; predicting in slices keeps cancel and progress responsive.
+      for (let start = 0; start < b.numRows; start += step) {
+        if (opts.signal?.aborted) break outer;
+        const ids: string[] = []; const X: Float32Array[] = [];
+        for (let i = start; i < Math.min(b.numRows, start + step); i++) {
+          const id = sid.get(i) as string;
+          if (done.has(id) || !store.index.has(id)) continue;
+          done.add(id);
+          ids.push(id);
+          X.push(vec.get(i).toArray() as Float32Array);
+        }
+        if (!ids.length) continue;
+        const p = classifier.predictProba(X);
+        for (let i = 0; i < ids.length; i++) pending.push({ sample_id: ids[i], model_id: modelId, prob: p[i], created_at: at });
+        scored += ids.length;
+        if (pending.length >= 20_000) await flush();
+        opts.onProgress?.({ phase: 'score', done: scored, total });
       }
-      if (!ids.length) continue;
-      const p = classifier.predictProba(X);
-      for (let i = 0; i < ids.length; i++) pending.push({ sample_id: ids[i], model_id: modelId, prob: p[i], created_at: at });
-      scored += ids.length;
-      if (pending.length >= 20_000) await flush();
-      opts.onProgress?.({ phase: 'score', done: scored, total });
     }
   } finally {
     await flush();

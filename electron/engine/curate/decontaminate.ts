@@ -6,12 +6,14 @@ import { sortByRank, type RankedCandidate } from './select.js';
 import { dotAcross, packUnitVectors } from './unit-vectors.js';
 
 /**
- * Whitespace-insensitive, case-folded code tokens: identifiers, numbers, single punctuation marks.
+ * Whitespace-insensitive, case-folded code tokens: identifiers, numbers, punctuation marks.
+ * NOTE: a run of one punctuation character ('=====', '----') is one token; otherwise every banner
+ * line of 13+ '=' would be a "shared 13-gram" with any benchmark item that prints one.
  * Comments and docstrings are kept on purpose: HumanEval prompts are mostly docstring, and a
  * copied docstring is exactly the leak to catch.
  */
 export function codeTokens(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}_][\p{L}\p{N}_]*|\p{N}+|[^\s\p{L}\p{N}_]/gu) ?? [];
+  return text.toLowerCase().match(/[\p{L}_][\p{L}\p{N}_]*|\p{N}+|([^\s\p{L}\p{N}_])\1*/gu) ?? [];
 }
 
 const BASE_A = 0x01000193;

@@ -113,6 +113,7 @@ export class DatasetStore {
   }
 
   private applyLabel(r: LabelRecord) {
+    this.labelsVersion++;
     const row = this.index.row(r.sampleId);
     if (row === undefined) return;
     if (r.kind === 'human') { this.index.applyHuman(row, r); return; }
@@ -142,6 +143,9 @@ export class DatasetStore {
     const m = src ? this.llmLatest.get(src) : undefined;
     if (m) for (const [row, v] of m) this.index.setLlm(row, v.score, v.keep);
   }
+
+  /** Counts label records applied since open (part of export fingerprints). */
+  labelsVersion = 0;
 
   /** Appends label records; resolves once they are durable (journal fsync'd), then updates the index. */
   async appendLabels(records: LabelRecord[]): Promise<void> {
