@@ -7,6 +7,7 @@ import { SORT_FIELD_NAMES } from '../../shared/api.js';
 import { registerLabelCommands } from './label-commands.js';
 import { registerModelCommands } from './model-commands.js';
 import { registerExportCommand } from './export-command.js';
+import { registerDemoCommand } from './demo-command.js';
 
 /**
  * `tbs`: the command-line host. Each command opens the dataset folder through the same Engine
@@ -108,6 +109,7 @@ program.command('show')
 registerLabelCommands(program);
 registerModelCommands(program);
 registerExportCommand(program);
+registerDemoCommand(program);
 
 async function main() {
   try {
