@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { sampleCommands } from './contract/samples.js';
 import { labelCommands } from './contract/labels.js';
 import { appCommands } from './contract/app.js';
+import { pipelineCommands } from './contract/pipeline.js';
 
 export * from './contract/samples.js';
 
@@ -15,6 +16,7 @@ export const commands = {
   ...sampleCommands,
   ...labelCommands,
   ...appCommands,
+  ...pipelineCommands,
 } as const;
 
 export type CommandName = keyof typeof commands;

@@ -3,6 +3,7 @@ import { TOKEN_ENCODING } from '../../shared/enums.js';
 import type { Stats } from '../../shared/domain.js';
 import { labelHandlers } from './commands/label-handlers.js';
 import { appHandlers } from './commands/app-handlers.js';
+import { pipelineHandlers } from './commands/pipeline-handlers.js';
 import { sampleHandlers } from './commands/sample-handlers.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { DatasetStore } from './store/dataset-store.js';
@@ -28,7 +29,7 @@ export class Engine {
 
   private constructor(readonly store: DatasetStore) {
     this.query = new SampleQuery(store);
-    this.handlers = { ...sampleHandlers(this), ...labelHandlers(this), ...appHandlers(this) } as Record<string, (input: unknown) => Promise<unknown>>;
+    this.handlers = { ...sampleHandlers(this), ...labelHandlers(this), ...appHandlers(this), ...pipelineHandlers(this) } as Record<string, (input: unknown) => Promise<unknown>>;
     const missing = Object.keys(commands).filter((n) => !this.handlers[n]);
     if (missing.length) throw new Error(`commands without a handler: ${missing.join(', ')}`);
   }
