@@ -8,6 +8,7 @@ import { registerLabelCommands } from './label-commands.js';
 import { registerModelCommands } from './model-commands.js';
 import { registerExportCommand } from './export-command.js';
 import { registerDemoCommand } from './demo-command.js';
+import { registerServeCommand } from './serve-command.js';
 
 /**
  * `tbs`: the command-line host. Each command opens the dataset folder through the same Engine
@@ -106,10 +107,27 @@ program.command('show')
     for (const l of r.labels) console.log(`  ${l.createdAt} ${l.kind} ${l.retracts ? `retracts ${l.retracts}` : `score=${l.score ?? '-'} keep=${l.keep}`} by ${l.agent}${l.origin ? ` (${l.origin})` : ''}${l.rationale ? ` — ${l.rationale}` : ''}`);
   });
 
+program.command('tokens')
+  .description('replace the import\'s token estimates with exact o200k_base counts (resumable)')
+  .action(async (_o, cmd: Command) => {
+    const g = globals(cmd);
+    const r = await withEngine(cmd, async (engine, signal) => {
+      const { countTokensExactly } = await import('../engine/ingest/token-count.js');
+      const bar = createProgress(g.progress);
+      const s = await countTokensExactly(engine.store, { signal, onProgress: (p) => bar.update('tokens', p.done, p.total) });
+      bar.end();
+      return s;
+    });
+    if (g.json) printJson(r);
+    else console.log(`${r.cancelled ? 'cancelled: ' : ''}counted ${r.counted.toLocaleString('en-US')} samples exactly (${(r.bytes / 1e6 / Math.max(r.seconds, 1e-3)).toFixed(1)} MB/s); ${r.alreadyExact.toLocaleString('en-US')} were already exact`);
+    if (r.cancelled) process.exitCode = 130;
+  });
+
 registerLabelCommands(program);
 registerModelCommands(program);
 registerExportCommand(program);
 registerDemoCommand(program);
+registerServeCommand(program);
 
 async function main() {
   try {

@@ -15,9 +15,9 @@ export function sampleIdOf(text: string): string {
 
 /**
  * Fast o200k_base token estimate used at import, flagged as such; the background counter replaces
- * it with the exact count. NOTE: 3.6 UTF-8 bytes per token is what o200k_base gives on
- * the Python standard library (measured by `npm run bench`, where its error is reported too).
+ * it with the exact count (`tbs tokens`). NOTE: o200k_base averages 3.99 UTF-8 bytes per token
+ * on the Python 3.11 standard library (2,826,255 tokens for 11.27 MB).
  */
 export function estimateTokens(text: string): number {
-  return Math.max(1, Math.round(Buffer.byteLength(text) / 3.6));
+  return Math.max(1, Math.round(Buffer.byteLength(text) / 4));
 }

@@ -7,7 +7,8 @@ let enc: Tiktoken | null = null;
 /** o200k_base, the encoding of the GPT-4o / 4.1 / 5 family. */
 export function encoder(): Tiktoken { return (enc ??= new Tiktoken(o200k)); }
 
-export function countTokens(text: string): number { return encoder().encode(text).length; }
+/** Counts special-token strings inside code as plain text (code may well contain "<|endoftext|>"). */
+export function countTokens(text: string): number { return encoder().encode(text, [], []).length; }
 
 export interface BuiltPrompt {
   messages: { role: 'system' | 'user'; content: string }[];
@@ -45,9 +46,9 @@ export function buildPrompt(t: Template, code: string, language: string, maxInpu
   let keptTokens: number;
   // NOTE: a token covers at least one UTF-8 byte, so short samples skip the (slow) encode.
   if (Buffer.byteLength(code) <= maxInputTokens) {
-    sampleTokens = keptTokens = e.encode(code).length;
+    sampleTokens = keptTokens = e.encode(code, [], []).length;
   } else {
-    const toks = e.encode(code);
+    const toks = e.encode(code, [], []);
     sampleTokens = toks.length;
     if (toks.length > maxInputTokens) { kept = e.decode(toks.slice(0, maxInputTokens)); truncated = true; }
     keptTokens = Math.min(toks.length, maxInputTokens);
@@ -59,7 +60,7 @@ export function buildPrompt(t: Template, code: string, language: string, maxInpu
   const user = t.user.replaceAll('{{language}}', language).replaceAll('{{truncation_note}}', note).replace('{{fenced_code}}', () => fenced);
   const messages = [{ role: 'system' as const, content: t.system }, { role: 'user' as const, content: user }];
   // NOTE: chat formatting adds ~3 tokens per message plus 3 for the reply priming.
-  const promptTokens = e.encode(t.system).length + e.encode(user).length + 3 * messages.length + 3;
+  const promptTokens = e.encode(t.system, [], []).length + e.encode(user, [], []).length + 3 * messages.length + 3;
   return { messages, promptTokens, truncated, sampleTokens, keptTokens, injection: detectInjection(code) };
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { importPaths } from '../ingest/importer.js';
+import { countTokensExactly } from '../ingest/token-count.js';
 import { importHumanLabels } from '../label/label-io.js';
 import { RESOURCES_DIR } from '../label/templates.js';
 import { createHashEmbedder } from '../embed/hash-embedder.js';
@@ -59,6 +60,7 @@ export async function runDemo(store: DatasetStore, o: DemoOptions): Promise<Demo
   if (stdlibPath) await importPaths(store, [stdlibPath], { chunk: 'function', signal: o.signal, onProgress: (p) => step('import stdlib')({ done: p.doneBytes, total: p.totalBytes }) });
   if (o.signal?.aborted) throw new Error('cancelled');
   await store.compact(['samples', 'import_errors']);
+  await countTokensExactly(store, { signal: o.signal, onProgress: step('count tokens') });
   const embedder = createHashEmbedder({ dims: 512 });
   await embedDataset(store, embedder, { signal: o.signal, spec: { kind: 'hash', dims: 512 }, onProgress: step('embed') });
   // Retrain only when the labels changed: same label snapshot + settings -> reuse the model.

@@ -1,0 +1,139 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import type { PublicSettings } from '../../shared/contract/app.js';
+
+/**
+ * The studio's own settings (not a dataset's): recent folders, endpoint, model, annotator name,
+ * window state, and the API key. Plain Node, so the Electron shell and browser mode share it and
+ * tests can check it without Electron.
+ *
+ * NOTE: the key is held encrypted by a `SecretCodec` (Electron's safeStorage in the desktop app).
+ * Without a codec (browser mode, CLI) the key comes from the environment only and cannot be set.
+ * No method hands the key to anything that reaches the renderer: `publicView()` only says whether
+ * one is set; `apiKey()` exists for the main process's own LLM calls.
+ */
+export interface SecretCodec {
+  isAvailable(): boolean;
+  encrypt(plain: string): string;
+  decrypt(encrypted: string): string;
+}
+
+export const WindowStateSchema = z.object({
+  x: z.number().int().optional(), y: z.number().int().optional(),
+  width: z.number().int().min(400), height: z.number().int().min(300), maximized: z.boolean().default(false),
+});
+export type WindowState = z.infer<typeof WindowStateSchema>;
+
+const StoredSettingsSchema = z.object({
+  annotator: z.string().min(1).optional(),
+  endpoint: z.string().default(''),
+  model: z.string().default(''),
+  recent: z.array(z.string()).default([]),
+  window: WindowStateSchema.nullable().default(null),
+  /** Base64 of the codec's ciphertext; never plain text. */
+  apiKeyEncrypted: z.string().nullable().default(null),
+});
+type StoredSettings = z.infer<typeof StoredSettingsSchema>;
+
+export const MAX_RECENT = 10;
+
+export interface SettingsOptions {
+  /** JSON file to persist to; null keeps settings in memory (tests, throwaway sessions). */
+  file: string | null;
+  codec?: SecretCodec;
+  /** Environment to take defaults and the browser-mode key from (default process.env). */
+  env?: Record<string, string | undefined>;
+}
+
+export type SettingsPatch = Partial<Pick<PublicSettings, 'annotator' | 'endpoint' | 'model'>> & { apiKey?: string };
+
+export class SettingsStore {
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(private data: StoredSettings, private readonly opts: SettingsOptions, private readonly env: Record<string, string | undefined>) {}
+
+  static async load(opts: SettingsOptions): Promise<SettingsStore> {
+    let raw: unknown = {};
+    if (opts.file) {
+      try { raw = JSON.parse(await readFile(opts.file, 'utf8')); } catch (e) {
+        // A missing file is a first run; a corrupt one is ignored rather than blocking startup.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') raw = {};
+      }
+    }
+    const parsed = StoredSettingsSchema.safeParse(raw);
+    return new SettingsStore(parsed.success ? parsed.data : StoredSettingsSchema.parse({}), opts, opts.env ?? process.env);
+  }
+
+  /** What the renderer may know. */
+  publicView(): PublicSettings {
+    return {
+      annotator: this.data.annotator ?? this.env.TBS_ANNOTATOR ?? safeUserName(),
+      endpoint: this.data.endpoint || this.env.OPENAI_BASE_URL || '',
+      model: this.data.model || this.env.TBS_MODEL || 'gpt-4o-mini',
+      recent: [...this.data.recent],
+      hasApiKey: this.apiKey() !== null,
+      apiKeyWritable: this.keyWritable(),
+    };
+  }
+
+  /** The decrypted key (main process only), else the environment's. */
+  apiKey(): string | null {
+    if (this.data.apiKeyEncrypted && this.opts.codec?.isAvailable()) {
+      try { return this.opts.codec.decrypt(this.data.apiKeyEncrypted); } catch { return null; }
+    }
+    return this.env.OPENAI_API_KEY || null;
+  }
+
+  keyWritable(): boolean { return Boolean(this.opts.codec?.isAvailable()); }
+
+  async update(patch: SettingsPatch): Promise<PublicSettings> {
+    const next = { ...this.data };
+    if (patch.annotator !== undefined) next.annotator = patch.annotator.trim();
+    if (patch.endpoint !== undefined) next.endpoint = patch.endpoint.trim();
+    if (patch.model !== undefined) next.model = patch.model.trim();
+    if (patch.apiKey !== undefined) {
+      if (!this.keyWritable()) throw new SettingsError('the API key cannot be stored here; set OPENAI_API_KEY in the environment');
+      next.apiKeyEncrypted = patch.apiKey === '' ? null : this.opts.codec!.encrypt(patch.apiKey);
+    }
+    this.data = next;
+    await this.persist();
+    return this.publicView();
+  }
+
+  async addRecent(dir: string): Promise<void> {
+    const abs = resolve(dir);
+    this.data = { ...this.data, recent: [abs, ...this.data.recent.filter((d) => d !== abs)].slice(0, MAX_RECENT) };
+    await this.persist();
+  }
+
+  windowState(): WindowState | null { return this.data.window; }
+
+  async setWindowState(w: WindowState): Promise<void> {
+    this.data = { ...this.data, window: WindowStateSchema.parse(w) };
+    await this.persist();
+  }
+
+  /** Serialized atomic writes (temp file + rename), so a crash never leaves half a file. */
+  private persist(): Promise<void> {
+    const file = this.opts.file;
+    if (!file) return Promise.resolve();
+    const snapshot = JSON.stringify(this.data, null, 2);
+    this.writing = this.writing.catch(() => {}).then(async () => {
+      await mkdir(dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, snapshot, { mode: 0o600 });
+      await rename(tmp, file);
+    });
+    return this.writing;
+  }
+}
+
+export class SettingsError extends Error {
+  constructor(message: string) { super(message); this.name = 'SettingsError'; }
+}
+
+function safeUserName(): string {
+  try { return userInfo().username || 'annotator'; } catch { return 'annotator'; }
+}

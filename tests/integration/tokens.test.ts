@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Engine } from '../../electron/engine/engine.ts';
+import { importPaths } from '../../electron/engine/ingest/importer.ts';
+import { countTokensExactly, TokenCounter } from '../../electron/engine/ingest/token-count.ts';
+import { STDLIB, tempDir } from '../support/temp.ts';
+
+test('the memoized counter equals js-tiktoken\'s full encode on real stdlib files, special-token strings included', async () => {
+  const tc = new TokenCounter();
+  const files = (await readdir(join(STDLIB, 'email'))).filter((f) => f.endsWith('.py')).slice(0, 25);
+  assert.ok(files.length > 10);
+  for (const f of files) {
+    const text = await readFile(join(STDLIB, 'email', f), 'utf8');
+    assert.equal(tc.count(text), tc.countReference(text), f);
+    assert.equal(tc.count(text), tc.countReference(text), `${f} (from cache)`);
+  }
+  const tricky = 'x = "<|endoftext|>"  \n\n\t  def  f( ):\n      return   1\r\n# ünïcödé 日本語 🎉\n';
+  assert.equal(tc.count(tricky), tc.countReference(tricky));
+});
+
+test('exact counts replace import estimates, survive reopen, and the job resumes after cancel', async () => {
+  const dir = await tempDir();
+  const file = join(dir, 'in.jsonl');
+  await writeFile(file, Array.from({ length: 12_000 }, (_, i) => JSON.stringify({ content: `def f_${i}(alpha, beta):\n    return alpha * ${i} + beta  # scale\n` })).join('\n'));
+  const engine = await Engine.open({ dir: join(dir, 'db') });
+  await importPaths(engine.store, [file]);
+  assert.equal((await engine.stats()).tokensExact, 0);
+  const ctl = new AbortController();
+  const first = await countTokensExactly(engine.store, { signal: ctl.signal, onProgress: (p) => { if (p.done >= 5000) ctl.abort(); } });
+  assert.equal(first.cancelled, true);
+  assert.ok(first.counted >= 5000 && first.counted < 12_000);
+  const rest = await countTokensExactly(engine.store);
+  assert.equal(first.counted + rest.counted, 12_000);
+  const id = engine.store.index.ids[0];
+  const s = (await engine.store.getSample(id))!;
+  assert.equal(s.tokensExact, true);
+  assert.equal(s.tokens, new TokenCounter().countReference(s.text));
+  await engine.close();
+  const again = await Engine.open({ dir: join(dir, 'db') });
+  const stats = await again.stats();
+  assert.equal(stats.tokensExact, 12_000);
+  await again.close();
+});
