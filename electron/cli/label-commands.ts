@@ -24,6 +24,9 @@ export function registerLabelCommands(program: Command): void {
     .option('--max-tokens <n>', 'max completion tokens', (v) => parsePositiveInt(v, '--max-tokens'), 300)
     .option('--timeout <ms>', 'per-request timeout', (v) => parsePositiveInt(v, '--timeout'), 60_000)
     .option('--estimate', 'count tokens and price the run; make no call')
+    .option('--batch', 'use the Batch API (half price; results within 24 h); a rerun resumes the pending batch')
+    .option('--batch-id <id>', 'resume this batch')
+    .option('--poll <ms>', 'batch polling interval', (v) => parsePositiveInt(v, '--poll'), 30_000)
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
       const opts: LabelRunOptions = {
@@ -40,6 +43,13 @@ export function registerLabelCommands(program: Command): void {
           console.log(`prompt tokens ${e.prompt_tokens.toLocaleString('en-US')} (o200k_base, exact; ${e.truncated} samples truncated)`);
           console.log(`expected cost ${usd(e.cost_usd)} (at ~80 completion tokens a call); worst case ${usd(e.max_cost_usd)} (every answer at --max-tokens)`);
           console.log(`with the Batch API (--batch, half price): ${usd(e.batch_cost_usd)}`);
+          return;
+        }
+        if (o.batch || o.batchId) {
+          const { runBatchLabeling } = await import('../engine/label/batch.js');
+          const b = await runBatchLabeling(engine.store, { ...opts, signal, pollMs: o.poll, batchId: o.batchId });
+          if (g.json) return printJson({ labeled: b.labeled, skipped: b.skipped, failed: b.failed, prompt_tokens: b.prompt_tokens, completion_tokens: b.completion_tokens, cost_usd: b.cost_usd, batch_id: b.batchId, resumed: b.resumed, status: b.status, submitted: b.submitted });
+          console.log(`batch ${b.batchId}${b.resumed ? ' (resumed)' : ''}: ${b.status}; ${b.submitted} requests; labeled ${b.labeled}, failed ${b.failed}, skipped ${b.skipped}; $${b.cost_usd.toFixed(4)} at batch prices`);
           return;
         }
         const bar = createProgress(g.progress, 'items');

@@ -178,3 +178,35 @@ test('kill -9 mid-run, then the same command: no sample is paid for twice', asyn
   assert.equal(labels.length, total, 'one label per sample');
   await e2.close();
 });
+
+test('batch mode: requests go up as a file, the output is ingested once, and a restarted run resumes the same batch', async () => {
+  const dir = await tempDir();
+  const engine = await dataset(dir);
+  const server = await fake();
+  const { runBatchLabeling } = await import('../../electron/engine/label/batch.ts');
+  const opts = { baseURL: server.url, apiKey: 'k', model: 'gpt-4o-mini', template: 'edu-additive', limit: 8, pollMs: 20 };
+  // The first run is interrupted while polling (as by a crash or Ctrl-C).
+  const ctl = new AbortController();
+  setTimeout(() => ctl.abort(), 5);
+  await assert.rejects(runBatchLabeling(engine.store, { ...opts, signal: ctl.signal, pollMs: 10_000 }));
+  assert.equal(server.batch!.batches.size, 1);
+  const upload = [...server.batch!.files.values()].find((f) => f.purpose === 'batch')!;
+  assert.equal(upload.content.trim().split('\n').length, 8);
+  const s = await runBatchLabeling(engine.store, opts);
+  assert.equal(s.resumed, true);
+  assert.equal(s.status, 'completed');
+  assert.equal(s.labeled, 8);
+  assert.equal(server.batch!.batches.size, 1, 'no second batch was bought');
+  assert.equal(chatCalls(server).length, 0, 'no live calls');
+  const labels = await (await engine.store.table('labels')).query().toArray();
+  assert.equal(labels.length, 8);
+  for (const l of labels) assert.equal(JSON.parse(l.details).batchId, s.batchId);
+  const again = await runBatchLabeling(engine.store, opts);
+  assert.equal(again.submitted, 0);
+  assert.equal(again.skipped, 8);
+  assert.equal(server.batch!.batches.size, 1);
+  const est = await estimateLabeling(engine.store, { ...opts, limit: 16 });
+  assert.equal(est.calls, 8);
+  assert.ok(est.batch_cost_usd! < est.cost_usd!);
+  await engine.close();
+});

@@ -4,6 +4,7 @@
 // so tests exercise the production client path (retries, timeouts, base64 embeddings) end to end.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createBatchRoutes, type BatchRoutes } from './openai-batches.ts';
 
 export type Fault =
   | { kind: '429'; retryAfterSec?: number; retryAfterMs?: number }
@@ -30,6 +31,8 @@ export interface FakeOpenAI {
   faultWhenContains(marker: string, f: Fault): void;
   requests: Array<{ path: string; body: any; at: number; headers: Record<string, string | string[] | undefined> }>;
   inFlightMax: number;
+  /** Uploaded files and batches (files and batches API). */
+  batch?: BatchRoutes;
   close(): Promise<void>;
 }
 
@@ -238,6 +241,8 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     }
   }
 
+  const batchRoutes = createBatchRoutes((body) => chatCompletion(body, undefined), send);
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -245,7 +250,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     const rawBody = Buffer.concat(chunks).toString('utf8');
     let body: any = null;
     let badJson = false;
-    if (rawBody) { try { body = JSON.parse(rawBody); } catch { badJson = true; } }
+    if (rawBody && !String(req.headers['content-type'] ?? '').startsWith('multipart/')) { try { body = JSON.parse(rawBody); } catch { badJson = true; } }
     api.requests.push({ path, body, at: Date.now(), headers: { ...req.headers } });
     res.setHeader('x-request-id', `req_fake${api.requests.length}`);
 
@@ -276,6 +281,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       res.setHeader('x-ratelimit-remaining-requests', String(window.remaining));
     }
 
+    if (batchRoutes.handle(req.method ?? 'GET', path, Buffer.concat(chunks), String(req.headers['content-type'] ?? ''), res)) return;
     const post = req.method === 'POST';
     const route = post && path === '/v1/chat/completions' ? 'chat'
       : post && path === '/v1/embeddings' ? 'embeddings'
@@ -322,6 +328,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     faultWhenContains: (marker, fault) => { markers.push({ marker, fault }); },
     requests: [],
     inFlightMax: 0,
+    batch: batchRoutes,
     async close() {
       if (closed) return;
       closed = true;

@@ -54,13 +54,13 @@ export function paramsHashOf(p: { temperature: number; maxTokens: number; seed: 
 /** Typical length of a 0-5 answer with a short rationale; used for the expected (not worst) cost. */
 const EXPECTED_COMPLETION_TOKENS = 80;
 
-interface Prepared {
+export interface Prepared {
   template: Template; templateHash: string; paramsHash: string; agent: string;
   params: { temperature: number; maxTokens: number; seed: number; maxInputTokens: number };
   todo: string[]; selected: number; skipped: number; price: Price | null;
 }
 
-async function prepare(store: DatasetStore, o: LabelRunOptions): Promise<Prepared> {
+export async function prepare(store: DatasetStore, o: LabelRunOptions): Promise<Prepared> {
   const { template, hash } = await resolveTemplate(store, o.template);
   const params = { temperature: o.temperature ?? 0, maxTokens: o.maxTokens ?? 300, seed: o.seed ?? 0, maxInputTokens: o.maxInputTokens ?? 1024 };
   const paramsHash = paramsHashOf(params);
@@ -191,16 +191,7 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
           }
           gate.onSuccess();
           const keep = ans.keep ?? (ans.score! >= store.config.keepThreshold);
-          const rec: LabelRecord = {
-            labelId: randomUUID(), sampleId, kind: 'llm', score: ans.score, keep, rationale: ans.rationale, agent: p.agent,
-            origin: null, note: null, retracts: null, createdAt: new Date().toISOString(),
-            details: {
-              key: labelKey(sampleId, p.template.id, p.templateHash, o.model, p.paramsHash), paramsHash: p.paramsHash, params: p.params,
-              outputPath: usedStructured ? 'json_schema' : 'plain-text', truncated: b.truncated, sampleTokens: b.sampleTokens,
-              keptTokens: b.keptTokens, injectionSuspected: b.injection, usage: { prompt_tokens: pt, completion_tokens: ct }, costUsd: cost,
-              responseModel: data.model, finishReason: choice?.finish_reason ?? null,
-            },
-          };
+          const rec = llmLabelRecord(store, p, o.model, sampleId, b, ans, { pt, ct, cost, outputPath: usedStructured ? 'json_schema' : 'plain-text', responseModel: data.model, finishReason: choice?.finish_reason ?? null });
           await store.appendLabels([rec]);
           s.labeled++;
           return;
@@ -249,6 +240,22 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
   s.notStarted = p.todo.length - s.labeled - s.failed;
   s.stoppedBy = o.signal?.aborted ? 'cancelled' : budgetHit ? 'budget' : 'done';
   return s;
+}
+
+/** The label record of one answered call (live or from a batch). */
+export function llmLabelRecord(store: DatasetStore, p: Prepared, model: string, sampleId: string, b: BuiltPrompt, ans: { score: number | null; keep: boolean | null; rationale: string },
+  x: { pt: number; ct: number; cost: number; outputPath: string; responseModel: string | undefined; finishReason: string | null; batchId?: string }): LabelRecord {
+  const keep = ans.keep ?? (ans.score! >= store.config.keepThreshold);
+  return {
+    labelId: randomUUID(), sampleId, kind: 'llm', score: ans.score, keep, rationale: ans.rationale, agent: p.agent,
+    origin: null, note: null, retracts: null, createdAt: new Date().toISOString(),
+    details: {
+      key: labelKey(sampleId, p.template.id, p.templateHash, model, p.paramsHash), paramsHash: p.paramsHash, params: p.params,
+      outputPath: x.outputPath, truncated: b.truncated, sampleTokens: b.sampleTokens, keptTokens: b.keptTokens,
+      injectionSuspected: b.injection, usage: { prompt_tokens: x.pt, completion_tokens: x.ct }, costUsd: x.cost,
+      responseModel: x.responseModel ?? null, finishReason: x.finishReason, ...(x.batchId ? { batchId: x.batchId } : {}),
+    },
+  };
 }
 
 function describeError(e: unknown): string {
