@@ -7,6 +7,7 @@ import { embeddingTable, readVectors } from '../embed/embedding-store.js';
 import type { Embedder } from '../embed/embedder.js';
 import { loadClassifier, trainAndEvaluate, type ClassifierAlgo, type ClassifierHyper, type TrainMetrics } from './classifier.js';
 import { LogisticRegression } from './logistic-regression.js';
+import { mulberry32, shuffleInPlace } from './prng.js';
 import { evaluateBinary, selectThreshold } from './metrics.js';
 
 /** Where training targets come from, in precedence order (human over LLM by default). */
@@ -59,14 +60,7 @@ export function trainingTargets(store: DatasetStore, sources: LabelSource[], kee
 }
 
 function seededShuffle(y: Uint8Array, seed: number): Uint8Array {
-  const out = y.slice();
-  let s = seed >>> 0 || 1;
-  for (let i = out.length - 1; i > 0; i--) {
-    s = (Math.imul(s ^ (s >>> 15), 2246822507) + 0x6d2b79f5) >>> 0;
-    const j = s % (i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
+  return Uint8Array.from(shuffleInPlace(Array.from(y), mulberry32(seed)));
 }
 
 export async function trainModel(store: DatasetStore, embedder: Embedder, o: TrainOptions): Promise<ModelRecord> {
