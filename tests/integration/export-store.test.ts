@@ -78,3 +78,28 @@ test('a planted copy of a benchmark item is dropped and reported; its neighbours
   assert.notEqual(again.code, 0);
   assert.match(again.stderr, /not empty|overwrite/i);
 });
+
+test('kill -9 mid-export leaves no complete-looking output; the next export cleans up and succeeds', async () => {
+  const dir = await tempDir();
+  const db = join(dir, 'db');
+  assert.equal((await runTbs(['demo', '--db', db, '--out', join(dir, 'first'), '--json'])).code, 0);
+  const out = join(dir, 'crash-out');
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'electron/cli/tbs.ts'), 'export', '--db', db, '--out', out, '--near-dup', '0.9', '--format', 'jsonl'], { stdio: 'ignore', env: { ...process.env, LANCEDB_LOG: 'error' } });
+  let staging: string | undefined;
+  while (!staging) {
+    staging = (await readdir(dir)).find((n) => n.startsWith('crash-out.tmp-'));
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('close', r));
+  assert.ok(staging, 'the export was killed while writing its staging folder');
+  assert.ok(!(await readdir(dir)).includes('crash-out'), 'no folder named like the finished export');
+  const again = await runTbs(['export', '--db', db, '--out', out, '--near-dup', '0.9', '--format', 'jsonl', '--json']);
+  assert.equal(again.code, 0, again.stderr);
+  const left = (await readdir(dir)).filter((n) => n.startsWith('crash-out.tmp-'));
+  assert.deepEqual(left, [], 'the stale staging folder was removed');
+  assert.ok(!(await readdir(out)).includes('.writer-pid'));
+  JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+});

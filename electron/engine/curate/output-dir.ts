@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 
 export type OutDirState = 'absent' | 'empty' | 'non-empty';
 
@@ -33,9 +33,26 @@ export async function assertOutDirUsable(outDir: string, overwrite: boolean): Pr
 export async function createStagingDir(outDir: string): Promise<string> {
   const target = resolve(outDir);
   await mkdir(dirname(target), { recursive: true });
+  await removeStaleStaging(target);
   const staging = `${target}.tmp-${randomBytes(6).toString('hex')}`;
   await mkdir(staging);
+  await writeFile(join(staging, WRITER_PID), String(process.pid));
   return staging;
+}
+
+const WRITER_PID = '.writer-pid';
+
+/** Staging folders left by a crashed export (their writer process is gone) are removed. */
+async function removeStaleStaging(target: string): Promise<void> {
+  const prefix = `${basename(target)}.tmp-`;
+  for (const name of await readdir(dirname(target)).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix)) continue;
+    const dir = join(dirname(target), name);
+    const pid = Number(await readFile(join(dir, WRITER_PID), 'utf8').catch(() => 'NaN'));
+    let alive = false;
+    if (Number.isInteger(pid) && pid > 0) { try { process.kill(pid, 0); alive = true; } catch { alive = false; } }
+    if (!alive) await rm(dir, { recursive: true, force: true });
+  }
 }
 
 export async function discardStagingDir(staging: string): Promise<void> {
@@ -49,6 +66,7 @@ export async function discardStagingDir(staging: string): Promise<void> {
  */
 export async function commitStagingDir(staging: string, outDir: string, overwrite: boolean): Promise<void> {
   const target = resolve(outDir);
+  await rm(join(staging, WRITER_PID), { force: true });
   const state = await assertOutDirUsable(target, overwrite);
   if (state === 'absent') {
     await rename(staging, target);
