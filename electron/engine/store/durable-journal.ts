@@ -30,7 +30,7 @@ export class DurableJournal<T> {
   /** Serializes segment writes and segment rotation, so no write lands in a retired segment. */
   private lock: Promise<unknown> = Promise.resolve();
   private unflushed: T[] = [];
-  private flushing: Promise<void> | null = null;
+  private flushChain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly intervalMs: number;
@@ -113,31 +113,39 @@ export class DurableJournal<T> {
   }
 
   /** Moves everything durable so far into LanceDB and retires the journal segment that held it. */
-  async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
-    if (this.writing) await this.writing;
-    if (!this.unflushed.length) return;
-    this.flushing = (async () => {
-      const { batch, oldSeg } = await this.exclusive(async () => {
-        const rotated = { batch: this.unflushed, oldSeg: this.segment };
-        this.unflushed = [];
-        const oldFh = this.fh;
-        this.segment += 1;
-        this.fh = await open(this.segmentPath(this.segment), 'a');
-        await oldFh?.close();
-        return rotated;
-      });
-      try {
-        await this.opts.flushTo(batch);
-        await rm(this.segmentPath(oldSeg), { force: true });
-      } catch (e) {
-        // NOTE: the old segment stays on disk and is replayed on the next open; keep the rows
-        // queued so this process retries them too.
-        this.unflushed = batch.concat(this.unflushed);
-        throw e;
-      }
-    })();
-    try { await this.flushing; } finally { this.flushing = null; }
+  /**
+   * Moves everything acknowledged so far into LanceDB. Flushes are serialized on one chain, so
+   * concurrent callers never race, and a flush never waits for the writer to go idle: records
+   * enter `unflushed` under the segment lock only once fsync'd, so swapping the array under that
+   * lock takes exactly the durable ones, however busy the writers are.
+   */
+  flush(): Promise<void> {
+    const run = this.flushChain.then(() => this.flushOnce());
+    this.flushChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async flushOnce(): Promise<void> {
+    const rotated = await this.exclusive(async () => {
+      if (!this.unflushed.length) return null;
+      const r = { batch: this.unflushed, oldSeg: this.segment };
+      this.unflushed = [];
+      const oldFh = this.fh;
+      this.segment += 1;
+      this.fh = await open(this.segmentPath(this.segment), 'a');
+      await oldFh?.close();
+      return r;
+    });
+    if (!rotated) return;
+    try {
+      await this.opts.flushTo(rotated.batch);
+      await rm(this.segmentPath(rotated.oldSeg), { force: true });
+    } catch (e) {
+      // NOTE: the old segment stays on disk and is replayed on the next open; keep the rows
+      // queued so this process retries them too.
+      this.unflushed = rotated.batch.concat(this.unflushed);
+      throw e;
+    }
   }
 
   private exclusive<R>(fn: () => Promise<R>): Promise<R> {
@@ -151,10 +159,15 @@ export class DurableJournal<T> {
 
   async close(): Promise<void> {
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
-    await this.flush();
     this.closed = true;
-    const fh = this.fh; this.fh = null;
-    await fh?.close();
+    if (this.writing) await this.writing;
+    try {
+      await this.flush();
+    } finally {
+      const fh = this.fh; this.fh = null;
+      await fh?.close();
+    }
+    // Only an empty, fully flushed segment is removed; anything else is replayed on the next open.
     await rm(this.segmentPath(this.segment), { force: true });
   }
 }
