@@ -65,6 +65,6 @@ export async function scoreDataset(store: DatasetStore, embedder: Embedder, mode
   } finally {
     await flush();
   }
-  if (scored) await scores.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+  if (scored) await store.compact(['scores']);
   return { modelId, scored, alreadyScored: store.index.size - total, embedded: emb.embedded, cancelled: Boolean(opts.signal?.aborted), seconds: (Date.now() - t0) / 1000 };
 }
