@@ -69,9 +69,14 @@ export class DatasetStore {
       for (let i = 0; i < batch.numRows; i++) this.index.setTokens(id.get(i), tk.get(i));
     }
     const labels = await this.table('labels');
-    const all: LabelRecord[] = [];
-    for await (const batch of labels.query()) {
-      for (const row of batch.toArray()) all.push(labelFromRow(row.toJSON()));
+    // NOTE: only the columns the index needs, read column-wise: rationale/details stay on disk.
+    type LabelCore = Pick<LabelRecord, 'labelId' | 'sampleId' | 'kind' | 'score' | 'keep' | 'agent' | 'retracts' | 'createdAt'>;
+    const all: LabelCore[] = [];
+    for await (const b of labels.query().select(['label_id', 'sample_id', 'kind', 'score', 'keep', 'agent', 'retracts', 'created_at'])) {
+      const c = ['label_id', 'sample_id', 'kind', 'score', 'keep', 'agent', 'retracts', 'created_at'].map((n) => b.getChild(n)!);
+      for (let i = 0; i < b.numRows; i++) {
+        all.push({ labelId: c[0].get(i), sampleId: c[1].get(i), kind: c[2].get(i), score: c[3].get(i) ?? null, keep: Boolean(c[4].get(i)), agent: c[5].get(i), retracts: c[6].get(i) ?? null, createdAt: c[7].get(i) });
+      }
     }
     this.labelJournal = new DurableJournal<LabelRecord>({
       dir: join(this.dir, 'journal'), name: 'labels',
@@ -122,12 +127,12 @@ export class DatasetStore {
   }
 
   /** `templateId@model` of an LLM label. */
-  static llmSourceOf(r: LabelRecord): string {
+  static llmSourceOf(r: Pick<LabelRecord, 'agent'>): string {
     const [model, templateId] = r.agent.split('|');
     return `${templateId}@${model}`;
   }
 
-  private applyLabel(r: LabelRecord) {
+  private applyLabel(r: Pick<LabelRecord, 'labelId' | 'sampleId' | 'kind' | 'score' | 'keep' | 'agent' | 'retracts' | 'createdAt'>) {
     this.labelsVersion++;
     const row = this.index.row(r.sampleId);
     if (row === undefined) return;
