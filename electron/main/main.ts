@@ -32,7 +32,9 @@ const codec: SecretCodec = {
 
 async function main() {
   await app.whenReady();
-  const settings = await SettingsStore.load({ file: join(app.getPath('userData'), 'settings.json'), codec });
+  // A snapshot of the environment: syncKey writes the stored key into process.env for the LLM
+  // client, and clearing the stored key must fall back to the original environment, not to that.
+  const settings = await SettingsStore.load({ file: join(app.getPath('userData'), 'settings.json'), codec, env: { ...process.env } });
   const syncKey = () => { const k = settings.apiKey(); if (k) process.env.OPENAI_API_KEY = k; else delete process.env.OPENAI_API_KEY; };
   syncKey();
 

@@ -31,6 +31,6 @@ export async function ensureRendererBuilt(opts: { root?: string; force?: boolean
   if (!opts.force && !rendererBuildIsStale(root)) return { built: false, ms: 0 };
   const t0 = Date.now();
   const { build } = await import('vite');
-  await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
+  await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
   return { built: true, ms: Date.now() - t0 };
 }

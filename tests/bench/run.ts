@@ -20,6 +20,7 @@ const BENCHES: Bench[] = [
   { name: 'labels', what: 'durable human label writes through Engine.invoke', run: async (o) => (await import('./labels-bench.js')).run(o) },
   { name: 'llm', what: 'LLM labeling against a 200 ms OpenAI-compatible server', run: async (o) => (await import('./llm-bench.js')).run(o) },
   { name: 'classify', what: 'hash embedder and classifiers (classify-bench.ts)', run: async () => (await import('./classify-bench.js')).run() },
+  { name: 'web', what: 'browser mode at 10^6 samples: first rows, key press to durable label', run: async (o) => (await import('./web-bench.js')).run(o) },
 ];
 
 function parseArgs(argv: string[]) {

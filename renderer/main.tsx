@@ -1,0 +1,6 @@
+import { createRoot } from 'react-dom/client';
+import { App } from './app.js';
+import './styles/base.css';
+import './styles/views.css';
+
+createRoot(document.getElementById('root')!).render(<App />);

@@ -1,0 +1,63 @@
+import { create } from 'zustand';
+import type { StudioOutput } from '../../shared/contract/app.js';
+import type { StoredImportError } from '../../shared/contract/app.js';
+import type { ChunkMode } from '../../shared/enums.js';
+import { call } from '../transport/studio-client.js';
+
+/** One import at a time from this window: its progress (job-progress events), result and errors. */
+export type ImportResult = StudioOutput<'samples.import'>;
+
+interface ImportState {
+  running: boolean;
+  jobId: string | null;
+  done: number;
+  total: number;
+  /** How many progress events arrived for the running import (shown for diagnosis). */
+  progressEvents: number;
+  cancelling: boolean;
+  result: ImportResult | null;
+  error: string | null;
+  errors: StoredImportError[];
+  errorsTotal: number;
+  start(paths: string[], chunk: ChunkMode): Promise<ImportResult | null>;
+  onProgress(p: { jobId: string; kind: string; done: number; total: number }): void;
+  cancel(): Promise<void>;
+  loadErrors(offset?: number): Promise<void>;
+  clear(): void;
+}
+
+export const useImport = create<ImportState>()((set, get) => ({
+  running: false, jobId: null, done: 0, total: 0, progressEvents: 0, cancelling: false, result: null, error: null, errors: [], errorsTotal: 0,
+
+  async start(paths, chunk) {
+    set({ running: true, jobId: null, done: 0, total: 0, progressEvents: 0, cancelling: false, result: null, error: null });
+    try {
+      const result = await call('samples.import', { paths, chunk });
+      set({ running: false, result, jobId: result.jobId, done: get().total || 1, total: get().total || 1 });
+      return result;
+    } catch (e) {
+      set({ running: false, error: (e as Error).message });
+      return null;
+    }
+  },
+
+  onProgress(p) {
+    if (!get().running || p.kind !== 'import') return;
+    if (get().jobId && get().jobId !== p.jobId) return;
+    set({ jobId: p.jobId, done: p.done, total: p.total, progressEvents: get().progressEvents + 1 });
+  },
+
+  async cancel() {
+    const id = get().jobId;
+    if (!id) return;
+    set({ cancelling: true });
+    await call('jobs.cancel', { jobId: id }).catch(() => {});
+  },
+
+  async loadErrors(offset = 0) {
+    const r = await call('samples.importErrors', { offset, limit: 500 });
+    set({ errors: r.errors, errorsTotal: r.total });
+  },
+
+  clear() { set({ result: null, error: null }); },
+}));
