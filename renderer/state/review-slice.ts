@@ -123,7 +123,7 @@ export const useReview = create<ReviewState>()((set, get) => {
     if (!rec || rec.status === 'saved') return;
     patchSave(key, { status: rec.attempts > 0 ? 'retrying' : 'saving', attempts: rec.attempts + 1 });
     try {
-      const label = await call('labels.addHuman', { sampleId: rec.sampleId, score: rec.score, annotator: rec.annotator, origin: rec.origin, note: rec.note });
+      const label = await call('labels.addHuman', { sampleId: rec.sampleId, score: rec.score, annotator: rec.annotator, origin: rec.origin, note: rec.note, requestId: rec.key });
       patchSave(key, { status: 'saved', labelId: label.labelId, error: undefined });
       set({ undoStack: [...get().undoStack, { labelId: label.labelId, sampleId: rec.sampleId, score: rec.score }].slice(-200) });
       // The engine returned the durable record: fold it into the cached sample instead of asking again.

@@ -8,6 +8,11 @@ export const labelCommands = {
     input: z.object({
       sampleId: z.string(), score: z.number().int().min(0).max(5), annotator: z.string().min(1),
       origin: z.enum(HUMAN_ORIGINS).default('key'), note: z.string().nullable().default(null),
+      /**
+       * Client-generated id of this save attempt. A retry whose first attempt did land (the reply
+       * was lost) returns the stored record instead of appending a duplicate.
+       */
+      requestId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).optional(),
     }),
     output: LabelRecordSchema,
   },

@@ -83,3 +83,19 @@ test('many concurrent label writes are group-committed into few LanceDB writes',
   assert.ok(versions.length <= 5, `300 labels took ${versions.length} table versions`);
   await engine.close();
 });
+
+test('a retried save with the same requestId returns the stored label instead of a duplicate', async () => {
+  const dir = await tempDir();
+  const engine = await seeded(dir, 5);
+  const id = engine.store.index.ids[1];
+  const requestId = '0f8fad5b-d9cb-469f-a165-70867728950e';
+  const a = await engine.invoke('labels.addHuman', { sampleId: id, score: 3, annotator: 'ann', requestId });
+  const b = await engine.invoke('labels.addHuman', { sampleId: id, score: 3, annotator: 'ann', requestId });
+  assert.equal(a.labelId, b.labelId);
+  await engine.store.flush();
+  const c = await engine.invoke('labels.addHuman', { sampleId: id, score: 3, annotator: 'ann', requestId });
+  assert.equal(c.labelId, a.labelId, 'also once the label reached LanceDB');
+  assert.equal((await engine.invoke('samples.get', { id })).labels.length, 1);
+  await assert.rejects(engine.invoke('labels.addHuman', { sampleId: id, score: 5, annotator: 'ann', requestId }), /already used/);
+  await engine.close();
+});

@@ -182,11 +182,17 @@ export class DatasetStore {
     }
   }
 
+  /** One label record by id, from LanceDB or the unflushed journal. */
+  async findLabel(labelId: string): Promise<LabelRecord | null> {
+    const pending = this.labelJournal.pending().find((p) => p.labelId === labelId);
+    if (pending) return pending;
+    const rows = await (await this.table('labels')).query().where(`label_id = ${sqlString(labelId)}`).limit(1).toArray();
+    return rows.length ? labelFromRow(rows[0]) : null;
+  }
+
   /** Undo: appends a record retracting a human label (the original stays in history). */
   async appendRetraction(labelId: string, annotator: string): Promise<LabelRecord> {
-    const labels = await this.table('labels');
-    const found = (await labels.query().where(`label_id = ${sqlString(labelId)}`).limit(1).toArray()).map((r) => labelFromRow(r))[0]
-      ?? this.labelJournal.pending().find((p) => p.labelId === labelId);
+    const found = await this.findLabel(labelId);
     if (!found) throw new Error(`no label with id ${labelId}`);
     if (found.kind !== 'human' || found.retracts) throw new Error(`label ${labelId} is not a human judgement; only those can be retracted`);
     const row = this.index.row(found.sampleId);
