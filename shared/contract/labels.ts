@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LabelRecordSchema } from '../domain.js';
+import { ImportErrorSchema, LabelRecordSchema } from '../domain.js';
 import { HUMAN_ORIGINS } from '../enums.js';
 
 /** Human labeling commands (LLM labeling runs are in contract/llm.ts). */
@@ -15,6 +15,15 @@ export const labelCommands = {
       requestId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).optional(),
     }),
     output: LabelRecordSchema,
+  },
+  'labels.importHuman': {
+    /** JSONL or CSV: sample id or text, score (or keep), annotator, note, rationale. */
+    input: z.object({ path: z.string().min(1), annotator: z.string().min(1).optional() }),
+    output: z.object({ imported: z.number().int(), alreadyPresent: z.number().int(), errors: z.array(ImportErrorSchema) }),
+  },
+  'labels.export': {
+    input: z.object({ path: z.string().min(1), kind: z.enum(['llm', 'human']).optional() }),
+    output: z.object({ path: z.string(), records: z.number().int() }),
   },
   'labels.retract': {
     input: z.object({ labelId: z.string(), annotator: z.string().min(1) }),

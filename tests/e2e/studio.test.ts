@@ -219,3 +219,25 @@ test('stats, train and export views render for the dataset', async () => {
   await page.getByTestId('export-funnel').locator('table').waitFor();
   await studio.screenshot('export');
 });
+
+test('datasets: human labels made elsewhere import from a CSV, and every record exports as JSONL', async () => {
+  const ids = engine().store.index.ids.slice(-2);
+  const csv = join(root, 'reviewed.csv');
+  await writeFile(csv, `id,score,note\n${ids[0]},5,great\n${ids[1]},9,\n`);
+  await studio.goTo('Datasets');
+  await page.getByTestId('labels-import-path').fill(csv);
+  await page.getByLabel('Annotator for rows without one').fill('csv-reviewer');
+  await page.getByTestId('labels-import').click();
+  const result = page.getByTestId('label-files-result');
+  await result.waitFor();
+  assert.match(await result.innerText(), /Imported 1 human labels .* 1 errors — line 3 \[score\]/);
+  const imported = (await labelsOf(ids[0])).find((l) => l.origin === 'import');
+  assert.equal(imported?.agent, 'csv-reviewer');
+  const out = join(root, 'all-labels.jsonl');
+  await page.getByTestId('labels-export-path').fill(out);
+  await page.getByTestId('labels-export').click();
+  await page.getByText(/Wrote \d+ label records/).waitFor();
+  const { readFile } = await import('node:fs/promises');
+  const lines = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(lines.some((l) => l.labelId === imported!.labelId));
+});

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { labelCommands } from '../../../shared/contract/labels.js';
 import type { LabelRecord } from '../../../shared/domain.js';
+import { exportLabels, importHumanLabels } from '../label/label-io.js';
 import type { HandlerFactory } from './handler-types.js';
 
 export const labelHandlers: HandlerFactory<keyof typeof labelCommands> = (engine) => ({
@@ -19,5 +20,10 @@ export const labelHandlers: HandlerFactory<keyof typeof labelCommands> = (engine
     await engine.store.appendLabels([rec]);
     return rec;
   },
+  'labels.importHuman': async (i) => {
+    const r = await importHumanLabels(engine.store, i.path, { annotator: i.annotator });
+    return { imported: r.imported, alreadyPresent: r.alreadyPresent, errors: r.errors.slice(0, 1000) };
+  },
+  'labels.export': async (i) => ({ path: i.path, records: await exportLabels(engine.store, i.path, { kind: i.kind }) }),
   'labels.retract': async (i) => engine.store.appendRetraction(i.labelId, i.annotator),
 });
