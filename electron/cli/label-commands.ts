@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { estimateLabeling, runLabeling, type LabelRunOptions } from '../engine/label/labeler.js';
 import { exportLabels, importHumanLabels } from '../engine/label/label-io.js';
+import { datasetTemplates, parseTemplate, saveTemplate } from '../engine/label/templates.js';
+import { readFile } from 'node:fs/promises';
 import { createProgress } from './progress.js';
 import { globals, parsePositiveInt, printJson, withEngine } from './common.js';
 
@@ -84,5 +86,24 @@ export function registerLabelCommands(program: Command): void {
     .action(async (o, cmd: Command) => {
       const n = await withEngine(cmd, (e) => exportLabels(e.store, o.out ?? process.stdout, { kind: o.kind }));
       if (o.out) process.stderr.write(`wrote ${n} label records to ${o.out}\n`);
+    });
+
+  const templates = program.command('templates').description('prompt templates (built-in and this dataset\'s)');
+  templates.command('list').description('every template with its content hash').action(async (_o, cmd: Command) => {
+    const g = globals(cmd);
+    const all = await withEngine(cmd, (e) => datasetTemplates(e.store));
+    if (g.json) return printJson(all.map((t) => ({ id: t.template.id, version: t.template.version, hash: t.hash, output: t.template.output, builtin: t.builtin, description: t.template.description })));
+    for (const t of all) console.log(`${t.template.id}@${t.template.version}  ${t.hash}  ${t.template.output.padEnd(6)} ${t.builtin ? 'built-in' : 'dataset '}  ${t.template.description}`);
+  });
+  templates.command('add').description('add a template from a JSON file (id, version, output, system, user with {{fenced_code}}, schema)')
+    .argument('<file>')
+    .action(async (file: string, _o, cmd: Command) => {
+      const g = globals(cmd);
+      const r = await withEngine(cmd, async (e) => {
+        const t = parseTemplate(await readFile(file, 'utf8'), file);
+        return { id: t.id, version: t.version, hash: await saveTemplate(e.store, t) };
+      });
+      if (g.json) return printJson(r);
+      console.log(`added ${r.id}@${r.version} (${r.hash}); use it with: tbs label --template ${r.id}`);
     });
 }

@@ -210,3 +210,25 @@ test('batch mode: requests go up as a file, the output is ingested once, and a r
   assert.ok(est.batch_cost_usd! < est.cost_usd!);
   await engine.close();
 });
+
+test('users add templates by file; a new version is a new label key; bad templates name the field', async () => {
+  const dir = await tempDir();
+  const engine = await dataset(dir);
+  await engine.close();
+  const db = join(dir, 'db');
+  const base = JSON.parse(await (await import('node:fs/promises')).readFile(join(process.cwd(), 'resources/prompts/edu-additive.json'), 'utf8'));
+  const mine = join(dir, 'mine.json');
+  await writeFile(mine, JSON.stringify({ ...base, id: 'team-rubric', version: 2, description: 'ours' }));
+  const add = await runTbs(['templates', 'add', mine, '--db', db, '--json']);
+  assert.equal(add.code, 0, add.stderr);
+  const list = JSON.parse((await runTbs(['templates', 'list', '--db', db, '--json'])).stdout);
+  assert.ok(list.some((t: { id: string; builtin: boolean }) => t.id === 'team-rubric' && !t.builtin));
+  const bad = join(dir, 'bad.json');
+  await writeFile(bad, JSON.stringify({ ...base, user: 'no placeholder' }));
+  const r = await runTbs(['templates', 'add', bad, '--db', db]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /field user: must contain \{\{fenced_code\}\}/);
+  const server = await fake();
+  const run = await runTbs(['label', '--db', db, '--base-url', server.url, '--template', 'team-rubric', '--limit', '3', '--json'], { env: { OPENAI_API_KEY: 'k' } });
+  assert.equal(JSON.parse(run.stdout).labeled, 3);
+});
