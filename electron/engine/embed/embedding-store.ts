@@ -3,6 +3,7 @@ import type * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Schema, Utf8 } from 'apache-arrow';
 import type { DatasetStore } from '../store/dataset-store.js';
 import type { Embedder } from './embedder.js';
+import { ensureVectorIndex, type VectorIndexResult } from './vector-index.js';
 
 /**
  * Vectors per embedder, one LanceDB table each (`emb_<hash of embedder id>`), registered in
@@ -44,7 +45,11 @@ export async function embeddedIds(table: lancedb.Table): Promise<Set<string>> {
   return out;
 }
 
-export interface EmbedRunSummary { embedderId: string; embedded: number; alreadyEmbedded: number; total: number; cancelled: boolean; seconds: number }
+export interface EmbedRunSummary {
+  embedderId: string; embedded: number; alreadyEmbedded: number; total: number; cancelled: boolean; seconds: number;
+  /** What happened to the ANN index after this run (absent when nothing was embedded). */
+  vectorIndex?: VectorIndexResult;
+}
 
 /** Embeds every sample that has no vector for `embedder` yet. */
 export async function embedDataset(store: DatasetStore, embedder: Embedder, opts: {
@@ -91,8 +96,13 @@ export async function embedDataset(store: DatasetStore, embedder: Embedder, opts
     // NOTE: whatever was embedded before a cancel is kept; the next run only does the rest.
     await flush();
   }
-  if (embedded > 0) await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
-  return { embedderId: embedder.id, embedded, alreadyEmbedded: total - todo, total, cancelled: Boolean(opts.signal?.aborted), seconds: (Date.now() - t0) / 1000 };
+  let vectorIndex: VectorIndexResult | undefined;
+  if (embedded > 0) {
+    await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+    // NOTE: builds the tuned ANN index once the table is large (see vector-index.ts); no-op below.
+    vectorIndex = await ensureVectorIndex(table, { dims: embedder.dims });
+  }
+  return { embedderId: embedder.id, embedded, alreadyEmbedded: total - todo, total, cancelled: Boolean(opts.signal?.aborted), seconds: (Date.now() - t0) / 1000, vectorIndex };
 }
 
 /** Reads the vectors of `ids` (all when omitted) for an embedder. */
