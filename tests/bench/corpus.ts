@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sampleIdOf } from '../../electron/engine/ingest/normalize.js';
 import { chunkPython } from '../../electron/engine/ingest/python-parser.js';
+import { mulberry32 } from '../../electron/engine/classify/prng.ts';
 
 /**
  * The benchmark corpus: the machine's own Python (system and pyenv standard libraries and their
@@ -70,17 +71,8 @@ export function loadCorpus(): Corpus {
   return cached;
 }
 
-/** mulberry32: small seeded PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The engine's seeded PRNG (mulberry32). */
+export const prng = mulberry32;
 
 /** Seeded Fisher-Yates shuffle (copy). */
 export function shuffled<T>(xs: readonly T[], seed: number): T[] {

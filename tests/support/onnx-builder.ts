@@ -6,6 +6,7 @@
 // messages is three rules (varints, length-delimited fields, fixed32 floats).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mulberry32 } from '../../electron/engine/classify/prng.ts';
 
 // ---- protobuf wire format -------------------------------------------------------------------
 
@@ -86,17 +87,8 @@ export function encodeModel(g: GraphInit, o: { opset?: number; irVersion?: numbe
 
 // ---- the tiny BERT-style model ----------------------------------------------------------------
 
-/** mulberry32: seeded, so every run writes byte-identical weights. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded (the engine's mulberry32), so every run writes byte-identical weights. */
+const rng = mulberry32;
 
 const SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
 const WORDS = ('def return class import from for in if else elif while print self none true false and or not ' +
