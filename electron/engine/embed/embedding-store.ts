@@ -47,7 +47,7 @@ export async function embeddedIds(table: lancedb.Table): Promise<Set<string>> {
 
 export interface EmbedRunSummary {
   embedderId: string; embedded: number; alreadyEmbedded: number; total: number; cancelled: boolean; seconds: number;
-  /** What happened to the ANN index after this run (absent when nothing was embedded). */
+  /** What happened to the ANN index after this run (absent after a cancel). */
   vectorIndex?: VectorIndexResult;
 }
 
@@ -96,11 +96,14 @@ export async function embedDataset(store: DatasetStore, embedder: Embedder, opts
     // NOTE: whatever was embedded before a cancel is kept; the next run only does the rest.
     await flush();
   }
+  if (embedded > 0) await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+  // NOTE: builds the tuned ANN index once the table is large (see vector-index.ts): a no-op below
+  // the threshold or when a fitting index exists (also catches tables embedded before indexing
+  // existed), skipped after a cancel. Search works without it, so a failed build is only reported.
   let vectorIndex: VectorIndexResult | undefined;
-  if (embedded > 0) {
-    await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
-    // NOTE: builds the tuned ANN index once the table is large (see vector-index.ts); no-op below.
-    vectorIndex = await ensureVectorIndex(table, { dims: embedder.dims });
+  if (!opts.signal?.aborted) {
+    try { vectorIndex = await ensureVectorIndex(table, { dims: embedder.dims }); }
+    catch (e) { vectorIndex = { action: 'failed', rows: 0, plan: null, seconds: 0, error: (e as Error).message }; }
   }
   return { embedderId: embedder.id, embedded, alreadyEmbedded: total - todo, total, cancelled: Boolean(opts.signal?.aborted), seconds: (Date.now() - t0) / 1000, vectorIndex };
 }

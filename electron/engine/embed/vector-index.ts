@@ -36,8 +36,9 @@ export interface VectorIndexPlan {
 export interface VectorSearchOptions { nprobes: number; refineFactor: number; ef: number }
 
 export interface VectorIndexResult {
-  /** `built`: trained now; `kept`: an index fit for this size exists; `none`: below the threshold. */
-  action: 'built' | 'kept' | 'none';
+  /** `built`: trained now; `kept`: an index fit for this size exists; `none`: below the threshold; `failed`: see error. */
+  action: 'built' | 'kept' | 'none' | 'failed';
+  error?: string;
   rows: number;
   plan: VectorIndexPlan | null;
   seconds: number;
