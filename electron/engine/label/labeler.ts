@@ -190,7 +190,6 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
             continue;
           }
           gate.onSuccess();
-          const keep = ans.keep ?? (ans.score! >= store.config.keepThreshold);
           const rec = llmLabelRecord(store, p, o.model, sampleId, b, ans, { pt, ct, cost, outputPath: usedStructured ? 'json_schema' : 'plain-text', responseModel: data.model, finishReason: choice?.finish_reason ?? null });
           await store.appendLabels([rec]);
           s.labeled++;
