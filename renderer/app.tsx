@@ -21,23 +21,35 @@ function useStudioEvents() {
   useEffect(() => {
     let samplesTimer: ReturnType<typeof setTimeout> | undefined;
     const offs = [
-      studio.on('job-progress', (p) => { useJobs.getState().onProgress(p); useImport.getState().onProgress(p); }),
+      studio.on('job-progress', (p) => {
+        useJobs.getState().onProgress(p);
+        useImport.getState().onProgress(p);
+      }),
       studio.on('job-state', (s) => useJobs.getState().onState(s)),
       studio.on('samples-changed', (e) => {
         // Labels made here refresh their own rows; imports and jobs change what lists show.
         if (e.reason.startsWith('labels.addHuman') || e.reason.startsWith('labels.retract')) return;
         clearTimeout(samplesTimer);
-        samplesTimer = setTimeout(() => { void useApp.getState().refreshCounts(); useBrowse.getState().refresh(); }, 250);
+        samplesTimer = setTimeout(() => {
+          void useApp.getState().refreshCounts();
+          useBrowse.getState().refresh();
+        }, 250);
       }),
       studio.on('dataset-changed', (e) => {
         useApp.getState().setDataset(e.dataset);
         useReview.getState().reset();
         useBrowse.getState().refresh();
         useJobs.getState().clearFinished();
-        if (e.dataset) { void useApp.getState().refreshCounts(); useReview.getState().resumeOutbox(); }
+        if (e.dataset) {
+          void useApp.getState().refreshCounts();
+          useReview.getState().resumeOutbox();
+        }
       }),
     ];
-    return () => { offs.forEach((off) => off()); clearTimeout(samplesTimer); };
+    return () => {
+      offs.forEach((off) => off());
+      clearTimeout(samplesTimer);
+    };
   }, []);
 }
 
@@ -46,31 +58,53 @@ export function App() {
   useStudioEvents();
 
   useEffect(() => {
-    void useApp.getState().load().then(() => {
-      if (useApp.getState().dataset) useReview.getState().resumeOutbox();
-      void useJobs.getState().refresh().catch(() => {});
-    });
+    void useApp
+      .getState()
+      .load()
+      .then(() => {
+        if (useApp.getState().dataset) useReview.getState().resumeOutbox();
+        void useJobs
+          .getState()
+          .refresh()
+          .catch(() => {});
+      });
   }, []);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement | null;
       if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
-      if (e.key === '?' && !e.ctrlKey && !e.metaKey) { e.preventDefault(); useApp.getState().setShortcutsOpen(!useApp.getState().shortcutsOpen); }
+      if (e.key === '?' && !e.ctrlKey && !e.metaKey) {
+        e.preventDefault();
+        useApp.getState().setShortcutsOpen(!useApp.getState().shortcutsOpen);
+      }
     };
-    const onHash = () => { const v = viewFromHash(); if (v) useApp.getState().setView(v); };
+    const onHash = () => {
+      const v = viewFromHash();
+      if (v) useApp.getState().setView(v);
+    };
     window.addEventListener('keydown', onKey);
     window.addEventListener('hashchange', onHash);
-    return () => { window.removeEventListener('keydown', onKey); window.removeEventListener('hashchange', onHash); };
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('hashchange', onHash);
+    };
   }, []);
 
-  if (!ready) return <div className="boot" aria-busy="true">Loading Textbook Studio…</div>;
+  if (!ready)
+    return (
+      <div className="boot" aria-busy="true">
+        Loading Textbook Studio…
+      </div>
+    );
   if (fatal) {
     return (
       <div className="app app-fatal">
         <EmptyState icon="⚠" title="The studio cannot reach its engine">
           <p className="mono">{fatal}</p>
-          <p>In browser mode, open the exact URL that <code>tbs serve</code> printed (it carries the access token).</p>
+          <p>
+            In browser mode, open the exact URL that <code>tbs serve</code> printed (it carries the access token).
+          </p>
         </EmptyState>
       </div>
     );
@@ -81,7 +115,9 @@ export function App() {
     <div className="app">
       <TopBar />
       <main className="main" data-view={view}>
-        {needsDataset ? <DatasetsView /> : (
+        {needsDataset ? (
+          <DatasetsView />
+        ) : (
           <>
             {view === 'review' && <ReviewView />}
             {view === 'browse' && <BrowseView />}

@@ -27,7 +27,13 @@ export type CommandArgs<N extends CommandName> = z.infer<(typeof commands)[N]['i
 
 /** Push events, typed like the commands. */
 export const events = {
-  'job-progress': z.object({ jobId: z.string(), kind: z.string(), phase: z.string(), done: z.number(), total: z.number() }),
+  'job-progress': z.object({
+    jobId: z.string(),
+    kind: z.string(),
+    phase: z.string(),
+    done: z.number(),
+    total: z.number(),
+  }),
   'samples-changed': z.object({ reason: z.string() }),
 } as const;
 export type EventName = keyof typeof events;

@@ -4,12 +4,22 @@ import { Engine } from '../engine/engine.js';
 import type { ProgressMode } from './progress.js';
 
 /** Helpers every `tbs` command shares. */
-export interface GlobalOpts { db: string; json?: boolean; progress?: ProgressMode }
+export interface GlobalOpts {
+  db: string;
+  json?: boolean;
+  progress?: ProgressMode;
+}
 
-export function globals(cmd: Command): GlobalOpts { return cmd.optsWithGlobals() as GlobalOpts; }
+export function globals(cmd: Command): GlobalOpts {
+  return cmd.optsWithGlobals() as GlobalOpts;
+}
 
 /** Opens the engine, wires Ctrl-C to an AbortSignal (twice = exit now), runs, closes. */
-export async function withEngine<T>(cmd: Command, fn: (engine: Engine, signal: AbortSignal) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
+export async function withEngine<T>(
+  cmd: Command,
+  fn: (engine: Engine, signal: AbortSignal) => Promise<T>,
+  opts: { create?: boolean } = {},
+): Promise<T> {
   const g = globals(cmd);
   const engine = await Engine.open({ dir: g.db, create: opts.create ?? false });
   const ctl = new AbortController();
@@ -20,14 +30,26 @@ export async function withEngine<T>(cmd: Command, fn: (engine: Engine, signal: A
   };
   process.on('SIGINT', onSig);
   process.on('SIGTERM', onSig);
-  try { return await fn(engine, ctl.signal); }
-  finally { process.off('SIGINT', onSig); process.off('SIGTERM', onSig); await engine.close(); }
+  try {
+    return await fn(engine, ctl.signal);
+  } finally {
+    process.off('SIGINT', onSig);
+    process.off('SIGTERM', onSig);
+    await engine.close();
+  }
 }
 
-export function printJson(v: unknown) { process.stdout.write(JSON.stringify(v) + '\n'); }
+export function printJson(v: unknown) {
+  process.stdout.write(JSON.stringify(v) + '\n');
+}
 
 export function parsePositiveInt(v: string, flag: string, allowZero = false): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new CommanderError(2, 'tbs.usage', `${flag} expects a ${allowZero ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1))
+    throw new CommanderError(
+      2,
+      'tbs.usage',
+      `${flag} expects a ${allowZero ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(v)}`,
+    );
   return n;
 }

@@ -11,11 +11,14 @@ export function createProgress(mode: ProgressMode | undefined, unit: 'bytes' | '
   if (resolved === 'none') return { update() {}, end() {} };
   if (resolved === 'json') {
     return {
-      update(phase, done, total, extra) { process.stderr.write(JSON.stringify({ phase, done, total, ...(extra ? { info: extra } : {}) }) + '\n'); },
+      update(phase, done, total, extra) {
+        process.stderr.write(JSON.stringify({ phase, done, total, ...(extra ? { info: extra } : {}) }) + '\n');
+      },
       end() {},
     };
   }
-  let last = 0; let drawn = false;
+  let last = 0;
+  let drawn = false;
   const fmt = (n: number) => (unit === 'bytes' ? `${(n / 1e6).toFixed(1)} MB` : n.toLocaleString('en-US'));
   return {
     update(phase, done, total, extra) {
@@ -25,9 +28,13 @@ export function createProgress(mode: ProgressMode | undefined, unit: 'bytes' | '
       const frac = total > 0 ? Math.min(1, done / total) : 0;
       const width = 28;
       const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
-      process.stderr.write(`\r${phase} ${bar} ${(frac * 100).toFixed(0).padStart(3)}% ${fmt(done)}/${fmt(total)}${extra ? '  ' + extra : ''}\x1b[K`);
+      process.stderr.write(
+        `\r${phase} ${bar} ${(frac * 100).toFixed(0).padStart(3)}% ${fmt(done)}/${fmt(total)}${extra ? '  ' + extra : ''}\x1b[K`,
+      );
       drawn = true;
     },
-    end() { if (drawn) process.stderr.write('\n'); },
+    end() {
+      if (drawn) process.stderr.write('\n');
+    },
   };
 }

@@ -11,7 +11,8 @@ import { globals, parsePositiveInt } from './common.js';
  * first line on stdout; everything else goes to stderr. The API key comes from the environment.
  */
 export function registerServeCommand(program: Command): void {
-  program.command('serve')
+  program
+    .command('serve')
     .description('serve the studio UI on 127.0.0.1 (prints the URL with its access token first)')
     .option('--port <p>', 'port (default: a free one)', (v) => parsePositiveInt(v, '--port', true), 0)
     .option('--no-build', 'do not build the renderer when dist/renderer is missing or stale')
@@ -27,7 +28,11 @@ export function registerServeCommand(program: Command): void {
       process.stdout.write(`${server.url}\n`);
       process.stderr.write(`serving ${server.session.datasetInfo()?.dir} — open the URL above; Ctrl-C stops\n`);
       await new Promise<void>((resolve) => {
-        const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });

@@ -22,37 +22,75 @@ const program = new Command('tbs')
   .showHelpAfterError()
   .exitOverride();
 
-program.command('import')
+program
+  .command('import')
   .description('import files, folders, JSONL(.gz), Parquet or CSV into the dataset')
   .argument('<paths...>', 'files or folders')
   .addOption(new Option('--format <f>', 'input format (default: from the file name)').choices([...IMPORT_FORMATS]))
   .option('--text-field <name>', 'column holding the code (default: content, text or code)')
-  .addOption(new Option('--chunk <mode>', 'whole files or top-level functions/classes').choices([...CHUNK_MODES]).default('file'))
+  .addOption(
+    new Option('--chunk <mode>', 'whole files or top-level functions/classes')
+      .choices([...CHUNK_MODES])
+      .default('file'),
+  )
   .option('--lang <lang>', 'language of every sample (default: from extension or row)')
-  .option('--max-file-bytes <n>', 'skip files/rows larger than this', (v) => parsePositiveInt(v, '--max-file-bytes'), 2 << 20)
+  .option(
+    '--max-file-bytes <n>',
+    'skip files/rows larger than this',
+    (v) => parsePositiveInt(v, '--max-file-bytes'),
+    2 << 20,
+  )
   .action(async (paths: string[], o, cmd: Command) => {
     const g = globals(cmd);
-    const r = await withEngine(cmd, async (engine, signal) => {
-      const { importPaths } = await import('../engine/ingest/importer.js');
-      const bar = createProgress(g.progress, 'bytes');
-      const res = await importPaths(engine.store, paths, {
-        format: o.format, textField: o.textField, chunk: o.chunk, lang: o.lang, maxFileBytes: o.maxFileBytes, signal,
-        onProgress: (p) => bar.update('import', p.doneBytes, p.totalBytes, `${p.imported.toLocaleString('en-US')} samples, ${p.duplicates} dup, ${p.errors} errors`),
+    const r = await withEngine(
+      cmd,
+      async (engine, signal) => {
+        const { importPaths } = await import('../engine/ingest/importer.js');
+        const bar = createProgress(g.progress, 'bytes');
+        const res = await importPaths(engine.store, paths, {
+          format: o.format,
+          textField: o.textField,
+          chunk: o.chunk,
+          lang: o.lang,
+          maxFileBytes: o.maxFileBytes,
+          signal,
+          onProgress: (p) =>
+            bar.update(
+              'import',
+              p.doneBytes,
+              p.totalBytes,
+              `${p.imported.toLocaleString('en-US')} samples, ${p.duplicates} dup, ${p.errors} errors`,
+            ),
+        });
+        bar.end();
+        await engine.store.compact(['samples', 'import_errors']);
+        return res;
+      },
+      { create: true },
+    );
+    if (g.json)
+      printJson({
+        imported: r.imported,
+        duplicates: r.duplicates,
+        errors: r.errors,
+        errorCount: r.errorCount,
+        cancelled: r.cancelled,
+        files: r.files,
+        bytes: r.bytes,
       });
-      bar.end();
-      await engine.store.compact(['samples', 'import_errors']);
-      return res;
-    }, { create: true });
-    if (g.json) printJson({ imported: r.imported, duplicates: r.duplicates, errors: r.errors, errorCount: r.errorCount, cancelled: r.cancelled, files: r.files, bytes: r.bytes });
     else {
-      console.log(`${r.cancelled ? 'cancelled: ' : ''}imported ${r.imported.toLocaleString('en-US')} samples from ${r.files} inputs (${(r.bytes / 1e6).toFixed(1)} MB); ${r.duplicates} duplicates skipped; ${r.errorCount} errors`);
-      for (const e of r.errors.slice(0, 20)) console.log(`  ${e.file}${e.line ? `:${e.line}` : ''}${e.field ? ` [${e.field}]` : ''}: ${e.message}`);
+      console.log(
+        `${r.cancelled ? 'cancelled: ' : ''}imported ${r.imported.toLocaleString('en-US')} samples from ${r.files} inputs (${(r.bytes / 1e6).toFixed(1)} MB); ${r.duplicates} duplicates skipped; ${r.errorCount} errors`,
+      );
+      for (const e of r.errors.slice(0, 20))
+        console.log(`  ${e.file}${e.line ? `:${e.line}` : ''}${e.field ? ` [${e.field}]` : ''}: ${e.message}`);
       if (r.errorCount > 20) console.log(`  ... and ${r.errorCount - 20} more (tbs import-errors)`);
     }
     if (r.cancelled) process.exitCode = 130;
   });
 
-program.command('stats')
+program
+  .command('stats')
   .description('what the dataset holds')
   .action(async (_o, cmd: Command) => {
     const g = globals(cmd);
@@ -60,15 +98,25 @@ program.command('stats')
     if (g.json) return printJson(s);
     const n = (x: number) => x.toLocaleString('en-US');
     console.log(`samples     ${n(s.samples)}`);
-    console.log(`tokens      ${n(s.tokens)} (${s.encoding}; ${s.tokensExact === s.samples ? 'exact' : `${n(s.tokensExact)} exact, rest estimated`})`);
+    console.log(
+      `tokens      ${n(s.tokens)} (${s.encoding}; ${s.tokensExact === s.samples ? 'exact' : `${n(s.tokensExact)} exact, rest estimated`})`,
+    );
     console.log(`labels      llm ${n(s.labels.llm)}, human ${n(s.labels.human)}, classifier ${n(s.labels.classifier)}`);
-    console.log(`languages   ${Object.entries(s.languages).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${n(v)}`).join(', ') || '-'}`);
+    console.log(
+      `languages   ${
+        Object.entries(s.languages)
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => `${k} ${n(v)}`)
+          .join(', ') || '-'
+      }`,
+    );
     console.log(`import errors ${n(s.importErrors)}`);
   });
 
-program.command('list')
+program
+  .command('list')
   .description('list samples with their current scores (streams)')
-  .option('--where <expr>', "e.g. \"llm_score >= 3 AND human_score IS NULL\"")
+  .option('--where <expr>', 'e.g. "llm_score >= 3 AND human_score IS NULL"')
   .addOption(new Option('--sort <field>', 'sort field').choices([...SORT_FIELD_NAMES]).default('id'))
   .option('--desc', 'descending order')
   .option('--limit <n>', 'at most n rows', (v) => parsePositiveInt(v, '--limit'))
@@ -80,20 +128,31 @@ program.command('list')
       const q = { where: o.where, sort: o.sort, desc: Boolean(o.desc) };
       let emitted = 0;
       const out: string[] = [];
-      const flushOut = async () => { if (out.length) { const ok = process.stdout.write(out.join('')); out.length = 0; if (!ok) await new Promise((r) => process.stdout.once('drain', r)); } };
+      const flushOut = async () => {
+        if (out.length) {
+          const ok = process.stdout.write(out.join(''));
+          out.length = 0;
+          if (!ok) await new Promise((r) => process.stdout.once('drain', r));
+        }
+      };
       for await (const row of engine.query.iterate(q)) {
         if (emitted++ < o.offset) continue;
         if (o.limit !== undefined && emitted - o.offset > o.limit) break;
         const rec: Record<string, unknown> = { ...row };
         if (o.withText) rec.text = (await engine.store.getSample(row.id))?.text ?? null;
-        out.push(g.json ? JSON.stringify(rec) + '\n' : `${row.id}  ${String(row.tokens).padStart(6)}  llm=${row.llm_score ?? '-'} human=${row.human_score ?? '-'} cls=${row.classifier_score?.toFixed(3) ?? '-'}  ${row.source}\n`);
+        out.push(
+          g.json
+            ? JSON.stringify(rec) + '\n'
+            : `${row.id}  ${String(row.tokens).padStart(6)}  llm=${row.llm_score ?? '-'} human=${row.human_score ?? '-'} cls=${row.classifier_score?.toFixed(3) ?? '-'}  ${row.source}\n`,
+        );
         if (out.length >= 1000) await flushOut();
       }
       await flushOut();
     });
   });
 
-program.command('show')
+program
+  .command('show')
   .description('one sample with all its label records')
   .argument('<id>', 'sample id')
   .action(async (id: string, _o, cmd: Command) => {
@@ -101,25 +160,37 @@ program.command('show')
     const r = await withEngine(cmd, (e) => e.invoke('samples.get', { id }));
     if (g.json) return printJson(r);
     const s = r.sample;
-    console.log(`${s.id}  ${s.language}  ${s.tokens} tokens${s.tokensExact ? '' : ' (est.)'}\n${s.source}${s.repo ? `  repo ${s.repo}` : ''}\n`);
+    console.log(
+      `${s.id}  ${s.language}  ${s.tokens} tokens${s.tokensExact ? '' : ' (est.)'}\n${s.source}${s.repo ? `  repo ${s.repo}` : ''}\n`,
+    );
     console.log(s.text);
     console.log(`\nlabels (${r.labels.length}):`);
-    for (const l of r.labels) console.log(`  ${l.createdAt} ${l.kind} ${l.retracts ? `retracts ${l.retracts}` : `score=${l.score ?? '-'} keep=${l.keep}`} by ${l.agent}${l.origin ? ` (${l.origin})` : ''}${l.rationale ? ` — ${l.rationale}` : ''}`);
+    for (const l of r.labels)
+      console.log(
+        `  ${l.createdAt} ${l.kind} ${l.retracts ? `retracts ${l.retracts}` : `score=${l.score ?? '-'} keep=${l.keep}`} by ${l.agent}${l.origin ? ` (${l.origin})` : ''}${l.rationale ? ` — ${l.rationale}` : ''}`,
+      );
   });
 
-program.command('tokens')
-  .description('replace the import\'s token estimates with exact o200k_base counts (resumable)')
+program
+  .command('tokens')
+  .description("replace the import's token estimates with exact o200k_base counts (resumable)")
   .action(async (_o, cmd: Command) => {
     const g = globals(cmd);
     const r = await withEngine(cmd, async (engine, signal) => {
       const { countTokensExactly } = await import('../engine/ingest/token-count.js');
       const bar = createProgress(g.progress);
-      const s = await countTokensExactly(engine.store, { signal, onProgress: (p) => bar.update('tokens', p.done, p.total) });
+      const s = await countTokensExactly(engine.store, {
+        signal,
+        onProgress: (p) => bar.update('tokens', p.done, p.total),
+      });
       bar.end();
       return s;
     });
     if (g.json) printJson(r);
-    else console.log(`${r.cancelled ? 'cancelled: ' : ''}counted ${r.counted.toLocaleString('en-US')} samples exactly (${(r.bytes / 1e6 / Math.max(r.seconds, 1e-3)).toFixed(1)} MB/s); ${r.alreadyExact.toLocaleString('en-US')} were already exact`);
+    else
+      console.log(
+        `${r.cancelled ? 'cancelled: ' : ''}counted ${r.counted.toLocaleString('en-US')} samples exactly (${(r.bytes / 1e6 / Math.max(r.seconds, 1e-3)).toFixed(1)} MB/s); ${r.alreadyExact.toLocaleString('en-US')} were already exact`,
+      );
     if (r.cancelled) process.exitCode = 130;
   });
 
@@ -134,7 +205,8 @@ async function main() {
     await program.parseAsync(process.argv);
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+        process.exit(0);
       if (e.code === 'tbs.usage') process.stderr.write(`error: ${e.message}\n`);
       process.exit(2);
     }
@@ -143,4 +215,9 @@ async function main() {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('tbs.ts') || process.argv[1]?.endsWith('tbs.mjs')) void main();
+if (
+  import.meta.url === `file://${process.argv[1]}` ||
+  process.argv[1]?.endsWith('tbs.ts') ||
+  process.argv[1]?.endsWith('tbs.mjs')
+)
+  void main();

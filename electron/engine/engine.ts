@@ -9,7 +9,10 @@ import { JobRunner } from './jobs/job-runner.js';
 import { DatasetStore } from './store/dataset-store.js';
 import { SampleQuery } from './store/sample-query.js';
 
-export interface EngineConfig { dir: string; create?: boolean }
+export interface EngineConfig {
+  dir: string;
+  create?: boolean;
+}
 
 export class ValidationError extends Error {
   constructor(command: string, issues: { path: PropertyKey[]; message: string }[]) {
@@ -29,7 +32,12 @@ export class Engine {
 
   private constructor(readonly store: DatasetStore) {
     this.query = new SampleQuery(store);
-    this.handlers = { ...sampleHandlers(this), ...labelHandlers(this), ...appHandlers(this), ...pipelineHandlers(this) } as Record<string, (input: unknown) => Promise<unknown>>;
+    this.handlers = {
+      ...sampleHandlers(this),
+      ...labelHandlers(this),
+      ...appHandlers(this),
+      ...pipelineHandlers(this),
+    } as Record<string, (input: unknown) => Promise<unknown>>;
     const missing = Object.keys(commands).filter((n) => !this.handlers[n]);
     if (missing.length) throw new Error(`commands without a handler: ${missing.join(', ')}`);
   }
@@ -49,18 +57,33 @@ export class Engine {
 
   async stats(): Promise<Stats> {
     const idx = this.store.index;
-    let tokens = 0; let exact = 0; let llm = 0; let human = 0; let cls = 0;
+    let tokens = 0;
+    let exact = 0;
+    let llm = 0;
+    let human = 0;
+    let cls = 0;
     const languages: Record<string, number> = {};
     for (let r = 0; r < idx.size; r++) {
-      tokens += idx.tokens[r]; exact += idx.tokensExact[r];
+      tokens += idx.tokens[r];
+      exact += idx.tokensExact[r];
       if (idx.llmKeep[r] !== -1) llm++;
       if (idx.humanKeep[r] !== -1) human++;
       if (!Number.isNaN(idx.cls[r])) cls++;
       languages[idx.language[r]] = (languages[idx.language[r]] ?? 0) + 1;
     }
     const importErrors = await (await this.store.table('import_errors')).countRows();
-    return { samples: idx.size, tokens, tokensExact: exact, encoding: TOKEN_ENCODING, labels: { llm, human, classifier: cls }, languages, importErrors };
+    return {
+      samples: idx.size,
+      tokens,
+      tokensExact: exact,
+      encoding: TOKEN_ENCODING,
+      labels: { llm, human, classifier: cls },
+      languages,
+      importErrors,
+    };
   }
 
-  async close() { await this.store.close(); }
+  async close() {
+    await this.store.close();
+  }
 }

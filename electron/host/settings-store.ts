@@ -21,8 +21,11 @@ export interface SecretCodec {
 }
 
 export const WindowStateSchema = z.object({
-  x: z.number().int().optional(), y: z.number().int().optional(),
-  width: z.number().int().min(400), height: z.number().int().min(300), maximized: z.boolean().default(false),
+  x: z.number().int().optional(),
+  y: z.number().int().optional(),
+  width: z.number().int().min(400),
+  height: z.number().int().min(300),
+  maximized: z.boolean().default(false),
 });
 export type WindowState = z.infer<typeof WindowStateSchema>;
 
@@ -52,18 +55,28 @@ export type SettingsPatch = Partial<Pick<PublicSettings, 'annotator' | 'endpoint
 export class SettingsStore {
   private writing: Promise<void> = Promise.resolve();
 
-  private constructor(private data: StoredSettings, private readonly opts: SettingsOptions, private readonly env: Record<string, string | undefined>) {}
+  private constructor(
+    private data: StoredSettings,
+    private readonly opts: SettingsOptions,
+    private readonly env: Record<string, string | undefined>,
+  ) {}
 
   static async load(opts: SettingsOptions): Promise<SettingsStore> {
     let raw: unknown = {};
     if (opts.file) {
-      try { raw = JSON.parse(await readFile(opts.file, 'utf8')); } catch (e) {
+      try {
+        raw = JSON.parse(await readFile(opts.file, 'utf8'));
+      } catch (e) {
         // A missing file is a first run; a corrupt one is ignored rather than blocking startup.
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') raw = {};
       }
     }
     const parsed = StoredSettingsSchema.safeParse(raw);
-    return new SettingsStore(parsed.success ? parsed.data : StoredSettingsSchema.parse({}), opts, opts.env ?? process.env);
+    return new SettingsStore(
+      parsed.success ? parsed.data : StoredSettingsSchema.parse({}),
+      opts,
+      opts.env ?? process.env,
+    );
   }
 
   /** What the renderer may know. */
@@ -81,12 +94,18 @@ export class SettingsStore {
   /** The decrypted key (main process only), else the environment's. */
   apiKey(): string | null {
     if (this.data.apiKeyEncrypted && this.opts.codec?.isAvailable()) {
-      try { return this.opts.codec.decrypt(this.data.apiKeyEncrypted); } catch { return null; }
+      try {
+        return this.opts.codec.decrypt(this.data.apiKeyEncrypted);
+      } catch {
+        return null;
+      }
     }
     return this.env.OPENAI_API_KEY || null;
   }
 
-  keyWritable(): boolean { return Boolean(this.opts.codec?.isAvailable()); }
+  keyWritable(): boolean {
+    return Boolean(this.opts.codec?.isAvailable());
+  }
 
   async update(patch: SettingsPatch): Promise<PublicSettings> {
     const next = { ...this.data };
@@ -94,7 +113,8 @@ export class SettingsStore {
     if (patch.endpoint !== undefined) next.endpoint = patch.endpoint.trim();
     if (patch.model !== undefined) next.model = patch.model.trim();
     if (patch.apiKey !== undefined) {
-      if (!this.keyWritable()) throw new SettingsError('the API key cannot be stored here; set OPENAI_API_KEY in the environment');
+      if (!this.keyWritable())
+        throw new SettingsError('the API key cannot be stored here; set OPENAI_API_KEY in the environment');
       next.apiKeyEncrypted = patch.apiKey === '' ? null : this.opts.codec!.encrypt(patch.apiKey);
     }
     this.data = next;
@@ -108,7 +128,9 @@ export class SettingsStore {
     await this.persist();
   }
 
-  windowState(): WindowState | null { return this.data.window; }
+  windowState(): WindowState | null {
+    return this.data.window;
+  }
 
   async setWindowState(w: WindowState): Promise<void> {
     this.data = { ...this.data, window: WindowStateSchema.parse(w) };
@@ -120,20 +142,29 @@ export class SettingsStore {
     const file = this.opts.file;
     if (!file) return Promise.resolve();
     const snapshot = JSON.stringify(this.data, null, 2);
-    this.writing = this.writing.catch(() => {}).then(async () => {
-      await mkdir(dirname(file), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, snapshot, { mode: 0o600 });
-      await rename(tmp, file);
-    });
+    this.writing = this.writing
+      .catch(() => {})
+      .then(async () => {
+        await mkdir(dirname(file), { recursive: true });
+        const tmp = `${file}.${process.pid}.tmp`;
+        await writeFile(tmp, snapshot, { mode: 0o600 });
+        await rename(tmp, file);
+      });
     return this.writing;
   }
 }
 
 export class SettingsError extends Error {
-  constructor(message: string) { super(message); this.name = 'SettingsError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'SettingsError';
+  }
 }
 
 function safeUserName(): string {
-  try { return userInfo().username || 'annotator'; } catch { return 'annotator'; }
+  try {
+    return userInfo().username || 'annotator';
+  } catch {
+    return 'annotator';
+  }
 }

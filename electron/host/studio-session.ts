@@ -3,8 +3,14 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commands, type CommandName } from '../../shared/api.js';
 import {
-  hostCommands, type DatasetInfo, type HostCommandName, type StudioEventName, type StudioEventPayload, type StudioInput,
-  type StudioOutput, type StudioCommandName,
+  hostCommands,
+  type DatasetInfo,
+  type HostCommandName,
+  type StudioEventName,
+  type StudioEventPayload,
+  type StudioInput,
+  type StudioOutput,
+  type StudioCommandName,
 } from '../../shared/contract/app.js';
 import { jobView } from '../engine/commands/app-handlers.js';
 import { Engine, ValidationError } from '../engine/engine.js';
@@ -28,13 +34,22 @@ export interface SessionOptions {
 }
 
 export class UnknownCommandError extends Error {
-  constructor(name: string) { super(`unknown command ${JSON.stringify(name)}`); this.name = 'UnknownCommandError'; }
+  constructor(name: string) {
+    super(`unknown command ${JSON.stringify(name)}`);
+    this.name = 'UnknownCommandError';
+  }
 }
 export class NoDatasetError extends Error {
-  constructor() { super('no dataset is open; open or create one first'); this.name = 'NoDatasetError'; }
+  constructor() {
+    super('no dataset is open; open or create one first');
+    this.name = 'NoDatasetError';
+  }
 }
 export class BusyError extends Error {
-  constructor(message: string) { super(message); this.name = 'BusyError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'BusyError';
+  }
 }
 
 type Listener = <E extends StudioEventName>(event: E, payload: StudioEventPayload<E>) => void;
@@ -59,17 +74,25 @@ export class StudioSession {
     return s;
   }
 
-  get currentEngine(): Engine | null { return this.engine; }
+  get currentEngine(): Engine | null {
+    return this.engine;
+  }
 
   /** Subscribes to every push event; returns the unsubscribe function. */
   onEvent(listener: Listener): () => void {
     this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   private emit<E extends StudioEventName>(event: E, payload: StudioEventPayload<E>) {
     for (const l of this.listeners) {
-      try { l(event, payload); } catch { /* a broken listener must not break the engine's job */ }
+      try {
+        l(event, payload);
+      } catch {
+        /* a broken listener must not break the engine's job */
+      }
     }
   }
 
@@ -97,7 +120,9 @@ export class StudioSession {
       const out = await p;
       if (CHANGES_SAMPLES.test(name)) this.emit('samples-changed', { reason: name });
       return out;
-    } finally { this.inFlight.delete(p); }
+    } finally {
+      this.inFlight.delete(p);
+    }
   }
 
   private async invokeHost(name: HostCommandName, input: unknown): Promise<unknown> {
@@ -113,15 +138,21 @@ export class StudioSession {
       case 'app.state': {
         const demo = this.opts.demoSamplesPath === undefined ? DEFAULT_DEMO_SAMPLES : this.opts.demoSamplesPath;
         return {
-          mode: this.opts.mode, dataset: this.datasetInfo(), settings: this.opts.settings.publicView(),
+          mode: this.opts.mode,
+          dataset: this.datasetInfo(),
+          settings: this.opts.settings.publicView(),
           commands: [...Object.keys(commands), ...Object.keys(hostCommands)],
           demoSamplesPath: demo && existsSync(demo) ? demo : null,
         };
       }
-      case 'settings.update': return this.opts.settings.update(input as StudioInput<'settings.update'>);
+      case 'settings.update':
+        return this.opts.settings.update(input as StudioInput<'settings.update'>);
       case 'dialog.pickPaths': {
         if (!this.opts.pickPaths) return { paths: [], supported: false };
-        return { paths: await this.opts.pickPaths((input as StudioInput<'dialog.pickPaths'>).purpose), supported: true };
+        return {
+          paths: await this.opts.pickPaths((input as StudioInput<'dialog.pickPaths'>).purpose),
+          supported: true,
+        };
       }
       case 'dataset.close': {
         const had = this.engine !== null;
@@ -136,16 +167,28 @@ export class StudioSession {
   datasetInfo(): DatasetInfo | null {
     const e = this.engine;
     if (!e) return null;
-    return { dir: e.store.dir, name: e.store.config.name, samples: e.store.index.size, keepThreshold: e.store.config.keepThreshold };
+    return {
+      dir: e.store.dir,
+      name: e.store.config.name,
+      samples: e.store.index.size,
+      keepThreshold: e.store.config.keepThreshold,
+    };
   }
 
   /** Opens (or creates) a dataset folder and makes it current; the old one closes only once the new one opened. */
   async openDataset(dirArg: string, create: boolean): Promise<void> {
     const dir = resolve(dirArg);
-    if (this.engine && this.engine.store.dir === dir) { await this.opts.settings.addRecent(dir); return; }
+    if (this.engine && this.engine.store.dir === dir) {
+      await this.opts.settings.addRecent(dir);
+      return;
+    }
     const run = async () => {
-      const running = this.engine?.jobs.list().filter((j) => j.state.status === 'running' || j.state.status === 'queued') ?? [];
-      if (running.length) throw new BusyError(`a ${running[0].kind} job is running in ${this.engine!.store.config.name}; cancel it or wait before switching datasets`);
+      const running =
+        this.engine?.jobs.list().filter((j) => j.state.status === 'running' || j.state.status === 'queued') ?? [];
+      if (running.length)
+        throw new BusyError(
+          `a ${running[0].kind} job is running in ${this.engine!.store.config.name}; cancel it or wait before switching datasets`,
+        );
       const next = await Engine.open({ dir, create });
       await this.closeEngine();
       this.attach(next);
@@ -165,26 +208,33 @@ export class StudioSession {
   private prewarm(engine: Engine) {
     if (engine.store.index.size < 50_000) return;
     // After the host printed its URL / loaded its window; the sort itself is synchronous.
-    setTimeout(() => { if (this.engine === engine) void engine.query.list({ limit: 1 }).catch(() => {}); }, 250);
+    setTimeout(() => {
+      if (this.engine === engine) void engine.query.list({ limit: 1 }).catch(() => {});
+    }, 250);
   }
 
   private attach(engine: Engine) {
     this.engine = engine;
-    const onProgress = (p: JobProgress) => this.emit('job-progress', { jobId: p.jobId, kind: p.kind, phase: p.phase, done: p.done, total: p.total });
+    const onProgress = (p: JobProgress) =>
+      this.emit('job-progress', { jobId: p.jobId, kind: p.kind, phase: p.phase, done: p.done, total: p.total });
     const onState = (j: RunnerJobInfo) => {
       const v = jobView(j);
       this.emit('job-state', { jobId: v.jobId, kind: v.kind, status: v.status, error: v.error });
     };
     engine.jobs.on('job-progress', onProgress);
     engine.jobs.on('job-state', onState);
-    this.detach = () => { engine.jobs.off('job-progress', onProgress); engine.jobs.off('job-state', onState); };
+    this.detach = () => {
+      engine.jobs.off('job-progress', onProgress);
+      engine.jobs.off('job-state', onState);
+    };
   }
 
   private async closeEngine() {
     const e = this.engine;
     if (!e) return;
     this.engine = null;
-    this.detach?.(); this.detach = null;
+    this.detach?.();
+    this.detach = null;
     for (const j of e.jobs.list()) e.jobs.cancel(j.jobId);
     await Promise.allSettled([...this.inFlight]);
     await e.close();

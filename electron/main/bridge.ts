@@ -25,9 +25,13 @@ export function createStudioBridge(ipc: IpcRendererLike) {
     },
     on(event, listener) {
       // The IPC event object (it references the sender) never reaches the page.
-      const wrapped = (_e: unknown, name: unknown, payload: unknown) => { if (name === event) listener(payload as never); };
+      const wrapped = (_e: unknown, name: unknown, payload: unknown) => {
+        if (name === event) listener(payload as never);
+      };
       ipc.on(EVENT_CHANNEL, wrapped as (event: unknown, ...args: unknown[]) => void);
-      return () => { ipc.removeListener(EVENT_CHANNEL, wrapped as (event: unknown, ...args: unknown[]) => void); };
+      return () => {
+        ipc.removeListener(EVENT_CHANNEL, wrapped as (event: unknown, ...args: unknown[]) => void);
+      };
     },
   } satisfies StudioBridge;
   return bridge;

@@ -9,9 +9,15 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const outDir = 'dist/electron';
 
 await build({
-  root, configFile: false, logLevel: 'warn',
+  root,
+  configFile: false,
+  logLevel: 'warn',
   build: {
-    ssr: 'electron/main/preload.ts', outDir, emptyOutDir: false, target: 'node20', minify: false,
+    ssr: 'electron/main/preload.ts',
+    outDir,
+    emptyOutDir: false,
+    target: 'node20',
+    minify: false,
     rollupOptions: { external: ['electron'], output: { format: 'cjs', entryFileNames: 'preload.cjs' } },
   },
   // The sandboxed preload may only require 'electron': bundle everything else in.

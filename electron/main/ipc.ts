@@ -8,7 +8,9 @@ import { isAppUrl } from './security.js';
  */
 export { EVENT_CHANNEL, INVOKE_CHANNEL };
 
-export interface InvokeEventLike { senderFrame?: { url: string } | null }
+export interface InvokeEventLike {
+  senderFrame?: { url: string } | null;
+}
 export interface IpcMainLike {
   handle(channel: string, listener: (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>): void;
   removeHandler(channel: string): void;
@@ -27,10 +29,16 @@ export interface SessionLike {
  * names and inputs are validated by the session (the contract's zod schemas), as over HTTP.
  * Returns the function that unbinds both directions.
  */
-export function bindStudioIpc(ipcMain: IpcMainLike, session: SessionLike, send: (channel: string, event: string, payload: unknown) => void): () => void {
+export function bindStudioIpc(
+  ipcMain: IpcMainLike,
+  session: SessionLike,
+  send: (channel: string, event: string, payload: unknown) => void,
+): () => void {
   ipcMain.handle(INVOKE_CHANNEL, async (event, name, input): Promise<InvokeReply> => {
-    if (!isAppUrl(event.senderFrame?.url)) return { ok: false, error: { name: 'ForbiddenError', message: 'calls are accepted from the studio page only' } };
-    if (typeof name !== 'string') return { ok: false, error: { name: 'ValidationError', message: 'command name must be a string' } };
+    if (!isAppUrl(event.senderFrame?.url))
+      return { ok: false, error: { name: 'ForbiddenError', message: 'calls are accepted from the studio page only' } };
+    if (typeof name !== 'string')
+      return { ok: false, error: { name: 'ValidationError', message: 'command name must be a string' } };
     try {
       return { ok: true, value: await session.invoke(name, input) };
     } catch (e) {
@@ -39,5 +47,8 @@ export function bindStudioIpc(ipcMain: IpcMainLike, session: SessionLike, send: 
     }
   });
   const off = session.onEvent((event, payload) => send(EVENT_CHANNEL, event, payload));
-  return () => { ipcMain.removeHandler(INVOKE_CHANNEL); off(); };
+  return () => {
+    ipcMain.removeHandler(INVOKE_CHANNEL);
+    off();
+  };
 }

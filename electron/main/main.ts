@@ -8,8 +8,13 @@ import { StudioSession } from '../host/studio-session.js';
 import { MIME_TYPES, resolveAppFile } from './app-protocol.js';
 import { bindStudioIpc } from './ipc.js';
 import {
-  allowNavigation, allowPermission, APP_ENTRY_URL, APP_SCHEME, CONTENT_SECURITY_POLICY,
-  secureWebPreferences, windowOpenDecision,
+  allowNavigation,
+  allowPermission,
+  APP_ENTRY_URL,
+  APP_SCHEME,
+  CONTENT_SECURITY_POLICY,
+  secureWebPreferences,
+  windowOpenDecision,
 } from './security.js';
 
 /**
@@ -34,30 +39,58 @@ async function main() {
   await app.whenReady();
   // A snapshot of the environment: syncKey writes the stored key into process.env for the LLM
   // client, and clearing the stored key must fall back to the original environment, not to that.
-  const settings = await SettingsStore.load({ file: join(app.getPath('userData'), 'settings.json'), codec, env: { ...process.env } });
-  const syncKey = () => { const k = settings.apiKey(); if (k) process.env.OPENAI_API_KEY = k; else delete process.env.OPENAI_API_KEY; };
+  const settings = await SettingsStore.load({
+    file: join(app.getPath('userData'), 'settings.json'),
+    codec,
+    env: { ...process.env },
+  });
+  const syncKey = () => {
+    const k = settings.apiKey();
+    if (k) process.env.OPENAI_API_KEY = k;
+    else delete process.env.OPENAI_API_KEY;
+  };
   syncKey();
 
   let win: BrowserWindow | null = null;
   const pickPaths = async (purpose: 'import-files' | 'import-folder' | 'dataset-folder' | 'export-folder') => {
     const props: ('openFile' | 'openDirectory' | 'multiSelections' | 'createDirectory')[] =
-      purpose === 'import-files' ? ['openFile', 'multiSelections'] : purpose === 'import-folder' ? ['openDirectory', 'multiSelections'] : ['openDirectory', 'createDirectory'];
-    const title = { 'import-files': 'Import files', 'import-folder': 'Import folders', 'dataset-folder': 'Open or create a dataset folder', 'export-folder': 'Export to folder' }[purpose];
-    const r = win ? await dialog.showOpenDialog(win, { title, properties: props }) : await dialog.showOpenDialog({ title, properties: props });
+      purpose === 'import-files'
+        ? ['openFile', 'multiSelections']
+        : purpose === 'import-folder'
+          ? ['openDirectory', 'multiSelections']
+          : ['openDirectory', 'createDirectory'];
+    const title = {
+      'import-files': 'Import files',
+      'import-folder': 'Import folders',
+      'dataset-folder': 'Open or create a dataset folder',
+      'export-folder': 'Export to folder',
+    }[purpose];
+    const r = win
+      ? await dialog.showOpenDialog(win, { title, properties: props })
+      : await dialog.showOpenDialog({ title, properties: props });
     return r.canceled ? [] : r.filePaths;
   };
 
   const last = settings.publicView().recent.find((d) => existsSync(join(d, 'config.json')));
   let session: StudioSession;
-  try { session = await StudioSession.start({ mode: 'electron', settings, dir: last ?? null, create: false, pickPaths }); }
-  catch { session = await StudioSession.start({ mode: 'electron', settings, dir: null, pickPaths }); }
+  try {
+    session = await StudioSession.start({ mode: 'electron', settings, dir: last ?? null, create: false, pickPaths });
+  } catch {
+    session = await StudioSession.start({ mode: 'electron', settings, dir: null, pickPaths });
+  }
 
   protocol.handle(APP_SCHEME, async (req) => {
     const file = resolveAppFile(RENDERER_DIR, req.url);
     if (!file) return new Response('not found', { status: 404 });
     try {
       const body = await readFile(file);
-      return new Response(body, { headers: { 'content-type': MIME_TYPES[extname(file)] ?? 'application/octet-stream', 'content-security-policy': CONTENT_SECURITY_POLICY, 'x-content-type-options': 'nosniff' } });
+      return new Response(body, {
+        headers: {
+          'content-type': MIME_TYPES[extname(file)] ?? 'application/octet-stream',
+          'content-security-policy': CONTENT_SECURITY_POLICY,
+          'x-content-type-options': 'nosniff',
+        },
+      });
     } catch {
       return new Response('The studio UI is not built: run `npm run build:renderer`.', { status: 404 });
     }
@@ -65,24 +98,46 @@ async function main() {
 
   electronSession.defaultSession.setPermissionRequestHandler((_wc, permission, cb) => cb(allowPermission(permission)));
   app.on('web-contents-created', (_e, contents) => {
-    contents.on('will-navigate', (e, url) => { if (!allowNavigation(url)) e.preventDefault(); });
-    contents.on('will-redirect', (e, url) => { if (!allowNavigation(url)) e.preventDefault(); });
+    contents.on('will-navigate', (e, url) => {
+      if (!allowNavigation(url)) e.preventDefault();
+    });
+    contents.on('will-redirect', (e, url) => {
+      if (!allowNavigation(url)) e.preventDefault();
+    });
     contents.on('will-attach-webview', (e) => e.preventDefault());
     contents.setWindowOpenHandler(windowOpenDecision);
   });
 
   const saved = settings.windowState();
   win = new BrowserWindow({
-    width: saved?.width ?? 1440, height: saved?.height ?? 900, x: saved?.x, y: saved?.y, minWidth: 960, minHeight: 600,
-    title: 'Textbook Studio', show: false, backgroundColor: '#16181d', webPreferences: secureWebPreferences(PRELOAD),
+    width: saved?.width ?? 1440,
+    height: saved?.height ?? 900,
+    x: saved?.x,
+    y: saved?.y,
+    minWidth: 960,
+    minHeight: 600,
+    title: 'Textbook Studio',
+    show: false,
+    backgroundColor: '#16181d',
+    webPreferences: secureWebPreferences(PRELOAD),
   });
   if (saved?.maximized) win.maximize();
   win.once('ready-to-show', () => win?.show());
 
-  const unbind = bindStudioIpc(ipcMain, {
-    invoke: async (name, input) => { const out = await session.invoke(name, input); if (name === 'settings.update') syncKey(); return out; },
-    onEvent: (l) => session.onEvent(l),
-  }, (channel, event, payload) => { if (win && !win.isDestroyed()) win.webContents.send(channel, event, payload); });
+  const unbind = bindStudioIpc(
+    ipcMain,
+    {
+      invoke: async (name, input) => {
+        const out = await session.invoke(name, input);
+        if (name === 'settings.update') syncKey();
+        return out;
+      },
+      onEvent: (l) => session.onEvent(l),
+    },
+    (channel, event, payload) => {
+      if (win && !win.isDestroyed()) win.webContents.send(channel, event, payload);
+    },
+  );
 
   let saveTimer: NodeJS.Timeout | undefined;
   const saveWindow = () => {

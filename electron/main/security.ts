@@ -40,11 +40,15 @@ export function isAppUrl(url: string | undefined | null): boolean {
   try {
     const u = new URL(url);
     return u.protocol === `${APP_SCHEME}:` && u.host === APP_HOST;
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 /** Navigation away from the app is never allowed (links to docs open nowhere; nothing remote loads). */
-export function allowNavigation(url: string): boolean { return isAppUrl(url); }
+export function allowNavigation(url: string): boolean {
+  return isAppUrl(url);
+}
 
 /** window.open / target=_blank: always denied. */
 export const windowOpenDecision = () => ({ action: 'deny' as const });

@@ -26,7 +26,9 @@ export function rendererBuildIsStale(root = REPO_ROOT): boolean {
   return SOURCES.some((s) => newestMtime(join(root, s)) > built);
 }
 
-export async function ensureRendererBuilt(opts: { root?: string; force?: boolean } = {}): Promise<{ built: boolean; ms: number }> {
+export async function ensureRendererBuilt(
+  opts: { root?: string; force?: boolean } = {},
+): Promise<{ built: boolean; ms: number }> {
   const root = opts.root ?? REPO_ROOT;
   if (!opts.force && !rendererBuildIsStale(root)) return { built: false, ms: 0 };
   const t0 = Date.now();

@@ -4,9 +4,18 @@ import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
-  '.ico': 'image/x-icon', '.ttf': 'font/ttf', '.woff': 'font/woff', '.woff2': 'font/woff2', '.map': 'application/json',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.ttf': 'font/ttf',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json',
   '.wasm': 'application/wasm',
 };
 
@@ -14,10 +23,19 @@ const MIME: Record<string, string> = {
  * Serves the built renderer. Paths are resolved inside `root` only (no `..` escapes); a path
  * without an extension falls back to index.html so client-side routes reload.
  */
-export async function serveStatic(root: string, urlPath: string, res: ServerResponse, headers: Record<string, string>): Promise<void> {
+export async function serveStatic(
+  root: string,
+  urlPath: string,
+  res: ServerResponse,
+  headers: Record<string, string>,
+): Promise<void> {
   const base = resolve(root);
   let rel: string;
-  try { rel = decodeURIComponent(urlPath); } catch { rel = '/'; }
+  try {
+    rel = decodeURIComponent(urlPath);
+  } catch {
+    rel = '/';
+  }
   let file = resolve(join(base, normalize(rel)));
   if (file !== base && !file.startsWith(base + sep)) return send(res, 404, 'not found', headers);
   let st = await stat(file).catch(() => null);
@@ -25,7 +43,13 @@ export async function serveStatic(root: string, urlPath: string, res: ServerResp
     if (extname(file) && !st) return send(res, 404, 'not found', headers);
     file = join(base, 'index.html');
     st = await stat(file).catch(() => null);
-    if (!st) return send(res, 503, 'The studio UI is not built yet: run `npm run build:renderer` (tbs serve builds it unless --no-build).', headers);
+    if (!st)
+      return send(
+        res,
+        503,
+        'The studio UI is not built yet: run `npm run build:renderer` (tbs serve builds it unless --no-build).',
+        headers,
+      );
   }
   const isIndex = file.endsWith(`${sep}index.html`);
   res.writeHead(200, {

@@ -43,10 +43,21 @@ const HEARTBEAT_MS = 15_000;
 /** HTTP status for an error thrown by a command, by its name. */
 export function statusOf(e: { name?: string }): number {
   switch (e.name) {
-    case 'ValidationError': case 'ZodError': case 'WhereSyntaxError': case 'SettingsError': case 'SyntaxError': case 'BadRequestError': return 400;
-    case 'UnknownCommandError': return 404;
-    case 'NoDatasetError': case 'BusyError': case 'DatasetError': return 409;
-    default: return 500;
+    case 'ValidationError':
+    case 'ZodError':
+    case 'WhereSyntaxError':
+    case 'SettingsError':
+    case 'SyntaxError':
+    case 'BadRequestError':
+      return 400;
+    case 'UnknownCommandError':
+      return 404;
+    case 'NoDatasetError':
+    case 'BusyError':
+    case 'DatasetError':
+      return 409;
+    default:
+      return 500;
   }
 }
 
@@ -54,7 +65,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const host = opts.host ?? '127.0.0.1';
   if (host !== '127.0.0.1') throw new Error('browser mode binds 127.0.0.1 only');
   const token = randomBytes(24).toString('base64url');
-  const settings = opts.settings ?? await SettingsStore.load({ file: null });
+  const settings = opts.settings ?? (await SettingsStore.load({ file: null }));
   const session = await StudioSession.start({ mode: 'browser', settings, dir: opts.dir, create: opts.create ?? true });
   const staticDir = opts.staticDir ?? DEFAULT_STATIC_DIR;
   const sseClients = new Set<ServerResponse>();
@@ -73,16 +84,23 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   const tokenOk = (given: string | undefined | null) => {
     if (!given) return false;
-    const a = Buffer.from(given); const b = Buffer.from(token);
+    const a = Buffer.from(given);
+    const b = Buffer.from(token);
     return a.length === b.length && timingSafeEqual(a, b);
   };
 
   const sendJson = (res: ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body);
-    res.writeHead(status, { ...baseHeaders, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(text)) });
+    res.writeHead(status, {
+      ...baseHeaders,
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-length': String(Buffer.byteLength(text)),
+    });
     res.end(text);
   };
-  const sendError = (res: ServerResponse, status: number, name: string, message: string) => sendJson(res, status, { error: { name, message } });
+  const sendError = (res: ServerResponse, status: number, name: string, message: string) =>
+    sendJson(res, status, { error: { name, message } });
 
   const unsubscribe = session.onEvent((event, payload) => {
     const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
@@ -93,11 +111,16 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     // A page on another origin that resolves its own name to 127.0.0.1 (DNS rebinding) sends its own Host.
     const hostHeader = req.headers.host ?? '';
-    if (hostHeader !== `127.0.0.1:${port}` && hostHeader !== `localhost:${port}`) return sendError(res, 403, 'ForbiddenError', 'unexpected Host header');
+    if (hostHeader !== `127.0.0.1:${port}` && hostHeader !== `localhost:${port}`)
+      return sendError(res, 403, 'ForbiddenError', 'unexpected Host header');
     const queryToken = url.searchParams.get('token');
     const headerToken = req.headers[TOKEN_HEADER];
     const cookieToken = parseCookies(req.headers.cookie)[cookieName()];
-    if (!tokenOk(queryToken) && !tokenOk(typeof headerToken === 'string' ? headerToken : null) && !tokenOk(cookieToken)) {
+    if (
+      !tokenOk(queryToken) &&
+      !tokenOk(typeof headerToken === 'string' ? headerToken : null) &&
+      !tokenOk(cookieToken)
+    ) {
       return sendError(res, 401, 'UnauthorizedError', 'missing or wrong token: open the URL that `tbs serve` printed');
     }
     const path = url.pathname;
@@ -105,9 +128,11 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (path.startsWith('/api/invoke/')) {
       if (req.method !== 'POST') return sendError(res, 405, 'MethodNotAllowedError', 'use POST');
       // JSON only: a cross-site form cannot send it without a CORS preflight, which we never grant.
-      if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return sendError(res, 415, 'UnsupportedMediaTypeError', 'send application/json');
+      if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
+        return sendError(res, 415, 'UnsupportedMediaTypeError', 'send application/json');
       const name = decodeURIComponent(path.slice('/api/invoke/'.length));
-      if (!StudioSession.isKnown(name)) return sendError(res, 404, 'UnknownCommandError', `unknown command ${JSON.stringify(name)}`);
+      if (!StudioSession.isKnown(name))
+        return sendError(res, 404, 'UnknownCommandError', `unknown command ${JSON.stringify(name)}`);
       let input: unknown;
       try {
         const body = await readBody(req);
@@ -125,11 +150,19 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     }
 
     if (path === '/api/events') {
-      res.writeHead(200, { ...baseHeaders, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+      res.writeHead(200, {
+        ...baseHeaders,
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
       res.write('retry: 2000\n: connected\n\n');
       sseClients.add(res);
       const beat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
-      req.on('close', () => { clearInterval(beat); sseClients.delete(res); });
+      req.on('close', () => {
+        clearInterval(beat);
+        sseClients.delete(res);
+      });
       return;
     }
 
@@ -148,13 +181,18 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   });
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => { server.off('error', reject); resolveListen(); });
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
   });
   port = (server.address() as AddressInfo).port;
 
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
-    port, token, session,
+    port,
+    token,
+    session,
     async close() {
       unsubscribe();
       for (const c of sseClients) c.end();
@@ -181,7 +219,11 @@ function readBody(req: IncomingMessage): Promise<string> {
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) { reject(new Error(`larger than ${MAX_BODY} bytes`)); req.destroy(); return; }
+      if (size > MAX_BODY) {
+        reject(new Error(`larger than ${MAX_BODY} bytes`));
+        req.destroy();
+        return;
+      }
       chunks.push(c);
     });
     req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));

@@ -28,7 +28,15 @@ import 'monaco-editor/languages/definitions/yaml/register';
 self.MonacoEnvironment = { getWorker: () => new EditorWorker() };
 
 /** Importer language ids are Monaco's; a few aliases map onto the nearest grammar. */
-const ALIASES: Record<string, string> = { c: 'cpp', 'c++': 'cpp', bash: 'shell', sh: 'shell', js: 'javascript', ts: 'typescript', py: 'python' };
+const ALIASES: Record<string, string> = {
+  c: 'cpp',
+  'c++': 'cpp',
+  bash: 'shell',
+  sh: 'shell',
+  js: 'javascript',
+  ts: 'typescript',
+  py: 'python',
+};
 export function monacoLanguage(lang: string): string {
   const id = ALIASES[lang] ?? lang;
   return monaco.languages.getLanguages().some((l) => l.id === id) ? id : 'plaintext';
@@ -37,16 +45,31 @@ export function monacoLanguage(lang: string): string {
 const dark = () => window.matchMedia('(prefers-color-scheme: dark)').matches;
 
 monaco.editor.defineTheme('studio-dark', {
-  base: 'vs-dark', inherit: true, rules: [],
-  colors: { 'editor.background': '#15171c', 'editorGutter.background': '#15171c', 'editorLineNumber.foreground': '#5b6170', 'editor.lineHighlightBackground': '#1d2027' },
+  base: 'vs-dark',
+  inherit: true,
+  rules: [],
+  colors: {
+    'editor.background': '#15171c',
+    'editorGutter.background': '#15171c',
+    'editorLineNumber.foreground': '#5b6170',
+    'editor.lineHighlightBackground': '#1d2027',
+  },
 });
 monaco.editor.defineTheme('studio-light', {
-  base: 'vs', inherit: true, rules: [],
-  colors: { 'editor.background': '#ffffff', 'editorLineNumber.foreground': '#9aa1ad', 'editor.lineHighlightBackground': '#f4f6f9' },
+  base: 'vs',
+  inherit: true,
+  rules: [],
+  colors: {
+    'editor.background': '#ffffff',
+    'editorLineNumber.foreground': '#9aa1ad',
+    'editor.lineHighlightBackground': '#f4f6f9',
+  },
 });
 
 /** Follows the OS theme, live. */
-export function applyTheme() { monaco.editor.setTheme(dark() ? 'studio-dark' : 'studio-light'); }
+export function applyTheme() {
+  monaco.editor.setTheme(dark() ? 'studio-dark' : 'studio-light');
+}
 window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', applyTheme);
 
 export { monaco };

@@ -54,7 +54,12 @@ export const useApp = create<AppState>()((set, get) => ({
     try {
       const s = await call('app.state', {});
       set({
-        ready: true, mode: s.mode, dataset: s.dataset, settings: s.settings, commands: s.commands, demoSamplesPath: s.demoSamplesPath,
+        ready: true,
+        mode: s.mode,
+        dataset: s.dataset,
+        settings: s.settings,
+        commands: s.commands,
+        demoSamplesPath: s.demoSamplesPath,
         view: s.dataset ? get().view : 'datasets',
       });
       if (s.dataset) await get().refreshCounts();
@@ -72,11 +77,16 @@ export const useApp = create<AppState>()((set, get) => ({
   async openDataset(dir, create) {
     const d = await call('dataset.open', { dir, create });
     const s = await call('app.state', {});
-    set({ dataset: { dir: d.dir, name: d.name, samples: d.samples, keepThreshold: d.keepThreshold }, settings: s.settings });
+    set({
+      dataset: { dir: d.dir, name: d.name, samples: d.samples, keepThreshold: d.keepThreshold },
+      settings: s.settings,
+    });
     await get().refreshCounts();
   },
 
-  setDataset(d) { set({ dataset: d, counts: d ? get().counts : null }); },
+  setDataset(d) {
+    set({ dataset: d, counts: d ? get().counts : null });
+  },
 
   async updateSettings(patch) {
     const settings = await call('settings.update', patch);
@@ -95,12 +105,21 @@ export const useApp = create<AppState>()((set, get) => ({
 
   async refreshReviewed() {
     const c = get().counts;
-    if (!get().dataset || !c) { await get().refreshCounts(); return; }
+    if (!get().dataset || !c) {
+      await get().refreshCounts();
+      return;
+    }
     const human = await call('samples.list', { labelState: 'human', limit: 1 });
     set({ counts: { ...get().counts!, reviewed: human.total } });
   },
 
-  setSettingsOpen(open) { set({ settingsOpen: open }); },
-  setShortcutsOpen(open) { set({ shortcutsOpen: open }); },
-  has(command) { return get().commands.includes(command); },
+  setSettingsOpen(open) {
+    set({ settingsOpen: open });
+  },
+  setShortcutsOpen(open) {
+    set({ shortcutsOpen: open });
+  },
+  has(command) {
+    return get().commands.includes(command);
+  },
 }));

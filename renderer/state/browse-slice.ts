@@ -14,9 +14,12 @@ export const PAGE_SIZE = 200;
 
 export interface BrowseFilters {
   labelState: LabelState;
-  llmMin: number | null; llmMax: number | null;
-  humanMin: number | null; humanMax: number | null;
-  probMin: number | null; probMax: number | null;
+  llmMin: number | null;
+  llmMax: number | null;
+  humanMin: number | null;
+  humanMax: number | null;
+  probMin: number | null;
+  probMax: number | null;
   source: string;
   text: string;
   /** Extra clauses in the store's `where` language, for anything the controls do not cover. */
@@ -24,7 +27,16 @@ export interface BrowseFilters {
 }
 
 export const EMPTY_FILTERS: BrowseFilters = {
-  labelState: 'any', llmMin: null, llmMax: null, humanMin: null, humanMax: null, probMin: null, probMax: null, source: '', text: '', where: '',
+  labelState: 'any',
+  llmMin: null,
+  llmMax: null,
+  humanMin: null,
+  humanMax: null,
+  probMin: null,
+  probMax: null,
+  source: '',
+  text: '',
+  where: '',
 };
 
 interface BrowseState {
@@ -47,10 +59,18 @@ interface BrowseState {
 /** The list query the current filters and sort stand for. */
 export function browseQuery(s: Pick<BrowseState, 'filters' | 'sort' | 'desc'>): QueueQuery {
   const f = s.filters;
-  const range = (field: string, lo: number | null, hi: number | null) => [lo !== null ? `${field} >= ${lo}` : null, hi !== null ? `${field} <= ${hi}` : null];
+  const range = (field: string, lo: number | null, hi: number | null) => [
+    lo !== null ? `${field} >= ${lo}` : null,
+    hi !== null ? `${field} <= ${hi}` : null,
+  ];
   return {
     labelState: f.labelState,
-    where: andWhere(...range('llm_score', f.llmMin, f.llmMax), ...range('human_score', f.humanMin, f.humanMax), ...range('classifier_score', f.probMin, f.probMax), f.where),
+    where: andWhere(
+      ...range('llm_score', f.llmMin, f.llmMax),
+      ...range('human_score', f.humanMin, f.humanMax),
+      ...range('classifier_score', f.probMin, f.probMax),
+      f.where,
+    ),
     source: f.source.trim() || undefined,
     text: f.text.trim() || undefined,
     sort: s.sort,
@@ -61,7 +81,10 @@ export function browseQuery(s: Pick<BrowseState, 'filters' | 'sort' | 'desc'>): 
 const inflight = new Set<string>();
 
 export const useBrowse = create<BrowseState>()((set, get) => {
-  const restart = () => { set({ pages: {}, total: null, version: get().version + 1, error: null }); get().ensureRange(0, PAGE_SIZE - 1); };
+  const restart = () => {
+    set({ pages: {}, total: null, version: get().version + 1, error: null });
+    get().ensureRange(0, PAGE_SIZE - 1);
+  };
   return {
     filters: EMPTY_FILTERS,
     sort: 'id',
@@ -72,8 +95,14 @@ export const useBrowse = create<BrowseState>()((set, get) => {
     error: null,
     loading: false,
 
-    setFilters(patch) { set({ filters: { ...get().filters, ...patch } }); restart(); },
-    clearFilters() { set({ filters: EMPTY_FILTERS }); restart(); },
+    setFilters(patch) {
+      set({ filters: { ...get().filters, ...patch } });
+      restart();
+    },
+    clearFilters() {
+      set({ filters: EMPTY_FILTERS });
+      restart();
+    },
     setSort(field) {
       const s = get();
       // Scores read best highest-first; ids and paths alphabetically.
@@ -98,13 +127,18 @@ export const useBrowse = create<BrowseState>()((set, get) => {
             if (get().version !== version) return;
             set({ pages: { ...get().pages, [p]: r.rows }, total: r.total, loading: false, error: null });
           })
-          .catch((e: Error) => { if (get().version === version) set({ error: e.message, loading: false }); })
+          .catch((e: Error) => {
+            if (get().version === version) set({ error: e.message, loading: false });
+          })
           .finally(() => inflight.delete(key));
       }
     },
 
-    refresh() { restart(); },
+    refresh() {
+      restart();
+    },
   };
 });
 
-export const rowAt = (pages: Record<number, SampleRow[]>, i: number): SampleRow | undefined => pages[Math.floor(i / PAGE_SIZE)]?.[i % PAGE_SIZE];
+export const rowAt = (pages: Record<number, SampleRow[]>, i: number): SampleRow | undefined =>
+  pages[Math.floor(i / PAGE_SIZE)]?.[i % PAGE_SIZE];

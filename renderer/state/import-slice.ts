@@ -27,10 +27,28 @@ interface ImportState {
 }
 
 export const useImport = create<ImportState>()((set, get) => ({
-  running: false, jobId: null, done: 0, total: 0, progressEvents: 0, cancelling: false, result: null, error: null, errors: [], errorsTotal: 0,
+  running: false,
+  jobId: null,
+  done: 0,
+  total: 0,
+  progressEvents: 0,
+  cancelling: false,
+  result: null,
+  error: null,
+  errors: [],
+  errorsTotal: 0,
 
   async start(paths, chunk) {
-    set({ running: true, jobId: null, done: 0, total: 0, progressEvents: 0, cancelling: false, result: null, error: null });
+    set({
+      running: true,
+      jobId: null,
+      done: 0,
+      total: 0,
+      progressEvents: 0,
+      cancelling: false,
+      result: null,
+      error: null,
+    });
     try {
       const result = await call('samples.import', { paths, chunk });
       set({ running: false, result, jobId: result.jobId, done: get().total || 1, total: get().total || 1 });
@@ -59,5 +77,7 @@ export const useImport = create<ImportState>()((set, get) => ({
     set({ errors: r.errors, errorsTotal: r.total });
   },
 
-  clear() { set({ result: null, error: null }); },
+  clear() {
+    set({ result: null, error: null });
+  },
 }));

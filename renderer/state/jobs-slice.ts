@@ -3,7 +3,12 @@ import type { JobInfo, StudioEventPayload } from '../../shared/contract/app.js';
 import { call } from '../transport/studio-client.js';
 
 /** Running and recent jobs, from job-progress / job-state events (and jobs.list on start). */
-export interface JobView extends Omit<JobInfo, 'progress'> { phase: string; done: number; total: number; finishedAt: number | null }
+export interface JobView extends Omit<JobInfo, 'progress'> {
+  phase: string;
+  done: number;
+  total: number;
+  finishedAt: number | null;
+}
 
 interface JobsState {
   jobs: Record<string, JobView>;
@@ -20,23 +25,42 @@ export const useJobs = create<JobsState>()((set, get) => ({
     const list = await call('jobs.list', {});
     const jobs: Record<string, JobView> = {};
     for (const j of list) {
-      jobs[j.jobId] = { ...j, phase: j.progress?.phase ?? j.status, done: j.progress?.done ?? 0, total: j.progress?.total ?? 0, finishedAt: j.status === 'running' || j.status === 'queued' ? null : Date.now() };
+      jobs[j.jobId] = {
+        ...j,
+        phase: j.progress?.phase ?? j.status,
+        done: j.progress?.done ?? 0,
+        total: j.progress?.total ?? 0,
+        finishedAt: j.status === 'running' || j.status === 'queued' ? null : Date.now(),
+      };
     }
     set({ jobs });
   },
   onProgress(p) {
     const prev = get().jobs[p.jobId];
     const next: JobView = {
-      jobId: p.jobId, kind: p.kind, startedAt: prev?.startedAt ?? new Date().toISOString(), status: prev?.status === 'queued' || !prev ? 'running' : prev.status,
-      error: null, phase: p.phase, done: p.done, total: p.total, finishedAt: prev?.finishedAt ?? null,
+      jobId: p.jobId,
+      kind: p.kind,
+      startedAt: prev?.startedAt ?? new Date().toISOString(),
+      status: prev?.status === 'queued' || !prev ? 'running' : prev.status,
+      error: null,
+      phase: p.phase,
+      done: p.done,
+      total: p.total,
+      finishedAt: prev?.finishedAt ?? null,
     };
     set({ jobs: { ...get().jobs, [p.jobId]: next } });
   },
   onState(s) {
     const prev = get().jobs[s.jobId];
     const next: JobView = {
-      jobId: s.jobId, kind: s.kind, startedAt: prev?.startedAt ?? new Date().toISOString(), status: s.status, error: s.error,
-      phase: prev?.phase ?? s.status, done: prev?.done ?? 0, total: prev?.total ?? 0,
+      jobId: s.jobId,
+      kind: s.kind,
+      startedAt: prev?.startedAt ?? new Date().toISOString(),
+      status: s.status,
+      error: s.error,
+      phase: prev?.phase ?? s.status,
+      done: prev?.done ?? 0,
+      total: prev?.total ?? 0,
       finishedAt: s.status === 'running' || s.status === 'queued' ? null : Date.now(),
     };
     set({ jobs: { ...get().jobs, [s.jobId]: next } });
@@ -50,4 +74,5 @@ export const useJobs = create<JobsState>()((set, get) => ({
   },
 }));
 
-export const runningJobs = (jobs: Record<string, JobView>) => Object.values(jobs).filter((j) => j.status === 'running' || j.status === 'queued');
+export const runningJobs = (jobs: Record<string, JobView>) =>
+  Object.values(jobs).filter((j) => j.status === 'running' || j.status === 'queued');

@@ -12,11 +12,19 @@ interface ModelsState {
 }
 
 export const useModels = create<ModelsState>()((set) => ({
-  models: [], loaded: false, error: null,
+  models: [],
+  loaded: false,
+  error: null,
   async load() {
-    if (!useApp.getState().has('model.list') || !useApp.getState().dataset) { set({ loaded: true }); return; }
-    try { set({ models: await call('model.list', {}), loaded: true, error: null }); }
-    catch (e) { set({ error: (e as Error).message, loaded: true }); }
+    if (!useApp.getState().has('model.list') || !useApp.getState().dataset) {
+      set({ loaded: true });
+      return;
+    }
+    try {
+      set({ models: await call('model.list', {}), loaded: true, error: null });
+    } catch (e) {
+      set({ error: (e as Error).message, loaded: true });
+    }
   },
 }));
 

@@ -24,8 +24,12 @@ export function loadOutbox(dataset: string): SaveRecord[] {
   if (!dataset) return [];
   try {
     const v = JSON.parse(localStorage.getItem(keyOf(dataset)) ?? '[]');
-    return Array.isArray(v) ? (v as SaveRecord[]).filter((r) => r && typeof r.sampleId === 'string' && typeof r.score === 'number') : [];
-  } catch { return []; }
+    return Array.isArray(v)
+      ? (v as SaveRecord[]).filter((r) => r && typeof r.sampleId === 'string' && typeof r.score === 'number')
+      : [];
+  } catch {
+    return [];
+  }
 }
 
 export function storeOutbox(dataset: string, unsaved: SaveRecord[]): void {
@@ -34,5 +38,7 @@ export function storeOutbox(dataset: string, unsaved: SaveRecord[]): void {
     const mine = unsaved.filter((r) => r.dataset === dataset && r.status !== 'failed');
     if (mine.length) localStorage.setItem(keyOf(dataset), JSON.stringify(mine));
     else localStorage.removeItem(keyOf(dataset));
-  } catch { /* storage full or disabled: the on-screen list still shows them */ }
+  } catch {
+    /* storage full or disabled: the on-screen list still shows them */
+  }
 }

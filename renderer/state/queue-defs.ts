@@ -17,11 +17,43 @@ export interface QueueDef {
 }
 
 export const QUEUES: readonly QueueDef[] = [
-  { kind: 'needs-review', label: 'Needs review', hint: 'samples without a human label, in random (hash) order', query: { labelState: 'no-human' }, paging: 'keyset' },
-  { kind: 'llm-unreviewed', label: 'LLM-scored, unreviewed', hint: 'check the LLM: Enter accepts its score', query: { labelState: 'no-human', where: 'llm_score IS NOT NULL' }, paging: 'keyset' },
-  { kind: 'disagree', label: 'LLM ≠ human', hint: 'keep/drop disagreements between the LLM and a person', query: { labelState: 'disagree' }, paging: 'keyset' },
-  { kind: 'uncertainty', label: 'Classifier unsure', hint: 'probabilities closest to the threshold', query: {}, paging: 'static', requires: 'queue.get' },
-  { kind: 'diversity', label: 'Diverse picks', hint: 'spread over the embedding space', query: {}, paging: 'static', requires: 'queue.get' },
+  {
+    kind: 'needs-review',
+    label: 'Needs review',
+    hint: 'samples without a human label, in random (hash) order',
+    query: { labelState: 'no-human' },
+    paging: 'keyset',
+  },
+  {
+    kind: 'llm-unreviewed',
+    label: 'LLM-scored, unreviewed',
+    hint: 'check the LLM: Enter accepts its score',
+    query: { labelState: 'no-human', where: 'llm_score IS NOT NULL' },
+    paging: 'keyset',
+  },
+  {
+    kind: 'disagree',
+    label: 'LLM ≠ human',
+    hint: 'keep/drop disagreements between the LLM and a person',
+    query: { labelState: 'disagree' },
+    paging: 'keyset',
+  },
+  {
+    kind: 'uncertainty',
+    label: 'Classifier unsure',
+    hint: 'probabilities closest to the threshold',
+    query: {},
+    paging: 'static',
+    requires: 'queue.get',
+  },
+  {
+    kind: 'diversity',
+    label: 'Diverse picks',
+    hint: 'spread over the embedding space',
+    query: {},
+    paging: 'static',
+    requires: 'queue.get',
+  },
   { kind: 'all', label: 'All samples', hint: 'everything, labeled or not', query: {}, paging: 'keyset' },
 ];
 
@@ -29,7 +61,13 @@ export const queueByKind = (kind: QueueKind) => QUEUES.find((q) => q.kind === ki
 
 /** A queue over a Browse result, opened at the row the user picked. */
 export function browseQueue(query: QueueQuery): QueueDef {
-  return { kind: 'browse', label: 'Browse selection', hint: 'the rows of the Browse view, in its order', query, paging: 'offset' };
+  return {
+    kind: 'browse',
+    label: 'Browse selection',
+    hint: 'the rows of the Browse view, in its order',
+    query,
+    paging: 'offset',
+  };
 }
 
 /** AND-joins `where` clauses (the store's language is conjunctions only). */

@@ -17,7 +17,10 @@ const PAGE = 200;
 const PRELOAD_AHEAD = 2;
 const RETRY_MS = [1000, 2000, 4000, 8000, 15000, 30000];
 
-export interface Flash { text: string; tone: 'info' | 'warn' | 'error' }
+export interface Flash {
+  text: string;
+  tone: 'info' | 'warn' | 'error';
+}
 
 interface ReviewState {
   queue: QueueDef;
@@ -74,24 +77,59 @@ const annotator = () => useApp.getState().settings?.annotator ?? 'annotator';
 const COUNTS_MS = 1000;
 let countsLast = 0;
 const refreshCountsSoon = () => {
-  if (countsBusy) { countsAgain = true; return; }
+  if (countsBusy) {
+    countsAgain = true;
+    return;
+  }
   const wait = countsLast + COUNTS_MS - Date.now();
-  if (wait > 0) { countsBusy = true; setTimeout(() => { countsBusy = false; refreshCountsSoon(); }, wait); return; }
+  if (wait > 0) {
+    countsBusy = true;
+    setTimeout(() => {
+      countsBusy = false;
+      refreshCountsSoon();
+    }, wait);
+    return;
+  }
   countsBusy = true;
   countsLast = Date.now();
-  void useApp.getState().refreshReviewed().catch(() => {}).finally(() => {
-    countsBusy = false;
-    if (countsAgain) { countsAgain = false; refreshCountsSoon(); }
-  });
+  void useApp
+    .getState()
+    .refreshReviewed()
+    .catch(() => {})
+    .finally(() => {
+      countsBusy = false;
+      if (countsAgain) {
+        countsAgain = false;
+        refreshCountsSoon();
+      }
+    });
 };
 
 const initial = () => ({
-  queue: QUEUES[0], search: '', rows: [] as SampleRow[], total: null, baseOffset: 0, exhausted: false, loading: false, loadError: null,
-  cursor: 0, details: {}, detailErrors: {}, saves: [] as SaveRecord[], undoStack: [], notes: {}, flash: null, similarOpen: false,
+  queue: QUEUES[0],
+  search: '',
+  rows: [] as SampleRow[],
+  total: null,
+  baseOffset: 0,
+  exhausted: false,
+  loading: false,
+  loadError: null,
+  cursor: 0,
+  details: {},
+  detailErrors: {},
+  saves: [] as SaveRecord[],
+  undoStack: [],
+  notes: {},
+  flash: null,
+  similarOpen: false,
 });
 
 export const useReview = create<ReviewState>()((set, get) => {
-  const persistOutbox = () => storeOutbox(datasetKey(), get().saves.filter((s) => s.status !== 'saved'));
+  const persistOutbox = () =>
+    storeOutbox(
+      datasetKey(),
+      get().saves.filter((s) => s.status !== 'saved'),
+    );
   const patchSave = (key: string, patch: Partial<SaveRecord>) => {
     set({ saves: get().saves.map((s) => (s.key === key ? { ...s, ...patch } : s)) });
     persistOutbox();
@@ -104,7 +142,8 @@ export const useReview = create<ReviewState>()((set, get) => {
       const d = await call('samples.get', { id });
       const { [id]: _drop, ...restErr } = get().detailErrors;
       set({
-        details: { ...get().details, [id]: d }, detailErrors: restErr,
+        details: { ...get().details, [id]: d },
+        detailErrors: restErr,
         rows: get().rows.map((r) => (r.id === id ? d.row : r)),
       });
     } catch (e) {
@@ -123,26 +162,58 @@ export const useReview = create<ReviewState>()((set, get) => {
     if (!rec || rec.status === 'saved') return;
     patchSave(key, { status: rec.attempts > 0 ? 'retrying' : 'saving', attempts: rec.attempts + 1 });
     try {
-      const label = await call('labels.addHuman', { sampleId: rec.sampleId, score: rec.score, annotator: rec.annotator, origin: rec.origin, note: rec.note, requestId: rec.key });
+      const label = await call('labels.addHuman', {
+        sampleId: rec.sampleId,
+        score: rec.score,
+        annotator: rec.annotator,
+        origin: rec.origin,
+        note: rec.note,
+        requestId: rec.key,
+      });
       patchSave(key, { status: 'saved', labelId: label.labelId, error: undefined });
-      set({ undoStack: [...get().undoStack, { labelId: label.labelId, sampleId: rec.sampleId, score: rec.score }].slice(-200) });
+      set({
+        undoStack: [...get().undoStack, { labelId: label.labelId, sampleId: rec.sampleId, score: rec.score }].slice(
+          -200,
+        ),
+      });
       // The engine returned the durable record: fold it into the cached sample instead of asking again.
       const d = get().details[rec.sampleId];
       if (d) {
-        const row = { ...d.row, human_score: label.score, disagreement: d.row.llm_score === null || label.score === null ? null : Math.abs(d.row.llm_score - label.score) };
-        set({ details: { ...get().details, [rec.sampleId]: { ...d, row, labels: [...d.labels, label] } }, rows: get().rows.map((r) => (r.id === rec.sampleId ? row : r)) });
+        const row = {
+          ...d.row,
+          human_score: label.score,
+          disagreement:
+            d.row.llm_score === null || label.score === null ? null : Math.abs(d.row.llm_score - label.score),
+        };
+        set({
+          details: { ...get().details, [rec.sampleId]: { ...d, row, labels: [...d.labels, label] } },
+          rows: get().rows.map((r) => (r.id === rec.sampleId ? row : r)),
+        });
       }
       refreshCountsSoon();
       // Saved records only matter for their badge; keep the list short.
-      set({ saves: get().saves.filter((s) => s.status !== 'saved' || s.key === key || Date.now() - s.createdAt < 60_000).slice(-100) });
+      set({
+        saves: get()
+          .saves.filter((s) => s.status !== 'saved' || s.key === key || Date.now() - s.createdAt < 60_000)
+          .slice(-100),
+      });
     } catch (e) {
       const err = e as Error;
-      if (!isRetryable(e)) { patchSave(key, { status: 'failed', error: `${err.name}: ${err.message}` }); return; }
+      if (!isRetryable(e)) {
+        patchSave(key, { status: 'failed', error: `${err.name}: ${err.message}` });
+        return;
+      }
       const attempts = get().saves.find((s) => s.key === key)?.attempts ?? 1;
       const wait = RETRY_MS[Math.min(attempts - 1, RETRY_MS.length - 1)];
       patchSave(key, { status: 'retrying', error: err.message, nextRetryAt: Date.now() + wait });
       clearTimeout(timers.get(key));
-      timers.set(key, setTimeout(() => { timers.delete(key); void send(key); }, wait));
+      timers.set(
+        key,
+        setTimeout(() => {
+          timers.delete(key);
+          void send(key);
+        }, wait),
+      );
     }
   };
 
@@ -151,24 +222,49 @@ export const useReview = create<ReviewState>()((set, get) => {
 
     async startQueue(def, opts = {}) {
       const seq = ++loadSeq;
-      set({ queue: def, rows: [], total: null, baseOffset: 0, exhausted: false, loading: true, loadError: null, cursor: 0 });
+      set({
+        queue: def,
+        rows: [],
+        total: null,
+        baseOffset: 0,
+        exhausted: false,
+        loading: true,
+        loadError: null,
+        cursor: 0,
+      });
       try {
         const text = get().search.trim() || undefined;
-        let rows: SampleRow[]; let total: number; let baseOffset = 0; let exhausted: boolean;
+        let rows: SampleRow[];
+        let total: number;
+        let baseOffset = 0;
+        let exhausted: boolean;
         if (def.paging === 'static') {
           rows = await call('queue.get', { kind: def.kind as 'uncertainty' | 'diversity', limit: 1000 });
-          total = rows.length; exhausted = true;
+          total = rows.length;
+          exhausted = true;
         } else if (def.paging === 'offset') {
           baseOffset = Math.max(0, (opts.startOffset ?? 0) - 20);
-          const r = await call('samples.list', { ...def.query, text: def.query.text ?? text, offset: baseOffset, limit: PAGE });
-          rows = r.rows; total = r.total; exhausted = baseOffset + r.rows.length >= r.total;
+          const r = await call('samples.list', {
+            ...def.query,
+            text: def.query.text ?? text,
+            offset: baseOffset,
+            limit: PAGE,
+          });
+          rows = r.rows;
+          total = r.total;
+          exhausted = baseOffset + r.rows.length >= r.total;
         } else {
           const r = await call('samples.list', { ...def.query, text, sort: 'id', desc: false, offset: 0, limit: PAGE });
-          rows = r.rows; total = r.total; exhausted = r.rows.length >= r.total;
+          rows = r.rows;
+          total = r.total;
+          exhausted = r.rows.length >= r.total;
         }
         if (seq !== loadSeq) return;
         let cursor = opts.startOffset !== undefined ? opts.startOffset - baseOffset : 0;
-        if (opts.focusId) { const i = rows.findIndex((r) => r.id === opts.focusId); if (i >= 0) cursor = i; }
+        if (opts.focusId) {
+          const i = rows.findIndex((r) => r.id === opts.focusId);
+          if (i >= 0) cursor = i;
+        }
         set({ rows, total, baseOffset, exhausted, loading: false, cursor: Math.max(0, Math.min(cursor, rows.length)) });
         preload();
       } catch (e) {
@@ -176,7 +272,9 @@ export const useReview = create<ReviewState>()((set, get) => {
       }
     },
 
-    async reload() { await get().startQueue(get().queue, { focusId: get().rows[get().cursor]?.id }); },
+    async reload() {
+      await get().startQueue(get().queue, { focusId: get().rows[get().cursor]?.id });
+    },
 
     async loadMore() {
       const { queue, rows, exhausted, loading, baseOffset, total } = get();
@@ -186,15 +284,26 @@ export const useReview = create<ReviewState>()((set, get) => {
       set({ loading: true });
       try {
         const text = get().search.trim() || undefined;
-        let page: SampleRow[]; let done: boolean;
+        let page: SampleRow[];
+        let done: boolean;
         if (queue.paging === 'offset') {
           const r = await call('samples.list', { ...queue.query, offset: baseOffset + rows.length, limit: PAGE });
-          page = r.rows; done = baseOffset + rows.length + r.rows.length >= r.total;
+          page = r.rows;
+          done = baseOffset + rows.length + r.rows.length >= r.total;
         } else {
           const last = rows[rows.length - 1]?.id;
           const where = andWhere(queue.query.where, last ? `id > '${last}'` : null);
-          const r = await call('samples.list', { ...queue.query, where, text, sort: 'id', desc: false, offset: 0, limit: PAGE });
-          page = r.rows; done = r.rows.length >= r.total;
+          const r = await call('samples.list', {
+            ...queue.query,
+            where,
+            text,
+            sort: 'id',
+            desc: false,
+            offset: 0,
+            limit: PAGE,
+          });
+          page = r.rows;
+          done = r.rows.length >= r.total;
         }
         if (seq !== loadSeq) return;
         const seen = new Set(get().rows.map((r) => r.id));
@@ -205,7 +314,9 @@ export const useReview = create<ReviewState>()((set, get) => {
       }
     },
 
-    move(delta) { get().select(get().cursor + delta); },
+    move(delta) {
+      get().select(get().cursor + delta);
+    },
 
     select(index) {
       const max = get().rows.length; // == rows.length: the "end of queue" position
@@ -224,17 +335,34 @@ export const useReview = create<ReviewState>()((set, get) => {
       const row = get().rows[get().cursor];
       if (!row) return;
       // Never label code the reviewer has not seen.
-      if (!get().details[row.id]) { get().showFlash('This sample is still loading', 'warn'); return; }
+      if (!get().details[row.id]) {
+        get().showFlash('This sample is still loading', 'warn');
+        return;
+      }
       const note = get().notes[row.id]?.trim() || null;
       const rec: SaveRecord = {
-        key: crypto.randomUUID(), dataset: datasetKey(), sampleId: row.id, path: row.path ?? row.source, score, origin, note, annotator: annotator(),
-        status: 'saving', attempts: 0, createdAt: Date.now(),
+        key: crypto.randomUUID(),
+        dataset: datasetKey(),
+        sampleId: row.id,
+        path: row.path ?? row.source,
+        score,
+        origin,
+        note,
+        annotator: annotator(),
+        status: 'saving',
+        attempts: 0,
+        createdAt: Date.now(),
       };
       const { [row.id]: _n, ...notes } = get().notes;
       set({
-        saves: [...get().saves, rec], notes,
+        saves: [...get().saves, rec],
+        notes,
         // Optimistic badge in the queue list; the server's row replaces it once saved.
-        rows: get().rows.map((r) => (r.id === row.id ? { ...r, human_score: score, disagreement: r.llm_score === null ? null : Math.abs(r.llm_score - score) } : r)),
+        rows: get().rows.map((r) =>
+          r.id === row.id
+            ? { ...r, human_score: score, disagreement: r.llm_score === null ? null : Math.abs(r.llm_score - score) }
+            : r,
+        ),
       });
       persistOutbox();
       void send(rec.key);
@@ -245,15 +373,24 @@ export const useReview = create<ReviewState>()((set, get) => {
       const row = get().rows[get().cursor];
       if (!row) return;
       const llm = get().details[row.id]?.row.llm_score ?? row.llm_score;
-      if (llm === null || llm === undefined) { get().showFlash('No LLM score to accept for this sample', 'warn'); return; }
+      if (llm === null || llm === undefined) {
+        get().showFlash('No LLM score to accept for this sample', 'warn');
+        return;
+      }
       get().label(Math.round(llm), 'accept-llm');
     },
 
     async undo() {
       const pending = get().saves.filter((s) => s.status !== 'saved' && s.status !== 'failed');
-      if (pending.length) { get().showFlash('Wait until the last label is saved, then undo', 'warn'); return; }
+      if (pending.length) {
+        get().showFlash('Wait until the last label is saved, then undo', 'warn');
+        return;
+      }
       const last = get().undoStack[get().undoStack.length - 1];
-      if (!last) { get().showFlash('Nothing to undo', 'info'); return; }
+      if (!last) {
+        get().showFlash('Nothing to undo', 'info');
+        return;
+      }
       try {
         await call('labels.retract', { labelId: last.labelId, annotator: annotator() });
       } catch (e) {
@@ -269,19 +406,30 @@ export const useReview = create<ReviewState>()((set, get) => {
       get().showFlash(`Undid label ${last.score}`, 'info');
     },
 
-    ensureDetail(id) { void fetchDetail(id); },
+    ensureDetail(id) {
+      void fetchDetail(id);
+    },
 
-    toggleSimilar() { set({ similarOpen: !get().similarOpen }); },
+    toggleSimilar() {
+      set({ similarOpen: !get().similarOpen });
+    },
 
-    retry(key) { clearTimeout(timers.get(key)); timers.delete(key); void send(key); },
+    retry(key) {
+      clearTimeout(timers.get(key));
+      timers.delete(key);
+      void send(key);
+    },
 
     dismiss(key) {
-      clearTimeout(timers.get(key)); timers.delete(key);
+      clearTimeout(timers.get(key));
+      timers.delete(key);
       set({ saves: get().saves.filter((s) => s.key !== key) });
       persistOutbox();
     },
 
-    setNote(sampleId, text) { set({ notes: { ...get().notes, [sampleId]: text } }); },
+    setNote(sampleId, text) {
+      set({ notes: { ...get().notes, [sampleId]: text } });
+    },
 
     showFlash(text, tone = 'info') {
       clearTimeout(flashTimer);

@@ -1,5 +1,10 @@
 import type {
-  StudioBridge, StudioCommandName, StudioEventName, StudioEventPayload, StudioInput, StudioOutput,
+  StudioBridge,
+  StudioCommandName,
+  StudioEventName,
+  StudioEventPayload,
+  StudioInput,
+  StudioOutput,
 } from '../../shared/contract/app.js';
 
 /**
@@ -7,19 +12,30 @@ import type {
  * else HTTP + server-sent events against browser mode, with the per-start token.
  */
 declare global {
-  interface Window { studio?: StudioBridge }
+  interface Window {
+    studio?: StudioBridge;
+  }
 }
 
 /** An error from the other side, with its name kept (ValidationError, NoDatasetError, ...). */
 export class StudioError extends Error {
-  constructor(name: string, message: string, readonly status?: number) { super(message); this.name = name; }
+  constructor(
+    name: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = name;
+  }
 }
 
 /** Transport-level failures (server gone, network) are worth retrying; answers of the engine are not. */
 export function isRetryable(e: unknown): boolean {
   const err = e as StudioError;
   if (err?.name === 'NetworkError' || err?.name === 'TypeError') return true;
-  return err?.status === undefined ? !/Validation|NoDataset|Unknown|Busy|Settings|Forbidden/.test(err?.name ?? '') : err.status >= 500;
+  return err?.status === undefined
+    ? !/Validation|NoDataset|Unknown|Busy|Settings|Forbidden/.test(err?.name ?? '')
+    : err.status >= 500;
 }
 
 const TOKEN_KEY = 'tbs-token';
@@ -61,13 +77,22 @@ function createHttpBridge(): StudioBridge {
     async invoke<N extends StudioCommandName>(name: N, input: StudioInput<N>): Promise<StudioOutput<N>> {
       let res: Response;
       try {
-        res = await fetch(`api/invoke/${encodeURIComponent(name)}`, { method: 'POST', headers, body: JSON.stringify(input ?? {}), credentials: 'same-origin' });
+        res = await fetch(`api/invoke/${encodeURIComponent(name)}`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(input ?? {}),
+          credentials: 'same-origin',
+        });
       } catch (e) {
         throw new StudioError('NetworkError', `cannot reach the studio server (${(e as Error).message})`);
       }
       const text = await res.text();
       let body: unknown = null;
-      try { body = text ? JSON.parse(text) : null; } catch { /* not JSON: reported below */ }
+      try {
+        body = text ? JSON.parse(text) : null;
+      } catch {
+        /* not JSON: reported below */
+      }
       if (!res.ok) {
         const err = (body as { error?: { name: string; message: string } } | null)?.error;
         throw new StudioError(err?.name ?? 'HttpError', err?.message ?? `HTTP ${res.status}`, res.status);
@@ -76,11 +101,16 @@ function createHttpBridge(): StudioBridge {
     },
     on<E extends StudioEventName>(event: E, listener: (payload: StudioEventPayload<E>) => void) {
       let set = listeners.get(event);
-      if (!set) { set = new Set(); listeners.set(event, set); }
+      if (!set) {
+        set = new Set();
+        listeners.set(event, set);
+      }
       set.add(listener as (p: unknown) => void);
       ensureSource();
       attach(event);
-      return () => { set!.delete(listener as (p: unknown) => void); };
+      return () => {
+        set!.delete(listener as (p: unknown) => void);
+      };
     },
   };
 }
@@ -89,7 +119,9 @@ function createHttpBridge(): StudioBridge {
 function wrapIpcBridge(bridge: StudioBridge): StudioBridge {
   return {
     async invoke(name, input) {
-      try { return await bridge.invoke(name, input); } catch (e) {
+      try {
+        return await bridge.invoke(name, input);
+      } catch (e) {
         const m = /^\[(\w+)\] ([\s\S]*)$/.exec((e as Error)?.message ?? '');
         throw m ? new StudioError(m[1], m[2]) : new StudioError('Error', String((e as Error)?.message ?? e));
       }

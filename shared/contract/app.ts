@@ -44,7 +44,12 @@ export const appCommands = {
   },
 } as const;
 
-export const DatasetInfoSchema = z.object({ dir: z.string(), name: z.string(), samples: z.number().int(), keepThreshold: z.number().int() });
+export const DatasetInfoSchema = z.object({
+  dir: z.string(),
+  name: z.string(),
+  samples: z.number().int(),
+  keepThreshold: z.number().int(),
+});
 export type DatasetInfo = z.infer<typeof DatasetInfoSchema>;
 
 /** Settings as the renderer may see them: never the API key itself. */
@@ -96,7 +101,12 @@ export const hostCommands = {
 
 /** Push events of the hosts, next to the engine's `events`. */
 export const appEvents = {
-  'job-state': z.object({ jobId: z.string(), kind: z.string(), status: z.enum(JOB_STATUSES), error: z.object({ name: z.string(), message: z.string() }).nullable() }),
+  'job-state': z.object({
+    jobId: z.string(),
+    kind: z.string(),
+    status: z.enum(JOB_STATUSES),
+    error: z.object({ name: z.string(), message: z.string() }).nullable(),
+  }),
   'dataset-changed': z.object({ dataset: DatasetInfoSchema.nullable() }),
 } as const;
 
@@ -118,4 +128,7 @@ export interface StudioBridge {
 }
 
 /** How errors cross a transport: the name survives so callers can tell validation from the rest. */
-export interface WireError { name: string; message: string }
+export interface WireError {
+  name: string;
+  message: string;
+}

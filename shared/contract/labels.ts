@@ -6,20 +6,30 @@ import { HUMAN_ORIGINS } from '../enums.js';
 export const labelCommands = {
   'labels.addHuman': {
     input: z.object({
-      sampleId: z.string(), score: z.number().int().min(0).max(5), annotator: z.string().min(1),
-      origin: z.enum(HUMAN_ORIGINS).default('key'), note: z.string().nullable().default(null),
+      sampleId: z.string(),
+      score: z.number().int().min(0).max(5),
+      annotator: z.string().min(1),
+      origin: z.enum(HUMAN_ORIGINS).default('key'),
+      note: z.string().nullable().default(null),
       /**
        * Client-generated id of this save attempt. A retry whose first attempt did land (the reply
        * was lost) returns the stored record instead of appending a duplicate.
        */
-      requestId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).optional(),
+      requestId: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{8,64}$/)
+        .optional(),
     }),
     output: LabelRecordSchema,
   },
   'labels.importHuman': {
     /** JSONL or CSV: sample id or text, score (or keep), annotator, note, rationale. */
     input: z.object({ path: z.string().min(1), annotator: z.string().min(1).optional() }),
-    output: z.object({ imported: z.number().int(), alreadyPresent: z.number().int(), errors: z.array(ImportErrorSchema) }),
+    output: z.object({
+      imported: z.number().int(),
+      alreadyPresent: z.number().int(),
+      errors: z.array(ImportErrorSchema),
+    }),
   },
   'labels.export': {
     input: z.object({ path: z.string().min(1), kind: z.enum(['llm', 'human']).optional() }),

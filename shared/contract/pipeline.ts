@@ -7,19 +7,44 @@ import { SampleRowSchema } from '../domain.js';
  * and resolve with their summary.
  */
 const Metrics = z.object({
-  accuracy: z.number().nullable(), precision: z.number().nullable(), recall: z.number().nullable(), f1: z.number().nullable(),
-  rocAuc: z.number().nullable(), prAuc: z.number().nullable(), baselineAccuracy: z.number().nullable(),
+  accuracy: z.number().nullable(),
+  precision: z.number().nullable(),
+  recall: z.number().nullable(),
+  f1: z.number().nullable(),
+  rocAuc: z.number().nullable(),
+  prAuc: z.number().nullable(),
+  baselineAccuracy: z.number().nullable(),
   confusion: z.object({ tp: z.number(), fp: z.number(), tn: z.number(), fn: z.number() }),
   prCurve: z.array(z.object({ threshold: z.number(), precision: z.number(), recall: z.number() })),
-  trainSize: z.number().int(), testSize: z.number().int(), positives: z.number().int(),
+  trainSize: z.number().int(),
+  testSize: z.number().int(),
+  positives: z.number().int(),
 });
 
 export const ModelSummarySchema = z.object({
-  modelId: z.string(), embedderId: z.string(), algo: z.enum(['forest', 'logistic']), threshold: z.number(), thresholdSource: z.string(),
+  modelId: z.string(),
+  embedderId: z.string(),
+  algo: z.enum(['forest', 'logistic']),
+  threshold: z.number(),
+  thresholdSource: z.string(),
   metrics: Metrics,
-  baselines: z.object({ majorityF1: z.number().nullable(), majorityAccuracy: z.number().nullable(), alwaysKeepF1: z.number().nullable(), lengthOnlyF1: z.number().nullable() }),
-  labelSnapshot: z.object({ sources: z.array(z.string()), keepThreshold: z.number(), labeled: z.number().int(), positives: z.number().int(), sha256: z.string(), bySource: z.record(z.string(), z.number()) }),
-  shuffledLabels: z.boolean(), createdAt: z.string(), active: z.boolean(),
+  baselines: z.object({
+    majorityF1: z.number().nullable(),
+    majorityAccuracy: z.number().nullable(),
+    alwaysKeepF1: z.number().nullable(),
+    lengthOnlyF1: z.number().nullable(),
+  }),
+  labelSnapshot: z.object({
+    sources: z.array(z.string()),
+    keepThreshold: z.number(),
+    labeled: z.number().int(),
+    positives: z.number().int(),
+    sha256: z.string(),
+    bySource: z.record(z.string(), z.number()),
+  }),
+  shuffledLabels: z.boolean(),
+  createdAt: z.string(),
+  active: z.boolean(),
 });
 export type ModelSummary = z.infer<typeof ModelSummarySchema>;
 
@@ -37,7 +62,10 @@ const LlmRunInput = z.object({
 });
 
 const ExportRuleInput = z.object({
-  precedence: z.array(z.enum(['human', 'llm', 'classifier'])).min(1).default(['human', 'llm', 'classifier']),
+  precedence: z
+    .array(z.enum(['human', 'llm', 'classifier']))
+    .min(1)
+    .default(['human', 'llm', 'classifier']),
   minScore: z.number().int().min(0).max(5).default(3),
   minProb: z.number().min(0).max(1).nullable().default(null),
   nearDup: z.number().min(0).max(1).nullable().default(null),
@@ -46,39 +74,112 @@ const ExportRuleInput = z.object({
   benchmarks: z.array(z.string()).default([]),
 });
 
-const Funnel = z.array(z.object({ step: z.string(), samples: z.number().int(), tokens: z.number(), removed: z.number().int(), removedTokens: z.number() }));
+const Funnel = z.array(
+  z.object({
+    step: z.string(),
+    samples: z.number().int(),
+    tokens: z.number(),
+    removed: z.number().int(),
+    removedTokens: z.number(),
+  }),
+);
 
 export const pipelineCommands = {
   'llm.estimate': {
     input: LlmRunInput,
-    output: z.object({ selected: z.number().int(), alreadyLabeled: z.number().int(), calls: z.number().int(), prompt_tokens: z.number().int(), cost_usd: z.number().nullable(), max_cost_usd: z.number().nullable(), batch_cost_usd: z.number().nullable(), truncated: z.number().int() }),
+    output: z.object({
+      selected: z.number().int(),
+      alreadyLabeled: z.number().int(),
+      calls: z.number().int(),
+      prompt_tokens: z.number().int(),
+      cost_usd: z.number().nullable(),
+      max_cost_usd: z.number().nullable(),
+      batch_cost_usd: z.number().nullable(),
+      truncated: z.number().int(),
+    }),
   },
   'llm.run': {
     input: LlmRunInput,
-    output: z.object({ jobId: z.string(), labeled: z.number().int(), skipped: z.number().int(), failed: z.number().int(), prompt_tokens: z.number().int(), completion_tokens: z.number().int(), cost_usd: z.number(), stoppedBy: z.string() }),
+    output: z.object({
+      jobId: z.string(),
+      labeled: z.number().int(),
+      skipped: z.number().int(),
+      failed: z.number().int(),
+      prompt_tokens: z.number().int(),
+      completion_tokens: z.number().int(),
+      cost_usd: z.number(),
+      stoppedBy: z.string(),
+    }),
   },
   'model.train': {
-    input: z.object({ algo: z.enum(['forest', 'logistic']).default('forest'), sources: z.array(z.enum(['human', 'llm'])).min(1).default(['human', 'llm']), seed: z.number().int().default(42), targetPrecision: z.number().min(0).max(1).optional() }),
+    input: z.object({
+      algo: z.enum(['forest', 'logistic']).default('forest'),
+      sources: z
+        .array(z.enum(['human', 'llm']))
+        .min(1)
+        .default(['human', 'llm']),
+      seed: z.number().int().default(42),
+      targetPrecision: z.number().min(0).max(1).optional(),
+    }),
     output: ModelSummarySchema,
   },
   'model.list': { input: z.object({}), output: z.array(ModelSummarySchema) },
   'model.activate': { input: z.object({ modelId: z.string() }), output: z.object({ modelId: z.string() }) },
-  'model.score': { input: z.object({ modelId: z.string().optional() }), output: z.object({ jobId: z.string(), scored: z.number().int(), alreadyScored: z.number().int(), cancelled: z.boolean() }) },
+  'model.score': {
+    input: z.object({ modelId: z.string().optional() }),
+    output: z.object({
+      jobId: z.string(),
+      scored: z.number().int(),
+      alreadyScored: z.number().int(),
+      cancelled: z.boolean(),
+    }),
+  },
   'queue.get': {
-    input: z.object({ kind: z.enum(['uncertainty', 'disagreement', 'diversity']), limit: z.number().int().min(1).max(1000).default(100) }),
+    input: z.object({
+      kind: z.enum(['uncertainty', 'disagreement', 'diversity']),
+      limit: z.number().int().min(1).max(1000).default(100),
+    }),
     output: z.array(SampleRowSchema),
   },
-  'samples.similar': { input: z.object({ id: z.string(), k: z.number().int().min(1).max(100).default(8) }), output: z.array(SampleRowSchema.extend({ distance: z.number() })) },
+  'samples.similar': {
+    input: z.object({ id: z.string(), k: z.number().int().min(1).max(100).default(8) }),
+    output: z.array(SampleRowSchema.extend({ distance: z.number() })),
+  },
   'export.preview': {
     input: ExportRuleInput,
-    output: z.object({ funnel: Funnel, histogram: z.record(z.string(), z.object({ total: z.number().int(), bins: z.array(z.object({ label: z.string(), count: z.number().int() })) })), dropReasons: z.record(z.string(), z.number()), warnings: z.array(z.string()) }),
+    output: z.object({
+      funnel: Funnel,
+      histogram: z.record(
+        z.string(),
+        z.object({ total: z.number().int(), bins: z.array(z.object({ label: z.string(), count: z.number().int() })) }),
+      ),
+      dropReasons: z.record(z.string(), z.number()),
+      warnings: z.array(z.string()),
+    }),
   },
   'export.run': {
-    input: ExportRuleInput.extend({ outDir: z.string().min(1), format: z.enum(['parquet', 'jsonl', 'jsonl.gz']).default('parquet'), overwrite: z.boolean().default(false) }),
-    output: z.object({ jobId: z.string(), funnel: Funnel, manifestPath: z.string().nullable(), files: z.number().int() }),
+    input: ExportRuleInput.extend({
+      outDir: z.string().min(1),
+      format: z.enum(['parquet', 'jsonl', 'jsonl.gz']).default('parquet'),
+      overwrite: z.boolean().default(false),
+    }),
+    output: z.object({
+      jobId: z.string(),
+      funnel: Funnel,
+      manifestPath: z.string().nullable(),
+      files: z.number().int(),
+    }),
   },
   'demo.run': {
     input: z.object({ stdlib: z.boolean().default(true), outDir: z.string().optional() }),
-    output: z.object({ jobId: z.string(), demoSamples: z.number().int(), stdlibSamples: z.number().int(), stdlibKept: z.number().int(), modelId: z.string(), f1: z.number(), outDir: z.string() }),
+    output: z.object({
+      jobId: z.string(),
+      demoSamples: z.number().int(),
+      stdlibSamples: z.number().int(),
+      stdlibKept: z.number().int(),
+      modelId: z.string(),
+      f1: z.number(),
+      outDir: z.string(),
+    }),
   },
 } as const;

@@ -2,7 +2,15 @@ import { z } from 'zod';
 import { ImportErrorSchema, SampleRowSchema, SampleSchema, LabelRecordSchema, StatsSchema } from '../domain.js';
 import { CHUNK_MODES, IMPORT_FORMATS } from '../enums.js';
 
-export const SORT_FIELD_NAMES = ['id', 'source', 'tokens', 'llm_score', 'human_score', 'classifier_score', 'disagreement'] as const;
+export const SORT_FIELD_NAMES = [
+  'id',
+  'source',
+  'tokens',
+  'llm_score',
+  'human_score',
+  'classifier_score',
+  'disagreement',
+] as const;
 export const LABEL_STATES = ['any', 'unlabeled', 'llm', 'human', 'no-human', 'both', 'disagree'] as const;
 
 export const ListQuerySchema = z.object({
@@ -33,8 +41,12 @@ export const sampleCommands = {
       lang: z.string().optional(),
     }),
     output: z.object({
-      jobId: z.string(), imported: z.number().int(), duplicates: z.number().int(), errorCount: z.number().int(),
-      errors: z.array(ImportErrorSchema), cancelled: z.boolean(),
+      jobId: z.string(),
+      imported: z.number().int(),
+      duplicates: z.number().int(),
+      errorCount: z.number().int(),
+      errors: z.array(ImportErrorSchema),
+      cancelled: z.boolean(),
     }),
   },
   'samples.list': {

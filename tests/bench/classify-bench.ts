@@ -11,7 +11,12 @@ import { trainAndEvaluate } from '../../electron/engine/classify/classifier.js';
  * Embedder and classifier speed on real code: the Python 3.11 standard library, embedded with
  * the hash embedder, labeled by a text proxy for "documented" (the same idea as the unit test).
  */
-export interface BenchRow { name: string; value: number; unit: string; note?: string }
+export interface BenchRow {
+  name: string;
+  value: number;
+  unit: string;
+  note?: string;
+}
 
 const STDLIB = '/usr/lib/python3.11';
 const ROWS = 5000;
@@ -20,7 +25,9 @@ function listPython(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
     const st = statSync(p);
-    if (st.isDirectory()) { if (name !== '__pycache__') listPython(p, out); } else if (name.endsWith('.py')) out.push(p);
+    if (st.isDirectory()) {
+      if (name !== '__pycache__') listPython(p, out);
+    } else if (name.endsWith('.py')) out.push(p);
   }
   return out;
 }
@@ -54,22 +61,33 @@ export async function run(): Promise<BenchRow[]> {
   const passes = Math.max(1, Math.ceil(20e6 / corpusBytes));
   embedder.embedOne({ text: texts[0], language: 'python', astCounts: {} }); // warm up the JIT
   const embedRun = timed(() => {
-    for (let p = 0; p < passes; p++) for (const text of texts) embedder.embedOne({ text, language: 'python', astCounts: {} });
+    for (let p = 0; p < passes; p++)
+      for (const text of texts) embedder.embedOne({ text, language: 'python', astCounts: {} });
   });
-  rows.push({ name: 'hash-embed throughput (whole files)', value: (passes * corpusBytes) / 1e6 / embedRun.seconds, unit: 'MB/s',
-    note: `${texts.length} stdlib files x ${passes} passes = ${((passes * corpusBytes) / 1e6).toFixed(1)} MB, one core` });
+  rows.push({
+    name: 'hash-embed throughput (whole files)',
+    value: (passes * corpusBytes) / 1e6 / embedRun.seconds,
+    unit: 'MB/s',
+    note: `${texts.length} stdlib files x ${passes} passes = ${((passes * corpusBytes) / 1e6).toFixed(1)} MB, one core`,
+  });
 
   // The training matrix: real function/class chunks with tree-sitter node counts, as imported.
   const inputs: EmbedInput[] = [];
   for (const text of texts) {
-    for (const c of await chunkPython(text, 'function')) inputs.push({ text: c.text, language: 'python', astCounts: c.astCounts });
+    for (const c of await chunkPython(text, 'function'))
+      inputs.push({ text: c.text, language: 'python', astCounts: c.astCounts });
     if (inputs.length >= ROWS) break;
   }
   inputs.length = Math.min(inputs.length, ROWS);
   const chunkBytes = inputs.reduce((s, c) => s + Buffer.byteLength(c.text), 0);
   const chunkRun = timed(() => inputs.map((c) => embedder.embedOne(c)));
   const X = chunkRun.result;
-  rows.push({ name: 'hash-embed throughput (chunks + astCounts)', value: chunkBytes / 1e6 / chunkRun.seconds, unit: 'MB/s', note: `${X.length} chunks` });
+  rows.push({
+    name: 'hash-embed throughput (chunks + astCounts)',
+    value: chunkBytes / 1e6 / chunkRun.seconds,
+    unit: 'MB/s',
+    note: `${X.length} chunks`,
+  });
   const y = Uint8Array.from(inputs, (c) => proxyLabel(c.text));
   const positives = y.reduce((a, b) => a + b, 0);
   const shape = `${X.length} x ${embedder.dims}, ${positives} keeps`;
@@ -82,7 +100,12 @@ export async function run(): Promise<BenchRow[]> {
     forest = r.result;
   }
   rows.push({ name: 'forest train, 100 trees', value: median(forestTimes), unit: 's', note: `median of 3; ${shape}` });
-  rows.push({ name: 'forest size', value: forest!.nodeCount, unit: 'nodes', note: `${(JSON.stringify(forest!.toJSON()).length / 1024).toFixed(0)} KB as JSON` });
+  rows.push({
+    name: 'forest size',
+    value: forest!.nodeCount,
+    unit: 'nodes',
+    note: `${(JSON.stringify(forest!.toJSON()).length / 1024).toFixed(0)} KB as JSON`,
+  });
 
   const logisticTimes: number[] = [];
   let logistic: LogisticRegression | null = null;
@@ -91,7 +114,12 @@ export async function run(): Promise<BenchRow[]> {
     logisticTimes.push(r.seconds);
     logistic = r.result;
   }
-  rows.push({ name: 'logistic train (L-BFGS)', value: median(logisticTimes), unit: 's', note: `median of 3; ${logistic!.iterations} iterations; ${shape}` });
+  rows.push({
+    name: 'logistic train (L-BFGS)',
+    value: median(logisticTimes),
+    unit: 's',
+    note: `median of 3; ${logistic!.iterations} iterations; ${shape}`,
+  });
 
   const predictForest = timed(() => forest!.predictProba(X));
   rows.push({ name: 'forest predict', value: X.length / predictForest.seconds, unit: 'rows/s', note: '100 trees' });
@@ -100,7 +128,9 @@ export async function run(): Promise<BenchRow[]> {
 
   const ids = inputs.map((_, i) => `chunk-${String(i).padStart(5, '0')}`);
   for (const algo of ['forest', 'logistic'] as const) {
-    const r = timed(() => trainAndEvaluate({ ids, X, y, algo, seed: 1, testFraction: 0.2, thresholdRule: { kind: 'max-f1' } }));
+    const r = timed(() =>
+      trainAndEvaluate({ ids, X, y, algo, seed: 1, testFraction: 0.2, thresholdRule: { kind: 'max-f1' } }),
+    );
     const m = r.result.metrics;
     const note = `stdlib proxy, ${m.testSize} held out; baseline acc ${m.baselineAccuracy.toFixed(3)}, acc ${m.accuracy.toFixed(3)}, threshold ${r.result.threshold.toFixed(3)} (${r.result.thresholdSource}), ${r.seconds.toFixed(1)} s`;
     rows.push({ name: `${algo} held-out F1`, value: m.f1, unit: 'F1', note });

@@ -12,23 +12,50 @@ import { mulberry32 } from '../../electron/engine/classify/prng.ts';
  * is synthetic; when a bench needs more than the real unique code, `renameIdentifiers` makes
  * seeded variants of real code (and the bench says so in its notes).
  */
-export interface BenchRow { name: string; value: number; unit: string; note?: string }
-export interface BenchOpts { quick: boolean; tmp: string; log: (msg: string) => void }
+export interface BenchRow {
+  name: string;
+  value: number;
+  unit: string;
+  note?: string;
+}
+export interface BenchOpts {
+  quick: boolean;
+  tmp: string;
+  log: (msg: string) => void;
+}
 
 const MAX_FILE_BYTES = 2 << 20; // the importer's default limit
 const SKIP_DIRS = new Set(['__pycache__', '.git', 'node_modules']);
 
-export interface CorpusFile { path: string; text: string; bytes: number }
-export interface Corpus { files: CorpusFile[]; bytes: number; seen: number; duplicates: number; skipped: number }
+export interface CorpusFile {
+  path: string;
+  text: string;
+  bytes: number;
+}
+export interface Corpus {
+  files: CorpusFile[];
+  bytes: number;
+  seen: number;
+  duplicates: number;
+  skipped: number;
+}
 
 function walk(dir: string, out: string[]) {
   let names: string[];
-  try { names = readdirSync(dir).sort(); } catch { return; }
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return;
+  }
   for (const name of names) {
     if (SKIP_DIRS.has(name)) continue;
     const p = join(dir, name);
     let st;
-    try { st = statSync(p); } catch { continue; }
+    try {
+      st = statSync(p);
+    } catch {
+      continue;
+    }
     if (st.isDirectory()) walk(p, out);
     else if (st.isFile() && name.endsWith('.py')) out.push(p);
   }
@@ -37,8 +64,16 @@ function walk(dir: string, out: string[]) {
 /** Python library folders: /usr/lib/python3*, /root/.pyenv/versions/X/lib. */
 export function corpusDirs(): string[] {
   const dirs: string[] = [];
-  try { for (const n of readdirSync('/usr/lib').sort()) if (/^python3/.test(n)) dirs.push(join('/usr/lib', n)); } catch { /* none */ }
-  try { for (const v of readdirSync('/root/.pyenv/versions').sort()) dirs.push(join('/root/.pyenv/versions', v, 'lib')); } catch { /* none */ }
+  try {
+    for (const n of readdirSync('/usr/lib').sort()) if (/^python3/.test(n)) dirs.push(join('/usr/lib', n));
+  } catch {
+    /* none */
+  }
+  try {
+    for (const v of readdirSync('/root/.pyenv/versions').sort()) dirs.push(join('/root/.pyenv/versions', v, 'lib'));
+  } catch {
+    /* none */
+  }
   return dirs;
 }
 
@@ -50,19 +85,44 @@ export function loadCorpus(): Corpus {
   if (cached) return cached;
   const paths: string[] = [];
   const realDirs = new Set<string>();
-  for (const d of corpusDirs()) { const before = paths.length; walk(d, paths); if (paths.length > before) realDirs.add(d); }
+  for (const d of corpusDirs()) {
+    const before = paths.length;
+    walk(d, paths);
+    if (paths.length > before) realDirs.add(d);
+  }
   const ids = new Set<string>();
   const files: CorpusFile[] = [];
-  let bytes = 0; let duplicates = 0; let skipped = 0;
+  let bytes = 0;
+  let duplicates = 0;
+  let skipped = 0;
   for (const p of paths) {
     let buf: Buffer;
-    try { buf = readFileSync(p); } catch { skipped++; continue; }
-    if (buf.length > MAX_FILE_BYTES || buf.length === 0) { skipped++; continue; }
+    try {
+      buf = readFileSync(p);
+    } catch {
+      skipped++;
+      continue;
+    }
+    if (buf.length > MAX_FILE_BYTES || buf.length === 0) {
+      skipped++;
+      continue;
+    }
     let text: string;
-    try { text = utf8.decode(buf); } catch { skipped++; continue; }
-    if (text.includes('\u0000') || !text.trim()) { skipped++; continue; }
+    try {
+      text = utf8.decode(buf);
+    } catch {
+      skipped++;
+      continue;
+    }
+    if (text.includes('\u0000') || !text.trim()) {
+      skipped++;
+      continue;
+    }
     const id = sampleIdOf(text);
-    if (ids.has(id)) { duplicates++; continue; }
+    if (ids.has(id)) {
+      duplicates++;
+      continue;
+    }
     ids.add(id);
     files.push({ path: p, text, bytes: buf.length });
     bytes += buf.length;
@@ -76,14 +136,22 @@ export const prng = mulberry32;
 
 /** Seeded Fisher-Yates shuffle (copy). */
 export function shuffled<T>(xs: readonly T[], seed: number): T[] {
-  const a = [...xs]; const r = prng(seed);
-  for (let i = a.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [a[i], a[j]] = [a[j], a[i]]; }
+  const a = [...xs];
+  const r = prng(seed);
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
   return a;
 }
 
-const KEEP = new Set(('False None True and as assert async await break class continue def del elif else except finally for from '
-  + 'global if import in is lambda nonlocal not or pass raise return try while with yield match case type self cls print len range '
-  + 'str int float bool list dict set tuple object super isinstance open Exception ValueError TypeError KeyError').split(' '));
+const KEEP = new Set(
+  (
+    'False None True and as assert async await break class continue def del elif else except finally for from ' +
+    'global if import in is lambda nonlocal not or pass raise return try while with yield match case type self cls print len range ' +
+    'str int float bool list dict set tuple object super isinstance open Exception ValueError TypeError KeyError'
+  ).split(' '),
+);
 
 /**
  * A seeded variant of real code: about half of its distinct identifiers (not keywords, common
@@ -108,14 +176,22 @@ export function renameIdentifiers(text: string, variant: number, seed = 1): stri
 }
 
 /** Real top-level functions and classes (tree-sitter chunks) from the corpus, in seeded file order. */
-export interface RealChunk { text: string; file: string; startLine: number }
+export interface RealChunk {
+  text: string;
+  file: string;
+  startLine: number;
+}
 const chunkCache = new Map<number, { chunks: RealChunk[]; parsedBytes: number; seconds: number }>();
 
-export async function realFunctions(maxChunks: number, seed = 7): Promise<{ chunks: RealChunk[]; parsedBytes: number; seconds: number }> {
+export async function realFunctions(
+  maxChunks: number,
+  seed = 7,
+): Promise<{ chunks: RealChunk[]; parsedBytes: number; seconds: number }> {
   const hit = [...chunkCache.entries()].find(([n]) => n >= maxChunks);
   if (hit) return { ...hit[1], chunks: hit[1].chunks.slice(0, maxChunks) };
   const t0 = performance.now();
-  const chunks: RealChunk[] = []; const ids = new Set<string>();
+  const chunks: RealChunk[] = [];
+  const ids = new Set<string>();
   let parsedBytes = 0;
   for (const f of shuffled(loadCorpus().files, seed)) {
     if (chunks.length >= maxChunks) break;
@@ -135,20 +211,32 @@ export async function realFunctions(maxChunks: number, seed = 7): Promise<{ chun
 
 /** A line-buffered JSONL writer that honours back-pressure. */
 export class JsonlWriter {
-  private s: WriteStream; private buf: string[] = []; private bufLen = 0;
-  bytes = 0; rows = 0;
-  constructor(readonly path: string) { this.s = createWriteStream(path); }
+  private s: WriteStream;
+  private buf: string[] = [];
+  private bufLen = 0;
+  bytes = 0;
+  rows = 0;
+  constructor(readonly path: string) {
+    this.s = createWriteStream(path);
+  }
   async write(obj: unknown) {
     const line = JSON.stringify(obj) + '\n';
-    this.buf.push(line); this.bufLen += line.length; this.rows++;
+    this.buf.push(line);
+    this.bufLen += line.length;
+    this.rows++;
     this.bytes += Buffer.byteLength(line);
     if (this.bufLen >= 1 << 20) await this.drain();
   }
   private async drain() {
-    const data = this.buf.join(''); this.buf = []; this.bufLen = 0;
+    const data = this.buf.join('');
+    this.buf = [];
+    this.bufLen = 0;
     if (!this.s.write(data)) await new Promise<void>((r) => this.s.once('drain', () => r()));
   }
-  async close() { await this.drain(); await new Promise<void>((r, j) => this.s.end((e?: Error | null) => (e ? j(e) : r()))); }
+  async close() {
+    await this.drain();
+    await new Promise<void>((r, j) => this.s.end((e?: Error | null) => (e ? j(e) : r())));
+  }
 }
 
 /** Stack-like row for a real file: content + path/repo/lang (so the importer sees Python). */
@@ -168,21 +256,29 @@ export function textRow(f: CorpusFile, text = f.text, variant = 0) {
  */
 export type RowMaker = (f: CorpusFile, text: string, variant: number) => Record<string, unknown>;
 
-export async function writePaddedJsonl(path: string, targetBytes: number, row: RowMaker, extra?: { path: string; bytes: number }) {
+export async function writePaddedJsonl(
+  path: string,
+  targetBytes: number,
+  row: RowMaker,
+  extra?: { path: string; bytes: number },
+) {
   const w = new JsonlWriter(path);
   const side = extra ? new JsonlWriter(extra.path) : null;
   const files = loadCorpus().files;
-  let real = 0; let padded = 0;
+  let real = 0;
+  let padded = 0;
   outer: for (let v = 0; ; v++) {
     for (const f of files) {
       if (w.bytes >= targetBytes) break outer;
       const r = row(f, v === 0 ? f.text : renameIdentifiers(f.text, v), v);
       await w.write(r);
       if (side && side.bytes < extra!.bytes) await side.write(r);
-      if (v === 0) real++; else padded++;
+      if (v === 0) real++;
+      else padded++;
     }
   }
-  await w.close(); await side?.close();
+  await w.close();
+  await side?.close();
   return { rows: w.rows, bytes: w.bytes, real, padded, sideRows: side?.rows ?? 0, sideBytes: side?.bytes ?? 0 };
 }
 
@@ -212,7 +308,9 @@ export async function timed<T>(fn: () => Promise<T> | T): Promise<{ result: T; s
  */
 export const journalRace = { retries: 0 };
 export async function retryEmptyFlush<T>(f: () => Promise<T>): Promise<T> {
-  try { return await f(); } catch (e) {
+  try {
+    return await f();
+  } catch (e) {
     if (!/empty Vec<RecordBatch>/.test(String((e as Error).message))) throw e;
     journalRace.retries++;
     return await f();

@@ -8,7 +8,14 @@ process.stdout.write(JSON.stringify({ url: server.url }) + '\n');
 for await (const line of createInterface({ input: process.stdin })) {
   if (line.trim() !== 'stats') continue;
   const at = server.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.at);
-  process.stdout.write(JSON.stringify({ calls: at.length, first: Math.min(...at), last: Math.max(...at), inFlightMax: server.inFlightMax }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      calls: at.length,
+      first: Math.min(...at),
+      last: Math.max(...at),
+      inFlightMax: server.inFlightMax,
+    }) + '\n',
+  );
   server.requests.length = 0;
   server.inFlightMax = 0;
 }

@@ -8,7 +8,15 @@ import { runLabeling } from '../../electron/engine/label/labeler.js';
 import { resolveTemplate } from '../../electron/engine/label/templates.js';
 import { DatasetStore } from '../../electron/engine/store/dataset-store.js';
 import { startFakeOpenAI } from '../support/openai-server.js';
-import { benchTempDir, JsonlWriter, realFunctions, retryEmptyFlush, timed, type BenchOpts, type BenchRow } from './corpus.js';
+import {
+  benchTempDir,
+  JsonlWriter,
+  realFunctions,
+  retryEmptyFlush,
+  timed,
+  type BenchOpts,
+  type BenchRow,
+} from './corpus.js';
 
 /**
  * LLM labeling throughput: runLabeling (real `openai` client, real HTTP on 127.0.0.1) against the
@@ -16,18 +24,41 @@ import { benchTempDir, JsonlWriter, realFunctions, retryEmptyFlush, timed, type 
  * 32). The server runs in its own process like a real one; one run keeps it in-process for
  * comparison (then its JSON and grading work share the labeler's thread).
  */
-interface ServerStats { calls: number; first: number; last: number; inFlightMax: number }
-interface Server { url: string; stats(): Promise<ServerStats>; close(): Promise<void> }
+interface ServerStats {
+  calls: number;
+  first: number;
+  last: number;
+  inFlightMax: number;
+}
+interface Server {
+  url: string;
+  stats(): Promise<ServerStats>;
+  close(): Promise<void>;
+}
 
 async function childServer(): Promise<Server> {
-  const p: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', join(dirname(fileURLToPath(import.meta.url)), 'fake-server-child.ts'), '200'], { stdio: 'pipe' });
+  const p: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(dirname(fileURLToPath(import.meta.url)), 'fake-server-child.ts'), '200'],
+    { stdio: 'pipe' },
+  );
   const lines = createInterface({ input: p.stdout })[Symbol.asyncIterator]();
-  const next = async () => { const r = await lines.next(); if (r.done) throw new Error('fake server child exited'); return JSON.parse(r.value as string); };
-  const { url } = await next() as { url: string };
+  const next = async () => {
+    const r = await lines.next();
+    if (r.done) throw new Error('fake server child exited');
+    return JSON.parse(r.value as string);
+  };
+  const { url } = (await next()) as { url: string };
   return {
     url,
-    stats: async () => { p.stdin.write('stats\n'); return await next() as ServerStats; },
-    close: async () => { p.stdin.end(); await new Promise((r) => p.once('close', r)); },
+    stats: async () => {
+      p.stdin.write('stats\n');
+      return (await next()) as ServerStats;
+    },
+    close: async () => {
+      p.stdin.end();
+      await new Promise((r) => p.once('close', r));
+    },
   };
 }
 
@@ -38,7 +69,8 @@ async function inProcessServer(): Promise<Server> {
     stats: async () => {
       const at = s.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.at);
       const out = { calls: at.length, first: Math.min(...at), last: Math.max(...at), inFlightMax: s.inFlightMax };
-      s.requests.length = 0; s.inFlightMax = 0;
+      s.requests.length = 0;
+      s.inFlightMax = 0;
       return out;
     },
     close: () => s.close(),
@@ -57,7 +89,11 @@ export async function run(o: BenchOpts): Promise<BenchRow[]> {
     await w.close();
     const configs: { concurrency: number; where: 'child' | 'in-process' }[] = o.quick
       ? [{ concurrency: 32, where: 'child' }]
-      : [{ concurrency: 32, where: 'child' }, { concurrency: 64, where: 'child' }, { concurrency: 32, where: 'in-process' }];
+      : [
+          { concurrency: 32, where: 'child' },
+          { concurrency: 64, where: 'child' },
+          { concurrency: 32, where: 'in-process' },
+        ];
     let k = 0;
     for (const { concurrency, where } of configs) {
       const server = where === 'child' ? await childServer() : await inProcessServer();
@@ -69,19 +105,43 @@ export async function run(o: BenchOpts): Promise<BenchRow[]> {
           const { template } = await resolveTemplate(store, 'edu-additive');
           const texts = chunks.map((c) => c.text);
           buildPrompt(template, texts[0], 'python', 1024);
-          const bp = await timed(() => { for (const t of texts) buildPrompt(template, t, 'python', 1024); });
-          rows.push({ name: 'buildPrompt per call', value: (bp.seconds / texts.length) * 1000, unit: 'ms',
-            note: `CPU on the labeler's one thread, over the same ${texts.length} samples (code encoded twice + system/template text re-encoded each call); 1000 / this = its req/s ceiling` });
+          const bp = await timed(() => {
+            for (const t of texts) buildPrompt(template, t, 'python', 1024);
+          });
+          rows.push({
+            name: 'buildPrompt per call',
+            value: (bp.seconds / texts.length) * 1000,
+            unit: 'ms',
+            note: `CPU on the labeler's one thread, over the same ${texts.length} samples (code encoded twice + system/template text re-encoded each call); 1000 / this = its req/s ceiling`,
+          });
         }
         const ideal = concurrency / 0.2;
-        const t = await timed(() => runLabeling(store, { baseURL: server.url, apiKey: 'bench', model: 'gpt-4o-mini', template: 'edu-additive', concurrency }));
-        const s = t.result; const st = await server.stats();
+        const t = await timed(() =>
+          runLabeling(store, {
+            baseURL: server.url,
+            apiKey: 'bench',
+            model: 'gpt-4o-mini',
+            template: 'edu-additive',
+            concurrency,
+          }),
+        );
+        const s = t.result;
+        const st = await server.stats();
         const rps = s.calls / t.seconds;
         const steady = (st.calls - 1) / ((st.last - st.first) / 1000 + 0.2);
         const tag = `concurrency ${concurrency}, server ${where === 'child' ? 'in its own process' : 'in-process'}`;
-        rows.push({ name: `LLM labeling, 200 ms, ${tag}`, value: rps, unit: 'req/s',
-          note: `${s.labeled} labeled, ${s.failed} failed, ${st.calls} calls in ${t.seconds.toFixed(1)} s over ${chunks.length} real functions; max in flight ${st.inFlightMax}; ideal ${ideal}` });
-        rows.push({ name: `LLM labeling ratio to ideal, ${tag}`, value: rps / ideal, unit: 'x', note: `steady state (first to last request) ${steady.toFixed(0)} req/s = ${(steady / ideal).toFixed(2)} of ideal` });
+        rows.push({
+          name: `LLM labeling, 200 ms, ${tag}`,
+          value: rps,
+          unit: 'req/s',
+          note: `${s.labeled} labeled, ${s.failed} failed, ${st.calls} calls in ${t.seconds.toFixed(1)} s over ${chunks.length} real functions; max in flight ${st.inFlightMax}; ideal ${ideal}`,
+        });
+        rows.push({
+          name: `LLM labeling ratio to ideal, ${tag}`,
+          value: rps / ideal,
+          unit: 'x',
+          note: `steady state (first to last request) ${steady.toFixed(0)} req/s = ${(steady / ideal).toFixed(2)} of ideal`,
+        });
       } finally {
         await retryEmptyFlush(() => store.close());
         await server.close();

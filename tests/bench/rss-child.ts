@@ -7,11 +7,18 @@ process.env.LANCEDB_LOG ??= 'error';
 const [input, dbDir, chunk] = process.argv.slice(2);
 const t0 = performance.now();
 const store = await DatasetStore.open(dbDir, { create: true });
-const r = input === '-' ? null : await importPaths(store, [input], { chunk: chunk === 'function' ? 'function' : 'file' });
+const r =
+  input === '-' ? null : await importPaths(store, [input], { chunk: chunk === 'function' ? 'function' : 'file' });
 const seconds = (performance.now() - t0) / 1000;
 await store.close();
 const mem = process.memoryUsage();
-process.stdout.write(JSON.stringify({
-  imported: r?.imported ?? 0, errors: r?.errorCount ?? 0, seconds,
-  maxRssBytes: process.resourceUsage().maxRSS * 1024, heapUsed: mem.heapUsed, external: mem.external,
-}) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    imported: r?.imported ?? 0,
+    errors: r?.errorCount ?? 0,
+    seconds,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    heapUsed: mem.heapUsed,
+    external: mem.external,
+  }) + '\n',
+);

@@ -37,16 +37,26 @@ export function proxyScore(text: string): number {
 
 /** Splits a real documented function into a HumanEval-style item (prompt = signature + docstring). */
 function humanEvalItem(c: RealChunk, i: number): Record<string, string> | null {
-  const m = /^((?:[ \t]*@[^\n]*\n)*[ \t]*(?:async\s+)?def\s+(\w+)[^\n]*:\s*\n\s*[rRuU]?("""|''')[\s\S]*?\3[^\n]*\n)([\s\S]+)$/.exec(c.text);
+  const m =
+    /^((?:[ \t]*@[^\n]*\n)*[ \t]*(?:async\s+)?def\s+(\w+)[^\n]*:\s*\n\s*[rRuU]?("""|''')[\s\S]*?\3[^\n]*\n)([\s\S]+)$/.exec(
+      c.text,
+    );
   if (!m || m[4].trim().length < 40) return null;
-  return { task_id: `StdlibEval/${i}`, prompt: m[1], canonical_solution: m[4], entry_point: m[2], test: `def check(candidate):\n    assert callable(candidate)\n` };
+  return {
+    task_id: `StdlibEval/${i}`,
+    prompt: m[1],
+    canonical_solution: m[4],
+    entry_point: m[2],
+    test: `def check(candidate):\n    assert callable(candidate)\n`,
+  };
 }
 
 const now = () => performance.now();
 const secs = (t0: number) => (performance.now() - t0) / 1000;
 
 export async function run(opts: { quick?: boolean; log?: Log } = {}): Promise<BenchRow[]> {
-  const quick = Boolean(opts.quick); const log = opts.log ?? defaultLog;
+  const quick = Boolean(opts.quick);
+  const log = opts.log ?? defaultLog;
   const rows: BenchRow[] = [];
   const embedder = createHashEmbedder({ dims: DIMS });
 
@@ -60,16 +70,30 @@ export async function run(opts: { quick?: boolean; log?: Log } = {}): Promise<Be
     const t0 = now();
     for (const x of inputs) embedder.embedOne(x);
     const rate = inputs.length / secs(t0);
-    rows.push({ name: 'hash embed (256 dims), one thread', value: rate, unit: 'samples/s',
-      note: `${inputs.length} real function chunks, mean ${(bytes / inputs.length / 1000).toFixed(1)} KB, ${(bytes / 1e6 / secs(t0)).toFixed(1)} MB/s; 2 cores at perfect scaling would give ${Math.round(2 * rate)}/s vs target 20,000/s — embedDataset uses one thread (no workers)` });
+    rows.push({
+      name: 'hash embed (256 dims), one thread',
+      value: rate,
+      unit: 'samples/s',
+      note: `${inputs.length} real function chunks, mean ${(bytes / inputs.length / 1000).toFixed(1)} KB, ${(bytes / 1e6 / secs(t0)).toFixed(1)} MB/s; 2 cores at perfect scaling would give ${Math.round(2 * rate)}/s vs target 20,000/s — embedDataset uses one thread (no workers)`,
+    });
   }
 
   const nTxt = quick ? '10^5' : '10^6';
   const padNote = `${fx.real} real function chunks + ${fx.padded} identifier-renamed variants`;
   const idx = fx.embed.vectorIndex;
   const embedOnly = fx.embedSeconds - (idx?.seconds ?? 0);
-  rows.push({ name: `embedDataset ${nTxt} (read + embed + write vectors)`, value: fx.embed.embedded / embedOnly, unit: 'samples/s', note: `${embedOnly.toFixed(0)} s; ${padNote}` });
-  rows.push({ name: `  + ANN index build at the end of embedDataset`, value: idx?.seconds ?? 0, unit: 's', note: `${idx?.action}` });
+  rows.push({
+    name: `embedDataset ${nTxt} (read + embed + write vectors)`,
+    value: fx.embed.embedded / embedOnly,
+    unit: 'samples/s',
+    note: `${embedOnly.toFixed(0)} s; ${padNote}`,
+  });
+  rows.push({
+    name: `  + ANN index build at the end of embedDataset`,
+    value: idx?.seconds ?? 0,
+    unit: 's',
+    note: `${idx?.action}`,
+  });
 
   const store = await DatasetStore.open(fx.dbDir);
   const tmp = await mkdtemp(join(tmpdir(), 'tbs-bench-scale-out-'));
@@ -81,9 +105,11 @@ export async function run(opts: { quick?: boolean; log?: Log } = {}): Promise<Be
     let t0 = now();
     const samples = await store.table('samples');
     for await (const b of samples.query().select(['id', 'text'])) {
-      const id = b.getChild('id')!; const text = b.getChild('text')!;
+      const id = b.getChild('id')!;
+      const text = b.getChild('text')!;
       for (let i = 0; i < b.numRows; i++) {
-        const sid = id.get(i) as string; const key = hash53(sid, 5) / 2 ** 53;
+        const sid = id.get(i) as string;
+        const key = hash53(sid, 5) / 2 ** 53;
         if (key < want * 1.02) picked.push({ id: sid, score: proxyScore(text.get(i) as string), key });
       }
     }
@@ -91,10 +117,21 @@ export async function run(opts: { quick?: boolean; log?: Log } = {}): Promise<Be
     log(`picked ${picked.length} samples to label in ${secs(t0).toFixed(0)} s`);
     const at = Date.now();
     const record = (p: { id: string; score: number }, k: number): LabelRecord => ({
-      labelId: randomUUID(), sampleId: p.id, kind: 'llm', score: p.score, keep: p.score >= 3, rationale: 'proxy: docstring presence',
-      agent: `proxy-docstring|${TEMPLATE}|0`, origin: null, note: null, retracts: null, details: { proxy: 'docstring' }, createdAt: new Date(at + k).toISOString(),
+      labelId: randomUUID(),
+      sampleId: p.id,
+      kind: 'llm',
+      score: p.score,
+      keep: p.score >= 3,
+      rationale: 'proxy: docstring presence',
+      agent: `proxy-docstring|${TEMPLATE}|0`,
+      origin: null,
+      note: null,
+      retracts: null,
+      details: { proxy: 'docstring' },
+      createdAt: new Date(at + k).toISOString(),
     });
-    let labeled = 0; let modelId = '';
+    let labeled = 0;
+    let modelId = '';
     for (const size of sizes) {
       t0 = now();
       const recs = picked.slice(labeled, size).map((p, k) => record(p, labeled + k));
@@ -108,8 +145,12 @@ export async function run(opts: { quick?: boolean; log?: Log } = {}): Promise<Be
         const m = await trainModel(store, embedder, { algo, sources: ['llm'], seed: 1 });
         const s = secs(t0);
         log(`${algo} @ ${size}: ${s.toFixed(0)} s, F1 ${m.metrics.f1.toFixed(3)}`);
-        rows.push({ name: `train ${algo}, ${size / 1000}k labels`, value: s, unit: 's',
-          note: `trainModel end to end (read vectors, fit, held-out metrics, save); held-out F1 ${m.metrics.f1.toFixed(3)} (length-only ${m.baselines.lengthOnlyF1.toFixed(3)}); ${keeps} keeps; synthetic proxy labels = docstring presence, an easy target for the hash embedder's docstring features` });
+        rows.push({
+          name: `train ${algo}, ${size / 1000}k labels`,
+          value: s,
+          unit: 's',
+          note: `trainModel end to end (read vectors, fit, held-out metrics, save); held-out F1 ${m.metrics.f1.toFixed(3)} (length-only ${m.baselines.lengthOnlyF1.toFixed(3)}); ${keeps} keeps; synthetic proxy labels = docstring presence, an easy target for the hash embedder's docstring features`,
+        });
         modelId = m.modelId;
       }
     }
@@ -124,10 +165,19 @@ export async function run(opts: { quick?: boolean; log?: Log } = {}): Promise<Be
     t0 = now();
     const sc = await scoreDataset(store, embedder, modelId);
     const scoreS = secs(t0);
-    rows.push({ name: `score ${nTxt} (forest 100 trees: predict + write)`, value: sc.scored / scoreS, unit: 'samples/s', note: `${scoreS.toFixed(0)} s for ${sc.scored}; embedded now: ${sc.embedded} (vectors from embedDataset above)` });
+    rows.push({
+      name: `score ${nTxt} (forest 100 trees: predict + write)`,
+      value: sc.scored / scoreS,
+      unit: 'samples/s',
+      note: `${scoreS.toFixed(0)} s for ${sc.scored}; embedded now: ${sc.embedded} (vectors from embedDataset above)`,
+    });
     const e2e = embedOnly + scoreS;
-    rows.push({ name: `score ${nTxt} end to end (embed + predict + write)`, value: e2e, unit: 's',
-      note: `embed ${embedOnly.toFixed(0)} s + score ${scoreS.toFixed(0)} s (+ ${(idx?.seconds ?? 0).toFixed(0)} s ANN index build); target 10^6 < 120 s` });
+    rows.push({
+      name: `score ${nTxt} end to end (embed + predict + write)`,
+      value: e2e,
+      unit: 's',
+      note: `embed ${embedOnly.toFixed(0)} s + score ${scoreS.toFixed(0)} s (+ ${(idx?.seconds ?? 0).toFixed(0)} s ANN index build); target 10^6 < 120 s`,
+    });
 
     // 4 + 5. Export with near-dup (cosine 0.95) and 13-gram decontamination against 164 items.
     const items = fx.chunks.map((c, i) => humanEvalItem(c, i)).filter((x): x is Record<string, string> => x !== null);
@@ -137,8 +187,13 @@ export async function run(opts: { quick?: boolean; log?: Log } = {}): Promise<Be
     const phases = new Map<ExportPhase, number>();
     t0 = now();
     const ex = await exportFromStore(store, {
-      rule: { minScore: 3, nearDup: 0.95, decontaminate: { ngram: 13 } }, outDir: join(tmp, 'export'), format: 'parquet',
-      benchmarks: [benchFile], onProgress: (p) => { if (!phases.has(p.phase)) phases.set(p.phase, now()); },
+      rule: { minScore: 3, nearDup: 0.95, decontaminate: { ngram: 13 } },
+      outDir: join(tmp, 'export'),
+      format: 'parquet',
+      benchmarks: [benchFile],
+      onProgress: (p) => {
+        if (!phases.has(p.phase)) phases.set(p.phase, now());
+      },
     });
     const exportS = secs(t0);
     const order = [...phases.entries()].sort((a, b) => a[1] - b[1]);
@@ -147,13 +202,25 @@ export async function run(opts: { quick?: boolean; log?: Log } = {}): Promise<Be
       return k < 0 ? NaN : ((k + 1 < order.length ? order[k + 1][1] : t0 + exportS * 1000) - order[k][1]) / 1000;
     };
     const funnel = Object.fromEntries(ex.funnel.map((f) => [f.step, f.samples]));
-    rows.push({ name: `export ${nTxt} (parquet, near-dup 0.95, decontaminate)`, value: store.index.size / exportS, unit: 'samples/s',
-      note: `${exportS.toFixed(0)} s; funnel ${ex.funnel.map((f) => `${f.step} ${f.samples}`).join(' > ')}; phases ${order.map(([p]) => `${p} ${phaseS(p).toFixed(0)} s`).join(', ')}` });
-    rows.push({ name: `  dedup phases (exact + near-dup, cosine >= 0.95)`, value: phaseS('exact-dup') + phaseS('near-dup'), unit: 's',
-      note: `${funnel.selected ?? '?'} -> ${funnel['exact-dup'] ?? '?'} -> ${funnel['near-dup'] ?? '?'} samples; ${ex.clusters.filter((c) => c.method === 'embedding').length} near-dup clusters; phase times run from the first progress event of a phase to the next one's, so the near-dup vector packing and LSH build count under exact-dup` });
+    rows.push({
+      name: `export ${nTxt} (parquet, near-dup 0.95, decontaminate)`,
+      value: store.index.size / exportS,
+      unit: 'samples/s',
+      note: `${exportS.toFixed(0)} s; funnel ${ex.funnel.map((f) => `${f.step} ${f.samples}`).join(' > ')}; phases ${order.map(([p]) => `${p} ${phaseS(p).toFixed(0)} s`).join(', ')}`,
+    });
+    rows.push({
+      name: `  dedup phases (exact + near-dup, cosine >= 0.95)`,
+      value: phaseS('exact-dup') + phaseS('near-dup'),
+      unit: 's',
+      note: `${funnel.selected ?? '?'} -> ${funnel['exact-dup'] ?? '?'} -> ${funnel['near-dup'] ?? '?'} samples; ${ex.clusters.filter((c) => c.method === 'embedding').length} near-dup clusters; phase times run from the first progress event of a phase to the next one's, so the near-dup vector packing and LSH build count under exact-dup`,
+    });
     const deconS = phaseS('decontaminate');
-    rows.push({ name: 'decontamination cost per benchmark item', value: (deconS * 1000) / bench.length, unit: 'ms/item',
-      note: `${deconS.toFixed(1)} s for ${bench.length} HumanEval-style items (prompt = real stdlib signature + docstring, solution = its body) x ${funnel['near-dup'] ?? '?'} samples; ${ex.contaminated.length} samples dropped; the cost is per sample (13-gram scan), items only add index entries` });
+    rows.push({
+      name: 'decontamination cost per benchmark item',
+      value: (deconS * 1000) / bench.length,
+      unit: 'ms/item',
+      note: `${deconS.toFixed(1)} s for ${bench.length} HumanEval-style items (prompt = real stdlib signature + docstring, solution = its body) x ${funnel['near-dup'] ?? '?'} samples; ${ex.contaminated.length} samples dropped; the cost is per sample (13-gram scan), items only add index entries`,
+    });
   } finally {
     await store.close();
     await rm(tmp, { recursive: true, force: true });

@@ -27,7 +27,11 @@ export async function run(o: BenchOpts): Promise<BenchRow[]> {
     o.log(`writing ${nfmt} short functions`);
     const jsonl = join(tmp.dir, 'rows.jsonl');
     const w = new JsonlWriter(jsonl);
-    for (let i = 0; i < N; i++) await w.write({ content: `def f_${i}(x):\n    """Add ${i} to x."""\n    return x + ${i}\n`, path: `gen/m${i % 1000}/f_${i}.py` });
+    for (let i = 0; i < N; i++)
+      await w.write({
+        content: `def f_${i}(x):\n    """Add ${i} to x."""\n    return x + ${i}\n`,
+        path: `gen/m${i % 1000}/f_${i}.py`,
+      });
     await w.close();
     o.log('importing');
     const store = await DatasetStore.open(db, { create: true });
@@ -35,10 +39,23 @@ export async function run(o: BenchOpts): Promise<BenchRow[]> {
     const at = new Date().toISOString();
     const ids = store.index.ids;
     for (let s = 0; s < ids.length; s += 50_000) {
-      const batch: LabelRecord[] = ids.slice(s, s + 50_000).filter((_, k) => (s + k) % 3 === 0).map((id, k) => ({
-        labelId: randomUUID(), sampleId: id, kind: 'llm', score: (s + k) % 6, keep: (s + k) % 6 >= 3, rationale: 'bench', agent: 'gpt-4o-mini|edu-additive|bench',
-        origin: null, note: null, retracts: null, details: {}, createdAt: at,
-      }));
+      const batch: LabelRecord[] = ids
+        .slice(s, s + 50_000)
+        .filter((_, k) => (s + k) % 3 === 0)
+        .map((id, k) => ({
+          labelId: randomUUID(),
+          sampleId: id,
+          kind: 'llm',
+          score: (s + k) % 6,
+          keep: (s + k) % 6 >= 3,
+          rationale: 'bench',
+          agent: 'gpt-4o-mini|edu-additive|bench',
+          origin: null,
+          note: null,
+          retracts: null,
+          details: {},
+          createdAt: at,
+        }));
       await store.appendLabels(batch);
     }
     await store.flush();
@@ -48,12 +65,31 @@ export async function run(o: BenchOpts): Promise<BenchRow[]> {
     // The server runs in its own process, as `tbs serve` does: the browser driver must not share its event loop.
     const started = await timed(() => startServeProcess(db, tmp.dir));
     const server = started.result;
-    rows.push({ name: `web: tbs serve to URL line, ${nfmt}-sample dataset`, value: started.seconds, unit: 's', note: 'process start, dataset open (index load), listen' });
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+    rows.push({
+      name: `web: tbs serve to URL line, ${nfmt}-sample dataset`,
+      value: started.seconds,
+      unit: 's',
+      note: 'process start, dataset open (index load), listen',
+    });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    });
     try {
-      const api = (name: string, body: unknown) => fetch(`http://127.0.0.1:${server.port}/api/invoke/${name}`, { method: 'POST', headers: { 'content-type': 'application/json', [TOKEN_HEADER]: server.token }, body: JSON.stringify(body) });
-      const first = await timed(async () => (await api('samples.list', { sort: 'llm_score', desc: true, limit: 200 })).json());
-      rows.push({ name: `web: first page over HTTP, ${nfmt} rows, sort llm_score (cold)`, value: first.seconds * 1000, unit: 'ms' });
+      const api = (name: string, body: unknown) =>
+        fetch(`http://127.0.0.1:${server.port}/api/invoke/${name}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', [TOKEN_HEADER]: server.token },
+          body: JSON.stringify(body),
+        });
+      const first = await timed(async () =>
+        (await api('samples.list', { sort: 'llm_score', desc: true, limit: 200 })).json(),
+      );
+      rows.push({
+        name: `web: first page over HTTP, ${nfmt} rows, sort llm_score (cold)`,
+        value: first.seconds * 1000,
+        unit: 'ms',
+      });
 
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
       // Warm the browser cache with the app bundle once, as a returning user has it.
@@ -62,7 +98,12 @@ export async function run(o: BenchOpts): Promise<BenchRow[]> {
       const t0 = performance.now();
       await page.goto(`http://127.0.0.1:${server.port}/?load=1#/browse`);
       await page.locator('[data-testid=browse-row] .c-tok').first().waitFor();
-      rows.push({ name: `web: page load to first Browse rows, ${nfmt} samples`, value: (performance.now() - t0) / 1000, unit: 's', note: 'Chromium, app bundle cached; target < 1 s' });
+      rows.push({
+        name: `web: page load to first Browse rows, ${nfmt} samples`,
+        value: (performance.now() - t0) / 1000,
+        unit: 's',
+        note: 'Chromium, app bundle cached; target < 1 s',
+      });
 
       await page.goto(`http://127.0.0.1:${server.port}/?load=2#/review`);
       await page.locator('.monaco-editor').first().waitFor();
@@ -88,12 +129,19 @@ export async function run(o: BenchOpts): Promise<BenchRow[]> {
       }
       const lat = await page.evaluate(() => {
         const keys = (window as unknown as { __keys: number[] }).__keys;
-        const res = performance.getEntriesByType('resource').filter((r) => r.name.includes('labels.addHuman')) as PerformanceResourceTiming[];
+        const res = performance
+          .getEntriesByType('resource')
+          .filter((r) => r.name.includes('labels.addHuman')) as PerformanceResourceTiming[];
         return res.map((r, i) => r.responseEnd - keys[i]);
       });
       const note = `${presses} presses in Chromium, 250 ms apart; keydown to the labels.addHuman answer (journal fsync'd)`;
       rows.push({ name: 'web: key press to persisted label, p50', value: percentile(lat, 50), unit: 'ms', note });
-      rows.push({ name: 'web: key press to persisted label, p95', value: percentile(lat, 95), unit: 'ms', note: 'target < 50 ms' });
+      rows.push({
+        name: 'web: key press to persisted label, p95',
+        value: percentile(lat, 95),
+        unit: 'ms',
+        note: 'target < 50 ms',
+      });
     } finally {
       await browser.close();
       await server.close();
@@ -105,18 +153,32 @@ export async function run(o: BenchOpts): Promise<BenchRow[]> {
 }
 
 /** `tbs serve --db DIR` as a child process; resolves once it printed its URL. */
-async function startServeProcess(db: string, home: string): Promise<{ port: number; token: string; url: string; close(): Promise<void> }> {
+async function startServeProcess(
+  db: string,
+  home: string,
+): Promise<{ port: number; token: string; url: string; close(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli/tbs.ts', 'serve', '--db', db, '--no-build'], {
-    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LANCEDB_LOG: 'error', XDG_CONFIG_HOME: join(home, 'xdg') },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, LANCEDB_LOG: 'error', XDG_CONFIG_HOME: join(home, 'xdg') },
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
-    child.stdout.on('data', (d) => { out += d; const nl = out.indexOf('\n'); if (nl >= 0) resolve(out.slice(0, nl)); });
+    child.stdout.on('data', (d) => {
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(out.slice(0, nl));
+    });
     child.once('exit', (code) => reject(new Error(`tbs serve exited with ${code}`)));
   });
   const u = new URL(url);
   return {
-    url, port: Number(u.port), token: u.searchParams.get('token')!,
-    close: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); }),
+    url,
+    port: Number(u.port),
+    token: u.searchParams.get('token')!,
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }

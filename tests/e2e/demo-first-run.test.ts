@@ -18,10 +18,20 @@ let page: Page;
 before(async () => {
   await mkdir('tests/e2e/screenshots', { recursive: true });
   await ensureRendererBuilt();
-  server = await startWebServer({ dir: join(root, 'db'), settings: await SettingsStore.load({ file: null, env: { TBS_ANNOTATOR: 'e2e' } }) });
+  server = await startWebServer({
+    dir: join(root, 'db'),
+    settings: await SettingsStore.load({ file: null, env: { TBS_ANNOTATOR: 'e2e' } }),
+  });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.setDefaultTimeout(15_000);
@@ -36,7 +46,14 @@ test('"Open the demo dataset" runs import, embed, train, score and export as a j
   const studio = new StudioPage(page);
   await studio.open(server.url);
   await studio.emptyDataset.waitFor();
-  const sawProgress = page.waitForFunction(() => /demo|import|embed|score|train/i.test(document.querySelector('[data-testid="jobs-indicator"]')?.textContent ?? ''), null, { timeout: 60_000 });
+  const sawProgress = page.waitForFunction(
+    () =>
+      /demo|import|embed|score|train/i.test(
+        document.querySelector('[data-testid="jobs-indicator"]')?.textContent ?? '',
+      ),
+    null,
+    { timeout: 60_000 },
+  );
   await page.getByTestId('empty-demo').click();
   await sawProgress;
   await studio.emptyDataset.waitFor({ state: 'detached', timeout: 180_000 });
@@ -47,6 +64,6 @@ test('"Open the demo dataset" runs import, embed, train, score and export as a j
   assert.equal(stats.labels.classifier, stats.samples, 'every sample scored');
   await studio.goTo('Train');
   await page.getByText('Held-out metrics').waitFor();
-  assert.ok(await page.locator('td', { hasText: 'forest' }).count() >= 1, 'the demo model is listed');
+  assert.ok((await page.locator('td', { hasText: 'forest' }).count()) >= 1, 'the demo model is listed');
   await studio.screenshot('demo-train');
 });

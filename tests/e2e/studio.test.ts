@@ -49,11 +49,20 @@ before(async () => {
   server = await startWebServer({ dir: join(root, 'db'), settings });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.setDefaultTimeout(10_000);
-  page.on('pageerror', (e) => { console.error('page error:', e.message); });
+  page.on('pageerror', (e) => {
+    console.error('page error:', e.message);
+  });
   studio = new StudioPage(page);
 });
 
@@ -78,7 +87,7 @@ test('import a folder with progress; the bad input shows in the error list', asy
   const n = await datasets.importedCount();
   assert.ok(n > 20, `imported ${n}`);
   assert.equal(engine().store.index.size, n, 'what the UI reports is what the engine holds');
-  assert.ok(await datasets.progressEvents() >= 1, 'job-progress events reached the page over SSE');
+  assert.ok((await datasets.progressEvents()) >= 1, 'job-progress events reached the page over SSE');
   await datasets.errors.waitFor();
   assert.match(await datasets.errors.innerText(), /broken\.jsonl/);
   await studio.screenshot('datasets');
@@ -90,8 +99,18 @@ test('import a folder with progress; the bad input shows in the error list', asy
     const s = (await engine().store.getSample(id))!;
     const score = fakeScore(s.text);
     recs.push({
-      labelId: `llm-${id}`, sampleId: id, kind: 'llm', score, keep: score >= 3, rationale: `Deterministic grader: ${score} point(s) for ${s.path ?? s.source}.`,
-      agent: 'gpt-4o-mini|edu-additive|abc123def456', origin: null, note: null, retracts: null, details: {}, createdAt: at,
+      labelId: `llm-${id}`,
+      sampleId: id,
+      kind: 'llm',
+      score,
+      keep: score >= 3,
+      rationale: `Deterministic grader: ${score} point(s) for ${s.path ?? s.source}.`,
+      agent: 'gpt-4o-mini|edu-additive|abc123def456',
+      origin: null,
+      note: null,
+      retracts: null,
+      details: {},
+      createdAt: at,
     });
   }
   await engine().store.appendLabels(recs);
@@ -105,11 +124,19 @@ test('browse: the table shows server-side pages and sorts by tokens both ways', 
   await browse.sortBy('tokens');
   assert.equal(await browse.sortDirection('tokens'), 'descending');
   const desc = await browse.tokenColumn(8);
-  assert.deepEqual(desc, [...desc].sort((a, b) => b - a), `descending: ${desc}`);
+  assert.deepEqual(
+    desc,
+    [...desc].sort((a, b) => b - a),
+    `descending: ${desc}`,
+  );
   await browse.sortBy('tokens');
   assert.equal(await browse.sortDirection('tokens'), 'ascending');
   const asc = await browse.tokenColumn(8);
-  assert.deepEqual(asc, [...asc].sort((a, b) => a - b), `ascending: ${asc}`);
+  assert.deepEqual(
+    asc,
+    [...asc].sort((a, b) => a - b),
+    `ascending: ${asc}`,
+  );
   assert.ok(desc[0] >= asc[asc.length - 1]);
   await studio.screenshot('browse');
 });
@@ -123,7 +150,10 @@ test('review: a browse row opens in Monaco; 4 saves a durable label and shows th
   await review.editor.waitFor();
   const id = await currentSampleId(page);
   const sample = (await engine().store.getSample(id))!;
-  const firstLine = sample.text.split('\n').find((l) => l.trim().length > 8)!.trim();
+  const firstLine = sample.text
+    .split('\n')
+    .find((l) => l.trim().length > 8)!
+    .trim();
   await review.waitForCode(firstLine);
   assert.match(await review.head.innerText(), /lines \d+–\d+/, 'the chunk line range is shown above the code');
   assert.ok((await review.currentPath()).endsWith(sample.path!), 'the source path is shown above the code');
@@ -131,14 +161,24 @@ test('review: a browse row opens in Monaco; 4 saves a durable label and shows th
   await studio.screenshot('review');
 
   await review.press('4');
-  const saved = await waitFor('a durable human label', async () => (await labelsOf(id)).find((l) => l.kind === 'human' && l.origin === 'key'));
+  const saved = await waitFor('a durable human label', async () =>
+    (await labelsOf(id)).find((l) => l.kind === 'human' && l.origin === 'key'),
+  );
   assert.equal(saved.score, 4);
   assert.equal(saved.agent, ANNOTATOR);
-  await page.waitForFunction((prev) => document.querySelector('[data-testid=sample-head]')?.getAttribute('data-sample-id') !== prev, id);
+  await page.waitForFunction(
+    (prev) => document.querySelector('[data-testid=sample-head]')?.getAttribute('data-sample-id') !== prev,
+    id,
+  );
   const next = await currentSampleId(page);
   assert.notEqual(next, id);
   const nextSample = (await engine().store.getSample(next))!;
-  await review.waitForCode(nextSample.text.split('\n').find((l) => l.trim().length > 8)!.trim());
+  await review.waitForCode(
+    nextSample.text
+      .split('\n')
+      .find((l) => l.trim().length > 8)!
+      .trim(),
+  );
   await review.allSaved.waitFor();
 });
 
@@ -147,16 +187,26 @@ test('review: a accepts the LLM score, u undoes it with a retraction, ? lists th
   const id = await currentSampleId(page);
   const llm = (await labelsOf(id)).find((l) => l.kind === 'llm')!;
   await review.press('a');
-  const accepted = await waitFor('an accept-llm label', async () => (await labelsOf(id)).find((l) => l.kind === 'human' && l.origin === 'accept-llm'));
+  const accepted = await waitFor('an accept-llm label', async () =>
+    (await labelsOf(id)).find((l) => l.kind === 'human' && l.origin === 'accept-llm'),
+  );
   assert.equal(accepted.score, llm.score);
   await review.allSaved.waitFor();
 
   await review.press('u');
-  const retraction = await waitFor('a retraction', async () => (await labelsOf(id)).find((l) => l.retracts === accepted.labelId));
+  const retraction = await waitFor('a retraction', async () =>
+    (await labelsOf(id)).find((l) => l.retracts === accepted.labelId),
+  );
   assert.equal(retraction.kind, 'human');
-  await page.waitForFunction((x) => document.querySelector('[data-testid=sample-head]')?.getAttribute('data-sample-id') === x, id);
+  await page.waitForFunction(
+    (x) => document.querySelector('[data-testid=sample-head]')?.getAttribute('data-sample-id') === x,
+    id,
+  );
   await review.flash.filter({ hasText: /Undid/ }).waitFor();
-  assert.ok(Number.isNaN(engine().store.index.human[engine().store.index.row(id)!]), 'the retracted label is no longer the current human score');
+  assert.ok(
+    Number.isNaN(engine().store.index.human[engine().store.index.row(id)!]),
+    'the retracted label is no longer the current human score',
+  );
   await review.history.filter({ hasText: /undid a label/ }).waitFor();
 
   await review.press('/');
@@ -177,7 +227,11 @@ test('review: a failed save is shown and retried, never dropped; labels survive 
   let refused = 0;
   await page.route('**/api/invoke/labels.addHuman', async (route) => {
     refused++;
-    await route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { name: 'Unavailable', message: 'server busy (test)' } }) });
+    await route.fulfill({
+      status: 503,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: { name: 'Unavailable', message: 'server busy (test)' } }),
+    });
   });
   await review.press('n');
   await page.keyboard.type('check the retry path');
@@ -187,7 +241,11 @@ test('review: a failed save is shown and retried, never dropped; labels survive 
   assert.equal((await labelsOf(id)).filter((l) => l.kind === 'human' && !l.retracts && l.score === 2).length, 0);
   await studio.screenshot('review-save-failed');
   await page.unroute('**/api/invoke/labels.addHuman');
-  const saved = await waitFor('the retried label', async () => (await labelsOf(id)).find((l) => l.kind === 'human' && l.score === 2 && l.origin === 'key'), 15_000);
+  const saved = await waitFor(
+    'the retried label',
+    async () => (await labelsOf(id)).find((l) => l.kind === 'human' && l.score === 2 && l.origin === 'key'),
+    15_000,
+  );
   assert.ok(refused >= 1);
   assert.equal(saved.agent, ANNOTATOR);
   assert.equal(saved.note, 'check the retry path', 'the note travels with the label');
@@ -197,7 +255,9 @@ test('review: a failed save is shown and retried, never dropped; labels survive 
   const browse = new BrowsePage(page);
   await studio.goTo('Browse');
   await browse.filterLabelState('human');
-  await page.waitForFunction(() => /^2 samples/.test(document.querySelector('[data-testid=browse-total]')?.textContent ?? ''));
+  await page.waitForFunction(() =>
+    /^2 samples/.test(document.querySelector('[data-testid=browse-total]')?.textContent ?? ''),
+  );
   assert.match(await studio.progress.innerText(), /2 \/ [\d,]+ reviewed/);
 
   await page.emulateMedia({ colorScheme: 'dark' });
@@ -238,6 +298,9 @@ test('datasets: human labels made elsewhere import from a CSV, and every record 
   await page.getByTestId('labels-export').click();
   await page.getByText(/Wrote \d+ label records/).waitFor();
   const { readFile } = await import('node:fs/promises');
-  const lines = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  const lines = (await readFile(out, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.ok(lines.some((l) => l.labelId === imported!.labelId));
 });

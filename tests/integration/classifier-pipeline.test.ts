@@ -35,7 +35,8 @@ test('the classifier learns the demo labels and beats majority, always-keep and 
     assert.equal(m.labelSnapshot.labeled, 346);
   }
   const shuffled = await trainModel(engine.store, emb, { algo: 'forest', seed: 7, shuffleLabels: true });
-  const floor = Math.max(shuffled.baselines.majorityF1, shuffled.baselines.alwaysKeepF1, shuffled.baselines.lengthOnlyF1) + 0.1;
+  const floor =
+    Math.max(shuffled.baselines.majorityF1, shuffled.baselines.alwaysKeepF1, shuffled.baselines.lengthOnlyF1) + 0.1;
   assert.ok(shuffled.metrics.f1 < floor, `shuffled F1 ${shuffled.metrics.f1} must fall below ${floor}`);
   await engine.store.reloadClassifierScores();
   assert.notEqual(engine.store.activeModelId, shuffled.modelId, 'a sanity-check model never becomes active by default');
@@ -63,14 +64,22 @@ test('embedding is incremental and deterministic; scoring writes probabilities a
   const m = await trainModel(engine.store, emb, { algo: 'logistic', seed: 1 });
   await engine.store.reloadClassifierScores();
   const ctl = new AbortController();
-  const partial = await scoreDataset(engine.store, emb, m.modelId, { signal: ctl.signal, batchRows: 100, onProgress: (p) => { if (p.phase === 'score' && p.done > 0) ctl.abort(); } });
+  const partial = await scoreDataset(engine.store, emb, m.modelId, {
+    signal: ctl.signal,
+    batchRows: 100,
+    onProgress: (p) => {
+      if (p.phase === 'score' && p.done > 0) ctl.abort();
+    },
+  });
   assert.equal(partial.cancelled, true);
   assert.ok(partial.scored > 0 && partial.scored < engine.store.index.size);
   const rest = await scoreDataset(engine.store, emb, m.modelId);
   assert.equal(rest.scored + partial.scored, engine.store.index.size);
   assert.equal(rest.alreadyScored, partial.scored);
   assert.equal((await engine.stats()).labels.classifier, engine.store.index.size);
-  const probs = (await engine.query.list({ sort: 'classifier_score', desc: true, limit: 5 })).rows.map((r) => r.classifier_score!);
+  const probs = (await engine.query.list({ sort: 'classifier_score', desc: true, limit: 5 })).rows.map(
+    (r) => r.classifier_score!,
+  );
   assert.ok(probs.every((p) => p >= 0 && p <= 1));
   assert.ok(probs[0] >= probs[4]);
   // Unlabeled stdlib samples now form the uncertainty queue, nearest the threshold first.
@@ -78,7 +87,10 @@ test('embedding is incremental and deterministic; scoring writes probabilities a
   assert.ok(q.length > 0);
   assert.ok(q.every((r) => r.human_score === null));
   const d = q.map((r) => Math.abs(r.classifier_score! - m.threshold));
-  assert.deepEqual(d, [...d].sort((a, b) => a - b));
+  assert.deepEqual(
+    d,
+    [...d].sort((a, b) => a - b),
+  );
   const div = await reviewQueue(engine.store, 'diversity', { threshold: m.threshold, limit: 5, embedder: emb });
   assert.equal(div.length, 5);
   const sim = await similarSamples(engine.store, emb, row.sample_id, 5);

@@ -26,11 +26,26 @@ test('tbs import / stats / list / show end to end on real stdlib code', async ()
   assert.ok(stats.tokens > 1000);
   assert.deepEqual(stats.labels, { llm: 0, human: 0, classifier: 0 });
 
-  const list = await runTbs(['list', '--db', db, '--json', '--sort', 'tokens', '--desc', '--limit', '5', '--with-text']);
+  const list = await runTbs([
+    'list',
+    '--db',
+    db,
+    '--json',
+    '--sort',
+    'tokens',
+    '--desc',
+    '--limit',
+    '5',
+    '--with-text',
+  ]);
   assert.equal(list.code, 0, list.stderr);
-  const rows = list.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const rows = list.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(rows.length, 5);
-  for (const k of ['id', 'source', 'tokens', 'llm_score', 'human_score', 'classifier_score', 'text']) assert.ok(k in rows[0], k);
+  for (const k of ['id', 'source', 'tokens', 'llm_score', 'human_score', 'classifier_score', 'text'])
+    assert.ok(k in rows[0], k);
   assert.ok(rows[0].tokens >= rows[4].tokens);
 
   const all = (await runTbs(['list', '--db', db, '--json'])).stdout.trim().split('\n');
@@ -57,7 +72,10 @@ test('usage errors and foreign folders fail with a clear message and a non-zero 
   assert.match(f.stderr, /not a Textbook Studio dataset/);
   const newer = join(dir, 'newer');
   await mkdir(newer);
-  await writeFile(join(newer, 'config.json'), JSON.stringify({ format: 'textbook-studio-dataset', schemaVersion: 99, name: 'x', createdAt: 'now' }));
+  await writeFile(
+    join(newer, 'config.json'),
+    JSON.stringify({ format: 'textbook-studio-dataset', schemaVersion: 99, name: 'x', createdAt: 'now' }),
+  );
   const n = await runTbs(['stats', '--db', newer]);
   assert.equal(n.code, 1);
   assert.match(n.stderr, /newer Textbook Studio \(schema 99/);

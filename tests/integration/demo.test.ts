@@ -10,7 +10,8 @@ const noNetwork = join(process.cwd(), 'tests/support/no-network.cjs');
 
 test('tbs demo runs the whole pipeline offline, beats the baselines, exports with a manifest, and a second run changes nothing', async () => {
   const dir = await tempDir();
-  const db = join(dir, 'demo-db'); const out = join(dir, 'demo-export');
+  const db = join(dir, 'demo-db');
+  const out = join(dir, 'demo-export');
   const env = { NODE_OPTIONS: `--require ${noNetwork}`, OPENAI_API_KEY: '', OPENAI_BASE_URL: '' };
   const first = await runTbs(['demo', '--db', db, '--out', out, '--json'], { env });
   assert.equal(first.code, 0, first.stderr);
@@ -19,13 +20,26 @@ test('tbs demo runs the whole pipeline offline, beats the baselines, exports wit
   assert.ok(s.stdlibSamples > 1000, 'the local stdlib was added as unlabeled real code');
   assert.ok(s.stdlibKept > 0 && s.stdlibKept < s.stdlibSamples);
   const m = s.model.metrics;
-  assert.ok(m.accuracy > s.model.baselines.majorityAccuracy, `accuracy ${m.accuracy} vs majority ${s.model.baselines.majorityAccuracy}`);
-  assert.ok(m.f1 > s.model.baselines.alwaysKeepF1 + 0.1 && m.f1 > s.model.baselines.lengthOnlyF1 + 0.1, JSON.stringify({ m: m.f1, b: s.model.baselines }));
+  assert.ok(
+    m.accuracy > s.model.baselines.majorityAccuracy,
+    `accuracy ${m.accuracy} vs majority ${s.model.baselines.majorityAccuracy}`,
+  );
+  assert.ok(
+    m.f1 > s.model.baselines.alwaysKeepF1 + 0.1 && m.f1 > s.model.baselines.lengthOnlyF1 + 0.1,
+    JSON.stringify({ m: m.f1, b: s.model.baselines }),
+  );
   const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
   assert.equal(manifest.provenance.classifier.modelId, s.model.modelId);
   const data = (await readdir(join(out, 'data'))).filter((f) => f.endsWith('.parquet'));
   assert.ok(data.length >= 1);
-  const hash = async () => Promise.all(data.map(async (f) => createHash('sha256').update(await readFile(join(out, 'data', f))).digest('hex')));
+  const hash = async () =>
+    Promise.all(
+      data.map(async (f) =>
+        createHash('sha256')
+          .update(await readFile(join(out, 'data', f)))
+          .digest('hex'),
+      ),
+    );
   const before = await hash();
   const manifestBefore = await readFile(join(out, 'manifest.json'), 'utf8');
 

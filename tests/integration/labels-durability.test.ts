@@ -9,7 +9,10 @@ import { tempDir } from '../support/temp.ts';
 
 async function seeded(dir: string, n = 50) {
   const file = join(dir, 'in.jsonl');
-  await writeFile(file, Array.from({ length: n }, (_, i) => JSON.stringify({ content: `def s${i}():\n    return ${i}\n` })).join('\n'));
+  await writeFile(
+    file,
+    Array.from({ length: n }, (_, i) => JSON.stringify({ content: `def s${i}():\n    return ${i}\n` })).join('\n'),
+  );
   const engine = await Engine.open({ dir: join(dir, 'db') });
   await importPaths(engine.store, [file]);
   return engine;
@@ -27,10 +30,16 @@ test('human labels, undo by retraction, history kept; current value follows the 
   assert.equal(undo.retracts, l2.labelId);
   const got = await engine.invoke('samples.get', { id });
   assert.equal(got.row.human_score, 4, 'back to the earlier label');
-  assert.deepEqual(got.labels.map((l) => l.labelId), [l1.labelId, l2.labelId, undo.labelId]);
+  assert.deepEqual(
+    got.labels.map((l) => l.labelId),
+    [l1.labelId, l2.labelId, undo.labelId],
+  );
   await assert.rejects(engine.invoke('labels.retract', { labelId: l2.labelId, annotator: 'ann' }), /already retracted/);
   await assert.rejects(engine.invoke('labels.addHuman', { sampleId: id, score: 7, annotator: 'ann' }), /score/);
-  await assert.rejects(engine.invoke('labels.addHuman', { sampleId: 'nope', score: 3, annotator: 'ann' }), /unknown sample/);
+  await assert.rejects(
+    engine.invoke('labels.addHuman', { sampleId: 'nope', score: 3, annotator: 'ann' }),
+    /unknown sample/,
+  );
   await engine.close();
   const again = await Engine.open({ dir: join(dir, 'db') });
   assert.equal((await again.invoke('samples.get', { id })).row.human_score, 4);
@@ -52,9 +61,17 @@ test('an acknowledged label survives SIGKILL before it reached LanceDB, and is r
     process.stdout.write('ACK\\n');
     setInterval(() => {}, 1000);
   `;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LANCEDB_LOG: 'error' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, LANCEDB_LOG: 'error' },
+  });
   await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d) => { if (String(d).includes('ACK')) { child.kill('SIGKILL'); resolve(); } });
+    child.stdout.on('data', (d) => {
+      if (String(d).includes('ACK')) {
+        child.kill('SIGKILL');
+        resolve();
+      }
+    });
     child.on('exit', (code) => reject(new Error(`child exited early: ${code}`)));
   });
   await new Promise((r) => child.once('close', r));
@@ -75,7 +92,9 @@ test('many concurrent label writes are group-committed into few LanceDB writes',
   const dir = await tempDir();
   const engine = await seeded(dir, 300);
   const ids = engine.store.index.ids;
-  await Promise.all(ids.map((id, i) => engine.invoke('labels.addHuman', { sampleId: id, score: i % 6, annotator: 'bulk' })));
+  await Promise.all(
+    ids.map((id, i) => engine.invoke('labels.addHuman', { sampleId: id, score: i % 6, annotator: 'bulk' })),
+  );
   await engine.store.flush();
   const labels = await engine.store.table('labels');
   assert.equal(await labels.countRows(), 300);
@@ -96,6 +115,9 @@ test('a retried save with the same requestId returns the stored label instead of
   const c = await engine.invoke('labels.addHuman', { sampleId: id, score: 3, annotator: 'ann', requestId });
   assert.equal(c.labelId, a.labelId, 'also once the label reached LanceDB');
   assert.equal((await engine.invoke('samples.get', { id })).labels.length, 1);
-  await assert.rejects(engine.invoke('labels.addHuman', { sampleId: id, score: 5, annotator: 'ann', requestId }), /already used/);
+  await assert.rejects(
+    engine.invoke('labels.addHuman', { sampleId: id, score: 5, annotator: 'ann', requestId }),
+    /already used/,
+  );
   await engine.close();
 });

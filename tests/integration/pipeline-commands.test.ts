@@ -8,7 +8,9 @@ import { startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
 import { tempDir } from '../support/temp.ts';
 
 let server: FakeOpenAI | null = null;
-after(async () => { await server?.close(); });
+after(async () => {
+  await server?.close();
+});
 
 test('the contract drives label -> train -> score -> queue -> preview -> export through Engine.invoke, with job progress', async () => {
   const dir = await tempDir();

@@ -18,7 +18,10 @@ test('function chunking imports real stdlib functions with line ranges, and re-i
   assert.ok(first.imported > 10, `imported ${first.imported}`);
   const { getSample } = store;
   const ids = store.index.ids.slice();
-  const sample = await getSample.call(store, ids.find((id, i) => store.index.source[i].includes('decoder.py'))!);
+  const sample = await getSample.call(
+    store,
+    ids.find((id, i) => store.index.source[i].includes('decoder.py'))!,
+  );
   assert.ok(sample);
   assert.equal(sample.chunk, 'function');
   assert.ok(sample.startLine! >= 1 && sample.endLine! >= sample.startLine!);
@@ -45,15 +48,18 @@ test('bad input becomes errors naming file, line and field; everything else is i
   assert.ok(before);
 
   const jsonl = join(dir, 'mixed.jsonl');
-  await writeFile(jsonl, [
-    JSON.stringify({ content: 'def a():\n    return 1\n', lang: 'Python', license: 'mit' }),
-    '{"content": "def broken(:',
-    JSON.stringify({ title: 'no text here' }),
-    JSON.stringify({ content: 42 }),
-    JSON.stringify({ content: '   ' }),
-    JSON.stringify({ text: 'def b():\n    return 2\n' }),
-    JSON.stringify({ content: 'def keep():\n    return 1\n' }),
-  ].join('\n') + '\n');
+  await writeFile(
+    jsonl,
+    [
+      JSON.stringify({ content: 'def a():\n    return 1\n', lang: 'Python', license: 'mit' }),
+      '{"content": "def broken(:',
+      JSON.stringify({ title: 'no text here' }),
+      JSON.stringify({ content: 42 }),
+      JSON.stringify({ content: '   ' }),
+      JSON.stringify({ text: 'def b():\n    return 2\n' }),
+      JSON.stringify({ content: 'def keep():\n    return 1\n' }),
+    ].join('\n') + '\n',
+  );
   const folder = join(dir, 'repo');
   await mkdir(folder);
   await writeFile(join(folder, 'ok.py'), 'x = 1\n');
@@ -100,7 +106,13 @@ test('gzip JSONL, CSV and The Stack-style Parquet import with metadata kept', as
   });
   const res = await importPaths(store, [gz, csv, pq]);
   assert.equal(res.imported, 4);
-  assert.deepEqual(res.errors.map((e) => [e.file.split('/').pop(), e.line, e.field]), [['b.csv', 3, 'text'], ['c.parquet', 3, 'content']]);
+  assert.deepEqual(
+    res.errors.map((e) => [e.file.split('/').pop(), e.line, e.field]),
+    [
+      ['b.csv', 3, 'text'],
+      ['c.parquet', 3, 'content'],
+    ],
+  );
   const p1 = await store.getSample(sampleIdOf('def p1():\n    pass\n'));
   assert.equal(p1!.repo, 'org/repo');
   assert.equal(p1!.path, 'src/p1.py');
@@ -119,7 +131,12 @@ test('cancel stops at a batch boundary and leaves the store consistent and resum
   await writeFile(file, lines.join('\n'));
   const store = await DatasetStore.open(join(dir, 'db'));
   const ctl = new AbortController();
-  const res = await importPaths(store, [file], { signal: ctl.signal, onProgress: (p) => { if (p.imported >= 2000) ctl.abort(); } });
+  const res = await importPaths(store, [file], {
+    signal: ctl.signal,
+    onProgress: (p) => {
+      if (p.imported >= 2000) ctl.abort();
+    },
+  });
   assert.equal(res.cancelled, true);
   assert.ok(res.imported < 6000 && res.imported > 0);
   assert.equal(await (await store.table('samples')).countRows(), store.index.size);
@@ -140,7 +157,9 @@ test('a second reader sees a consistent table while an import is writing', async
   const reader = await DatasetStore.open(join(dir, 'db'));
   const counts: number[] = [];
   let done = false;
-  importing.finally(() => { done = true; });
+  importing.finally(() => {
+    done = true;
+  });
   while (!done) {
     const t = await reader.table('samples');
     await t.checkoutLatest();

@@ -7,7 +7,7 @@ import { importPaths } from '../../electron/engine/ingest/importer.ts';
 import { countTokensExactly, TokenCounter } from '../../electron/engine/ingest/token-count.ts';
 import { STDLIB, tempDir } from '../support/temp.ts';
 
-test('the memoized counter equals js-tiktoken\'s full encode on real stdlib files, special-token strings included', async () => {
+test("the memoized counter equals js-tiktoken's full encode on real stdlib files, special-token strings included", async () => {
   const tc = new TokenCounter();
   const files = (await readdir(join(STDLIB, 'email'))).filter((f) => f.endsWith('.py')).slice(0, 25);
   assert.ok(files.length > 10);
@@ -23,12 +23,22 @@ test('the memoized counter equals js-tiktoken\'s full encode on real stdlib file
 test('exact counts replace import estimates, survive reopen, and the job resumes after cancel', async () => {
   const dir = await tempDir();
   const file = join(dir, 'in.jsonl');
-  await writeFile(file, Array.from({ length: 12_000 }, (_, i) => JSON.stringify({ content: `def f_${i}(alpha, beta):\n    return alpha * ${i} + beta  # scale\n` })).join('\n'));
+  await writeFile(
+    file,
+    Array.from({ length: 12_000 }, (_, i) =>
+      JSON.stringify({ content: `def f_${i}(alpha, beta):\n    return alpha * ${i} + beta  # scale\n` }),
+    ).join('\n'),
+  );
   const engine = await Engine.open({ dir: join(dir, 'db') });
   await importPaths(engine.store, [file]);
   assert.equal((await engine.stats()).tokensExact, 0);
   const ctl = new AbortController();
-  const first = await countTokensExactly(engine.store, { signal: ctl.signal, onProgress: (p) => { if (p.done >= 5000) ctl.abort(); } });
+  const first = await countTokensExactly(engine.store, {
+    signal: ctl.signal,
+    onProgress: (p) => {
+      if (p.done >= 5000) ctl.abort();
+    },
+  });
   assert.equal(first.cancelled, true);
   assert.ok(first.counted >= 5000 && first.counted < 12_000);
   const rest = await countTokensExactly(engine.store);

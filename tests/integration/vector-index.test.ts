@@ -9,7 +9,13 @@ import { chunkPython } from '../../electron/engine/ingest/python-parser.ts';
 import { estimateTokens, sampleIdOf } from '../../electron/engine/ingest/normalize.ts';
 import { createHashEmbedder } from '../../electron/engine/embed/hash-embedder.ts';
 import { embedDataset, embeddingTable } from '../../electron/engine/embed/embedding-store.ts';
-import { VECTOR_INDEX_MIN_ROWS, ensureVectorIndex, searchOptions, tunedVectorSearch, vectorIndexInfo } from '../../electron/engine/embed/vector-index.ts';
+import {
+  VECTOR_INDEX_MIN_ROWS,
+  ensureVectorIndex,
+  searchOptions,
+  tunedVectorSearch,
+  vectorIndexInfo,
+} from '../../electron/engine/embed/vector-index.ts';
 import { similarSamples } from '../../electron/engine/classify/queues.ts';
 import { renameIdentifiers } from '../bench/corpus.ts';
 import { STDLIB, tempDir } from '../support/temp.ts';
@@ -22,7 +28,8 @@ async function stdlibChunks(max: number) {
       const p = join(d, n);
       if (n === '__pycache__' || n === 'test' || n === 'tests') continue;
       const st = statSync(p);
-      if (st.isDirectory()) walk(p); else if (n.endsWith('.py')) files.push(p);
+      if (st.isDirectory()) walk(p);
+      else if (n.endsWith('.py')) files.push(p);
     }
   };
   walk(STDLIB);
@@ -53,13 +60,28 @@ async function fillStore(store: DatasetStore, chunks: Awaited<ReturnType<typeof 
       const id = sampleIdOf(text);
       if (store.index.has(id)) continue;
       const s: Sample = {
-        id, text, language: 'python', source: `${c.file}#v${v + from}`, repo: null, path: c.file, startLine: 1, endLine: 1,
-        chunk: 'function', tokens: estimateTokens(text), tokensExact: false, metadata: {}, astCounts: c.astCounts, importedAt: at,
+        id,
+        text,
+        language: 'python',
+        source: `${c.file}#v${v + from}`,
+        repo: null,
+        path: c.file,
+        startLine: 1,
+        endLine: 1,
+        chunk: 'function',
+        tokens: estimateTokens(text),
+        tokensExact: false,
+        metadata: {},
+        astCounts: c.astCounts,
+        importedAt: at,
       };
       batch.push(sampleToRow(s, 'test'));
       store.index.add({ id, source: s.source, path: s.path, language: 'python', tokens: s.tokens, tokensExact: false });
       written++;
-      if (batch.length >= 10_000) { await samples.add(batch); batch = []; }
+      if (batch.length >= 10_000) {
+        await samples.add(batch);
+        batch = [];
+      }
     }
   }
   if (batch.length) await samples.add(batch);
@@ -95,16 +117,26 @@ test('a large embedding table gets the tuned ANN index; similarSamples keeps exa
   assert.equal(stats.indexType, 'IVF_HNSW_SQ');
   assert.equal(stats.distanceType, 'cosine');
   assert.equal(stats.numIndexedRows, n);
-  assert.ok((await table.listIndices()).some((ix) => ix.columns.includes('sample_id')), 'a BTREE on sample_id for the vector lookup');
+  assert.ok(
+    (await table.listIndices()).some((ix) => ix.columns.includes('sample_id')),
+    'a BTREE on sample_id for the vector lookup',
+  );
 
   // similarSamples against exact search (bypassVectorIndex) for a few probes.
-  let hits = 0; let total = 0;
+  let hits = 0;
+  let total = 0;
   for (let p = 0; p < 8; p++) {
     const id = store.index.ids[(p * 7919) % n];
     const got = await similarSamples(store, emb, id, 10);
     assert.equal(got.length, 10);
     const [row] = await table.query().where(`sample_id = '${id}'`).select(['vector']).limit(1).toArray();
-    const exact = await table.vectorSearch(Array.from(row.vector.toArray() as Float32Array)).distanceType('cosine').bypassVectorIndex().limit(11).select(['sample_id', '_distance']).toArray();
+    const exact = await table
+      .vectorSearch(Array.from(row.vector.toArray() as Float32Array))
+      .distanceType('cosine')
+      .bypassVectorIndex()
+      .limit(11)
+      .select(['sample_id', '_distance'])
+      .toArray();
     const truth = exact.filter((h) => h.sample_id !== id).slice(0, 10);
     const kth = truth[9]._distance as number;
     const want = new Set(truth.map((h) => h.sample_id as string));
@@ -128,12 +160,25 @@ test('a large embedding table gets the tuned ANN index; similarSamples keeps exa
   assert.equal((await table.listIndices()).filter((ix) => ix.columns.includes('vector')).length, 1);
   const newest = store.index.ids[store.index.size - 1];
   const [nv] = await table.query().where(`sample_id = '${newest}'`).select(['vector']).limit(1).toArray();
-  const self = await (await tunedVectorSearch(table, table.vectorSearch(Array.from(nv.vector.toArray() as Float32Array)).distanceType('cosine').limit(1).select(['sample_id', '_distance']), 1)).toArray();
+  const self = await (
+    await tunedVectorSearch(
+      table,
+      table
+        .vectorSearch(Array.from(nv.vector.toArray() as Float32Array))
+        .distanceType('cosine')
+        .limit(1)
+        .select(['sample_id', '_distance']),
+      1,
+    )
+  ).toArray();
   assert.ok((self[0]._distance as number) < 1e-4, 'a row added after the build is found');
   // A table that doubled gets a new index for its size, and only that one.
   const again = await ensureVectorIndex(table, { dims: 256, rows: 2 * n + 1 });
   assert.equal(again.action, 'built');
-  assert.deepEqual((await table.listIndices()).filter((ix) => ix.columns.includes('vector')).map((i) => i.name), [`vector_hnsw_sq_n${2 * n + 1}`]);
+  assert.deepEqual(
+    (await table.listIndices()).filter((ix) => ix.columns.includes('vector')).map((i) => i.name),
+    [`vector_hnsw_sq_n${2 * n + 1}`],
+  );
   assert.ok(searchOptions(1_000_000).nprobes > searchOptions(n).nprobes);
   await store.close();
 });

@@ -29,12 +29,18 @@ after(() => server?.close());
 
 const base = () => `http://127.0.0.1:${server.port}`;
 const invoke = (name: string, body: unknown, headers: Record<string, string> = { [TOKEN_HEADER]: server.token }) =>
-  fetch(`${base()}/api/invoke/${name}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(`${base()}/api/invoke/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 test('the printed URL is loopback with the token; every request without it is 401', async () => {
   assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/);
   for (const [path, init] of [
-    ['/', {}], ['/assets/app.js', {}], ['/api/events', {}],
+    ['/', {}],
+    ['/assets/app.js', {}],
+    ['/api/events', {}],
     ['/api/invoke/dataset.stats', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }],
   ] as const) {
     const r = await fetch(base() + path, init);
@@ -69,7 +75,19 @@ test('the page with ?token= sets an HttpOnly SameSite cookie that authorizes lat
 
 test('a foreign Host header (DNS rebinding) is refused even with the token', async () => {
   const status = await new Promise<number>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path: '/api/invoke/dataset.stats', method: 'POST', headers: { host: 'evil.example:80', 'content-type': 'application/json', [TOKEN_HEADER]: server.token } }, (res) => { res.resume(); resolve(res.statusCode!); });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        path: '/api/invoke/dataset.stats',
+        method: 'POST',
+        headers: { host: 'evil.example:80', 'content-type': 'application/json', [TOKEN_HEADER]: server.token },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      },
+    );
     req.on('error', reject);
     req.end('{}');
   });
@@ -87,9 +105,17 @@ test('invoke validates with the contract: 400 naming the field; 404 for unknown 
   assert.match((await badScore.json()).error.message, /score/);
   const unknown = await invoke('nope.nothing', {});
   assert.equal(unknown.status, 404);
-  const notJson = await fetch(`${base()}/api/invoke/dataset.stats`, { method: 'POST', headers: { 'content-type': 'application/json', [TOKEN_HEADER]: server.token }, body: '{oops' });
+  const notJson = await fetch(`${base()}/api/invoke/dataset.stats`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', [TOKEN_HEADER]: server.token },
+    body: '{oops',
+  });
   assert.equal(notJson.status, 400);
-  const form = await fetch(`${base()}/api/invoke/dataset.stats`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', [TOKEN_HEADER]: server.token }, body: 'a=1' });
+  const form = await fetch(`${base()}/api/invoke/dataset.stats`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', [TOKEN_HEADER]: server.token },
+    body: 'a=1',
+  });
   assert.equal(form.status, 415);
   const where = await invoke('samples.list', { where: 'bogus >= 3' });
   assert.equal(where.status, 400);
@@ -110,12 +136,16 @@ test('server-sent events deliver job-progress and job-state during an import; im
         buf += dec.decode(chunk, { stream: true });
         let i;
         while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i); buf = buf.slice(i + 2);
-          const ev = /^event: (.+)$/m.exec(block); const data = /^data: (.+)$/m.exec(block);
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const ev = /^event: (.+)$/m.exec(block);
+          const data = /^data: (.+)$/m.exec(block);
           if (ev && data) frames.push({ event: ev[1], data: JSON.parse(data[1]) });
         }
       }
-    } catch { /* aborted */ }
+    } catch {
+      /* aborted */
+    }
   })();
   const r = await invoke('samples.import', { paths: [srcDir, join(srcDir, 'broken.jsonl')], chunk: 'function' });
   assert.equal(r.status, 200);
@@ -167,24 +197,48 @@ test('host calls: app.state never carries the key; browser mode refuses to store
   assert.equal(after2.settings.recent[0], other);
   const missing = await invoke('dataset.open', { dir: join(other, 'nope'), create: false });
   assert.equal(missing.status, 409);
-  assert.equal((await (await invoke('app.state', {})).json()).dataset.dir, other, 'a failed open keeps the current dataset');
+  assert.equal(
+    (await (await invoke('app.state', {})).json()).dataset.dir,
+    other,
+    'a failed open keeps the current dataset',
+  );
 });
 
 test('tbs serve prints the URL with its token as the first stdout line, serves, and stops on SIGTERM', async () => {
   const db = join(dir, 'served');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli/tbs.ts', 'serve', '--db', db, '--no-build'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LANCEDB_LOG: 'error', XDG_CONFIG_HOME: join(dir, 'xdg') } });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli/tbs.ts', 'serve', '--db', db, '--no-build'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LANCEDB_LOG: 'error', XDG_CONFIG_HOME: join(dir, 'xdg') },
+  });
   try {
     const first = await new Promise<string>((resolve, reject) => {
       let out = '';
-      child.stdout.on('data', (d) => { out += d; const nl = out.indexOf('\n'); if (nl >= 0) resolve(out.slice(0, nl)); });
+      child.stdout.on('data', (d) => {
+        out += d;
+        const nl = out.indexOf('\n');
+        if (nl >= 0) resolve(out.slice(0, nl));
+      });
       child.on('exit', (code) => reject(new Error(`tbs serve exited ${code}`)));
     });
     assert.match(first, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/);
     const url = new URL(first);
-    const ok = await fetch(`${url.origin}/api/invoke/dataset.stats`, { method: 'POST', headers: { 'content-type': 'application/json', [TOKEN_HEADER]: url.searchParams.get('token')! }, body: '{}' });
+    const ok = await fetch(`${url.origin}/api/invoke/dataset.stats`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [TOKEN_HEADER]: url.searchParams.get('token')! },
+      body: '{}',
+    });
     assert.equal(ok.status, 200);
     assert.equal((await ok.json()).samples, 0);
-    assert.equal((await fetch(`${url.origin}/api/invoke/dataset.stats`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 401);
+    assert.equal(
+      (
+        await fetch(`${url.origin}/api/invoke/dataset.stats`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).status,
+      401,
+    );
   } finally {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
@@ -206,7 +260,9 @@ test('jobs.cancel stops a running import; the partial result says so', async () 
         const m = /event: job-progress\ndata: (.+)\n/.exec(buf);
         if (m && !cancel.request) cancel.request = invoke('jobs.cancel', { jobId: JSON.parse(m[1]).jobId });
       }
-    } catch { /* aborted */ }
+    } catch {
+      /* aborted */
+    }
   })();
   const r = await (await invoke('samples.import', { paths: [STDLIB], chunk: 'file' })).json();
   ctl.abort();

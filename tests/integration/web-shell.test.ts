@@ -4,10 +4,23 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createStudioBridge } from '../../electron/main/bridge.ts';
-import { bindStudioIpc, EVENT_CHANNEL, INVOKE_CHANNEL, type InvokeEventLike, type InvokeReply } from '../../electron/main/ipc.ts';
+import {
+  bindStudioIpc,
+  EVENT_CHANNEL,
+  INVOKE_CHANNEL,
+  type InvokeEventLike,
+  type InvokeReply,
+} from '../../electron/main/ipc.ts';
 import { resolveAppFile } from '../../electron/main/app-protocol.ts';
 import {
-  allowNavigation, allowPermission, APP_ENTRY_URL, APP_SCHEME_PRIVILEGES, CONTENT_SECURITY_POLICY, isAppUrl, secureWebPreferences, windowOpenDecision,
+  allowNavigation,
+  allowPermission,
+  APP_ENTRY_URL,
+  APP_SCHEME_PRIVILEGES,
+  CONTENT_SECURITY_POLICY,
+  isAppUrl,
+  secureWebPreferences,
+  windowOpenDecision,
 } from '../../electron/main/security.ts';
 import { SettingsStore, type SecretCodec } from '../../electron/host/settings-store.ts';
 import { StudioSession } from '../../electron/host/studio-session.ts';
@@ -30,7 +43,11 @@ test('webPreferences isolate and sandbox the page; no Node anywhere in it', () =
 });
 
 test('the CSP allows only the app itself: no remote or inline scripts, no eval; Monaco workers from self/blob', () => {
-  const directives = Object.fromEntries(CONTENT_SECURITY_POLICY.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+  const directives = Object.fromEntries(
+    CONTENT_SECURITY_POLICY.split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([k, ...v]) => [k, v]),
+  );
   assert.deepEqual(directives['script-src'], ["'self'"]);
   assert.deepEqual(directives['default-src'], ["'self'"]);
   assert.deepEqual(directives['connect-src'], ["'self'"]);
@@ -43,7 +60,13 @@ test('the CSP allows only the app itself: no remote or inline scripts, no eval; 
 test('navigation, window.open and permissions are denied; the app scheme is secure but not privileged beyond that', () => {
   assert.equal(isAppUrl(APP_ENTRY_URL), true);
   assert.equal(allowNavigation('app://studio/index.html#review'), true);
-  for (const url of ['https://example.com/', 'file:///etc/passwd', 'app://other/index.html', 'http://127.0.0.1:5173/', 'javascript:alert(1)']) {
+  for (const url of [
+    'https://example.com/',
+    'file:///etc/passwd',
+    'app://other/index.html',
+    'http://127.0.0.1:5173/',
+    'javascript:alert(1)',
+  ]) {
     assert.equal(allowNavigation(url), false, url);
   }
   assert.deepEqual(windowOpenDecision(), { action: 'deny' });
@@ -76,20 +99,33 @@ test('the preload bridge exposes exactly invoke and on, over one channel each, a
   const fakeIpc = {
     async invoke(channel: string, ...args: unknown[]) {
       calls.push([channel, ...args]);
-      return args[0] === 'bad' ? { ok: false, error: { name: 'ValidationError', message: 'bad: x: required' } } : { ok: true, value: { echoed: args[1] } };
+      return args[0] === 'bad'
+        ? { ok: false, error: { name: 'ValidationError', message: 'bad: x: required' } }
+        : { ok: true, value: { echoed: args[1] } };
     },
-    on(channel: string, l: (e: unknown, ...a: unknown[]) => void) { if (!listeners.has(channel)) listeners.set(channel, new Set()); listeners.get(channel)!.add(l); },
-    removeListener(channel: string, l: (e: unknown, ...a: unknown[]) => void) { listeners.get(channel)?.delete(l); },
+    on(channel: string, l: (e: unknown, ...a: unknown[]) => void) {
+      if (!listeners.has(channel)) listeners.set(channel, new Set());
+      listeners.get(channel)!.add(l);
+    },
+    removeListener(channel: string, l: (e: unknown, ...a: unknown[]) => void) {
+      listeners.get(channel)?.delete(l);
+    },
   };
   const bridge = createStudioBridge(fakeIpc);
   assert.deepEqual(Object.keys(bridge).sort(), ['invoke', 'on']);
   assert.deepEqual(await bridge.invoke('dataset.stats', {}), { echoed: {} });
   assert.deepEqual(calls[0], [INVOKE_CHANNEL, 'dataset.stats', {}]);
-  await assert.rejects(bridge.invoke('bad' as 'dataset.stats', {}), (e: Error) => e.name === 'ValidationError' && /^\[ValidationError\] bad: x: required$/.test(e.message));
+  await assert.rejects(
+    bridge.invoke('bad' as 'dataset.stats', {}),
+    (e: Error) => e.name === 'ValidationError' && /^\[ValidationError\] bad: x: required$/.test(e.message),
+  );
   const got: unknown[] = [];
   const off = bridge.on('job-progress', (...args) => got.push(args));
   assert.equal(listeners.get(EVENT_CHANNEL)?.size, 1);
-  for (const l of listeners.get(EVENT_CHANNEL)!) { l({ sender: 'secret' }, 'job-progress', { jobId: 'j' }); l({}, 'samples-changed', { reason: 'x' }); }
+  for (const l of listeners.get(EVENT_CHANNEL)!) {
+    l({ sender: 'secret' }, 'job-progress', { jobId: 'j' });
+    l({}, 'samples-changed', { reason: 'x' });
+  }
   assert.deepEqual(got, [[{ jobId: 'j' }]], 'only the payload of the subscribed event, never the IPC event');
   off();
   assert.equal(listeners.get(EVENT_CHANNEL)?.size, 0);
@@ -102,15 +138,36 @@ test('IPC binding: validates through the contract, refuses foreign frames, forwa
   const store: Record<string, string> = {};
   const codec: SecretCodec = {
     isAvailable: () => true,
-    encrypt: (p) => { const k = `enc-${Object.keys(store).length}`; store[k] = p; return Buffer.from(k).toString('base64'); },
+    encrypt: (p) => {
+      const k = `enc-${Object.keys(store).length}`;
+      store[k] = p;
+      return Buffer.from(k).toString('base64');
+    },
     decrypt: (e) => store[Buffer.from(e, 'base64').toString()],
   };
   const settingsFile = join(dir, 'userData', 'settings.json');
   const settings = await SettingsStore.load({ file: settingsFile, codec, env: {} });
-  const session = await StudioSession.start({ mode: 'electron', settings, dir: null, pickPaths: async () => ['/picked'] });
+  const session = await StudioSession.start({
+    mode: 'electron',
+    settings,
+    dir: null,
+    pickPaths: async () => ['/picked'],
+  });
   let handler: ((e: InvokeEventLike, ...a: unknown[]) => Promise<unknown>) | null = null;
   const sent: unknown[][] = [];
-  const unbind = bindStudioIpc({ handle: (c, h) => { assert.equal(c, INVOKE_CHANNEL); handler = h; }, removeHandler: () => { handler = null; } }, session, (...a) => sent.push(a));
+  const unbind = bindStudioIpc(
+    {
+      handle: (c, h) => {
+        assert.equal(c, INVOKE_CHANNEL);
+        handler = h;
+      },
+      removeHandler: () => {
+        handler = null;
+      },
+    },
+    session,
+    (...a) => sent.push(a),
+  );
   const fromApp: InvokeEventLike = { senderFrame: { url: 'app://studio/index.html' } };
   const call = (name: unknown, input: unknown, ev = fromApp) => handler!(ev, name, input) as Promise<InvokeReply>;
 
@@ -161,11 +218,17 @@ test('layering: only electron/main imports electron; shared/, renderer/, engine,
     for (const n of readdirSync(d)) {
       const p = join(d, n);
       if (statSync(p).isDirectory()) walk(p);
-      else if (/\.(ts|tsx|mjs)$/.test(n) && /from ['"]electron['"]|require\(['"]electron['"]\)/.test(readFileSync(p, 'utf8'))) offenders.push(p);
+      else if (
+        /\.(ts|tsx|mjs)$/.test(n) &&
+        /from ['"]electron['"]|require\(['"]electron['"]\)/.test(readFileSync(p, 'utf8'))
+      )
+        offenders.push(p);
     }
   };
   for (const d of ['shared', 'renderer', 'electron/engine', 'electron/host', 'electron/web', 'electron/cli']) walk(d);
   assert.deepEqual(offenders, []);
-  const mainFiles = readdirSync('electron/main').filter((n) => /\.(ts|mjs)$/.test(n) && /from ['"]electron['"]/.test(readFileSync(join('electron/main', n), 'utf8')));
+  const mainFiles = readdirSync('electron/main').filter(
+    (n) => /\.(ts|mjs)$/.test(n) && /from ['"]electron['"]/.test(readFileSync(join('electron/main', n), 'utf8')),
+  );
   assert.deepEqual(mainFiles.sort(), ['entry.mjs', 'main.ts', 'preload.ts']);
 });

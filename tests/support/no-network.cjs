@@ -7,4 +7,6 @@ net.Socket.prototype.connect = function connect(...args) {
   if (opts.path) return original.apply(this, args);
   throw new Error(`network access attempted: ${JSON.stringify(args[0])}`);
 };
-globalThis.fetch = async (url) => { throw new Error(`network access attempted: fetch ${url}`); };
+globalThis.fetch = async (url) => {
+  throw new Error(`network access attempted: fetch ${url}`);
+};

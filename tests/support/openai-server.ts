@@ -8,7 +8,8 @@ import { createBatchRoutes, type BatchRoutes } from './openai-batches.ts';
 
 export type Fault =
   | { kind: '429'; retryAfterSec?: number; retryAfterMs?: number }
-  | { kind: '500' } | { kind: '503' }
+  | { kind: '500' }
+  | { kind: '503' }
   | { kind: 'timeout'; ms?: number }
   | { kind: 'malformed' }
   | { kind: 'truncated' }
@@ -57,7 +58,9 @@ function features(code: string) {
   const comments = lines.filter((l) => /^\s*(#|\/\/)/.test(l)).length;
   return {
     lines: lines.length,
-    codeLike: /^\s*(async\s+def|def|class|function|import|from\s+\S+\s+import|const|let|var|fn|func|public)\b/m.test(code),
+    codeLike: /^\s*(async\s+def|def|class|function|import|from\s+\S+\s+import|const|let|var|fn|func|public)\b/m.test(
+      code,
+    ),
     docstring: /("""|''')[\s\S]*?\1/.test(code),
     commented: lines.length > 0 && comments / lines.length >= 0.1,
     demo: /if\s+__name__\s*==|^\s*assert\b|\bprint\s*\(|^\s*>>>|\bexample\b/im.test(code),
@@ -71,15 +74,22 @@ function features(code: string) {
 export function fakeScore(code: string): number {
   const f = features(code);
   if (f.lines === 0) return 0;
-  return Number(f.codeLike) + Number(f.docstring) + Number(f.commented) + Number(f.demo)
-    + Number(f.docstring && f.commented && f.short);
+  return (
+    Number(f.codeLike) +
+    Number(f.docstring) +
+    Number(f.commented) +
+    Number(f.demo) +
+    Number(f.docstring && f.commented && f.short)
+  );
 }
 
 function rationale(code: string): string {
   const f = features(code);
   const has = (ok: boolean, what: string) => `${ok ? 'has' : 'lacks'} ${what}`;
-  return `${f.lines} non-blank lines; ${has(f.codeLike, 'recognisable code')}, ${has(f.docstring, 'a docstring')}, `
-    + `${has(f.commented, 'enough comments')}, ${has(f.demo, 'a usage example')}.`;
+  return (
+    `${f.lines} non-blank lines; ${has(f.codeLike, 'recognisable code')}, ${has(f.docstring, 'a docstring')}, ` +
+    `${has(f.commented, 'enough comments')}, ${has(f.demo, 'a usage example')}.`
+  );
 }
 
 /** Text of a message's content, whether a plain string or an array of {type:'text', text} parts. */
@@ -96,10 +106,13 @@ export function fakeEmbedding(text: string, dims: number): number[] {
   for (let i = 0; i + 3 <= s.length; i++) {
     let h = 0x811c9dc5;
     for (let j = i; j < i + 3; j++) h = Math.imul(h ^ s.charCodeAt(j), 0x01000193) >>> 0;
-    v[h % dims] += (h & 0x80000000) ? -1 : 1;
+    v[h % dims] += h & 0x80000000 ? -1 : 1;
   }
   let norm = Math.hypot(...v);
-  if (norm === 0) { v[0] = 1; norm = 1; }
+  if (norm === 0) {
+    v[0] = 1;
+    norm = 1;
+  }
   // Rounded to float32 so 'float' and 'base64' encodings carry the same numbers.
   return Array.from(v, (x) => Math.fround(x / norm));
 }
@@ -111,8 +124,9 @@ function formatReset(ms: number): string {
   return `${Math.floor(ms / 60_000)}m${+((ms % 60_000) / 1000).toFixed(3)}s`;
 }
 
-const err = (message: string, type: string, param: string | null = null, code: string | null = null) =>
-  ({ error: { message, type, param, code } });
+const err = (message: string, type: string, param: string | null = null, code: string | null = null) => ({
+  error: { message, type, param, code },
+});
 
 export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   const queued: Fault[] = [];
@@ -125,16 +139,24 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   let window = { remaining: opts.rateLimit?.remainingRequests ?? 0, resetAt: 0 };
 
   // Timers are tracked so close() can cancel pending latency/late answers instead of leaking them.
-  const sleep = (ms: number) => new Promise<void>((resolve) => {
-    if (ms <= 0) return resolve();
-    const t = setTimeout(() => { timers.delete(t); resolve(); }, ms);
-    timers.add(t);
-  });
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (ms <= 0) return resolve();
+      const t = setTimeout(() => {
+        timers.delete(t);
+        resolve();
+      }, ms);
+      timers.add(t);
+    });
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     if (res.destroyed || res.writableEnded) return; // the client gave up (e.g. its own timeout)
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(text)),
+      ...headers,
+    });
     res.end(text);
   };
 
@@ -142,7 +164,10 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     const messages: any[] = body.messages;
     const users = messages.filter((m) => m?.role === 'user');
     const userText = textOf(users.at(-1)?.content);
-    const system = messages.filter((m) => m?.role === 'system' || m?.role === 'developer').map((m) => textOf(m.content)).join('\n');
+    const system = messages
+      .filter((m) => m?.role === 'system' || m?.role === 'developer')
+      .map((m) => textOf(m.content))
+      .join('\n');
     const fence = /```[^\n]*\n([\s\S]*?)```/.exec(userText);
     const code = fence ? fence[1] : userText;
     const score = fakeScore(code);
@@ -176,8 +201,13 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     const prompt_tokens = Math.ceil(promptChars / 4);
     const completion_tokens = Math.ceil(content.length / 4);
     return {
-      id: `chatcmpl-fake${++seq}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: body.model,
-      choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: finish, logprobs: null }],
+      id: `chatcmpl-fake${++seq}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: body.model,
+      choices: [
+        { index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: finish, logprobs: null },
+      ],
       usage: { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens },
     };
   }
@@ -185,9 +215,14 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   function embeddings(body: any) {
     const raw = body.input;
     // Token-array inputs are accepted and embedded by their textual form; tests only use strings.
-    const inputs: string[] = typeof raw === 'string' ? [raw]
-      : Array.isArray(raw) && raw.every((x) => typeof x === 'number') ? [raw.join(' ')]
-        : Array.isArray(raw) ? raw.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))) : [String(raw)];
+    const inputs: string[] =
+      typeof raw === 'string'
+        ? [raw]
+        : Array.isArray(raw) && raw.every((x) => typeof x === 'number')
+          ? [raw.join(' ')]
+          : Array.isArray(raw)
+            ? raw.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)))
+            : [String(raw)];
     const dims = Number.isInteger(body.dimensions) && body.dimensions > 0 ? body.dimensions : 64;
     const data = inputs.map((text, index) => {
       const vec = fakeEmbedding(text, dims);
@@ -201,13 +236,23 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     return { object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } };
   }
 
-  async function applyFault(res: ServerResponse, f: Fault, isJsonSchema: boolean, answer: () => unknown): Promise<boolean> {
+  async function applyFault(
+    res: ServerResponse,
+    f: Fault,
+    isJsonSchema: boolean,
+    answer: () => unknown,
+  ): Promise<boolean> {
     switch (f.kind) {
       case '429': {
         const h: Record<string, string> = {};
         if (f.retryAfterSec !== undefined) h['retry-after'] = String(f.retryAfterSec);
         if (f.retryAfterMs !== undefined) h['retry-after-ms'] = String(f.retryAfterMs);
-        send(res, 429, err('Rate limit reached for requests. Please try again later.', 'requests', null, 'rate_limit_exceeded'), h);
+        send(
+          res,
+          429,
+          err('Rate limit reached for requests. Please try again later.', 'requests', null, 'rate_limit_exceeded'),
+          h,
+        );
         return true;
       }
       case '500':
@@ -250,15 +295,28 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     const rawBody = Buffer.concat(chunks).toString('utf8');
     let body: any = null;
     let badJson = false;
-    if (rawBody && !String(req.headers['content-type'] ?? '').startsWith('multipart/')) { try { body = JSON.parse(rawBody); } catch { badJson = true; } }
+    if (rawBody && !String(req.headers['content-type'] ?? '').startsWith('multipart/')) {
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        badJson = true;
+      }
+    }
     api.requests.push({ path, body, at: Date.now(), headers: { ...req.headers } });
     res.setHeader('x-request-id', `req_fake${api.requests.length}`);
 
     // Consumed by every request, whatever happens next, so "the Nth request fails" is easy to script.
     let fault: Fault | undefined = queued.shift();
     const userText = Array.isArray(body?.messages)
-      ? body.messages.filter((m: any) => m?.role === 'user').map((m: any) => textOf(m.content)).join('\n')
-      : typeof body?.input === 'string' ? body.input : Array.isArray(body?.input) ? body.input.join('\n') : '';
+      ? body.messages
+          .filter((m: any) => m?.role === 'user')
+          .map((m: any) => textOf(m.content))
+          .join('\n')
+      : typeof body?.input === 'string'
+        ? body.input
+        : Array.isArray(body?.input)
+          ? body.input.join('\n')
+          : '';
     fault ??= markers.find((m) => userText.includes(m.marker))?.fault;
 
     await sleep(opts.latencyMs ?? 0);
@@ -268,41 +326,83 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     }
     if (opts.rateLimit) {
       const now = Date.now();
-      if (now >= window.resetAt) window = { remaining: opts.rateLimit.remainingRequests, resetAt: now + opts.rateLimit.resetRequestsMs };
+      if (now >= window.resetAt)
+        window = { remaining: opts.rateLimit.remainingRequests, resetAt: now + opts.rateLimit.resetRequestsMs };
       const left = window.resetAt - now;
       res.setHeader('x-ratelimit-limit-requests', String(opts.rateLimit.remainingRequests));
       res.setHeader('x-ratelimit-reset-requests', formatReset(left));
       if (window.remaining <= 0) {
         res.setHeader('x-ratelimit-remaining-requests', '0');
-        return send(res, 429, err(`Rate limit reached on requests. Please try again in ${formatReset(left)}.`, 'requests', null, 'rate_limit_exceeded'),
-          { 'retry-after-ms': String(left) });
+        return send(
+          res,
+          429,
+          err(
+            `Rate limit reached on requests. Please try again in ${formatReset(left)}.`,
+            'requests',
+            null,
+            'rate_limit_exceeded',
+          ),
+          { 'retry-after-ms': String(left) },
+        );
       }
       window.remaining--;
       res.setHeader('x-ratelimit-remaining-requests', String(window.remaining));
     }
 
-    if (batchRoutes.handle(req.method ?? 'GET', path, Buffer.concat(chunks), String(req.headers['content-type'] ?? ''), res)) return;
+    if (
+      batchRoutes.handle(
+        req.method ?? 'GET',
+        path,
+        Buffer.concat(chunks),
+        String(req.headers['content-type'] ?? ''),
+        res,
+      )
+    )
+      return;
     const post = req.method === 'POST';
-    const route = post && path === '/v1/chat/completions' ? 'chat'
-      : post && path === '/v1/embeddings' ? 'embeddings'
-        : req.method === 'GET' && path === '/v1/models' ? 'models' : null;
-    if (!route) return send(res, 404, err(`Invalid URL (${req.method} ${path})`, 'invalid_request_error', null, 'unknown_url'));
-    if (badJson) return send(res, 400, err('We could not parse the JSON body of your request.', 'invalid_request_error'));
+    const route =
+      post && path === '/v1/chat/completions'
+        ? 'chat'
+        : post && path === '/v1/embeddings'
+          ? 'embeddings'
+          : req.method === 'GET' && path === '/v1/models'
+            ? 'models'
+            : null;
+    if (!route)
+      return send(res, 404, err(`Invalid URL (${req.method} ${path})`, 'invalid_request_error', null, 'unknown_url'));
+    if (badJson)
+      return send(res, 400, err('We could not parse the JSON body of your request.', 'invalid_request_error'));
     if (route === 'models') {
       const created = 1_700_000_000;
-      return send(res, 200, { object: 'list', data: FAKE_MODELS.map((id) => ({ id, object: 'model', created, owned_by: 'fake' })) });
+      return send(res, 200, {
+        object: 'list',
+        data: FAKE_MODELS.map((id) => ({ id, object: 'model', created, owned_by: 'fake' })),
+      });
     }
     for (const p of route === 'chat' ? ['model', 'messages'] : ['model', 'input']) {
-      if (body?.[p] === undefined) return send(res, 400, err(`Missing required parameter: '${p}'.`, 'invalid_request_error', p, 'missing_required_parameter'));
+      if (body?.[p] === undefined)
+        return send(
+          res,
+          400,
+          err(`Missing required parameter: '${p}'.`, 'invalid_request_error', p, 'missing_required_parameter'),
+        );
     }
     if (route === 'chat' && !Array.isArray(body.messages)) {
-      return send(res, 400, err("Invalid type for 'messages': expected an array.", 'invalid_request_error', 'messages', 'invalid_type'));
+      return send(
+        res,
+        400,
+        err("Invalid type for 'messages': expected an array.", 'invalid_request_error', 'messages', 'invalid_type'),
+      );
     }
     const isJsonSchema = route === 'chat' && body.response_format?.type === 'json_schema';
     const answer = () => (route === 'chat' ? chatCompletion(body, fault) : embeddings(body));
-    if (fault && await applyFault(res, fault, isJsonSchema, answer)) return;
+    if (fault && (await applyFault(res, fault, isJsonSchema, answer))) return;
     if (opts.rejectJsonSchema && isJsonSchema) {
-      return send(res, 400, err('response_format json_schema is not supported', 'invalid_request_error', 'response_format'));
+      return send(
+        res,
+        400,
+        err('response_format json_schema is not supported', 'invalid_request_error', 'response_format'),
+      );
     }
     send(res, 200, answer());
   }
@@ -310,7 +410,9 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   const server = createServer((req, res) => {
     inFlight++;
     api.inFlightMax = Math.max(api.inFlightMax, inFlight);
-    res.on('close', () => { inFlight--; });
+    res.on('close', () => {
+      inFlight--;
+    });
     handle(req, res).catch((e: unknown) => {
       send(res, 500, err(`fake server bug: ${e instanceof Error ? e.message : String(e)}`, 'server_error'));
     });
@@ -324,8 +426,12 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   const api: FakeOpenAI = {
     url: `http://127.0.0.1:${port}/v1`,
     port,
-    queueFaults: (...f) => { queued.push(...f); },
-    faultWhenContains: (marker, fault) => { markers.push({ marker, fault }); },
+    queueFaults: (...f) => {
+      queued.push(...f);
+    },
+    faultWhenContains: (marker, fault) => {
+      markers.push({ marker, fault });
+    },
     requests: [],
     inFlightMax: 0,
     batch: batchRoutes,

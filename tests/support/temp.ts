@@ -14,6 +14,11 @@ export async function tempDir(prefix = 'tbs-test-'): Promise<string> {
 }
 
 /** A handful of real standard-library files (the machine's own Python). */
-export const STDLIB = ['/usr/lib/python3.11', '/root/.pyenv/versions/3.11.7/lib/python3.11'].find((p) => {
-  try { return statSync(p).isDirectory(); } catch { return false; }
-}) ?? '/usr/lib/python3.11';
+export const STDLIB =
+  ['/usr/lib/python3.11', '/root/.pyenv/versions/3.11.7/lib/python3.11'].find((p) => {
+    try {
+      return statSync(p).isDirectory();
+    } catch {
+      return false;
+    }
+  }) ?? '/usr/lib/python3.11';

@@ -52,7 +52,9 @@ test('stronger L2 shrinks the weights; fitting is deterministic', () => {
 
 test('balanced class weights raise recall of the rarer class', () => {
   const plain = LogisticRegression.fit(train.X, train.y, { l2: 1e-2 }).predictProba(holdout.X);
-  const balanced = LogisticRegression.fit(train.X, train.y, { l2: 1e-2, classWeight: 'balanced' }).predictProba(holdout.X);
+  const balanced = LogisticRegression.fit(train.X, train.y, { l2: 1e-2, classWeight: 'balanced' }).predictProba(
+    holdout.X,
+  );
   assert.ok(recall(confusionAt(holdout.y, balanced, 0.5)) > recall(confusionAt(holdout.y, plain, 0.5)));
 });
 

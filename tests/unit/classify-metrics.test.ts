@@ -1,7 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  accuracy, averagePrecision, baselineAccuracy, confusionAt, evaluateBinary, f1, prCurve, precision, recall, rocAuc,
+  accuracy,
+  averagePrecision,
+  baselineAccuracy,
+  confusionAt,
+  evaluateBinary,
+  f1,
+  prCurve,
+  precision,
+  recall,
+  rocAuc,
   selectThreshold,
 } from '../../electron/engine/classify/metrics.js';
 import { mulberry32 } from '../../electron/engine/classify/prng.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { stratifiedKFold, stratifiedSplit } from '../../electron/engine/classify/split.js';
 
 const n = 1000;
-const ids = Array.from({ length: n }, (_, i) => `sample-${String(i * 7919 % 10007).padStart(5, '0')}`);
+const ids = Array.from({ length: n }, (_, i) => `sample-${String((i * 7919) % 10007).padStart(5, '0')}`);
 const y = Uint8Array.from(ids, (_, i) => (i % 5 === 0 ? 1 : 0)); // 200 keeps, 800 drops
 const countPos = (idx: number[]) => idx.filter((i) => y[i] === 1).length;
 
@@ -12,8 +12,14 @@ test('stratified split keeps class proportions and partitions the rows', () => {
   assert.equal(held.length, 250);
   assert.equal(countPos(held), 50);
   assert.equal(countPos(train), 150);
-  assert.deepEqual([...train, ...held].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
-  assert.deepEqual(train, [...train].sort((a, b) => a - b));
+  assert.deepEqual(
+    [...train, ...held].sort((a, b) => a - b),
+    Array.from({ length: n }, (_, i) => i),
+  );
+  assert.deepEqual(
+    train,
+    [...train].sort((a, b) => a - b),
+  );
 });
 
 test('the split depends on ids and seed, not on row order', () => {
@@ -22,9 +28,19 @@ test('the split depends on ids and seed, not on row order', () => {
   assert.deepEqual(a, b);
   // Same rows fetched in another order: the same ids land in the test set.
   const perm = Array.from({ length: n }, (_, i) => n - 1 - i);
-  const c = stratifiedSplit(perm.map((i) => ids[i]), Uint8Array.from(perm, (i) => y[i]), { testFraction: 0.2, seed: 42 });
+  const c = stratifiedSplit(
+    perm.map((i) => ids[i]),
+    Uint8Array.from(perm, (i) => y[i]),
+    { testFraction: 0.2, seed: 42 },
+  );
   const testIds = (s: { test: number[] }, order: string[]) => new Set(s.test.map((i) => order[i]));
-  assert.deepEqual(testIds(c, perm.map((i) => ids[i])), testIds(a, ids));
+  assert.deepEqual(
+    testIds(
+      c,
+      perm.map((i) => ids[i]),
+    ),
+    testIds(a, ids),
+  );
   const d = stratifiedSplit(ids, y, { testFraction: 0.2, seed: 43 });
   assert.notDeepEqual(d.test, a.test);
 });

@@ -20,11 +20,21 @@ const d = data(1500, 1);
 
 for (const algo of ['forest', 'logistic'] as const) {
   test(`trainAndEvaluate (${algo}) reports honest held-out metrics`, () => {
-    const r = trainAndEvaluate({ ...d, algo, seed: 5, testFraction: 0.2, thresholdRule: { kind: 'max-f1' }, hyper: { nTrees: 40 } });
+    const r = trainAndEvaluate({
+      ...d,
+      algo,
+      seed: 5,
+      testFraction: 0.2,
+      thresholdRule: { kind: 'max-f1' },
+      hyper: { nTrees: 40 },
+    });
     const m = r.metrics;
     assert.equal(m.trainSize + m.testSize, 1500);
     assert.equal(m.testSize, 300);
-    assert.equal(m.positives, d.y.reduce((a, b) => a + b, 0));
+    assert.equal(
+      m.positives,
+      d.y.reduce((a, b) => a + b, 0),
+    );
     assert.equal(r.thresholdSource, algo === 'forest' ? 'out-of-bag' : 'cross-validation');
     assert.ok(m.accuracy > m.baselineAccuracy + 0.1, `accuracy ${m.accuracy} vs baseline ${m.baselineAccuracy}`);
     assert.ok(m.rocAuc > 0.9 && m.prAuc > 0.75 && m.f1 > 0.7, JSON.stringify({ ...m, prCurve: undefined }));
@@ -43,7 +53,12 @@ for (const algo of ['forest', 'logistic'] as const) {
 
 test('a precision target trades recall for precision', () => {
   const loose = trainAndEvaluate({ ...d, algo: 'logistic', seed: 2 });
-  const strict = trainAndEvaluate({ ...d, algo: 'logistic', seed: 2, thresholdRule: { kind: 'precision', target: 0.97 } });
+  const strict = trainAndEvaluate({
+    ...d,
+    algo: 'logistic',
+    seed: 2,
+    thresholdRule: { kind: 'precision', target: 0.97 },
+  });
   assert.ok(strict.threshold > loose.threshold);
   assert.ok(strict.metrics.precision >= loose.metrics.precision);
   assert.ok(strict.metrics.recall <= loose.metrics.recall);

@@ -13,13 +13,24 @@ const SNAPSHOT = join(process.cwd(), 'tests/unit/contract-surface.snapshot.json'
 
 test('the command contract matches its reviewed snapshot', () => {
   const surface = {
-    commands: Object.fromEntries(Object.entries(commands).sort(([a], [b]) => a.localeCompare(b)).map(([name, spec]) => [name, {
-      input: z.toJSONSchema(spec.input, { io: 'input', unrepresentable: 'any' }),
-      output: z.toJSONSchema(spec.output, { unrepresentable: 'any' }),
-    }])),
+    commands: Object.fromEntries(
+      Object.entries(commands)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, spec]) => [
+          name,
+          {
+            input: z.toJSONSchema(spec.input, { io: 'input', unrepresentable: 'any' }),
+            output: z.toJSONSchema(spec.output, { unrepresentable: 'any' }),
+          },
+        ]),
+    ),
     events: Object.fromEntries(Object.entries(events).map(([name, s]) => [name, z.toJSONSchema(s)])),
   };
   const text = JSON.stringify(surface, null, 1) + '\n';
   if (process.env.UPDATE_CONTRACT_SNAPSHOT) writeFileSync(SNAPSHOT, text);
-  assert.equal(text, readFileSync(SNAPSHOT, 'utf8'), 'the command surface changed: review it, then UPDATE_CONTRACT_SNAPSHOT=1 npm test');
+  assert.equal(
+    text,
+    readFileSync(SNAPSHOT, 'utf8'),
+    'the command surface changed: review it, then UPDATE_CONTRACT_SNAPSHOT=1 npm test',
+  );
 });

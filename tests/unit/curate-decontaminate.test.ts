@@ -28,12 +28,26 @@ const HE_SOLUTION = `    for idx, elem in enumerate(numbers):
 
     return False
 `;
-const MBPP_CODE = 'def remove_Occ(s,ch): \r\n    for i in range(len(s)): \r\n        if (s[i] == ch): \r\n            s = s[0 : i] + s[i + 1:] \r\n            break\r\n    return s ';
+const MBPP_CODE =
+  'def remove_Occ(s,ch): \r\n    for i in range(len(s)): \r\n        if (s[i] == ch): \r\n            s = s[0 : i] + s[i + 1:] \r\n            break\r\n    return s ';
 
 function ranked(id: string, text: string, o: Partial<ExportCandidate> = {}): RankedCandidate {
   const candidate: ExportCandidate = {
-    id, text, language: 'python', source: 'stack', repo: null, path: null, tokens: 10,
-    llmScore: 4, humanScore: null, llmKeep: null, humanKeep: null, classifierScore: null, embedding: null, metadata: {}, ...o,
+    id,
+    text,
+    language: 'python',
+    source: 'stack',
+    repo: null,
+    path: null,
+    tokens: 10,
+    llmScore: 4,
+    humanScore: null,
+    llmKeep: null,
+    humanKeep: null,
+    classifierScore: null,
+    embedding: null,
+    metadata: {},
+    ...o,
   };
   return { candidate, tier: 'llm', tierIndex: 1, value: 4 };
 }
@@ -57,14 +71,28 @@ before(async () => {
   heFile = join(dir, 'humaneval.jsonl');
   mbppFile = join(dir, 'mbpp.jsonl');
   const he = [
-    JSON.stringify({ task_id: 'HumanEval/0', prompt: HE_PROMPT, canonical_solution: HE_SOLUTION, test: 'def check(candidate):\n    assert candidate([1.0, 2.0, 3.9, 4.0, 5.0, 2.2], 0.3) == True\n', entry_point: 'has_close_elements' }),
+    JSON.stringify({
+      task_id: 'HumanEval/0',
+      prompt: HE_PROMPT,
+      canonical_solution: HE_SOLUTION,
+      test: 'def check(candidate):\n    assert candidate([1.0, 2.0, 3.9, 4.0, 5.0, 2.2], 0.3) == True\n',
+      entry_point: 'has_close_elements',
+    }),
     '{"task_id": "HumanEval/1", "prompt": "def broken(',
     JSON.stringify({ task_id: 'HumanEval/2', entry_point: 'nothing_useful' }),
     '',
     JSON.stringify(['not', 'an', 'object']),
   ];
   await writeFile(heFile, `${he.join('\n')}\n`);
-  const mbpp = [JSON.stringify({ text: 'Write a python function to remove first and last occurrence of a given character from the string.', code: MBPP_CODE, task_id: 11, test_setup_code: '', test_list: ['assert remove_Occ("hello","l") == "heo"', 'assert remove_Occ("abcda","a") == "bcd"'] })];
+  const mbpp = [
+    JSON.stringify({
+      text: 'Write a python function to remove first and last occurrence of a given character from the string.',
+      code: MBPP_CODE,
+      task_id: 11,
+      test_setup_code: '',
+      test_list: ['assert remove_Occ("hello","l") == "heo"', 'assert remove_Occ("abcda","a") == "bcd"'],
+    }),
+  ];
   await writeFile(mbppFile, `${mbpp.join('\n')}\n`);
 });
 
@@ -75,8 +103,21 @@ after(async () => {
 describe('benchmark loading', () => {
   it('reads HumanEval and MBPP rows and reports bad lines by file and line', async () => {
     const { items, errors } = await loadBenchmarks([heFile, mbppFile]);
-    assert.deepEqual(items.map((i) => [i.file, i.itemId, i.line]), [['humaneval.jsonl', 'HumanEval/0', 1], ['mbpp.jsonl', '11', 1]]);
-    assert.deepEqual(errors.map((e) => [e.file, e.line]), [[heFile, 2], [heFile, 3], [heFile, 5]]);
+    assert.deepEqual(
+      items.map((i) => [i.file, i.itemId, i.line]),
+      [
+        ['humaneval.jsonl', 'HumanEval/0', 1],
+        ['mbpp.jsonl', '11', 1],
+      ],
+    );
+    assert.deepEqual(
+      errors.map((e) => [e.file, e.line]),
+      [
+        [heFile, 2],
+        [heFile, 3],
+        [heFile, 5],
+      ],
+    );
     assert.match(errors[0].message, /invalid JSON/);
     assert.match(errors[1].message, /no benchmark text/);
     assert.match(errors[2].message, /JSON object/);
@@ -90,7 +131,21 @@ describe('benchmark loading', () => {
   });
 
   it('tokenizes whitespace- and case-insensitively', () => {
-    assert.deepEqual(codeTokens('If  X>=10:\n\treturn  foo_bar(1.5)'), ['if', 'x', '>', '=', '10', ':', 'return', 'foo_bar', '(', '1', '.', '5', ')']);
+    assert.deepEqual(codeTokens('If  X>=10:\n\treturn  foo_bar(1.5)'), [
+      'if',
+      'x',
+      '>',
+      '=',
+      '10',
+      ':',
+      'return',
+      'foo_bar',
+      '(',
+      '1',
+      '.',
+      '5',
+      ')',
+    ]);
   });
 });
 
@@ -112,9 +167,15 @@ describe('decontaminate', () => {
     );
     assert.deepEqual(res.kept.map((r) => r.candidate.id).sort(), ['c', 'n']);
     const byId = new Map(res.dropped.map((d) => [d.sampleId, d.matches]));
-    assert.deepEqual(byId.get('p')?.map((m) => [m.file, m.itemId, m.method]), [['humaneval.jsonl', 'HumanEval/0', 'ngram']]);
+    assert.deepEqual(
+      byId.get('p')?.map((m) => [m.file, m.itemId, m.method]),
+      [['humaneval.jsonl', 'HumanEval/0', 'ngram']],
+    );
     assert.equal(byId.get('p')?.[0].evidence?.split(' ').length, 13);
-    assert.deepEqual(byId.get('m')?.map((m) => m.itemId), ['11']);
+    assert.deepEqual(
+      byId.get('m')?.map((m) => m.itemId),
+      ['11'],
+    );
   });
 
   it('uses the configured n-gram length', () => {
@@ -127,11 +188,17 @@ describe('decontaminate', () => {
     const [heVec] = await embedText([items[0].text]);
     const close = Float32Array.from(heVec, (x, k) => x + (k % 7 === 0 ? 0.05 : 0));
     const res = await decontaminate(
-      [ranked('e', 'completely different words here', { embedding: close }), ranked('c', 'def add(a, b):\n    return a + b\n')],
+      [
+        ranked('e', 'completely different words here', { embedding: close }),
+        ranked('c', 'def add(a, b):\n    return a + b\n'),
+      ],
       items,
       { ngram: 13, cosine: 0.95, embedText },
     );
-    assert.deepEqual(res.kept.map((r) => r.candidate.id), ['c']);
+    assert.deepEqual(
+      res.kept.map((r) => r.candidate.id),
+      ['c'],
+    );
     assert.equal(res.dropped.length, 1);
     const [m] = res.dropped[0].matches;
     assert.equal(m.method, 'embedding');
@@ -142,18 +209,42 @@ describe('decontaminate', () => {
   it('requires an embedder for the cosine check and matching dimensions', async () => {
     await assert.rejects(decontaminate([ranked('a', 'x')], items, { ngram: 13, cosine: 0.9 }), /embedText/);
     await assert.rejects(
-      decontaminate([ranked('a', 'x', { embedding: new Float32Array(3).fill(1) })], items, { ngram: 13, cosine: 0.9, embedText }),
+      decontaminate([ranked('a', 'x', { embedding: new Float32Array(3).fill(1) })], items, {
+        ngram: 13,
+        cosine: 0.9,
+        embedText,
+      }),
       /dimensions/,
     );
   });
 
   it('parses benchmark text directly with the same rules', () => {
     const { items: parsed, errors } = parseBenchmarkJsonl('{"id": 7, "code": "x = 1"}\n\n{bad\n', 'b.jsonl');
-    assert.deepEqual(parsed.map((p) => p.itemId), ['7']);
-    assert.deepEqual(errors.map((e) => e.line), [3]);
+    assert.deepEqual(
+      parsed.map((p) => p.itemId),
+      ['7'],
+    );
+    assert.deepEqual(
+      errors.map((e) => e.line),
+      [3],
+    );
   });
 });
 
 it('banner lines of repeated punctuation are one token, so they never make a 13-gram match on their own', () => {
-  assert.deepEqual(codeTokens('print("=" * 3)\n# ==============\nx == y'), ['print', '(', '"', '=', '"', '*', '3', ')', '#', '==============', 'x', '==', 'y']);
+  assert.deepEqual(codeTokens('print("=" * 3)\n# ==============\nx == y'), [
+    'print',
+    '(',
+    '"',
+    '=',
+    '"',
+    '*',
+    '3',
+    ')',
+    '#',
+    '==============',
+    'x',
+    '==',
+    'y',
+  ]);
 });

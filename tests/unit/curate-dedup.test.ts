@@ -1,17 +1,40 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DecisionTier, ExportCandidate } from '../../electron/engine/curate/candidate.js';
-import { contentHash, exactDedup, nearDedupEmbeddings, type NearDupOptions } from '../../electron/engine/curate/dedup.js';
+import {
+  contentHash,
+  exactDedup,
+  nearDedupEmbeddings,
+  type NearDupOptions,
+} from '../../electron/engine/curate/dedup.js';
 import { mulberry32, seededShuffle } from '../../electron/engine/curate/hashing.js';
 import { chooseBands, jaccardSorted, nearDedupMinhash, wordShingles } from '../../electron/engine/curate/minhash.js';
 import type { RankedCandidate } from '../../electron/engine/curate/select.js';
 
 const TIER_INDEX: Record<DecisionTier, number> = { human: 0, llm: 1, classifier: 2 };
 
-function ranked(id: string, value: number, o: Partial<ExportCandidate> = {}, tier: DecisionTier = 'llm'): RankedCandidate {
+function ranked(
+  id: string,
+  value: number,
+  o: Partial<ExportCandidate> = {},
+  tier: DecisionTier = 'llm',
+): RankedCandidate {
   const candidate: ExportCandidate = {
-    id, text: `text of ${id}`, language: 'python', source: 'stack', repo: null, path: null, tokens: 10,
-    llmScore: value, humanScore: null, llmKeep: null, humanKeep: null, classifierScore: null, embedding: null, metadata: {}, ...o,
+    id,
+    text: `text of ${id}`,
+    language: 'python',
+    source: 'stack',
+    repo: null,
+    path: null,
+    tokens: 10,
+    llmScore: value,
+    humanScore: null,
+    llmKeep: null,
+    humanKeep: null,
+    classifierScore: null,
+    embedding: null,
+    metadata: {},
+    ...o,
   };
   return { candidate, tier, tierIndex: TIER_INDEX[tier], value };
 }
@@ -34,8 +57,14 @@ function nearCopy(v: Float32Array, cos: number, rand: () => number): Float32Arra
 }
 
 function cosine(a: Float32Array, b: Float32Array): number {
-  let s = 0, x = 0, y = 0;
-  for (let k = 0; k < a.length; k++) { s += a[k] * b[k]; x += a[k] * a[k]; y += b[k] * b[k]; }
+  let s = 0,
+    x = 0,
+    y = 0;
+  for (let k = 0; k < a.length; k++) {
+    s += a[k] * b[k];
+    x += a[k] * a[k];
+    y += b[k] * b[k];
+  }
   return s / Math.sqrt(x * y);
 }
 
@@ -62,7 +91,10 @@ describe('exact dedup', () => {
       ranked('ddd', 4, { text: FN_EDITED }),
     ];
     const res = exactDedup(items);
-    assert.deepEqual(res.kept.map((r) => r.candidate.id), ['bbb', 'ddd']);
+    assert.deepEqual(
+      res.kept.map((r) => r.candidate.id),
+      ['bbb', 'ddd'],
+    );
     assert.deepEqual(res.clusters, [{ keptId: 'bbb', removedIds: ['aaa', 'ccc'], maxSimilarity: 1, method: 'exact' }]);
   });
 });
@@ -93,18 +125,36 @@ describe('near-dup by embedding', () => {
   it('is not transitive: A~B and B~C with A!~C removes only B', () => {
     const e = (x: number, y: number) => Float32Array.from([x, y]);
     const a = (deg: number) => e(Math.cos((deg * Math.PI) / 180), Math.sin((deg * Math.PI) / 180));
-    const items = [ranked('A', 5, { embedding: a(0) }), ranked('B', 4, { embedding: a(15) }), ranked('C', 3, { embedding: a(30) })];
+    const items = [
+      ranked('A', 5, { embedding: a(0) }),
+      ranked('B', 4, { embedding: a(15) }),
+      ranked('C', 3, { embedding: a(30) }),
+    ];
     const res = nearDedupEmbeddings(items, { threshold: Math.cos((20 * Math.PI) / 180) });
-    assert.deepEqual(res.kept.map((r) => r.candidate.id), ['A', 'C']);
-    assert.deepEqual(res.clusters.map((c) => [c.keptId, c.removedIds]), [['A', ['B']]]);
+    assert.deepEqual(
+      res.kept.map((r) => r.candidate.id),
+      ['A', 'C'],
+    );
+    assert.deepEqual(
+      res.clusters.map((c) => [c.keptId, c.removedIds]),
+      [['A', ['B']]],
+    );
   });
 
   /** Random vectors plus planted groups of near-copies, with many score ties. */
-  function plantedSet(n: number, dim: number, groups: number, seed: number, opts: { maxCopies?: number; minCos?: number } = {}): RankedCandidate[] {
+  function plantedSet(
+    n: number,
+    dim: number,
+    groups: number,
+    seed: number,
+    opts: { maxCopies?: number; minCos?: number } = {},
+  ): RankedCandidate[] {
     const rand = mulberry32(seed);
     const items: RankedCandidate[] = [];
     for (let i = 0; i < n; i++) {
-      items.push(ranked(`s${String(i).padStart(6, '0')}`, Math.floor(rand() * 3) + 3, { embedding: randomVec(rand, dim) }));
+      items.push(
+        ranked(`s${String(i).padStart(6, '0')}`, Math.floor(rand() * 3) + 3, { embedding: randomVec(rand, dim) }),
+      );
     }
     const minCos = opts.minCos ?? 0.97;
     for (let g = 0; g < groups; g++) {
@@ -112,13 +162,21 @@ describe('near-dup by embedding', () => {
       const copies = 1 + Math.floor(rand() * (opts.maxCopies ?? 3));
       for (let c = 0; c < copies; c++) {
         const emb = nearCopy(src, minCos + rand() * (0.998 - minCos), rand);
-        items.push(ranked(`g${String(g).padStart(4, '0')}-${c}`, Math.floor(rand() * 3) + 3, { embedding: emb }, rand() < 0.2 ? 'human' : 'llm'));
+        items.push(
+          ranked(
+            `g${String(g).padStart(4, '0')}-${c}`,
+            Math.floor(rand() * 3) + 3,
+            { embedding: emb },
+            rand() < 0.2 ? 'human' : 'llm',
+          ),
+        );
       }
     }
     return items;
   }
 
-  const signature = (r: ReturnType<typeof nearDedupEmbeddings>) => JSON.stringify({ kept: r.kept.map((k) => k.candidate.id), clusters: r.clusters });
+  const signature = (r: ReturnType<typeof nearDedupEmbeddings>) =>
+    JSON.stringify({ kept: r.kept.map((k) => k.candidate.id), clusters: r.clusters });
   // Compared as booleans: a failing deepEqual of 3k ids would print megabytes.
   const same = (a: string, b: string, what: string) => assert.ok(a === b, `${what}: results differ`);
 
@@ -128,7 +186,8 @@ describe('near-dup by embedding', () => {
       const opts: NearDupOptions = { threshold: 0.95, candidates: mode };
       const first = nearDedupEmbeddings(items, opts);
       assert.ok(first.clusters.length >= 100, `found ${first.clusters.length} clusters`);
-      for (const seed of [1, 2, 3]) same(signature(nearDedupEmbeddings(seededShuffle(items, seed), opts)), signature(first), `shuffle ${seed}`);
+      for (const seed of [1, 2, 3])
+        same(signature(nearDedupEmbeddings(seededShuffle(items, seed), opts)), signature(first), `shuffle ${seed}`);
     });
   }
 
@@ -136,7 +195,8 @@ describe('near-dup by embedding', () => {
     const items = plantedSet(800, 32, 150, 6, { minCos: 0.9 });
     const res = nearDedupEmbeddings(items, { threshold: 0.95, candidates: 'exhaustive' });
     const kept = res.kept.map((r) => r.candidate.embedding as Float32Array);
-    for (let i = 0; i < kept.length; i++) for (let j = i + 1; j < kept.length; j++) assert.ok(cosine(kept[i], kept[j]) < 0.95 + 1e-6);
+    for (let i = 0; i < kept.length; i++)
+      for (let j = i + 1; j < kept.length; j++) assert.ok(cosine(kept[i], kept[j]) < 0.95 + 1e-6);
   });
 
   it('LSH proposals lead to the same decisions as exhaustive on planted near-copies', () => {
@@ -148,7 +208,11 @@ describe('near-dup by embedding', () => {
     same(signature(lsh), signature(ex), 'lsh vs exhaustive');
     assert.ok(lsh.comparisons < ex.comparisons / 100, `lsh ${lsh.comparisons} vs exhaustive ${ex.comparisons}`);
     // Another index seed builds different tables, yet the decisions stay the same.
-    same(signature(nearDedupEmbeddings(items, { threshold: 0.95, candidates: 'lsh', lsh: { seed: 99 } })), signature(ex), 'lsh seed 99');
+    same(
+      signature(nearDedupEmbeddings(items, { threshold: 0.95, candidates: 'lsh', lsh: { seed: 99 } })),
+      signature(ex),
+      'lsh seed 99',
+    );
   });
 
   it('scales to 30k vectors with planted duplicates in seconds', () => {
@@ -159,7 +223,9 @@ describe('near-dup by embedding', () => {
     assert.equal(res.mode, 'lsh');
     // A planted pair is missed only if both members survived: with perfect recall that cannot happen.
     const kept = new Set(res.kept.map((r) => r.candidate.id));
-    const missed = Array.from({ length: 400 }, (_, g) => g).filter((g) => kept.has(`g${String(g).padStart(4, '0')}-0`) && kept.has(`s${String(g * 75).padStart(6, '0')}`));
+    const missed = Array.from({ length: 400 }, (_, g) => g).filter(
+      (g) => kept.has(`g${String(g).padStart(4, '0')}-0`) && kept.has(`s${String(g * 75).padStart(6, '0')}`),
+    );
     assert.ok(missed.length <= 8, `missed ${missed.length} of 400 planted pairs`);
     assert.ok(ms < 10_000, `took ${ms} ms`);
   });
@@ -187,12 +253,17 @@ describe('MinHash near-dup', () => {
     const items = [
       ranked('orig', 5, { text: long }),
       ranked('copy', 4, { text: long.replace('threshold):', 'limit):') }),
-      ranked('far', 4, { text: 'class Stack:\n    def __init__(self):\n        self.items = []\n    def push(self, x):\n        self.items.append(x)\n' }),
+      ranked('far', 4, {
+        text: 'class Stack:\n    def __init__(self):\n        self.items = []\n    def push(self, x):\n        self.items.append(x)\n',
+      }),
       ranked('tiny', 3, { text: '' }),
     ];
     const rule = { threshold: 0.8, ngram: 5, numPerm: 128 };
     const res = nearDedupMinhash(items, rule);
-    assert.deepEqual(res.kept.map((r) => r.candidate.id), ['orig', 'far', 'tiny']);
+    assert.deepEqual(
+      res.kept.map((r) => r.candidate.id),
+      ['orig', 'far', 'tiny'],
+    );
     assert.equal(res.clusters.length, 1);
     assert.equal(res.clusters[0].method, 'minhash');
     assert.deepEqual(res.clusters[0].removedIds, ['copy']);

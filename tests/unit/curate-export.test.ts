@@ -37,21 +37,35 @@ function buildCandidates(): ExportCandidate[] {
   const rand = mulberry32(2024);
   const out: ExportCandidate[] = [];
   const make = (text: string, o: Partial<ExportCandidate>): ExportCandidate => ({
-    id: sha(text).slice(0, 32), text, language: 'python', source: 'stack', repo: 'org/repo', path: null,
-    tokens: 20 + Math.floor(rand() * 80), llmScore: null, humanScore: null, llmKeep: null, humanKeep: null,
-    classifierScore: null, embedding: vec(rand), metadata: {}, ...o,
+    id: sha(text).slice(0, 32),
+    text,
+    language: 'python',
+    source: 'stack',
+    repo: 'org/repo',
+    path: null,
+    tokens: 20 + Math.floor(rand() * 80),
+    llmScore: null,
+    humanScore: null,
+    llmKeep: null,
+    humanKeep: null,
+    classifierScore: null,
+    embedding: vec(rand),
+    metadata: {},
+    ...o,
   });
   for (let i = 0; i < 60; i++) {
     const text = `def f_${i}(x):\n    """Return x scaled by ${i}."""\n    return x * ${i} + ${i % 7}\n`;
     const kind = i % 4;
-    out.push(make(text, {
-      path: `src/f_${i}.py`,
-      source: i % 3 === 0 ? 'so' : 'stack',
-      humanScore: kind === 0 ? i % 6 : null,
-      llmScore: kind <= 1 ? (i * 7) % 6 : null,
-      classifierScore: kind === 2 ? ((i * 37) % 100) / 100 : null,
-      llmKeep: kind === 3 ? i % 8 === 3 : null,
-    }));
+    out.push(
+      make(text, {
+        path: `src/f_${i}.py`,
+        source: i % 3 === 0 ? 'so' : 'stack',
+        humanScore: kind === 0 ? i % 6 : null,
+        llmScore: kind <= 1 ? (i * 7) % 6 : null,
+        classifierScore: kind === 2 ? ((i * 37) % 100) / 100 : null,
+        llmKeep: kind === 3 ? i % 8 === 3 : null,
+      }),
+    );
   }
   const base = out[5];
   // Same content, so the same embedding; a human label makes it outrank the original.
@@ -72,7 +86,10 @@ let candidates: ExportCandidate[] = [];
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'tbs-export-'));
   bench = join(root, 'humaneval.jsonl');
-  await writeFile(bench, `${JSON.stringify({ task_id: 'HumanEval/0', prompt: 'def has_close_elements(numbers, threshold):\n', canonical_solution: SOLUTION })}\nnot json\n`);
+  await writeFile(
+    bench,
+    `${JSON.stringify({ task_id: 'HumanEval/0', prompt: 'def has_close_elements(numbers, threshold):\n', canonical_solution: SOLUTION })}\nnot json\n`,
+  );
   candidates = buildCandidates();
 });
 
@@ -82,7 +99,11 @@ after(async () => {
 
 function options(outDir: string, o: Partial<RunExportOptions> = {}): RunExportOptions {
   return {
-    candidates, rule: RULE, outDir, format: 'parquet', benchmarks: [bench],
+    candidates,
+    rule: RULE,
+    outDir,
+    format: 'parquet',
+    benchmarks: [bench],
     provenance: { llmModels: ['gpt-4o'], classifier: { modelId: 'rf-1', metrics: { f1: 0.8 } }, toolVersion: '0.1.0' },
     now: () => new Date('2025-01-02T03:04:05Z'),
     ...o,
@@ -112,11 +133,19 @@ describe('runExport', () => {
   it('writes Parquet that reads back as exactly the selection', async () => {
     const out = join(root, 'parquet');
     const res = await runExport(options(out));
-    assert.deepEqual(res.funnel.map((f) => f.step), ['input', 'filtered', 'selected', 'exact-dup', 'near-dup', 'decontaminated', 'budget']);
+    assert.deepEqual(
+      res.funnel.map((f) => f.step),
+      ['input', 'filtered', 'selected', 'exact-dup', 'near-dup', 'decontaminated', 'budget'],
+    );
     assert.equal(res.funnel[0].samples, candidates.length);
     const expected = await expectedSelection();
-    const rows = await parquetReadObjects({ file: await asyncBufferFromFile(join(out, 'data', 'train-00000-of-00001.parquet')) });
-    assert.deepEqual(rows.map((r) => r.id), expected.map((r) => r.candidate.id).sort());
+    const rows = await parquetReadObjects({
+      file: await asyncBufferFromFile(join(out, 'data', 'train-00000-of-00001.parquet')),
+    });
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      expected.map((r) => r.candidate.id).sort(),
+    );
     assert.equal(rows.length, res.funnel[6].samples);
     const rule = parseExportRule(RULE);
     const byId = new Map(candidates.map((c) => [c.id, c]));
@@ -125,8 +154,18 @@ describe('runExport', () => {
       const c = byId.get(row.id as string) as ExportCandidate;
       const d = decideSample(c, rule);
       assert.deepEqual(row, {
-        id: c.id, text: c.text, language: c.language, source: c.source, repo: c.repo, path: c.path, tokens: c.tokens,
-        effective_score: d.value, decided_by: d.tier, llm_score: c.llmScore, human_score: c.humanScore, classifier_score: c.classifierScore,
+        id: c.id,
+        text: c.text,
+        language: c.language,
+        source: c.source,
+        repo: c.repo,
+        path: c.path,
+        tokens: c.tokens,
+        effective_score: d.value,
+        decided_by: d.tier,
+        llm_score: c.llmScore,
+        human_score: c.humanScore,
+        classifier_score: c.classifierScore,
       });
     }
     assert.ok(rows.reduce((a, r) => a + (r.tokens as number), 0) <= 1500);
@@ -135,10 +174,15 @@ describe('runExport', () => {
     const paths = new Set(rows.map((r) => r.path));
     assert.ok(!paths.has('dup/near.py') && !paths.has('leak.py') && !paths.has('src/f_5.py'), [...paths].join(','));
     assert.ok(paths.has('dup/exact.py'));
-    assert.ok(res.clusters.some((c) => c.method === 'embedding' && c.removedIds.includes(byPath('dup/near.py') as string)));
+    assert.ok(
+      res.clusters.some((c) => c.method === 'embedding' && c.removedIds.includes(byPath('dup/near.py') as string)),
+    );
     assert.equal(res.contaminated.length, 1);
     assert.equal(res.contaminated[0].matches[0].itemId, 'HumanEval/0');
-    assert.deepEqual(res.benchmarkErrors.map((e) => e.line), [2]);
+    assert.deepEqual(
+      res.benchmarkErrors.map((e) => e.line),
+      [2],
+    );
     assert.ok(res.clusters.some((c) => c.method === 'exact' && c.removedIds.includes(candidates[5].id)));
     assert.equal(res.dropReasons.unlabeled, 1);
     assert.equal(res.histogram.human.total + res.histogram.llm.total + res.histogram.classifier.total, rows.length);
@@ -148,7 +192,10 @@ describe('runExport', () => {
   it('writes a dataset card and a manifest whose checksums match the files', async () => {
     const out = join(root, 'parquet');
     const card = await readFile(join(out, 'README.md'), 'utf8');
-    assert.match(card, /^---\nconfigs:\n- config_name: default\n {2}data_files:\n {2}- split: train\n {4}path: "data\/train-\*"\n/);
+    assert.match(
+      card,
+      /^---\nconfigs:\n- config_name: default\n {2}data_files:\n {2}- split: train\n {4}path: "data\/train-\*"\n/,
+    );
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
     assert.equal(manifest.createdAt, '2025-01-02T03:04:05.000Z');
     assert.deepEqual(manifest.precedence, ['human', 'llm', 'classifier']);
@@ -183,16 +230,34 @@ describe('runExport', () => {
     const res = await runExport(options(out, { format: 'jsonl.gz', shardBytes: 2000 }));
     const names = (await readdir(join(out, 'data'))).sort();
     assert.ok(names.length > 1);
-    names.forEach((n, i) => assert.equal(n, `train-${String(i).padStart(5, '0')}-of-${String(names.length).padStart(5, '0')}.jsonl.gz`));
+    names.forEach((n, i) =>
+      assert.equal(n, `train-${String(i).padStart(5, '0')}-of-${String(names.length).padStart(5, '0')}.jsonl.gz`),
+    );
     const rows = [];
     for (const n of names) {
-      const lines = gunzipSync(await readFile(join(out, 'data', n))).toString('utf8').split('\n').filter(Boolean);
+      const lines = gunzipSync(await readFile(join(out, 'data', n)))
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean);
       rows.push(...lines.map((l) => JSON.parse(l)));
     }
     const ids = rows.map((r) => r.id);
     assert.deepEqual(ids, [...ids].sort());
     assert.equal(rows.length, res.funnel[6].samples);
-    assert.deepEqual(Object.keys(rows[0]), ['id', 'text', 'language', 'source', 'repo', 'path', 'tokens', 'effective_score', 'decided_by', 'llm_score', 'human_score', 'classifier_score']);
+    assert.deepEqual(Object.keys(rows[0]), [
+      'id',
+      'text',
+      'language',
+      'source',
+      'repo',
+      'path',
+      'tokens',
+      'effective_score',
+      'decided_by',
+      'llm_score',
+      'human_score',
+      'classifier_score',
+    ]);
   });
 
   it('refuses a non-empty output folder unless overwriting, then replaces it whole', async () => {
@@ -219,7 +284,15 @@ describe('runExport', () => {
       const out = join(root, `cancelled-${phase}`);
       const ctrl = new AbortController();
       await assert.rejects(
-        runExport(options(out, { shardBytes: 500, signal: ctrl.signal, onProgress: (p) => { if (p.phase === phase) ctrl.abort(); } })),
+        runExport(
+          options(out, {
+            shardBytes: 500,
+            signal: ctrl.signal,
+            onProgress: (p) => {
+              if (p.phase === phase) ctrl.abort();
+            },
+          }),
+        ),
         (err: Error) => err.name === 'AbortError',
       );
       assert.equal(existsSync(out), false, phase);
@@ -242,7 +315,9 @@ describe('runExport', () => {
     const out = join(root, 'nothing');
     const res = await runExport(options(out, { rule: { precedence: ['classifier'], minProb: 1 }, benchmarks: [] }));
     assert.equal(res.funnel[6].samples, 0);
-    const rows = await parquetReadObjects({ file: await asyncBufferFromFile(join(out, 'data', 'train-00000-of-00001.parquet')) });
+    const rows = await parquetReadObjects({
+      file: await asyncBufferFromFile(join(out, 'data', 'train-00000-of-00001.parquet')),
+    });
     assert.deepEqual(rows, []);
   });
 });

@@ -6,8 +6,15 @@ import { tempDir } from '../support/temp.ts';
 
 function journal(dir: string, sink: string[][], opts: { intervalMs?: number; maxRows?: number } = {}) {
   return new DurableJournal<{ id: string }>({
-    dir, name: 't', intervalMs: opts.intervalMs ?? 50, maxRows: opts.maxRows ?? 100,
-    flushTo: async (recs) => { if (!recs.length) throw new Error('empty batch'); sink.push(recs.map((r) => r.id)); await new Promise((r) => setTimeout(r, 5)); },
+    dir,
+    name: 't',
+    intervalMs: opts.intervalMs ?? 50,
+    maxRows: opts.maxRows ?? 100,
+    flushTo: async (recs) => {
+      if (!recs.length) throw new Error('empty batch');
+      sink.push(recs.map((r) => r.id));
+      await new Promise((r) => setTimeout(r, 5));
+    },
     existingKeys: async (keys) => new Set(sink.flat().filter((k) => keys.includes(k))),
     keyOf: (r) => r.id,
   });
@@ -19,7 +26,10 @@ test('concurrent flushes never race or send an empty batch', async () => {
   await j.open();
   await j.append([{ id: 'a' }]);
   const results = await Promise.allSettled([j.flush(), j.flush(), j.flush()]);
-  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled']);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'fulfilled', 'fulfilled'],
+  );
   assert.deepEqual(sink, [['a']]);
   await j.close();
 });
@@ -31,7 +41,9 @@ test('records reach the table within the group-commit bounds even while writers 
   await j.open();
   let n = 0;
   const stopAt = Date.now() + 600;
-  const writers = Array.from({ length: 16 }, async () => { while (Date.now() < stopAt) await j.append([{ id: String(n++) }]); });
+  const writers = Array.from({ length: 16 }, async () => {
+    while (Date.now() < stopAt) await j.append([{ id: String(n++) }]);
+  });
   await new Promise((r) => setTimeout(r, 300));
   assert.ok(sink.flat().length > 0, 'flushed while writes were still arriving');
   await Promise.all(writers);
@@ -39,5 +51,9 @@ test('records reach the table within the group-commit bounds even while writers 
   const all = sink.flat();
   assert.equal(all.length, n);
   assert.equal(new Set(all).size, n, 'each record written once');
-  assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.jsonl')), [], 'no segment left after a clean close');
+  assert.deepEqual(
+    (await readdir(dir)).filter((f) => f.endsWith('.jsonl')),
+    [],
+    'no segment left after a clean close',
+  );
 });

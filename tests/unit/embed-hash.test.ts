@@ -52,12 +52,22 @@ def g(l):
 `;
 
 const embedder = createHashEmbedder();
-const input = (text: string, language = 'python', astCounts: Record<string, number> = {}) => ({ text, language, astCounts });
+const input = (text: string, language = 'python', astCounts: Record<string, number> = {}) => ({
+  text,
+  language,
+  astCounts,
+});
 const style = (v: Float32Array, name: StyleFeature) => v[styleIndex(name)];
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 function cosine(a: Float32Array, b: Float32Array, from: number, to: number): number {
-  let ab = 0, aa = 0, bb = 0;
-  for (let k = from; k < to; k++) { ab += a[k] * b[k]; aa += a[k] * a[k]; bb += b[k] * b[k]; }
+  let ab = 0,
+    aa = 0,
+    bb = 0;
+  for (let k = from; k < to; k++) {
+    ab += a[k] * b[k];
+    aa += a[k] * a[k];
+    bb += b[k] * b[k];
+  }
   return ab / Math.sqrt(aa * bb);
 }
 
@@ -71,7 +81,13 @@ test('id names model, version and dims; dims are validated', () => {
 });
 
 test('vectors are deterministic, unit-norm and independent of batch content', async () => {
-  const inputs = [input(TEXTBOOK), input(UNDOCUMENTED), input(''), input('const x = 1; // hi', 'typescript'), input('SELECT 1 -- q', 'sql')];
+  const inputs = [
+    input(TEXTBOOK),
+    input(UNDOCUMENTED),
+    input(''),
+    input('const x = 1; // hi', 'typescript'),
+    input('SELECT 1 -- q', 'sql'),
+  ];
   const a = await embedder.embed(inputs);
   const b = await createHashEmbedder({ dims: 512 }).embed([...inputs].reverse());
   for (let i = 0; i < inputs.length; i++) {
@@ -127,7 +143,9 @@ test('docstring words, comment words and identifiers are separate namespaces', (
 
 test('astCounts feed the structure features', () => {
   const without = embedder.embedOne(input(UNDOCUMENTED));
-  const withAst = embedder.embedOne(input(UNDOCUMENTED, 'python', { module: 1, function_definition: 2, if_statement: 2, call: 3, comment: 0 }));
+  const withAst = embedder.embedOne(
+    input(UNDOCUMENTED, 'python', { module: 1, function_definition: 2, if_statement: 2, call: 3, comment: 0 }),
+  );
   assert.equal(style(without, 'ast_available'), 0);
   assert.ok(style(withAst, 'ast_available') > 0);
   assert.ok(style(withAst, 'ast_function_ratio') > 0);
@@ -155,7 +173,11 @@ test('the scanner tells docstrings, comments and strings apart', () => {
   assert.equal(t.docstrings, 0);
   assert.equal(t.lines, 5);
   // C-family doc comments count as documentation.
-  const js = scanCode('/** Adds two numbers. */\nfunction add(a, b) {\n  // sum\n  return a + b;\n}\n', 'javascript', sink);
+  const js = scanCode(
+    '/** Adds two numbers. */\nfunction add(a, b) {\n  // sum\n  return a + b;\n}\n',
+    'javascript',
+    sink,
+  );
   assert.equal(js.docstrings, 1);
   assert.equal(js.comments, 1);
   assert.equal(js.defs, 1);
@@ -168,7 +190,36 @@ test('embedding respects an aborted signal', async () => {
 });
 
 test('odd and malformed inputs still give finite unit vectors', async () => {
-  const alphabet = ['"', "'", '"""', '#', '/*', '*/', '//', '--', '\\', '\n', '\r\n', '\t', ' ', 'def', 'class', 'x', 'Foo_bar', '(', ')', ':', '1e-3', '0x1F', 'é', '😀', '@', '->', 'if', '__name__'];
+  const alphabet = [
+    '"',
+    "'",
+    '"""',
+    '#',
+    '/*',
+    '*/',
+    '//',
+    '--',
+    '\\',
+    '\n',
+    '\r\n',
+    '\t',
+    ' ',
+    'def',
+    'class',
+    'x',
+    'Foo_bar',
+    '(',
+    ')',
+    ':',
+    '1e-3',
+    '0x1F',
+    'é',
+    '😀',
+    '@',
+    '->',
+    'if',
+    '__name__',
+  ];
   let seed = 7;
   const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const inputs = [];

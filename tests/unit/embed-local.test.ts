@@ -102,7 +102,10 @@ test('cls pooling and normalize=false give a different embedder id and vectors',
     const [v] = await cls.embed(inputs([SAMPLES[0]]));
     const [m] = await embedder.embed(inputs([SAMPLES[0]]));
     assert.ok(maxDiff(v, m) > 1e-3);
-    assert.ok(v.every((x) => Math.abs(x) <= 1), 'tanh outputs, unnormalized');
+    assert.ok(
+      v.every((x) => Math.abs(x) <= 1),
+      'tanh outputs, unnormalized',
+    );
   } finally {
     await cls.dispose();
   }
@@ -138,6 +141,9 @@ test('a folder missing files fails with a message that names them; offline, a hu
   rmSync(join(broken.dir, 'tokenizer_config.json'));
   rmSync(join(broken.dir, 'onnx', 'model.onnx'));
   await assert.rejects(createLocalEmbedder({ model: broken.dir }), /lacks tokenizer_config\.json, onnx\/model\.onnx/);
-  await assert.rejects(createLocalEmbedder({ model: 'textbook-studio/not-downloaded', cacheDir: broken.dir }), /cannot load textbook-studio\/not-downloaded \(offline/);
+  await assert.rejects(
+    createLocalEmbedder({ model: 'textbook-studio/not-downloaded', cacheDir: broken.dir }),
+    /cannot load textbook-studio\/not-downloaded \(offline/,
+  );
   assert.deepEqual(fetched, []);
 });

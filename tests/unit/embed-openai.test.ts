@@ -20,14 +20,20 @@ async function setup(o: OpenAIEmbedderOptions = {}) {
 }
 
 const inputs = (texts: string[]): EmbedInput[] => texts.map((text) => ({ text, language: 'python', astCounts: {} }));
-const texts = (n: number, tag = 's') => Array.from({ length: n }, (_, i) => `def ${tag}${i}(x):\n    return x * ${i}\n`);
+const texts = (n: number, tag = 's') =>
+  Array.from({ length: n }, (_, i) => `def ${tag}${i}(x):\n    return x * ${i}\n`);
 
 test('600 inputs at batchSize 256 go out as 3 requests and come back in order, as served', async () => {
   const { embedder, embeddingCalls } = await setup();
   const t = texts(600);
   const out = await embedder.embed(inputs(t));
   assert.equal(embeddingCalls().length, 3);
-  assert.deepEqual(embeddingCalls().map((r) => r.body.input.length).sort((a, b) => a - b), [88, 256, 256]);
+  assert.deepEqual(
+    embeddingCalls()
+      .map((r) => r.body.input.length)
+      .sort((a, b) => a - b),
+    [88, 256, 256],
+  );
   for (const r of embeddingCalls()) {
     assert.equal(r.body.model, 'text-embedding-3-small');
     assert.equal(r.body.dimensions, 32);
@@ -49,7 +55,7 @@ test('usage: server-reported tokens, priced from prices.json', async () => {
   // The fake bills ceil(chars / 4) per input.
   const expected = t.reduce((n, s) => n + Math.ceil(s.length / 4), 0);
   assert.equal(embedder.usage.promptTokens, expected);
-  assert.ok(Math.abs(embedder.usage.costUsd - expected * 0.02 / 1e6) < 1e-15);
+  assert.ok(Math.abs(embedder.usage.costUsd - (expected * 0.02) / 1e6) < 1e-15);
   assert.equal(embedder.usage.requests, 1);
 });
 

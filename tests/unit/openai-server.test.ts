@@ -3,7 +3,12 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import OpenAI, {
-  APIConnectionTimeoutError, AuthenticationError, BadRequestError, InternalServerError, NotFoundError, RateLimitError,
+  APIConnectionTimeoutError,
+  AuthenticationError,
+  BadRequestError,
+  InternalServerError,
+  NotFoundError,
+  RateLimitError,
 } from 'openai';
 import { fakeScore, startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from '../support/openai-server.ts';
 
@@ -37,9 +42,14 @@ const prompt = (code: string) => `Rate this sample.\n\n\`\`\`python\n${code}\`\`
 const scoreSchema = {
   type: 'json_schema' as const,
   json_schema: {
-    name: 'grade', strict: true,
-    schema: { type: 'object', additionalProperties: false, required: ['score', 'rationale'],
-      properties: { score: { type: 'integer' }, rationale: { type: 'string' } } },
+    name: 'grade',
+    strict: true,
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['score', 'rationale'],
+      properties: { score: { type: 'integer' }, rationale: { type: 'string' } },
+    },
   },
 };
 
@@ -57,8 +67,14 @@ test('fakeScore is monotone in documentation quality', () => {
 test('structured output round trip: score equals fakeScore, envelope like OpenAI', async () => {
   const fake = await start();
   const r = await client(fake).chat.completions.create({
-    model: 'gpt-4o-mini', seed: 1, temperature: 0, response_format: scoreSchema,
-    messages: [{ role: 'system', content: 'You grade code.' }, { role: 'user', content: prompt(GOOD) }],
+    model: 'gpt-4o-mini',
+    seed: 1,
+    temperature: 0,
+    response_format: scoreSchema,
+    messages: [
+      { role: 'system', content: 'You grade code.' },
+      { role: 'user', content: prompt(GOOD) },
+    ],
   });
   assert.equal(r.object, 'chat.completion');
   assert.equal(r.model, 'gpt-4o-mini');
@@ -67,16 +83,29 @@ test('structured output round trip: score equals fakeScore, envelope like OpenAI
   const out = JSON.parse(r.choices[0].message.content!);
   assert.equal(out.score, fakeScore(GOOD));
   assert.equal(typeof out.rationale, 'string');
-  assert.ok(r.usage!.prompt_tokens > 0 && r.usage!.total_tokens === r.usage!.prompt_tokens + r.usage!.completion_tokens);
+  assert.ok(
+    r.usage!.prompt_tokens > 0 && r.usage!.total_tokens === r.usage!.prompt_tokens + r.usage!.completion_tokens,
+  );
   assert.equal(r.usage!.completion_tokens, Math.ceil(r.choices[0].message.content!.length / 4));
   assert.equal(fake.requests[0].path, '/v1/chat/completions');
   assert.equal(fake.requests[0].body.response_format.type, 'json_schema');
 
   // Binary template: a schema with `keep` (and no `score`) gets keep + rationale only.
   const bin = await client(fake).chat.completions.create({
-    model: 'gpt-4o-mini', messages: [{ role: 'user', content: prompt(BARE) }],
-    response_format: { type: 'json_schema', json_schema: { name: 'keep', strict: true, schema: { type: 'object',
-      properties: { keep: { type: 'boolean' }, rationale: { type: 'string' } }, required: ['keep', 'rationale'] } } },
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: prompt(BARE) }],
+    response_format: {
+      type: 'json_schema',
+      json_schema: {
+        name: 'keep',
+        strict: true,
+        schema: {
+          type: 'object',
+          properties: { keep: { type: 'boolean' }, rationale: { type: 'string' } },
+          required: ['keep', 'rationale'],
+        },
+      },
+    },
   });
   const b = JSON.parse(bin.choices[0].message.content!);
   assert.equal(b.keep, false);
@@ -89,9 +118,19 @@ test('plain-text path: "Score: N", binary "Verdict:", max_tokens truncation', as
   const r = await c.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: prompt(GOOD) }] });
   assert.match(r.choices[0].message.content!, new RegExp(`^Score: ${fakeScore(GOOD)}\\nRationale: `));
   const sys = 'Answer whether the code has high or low educational value.';
-  const v = await c.chat.completions.create({ model: 'm', messages: [{ role: 'system', content: sys }, { role: 'user', content: prompt(GOOD) }] });
+  const v = await c.chat.completions.create({
+    model: 'm',
+    messages: [
+      { role: 'system', content: sys },
+      { role: 'user', content: prompt(GOOD) },
+    ],
+  });
   assert.match(v.choices[0].message.content!, /^Verdict: high\n/);
-  const t = await c.chat.completions.create({ model: 'm', max_completion_tokens: 2, messages: [{ role: 'user', content: prompt(GOOD) }] });
+  const t = await c.chat.completions.create({
+    model: 'm',
+    max_completion_tokens: 2,
+    messages: [{ role: 'user', content: prompt(GOOD) }],
+  });
   assert.equal(t.choices[0].finish_reason, 'length');
   assert.equal(t.choices[0].message.content!.length, 8);
 });
@@ -99,7 +138,11 @@ test('plain-text path: "Score: N", binary "Verdict:", max_tokens truncation', as
 test('reject-json-schema (fault and persistent option) gives 400 BadRequestError; plain text still works', async () => {
   const fake = await start();
   fake.queueFaults({ kind: 'reject-json-schema' });
-  const req = { model: 'm', messages: [{ role: 'user' as const, content: prompt(GOOD) }], response_format: scoreSchema };
+  const req = {
+    model: 'm',
+    messages: [{ role: 'user' as const, content: prompt(GOOD) }],
+    response_format: scoreSchema,
+  };
   await assert.rejects(client(fake).chat.completions.create(req), (e: unknown) => {
     assert.ok(e instanceof BadRequestError);
     assert.equal(e.status, 400);
@@ -120,7 +163,10 @@ test('429 with retry-after / retry-after-ms is retried by the client after the a
   const fake = await start();
   fake.queueFaults({ kind: '429', retryAfterSec: 1 }, { kind: '429', retryAfterMs: 300 });
   const t0 = Date.now();
-  const r = await client(fake, { maxRetries: 2 }).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+  const r = await client(fake, { maxRetries: 2 }).chat.completions.create({
+    model: 'm',
+    messages: [{ role: 'user', content: 'hi' }],
+  });
   assert.match(r.choices[0].message.content!, /^Score: /);
   assert.equal(fake.requests.length, 3);
   const [a, b, c] = fake.requests.map((q) => q.at);
@@ -129,14 +175,20 @@ test('429 with retry-after / retry-after-ms is retried by the client after the a
   assert.ok(Date.now() - t0 >= 1250);
 
   fake.queueFaults({ kind: '429' });
-  await assert.rejects(client(fake).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }), RateLimitError);
+  await assert.rejects(
+    client(fake).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+    RateLimitError,
+  );
 });
 
 test('500 and 503 raise InternalServerError with maxRetries 0', async () => {
   const fake = await start();
   fake.queueFaults({ kind: '500' }, { kind: '503' });
   const call = () => client(fake).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
-  await assert.rejects(call(), (e: unknown) => e instanceof InternalServerError && e.status === 500 && e.type === 'server_error');
+  await assert.rejects(
+    call(),
+    (e: unknown) => e instanceof InternalServerError && e.status === 500 && e.type === 'server_error',
+  );
   await assert.rejects(call(), (e: unknown) => e instanceof InternalServerError && e.status === 503);
 });
 
@@ -145,7 +197,10 @@ test('timeout fault: the client timeout fires; a delayed answer still arrives', 
   fake.queueFaults({ kind: 'timeout' }, { kind: 'timeout', ms: 150 });
   const msgs = [{ role: 'user' as const, content: prompt(GOOD) }];
   const t0 = Date.now();
-  await assert.rejects(client(fake, { timeout: 200 }).chat.completions.create({ model: 'm', messages: msgs }), APIConnectionTimeoutError);
+  await assert.rejects(
+    client(fake, { timeout: 200 }).chat.completions.create({ model: 'm', messages: msgs }),
+    APIConnectionTimeoutError,
+  );
   assert.ok(Date.now() - t0 < 1500);
   const r = await client(fake, { timeout: 2000 }).chat.completions.create({ model: 'm', messages: msgs });
   assert.ok(fake.requests[1].at - fake.requests[0].at >= 190);
@@ -155,7 +210,8 @@ test('timeout fault: the client timeout fires; a delayed answer still arrives', 
 test('malformed and truncated bodies raise errors; bad-content has no score', async () => {
   const fake = await start();
   fake.queueFaults({ kind: 'malformed' }, { kind: 'truncated' }, { kind: 'bad-content' });
-  const call = () => client(fake).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: prompt(GOOD) }] });
+  const call = () =>
+    client(fake).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: prompt(GOOD) }] });
   // Body-parse failures surface as raw SyntaxError / undici TypeError('terminated'), not APIError,
   // and the client does not retry them: callers must handle these themselves.
   await assert.rejects(call(), (e: unknown) => e instanceof SyntaxError);
@@ -168,7 +224,8 @@ test('malformed and truncated bodies raise errors; bad-content has no score', as
 test('faultWhenContains applies to every matching request, not others', async () => {
   const fake = await start();
   fake.faultWhenContains('POISON', { kind: '500' });
-  const call = (s: string) => client(fake).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: s }] });
+  const call = (s: string) =>
+    client(fake).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: s }] });
   await assert.rejects(call('x POISON y'), InternalServerError);
   await assert.rejects(call('POISON again'), InternalServerError);
   await call('clean');
@@ -201,8 +258,11 @@ test('inFlightMax sees 8 concurrent requests with latencyMs 50', async () => {
   const fake = await start({ latencyMs: 50 });
   const c = client(fake);
   const t0 = Date.now();
-  await Promise.all(Array.from({ length: 8 }, (_, i) =>
-    c.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: `sample ${i}` }] })));
+  await Promise.all(
+    Array.from({ length: 8 }, (_, i) =>
+      c.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: `sample ${i}` }] }),
+    ),
+  );
   assert.equal(fake.inFlightMax, 8);
   assert.ok(Date.now() - t0 >= 50);
 });
@@ -218,22 +278,35 @@ test('apiKey enforcement: wrong key is 401 AuthenticationError, right key works'
 test('rateLimit: x-ratelimit headers, 429 when exhausted, recovery after the window', async () => {
   const fake = await start({ rateLimit: { remainingRequests: 2, resetRequestsMs: 300 } });
   const c = client(fake);
-  const call = () => c.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+  const call = () =>
+    c.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
   const first = await call();
   assert.equal(first.response.headers.get('x-ratelimit-remaining-requests'), '1');
   assert.match(first.response.headers.get('x-ratelimit-reset-requests')!, /^\d+ms$/);
   assert.equal((await call()).response.headers.get('x-ratelimit-remaining-requests'), '0');
-  await assert.rejects(call(), (e: unknown) => e instanceof RateLimitError && e.headers?.get('x-ratelimit-remaining-requests') === '0');
+  await assert.rejects(
+    call(),
+    (e: unknown) => e instanceof RateLimitError && e.headers?.get('x-ratelimit-remaining-requests') === '0',
+  );
   await new Promise((r) => setTimeout(r, 320));
   assert.equal((await call()).response.headers.get('x-ratelimit-remaining-requests'), '1');
 });
 
 test('unknown routes are 404 NotFoundError; close() destroys hung sockets', async () => {
   const fake = await start();
-  await assert.rejects(client(fake).get('/nope'), (e: unknown) => e instanceof NotFoundError && /Invalid URL/.test(e.message));
+  await assert.rejects(
+    client(fake).get('/nope'),
+    (e: unknown) => e instanceof NotFoundError && /Invalid URL/.test(e.message),
+  );
   fake.queueFaults({ kind: 'timeout' });
-  const hung = client(fake, { timeout: 10_000 }).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
-  const outcome = hung.then(() => 'answered', () => 'failed');
+  const hung = client(fake, { timeout: 10_000 }).chat.completions.create({
+    model: 'm',
+    messages: [{ role: 'user', content: 'hi' }],
+  });
+  const outcome = hung.then(
+    () => 'answered',
+    () => 'failed',
+  );
   while (fake.requests.length < 2) await new Promise((r) => setTimeout(r, 5));
   const t0 = Date.now();
   await fake.close();

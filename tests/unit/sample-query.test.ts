@@ -7,9 +7,18 @@ import { compileWhere } from '../../electron/engine/store/row-filter.ts';
 function seeded(n: number, hexIds = false) {
   const idx = new SampleIndex();
   let s = 7;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let i = 0; i < n; i++) {
-    idx.add({ id: hexIds ? createHash('sha256').update(String(i)).digest('hex').slice(0, 32) : `id${String(i).padStart(5, '0')}`, source: `src/${i % 7}.py`, path: null, language: 'python', tokens: Math.floor(rnd() * 500), tokensExact: false });
+    idx.add({
+      id: hexIds
+        ? createHash('sha256').update(String(i)).digest('hex').slice(0, 32)
+        : `id${String(i).padStart(5, '0')}`,
+      source: `src/${i % 7}.py`,
+      path: null,
+      language: 'python',
+      tokens: Math.floor(rnd() * 500),
+      tokensExact: false,
+    });
     if (rnd() < 0.5) idx.setLlm(i, Math.floor(rnd() * 6), rnd() < 0.5);
     if (rnd() < 0.3) idx.applyHuman(i, { labelId: `h${i}`, score: Math.floor(rnd() * 6), keep: true, retracts: null });
   }
@@ -17,23 +26,28 @@ function seeded(n: number, hexIds = false) {
 }
 
 test('order() sorts by value with nulls last and ties by id, in both directions', () => {
-  for (const hex of [false, true]) for (const field of ['llm_score', 'classifier_score', 'tokens'] as const) {
-  const idx = seeded(2000, hex);
-  for (let r = 0; r < idx.size; r += 3) idx.setClassifier(r, (r * 7919 % 1000) / 1000);
-  for (const desc of [false, true]) {
-    const perm = idx.order(field, desc);
-    assert.equal(perm.length, 2000);
-    for (let i = 1; i < perm.length; i++) {
-      const a = idx.value(field, perm[i - 1]) as number | null; const b = idx.value(field, perm[i]) as number | null;
-      if (a === null) assert.equal(b, null, 'nulls last');
-      else if (b !== null) {
-        assert.ok(desc ? a >= b : a <= b);
-        if (a === b) assert.ok(idx.ids[perm[i - 1]] < idx.ids[perm[i]]);
+  for (const hex of [false, true])
+    for (const field of ['llm_score', 'classifier_score', 'tokens'] as const) {
+      const idx = seeded(2000, hex);
+      for (let r = 0; r < idx.size; r += 3) idx.setClassifier(r, ((r * 7919) % 1000) / 1000);
+      for (const desc of [false, true]) {
+        const perm = idx.order(field, desc);
+        assert.equal(perm.length, 2000);
+        for (let i = 1; i < perm.length; i++) {
+          const a = idx.value(field, perm[i - 1]) as number | null;
+          const b = idx.value(field, perm[i]) as number | null;
+          if (a === null) assert.equal(b, null, 'nulls last');
+          else if (b !== null) {
+            assert.ok(desc ? a >= b : a <= b);
+            if (a === b) assert.ok(idx.ids[perm[i - 1]] < idx.ids[perm[i]]);
+          }
+        }
+        assert.deepEqual(
+          [...idx.order('id', false)].map((r) => idx.ids[r]),
+          [...idx.ids].sort(),
+        );
       }
     }
-    assert.deepEqual([...idx.order('id', false)].map((r) => idx.ids[r]), [...idx.ids].sort());
-  }
-  }
 });
 
 test('a cached order is invalidated when a value changes', () => {
@@ -51,7 +65,11 @@ test('--where compiles to the same rows as a brute-force filter', () => {
   const p = compileWhere("llm_score >= 3 AND human_score IS NULL AND source LIKE 'src/1%'", idx);
   let n = 0;
   for (let r = 0; r < idx.size; r++) {
-    const expect = idx.value('llm_score', r) !== null && (idx.value('llm_score', r) as number) >= 3 && idx.value('human_score', r) === null && idx.source[r].startsWith('src/1');
+    const expect =
+      idx.value('llm_score', r) !== null &&
+      (idx.value('llm_score', r) as number) >= 3 &&
+      idx.value('human_score', r) === null &&
+      idx.source[r].startsWith('src/1');
     assert.equal(p(r), expect);
     if (expect) n++;
   }

@@ -111,14 +111,21 @@ function countPositives(y: Uint8Array): number {
  * votes, else 3-fold cross-validation. Falls back to in-sample scores when a class is too
  * small to fold (the threshold is then optimistic, and says so).
  */
-function calibrationScores(req: TrainRequest, model: Classifier, ids: string[], X: Float32Array[], y: Uint8Array, seed: number):
-  { scores: Float32Array; labels: Uint8Array; source: TrainResult['thresholdSource'] } {
+function calibrationScores(
+  req: TrainRequest,
+  model: Classifier,
+  ids: string[],
+  X: Float32Array[],
+  y: Uint8Array,
+  seed: number,
+): { scores: Float32Array; labels: Uint8Array; source: TrainResult['thresholdSource'] } {
   if (model instanceof ForestClassifier && model.forest.oobProba) {
     const oob = model.forest.oobProba;
     const keep = Array.from(oob.keys()).filter((i) => !Number.isNaN(oob[i]));
     const labels = pickLabels(y, keep);
     const pos = countPositives(labels);
-    if (pos > 0 && pos < labels.length) return { scores: Float32Array.from(keep, (i) => oob[i]), labels, source: 'out-of-bag' };
+    if (pos > 0 && pos < labels.length)
+      return { scores: Float32Array.from(keep, (i) => oob[i]), labels, source: 'out-of-bag' };
   }
   const pos = countPositives(y);
   if (Math.min(pos, y.length - pos) >= 3) {
@@ -127,7 +134,9 @@ function calibrationScores(req: TrainRequest, model: Classifier, ids: string[], 
       const m = createClassifier(req.algo);
       m.fit(pick(X, fold.train), pickLabels(y, fold.train), { ...req.hyper, seed });
       const p = m.predictProba(pick(X, fold.test));
-      fold.test.forEach((row, k) => { scores[row] = p[k]; });
+      fold.test.forEach((row, k) => {
+        scores[row] = p[k];
+      });
     }
     return { scores, labels: y, source: 'cross-validation' };
   }
@@ -137,7 +146,8 @@ function calibrationScores(req: TrainRequest, model: Classifier, ids: string[], 
 /** Stratified split, fit on train, threshold from held-out-of-fit scores, metrics on test. */
 export function trainAndEvaluate(req: TrainRequest): TrainResult {
   const { ids, X, y } = req;
-  if (ids.length !== X.length || y.length !== X.length) throw new RangeError(`ids (${ids.length}), rows (${X.length}) and labels (${y.length}) must align`);
+  if (ids.length !== X.length || y.length !== X.length)
+    throw new RangeError(`ids (${ids.length}), rows (${X.length}) and labels (${y.length}) must align`);
   const positives = countPositives(y);
   if (positives === 0 || positives === y.length) throw new Error('training needs both keep and drop labels');
   const seed = req.seed ?? req.hyper?.seed ?? 1;

@@ -47,7 +47,8 @@ export class LogisticRegression {
     const o: ResolvedLogisticOptions = { ...DEFAULTS };
     for (const [k, v] of Object.entries(opts)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
     const n = X.length;
-    if (n < 2 || y.length !== n) throw new RangeError(`need >= 2 rows with one label each (rows ${n}, labels ${y.length})`);
+    if (n < 2 || y.length !== n)
+      throw new RangeError(`need >= 2 rows with one label each (rows ${n}, labels ${y.length})`);
     const d = checkRows(X);
 
     // Standardize into one contiguous row-major matrix.
@@ -55,8 +56,15 @@ export class LogisticRegression {
     const std = new Float64Array(d);
     for (const row of X) for (let j = 0; j < d; j++) mean[j] += row[j];
     for (let j = 0; j < d; j++) mean[j] /= n;
-    for (const row of X) for (let j = 0; j < d; j++) { const c = row[j] - mean[j]; std[j] += c * c; }
-    for (let j = 0; j < d; j++) { const s = Math.sqrt(std[j] / n); std[j] = s > 1e-12 ? s : 1; }
+    for (const row of X)
+      for (let j = 0; j < d; j++) {
+        const c = row[j] - mean[j];
+        std[j] += c * c;
+      }
+    for (let j = 0; j < d; j++) {
+      const s = Math.sqrt(std[j] / n);
+      std[j] = s > 1e-12 ? s : 1;
+    }
     const Z = new Float32Array(n * d);
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) Z[i * d + j] = (X[i][j] - mean[j]) / std[j];
 
@@ -86,7 +94,10 @@ export class LogisticRegression {
         }
       }
       let reg = 0;
-      for (let j = 0; j < d; j++) { g[j] = g[j] / n + o.l2 * w[j]; reg += w[j] * w[j]; }
+      for (let j = 0; j < d; j++) {
+        g[j] = g[j] / n + o.l2 * w[j];
+        reg += w[j] * w[j];
+      }
       g[d] /= n;
       return loss / n + 0.5 * o.l2 * reg;
     };
@@ -117,7 +128,15 @@ export class LogisticRegression {
   }
 
   toJSON(): LogisticJSON {
-    return { algo: 'logistic', version: 1, nFeatures: this.nFeatures, options: this.options, weights: encodeTyped(this.weights), bias: this.bias, iterations: this.iterations };
+    return {
+      algo: 'logistic',
+      version: 1,
+      nFeatures: this.nFeatures,
+      options: this.options,
+      weights: encodeTyped(this.weights),
+      bias: this.bias,
+      iterations: this.iterations,
+    };
   }
 
   static fromJSON(json: LogisticJSON): LogisticRegression {
@@ -132,7 +151,12 @@ export class LogisticRegression {
  * Minimizes f with limited-memory BFGS (history 10) and a backtracking Armijo line search;
  * ample for a smooth, strongly convex objective like penalized log-loss.
  */
-function lbfgs(p: number, f: (x: Float64Array, g: Float64Array) => number, maxIter: number, tol: number): { x: Float64Array; iterations: number } {
+function lbfgs(
+  p: number,
+  f: (x: Float64Array, g: Float64Array) => number,
+  maxIter: number,
+  tol: number,
+): { x: Float64Array; iterations: number } {
   const M = 10;
   const x = new Float64Array(p);
   const g = new Float64Array(p);
@@ -144,8 +168,16 @@ function lbfgs(p: number, f: (x: Float64Array, g: Float64Array) => number, maxIt
   const xNew = new Float64Array(p);
   const gNew = new Float64Array(p);
   const alpha = new Float64Array(M);
-  const dot = (a: Float64Array, b: Float64Array) => { let s = 0; for (let k = 0; k < p; k++) s += a[k] * b[k]; return s; };
-  const maxAbs = (a: Float64Array) => { let m = 0; for (let k = 0; k < p; k++) m = Math.max(m, Math.abs(a[k])); return m; };
+  const dot = (a: Float64Array, b: Float64Array) => {
+    let s = 0;
+    for (let k = 0; k < p; k++) s += a[k] * b[k];
+    return s;
+  };
+  const maxAbs = (a: Float64Array) => {
+    let m = 0;
+    for (let k = 0; k < p; k++) m = Math.max(m, Math.abs(a[k]));
+    return m;
+  };
   let iter = 0;
   for (; iter < maxIter && maxAbs(g) > tol; iter++) {
     // Two-loop recursion: dir = -H g.
@@ -154,7 +186,10 @@ function lbfgs(p: number, f: (x: Float64Array, g: Float64Array) => number, maxIt
       alpha[m] = rho[m] * dot(S[m], dir);
       for (let k = 0; k < p; k++) dir[k] -= alpha[m] * Y[m][k];
     }
-    const gamma = S.length > 0 ? dot(S[S.length - 1], Y[Y.length - 1]) / dot(Y[Y.length - 1], Y[Y.length - 1]) : 1 / Math.max(1, Math.sqrt(dot(g, g)));
+    const gamma =
+      S.length > 0
+        ? dot(S[S.length - 1], Y[Y.length - 1]) / dot(Y[Y.length - 1], Y[Y.length - 1])
+        : 1 / Math.max(1, Math.sqrt(dot(g, g)));
     for (let k = 0; k < p; k++) dir[k] *= gamma;
     for (let m = 0; m < S.length; m++) {
       const beta = rho[m] * dot(Y[m], dir);
@@ -178,17 +213,29 @@ function lbfgs(p: number, f: (x: Float64Array, g: Float64Array) => number, maxIt
     if (!(fNew < fx) && !(fNew <= fx + 1e-4 * step * slope)) break; // no progress possible
     const s = new Float64Array(p);
     const yv = new Float64Array(p);
-    for (let k = 0; k < p; k++) { s[k] = xNew[k] - x[k]; yv[k] = gNew[k] - g[k]; }
+    for (let k = 0; k < p; k++) {
+      s[k] = xNew[k] - x[k];
+      yv[k] = gNew[k] - g[k];
+    }
     const sy = dot(s, yv);
     if (sy > 1e-12) {
-      if (S.length === M) { S.shift(); Y.shift(); rho.shift(); }
-      S.push(s); Y.push(yv); rho.push(1 / sy);
+      if (S.length === M) {
+        S.shift();
+        Y.shift();
+        rho.shift();
+      }
+      S.push(s);
+      Y.push(yv);
+      rho.push(1 / sy);
     }
     x.set(xNew);
     g.set(gNew);
     const improvement = fx - fNew;
     fx = fNew;
-    if (improvement >= 0 && improvement < 1e-12 * Math.max(1, Math.abs(fx))) { iter++; break; }
+    if (improvement >= 0 && improvement < 1e-12 * Math.max(1, Math.abs(fx))) {
+      iter++;
+      break;
+    }
   }
   return { x, iterations: iter };
 }

@@ -3,8 +3,17 @@
  * when score >= threshold. Undefined quantities (ROC-AUC with a single class, AP without
  * positives) are NaN; ratios with an empty denominator are 0 (scikit-learn's zero_division=0).
  */
-export interface Confusion { tp: number; fp: number; tn: number; fn: number }
-export interface PrPoint { threshold: number; precision: number; recall: number }
+export interface Confusion {
+  tp: number;
+  fp: number;
+  tn: number;
+  fn: number;
+}
+export interface PrPoint {
+  threshold: number;
+  precision: number;
+  recall: number;
+}
 export type ThresholdRule = { kind: 'max-f1' } | { kind: 'precision'; target: number };
 
 export interface ThresholdChoice {
@@ -28,7 +37,11 @@ export function confusionAt(y: Labels, scores: Scores, threshold: number): Confu
   const c: Confusion = { tp: 0, fp: 0, tn: 0, fn: 0 };
   for (let i = 0; i < y.length; i++) {
     const predicted = scores[i] >= threshold;
-    if (y[i]) { if (predicted) c.tp++; else c.fn++; } else if (predicted) c.fp++; else c.tn++;
+    if (y[i]) {
+      if (predicted) c.tp++;
+      else c.fn++;
+    } else if (predicted) c.fp++;
+    else c.tn++;
   }
   return c;
 }
@@ -57,7 +70,11 @@ export function rocAuc(y: Labels, scores: Scores): number {
     let j = i;
     while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
     const avgRank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) if (y[order[k]]) { pos++; rankSumPos += avgRank; }
+    for (let k = i; k <= j; k++)
+      if (y[order[k]]) {
+        pos++;
+        rankSumPos += avgRank;
+      }
     i = j + 1;
   }
   const neg = n - pos;
@@ -75,7 +92,8 @@ function sweep(y: Labels, scores: Scores): { thresholds: number[]; tp: number[];
   let t = 0;
   let f = 0;
   for (let k = 0; k < order.length; k++) {
-    if (y[order[k]]) t++; else f++;
+    if (y[order[k]]) t++;
+    else f++;
     if (k + 1 === order.length || scores[order[k + 1]] !== scores[order[k]]) {
       thresholds.push(scores[order[k]]);
       tp.push(t);
@@ -102,7 +120,11 @@ export function averagePrecision(y: Labels, scores: Scores): number {
 /** Precision/recall at each distinct threshold (high to low), evenly thinned to at most maxPoints. */
 export function prCurve(y: Labels, scores: Scores, maxPoints = 100): PrPoint[] {
   const { thresholds, tp, fp, positives } = sweep(y, scores);
-  const all = thresholds.map((threshold, k) => ({ threshold, precision: div(tp[k], tp[k] + fp[k]), recall: div(tp[k], positives) }));
+  const all = thresholds.map((threshold, k) => ({
+    threshold,
+    precision: div(tp[k], tp[k] + fp[k]),
+    recall: div(tp[k], positives),
+  }));
   if (all.length <= maxPoints) return all;
   const out: PrPoint[] = [];
   for (let q = 0; q < maxPoints; q++) out.push(all[Math.round((q * (all.length - 1)) / (maxPoints - 1))]);
@@ -121,14 +143,23 @@ export function selectThreshold(y: Labels, scores: Scores, rule: ThresholdRule):
     const p = div(tp[k], tp[k] + fp[k]);
     const r = div(tp[k], positives);
     const lower = k + 1 < thresholds.length ? thresholds[k + 1] : thresholds[k];
-    return { threshold: (thresholds[k] + lower) / 2, precision: p, recall: r, f1: div(2 * tp[k], tp[k] + fp[k] + positives), met };
+    return {
+      threshold: (thresholds[k] + lower) / 2,
+      precision: p,
+      recall: r,
+      f1: div(2 * tp[k], tp[k] + fp[k] + positives),
+      met,
+    };
   };
   if (rule.kind === 'max-f1') {
     let best = 0;
     let bestF1 = -1;
     for (let k = 0; k < thresholds.length; k++) {
       const v = div(2 * tp[k], tp[k] + fp[k] + positives);
-      if (v > bestF1) { bestF1 = v; best = k; }
+      if (v > bestF1) {
+        bestF1 = v;
+        best = k;
+      }
     }
     return at(best, true);
   }
@@ -161,8 +192,14 @@ export interface BinaryMetrics {
 export function evaluateBinary(y: Labels, scores: Scores, threshold: number): BinaryMetrics {
   const confusion = confusionAt(y, scores, threshold);
   return {
-    accuracy: accuracy(confusion), precision: precision(confusion), recall: recall(confusion), f1: f1(confusion),
-    rocAuc: rocAuc(y, scores), prAuc: averagePrecision(y, scores), confusion, prCurve: prCurve(y, scores),
+    accuracy: accuracy(confusion),
+    precision: precision(confusion),
+    recall: recall(confusion),
+    f1: f1(confusion),
+    rocAuc: rocAuc(y, scores),
+    prAuc: averagePrecision(y, scores),
+    confusion,
+    prCurve: prCurve(y, scores),
     baselineAccuracy: baselineAccuracy(y),
   };
 }

@@ -27,8 +27,15 @@ export interface ForestOptions {
 type ResolvedForestOptions = Required<ForestOptions>;
 
 const DEFAULTS: ResolvedForestOptions = {
-  nTrees: 100, maxDepth: 64, minSamplesLeaf: 1, minSamplesSplit: 2, maxFeatures: 'sqrt', maxBins: 32,
-  bootstrap: true, classWeight: 'none', seed: 1,
+  nTrees: 100,
+  maxDepth: 64,
+  minSamplesLeaf: 1,
+  minSamplesSplit: 2,
+  maxFeatures: 'sqrt',
+  maxBins: 32,
+  bootstrap: true,
+  classWeight: 'none',
+  seed: 1,
 };
 
 export interface ForestJSON {
@@ -78,7 +85,8 @@ function binFeatures(X: Float32Array[], maxBins: number, rng: Rng): Binned {
         let hi = sampleSize - 1;
         while (lo < hi) {
           const mid = (lo + hi) >> 1;
-          if (col[mid] > v) hi = mid; else lo = mid + 1;
+          if (col[mid] > v) hi = mid;
+          else lo = mid + 1;
         }
         const next = col[lo];
         const mid = Math.fround((v + next) / 2);
@@ -95,7 +103,8 @@ function binFeatures(X: Float32Array[], maxBins: number, rng: Rng): Binned {
       let hi = t.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (v <= t[mid]) hi = mid; else lo = mid + 1;
+        if (v <= t[mid]) hi = mid;
+        else lo = mid + 1;
       }
       bins[base + i] = lo;
     }
@@ -125,7 +134,12 @@ class TreeBuilder {
   }
 }
 
-interface Frame { start: number; end: number; depth: number; parent: number }
+interface Frame {
+  start: number;
+  end: number;
+  depth: number;
+  parent: number;
+}
 
 export class RandomForest {
   private constructor(
@@ -143,7 +157,8 @@ export class RandomForest {
   static fit(X: Float32Array[], y: Uint8Array, opts: ForestOptions = {}): RandomForest {
     const o: ResolvedForestOptions = { ...DEFAULTS, ...stripUndefined(opts) };
     const n = X.length;
-    if (n < 2 || y.length !== n) throw new RangeError(`need >= 2 rows with one label each (rows ${n}, labels ${y.length})`);
+    if (n < 2 || y.length !== n)
+      throw new RangeError(`need >= 2 rows with one label each (rows ${n}, labels ${y.length})`);
     const d = checkRows(X);
     if (d > 32767) throw new RangeError('at most 32767 features');
     const maxBins = Math.max(2, Math.min(255, Math.floor(o.maxBins)));
@@ -193,7 +208,8 @@ export class RandomForest {
         }
         tree.payload[node] = W > 0 ? P / W : 0;
         const size = fr.end - fr.start;
-        if (fr.depth >= o.maxDepth || size < o.minSamplesSplit || size < 2 * o.minSamplesLeaf || P <= 0 || P >= W) continue;
+        if (fr.depth >= o.maxDepth || size < o.minSamplesSplit || size < 2 * o.minSamplesLeaf || P <= 0 || P >= W)
+          continue;
 
         const parentScore = (P * P + (W - P) * (W - P)) / W;
         let bestGain = 1e-12 * W;
@@ -237,7 +253,11 @@ export class RandomForest {
             const pr = P - pl;
             if (wl <= 0 || wr <= 0) continue;
             const gain = (pl * pl + (wl - pl) * (wl - pl)) / wl + (pr * pr + (wr - pr) * (wr - pr)) / wr - parentScore;
-            if (gain > bestGain) { bestGain = gain; bestF = f; bestBin = b; }
+            if (gain > bestGain) {
+              bestGain = gain;
+              bestF = f;
+              bestBin = b;
+            }
           }
         }
         if (bestF < 0) continue;
@@ -253,7 +273,12 @@ export class RandomForest {
         let hi = fr.end - 1;
         while (lo <= hi) {
           if (bins[col + idx[lo]] <= bestBin) lo++;
-          else { const tmp = idx[lo]; idx[lo] = idx[hi]; idx[hi] = tmp; hi--; }
+          else {
+            const tmp = idx[lo];
+            idx[lo] = idx[hi];
+            idx[hi] = tmp;
+            hi--;
+          }
         }
         // Pushed right first so the left child is popped next: preorder, left = node + 1.
         stack.push({ start: lo, end: fr.end, depth: fr.depth + 1, parent: node });
@@ -263,7 +288,8 @@ export class RandomForest {
         for (let i = 0; i < n; i++) {
           if (counts[i] > 0) continue;
           let node = 0;
-          while (tree.feature[node] >= 0) node = bins[tree.feature[node] * n + i] <= tree.binThr[node] ? node + 1 : tree.right[node];
+          while (tree.feature[node] >= 0)
+            node = bins[tree.feature[node] * n + i] <= tree.binThr[node] ? node + 1 : tree.right[node];
           oobSum[i] += tree.payload[node];
           oobCnt[i]++;
         }
@@ -332,8 +358,14 @@ export class RandomForest {
 
   toJSON(): ForestJSON {
     return {
-      algo: 'forest', version: 1, nFeatures: this.nFeatures, options: this.options, roots: Array.from(this.roots),
-      feature: encodeTyped(this.feature), payload: encodeTyped(this.payload), right: encodeTyped(this.right),
+      algo: 'forest',
+      version: 1,
+      nFeatures: this.nFeatures,
+      options: this.options,
+      roots: Array.from(this.roots),
+      feature: encodeTyped(this.feature),
+      payload: encodeTyped(this.payload),
+      right: encodeTyped(this.right),
       importances: Array.from(this.importances),
     };
   }
@@ -343,13 +375,24 @@ export class RandomForest {
     const feature = decodeInt16(json.feature, 'forest features');
     const payload = decodeFloat32(json.payload, 'forest payload');
     const right = decodeInt32(json.right, 'forest children');
-    if (payload.length !== feature.length || right.length !== feature.length) throw new Error('corrupt forest: node arrays differ in length');
-    if (json.roots.some((r) => !(r >= 0 && r < feature.length))) throw new Error('corrupt forest: tree root out of range');
+    if (payload.length !== feature.length || right.length !== feature.length)
+      throw new Error('corrupt forest: node arrays differ in length');
+    if (json.roots.some((r) => !(r >= 0 && r < feature.length)))
+      throw new Error('corrupt forest: tree root out of range');
     for (let k = 0; k < feature.length; k++) {
-      if (feature[k] >= json.nFeatures || (feature[k] >= 0 && (right[k] <= k || right[k] >= feature.length))) throw new Error(`corrupt forest node ${k}`);
+      if (feature[k] >= json.nFeatures || (feature[k] >= 0 && (right[k] <= k || right[k] >= feature.length)))
+        throw new Error(`corrupt forest node ${k}`);
     }
-    return new RandomForest(json.nFeatures, { ...DEFAULTS, ...json.options }, Int32Array.from(json.roots), feature, payload, right,
-      Float32Array.from(json.importances ?? []), null);
+    return new RandomForest(
+      json.nFeatures,
+      { ...DEFAULTS, ...json.options },
+      Int32Array.from(json.roots),
+      feature,
+      payload,
+      right,
+      Float32Array.from(json.importances ?? []),
+      null,
+    );
   }
 }
 

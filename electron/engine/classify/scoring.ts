@@ -4,25 +4,45 @@ import { embedDataset, embeddingTable } from '../embed/embedding-store.js';
 import type { Embedder } from '../embed/embedder.js';
 import { loadModel } from './training.js';
 
-export interface ScoreSummary { modelId: string; scored: number; alreadyScored: number; embedded: number; cancelled: boolean; seconds: number }
+export interface ScoreSummary {
+  modelId: string;
+  scored: number;
+  alreadyScored: number;
+  embedded: number;
+  cancelled: boolean;
+  seconds: number;
+}
 
 /**
  * Scores every sample with a model: embeds what has no vector yet (incremental), then streams the
  * vectors through the classifier and appends `classifier_score` rows in large batches. Samples
  * this model already scored are skipped, so a cancelled run resumes where it stopped.
  */
-export async function scoreDataset(store: DatasetStore, embedder: Embedder, modelId: string, opts: {
-  signal?: AbortSignal; onProgress?: (p: { phase: 'embed' | 'score'; done: number; total: number }) => void;
-  /** Rows per read batch (and per progress step). */
-  batchRows?: number;
-} = {}): Promise<ScoreSummary> {
+export async function scoreDataset(
+  store: DatasetStore,
+  embedder: Embedder,
+  modelId: string,
+  opts: {
+    signal?: AbortSignal;
+    onProgress?: (p: { phase: 'embed' | 'score'; done: number; total: number }) => void;
+    /** Rows per read batch (and per progress step). */
+    batchRows?: number;
+  } = {},
+): Promise<ScoreSummary> {
   const t0 = Date.now();
   const { record, classifier } = await loadModel(store, modelId);
-  if (record.embedderId !== embedder.id) throw new Error(`model ${modelId} was trained on ${record.embedderId}, not ${embedder.id}`);
-  const emb = await embedDataset(store, embedder, { signal: opts.signal, onProgress: (p) => opts.onProgress?.({ phase: 'embed', ...p }) });
+  if (record.embedderId !== embedder.id)
+    throw new Error(`model ${modelId} was trained on ${record.embedderId}, not ${embedder.id}`);
+  const emb = await embedDataset(store, embedder, {
+    signal: opts.signal,
+    onProgress: (p) => opts.onProgress?.({ phase: 'embed', ...p }),
+  });
   const scores = await store.table('scores');
   const done = new Set<string>();
-  for await (const b of scores.query().where(`model_id = ${sqlString(modelId)}`).select(['sample_id'])) {
+  for await (const b of scores
+    .query()
+    .where(`model_id = ${sqlString(modelId)}`)
+    .select(['sample_id'])) {
     const c = b.getChild('sample_id')!;
     for (let i = 0; i < b.numRows; i++) done.add(c.get(i));
   }
@@ -35,18 +55,24 @@ export async function scoreDataset(store: DatasetStore, embedder: Embedder, mode
   const flush = async () => {
     if (!pending.length) return;
     await scores.add(pending);
-    if (isActive) for (const p of pending) { const r = store.index.row(p.sample_id); if (r !== undefined) store.index.setClassifier(r, p.prob); }
+    if (isActive)
+      for (const p of pending) {
+        const r = store.index.row(p.sample_id);
+        if (r !== undefined) store.index.setClassifier(r, p.prob);
+      }
     pending = [];
   };
   opts.onProgress?.({ phase: 'score', done: 0, total });
   try {
     const step = opts.batchRows ?? 8192;
     outer: for await (const b of table.query().select(['sample_id', 'vector'])) {
-      const sid = b.getChild('sample_id')!; const vec = b.getChild('vector')!;
+      const sid = b.getChild('sample_id')!;
+      const vec = b.getChild('vector')!;
       // NOTE: LanceDB's batches can be large; predicting in slices keeps cancel and progress responsive.
       for (let start = 0; start < b.numRows; start += step) {
         if (opts.signal?.aborted) break outer;
-        const ids: string[] = []; const X: Float32Array[] = [];
+        const ids: string[] = [];
+        const X: Float32Array[] = [];
         for (let i = start; i < Math.min(b.numRows, start + step); i++) {
           const id = sid.get(i) as string;
           if (done.has(id) || !store.index.has(id)) continue;
@@ -56,7 +82,8 @@ export async function scoreDataset(store: DatasetStore, embedder: Embedder, mode
         }
         if (!ids.length) continue;
         const p = classifier.predictProba(X);
-        for (let i = 0; i < ids.length; i++) pending.push({ sample_id: ids[i], model_id: modelId, prob: p[i], created_at: at });
+        for (let i = 0; i < ids.length; i++)
+          pending.push({ sample_id: ids[i], model_id: modelId, prob: p[i], created_at: at });
         scored += ids.length;
         if (pending.length >= 20_000) await flush();
         opts.onProgress?.({ phase: 'score', done: scored, total });
@@ -66,5 +93,12 @@ export async function scoreDataset(store: DatasetStore, embedder: Embedder, mode
     await flush();
   }
   if (scored) await store.compact(['scores']);
-  return { modelId, scored, alreadyScored: store.index.size - total, embedded: emb.embedded, cancelled: Boolean(opts.signal?.aborted), seconds: (Date.now() - t0) / 1000 };
+  return {
+    modelId,
+    scored,
+    alreadyScored: store.index.size - total,
+    embedded: emb.embedded,
+    cancelled: Boolean(opts.signal?.aborted),
+    seconds: (Date.now() - t0) / 1000,
+  };
 }

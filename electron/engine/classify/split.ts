@@ -6,23 +6,32 @@ import { mulberry32, shuffleInPlace } from './prng.js';
  * (or dealt into folds) so class proportions carry over. Results are row indices into the
  * caller's arrays, ascending.
  */
-export interface SplitIndices { train: number[]; test: number[] }
+export interface SplitIndices {
+  train: number[];
+  test: number[];
+}
 
 /** Row indices grouped by label value (ascending), each group ordered by id then shuffled. */
 function shuffledStrata(ids: readonly string[], y: ArrayLike<number>, seed: number): number[][] {
   if (ids.length !== y.length) throw new RangeError(`ids (${ids.length}) and labels (${y.length}) differ in length`);
-  const order = Array.from({ length: ids.length }, (_, i) => i)
-    .sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : a - b));
+  const order = Array.from({ length: ids.length }, (_, i) => i).sort((a, b) =>
+    ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : a - b,
+  );
   const groups = new Map<number, number[]>();
   for (const i of order) {
     const g = groups.get(y[i]);
-    if (g) g.push(i); else groups.set(y[i], [i]);
+    if (g) g.push(i);
+    else groups.set(y[i], [i]);
   }
   const rng = mulberry32(seed);
   return [...groups.keys()].sort((a, b) => a - b).map((k) => shuffleInPlace(groups.get(k)!, rng));
 }
 
-export function stratifiedSplit(ids: readonly string[], y: ArrayLike<number>, opts: { testFraction: number; seed: number }): SplitIndices {
+export function stratifiedSplit(
+  ids: readonly string[],
+  y: ArrayLike<number>,
+  opts: { testFraction: number; seed: number },
+): SplitIndices {
   const f = opts.testFraction;
   if (!(f >= 0 && f < 1)) throw new RangeError(`testFraction must be in [0, 1), got ${f}`);
   const train: number[] = [];
@@ -37,7 +46,11 @@ export function stratifiedSplit(ids: readonly string[], y: ArrayLike<number>, op
   return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
 }
 
-export function stratifiedKFold(ids: readonly string[], y: ArrayLike<number>, opts: { k: number; seed: number }): SplitIndices[] {
+export function stratifiedKFold(
+  ids: readonly string[],
+  y: ArrayLike<number>,
+  opts: { k: number; seed: number },
+): SplitIndices[] {
   const k = Math.floor(opts.k);
   if (k < 2 || k > ids.length) throw new RangeError(`k must be in [2, ${ids.length}], got ${opts.k}`);
   const foldOf = new Int32Array(ids.length);
@@ -45,7 +58,10 @@ export function stratifiedKFold(ids: readonly string[], y: ArrayLike<number>, op
   // differ by at most one overall.
   let next = 0;
   for (const group of shuffledStrata(ids, y, opts.seed)) {
-    for (const i of group) { foldOf[i] = next; next = (next + 1) % k; }
+    for (const i of group) {
+      foldOf[i] = next;
+      next = (next + 1) % k;
+    }
   }
   const folds: SplitIndices[] = [];
   for (let fold = 0; fold < k; fold++) {

@@ -7,8 +7,14 @@ import type { HandlerFactory } from './handler-types.js';
 export function jobView(j: RunnerJobInfo): JobInfo {
   const s = j.state;
   return {
-    jobId: j.jobId, kind: j.kind, startedAt: j.startedAt, status: s.status,
-    progress: (s.status === 'running' || s.status === 'queued') && s.progress ? { phase: s.progress.phase, done: s.progress.done, total: s.progress.total } : null,
+    jobId: j.jobId,
+    kind: j.kind,
+    startedAt: j.startedAt,
+    status: s.status,
+    progress:
+      (s.status === 'running' || s.status === 'queued') && s.progress
+        ? { phase: s.progress.phase, done: s.progress.done, total: s.progress.total }
+        : null,
     error: s.status === 'failed' ? s.error : null,
   };
 }
@@ -26,8 +32,12 @@ export const appHandlers: HandlerFactory<keyof typeof appCommands> = (engine) =>
     return {
       total,
       errors: rows.map((r) => ({
-        importId: r.import_id as string, file: r.file as string, line: (r.line as number | null) ?? null,
-        field: (r.field as string | null) ?? null, message: r.message as string, createdAt: r.created_at as string,
+        importId: r.import_id as string,
+        file: r.file as string,
+        line: (r.line as number | null) ?? null,
+        field: (r.field as string | null) ?? null,
+        message: r.message as string,
+        createdAt: r.created_at as string,
       })),
     };
   },

@@ -9,13 +9,24 @@ export const labelHandlers: HandlerFactory<keyof typeof labelCommands> = (engine
     if (i.requestId) {
       const prior = await engine.store.findLabel(`req-${i.requestId}`);
       if (prior) {
-        if (prior.sampleId !== i.sampleId || prior.score !== i.score || prior.agent !== i.annotator) throw new Error(`requestId ${i.requestId} was already used for a different label`);
+        if (prior.sampleId !== i.sampleId || prior.score !== i.score || prior.agent !== i.annotator)
+          throw new Error(`requestId ${i.requestId} was already used for a different label`);
         return prior;
       }
     }
     const rec: LabelRecord = {
-      labelId: i.requestId ? `req-${i.requestId}` : randomUUID(), sampleId: i.sampleId, kind: 'human', score: i.score, keep: i.score >= engine.store.config.keepThreshold,
-      rationale: null, agent: i.annotator, origin: i.origin, note: i.note, retracts: null, details: {}, createdAt: new Date().toISOString(),
+      labelId: i.requestId ? `req-${i.requestId}` : randomUUID(),
+      sampleId: i.sampleId,
+      kind: 'human',
+      score: i.score,
+      keep: i.score >= engine.store.config.keepThreshold,
+      rationale: null,
+      agent: i.annotator,
+      origin: i.origin,
+      note: i.note,
+      retracts: null,
+      details: {},
+      createdAt: new Date().toISOString(),
     };
     await engine.store.appendLabels([rec]);
     return rec;

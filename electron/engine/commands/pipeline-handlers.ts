@@ -16,29 +16,71 @@ const finite = (v: unknown): number | null => (typeof v === 'number' && Number.i
 export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (engine) => {
   const store = engine.store;
   const summary = (m: ModelRecord, activeId: string | null): ModelSummary => ({
-    modelId: m.modelId, embedderId: m.embedderId, algo: m.algo, threshold: m.threshold, thresholdSource: m.thresholdSource,
+    modelId: m.modelId,
+    embedderId: m.embedderId,
+    algo: m.algo,
+    threshold: m.threshold,
+    thresholdSource: m.thresholdSource,
     metrics: {
-      ...m.metrics, accuracy: finite(m.metrics.accuracy), precision: finite(m.metrics.precision), recall: finite(m.metrics.recall), f1: finite(m.metrics.f1),
-      rocAuc: finite(m.metrics.rocAuc), prAuc: finite(m.metrics.prAuc), baselineAccuracy: finite(m.metrics.baselineAccuracy),
+      ...m.metrics,
+      accuracy: finite(m.metrics.accuracy),
+      precision: finite(m.metrics.precision),
+      recall: finite(m.metrics.recall),
+      f1: finite(m.metrics.f1),
+      rocAuc: finite(m.metrics.rocAuc),
+      prAuc: finite(m.metrics.prAuc),
+      baselineAccuracy: finite(m.metrics.baselineAccuracy),
     },
-    baselines: { majorityF1: finite(m.baselines.majorityF1), majorityAccuracy: finite(m.baselines.majorityAccuracy), alwaysKeepF1: finite(m.baselines.alwaysKeepF1), lengthOnlyF1: finite(m.baselines.lengthOnlyF1) },
-    labelSnapshot: m.labelSnapshot, shuffledLabels: m.shuffledLabels, createdAt: m.createdAt, active: m.modelId === activeId,
+    baselines: {
+      majorityF1: finite(m.baselines.majorityF1),
+      majorityAccuracy: finite(m.baselines.majorityAccuracy),
+      alwaysKeepF1: finite(m.baselines.alwaysKeepF1),
+      lengthOnlyF1: finite(m.baselines.lengthOnlyF1),
+    },
+    labelSnapshot: m.labelSnapshot,
+    shuffledLabels: m.shuffledLabels,
+    createdAt: m.createdAt,
+    active: m.modelId === activeId,
   });
-  const rule = (i: { precedence: ('human' | 'llm' | 'classifier')[]; minScore: number; minProb: number | null; nearDup: number | null; budgetTokens: number | null; languages?: string[] }) =>
-    ({ precedence: i.precedence, minScore: i.minScore, minProb: i.minProb, nearDup: i.nearDup, budgetTokens: i.budgetTokens, languages: i.languages });
+  const rule = (i: {
+    precedence: ('human' | 'llm' | 'classifier')[];
+    minScore: number;
+    minProb: number | null;
+    nearDup: number | null;
+    budgetTokens: number | null;
+    languages?: string[];
+  }) => ({
+    precedence: i.precedence,
+    minScore: i.minScore,
+    minProb: i.minProb,
+    nearDup: i.nearDup,
+    budgetTokens: i.budgetTokens,
+    languages: i.languages,
+  });
   return {
     'llm.estimate': async (i) => estimateLabeling(store, i),
     'llm.run': async (i) => {
-      const job = engine.jobs.start('llm-label', (ctx) => runLabeling(store, { ...i, signal: ctx.signal, onProgress: (p) => ctx.progress('label', p.done, p.total) }));
+      const job = engine.jobs.start('llm-label', (ctx) =>
+        runLabeling(store, { ...i, signal: ctx.signal, onProgress: (p) => ctx.progress('label', p.done, p.total) }),
+      );
       const s = await job.result;
       return { jobId: job.jobId, ...s };
     },
     'model.train': async (i) => {
       const job = engine.jobs.start('train', async (ctx) => {
         const { embedder, spec } = await resolveEmbedder(store);
-        await embedDataset(store, embedder, { signal: ctx.signal, spec: spec as unknown as Record<string, unknown>, onProgress: (p) => ctx.progress('embed', p.done, p.total) });
+        await embedDataset(store, embedder, {
+          signal: ctx.signal,
+          spec: spec as unknown as Record<string, unknown>,
+          onProgress: (p) => ctx.progress('embed', p.done, p.total),
+        });
         ctx.progress('train', 0, 1);
-        const m = await trainModel(store, embedder, { algo: i.algo, sources: i.sources, seed: i.seed, thresholdRule: i.targetPrecision ? { kind: 'precision', target: i.targetPrecision } : { kind: 'max-f1' } });
+        const m = await trainModel(store, embedder, {
+          algo: i.algo,
+          sources: i.sources,
+          seed: i.seed,
+          thresholdRule: i.targetPrecision ? { kind: 'precision', target: i.targetPrecision } : { kind: 'max-f1' },
+        });
         ctx.progress('train', 1, 1);
         await store.reloadClassifierScores();
         return m;
@@ -56,7 +98,12 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     'model.score': async (i) => {
       const rec = i.modelId ? (await listModels(store)).find((m) => m.modelId === i.modelId) : await activeModel(store);
       if (!rec) throw new Error('no model yet: train one first');
-      const job = engine.jobs.start('score', async (ctx) => scoreDataset(store, await embedderById(store, rec.embedderId), rec.modelId, { signal: ctx.signal, onProgress: (p) => ctx.progress(p.phase, p.done, p.total) }));
+      const job = engine.jobs.start('score', async (ctx) =>
+        scoreDataset(store, await embedderById(store, rec.embedderId), rec.modelId, {
+          signal: ctx.signal,
+          onProgress: (p) => ctx.progress(p.phase, p.done, p.total),
+        }),
+      );
       const s = await job.result;
       return { jobId: job.jobId, scored: s.scored, alreadyScored: s.alreadyScored, cancelled: s.cancelled };
     },
@@ -71,19 +118,58 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
       return (await similarSamples(store, embedder, i.id, i.k)).map((h) => ({ ...h.row, distance: h.distance }));
     },
     'export.preview': async (i) => {
-      const r = await exportFromStore(store, { outDir: join(store.dir, '.preview'), format: 'jsonl', dryRun: true, rule: rule(i), benchmarks: i.benchmarks });
-      return { funnel: r.funnel, histogram: r.histogram as unknown as Record<string, { total: number; bins: { label: string; count: number }[] }>, dropReasons: r.dropReasons, warnings: r.warnings };
+      const r = await exportFromStore(store, {
+        outDir: join(store.dir, '.preview'),
+        format: 'jsonl',
+        dryRun: true,
+        rule: rule(i),
+        benchmarks: i.benchmarks,
+      });
+      return {
+        funnel: r.funnel,
+        histogram: r.histogram as unknown as Record<
+          string,
+          { total: number; bins: { label: string; count: number }[] }
+        >,
+        dropReasons: r.dropReasons,
+        warnings: r.warnings,
+      };
     },
     'export.run': async (i) => {
-      const job = engine.jobs.start('export', (ctx) => exportFromStore(store, { outDir: i.outDir, format: i.format, overwrite: i.overwrite, rule: rule(i), benchmarks: i.benchmarks, signal: ctx.signal, onProgress: (p) => ctx.progress(p.phase, p.done, p.total ?? p.done) }));
+      const job = engine.jobs.start('export', (ctx) =>
+        exportFromStore(store, {
+          outDir: i.outDir,
+          format: i.format,
+          overwrite: i.overwrite,
+          rule: rule(i),
+          benchmarks: i.benchmarks,
+          signal: ctx.signal,
+          onProgress: (p) => ctx.progress(p.phase, p.done, p.total ?? p.done),
+        }),
+      );
       const r = await job.result;
       return { jobId: job.jobId, funnel: r.funnel, manifestPath: r.manifestPath, files: r.files.length };
     },
     'demo.run': async (i) => {
       const outDir = i.outDir ?? join(store.dir, '..', `${store.config.name}-export`);
-      const job = engine.jobs.start('demo', (ctx) => runDemo(store, { outDir, stdlib: i.stdlib, signal: ctx.signal, onProgress: (p) => ctx.progress(p.phase, p.done, p.total) }));
+      const job = engine.jobs.start('demo', (ctx) =>
+        runDemo(store, {
+          outDir,
+          stdlib: i.stdlib,
+          signal: ctx.signal,
+          onProgress: (p) => ctx.progress(p.phase, p.done, p.total),
+        }),
+      );
       const s = await job.result;
-      return { jobId: job.jobId, demoSamples: s.demoSamples, stdlibSamples: s.stdlibSamples, stdlibKept: s.stdlibKept, modelId: s.model.modelId, f1: s.model.metrics.f1, outDir };
+      return {
+        jobId: job.jobId,
+        demoSamples: s.demoSamples,
+        stdlibSamples: s.stdlibSamples,
+        stdlibKept: s.stdlibKept,
+        modelId: s.model.modelId,
+        f1: s.model.metrics.f1,
+        outDir,
+      };
     },
   };
 };

@@ -3,20 +3,40 @@ import { importPaths } from '../ingest/importer.js';
 import type { HandlerFactory } from './handler-types.js';
 
 export const sampleHandlers: HandlerFactory<keyof typeof sampleCommands> = (engine) => ({
-  'dataset.open': async () => ({ dir: engine.store.dir, name: engine.store.config.name, samples: engine.store.index.size, keepThreshold: engine.store.config.keepThreshold }),
+  'dataset.open': async () => ({
+    dir: engine.store.dir,
+    name: engine.store.config.name,
+    samples: engine.store.index.size,
+    keepThreshold: engine.store.config.keepThreshold,
+  }),
   'dataset.stats': async () => engine.stats(),
   'samples.import': async (i) => {
-    const job = engine.jobs.start('import', (ctx) => importPaths(engine.store, i.paths, {
-      ...i, signal: ctx.signal, onProgress: (p) => ctx.progress('import', p.doneBytes, p.totalBytes),
-    }));
+    const job = engine.jobs.start('import', (ctx) =>
+      importPaths(engine.store, i.paths, {
+        ...i,
+        signal: ctx.signal,
+        onProgress: (p) => ctx.progress('import', p.doneBytes, p.totalBytes),
+      }),
+    );
     const r = await job.result;
     await engine.store.compact(['samples', 'import_errors']);
-    return { jobId: job.jobId, imported: r.imported, duplicates: r.duplicates, errorCount: r.errorCount, errors: r.errors.slice(0, 1000), cancelled: r.cancelled };
+    return {
+      jobId: job.jobId,
+      imported: r.imported,
+      duplicates: r.duplicates,
+      errorCount: r.errorCount,
+      errors: r.errors.slice(0, 1000),
+      cancelled: r.cancelled,
+    };
   },
   'samples.list': async (i) => engine.query.list(i),
   'samples.get': async (i) => {
     const sample = await engine.store.getSample(i.id);
     if (!sample) throw new Error(`no sample with id ${i.id}`);
-    return { sample, labels: await engine.store.labelsOf(i.id), row: engine.store.index.rowView(engine.store.index.row(i.id)!) };
+    return {
+      sample,
+      labels: await engine.store.labelsOf(i.id),
+      row: engine.store.index.rowView(engine.store.index.row(i.id)!),
+    };
   },
 });

@@ -57,7 +57,10 @@ export function benchmarkSegments(row: Record<string, unknown>): string[] | stri
 }
 
 /** Parses one JSONL benchmark text; bad lines become errors and the rest is kept. */
-export function parseBenchmarkJsonl(content: string, file: string): { items: BenchmarkItem[]; errors: BenchmarkError[] } {
+export function parseBenchmarkJsonl(
+  content: string,
+  file: string,
+): { items: BenchmarkItem[]; errors: BenchmarkError[] } {
   const items: BenchmarkItem[] = [];
   const errors: BenchmarkError[] = [];
   const name = basename(file);
@@ -94,7 +97,9 @@ export function parseBenchmarkJsonl(content: string, file: string): { items: Ben
  * Loads benchmark JSONL files. A file that cannot be read at all throws: silently exporting
  * without the decontamination the user asked for would be worse than stopping.
  */
-export async function loadBenchmarks(files: readonly string[]): Promise<{ items: BenchmarkItem[]; errors: BenchmarkError[] }> {
+export async function loadBenchmarks(
+  files: readonly string[],
+): Promise<{ items: BenchmarkItem[]; errors: BenchmarkError[] }> {
   const items: BenchmarkItem[] = [];
   const errors: BenchmarkError[] = [];
   for (const file of files) {

@@ -97,7 +97,13 @@ export function applyBudget(
     const part = rankPrefix(groups.get(name) ?? [], quota);
     kept.push(...part.kept);
     tokens += part.tokens;
-    buckets.push({ bucket: name, availableTokens: shares.get(name) ?? 0, quotaTokens: quota, keptTokens: part.tokens, keptSamples: part.kept.length });
+    buckets.push({
+      bucket: name,
+      availableTokens: shares.get(name) ?? 0,
+      quotaTokens: quota,
+      keptTokens: part.tokens,
+      keptSamples: part.kept.length,
+    });
   }
   kept.sort(compareRank);
   return { kept, tokens, buckets };

@@ -88,7 +88,14 @@ export function planLsh(vecs: UnitVectors, threshold: number, opts: LshOptions =
       best = { bits, tables, expectedCandidates, recallAtThreshold: 1 - Math.pow(1 - perTable, tables) };
     }
   }
-  return best ?? { bits: 6, tables: maxTables, expectedCandidates: valid.length, recallAtThreshold: 1 - Math.pow(1 - Math.pow(pt, 6), maxTables) };
+  return (
+    best ?? {
+      bits: 6,
+      tables: maxTables,
+      expectedCandidates: valid.length,
+      recallAtThreshold: 1 - Math.pow(1 - Math.pow(pt, 6), maxTables),
+    }
+  );
 }
 
 function nextPow2(n: number): number {
@@ -183,7 +190,10 @@ export class CosineLsh {
    * `threshold`, when given, turns on the sketch pre-filter: proposals whose sketches disagree on
    * more bits than a pair at the threshold plausibly would (`sketchCutoff`) are not proposed.
    */
-  constructor(private readonly vecs: UnitVectors, opts: LshOptions & { bits: number; tables: number; threshold?: number }) {
+  constructor(
+    private readonly vecs: UnitVectors,
+    opts: LshOptions & { bits: number; tables: number; threshold?: number },
+  ) {
     this.tables = Math.max(1, opts.tables);
     this.bits = Math.max(1, Math.min(32, opts.bits));
     this.dim = vecs.dim;
@@ -307,7 +317,14 @@ export class CosineLsh {
   }
 
   /** Items with index <= `floor` are skipped before any sketch work (the greedy pass only looks forward). */
-  private visitBucket(t: number, lo: number, floor: number, qs: Uint32Array, qOff: number, visit: (j: number) => void): void {
+  private visitBucket(
+    t: number,
+    lo: number,
+    floor: number,
+    qs: Uint32Array,
+    qOff: number,
+    visit: (j: number) => void,
+  ): void {
     const sk = this.sortedKeys[t];
     const ord = this.order[t];
     if (lo >= sk.length) return;
@@ -331,7 +348,8 @@ export class CosineLsh {
     // Marking i itself as seen excludes it without a per-item comparison.
     this.stamp[i] = this.query;
     const floor = onlyAfter ? i : -1;
-    for (let t = 0; t < this.tables; t++) this.visitBucket(t, this.itemBucket[t][i], floor, this.sketch, i * this.sketchWords, visit);
+    for (let t = 0; t < this.tables; t++)
+      this.visitBucket(t, this.itemBucket[t][i], floor, this.sketch, i * this.sketchWords, visit);
   }
 
   /** Same for an outside unit vector (row `row` of `data`, same dim), e.g. a sample vs benchmark items. */
@@ -342,7 +360,8 @@ export class CosineLsh {
     this.query++;
     for (let t = 0; t < this.tables; t++) {
       const lo = this.bucketStart(t, keys[t]);
-      if (lo < this.sortedKeys[t].length && this.sortedKeys[t][lo] === keys[t]) this.visitBucket(t, lo, -1, this.querySketch, 0, visit);
+      if (lo < this.sortedKeys[t].length && this.sortedKeys[t][lo] === keys[t])
+        this.visitBucket(t, lo, -1, this.querySketch, 0, visit);
     }
   }
 }

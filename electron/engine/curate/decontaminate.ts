@@ -54,7 +54,10 @@ export class NgramIndex {
   /** Items with no segment of at least n tokens; n-gram matching cannot see them. */
   readonly tooShort: number;
 
-  constructor(private readonly items: readonly BenchmarkItem[], readonly n: number) {
+  constructor(
+    private readonly items: readonly BenchmarkItem[],
+    readonly n: number,
+  ) {
     this.tokens = items.map((it) => it.segments.map(codeTokens));
     let short = 0;
     this.tokens.forEach((segs, item) => {
@@ -130,13 +133,19 @@ export interface DecontaminateResult {
   itemsTooShort: number;
 }
 
-async function embedAll(texts: string[], embed: (t: string[]) => Promise<Float32Array[]>, batch: number, signal?: AbortSignal): Promise<Float32Array[]> {
+async function embedAll(
+  texts: string[],
+  embed: (t: string[]) => Promise<Float32Array[]>,
+  batch: number,
+  signal?: AbortSignal,
+): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   for (let i = 0; i < texts.length; i += batch) {
     throwIfAborted(signal);
     const part = texts.slice(i, i + batch);
     const vecs = await embed(part);
-    if (vecs.length !== part.length) throw new Error(`embedder returned ${vecs.length} vectors for ${part.length} texts`);
+    if (vecs.length !== part.length)
+      throw new Error(`embedder returned ${vecs.length} vectors for ${part.length} texts`);
     out.push(...vecs);
   }
   return out;
@@ -150,15 +159,27 @@ async function embeddingMatches(
 ): Promise<Map<number, { item: number; sim: number }[]>> {
   if (!opts.embedText) throw new Error('decontaminate.cosine is set but no embedder (embedText) was provided');
   const batch = opts.batchSize ?? 64;
-  const itemVecs = await embedAll(items.map((it) => it.text), opts.embedText, batch, opts.signal);
+  const itemVecs = await embedAll(
+    items.map((it) => it.text),
+    opts.embedText,
+    batch,
+    opts.signal,
+  );
   const iv = packUnitVectors(itemVecs);
   const missing = ranked.map((r, i) => (r.candidate.embedding ? -1 : i)).filter((i) => i >= 0);
-  const filled = await embedAll(missing.map((i) => ranked[i].candidate.text), opts.embedText, batch, opts.signal);
+  const filled = await embedAll(
+    missing.map((i) => ranked[i].candidate.text),
+    opts.embedText,
+    batch,
+    opts.signal,
+  );
   const sampleVecs = ranked.map((r) => r.candidate.embedding);
   missing.forEach((pos, k) => (sampleVecs[pos] = filled[k]));
   const wrong = sampleVecs.find((v) => v !== null && v.length !== iv.dim);
   if (wrong) {
-    throw new Error(`benchmark embeddings have ${iv.dim} dimensions but sample embeddings have ${wrong.length}: embedText must be the samples' embedder`);
+    throw new Error(
+      `benchmark embeddings have ${iv.dim} dimensions but sample embeddings have ${wrong.length}: embedText must be the samples' embedder`,
+    );
   }
   const sv = packUnitVectors(sampleVecs, iv.dim);
   const out = new Map<number, { item: number; sim: number }[]>();
@@ -191,7 +212,8 @@ export async function decontaminate(
   const ranked = sortByRank([...items]);
   if (benchmarks.length === 0) return { kept: ranked, dropped: [], itemsTooShort: 0 };
   const index = new NgramIndex(benchmarks, opts.ngram);
-  const byEmbedding = opts.cosine === null ? new Map() : await embeddingMatches(ranked, benchmarks, { ...opts, cosine: opts.cosine });
+  const byEmbedding =
+    opts.cosine === null ? new Map() : await embeddingMatches(ranked, benchmarks, { ...opts, cosine: opts.cosine });
   const kept: RankedCandidate[] = [];
   const dropped: ContaminatedSample[] = [];
   for (let s = 0; s < ranked.length; s++) {

@@ -134,7 +134,14 @@ export function greedyLeaders(
  * per pair at n^2/2 pairs). Same summation order as `dotRows`, so the same pair gets the same
  * cosine, and the same decision, in either mode.
  */
-function exhaustiveLeaders(data: Float32Array, dim: number, n: number, valid: Uint8Array, threshold: number, hooks: StepHooks) {
+function exhaustiveLeaders(
+  data: Float32Array,
+  dim: number,
+  n: number,
+  valid: Uint8Array,
+  threshold: number,
+  hooks: StepHooks,
+) {
   const removedBy = new Int32Array(n).fill(-1);
   const sims = new Float64Array(n);
   let comparisons = 0;
@@ -194,9 +201,12 @@ export function nearDedupEmbeddings(items: readonly RankedCandidate[], opts: Nea
   const vecs = packUnitVectors(ranked.map((r) => r.candidate.embedding));
   let withoutEmbedding = 0;
   for (let i = 0; i < n; i++) if (!vecs.valid[i]) withoutEmbedding++;
-  const mode = opts.candidates === 'exhaustive' || opts.candidates === 'lsh'
-    ? opts.candidates
-    : n < (opts.exhaustiveBelow ?? 5000) ? 'exhaustive' : 'lsh';
+  const mode =
+    opts.candidates === 'exhaustive' || opts.candidates === 'lsh'
+      ? opts.candidates
+      : n < (opts.exhaustiveBelow ?? 5000)
+        ? 'exhaustive'
+        : 'lsh';
   const { data, dim } = vecs;
   const sim = (i: number, j: number) => dotRows(data, dim, i, j);
   let plan: LshPlan | null = null;

@@ -2,7 +2,13 @@ import { join, resolve } from 'node:path';
 import { TOKEN_ENCODING } from '../../../shared/enums.js';
 import { loadBenchmarks, type BenchmarkError, type BenchmarkItem } from './benchmarks.js';
 import { applyBudget, type BucketReport } from './budget.js';
-import { classifierCut, parseExportRule, type ExportCandidate, type ExportRule, type ExportRuleInput } from './candidate.js';
+import {
+  classifierCut,
+  parseExportRule,
+  type ExportCandidate,
+  type ExportRule,
+  type ExportRuleInput,
+} from './candidate.js';
 import { renderDatasetCard } from './dataset-card.js';
 import { decontaminate, type ContaminatedSample } from './decontaminate.js';
 import { exactDedup, nearDedupEmbeddings, type RemovedCluster } from './dedup.js';
@@ -74,11 +80,21 @@ export interface ExportResult {
   outDir: string | null;
 }
 
-function funnelStep(step: FunnelStepName, items: readonly RankedCandidate[] | { samples: number; tokens: number }, prev: FunnelStep | null): FunnelStep {
+function funnelStep(
+  step: FunnelStepName,
+  items: readonly RankedCandidate[] | { samples: number; tokens: number },
+  prev: FunnelStep | null,
+): FunnelStep {
   const { samples, tokens } = Array.isArray(items)
     ? { samples: items.length, tokens: items.reduce((a: number, r: RankedCandidate) => a + r.candidate.tokens, 0) }
     : (items as { samples: number; tokens: number });
-  return { step, samples, tokens, removed: prev ? prev.samples - samples : 0, removedTokens: prev ? prev.tokens - tokens : 0 };
+  return {
+    step,
+    samples,
+    tokens,
+    removed: prev ? prev.samples - samples : 0,
+    removedTokens: prev ? prev.tokens - tokens : 0,
+  };
 }
 
 interface ReadOutcome {
@@ -180,7 +196,8 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
       onProgress: progress('near-dup'),
     });
     nearDupMode = near.mode;
-    if (near.withoutEmbedding > 0) warnings.push(`${near.withoutEmbedding} samples had no embedding and skipped near-dup`);
+    if (near.withoutEmbedding > 0)
+      warnings.push(`${near.withoutEmbedding} samples had no embedding and skipped near-dup`);
     clusters.push(...near.clusters);
     afterNear = near.kept;
   }
@@ -256,7 +273,12 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
       histogram,
       clusters,
       nearDupMode,
-      benchmarks: { files: benchmarkFiles, items: benchmarkItems.length, itemsTooShort: decon.itemsTooShort, errors: benchmarkErrors },
+      benchmarks: {
+        files: benchmarkFiles,
+        items: benchmarkItems.length,
+        itemsTooShort: decon.itemsTooShort,
+        errors: benchmarkErrors,
+      },
       contaminated: decon.dropped,
       budgetBuckets: budget.buckets,
       files,

@@ -8,7 +8,15 @@ import type { RemovedCluster } from './dedup.js';
 import type { RankedCandidate } from './select.js';
 import type { ExportFormat, WrittenFile } from './writers.js';
 
-export const FUNNEL_STEPS = ['input', 'filtered', 'selected', 'exact-dup', 'near-dup', 'decontaminated', 'budget'] as const;
+export const FUNNEL_STEPS = [
+  'input',
+  'filtered',
+  'selected',
+  'exact-dup',
+  'near-dup',
+  'decontaminated',
+  'budget',
+] as const;
 export type FunnelStepName = (typeof FUNNEL_STEPS)[number];
 
 /** Samples and tokens remaining AFTER the step, and what the step removed. */
@@ -33,7 +41,8 @@ export function buildHistogram(items: readonly RankedCandidate[]): ScoreHistogra
     ...Array.from({ length: SCORE_MAX - SCORE_MIN + 1 }, (_, k) => ({ label: String(SCORE_MIN + k), count: 0 })),
     { label: 'binary', count: 0 },
   ];
-  const probBins = () => Array.from({ length: 10 }, (_, k) => ({ label: `${(k / 10).toFixed(1)}-${((k + 1) / 10).toFixed(1)}`, count: 0 }));
+  const probBins = () =>
+    Array.from({ length: 10 }, (_, k) => ({ label: `${(k / 10).toFixed(1)}-${((k + 1) / 10).toFixed(1)}`, count: 0 }));
   const h: ScoreHistogram = {
     human: { total: 0, bins: scoreBins() },
     llm: { total: 0, bins: scoreBins() },
@@ -77,7 +86,9 @@ let cachedVersion: string | null = null;
 export function readToolVersion(): string {
   if (cachedVersion !== null) return cachedVersion;
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version?: unknown;
+    };
     cachedVersion = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
   } catch {
     cachedVersion = '0.0.0';
@@ -118,7 +129,9 @@ function summarize(clusters: readonly RemovedCluster[], method: RemovedCluster['
 export function buildManifest(input: ManifestInput) {
   const { rule, provenance } = input;
   const largest = [...input.clusters]
-    .sort((a, b) => b.removedIds.length - a.removedIds.length || (a.keptId < b.keptId ? -1 : a.keptId > b.keptId ? 1 : 0))
+    .sort(
+      (a, b) => b.removedIds.length - a.removedIds.length || (a.keptId < b.keptId ? -1 : a.keptId > b.keptId ? 1 : 0),
+    )
     .slice(0, MANIFEST_CLUSTER_SAMPLE);
   return {
     manifestVersion: 1,

@@ -145,6 +145,13 @@ export function nearDedupMinhash(
       }
     }
   };
-  const g = greedyLeaders(n, eligible, forEach, (i, j) => jaccardSorted(shingles[i], shingles[j]), rule.threshold, hooks);
+  const g = greedyLeaders(
+    n,
+    eligible,
+    forEach,
+    (i, j) => jaccardSorted(shingles[i], shingles[j]),
+    rule.threshold,
+    hooks,
+  );
   return { ...collectClusters(ranked, g.removedBy, g.similarity, 'minhash'), bands, rows, comparisons: g.comparisons };
 }

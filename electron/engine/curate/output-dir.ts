@@ -50,7 +50,14 @@ async function removeStaleStaging(target: string): Promise<void> {
     const dir = join(dirname(target), name);
     const pid = Number(await readFile(join(dir, WRITER_PID), 'utf8').catch(() => 'NaN'));
     let alive = false;
-    if (Number.isInteger(pid) && pid > 0) { try { process.kill(pid, 0); alive = true; } catch { alive = false; } }
+    if (Number.isInteger(pid) && pid > 0) {
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch {
+        alive = false;
+      }
+    }
     if (!alive) await rm(dir, { recursive: true, force: true });
   }
 }

@@ -20,20 +20,40 @@ export interface StoreExportOptions extends Omit<RunExportOptions, 'candidates' 
  * Exports from a dataset: resolves the current labels and the active classifier from the store,
  * loads text and vectors only for samples the rule can keep, and records the export.
  */
-export async function exportFromStore(store: DatasetStore, o: StoreExportOptions): Promise<ExportResult & { skipped?: boolean; fingerprint: string }> {
+export async function exportFromStore(
+  store: DatasetStore,
+  o: StoreExportOptions,
+): Promise<ExportResult & { skipped?: boolean; fingerprint: string }> {
   const idx = store.index;
   const model = await activeModel(store);
   const rule = parseExportRule({ ...o.rule, modelThreshold: o.rule.modelThreshold ?? model?.threshold ?? null });
   const llmSource = store.activeLlmSource();
-  const candidateOf = (r: number, text: string, meta: Record<string, unknown>, repo: string | null, embedding: Float32Array | null): ExportCandidate => ({
-    id: idx.ids[r], text, language: idx.language[r], source: idx.source[r], repo, path: idx.path[r], tokens: idx.tokens[r],
-    llmScore: nan(idx.llm[r]), humanScore: nan(idx.human[r]),
-    llmKeep: idx.llmKeep[r] === -1 ? null : idx.llmKeep[r] === 1, humanKeep: idx.humanKeep[r] === -1 ? null : idx.humanKeep[r] === 1,
-    classifierScore: nan(idx.cls[r]), embedding, metadata: meta,
+  const candidateOf = (
+    r: number,
+    text: string,
+    meta: Record<string, unknown>,
+    repo: string | null,
+    embedding: Float32Array | null,
+  ): ExportCandidate => ({
+    id: idx.ids[r],
+    text,
+    language: idx.language[r],
+    source: idx.source[r],
+    repo,
+    path: idx.path[r],
+    tokens: idx.tokens[r],
+    llmScore: nan(idx.llm[r]),
+    humanScore: nan(idx.human[r]),
+    llmKeep: idx.llmKeep[r] === -1 ? null : idx.llmKeep[r] === 1,
+    humanKeep: idx.humanKeep[r] === -1 ? null : idx.humanKeep[r] === 1,
+    classifierScore: nan(idx.cls[r]),
+    embedding,
+    metadata: meta,
   });
   // Pass 1 over the index (no I/O): which samples can the rule keep at all?
   const maybe = new Set<string>();
-  for (let r = 0; r < idx.size; r++) if (decideSample(candidateOf(r, '', {}, null, null), rule).keep) maybe.add(idx.ids[r]);
+  for (let r = 0; r < idx.size; r++)
+    if (decideSample(candidateOf(r, '', {}, null, null), rule).keep) maybe.add(idx.ids[r]);
   const needVectors = rule.nearDup !== null || rule.decontaminate.cosine !== null;
   const embedderId = model?.embedderId ?? store.config.defaultEmbedder;
   let vectors = new Map<string, Float32Array>();
@@ -46,47 +66,118 @@ export async function exportFromStore(store: DatasetStore, o: StoreExportOptions
   }
   const templates = await datasetTemplates(store);
   const [llmTemplateId, llmModel] = llmSource ? llmSource.split('@') : [null, null];
-  const fingerprint = createHash('sha256').update(JSON.stringify({
-    rule, format: o.format, model: model?.modelId ?? null, llmSource, n: idx.size, labelsVersion: store.labelsVersion,
-    benchmarks: await Promise.all((o.benchmarks ?? []).map(async (f) => createHash('sha256').update(await readFile(f)).digest('hex'))),
-    maybe: createHash('sha256').update([...maybe].sort().join('\n')).digest('hex'),
-  })).digest('hex').slice(0, 32);
+  const fingerprint = createHash('sha256')
+    .update(
+      JSON.stringify({
+        rule,
+        format: o.format,
+        model: model?.modelId ?? null,
+        llmSource,
+        n: idx.size,
+        labelsVersion: store.labelsVersion,
+        benchmarks: await Promise.all(
+          (o.benchmarks ?? []).map(async (f) =>
+            createHash('sha256')
+              .update(await readFile(f))
+              .digest('hex'),
+          ),
+        ),
+        maybe: createHash('sha256')
+          .update([...maybe].sort().join('\n'))
+          .digest('hex'),
+      }),
+    )
+    .digest('hex')
+    .slice(0, 32);
   if (o.skipIfUnchanged && !o.dryRun) {
     try {
-      const prev = JSON.parse(await readFile(join(o.outDir, 'manifest.json'), 'utf8')) as { provenance?: { extra?: { inputsFingerprint?: string } } };
+      const prev = JSON.parse(await readFile(join(o.outDir, 'manifest.json'), 'utf8')) as {
+        provenance?: { extra?: { inputsFingerprint?: string } };
+      };
       if (prev.provenance?.extra?.inputsFingerprint === fingerprint) {
-        return { skipped: true, fingerprint, rule, funnel: [], histogram: {} as ExportResult['histogram'], dropReasons: {}, clusters: [], contaminated: [], benchmarkErrors: [], budgetBuckets: [], warnings: [], files: [], manifestPath: join(o.outDir, 'manifest.json'), outDir: o.outDir };
+        return {
+          skipped: true,
+          fingerprint,
+          rule,
+          funnel: [],
+          histogram: {} as ExportResult['histogram'],
+          dropReasons: {},
+          clusters: [],
+          contaminated: [],
+          benchmarkErrors: [],
+          budgetBuckets: [],
+          warnings: [],
+          files: [],
+          manifestPath: join(o.outDir, 'manifest.json'),
+          outDir: o.outDir,
+        };
       }
-    } catch { /* no previous export */ }
+    } catch {
+      /* no previous export */
+    }
   }
   async function* candidates(): AsyncGenerator<ExportCandidate> {
     const samples = await store.table('samples');
     for await (const b of samples.query().select(['id', 'text', 'repo', 'metadata'])) {
-      const id = b.getChild('id')!; const text = b.getChild('text')!; const repo = b.getChild('repo')!; const meta = b.getChild('metadata')!;
+      const id = b.getChild('id')!;
+      const text = b.getChild('text')!;
+      const repo = b.getChild('repo')!;
+      const meta = b.getChild('metadata')!;
       for (let i = 0; i < b.numRows; i++) {
-        const sid = id.get(i) as string; const r = idx.row(sid);
+        const sid = id.get(i) as string;
+        const r = idx.row(sid);
         if (r === undefined) continue;
         // NOTE: samples the rule drops anyway travel without text, so memory holds only the kept ones.
         const keep = maybe.has(sid);
-        yield candidateOf(r, keep ? text.get(i) : '', keep ? JSON.parse(meta.get(i) || '{}') : {}, repo.get(i) ?? null, keep ? vectors.get(sid) ?? null : null);
+        yield candidateOf(
+          r,
+          keep ? text.get(i) : '',
+          keep ? JSON.parse(meta.get(i) || '{}') : {},
+          repo.get(i) ?? null,
+          keep ? (vectors.get(sid) ?? null) : null,
+        );
       }
     }
   }
   const res = await runExport({
-    ...o, candidates: candidates(), rule, embedText,
+    ...o,
+    candidates: candidates(),
+    rule,
+    embedText,
     title: o.title ?? `${store.config.name} (Textbook Studio export)`,
     provenance: {
-      dataset: store.config.name, embedderId: embedderId ?? null,
-      promptTemplates: templates.filter((t) => t.template.id === llmTemplateId).map((t) => ({ id: t.template.id, hash: t.hash, text: `${t.template.system}\n\n${t.template.user}` })),
+      dataset: store.config.name,
+      embedderId: embedderId ?? null,
+      promptTemplates: templates
+        .filter((t) => t.template.id === llmTemplateId)
+        .map((t) => ({ id: t.template.id, hash: t.hash, text: `${t.template.system}\n\n${t.template.user}` })),
       llmModels: llmModel ? [llmModel] : [],
-      classifier: model ? { modelId: model.modelId, embedderId: model.embedderId, threshold: model.threshold, metrics: { ...model.metrics, prCurve: undefined } } : null,
+      classifier: model
+        ? {
+            modelId: model.modelId,
+            embedderId: model.embedderId,
+            threshold: model.threshold,
+            metrics: { ...model.metrics, prCurve: undefined },
+          }
+        : null,
       extra: { inputsFingerprint: fingerprint, llmSource, keepThreshold: store.config.keepThreshold },
     },
   });
   if (!o.dryRun && res.manifestPath) {
-    await (await store.table('exports')).add([{ export_id: randomUUID(), out_dir: res.outDir ?? o.outDir, manifest: await readFile(res.manifestPath, 'utf8'), created_at: new Date().toISOString() }]);
+    await (
+      await store.table('exports')
+    ).add([
+      {
+        export_id: randomUUID(),
+        out_dir: res.outDir ?? o.outDir,
+        manifest: await readFile(res.manifestPath, 'utf8'),
+        created_at: new Date().toISOString(),
+      },
+    ]);
   }
   return { ...res, fingerprint };
 }
 
-function nan(v: number): number | null { return Number.isNaN(v) ? null : v; }
+function nan(v: number): number | null {
+  return Number.isNaN(v) ? null : v;
+}

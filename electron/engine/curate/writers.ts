@@ -114,7 +114,11 @@ export async function sha256File(path: string): Promise<{ sha256: string; bytes:
 async function writeJsonl(rows: readonly ExportRow[], file: string, gzip: boolean): Promise<void> {
   // Lines go out in fixed batches; gzip output depends only on the bytes (its header has mtime 0).
   function* batches(): Generator<string> {
-    for (let i = 0; i < rows.length; i += 256) yield rows.slice(i, i + 256).map(jsonLine).join('');
+    for (let i = 0; i < rows.length; i += 256)
+      yield rows
+        .slice(i, i + 256)
+        .map(jsonLine)
+        .join('');
   }
   const source = Readable.from(batches());
   if (gzip) await pipeline(source, createGzip({ level: 6 }), createWriteStream(file));

@@ -11,8 +11,15 @@ import { FNV_OFFSET, fnvStep, fnvString } from './feature-hash.js';
 export type LanguageFamily = 'python' | 'hash' | 'c' | 'dash';
 
 const FAMILY: Record<string, LanguageFamily> = {
-  python: 'python', ruby: 'hash', shell: 'hash', r: 'hash', perl: 'hash', julia: 'hash', yaml: 'hash',
-  lua: 'dash', sql: 'dash',
+  python: 'python',
+  ruby: 'hash',
+  shell: 'hash',
+  r: 'hash',
+  perl: 'hash',
+  julia: 'hash',
+  yaml: 'hash',
+  lua: 'dash',
+  sql: 'dash',
 };
 
 export function languageFamily(language: string): LanguageFamily {
@@ -33,37 +40,117 @@ export interface ScanSink {
 }
 
 export interface CodeStats {
-  chars: number; lines: number; blankLines: number; commentLines: number; docLines: number;
-  codeLines: number; inlineCommentLines: number;
-  lineLenSum: number; lineLenSqSum: number; maxLineLen: number; longLines: number; veryLongLines: number;
-  indentSum: number; maxIndent: number; tabLines: number;
-  tokens: number; identifiers: number; identLenSum: number; singleLetter: number; multiWord: number;
-  uniqueIdents: number; testIdents: number; selfRefs: number;
-  keywords: number; numbers: number; strings: number; stringChars: number; operators: number;
-  comments: number; commentChars: number; commentWords: number;
-  docstrings: number; docChars: number; docWords: number; moduleDoc: number;
-  defs: number; classes: number; lambdas: number; returns: number; asserts: number; prints: number;
-  imports: number; arrows: number; decorators: number; mainGuard: number; todos: number;
-  nonAscii: number; shebang: number;
+  chars: number;
+  lines: number;
+  blankLines: number;
+  commentLines: number;
+  docLines: number;
+  codeLines: number;
+  inlineCommentLines: number;
+  lineLenSum: number;
+  lineLenSqSum: number;
+  maxLineLen: number;
+  longLines: number;
+  veryLongLines: number;
+  indentSum: number;
+  maxIndent: number;
+  tabLines: number;
+  tokens: number;
+  identifiers: number;
+  identLenSum: number;
+  singleLetter: number;
+  multiWord: number;
+  uniqueIdents: number;
+  testIdents: number;
+  selfRefs: number;
+  keywords: number;
+  numbers: number;
+  strings: number;
+  stringChars: number;
+  operators: number;
+  comments: number;
+  commentChars: number;
+  commentWords: number;
+  docstrings: number;
+  docChars: number;
+  docWords: number;
+  moduleDoc: number;
+  defs: number;
+  classes: number;
+  lambdas: number;
+  returns: number;
+  asserts: number;
+  prints: number;
+  imports: number;
+  arrows: number;
+  decorators: number;
+  mainGuard: number;
+  todos: number;
+  nonAscii: number;
+  shebang: number;
 }
 
 function emptyStats(): CodeStats {
   return {
-    chars: 0, lines: 0, blankLines: 0, commentLines: 0, docLines: 0, codeLines: 0, inlineCommentLines: 0,
-    lineLenSum: 0, lineLenSqSum: 0, maxLineLen: 0, longLines: 0, veryLongLines: 0,
-    indentSum: 0, maxIndent: 0, tabLines: 0,
-    tokens: 0, identifiers: 0, identLenSum: 0, singleLetter: 0, multiWord: 0, uniqueIdents: 0, testIdents: 0, selfRefs: 0,
-    keywords: 0, numbers: 0, strings: 0, stringChars: 0, operators: 0,
-    comments: 0, commentChars: 0, commentWords: 0, docstrings: 0, docChars: 0, docWords: 0, moduleDoc: 0,
-    defs: 0, classes: 0, lambdas: 0, returns: 0, asserts: 0, prints: 0,
-    imports: 0, arrows: 0, decorators: 0, mainGuard: 0, todos: 0, nonAscii: 0, shebang: 0,
+    chars: 0,
+    lines: 0,
+    blankLines: 0,
+    commentLines: 0,
+    docLines: 0,
+    codeLines: 0,
+    inlineCommentLines: 0,
+    lineLenSum: 0,
+    lineLenSqSum: 0,
+    maxLineLen: 0,
+    longLines: 0,
+    veryLongLines: 0,
+    indentSum: 0,
+    maxIndent: 0,
+    tabLines: 0,
+    tokens: 0,
+    identifiers: 0,
+    identLenSum: 0,
+    singleLetter: 0,
+    multiWord: 0,
+    uniqueIdents: 0,
+    testIdents: 0,
+    selfRefs: 0,
+    keywords: 0,
+    numbers: 0,
+    strings: 0,
+    stringChars: 0,
+    operators: 0,
+    comments: 0,
+    commentChars: 0,
+    commentWords: 0,
+    docstrings: 0,
+    docChars: 0,
+    docWords: 0,
+    moduleDoc: 0,
+    defs: 0,
+    classes: 0,
+    lambdas: 0,
+    returns: 0,
+    asserts: 0,
+    prints: 0,
+    imports: 0,
+    arrows: 0,
+    decorators: 0,
+    mainGuard: 0,
+    todos: 0,
+    nonAscii: 0,
+    shebang: 0,
   };
 }
 
-const PY_KEYWORDS = 'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield';
-const C_KEYWORDS = 'if else for while do switch case default break continue return function class const let var new this import export from public private protected static final void int char float double long short unsigned signed bool boolean true false null nullptr undefined struct enum interface extends implements try catch finally throw throws typeof instanceof package namespace using fn func def mut impl trait pub use mod match go defer chan select type val object override async await yield in of is as assert lambda';
-const HASH_KEYWORDS = 'def end if elsif elif else unless while until for in do then fi done case esac function return module class require local begin rescue ensure yield true false nil TRUE FALSE NULL library lambda assert import from';
-const DASH_KEYWORDS = 'function end local if then else elseif for while do return nil true false and or not select from where insert update delete create table join group order by as on into values set';
+const PY_KEYWORDS =
+  'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield';
+const C_KEYWORDS =
+  'if else for while do switch case default break continue return function class const let var new this import export from public private protected static final void int char float double long short unsigned signed bool boolean true false null nullptr undefined struct enum interface extends implements try catch finally throw throws typeof instanceof package namespace using fn func def mut impl trait pub use mod match go defer chan select type val object override async await yield in of is as assert lambda';
+const HASH_KEYWORDS =
+  'def end if elsif elif else unless while until for in do then fi done case esac function return module class require local begin rescue ensure yield true false nil TRUE FALSE NULL library lambda assert import from';
+const DASH_KEYWORDS =
+  'function end local if then else elseif for while do return nil true false and or not select from where insert update delete create table join group order by as on into values set';
 
 type KeywordTable = Map<number, string>;
 
@@ -78,8 +165,10 @@ function keywordTable(words: string, bothCases: boolean): KeywordTable {
 }
 
 const KEYWORDS: Record<LanguageFamily, KeywordTable> = {
-  python: keywordTable(PY_KEYWORDS, false), c: keywordTable(C_KEYWORDS, false),
-  hash: keywordTable(HASH_KEYWORDS, false), dash: keywordTable(DASH_KEYWORDS, true),
+  python: keywordTable(PY_KEYWORDS, false),
+  c: keywordTable(C_KEYWORDS, false),
+  hash: keywordTable(HASH_KEYWORDS, false),
+  dash: keywordTable(DASH_KEYWORDS, true),
 };
 const H_SELF = fnvString('self', FNV_OFFSET, false) ^ 4;
 const H_THIS = fnvString('this', FNV_OFFSET, false) ^ 4;
@@ -104,7 +193,15 @@ function isStringPrefix(c: number): boolean {
 function isTestName(text: string, a: number, b: number): boolean {
   const lower = (i: number) => text.charCodeAt(a + i) | 32;
   if (b - a >= 4 && lower(0) === 116 && lower(1) === 101 && lower(2) === 115 && lower(3) === 116) return true;
-  return b - a >= 6 && lower(0) === 97 && lower(1) === 115 && lower(2) === 115 && lower(3) === 101 && lower(4) === 114 && lower(5) === 116;
+  return (
+    b - a >= 6 &&
+    lower(0) === 97 &&
+    lower(1) === 115 &&
+    lower(2) === 115 &&
+    lower(3) === 101 &&
+    lower(4) === 114 &&
+    lower(5) === 116
+  );
 }
 
 const TODO_RE = /\b(?:TODO|FIXME|XXX|HACK)\b/;
@@ -196,19 +293,31 @@ export function scanCode(text: string, language: string, sink: ScanSink): CodeSt
       i++;
       continue;
     }
-    if (c === 32 || c === 9 || c === 13 || c === 12) { i++; continue; }
-    if (c === 92 && text.charCodeAt(i + 1) === 10) { endLine(i + 1); i += 2; continue; } // line continuation
+    if (c === 32 || c === 9 || c === 13 || c === 12) {
+      i++;
+      continue;
+    }
+    if (c === 92 && text.charCodeAt(i + 1) === 10) {
+      endLine(i + 1);
+      i += 2;
+      continue;
+    } // line continuation
     const c1 = text.charCodeAt(i + 1);
 
     // Line comments.
-    if ((hashComments && c === 35) || (family === 'c' && c === 47 && c1 === 47) || (family === 'dash' && c === 45 && c1 === 45)) {
+    if (
+      (hashComments && c === 35) ||
+      (family === 'c' && c === 47 && c1 === 47) ||
+      (family === 'dash' && c === 45 && c1 === 45)
+    ) {
       let j = i;
       while (j < n && text.charCodeAt(j) !== 10) j++;
       // `///` and `//!` are Rust/C# doc comments.
       const c2 = text.charCodeAt(i + 2);
       const doc = family === 'c' && (c2 === 47 || c2 === 33) && !lineCode;
       comment(i, j, doc);
-      if (doc) lineDoc = true; else lineComment = true;
+      if (doc) lineDoc = true;
+      else lineComment = true;
       i = j;
       continue;
     }
@@ -218,14 +327,16 @@ export function scanCode(text: string, language: string, sink: ScanSink): CodeSt
       let j = i + 2;
       while (j < n && !(text.charCodeAt(j) === 42 && text.charCodeAt(j + 1) === 47)) {
         if (text.charCodeAt(j) === 10) {
-          if (doc) lineDoc = true; else lineComment = true;
+          if (doc) lineDoc = true;
+          else lineComment = true;
           endLine(j);
         }
         j++;
       }
       j = Math.min(n, j + 2);
       comment(i, j, doc);
-      if (doc) lineDoc = true; else lineComment = true;
+      if (doc) lineDoc = true;
+      else lineComment = true;
       i = j;
       continue;
     }
@@ -249,17 +360,27 @@ export function scanCode(text: string, language: string, sink: ScanSink): CodeSt
       for (;;) {
         if (j >= n) break;
         const d = text.charCodeAt(j);
-        if (d === 92) { j += 2; continue; }
+        if (d === 92) {
+          j += 2;
+          continue;
+        }
         if (d === 10) {
           if (!triple && q !== 96) break; // an unterminated one-line string ends at the newline
-          if (isDoc) lineDoc = true; else lineCode = true;
+          if (isDoc) lineDoc = true;
+          else lineCode = true;
           endLine(j);
           j++;
           continue;
         }
         if (d === q) {
-          if (!triple) { j++; break; }
-          if (text.charCodeAt(j + 1) === q && text.charCodeAt(j + 2) === q) { j += 3; break; }
+          if (!triple) {
+            j++;
+            break;
+          }
+          if (text.charCodeAt(j + 1) === q && text.charCodeAt(j + 2) === q) {
+            j += 3;
+            break;
+          }
         }
         j++;
       }
@@ -287,7 +408,12 @@ export function scanCode(text: string, language: string, sink: ScanSink): CodeSt
       while (j < n) {
         const d = text.charCodeAt(j);
         const prev = text.charCodeAt(j - 1) | 32;
-        if (isIdentPart(d) || d === 46 || ((d === 43 || d === 45) && prev === 101 && (text.charCodeAt(i + 1) | 32) !== 120)) j++;
+        if (
+          isIdentPart(d) ||
+          d === 46 ||
+          ((d === 43 || d === 45) && prev === 101 && (text.charCodeAt(i + 1) | 32) !== 120)
+        )
+          j++;
         else break;
       }
       s.numbers++;
@@ -310,7 +436,16 @@ export function scanCode(text: string, language: string, sink: ScanSink): CodeSt
         if (!isIdentPart(d)) break;
         h = fnvStep(h, d);
         const upper = d >= 65 && d <= 90;
-        if ((upper && prevLower) || (d === 95 && j > i && j + 1 < n && isIdentPart(text.charCodeAt(j + 1)) && text.charCodeAt(j + 1) !== 95 && text.charCodeAt(j - 1) !== 95)) multi = true;
+        if (
+          (upper && prevLower) ||
+          (d === 95 &&
+            j > i &&
+            j + 1 < n &&
+            isIdentPart(text.charCodeAt(j + 1)) &&
+            text.charCodeAt(j + 1) !== 95 &&
+            text.charCodeAt(j - 1) !== 95)
+        )
+          multi = true;
         prevLower = d >= 97 && d <= 122;
         j++;
       }
@@ -321,12 +456,22 @@ export function scanCode(text: string, language: string, sink: ScanSink): CodeSt
       if (kw !== undefined && kw.length === len) {
         s.keywords++;
         sink.keyword(kw);
-        if (kw === 'def' || kw === 'function' || kw === 'func' || kw === 'fn') { s.defs++; if (logicalTokens <= 1) header = true; }
-        else if (kw === 'class') { s.classes++; if (logicalTokens <= 1) header = true; }
-        else if (kw === 'lambda') s.lambdas++;
+        if (kw === 'def' || kw === 'function' || kw === 'func' || kw === 'fn') {
+          s.defs++;
+          if (logicalTokens <= 1) header = true;
+        } else if (kw === 'class') {
+          s.classes++;
+          if (logicalTokens <= 1) header = true;
+        } else if (kw === 'lambda') s.lambdas++;
         else if (kw === 'return') s.returns++;
         else if (kw === 'assert') s.asserts++;
-        else if ((kw === 'import' || kw === 'from' || kw === 'require' || kw === 'use' || kw === 'library') && logicalTokens === 0) { s.imports++; importPending = true; }
+        else if (
+          (kw === 'import' || kw === 'from' || kw === 'require' || kw === 'use' || kw === 'library') &&
+          logicalTokens === 0
+        ) {
+          s.imports++;
+          importPending = true;
+        }
         prevKeyword = kw;
       } else {
         let k = j;
@@ -341,7 +486,10 @@ export function scanCode(text: string, language: string, sink: ScanSink): CodeSt
         if (key === H_NAME && prevKeyword === 'if') s.mainGuard = 1;
         if (isTestName(text, i, j)) s.testIdents++;
         unique.add(key);
-        if (importPending) { sink.importName(i, j); importPending = false; }
+        if (importPending) {
+          sink.importName(i, j);
+          importPending = false;
+        }
         sink.identifier(i, j, isCall);
         prevKeyword = '';
       }
@@ -358,8 +506,10 @@ export function scanCode(text: string, language: string, sink: ScanSink): CodeSt
     s.operators++;
     if (c === 40 || c === 91 || c === 123) depth++;
     else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
-    else if (c === 45 && c1 === 62) { s.arrows++; i++; }
-    else if (c === 64 && logicalTokens === 0) s.decorators++;
+    else if (c === 45 && c1 === 62) {
+      s.arrows++;
+      i++;
+    } else if (c === 64 && logicalTokens === 0) s.decorators++;
     else if (c === 59 && depth === 0 && !py) endLogical();
     logicalTokens++;
     docExpected = moduleLevel = false;

@@ -3,17 +3,25 @@ import type { Embedder } from './embedder.js';
 import { createHashEmbedder } from './hash-embedder.js';
 
 /** How to rebuild an embedder: stored with its vectors so later runs use the same one. */
-export interface EmbedderSpec { kind: 'hash' | 'openai' | 'local'; dims?: number; model?: string; baseURL?: string }
+export interface EmbedderSpec {
+  kind: 'hash' | 'openai' | 'local';
+  dims?: number;
+  model?: string;
+  baseURL?: string;
+}
 
 export async function embedderFromSpec(spec: EmbedderSpec): Promise<Embedder> {
   if (spec.kind === 'hash') return createHashEmbedder({ dims: spec.dims ?? 512 });
   // NOTE: neural embedders load lazily: onnxruntime and the openai client stay out of the default path.
-  const mod = await import('./index.js') as { createEmbedder(spec: EmbedderSpec): Promise<Embedder> | Embedder };
+  const mod = (await import('./index.js')) as { createEmbedder(spec: EmbedderSpec): Promise<Embedder> | Embedder };
   return mod.createEmbedder(spec);
 }
 
 /** The embedder a command should use: the one asked for, else the dataset's default, else hash-512. */
-export async function resolveEmbedder(store: DatasetStore, asked?: Partial<EmbedderSpec>): Promise<{ embedder: Embedder; spec: EmbedderSpec }> {
+export async function resolveEmbedder(
+  store: DatasetStore,
+  asked?: Partial<EmbedderSpec>,
+): Promise<{ embedder: Embedder; spec: EmbedderSpec }> {
   let spec: EmbedderSpec;
   if (asked?.kind) spec = { kind: asked.kind, dims: asked.dims, model: asked.model, baseURL: asked.baseURL };
   else {

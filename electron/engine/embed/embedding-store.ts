@@ -14,10 +14,15 @@ export function embeddingTableName(embedderId: string): string {
   return 'emb_' + createHash('sha256').update(embedderId).digest('hex').slice(0, 16);
 }
 
-export async function embeddingTable(store: DatasetStore, embedder: { id: string; dims: number }, spec: Record<string, unknown> = {}): Promise<lancedb.Table> {
+export async function embeddingTable(
+  store: DatasetStore,
+  embedder: { id: string; dims: number },
+  spec: Record<string, unknown> = {},
+): Promise<lancedb.Table> {
   const name = embeddingTableName(embedder.id);
   const reg = store.config.embedders[embedder.id];
-  if (reg && reg.dims !== embedder.dims) throw new Error(`embedder ${embedder.id} is registered with ${reg.dims} dims, got ${embedder.dims}`);
+  if (reg && reg.dims !== embedder.dims)
+    throw new Error(`embedder ${embedder.id} is registered with ${reg.dims} dims, got ${embedder.dims}`);
   const names = await store.folder.db.tableNames();
   if (!names.includes(name)) {
     const schema = new Schema([
@@ -29,7 +34,10 @@ export async function embeddingTable(store: DatasetStore, embedder: { id: string
   if (!reg) {
     await store.folder.saveConfig({
       ...store.config,
-      embedders: { ...store.config.embedders, [embedder.id]: { table: name, dims: embedder.dims, spec, createdAt: new Date().toISOString() } },
+      embedders: {
+        ...store.config.embedders,
+        [embedder.id]: { table: name, dims: embedder.dims, spec, createdAt: new Date().toISOString() },
+      },
       defaultEmbedder: store.config.defaultEmbedder ?? embedder.id,
     });
   }
@@ -46,16 +54,27 @@ export async function embeddedIds(table: lancedb.Table): Promise<Set<string>> {
 }
 
 export interface EmbedRunSummary {
-  embedderId: string; embedded: number; alreadyEmbedded: number; total: number; cancelled: boolean; seconds: number;
+  embedderId: string;
+  embedded: number;
+  alreadyEmbedded: number;
+  total: number;
+  cancelled: boolean;
+  seconds: number;
   /** What happened to the ANN index after this run (absent after a cancel). */
   vectorIndex?: VectorIndexResult;
 }
 
 /** Embeds every sample that has no vector for `embedder` yet. */
-export async function embedDataset(store: DatasetStore, embedder: Embedder, opts: {
-  batchSize?: number; signal?: AbortSignal; spec?: Record<string, unknown>;
-  onProgress?: (p: { done: number; total: number }) => void;
-} = {}): Promise<EmbedRunSummary> {
+export async function embedDataset(
+  store: DatasetStore,
+  embedder: Embedder,
+  opts: {
+    batchSize?: number;
+    signal?: AbortSignal;
+    spec?: Record<string, unknown>;
+    onProgress?: (p: { done: number; total: number }) => void;
+  } = {},
+): Promise<EmbedRunSummary> {
   const t0 = Date.now();
   const table = await embeddingTable(store, embedder, opts.spec);
   const have = await embeddedIds(table);
@@ -75,12 +94,20 @@ export async function embedDataset(store: DatasetStore, embedder: Embedder, opts
     if (pending.length >= writeEvery) await flush();
     opts.onProgress?.({ done: embedded, total: todo });
   };
-  const flush = async () => { if (pending.length) { await table.add(pending); pending = []; } };
+  const flush = async () => {
+    if (pending.length) {
+      await table.add(pending);
+      pending = [];
+    }
+  };
   const samples = await store.table('samples');
   opts.onProgress?.({ done: 0, total: todo });
   try {
     for await (const b of samples.query().select(['id', 'text', 'language', 'ast_counts'])) {
-      const id = b.getChild('id')!; const text = b.getChild('text')!; const lang = b.getChild('language')!; const ast = b.getChild('ast_counts')!;
+      const id = b.getChild('id')!;
+      const text = b.getChild('text')!;
+      const lang = b.getChild('language')!;
+      const ast = b.getChild('ast_counts')!;
       for (let i = 0; i < b.numRows; i++) {
         const sid = id.get(i) as string;
         if (have.has(sid)) continue;
@@ -102,17 +129,29 @@ export async function embedDataset(store: DatasetStore, embedder: Embedder, opts
   // existed), skipped after a cancel. Search works without it, so a failed build is only reported.
   let vectorIndex: VectorIndexResult | undefined;
   if (!opts.signal?.aborted) {
-    try { vectorIndex = await ensureVectorIndex(table, { dims: embedder.dims }); }
-    catch (e) { vectorIndex = { action: 'failed', rows: 0, plan: null, seconds: 0, error: (e as Error).message }; }
+    try {
+      vectorIndex = await ensureVectorIndex(table, { dims: embedder.dims });
+    } catch (e) {
+      vectorIndex = { action: 'failed', rows: 0, plan: null, seconds: 0, error: (e as Error).message };
+    }
   }
-  return { embedderId: embedder.id, embedded, alreadyEmbedded: total - todo, total, cancelled: Boolean(opts.signal?.aborted), seconds: (Date.now() - t0) / 1000, vectorIndex };
+  return {
+    embedderId: embedder.id,
+    embedded,
+    alreadyEmbedded: total - todo,
+    total,
+    cancelled: Boolean(opts.signal?.aborted),
+    seconds: (Date.now() - t0) / 1000,
+    vectorIndex,
+  };
 }
 
 /** Reads the vectors of `ids` (all when omitted) for an embedder. */
 export async function readVectors(table: lancedb.Table, ids?: Set<string>): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
   for await (const b of table.query().select(['sample_id', 'vector'])) {
-    const sid = b.getChild('sample_id')!; const vec = b.getChild('vector')!;
+    const sid = b.getChild('sample_id')!;
+    const vec = b.getChild('vector')!;
     for (let i = 0; i < b.numRows; i++) {
       const id = sid.get(i) as string;
       if (ids && !ids.has(id)) continue;

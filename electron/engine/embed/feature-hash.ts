@@ -65,7 +65,8 @@ export function lenClassOf(len: number): number {
 export function weightTable(ns: string, entries: Record<string, number>): Map<number, number> {
   const seed = namespaceSeed(ns);
   const out = new Map<number, number>();
-  for (const [word, w] of Object.entries(entries)) out.set(termBase(termKey(fmix32(fnvString(word, seed, true)), 0)), w);
+  for (const [word, w] of Object.entries(entries))
+    out.set(termBase(termKey(fmix32(fnvString(word, seed, true)), 0)), w);
   return out;
 }
 

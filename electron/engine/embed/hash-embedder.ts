@@ -1,8 +1,18 @@
 import type { EmbedInput, Embedder } from './embedder.js';
 import { PROSE_COMMENT, PROSE_DOC, scanCode, type ScanSink } from './code-scan.js';
 import {
-  fmix32, fnvStep, fnvString, lenClassOf, lowerCode, namespaceSeed, termBase, termKey, termLenClass, termSign,
-  uniformWeights, weightTable,
+  fmix32,
+  fnvStep,
+  fnvString,
+  lenClassOf,
+  lowerCode,
+  namespaceSeed,
+  termBase,
+  termKey,
+  termLenClass,
+  termSign,
+  uniformWeights,
+  weightTable,
 } from './feature-hash.js';
 import { STYLE_FEATURES, writeStyleFeatures } from './style-features.js';
 
@@ -42,12 +52,16 @@ const LEN_WEIGHT_PROSE = [0, 0.5, 0.8, 1];
 const LEN_WEIGHT_FLAT = [1, 1, 1, 1];
 const COMMON_IDENT = uniformWeights(
   'self cls i j k n m x y z s a b c d v f e t p get set none init args kwargs arg name value val data obj result ' +
-  'item key tmp str list dict int len is to of in new add err ctx res ret out buf idx num count type', 0.35);
+    'item key tmp str list dict int len is to of in new add err ctx res ret out buf idx num count type',
+  0.35,
+);
 const STOP_WORDS = uniformWeights(
   'the an and or of to in is it that this for on with as be by are was were not from at if return returns will ' +
-  'can which then when its use used using we you your but all any these those has have had may must should would ' +
-  'there their been so also into than such only each no one do does it\'s other more most some same if else see ' +
-  'default true false none given object value', 0.2);
+    'can which then when its use used using we you your but all any these those has have had may must should would ' +
+    "there their been so also into than such only each no one do does it's other more most some same if else see " +
+    'default true false none given object value',
+  0.2,
+);
 const COMMON_KW = uniformWeights('if in return def none not else self for and or is', 0.6);
 
 const TABLES: (Map<number, number> | null)[] = NS.map((ns) => {
@@ -57,7 +71,8 @@ const TABLES: (Map<number, number> | null)[] = NS.map((ns) => {
   return null;
 });
 const LEN_WEIGHTS = NS.map((ns) =>
-  ns === 'id' ? LEN_WEIGHT_IDENT : ns === 'doc' || ns === 'cmt' || ns === 'str' ? LEN_WEIGHT_PROSE : LEN_WEIGHT_FLAT);
+  ns === 'id' ? LEN_WEIGHT_IDENT : ns === 'doc' || ns === 'cmt' || ns === 'str' ? LEN_WEIGHT_PROSE : LEN_WEIGHT_FLAT,
+);
 
 function isLetter(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
@@ -99,8 +114,12 @@ class Featurizer implements ScanSink {
       if (isCall) call = fnvStep(call, lc);
       // Sub-token boundaries: snake_case, camelCase and the end of an acronym (HTTPServer).
       const prev = j > start ? t.charCodeAt(j - 1) : 0;
-      const boundary = c === 95 || c === 36 ||
-        (isUpper(c) && (isLowerOrDigit(prev) || (isUpper(prev) && j + 1 < end && t.charCodeAt(j + 1) >= 97 && t.charCodeAt(j + 1) <= 122)));
+      const boundary =
+        c === 95 ||
+        c === 36 ||
+        (isUpper(c) &&
+          (isLowerOrDigit(prev) ||
+            (isUpper(prev) && j + 1 < end && t.charCodeAt(j + 1) >= 97 && t.charCodeAt(j + 1) <= 122)));
       if (boundary && subLen > 0) {
         this.add(NS_ID, sub, subLen);
         sub = NS_SEED[NS_ID];
@@ -138,11 +157,20 @@ class Featurizer implements ScanSink {
     let words = 0;
     let j = start;
     while (j < end) {
-      if (!isLetter(t.charCodeAt(j))) { j++; continue; }
+      if (!isLetter(t.charCodeAt(j))) {
+        j++;
+        continue;
+      }
       let h = seed;
       const a = j;
-      while (j < end && isLetter(t.charCodeAt(j))) { h = fnvStep(h, lowerCode(t.charCodeAt(j))); j++; }
-      if (j - a >= 2) { this.add(ns, h, j - a); words++; }
+      while (j < end && isLetter(t.charCodeAt(j))) {
+        h = fnvStep(h, lowerCode(t.charCodeAt(j)));
+        j++;
+      }
+      if (j - a >= 2) {
+        this.add(ns, h, j - a);
+        words++;
+      }
     }
     return words;
   }
@@ -170,14 +198,20 @@ class Featurizer implements ScanSink {
       const weightOf = (key: number, tf: number) =>
         (table?.get(termBase(key)) ?? lenW[termLenClass(key)]) * (raw ? tf : 1 + Math.log(tf));
       let normSq = 0;
-      for (const [key, tf] of m) { const w = weightOf(key, tf); normSq += w * w; }
+      for (const [key, tf] of m) {
+        const w = weightOf(key, tf);
+        normSq += w * w;
+      }
       if (normSq === 0) continue;
       const scale = NS_WEIGHT[ns] / Math.sqrt(normSq);
       for (const [key, tf] of m) acc[termBase(key) % width] += termSign(key) * scale * weightOf(key, tf);
     }
     let normSq = 0;
     for (let k = 0; k < width; k++) normSq += acc[k] * acc[k];
-    if (normSq === 0) { acc[0] = 1; normSq = 1; } // empty text: a fixed direction, never a zero vector
+    if (normSq === 0) {
+      acc[0] = 1;
+      normSq = 1;
+    } // empty text: a fixed direction, never a zero vector
     const scale = HASHED_WEIGHT / Math.sqrt(normSq);
     for (let k = 0; k < width; k++) out[offset + k] = acc[k] * scale;
   }
@@ -188,9 +222,12 @@ export interface HashEmbedderOptions {
   dims?: number;
 }
 
-export function createHashEmbedder(opts: HashEmbedderOptions = {}): Embedder & { embedOne(input: EmbedInput): Float32Array } {
+export function createHashEmbedder(
+  opts: HashEmbedderOptions = {},
+): Embedder & { embedOne(input: EmbedInput): Float32Array } {
   const dims = opts.dims ?? 512;
-  if (!Number.isInteger(dims) || dims < 128) throw new RangeError(`hash embedder needs integer dims >= 128, got ${dims}`);
+  if (!Number.isInteger(dims) || dims < 128)
+    throw new RangeError(`hash embedder needs integer dims >= 128, got ${dims}`);
   const width = dims - STYLE_BLOCK;
   const featurizer = new Featurizer();
   const acc = new Float64Array(width);

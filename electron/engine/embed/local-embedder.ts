@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import { AutoModel, AutoTokenizer, env, type DataType, type PreTrainedModel, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
+import {
+  AutoModel,
+  AutoTokenizer,
+  env,
+  type DataType,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+  type Tensor,
+} from '@huggingface/transformers';
 import type { EmbedInput, Embedder } from './embedder.js';
 
 /**
@@ -39,8 +47,14 @@ export type LocalEmbedder = Embedder & { readonly model: string; dispose(): Prom
 
 /** The ONNX file each dtype loads, as transformers.js names them (onnx/model<suffix>.onnx). */
 const DTYPE_SUFFIX: [DataType, string][] = [
-  ['fp32', ''], ['q8', '_quantized'], ['fp16', '_fp16'], ['int8', '_int8'], ['uint8', '_uint8'],
-  ['q4', '_q4'], ['q4f16', '_q4f16'], ['bnb4', '_bnb4'],
+  ['fp32', ''],
+  ['q8', '_quantized'],
+  ['fp16', '_fp16'],
+  ['int8', '_int8'],
+  ['uint8', '_uint8'],
+  ['q4', '_q4'],
+  ['q4f16', '_q4f16'],
+  ['bnb4', '_bnb4'],
 ];
 
 function looksLikePath(model: string): boolean {
@@ -49,19 +63,29 @@ function looksLikePath(model: string): boolean {
 
 /** Checks a model folder and picks its weight file; errors name what is missing. */
 function inspectFolder(dir: string, dtype?: DataType): { dtype: DataType; onnxFile: string } {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`local embedder: model folder not found: ${dir}`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new Error(`local embedder: model folder not found: ${dir}`);
   const missing = ['config.json', 'tokenizer.json', 'tokenizer_config.json'].filter((f) => !existsSync(join(dir, f)));
   const candidates = dtype ? DTYPE_SUFFIX.filter(([d]) => d === dtype) : DTYPE_SUFFIX;
   const found = candidates.find(([, suffix]) => existsSync(join(dir, 'onnx', `model${suffix}.onnx`)));
-  if (!found) missing.push(dtype ? `onnx/model${DTYPE_SUFFIX.find(([d]) => d === dtype)?.[1] ?? ''}.onnx` : 'onnx/model.onnx (or model_quantized.onnx, ...)');
+  if (!found)
+    missing.push(
+      dtype
+        ? `onnx/model${DTYPE_SUFFIX.find(([d]) => d === dtype)?.[1] ?? ''}.onnx`
+        : 'onnx/model.onnx (or model_quantized.onnx, ...)',
+    );
   if (missing.length) throw new Error(`local embedder: ${dir} lacks ${missing.join(', ')}`);
   return { dtype: found![0], onnxFile: join(dir, 'onnx', `model${found![1]}.onnx`) };
 }
 
 /** A fingerprint of what decides the vectors: the config, the weight file's size, and our settings. */
 function fingerprint(configText: string, modelBytes: number | null, settings: unknown): string {
-  return createHash('sha256').update(configText).update(`\n${modelBytes ?? '?'}\n`).update(JSON.stringify(settings))
-    .digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(configText)
+    .update(`\n${modelBytes ?? '?'}\n`)
+    .update(JSON.stringify(settings))
+    .digest('hex')
+    .slice(0, 12);
 }
 
 export async function createLocalEmbedder(o: LocalEmbedderOptions): Promise<LocalEmbedder> {
@@ -69,7 +93,8 @@ export async function createLocalEmbedder(o: LocalEmbedderOptions): Promise<Loca
   const normalize = o.normalize ?? true;
   const batchSize = o.batchSize ?? 16;
   const offline = o.offline ?? true;
-  if (!(batchSize >= 1) || !((o.maxLength ?? 512) >= 2)) throw new RangeError('local embedder: batchSize >= 1 and maxLength >= 2');
+  if (!(batchSize >= 1) || !((o.maxLength ?? 512) >= 2))
+    throw new RangeError('local embedder: batchSize >= 1 and maxLength >= 2');
   const isFolder = looksLikePath(o.model);
   // NOTE: an absolute path is never a valid hub id, so transformers.js reads it as-is and neither
   // `env.localModelPath` nor the hub are consulted; a relative path would be joined to
@@ -91,7 +116,9 @@ export async function createLocalEmbedder(o: LocalEmbedderOptions): Promise<Loca
     model = await AutoModel.from_pretrained(source, { ...loadOpts, dtype, device: 'cpu' });
   } catch (e) {
     // A hub id missing from the cache surfaces as an unrelated TypeError deep in the library.
-    const where = isFolder ? source : `${source} (offline: only a model already in ${o.cacheDir ?? env.cacheDir} can load)`;
+    const where = isFolder
+      ? source
+      : `${source} (offline: only a model already in ${o.cacheDir ?? env.cacheDir} can load)`;
     throw new Error(`local embedder: cannot load ${where}: ${(e as Error).message}`, { cause: e });
   }
 
@@ -104,7 +131,10 @@ export async function createLocalEmbedder(o: LocalEmbedderOptions): Promise<Loca
     const enc = tokenizer(texts, { padding: true, truncation: true, max_length: maxLength });
     const out = await model(enc);
     const hidden = (out.last_hidden_state ?? out.token_embeddings) as Tensor | undefined;
-    if (!hidden || hidden.dims.length !== 3) throw new Error(`local embedder: the model has no [batch, seq, hidden] output (got ${Object.keys(out).join(', ')})`);
+    if (!hidden || hidden.dims.length !== 3)
+      throw new Error(
+        `local embedder: the model has no [batch, seq, hidden] output (got ${Object.keys(out).join(', ')})`,
+      );
     const [b, s, h] = hidden.dims;
     const data = hidden.data as Float32Array;
     const mask = (enc.attention_mask as Tensor).data as BigInt64Array;
@@ -145,7 +175,9 @@ export async function createLocalEmbedder(o: LocalEmbedderOptions): Promise<Loca
       if (signal?.aborted) throw signal.reason;
       const idx = order.slice(i, i + batchSize);
       const vecs = await runBatch(idx.map((j) => texts[j]));
-      idx.forEach((j, k) => { out[j] = vecs[k]; });
+      idx.forEach((j, k) => {
+        out[j] = vecs[k];
+      });
     }
     return out;
   };
@@ -164,9 +196,14 @@ export async function createLocalEmbedder(o: LocalEmbedderOptions): Promise<Loca
     async embed(batch: EmbedInput[], signal?: AbortSignal) {
       if (signal?.aborted) throw signal.reason;
       if (batch.length === 0) return [];
-      return embedTexts(batch.map((x) => x.text), signal);
+      return embedTexts(
+        batch.map((x) => x.text),
+        signal,
+      );
     },
-    async dispose() { await model.dispose(); },
+    async dispose() {
+      await model.dispose();
+    },
   };
 }
 
@@ -174,5 +211,9 @@ export async function createLocalEmbedder(o: LocalEmbedderOptions): Promise<Loca
 function cachedSize(cacheDir: string | null, hubId: string, dtype: DataType): number | null {
   const suffix = DTYPE_SUFFIX.find(([d]) => d === dtype)?.[1] ?? '';
   const p = cacheDir ? join(cacheDir, hubId, 'onnx', `model${suffix}.onnx`) : null;
-  try { return p ? statSync(p).size : null; } catch { return null; }
+  try {
+    return p ? statSync(p).size : null;
+  } catch {
+    return null;
+  }
 }

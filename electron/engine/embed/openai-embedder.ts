@@ -60,10 +60,12 @@ export type OpenAIEmbedder = Embedder & { readonly model: string; readonly usage
 export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions = {}): OpenAIEmbedder {
   const model = opts.model ?? 'text-embedding-3-small';
   const dims = opts.dims ?? NATIVE_DIMS[model];
-  if (!Number.isInteger(dims) || dims <= 0) throw new RangeError(`openai embedder: unknown output size for model ${model}: pass dims`);
+  if (!Number.isInteger(dims) || dims <= 0)
+    throw new RangeError(`openai embedder: unknown output size for model ${model}: pass dims`);
   const batchSize = opts.batchSize ?? 256;
   const maxInputTokens = opts.maxInputTokens ?? 8000;
-  if (!(batchSize >= 1 && maxInputTokens >= 1)) throw new RangeError('openai embedder: batchSize and maxInputTokens must be >= 1');
+  if (!(batchSize >= 1 && maxInputTokens >= 1))
+    throw new RangeError('openai embedder: batchSize and maxInputTokens must be >= 1');
   const price = opts.price === undefined ? priceOf(model) : opts.price;
   const maxAttempts = opts.maxAttempts ?? 5;
   const cacheMax = opts.cache === false ? 0 : typeof opts.cache === 'number' ? opts.cache : 100_000;
@@ -123,8 +125,12 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions = {}): OpenAIEm
           gate.pause(RateGate.pauseFromHeaders(err.headers) || backoffMs(attempt, opts.backoffBaseMs));
           continue;
         }
-        const retriable = !(err instanceof OpenAI.APIError) || err instanceof OpenAI.APIConnectionError
-          || (err.status ?? 500) >= 500 || err.status === 408 || err.status === 409;
+        const retriable =
+          !(err instanceof OpenAI.APIError) ||
+          err instanceof OpenAI.APIConnectionError ||
+          (err.status ?? 500) >= 500 ||
+          err.status === 408 ||
+          err.status === 409;
         if (!retriable || attempt === maxAttempts) break;
         await abortableSleep(backoffMs(attempt, opts.backoffBaseMs), signal);
       }
@@ -132,20 +138,29 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions = {}): OpenAIEm
     throw last;
   };
 
-  const embedBatch = async (keys: string[], texts: string[], signal?: AbortSignal): Promise<Map<string, Float32Array>> => {
+  const embedBatch = async (
+    keys: string[],
+    texts: string[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, Float32Array>> => {
     const prepared = texts.map(prepare);
-    const data = await request(prepared.map((p) => p.text), signal);
+    const data = await request(
+      prepared.map((p) => p.text),
+      signal,
+    );
     if (!Array.isArray(data.data) || data.data.length !== texts.length) {
       throw new Error(`embeddings: asked for ${texts.length} vectors, got ${data.data?.length ?? 0}`);
     }
-    const tokens = data.usage?.prompt_tokens
-      ?? prepared.reduce((n, p) => n + (p.tokens >= 0 ? p.tokens : encoder().encode(p.text).length), 0);
+    const tokens =
+      data.usage?.prompt_tokens ??
+      prepared.reduce((n, p) => n + (p.tokens >= 0 ? p.tokens : encoder().encode(p.text).length), 0);
     usage.promptTokens += tokens;
     usage.costUsd += costUsd(price, tokens, 0);
     const out = new Map<string, Float32Array>();
     for (const [pos, item] of data.data.entries()) {
       const vec = decodeVector(item.embedding as unknown);
-      if (vec.length !== dims) throw new Error(`embeddings: model ${model} returned ${vec.length} dims, expected ${dims} (set dims to match)`);
+      if (vec.length !== dims)
+        throw new Error(`embeddings: model ${model} returned ${vec.length} dims, expected ${dims} (set dims to match)`);
       // NOTE: servers are not obliged to keep order; `index` says which input a vector belongs to.
       const key = keys[item.index ?? pos];
       out.set(key, vec);
@@ -167,14 +182,27 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions = {}): OpenAIEm
       const queued = new Set<string>();
       batch.forEach((b, i) => {
         const hit = cache.get(keys[i]);
-        if (hit) { found.set(keys[i], hit); usage.cacheHits++; }
-        else if (!queued.has(keys[i])) { queued.add(keys[i]); todo.push({ key: keys[i], text: b.text }); }
+        if (hit) {
+          found.set(keys[i], hit);
+          usage.cacheHits++;
+        } else if (!queued.has(keys[i])) {
+          queued.add(keys[i]);
+          todo.push({ key: keys[i], text: b.text });
+        }
       });
       const chunks: { key: string; text: string }[][] = [];
       for (let i = 0; i < todo.length; i += batchSize) chunks.push(todo.slice(i, i + batchSize));
       // Chunks run concurrently, paced by the gate; their answers are kept here, not read back
       // from the cache, which may be off or may already have evicted them.
-      const results = await Promise.all(chunks.map((c) => embedBatch(c.map((x) => x.key), c.map((x) => x.text), signal)));
+      const results = await Promise.all(
+        chunks.map((c) =>
+          embedBatch(
+            c.map((x) => x.key),
+            c.map((x) => x.text),
+            signal,
+          ),
+        ),
+      );
       for (const r of results) for (const [k, v] of r) found.set(k, v);
       return keys.map((k) => {
         const v = found.get(k);
@@ -194,7 +222,10 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions = {}): OpenAIEm
 function createEmbeddingsClient(o: { baseURL?: string; apiKey?: string; timeoutMs?: number }): OpenAI {
   const baseURL = o.baseURL ?? process.env.OPENAI_BASE_URL;
   const apiKey = o.apiKey ?? process.env.OPENAI_API_KEY ?? (baseURL ? 'not-needed' : undefined);
-  if (!apiKey) throw new Error('openai embedder: no API key: set OPENAI_API_KEY, or a base URL for a local OpenAI-compatible server');
+  if (!apiKey)
+    throw new Error(
+      'openai embedder: no API key: set OPENAI_API_KEY, or a base URL for a local OpenAI-compatible server',
+    );
   return new OpenAI({ baseURL, apiKey, maxRetries: 0, timeout: o.timeoutMs ?? 60_000 });
 }
 

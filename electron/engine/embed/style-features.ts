@@ -7,17 +7,61 @@ import type { CodeStats } from './code-scan.js';
  * corpus. The order is part of the embedder version: append only, and bump the version.
  */
 export const STYLE_FEATURES = [
-  'log_lines', 'log_chars', 'blank_line_ratio', 'comment_line_ratio', 'inline_comment_ratio',
-  'comment_char_ratio', 'docstring_char_ratio', 'module_docstring', 'docstring_coverage', 'docstring_avg_len',
-  'has_docstring', 'comment_words_per_line', 'mean_line_len', 'line_len_std', 'long_line_ratio',
-  'very_long_line_ratio', 'max_line_len', 'mean_indent', 'max_indent', 'def_count',
-  'class_count', 'defs_per_100_lines', 'avg_ident_len', 'single_letter_ratio', 'multi_word_ident_ratio',
-  'unique_ident_ratio', 'keyword_ratio', 'number_density', 'string_density', 'string_char_ratio',
-  'operator_density', 'tokens_per_line', 'main_guard', 'assert_count', 'print_count',
-  'import_count', 'return_annotation_ratio', 'test_ident_ratio', 'todo_count', 'non_ascii_ratio',
-  'tab_indent_ratio', 'lambda_count', 'self_ratio', 'ast_available', 'ast_log_nodes',
-  'ast_error_ratio', 'ast_comment_ratio', 'ast_call_ratio', 'ast_control_ratio', 'ast_function_ratio',
-  'ast_string_ratio', 'shebang', 'decorator_count', 'doc_words_per_def', 'return_per_def',
+  'log_lines',
+  'log_chars',
+  'blank_line_ratio',
+  'comment_line_ratio',
+  'inline_comment_ratio',
+  'comment_char_ratio',
+  'docstring_char_ratio',
+  'module_docstring',
+  'docstring_coverage',
+  'docstring_avg_len',
+  'has_docstring',
+  'comment_words_per_line',
+  'mean_line_len',
+  'line_len_std',
+  'long_line_ratio',
+  'very_long_line_ratio',
+  'max_line_len',
+  'mean_indent',
+  'max_indent',
+  'def_count',
+  'class_count',
+  'defs_per_100_lines',
+  'avg_ident_len',
+  'single_letter_ratio',
+  'multi_word_ident_ratio',
+  'unique_ident_ratio',
+  'keyword_ratio',
+  'number_density',
+  'string_density',
+  'string_char_ratio',
+  'operator_density',
+  'tokens_per_line',
+  'main_guard',
+  'assert_count',
+  'print_count',
+  'import_count',
+  'return_annotation_ratio',
+  'test_ident_ratio',
+  'todo_count',
+  'non_ascii_ratio',
+  'tab_indent_ratio',
+  'lambda_count',
+  'self_ratio',
+  'ast_available',
+  'ast_log_nodes',
+  'ast_error_ratio',
+  'ast_comment_ratio',
+  'ast_call_ratio',
+  'ast_control_ratio',
+  'ast_function_ratio',
+  'ast_string_ratio',
+  'shebang',
+  'decorator_count',
+  'doc_words_per_def',
+  'return_per_def',
 ] as const;
 
 export type StyleFeature = (typeof STYLE_FEATURES)[number];
@@ -31,7 +75,14 @@ const clip = (x: number) => (x > 1 ? 1 : x < 0 || Number.isNaN(x) ? 0 : x);
 const logScale = (x: number, max: number) => clip(Math.log1p(x) / Math.log1p(max));
 const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
 
-const CONTROL_KINDS = ['if_statement', 'for_statement', 'while_statement', 'try_statement', 'with_statement', 'match_statement'];
+const CONTROL_KINDS = [
+  'if_statement',
+  'for_statement',
+  'while_statement',
+  'try_statement',
+  'with_statement',
+  'match_statement',
+];
 
 /** Writes STYLE_FEATURES.length values in [0, 1] into `out` starting at `offset`. */
 export function writeStyleFeatures(s: CodeStats, ast: Record<string, number>, out: Float64Array, offset: number): void {
@@ -106,6 +157,7 @@ export function writeStyleFeatures(s: CodeStats, ast: Record<string, number>, ou
     clip(ratio(s.returns, s.defs) / 3),
   ];
   // NOTE: names and values are two parallel lists; a mismatch would silently shift every feature.
-  if (v.length !== STYLE_FEATURES.length) throw new Error(`style features: ${v.length} values for ${STYLE_FEATURES.length} names`);
+  if (v.length !== STYLE_FEATURES.length)
+    throw new Error(`style features: ${v.length} values for ${STYLE_FEATURES.length} names`);
   for (let k = 0; k < v.length; k++) out[offset + k] = clip(v[k]);
 }

@@ -33,7 +33,11 @@ export interface VectorIndexPlan {
   distanceType: 'cosine';
 }
 
-export interface VectorSearchOptions { nprobes: number; refineFactor: number; ef: number }
+export interface VectorSearchOptions {
+  nprobes: number;
+  refineFactor: number;
+  ef: number;
+}
 
 export interface VectorIndexResult {
   /** `built`: trained now; `kept`: an index fit for this size exists; `none`: below the threshold; `failed`: see error. */
@@ -64,7 +68,9 @@ export function searchOptions(rows: number, limit = 10): VectorSearchOptions {
 }
 
 /** The ANN index on `vector`, if any, with the row count it was built for (from its name). */
-export async function vectorIndexInfo(table: lancedb.Table): Promise<{ name: string; builtRows: number | null } | null> {
+export async function vectorIndexInfo(
+  table: lancedb.Table,
+): Promise<{ name: string; builtRows: number | null } | null> {
   for (const ix of await table.listIndices()) {
     if (!ix.columns.includes('vector')) continue;
     const n = ix.name.startsWith(INDEX_PREFIX) ? Number(ix.name.slice(INDEX_PREFIX.length)) : NaN;
@@ -79,7 +85,10 @@ export async function vectorIndexInfo(table: lancedb.Table): Promise<{ name: str
  * lookup of a sample's own vector (similarSamples, the diversity queue) is otherwise a full scan
  * (~22 ms at 10^6 rows, ~1 ms with it). Idempotent; waits for the build.
  */
-export async function ensureVectorIndex(table: lancedb.Table, o: { dims: number; rows?: number; minRows?: number; force?: boolean }): Promise<VectorIndexResult> {
+export async function ensureVectorIndex(
+  table: lancedb.Table,
+  o: { dims: number; rows?: number; minRows?: number; force?: boolean },
+): Promise<VectorIndexResult> {
   const rows = o.rows ?? (await table.countRows());
   const plan = planVectorIndex(o.dims, rows, o.minRows);
   if (!plan) return { action: 'none', rows, plan: null, seconds: 0 };
@@ -88,11 +97,18 @@ export async function ensureVectorIndex(table: lancedb.Table, o: { dims: number;
     await table.createIndex('sample_id', { config: lancedb.Index.btree(), waitTimeoutSeconds: 600 });
   }
   const have = await vectorIndexInfo(table);
-  if (!o.force && have && (have.builtRows === null || have.builtRows * 2 > rows)) return { action: 'kept', rows, plan, seconds: (Date.now() - t0) / 1000 };
+  if (!o.force && have && (have.builtRows === null || have.builtRows * 2 > rows))
+    return { action: 'kept', rows, plan, seconds: (Date.now() - t0) / 1000 };
   const name = `${INDEX_PREFIX}${rows}`;
-  await table.createIndex('vector', { config: lancedb.Index.hnswSq(plan), replace: true, name, waitTimeoutSeconds: 3600 });
+  await table.createIndex('vector', {
+    config: lancedb.Index.hnswSq(plan),
+    replace: true,
+    name,
+    waitTimeoutSeconds: 3600,
+  });
   // NOTE: LanceDB keeps several indices on one column side by side; only the new one may stay.
-  for (const ix of await table.listIndices()) if (ix.columns.includes('vector') && ix.name !== name) await table.dropIndex(ix.name);
+  for (const ix of await table.listIndices())
+    if (ix.columns.includes('vector') && ix.name !== name) await table.dropIndex(ix.name);
   return { action: 'built', rows, plan, seconds: (Date.now() - t0) / 1000 };
 }
 
@@ -100,7 +116,11 @@ export async function ensureVectorIndex(table: lancedb.Table, o: { dims: number;
  * Applies the tuned nprobes / refineFactor to a cosine vector search when the table has an ANN
  * index; without one LanceDB scans every vector (exact) and the query is left as it is.
  */
-export async function tunedVectorSearch(table: lancedb.Table, query: lancedb.VectorQuery, limit: number): Promise<lancedb.VectorQuery> {
+export async function tunedVectorSearch(
+  table: lancedb.Table,
+  query: lancedb.VectorQuery,
+  limit: number,
+): Promise<lancedb.VectorQuery> {
   const ix = await vectorIndexInfo(table);
   if (!ix) return query;
   const o = searchOptions(ix.builtRows ?? (await table.countRows()), limit);

@@ -18,10 +18,20 @@ export interface ImportOptions {
   /** Files (or rows) larger than this become errors. Default 2 MB. */
   maxFileBytes?: number;
   signal?: AbortSignal;
-  onProgress?: (p: { doneBytes: number; totalBytes: number; imported: number; duplicates: number; errors: number }) => void;
+  onProgress?: (p: {
+    doneBytes: number;
+    totalBytes: number;
+    imported: number;
+    duplicates: number;
+    errors: number;
+  }) => void;
 }
 
-export interface ImportResult extends ImportSummary { importId: string; cancelled: boolean; errorCount: number }
+export interface ImportResult extends ImportSummary {
+  importId: string;
+  cancelled: boolean;
+  errorCount: number;
+}
 
 const BATCH_ROWS = 2000;
 const BATCH_BYTES = 16 << 20;
@@ -33,14 +43,27 @@ const MAX_ERRORS_IN_SUMMARY = 10_000;
  * Rows are written before the in-memory index learns of them, so a cancel or crash can only
  * lose the unwritten tail, never leave the index ahead of the table.
  */
-export async function importPaths(store: DatasetStore, paths: string[], opts: ImportOptions = {}): Promise<ImportResult> {
+export async function importPaths(
+  store: DatasetStore,
+  paths: string[],
+  opts: ImportOptions = {},
+): Promise<ImportResult> {
   const importId = randomUUID();
   const importedAt = new Date().toISOString();
   const chunkMode = opts.chunk ?? 'file';
   const totalBytes = await totalInputBytes(paths);
   const samples = await store.table('samples');
   const errorsTable = await store.table('import_errors');
-  const summary: ImportResult = { importId, imported: 0, duplicates: 0, errors: [], errorCount: 0, files: 0, bytes: 0, cancelled: false };
+  const summary: ImportResult = {
+    importId,
+    imported: 0,
+    duplicates: 0,
+    errors: [],
+    errorCount: 0,
+    files: 0,
+    bytes: 0,
+    cancelled: false,
+  };
   let batch: SampleRowRecord[] = [];
   let batchBytes = 0;
   const batchIds = new Set<string>();
@@ -51,13 +74,32 @@ export async function importPaths(store: DatasetStore, paths: string[], opts: Im
   const flush = async () => {
     if (batch.length) {
       await samples.add(batch);
-      for (const r of batch) store.index.add({ id: r.id, source: r.source, path: r.path, language: r.language, tokens: r.tokens, tokensExact: false });
+      for (const r of batch)
+        store.index.add({
+          id: r.id,
+          source: r.source,
+          path: r.path,
+          language: r.language,
+          tokens: r.tokens,
+          tokensExact: false,
+        });
       summary.imported += batch.length;
-      batch = []; batchBytes = 0; batchIds.clear();
+      batch = [];
+      batchBytes = 0;
+      batchIds.clear();
     }
     if (pendingErrors.length) {
       const at = new Date().toISOString();
-      await errorsTable.add(pendingErrors.map((e) => ({ import_id: importId, file: e.file, line: e.line, field: e.field, message: e.message, created_at: at })));
+      await errorsTable.add(
+        pendingErrors.map((e) => ({
+          import_id: importId,
+          file: e.file,
+          line: e.line,
+          field: e.field,
+          message: e.message,
+          created_at: at,
+        })),
+      );
       pendingErrors = [];
     }
   };
@@ -65,7 +107,13 @@ export async function importPaths(store: DatasetStore, paths: string[], opts: Im
     const now = Date.now();
     if (!opts.onProgress || (!force && now - lastProgress < 100)) return;
     lastProgress = now;
-    opts.onProgress({ doneBytes: Math.min(doneBytes, totalBytes), totalBytes, imported: summary.imported + batch.length, duplicates: summary.duplicates, errors: summary.errorCount });
+    opts.onProgress({
+      doneBytes: Math.min(doneBytes, totalBytes),
+      totalBytes,
+      imported: summary.imported + batch.length,
+      duplicates: summary.duplicates,
+      errors: summary.errorCount,
+    });
   };
   const addError = (e: ImportError) => {
     summary.errorCount++;
@@ -73,29 +121,61 @@ export async function importPaths(store: DatasetStore, paths: string[], opts: Im
     pendingErrors.push(e);
   };
 
-  for await (const item of readInputs(paths, opts.format, { textField: opts.textField, lang: opts.lang, maxFileBytes: opts.maxFileBytes ?? 2 << 20, signal: opts.signal })) {
-    if ('error' in item) { addError(item.error); continue; }
-    if ('fileDone' in item) { summary.files++; summary.bytes += item.bytes; report(); continue; }
+  for await (const item of readInputs(paths, opts.format, {
+    textField: opts.textField,
+    lang: opts.lang,
+    maxFileBytes: opts.maxFileBytes ?? 2 << 20,
+    signal: opts.signal,
+  })) {
+    if ('error' in item) {
+      addError(item.error);
+      continue;
+    }
+    if ('fileDone' in item) {
+      summary.files++;
+      summary.bytes += item.bytes;
+      report();
+      continue;
+    }
     const rec = item.record;
     doneBytes += rec.bytes;
     let chunks: Chunk[];
-    try { chunks = await chunkRecord(rec, chunkMode); }
-    catch (e) { addError({ file: rec.source, line: null, field: null, message: `parse failed: ${(e as Error).message}` }); continue; }
+    try {
+      chunks = await chunkRecord(rec, chunkMode);
+    } catch (e) {
+      addError({ file: rec.source, line: null, field: null, message: `parse failed: ${(e as Error).message}` });
+      continue;
+    }
     for (const c of chunks) {
       const id = sampleIdOf(c.text);
-      if (store.index.has(id) || batchIds.has(id)) { summary.duplicates++; continue; }
+      if (store.index.has(id) || batchIds.has(id)) {
+        summary.duplicates++;
+        continue;
+      }
       batchIds.add(id);
       const sample: Sample = {
-        id, text: c.text, language: rec.language ?? 'text', source: c.startLine ? `${rec.source}:${c.startLine}-${c.endLine}` : rec.source,
-        repo: rec.repo, path: rec.path, startLine: c.startLine, endLine: c.endLine,
-        chunk: c.startLine ? 'function' : 'file', tokens: estimateTokens(c.text), tokensExact: false,
-        metadata: rec.metadata, astCounts: c.astCounts, importedAt,
+        id,
+        text: c.text,
+        language: rec.language ?? 'text',
+        source: c.startLine ? `${rec.source}:${c.startLine}-${c.endLine}` : rec.source,
+        repo: rec.repo,
+        path: rec.path,
+        startLine: c.startLine,
+        endLine: c.endLine,
+        chunk: c.startLine ? 'function' : 'file',
+        tokens: estimateTokens(c.text),
+        tokensExact: false,
+        metadata: rec.metadata,
+        astCounts: c.astCounts,
+        importedAt,
       };
       batch.push(sampleToRow(sample, importId));
       batchBytes += c.text.length;
     }
-    if (batch.length >= BATCH_ROWS || batchBytes >= BATCH_BYTES || pendingErrors.length >= BATCH_ROWS) { await flush(); report(true); }
-    else report();
+    if (batch.length >= BATCH_ROWS || batchBytes >= BATCH_BYTES || pendingErrors.length >= BATCH_ROWS) {
+      await flush();
+      report(true);
+    } else report();
     if (opts.signal?.aborted) break;
   }
   await flush();
@@ -116,10 +196,21 @@ async function totalInputBytes(paths: string[]): Promise<number> {
   let total = 0;
   const walk = async (p: string, top: boolean): Promise<void> => {
     let st;
-    try { st = await stat(p); } catch { return; }
-    if (st.isFile()) { if (top || languageFromPath(p)) total += st.size; return; }
+    try {
+      st = await stat(p);
+    } catch {
+      return;
+    }
+    if (st.isFile()) {
+      if (top || languageFromPath(p)) total += st.size;
+      return;
+    }
     if (!st.isDirectory()) return;
-    try { for await (const d of await opendir(p)) await walk(join(p, d.name), false); } catch { /* reported by the reader */ }
+    try {
+      for await (const d of await opendir(p)) await walk(join(p, d.name), false);
+    } catch {
+      /* reported by the reader */
+    }
   };
   for (const p of paths) await walk(p, true);
   return total;

@@ -10,7 +10,10 @@ export function normalizeContent(text: string): string {
   while (end > 0 && text.charCodeAt(end - 1) === 10) end--;
   const body = end === text.length ? text : text.slice(0, end);
   if (!body.includes('\r') && !/[ \t]\n/.test(body) && !/[ \t]$/.test(body)) return body;
-  return text.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '').replace(/\n+$/, '');
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(/[ \t]+$/gm, '')
+    .replace(/\n+$/, '');
 }
 
 /** Sample id: first 128 bits of sha256 of the normalized content, hex. */

@@ -36,8 +36,14 @@ export function countNodeKinds(node: Node): Record<string, number> {
   for (;;) {
     const n = cursor.currentNode;
     if (n.isNamed) counts[n.type] = (counts[n.type] ?? 0) + 1;
-    if (cursor.gotoFirstChild()) { depth++; continue; }
-    while (depth > 0 && !cursor.gotoNextSibling()) { cursor.gotoParent(); depth--; }
+    if (cursor.gotoFirstChild()) {
+      depth++;
+      continue;
+    }
+    while (depth > 0 && !cursor.gotoNextSibling()) {
+      cursor.gotoParent();
+      depth--;
+    }
     if (depth === 0) break;
   }
   cursor.delete();
@@ -55,7 +61,12 @@ export async function chunkPython(text: string, mode: 'file' | 'function'): Prom
     const out: Chunk[] = [];
     for (const child of root.namedChildren) {
       if (!child || !TOP_LEVEL.has(child.type)) continue;
-      out.push({ text: child.text, startLine: child.startPosition.row + 1, endLine: child.endPosition.row + 1, astCounts: countNodeKinds(child) });
+      out.push({
+        text: child.text,
+        startLine: child.startPosition.row + 1,
+        endLine: child.endPosition.row + 1,
+        astCounts: countNodeKinds(child),
+      });
     }
     return out;
   } finally {

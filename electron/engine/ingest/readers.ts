@@ -43,12 +43,24 @@ export function detectFormat(path: string): ImportFormat {
 }
 
 /** Reads every input path in order, yielding records, per-row errors and per-file completion. */
-export async function* readInputs(paths: string[], format: ImportFormat | undefined, opts: ReaderOptions): AsyncGenerator<ReadItem> {
+export async function* readInputs(
+  paths: string[],
+  format: ImportFormat | undefined,
+  opts: ReaderOptions,
+): AsyncGenerator<ReadItem> {
   for (const p of paths) {
     const abs = resolve(p);
     let st;
-    try { st = await stat(abs); } catch { yield { error: err(p, null, null, 'no such file or folder') }; continue; }
-    if (st.isDirectory()) { yield* readFolder(abs, opts); continue; }
+    try {
+      st = await stat(abs);
+    } catch {
+      yield { error: err(p, null, null, 'no such file or folder') };
+      continue;
+    }
+    if (st.isDirectory()) {
+      yield* readFolder(abs, opts);
+      continue;
+    }
     const fmt = format ?? detectFormat(abs);
     if (fmt === 'jsonl') yield* readJsonl(abs, opts);
     else if (fmt === 'csv') yield* readCsv(abs, opts);
@@ -62,17 +74,31 @@ function err(file: string, line: number | null, field: string | null, message: s
 }
 
 /** Maps one table row (JSONL, CSV or Parquet) to a record, or explains why it cannot. */
-function rowToRecord(row: unknown, file: string, line: number, opts: ReaderOptions): { record: RawRecord } | { error: ImportError } {
-  if (row === null || typeof row !== 'object' || Array.isArray(row)) return { error: err(file, line, null, 'row is not an object') };
+function rowToRecord(
+  row: unknown,
+  file: string,
+  line: number,
+  opts: ReaderOptions,
+): { record: RawRecord } | { error: ImportError } {
+  if (row === null || typeof row !== 'object' || Array.isArray(row))
+    return { error: err(file, line, null, 'row is not an object') };
   const obj = row as Record<string, unknown>;
   const field = opts.textField ?? TEXT_FIELDS.find((f) => f in obj);
-  if (!field) return { error: err(file, line, opts.textField ?? TEXT_FIELDS.join('|'), 'no text field (use --text-field)') };
+  if (!field)
+    return { error: err(file, line, opts.textField ?? TEXT_FIELDS.join('|'), 'no text field (use --text-field)') };
   const text = obj[field];
-  if (typeof text !== 'string') return { error: err(file, line, field, `text field is ${text === null ? 'null' : typeof text}, expected a string`) };
+  if (typeof text !== 'string')
+    return {
+      error: err(file, line, field, `text field is ${text === null ? 'null' : typeof text}, expected a string`),
+    };
   if (!text.trim()) return { error: err(file, line, field, 'text is empty') };
   const bytes = Buffer.byteLength(text);
-  if (bytes > opts.maxFileBytes) return { error: err(file, line, field, `text is ${bytes} bytes, over the ${opts.maxFileBytes}-byte limit`) };
-  const pick = (keys: string[]) => { for (const k of keys) if (typeof obj[k] === 'string' && obj[k]) return obj[k] as string; return null; };
+  if (bytes > opts.maxFileBytes)
+    return { error: err(file, line, field, `text is ${bytes} bytes, over the ${opts.maxFileBytes}-byte limit`) };
+  const pick = (keys: string[]) => {
+    for (const k of keys) if (typeof obj[k] === 'string' && obj[k]) return obj[k] as string;
+    return null;
+  };
   const path = pick(STACK_PATH);
   const metadata: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) if (k !== field) metadata[k] = typeof v === 'bigint' ? Number(v) : v;
@@ -87,14 +113,21 @@ function inputStream(file: string) {
 
 async function* readJsonl(file: string, opts: ReaderOptions): AsyncGenerator<ReadItem> {
   const rl = createInterface({ input: inputStream(file), crlfDelay: Infinity });
-  let line = 0; let bytes = 0;
+  let line = 0;
+  let bytes = 0;
   try {
     for await (const raw of rl) {
-      line++; bytes += raw.length + 1;
+      line++;
+      bytes += raw.length + 1;
       if (opts.signal?.aborted) return;
       if (!raw.trim()) continue;
       let row: unknown;
-      try { row = JSON.parse(raw); } catch (e) { yield { error: err(file, line, null, `malformed JSON: ${(e as Error).message}`) }; continue; }
+      try {
+        row = JSON.parse(raw);
+      } catch (e) {
+        yield { error: err(file, line, null, `malformed JSON: ${(e as Error).message}`) };
+        continue;
+      }
       yield rowToRecord(row, file, line, opts);
     }
   } catch (e) {
@@ -104,8 +137,11 @@ async function* readJsonl(file: string, opts: ReaderOptions): AsyncGenerator<Rea
 }
 
 async function* readCsv(file: string, opts: ReaderOptions): AsyncGenerator<ReadItem> {
-  const parser = inputStream(file).pipe(parseCsv({ columns: true, relax_column_count: true, skip_empty_lines: true, bom: true }));
-  let row = 0; let bytes = 0;
+  const parser = inputStream(file).pipe(
+    parseCsv({ columns: true, relax_column_count: true, skip_empty_lines: true, bom: true }),
+  );
+  let row = 0;
+  let bytes = 0;
   try {
     for await (const rec of parser) {
       row++;
@@ -121,19 +157,29 @@ async function* readCsv(file: string, opts: ReaderOptions): AsyncGenerator<ReadI
 }
 
 async function* readParquet(file: string, opts: ReaderOptions): AsyncGenerator<ReadItem> {
-  let buf; let metadata;
+  let buf;
+  let metadata;
   try {
     buf = await asyncBufferFromFile(file);
     metadata = await parquetMetadataAsync(buf);
-  } catch (e) { yield { error: err(file, null, null, `not a readable Parquet file: ${(e as Error).message}`) }; return; }
-  let start = 0; let bytes = 0;
+  } catch (e) {
+    yield { error: err(file, null, null, `not a readable Parquet file: ${(e as Error).message}`) };
+    return;
+  }
+  let start = 0;
+  let bytes = 0;
   // NOTE: one row group at a time keeps memory flat on multi-GB files.
   for (const rg of metadata.row_groups) {
     const n = Number(rg.num_rows);
     if (opts.signal?.aborted) return;
     let rows: Record<string, unknown>[];
-    try { rows = await parquetReadObjects({ file: buf, metadata, rowStart: start, rowEnd: start + n }); }
-    catch (e) { yield { error: err(file, start + 1, null, `row group unreadable: ${(e as Error).message}`) }; start += n; continue; }
+    try {
+      rows = await parquetReadObjects({ file: buf, metadata, rowStart: start, rowEnd: start + n });
+    } catch (e) {
+      yield { error: err(file, start + 1, null, `row group unreadable: ${(e as Error).message}`) };
+      start += n;
+      continue;
+    }
     for (let i = 0; i < rows.length; i++) {
       const r = rowToRecord(rows[i], file, start + i + 1, opts);
       if ('record' in r) bytes += r.record.bytes;
@@ -155,10 +201,14 @@ async function* readFolder(root: string, opts: ReaderOptions): AsyncGenerator<Re
     const subdirs: string[] = [];
     try {
       for await (const d of await opendir(dir)) {
-        if (d.isDirectory()) { if (!SKIP_DIRS.has(d.name)) subdirs.push(join(dir, d.name)); }
-        else if (d.isFile() && languageFromPath(d.name)) entries.push(join(dir, d.name));
+        if (d.isDirectory()) {
+          if (!SKIP_DIRS.has(d.name)) subdirs.push(join(dir, d.name));
+        } else if (d.isFile() && languageFromPath(d.name)) entries.push(join(dir, d.name));
       }
-    } catch (e) { yield { error: err(dir, null, null, `cannot list folder: ${(e as Error).message}`) }; continue; }
+    } catch (e) {
+      yield { error: err(dir, null, null, `cannot list folder: ${(e as Error).message}`) };
+      continue;
+    }
     // NOTE: sorted traversal makes imports (and their error lists) reproducible.
     entries = entries.sort();
     stack.push(...subdirs.sort().reverse());
@@ -171,17 +221,39 @@ async function* readFolder(root: string, opts: ReaderOptions): AsyncGenerator<Re
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-async function* readSourceFile(file: string, relPath: string, repo: string | null, opts: ReaderOptions): AsyncGenerator<ReadItem> {
+async function* readSourceFile(
+  file: string,
+  relPath: string,
+  repo: string | null,
+  opts: ReaderOptions,
+): AsyncGenerator<ReadItem> {
   let buf: Buffer;
   try {
     const st = await stat(file);
-    if (st.size > opts.maxFileBytes) { yield { error: err(file, null, null, `file is ${st.size} bytes, over the ${opts.maxFileBytes}-byte limit`) }; return; }
+    if (st.size > opts.maxFileBytes) {
+      yield { error: err(file, null, null, `file is ${st.size} bytes, over the ${opts.maxFileBytes}-byte limit`) };
+      return;
+    }
     buf = await readFile(file);
-  } catch (e) { yield { error: err(file, null, null, `cannot read: ${(e as Error).message}`) }; return; }
+  } catch (e) {
+    yield { error: err(file, null, null, `cannot read: ${(e as Error).message}`) };
+    return;
+  }
   let text: string;
-  try { text = utf8.decode(buf); } catch { yield { error: err(file, null, null, 'not valid UTF-8 text') }; return; }
-  if (text.includes('\u0000')) { yield { error: err(file, null, null, 'binary file (NUL bytes)') }; return; }
-  if (!text.trim()) { yield { error: err(file, null, null, 'file is empty') }; return; }
+  try {
+    text = utf8.decode(buf);
+  } catch {
+    yield { error: err(file, null, null, 'not valid UTF-8 text') };
+    return;
+  }
+  if (text.includes('\u0000')) {
+    yield { error: err(file, null, null, 'binary file (NUL bytes)') };
+    return;
+  }
+  if (!text.trim()) {
+    yield { error: err(file, null, null, 'file is empty') };
+    return;
+  }
   const language = opts.lang ?? languageFromPath(file) ?? extname(file).slice(1);
   yield { record: { text, source: file, repo, path: relPath, language, metadata: {}, bytes: buf.length } };
   yield { fileDone: file, bytes: buf.length };

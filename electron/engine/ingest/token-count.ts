@@ -37,18 +37,30 @@ export class TokenCounter {
   }
 
   /** Reference path: the library's own full encode. */
-  countReference(text: string): number { return this.enc.encode(text, [], []).length; }
+  countReference(text: string): number {
+    return this.enc.encode(text, [], []).length;
+  }
 }
 
-export interface TokenCountSummary { counted: number; alreadyExact: number; cancelled: boolean; seconds: number; bytes: number }
+export interface TokenCountSummary {
+  counted: number;
+  alreadyExact: number;
+  cancelled: boolean;
+  seconds: number;
+  bytes: number;
+}
 
 /**
  * The background job behind exact counts: every sample still carrying the import's estimate is
  * counted and the count appended to `token_counts` (which overlays the estimate). Resumable.
  */
-export async function countTokensExactly(store: import('../store/dataset-store.js').DatasetStore, opts: {
-  signal?: AbortSignal; onProgress?: (p: { done: number; total: number }) => void;
-} = {}): Promise<TokenCountSummary> {
+export async function countTokensExactly(
+  store: import('../store/dataset-store.js').DatasetStore,
+  opts: {
+    signal?: AbortSignal;
+    onProgress?: (p: { done: number; total: number }) => void;
+  } = {},
+): Promise<TokenCountSummary> {
   const t0 = Date.now();
   const idx = store.index;
   let total = 0;
@@ -57,7 +69,8 @@ export async function countTokensExactly(store: import('../store/dataset-store.j
   const table = await store.table('token_counts');
   const samples = await store.table('samples');
   let pending: { sample_id: string; tokens: number }[] = [];
-  let counted = 0; let bytes = 0;
+  let counted = 0;
+  let bytes = 0;
   const flush = async () => {
     if (!pending.length) return;
     await table.add(pending);
@@ -67,14 +80,20 @@ export async function countTokensExactly(store: import('../store/dataset-store.j
   opts.onProgress?.({ done: 0, total });
   try {
     outer: for await (const b of samples.query().select(['id', 'text'])) {
-      const ids = b.getChild('id')!; const texts = b.getChild('text')!;
+      const ids = b.getChild('id')!;
+      const texts = b.getChild('text')!;
       for (let i = 0; i < b.numRows; i++) {
-        const id = ids.get(i) as string; const r = idx.row(id);
+        const id = ids.get(i) as string;
+        const r = idx.row(id);
         if (r === undefined || idx.tokensExact[r]) continue;
         const text = texts.get(i) as string;
         pending.push({ sample_id: id, tokens: counter.count(text) });
-        counted++; bytes += text.length;
-        if (pending.length >= 5000) { await flush(); opts.onProgress?.({ done: counted, total }); }
+        counted++;
+        bytes += text.length;
+        if (pending.length >= 5000) {
+          await flush();
+          opts.onProgress?.({ done: counted, total });
+        }
         if (opts.signal?.aborted) break outer;
       }
     }
@@ -83,5 +102,11 @@ export async function countTokensExactly(store: import('../store/dataset-store.j
   }
   if (counted) await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
   opts.onProgress?.({ done: counted, total });
-  return { counted, alreadyExact: idx.size - total, cancelled: Boolean(opts.signal?.aborted), seconds: (Date.now() - t0) / 1000, bytes };
+  return {
+    counted,
+    alreadyExact: idx.size - total,
+    cancelled: Boolean(opts.signal?.aborted),
+    seconds: (Date.now() - t0) / 1000,
+    bytes,
+  };
 }

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { JobStatus } from '../../../shared/enums.js';
 
-export interface JobProgress { jobId: string; kind: string; phase: string; done: number; total: number }
+export interface JobProgress {
+  jobId: string;
+  kind: string;
+  phase: string;
+  done: number;
+  total: number;
+}
 
 export type JobState =
   | { status: 'queued' | 'running'; progress: JobProgress | null }
@@ -10,7 +16,12 @@ export type JobState =
   | { status: 'failed'; error: { name: string; message: string } }
   | { status: 'cancelled'; summary: unknown };
 
-export interface JobInfo { jobId: string; kind: string; startedAt: string; state: JobState }
+export interface JobInfo {
+  jobId: string;
+  kind: string;
+  startedAt: string;
+  state: JobState;
+}
 
 export interface JobContext {
   jobId: string;
@@ -28,10 +39,16 @@ export class JobRunner extends EventEmitter {
   start<T>(kind: string, fn: (ctx: JobContext) => Promise<T>): { jobId: string; result: Promise<T> } {
     const jobId = randomUUID();
     const ctl = new AbortController();
-    const info: JobInfo = { jobId, kind, startedAt: new Date().toISOString(), state: { status: 'running', progress: null } };
+    const info: JobInfo = {
+      jobId,
+      kind,
+      startedAt: new Date().toISOString(),
+      state: { status: 'running', progress: null },
+    };
     this.jobs.set(jobId, { info, ctl });
     const ctx: JobContext = {
-      jobId, signal: ctl.signal,
+      jobId,
+      signal: ctl.signal,
       progress: (phase, done, total) => {
         const p = { jobId, kind, phase, done, total };
         if (info.state.status === 'running') info.state = { status: 'running', progress: p };
@@ -39,8 +56,16 @@ export class JobRunner extends EventEmitter {
       },
     };
     const result = fn(ctx).then(
-      (summary) => { info.state = ctl.signal.aborted ? { status: 'cancelled', summary } : { status: 'done', summary }; this.emit('job-state', info); return summary; },
-      (e: Error) => { info.state = { status: 'failed', error: { name: e.name, message: e.message } }; this.emit('job-state', info); throw e; },
+      (summary) => {
+        info.state = ctl.signal.aborted ? { status: 'cancelled', summary } : { status: 'done', summary };
+        this.emit('job-state', info);
+        return summary;
+      },
+      (e: Error) => {
+        info.state = { status: 'failed', error: { name: e.name, message: e.message } };
+        this.emit('job-state', info);
+        throw e;
+      },
     );
     result.catch(() => {});
     return { jobId, result };
@@ -53,6 +78,10 @@ export class JobRunner extends EventEmitter {
     return true;
   }
 
-  list(): JobInfo[] { return [...this.jobs.values()].map((j) => j.info); }
-  status(jobId: string): JobStatus | undefined { return this.jobs.get(jobId)?.info.state.status; }
+  list(): JobInfo[] {
+    return [...this.jobs.values()].map((j) => j.info);
+  }
+  status(jobId: string): JobStatus | undefined {
+    return this.jobs.get(jobId)?.info.state.status;
+  }
 }

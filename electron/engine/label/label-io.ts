@@ -8,7 +8,11 @@ import type { DatasetStore } from '../store/dataset-store.js';
 import { labelFromRow } from '../store/row-mapping.js';
 import { sampleIdOf } from '../ingest/normalize.js';
 
-export interface LabelImportSummary { imported: number; alreadyPresent: number; errors: ImportError[] }
+export interface LabelImportSummary {
+  imported: number;
+  alreadyPresent: number;
+  errors: ImportError[];
+}
 
 /**
  * Imports human labels made elsewhere (JSONL or CSV): a sample is named by `id`/`sample_id` or by
@@ -16,7 +20,11 @@ export interface LabelImportSummary { imported: number; alreadyPresent: number; 
  * verdict), `annotator` (or the default), optional `note` and `rationale`. Each row becomes a human
  * label with origin `import`; its id is a hash of the row, so importing the same file twice adds nothing.
  */
-export async function importHumanLabels(store: DatasetStore, file: string, opts: { annotator?: string } = {}): Promise<LabelImportSummary> {
+export async function importHumanLabels(
+  store: DatasetStore,
+  file: string,
+  opts: { annotator?: string } = {},
+): Promise<LabelImportSummary> {
   const out: LabelImportSummary = { imported: 0, alreadyPresent: 0, errors: [] };
   const existing = new Set<string>();
   for (const hist of store.index.humanHistory.values()) for (const h of hist) existing.add(h.labelId);
@@ -27,38 +35,74 @@ export async function importHumanLabels(store: DatasetStore, file: string, opts:
     const textField = ['text', 'content', 'code'].find((f) => typeof row[f] === 'string' && row[f]);
     const sampleId = idField ? String(row[idField]) : textField ? sampleIdOf(String(row[textField])) : null;
     if (!sampleId) return err(line, 'id|text', 'no sample id or text');
-    if (!store.index.has(sampleId)) return err(line, idField ?? textField!, `no sample ${idField ? sampleId : 'with this text'} in the dataset`);
+    if (!store.index.has(sampleId))
+      return err(line, idField ?? textField!, `no sample ${idField ? sampleId : 'with this text'} in the dataset`);
     const rawScore = row.score;
-    let score: number | null = null; let keep: boolean;
+    let score: number | null = null;
+    let keep: boolean;
     if (rawScore !== undefined && rawScore !== null && rawScore !== '') {
       score = Number(rawScore);
-      if (!Number.isInteger(score) || score < 0 || score > 5) return err(line, 'score', `score ${JSON.stringify(rawScore)} is not an integer 0-5`);
+      if (!Number.isInteger(score) || score < 0 || score > 5)
+        return err(line, 'score', `score ${JSON.stringify(rawScore)} is not an integer 0-5`);
       keep = score >= store.config.keepThreshold;
     } else if (row.keep !== undefined && row.keep !== '') {
       const k = String(row.keep).toLowerCase();
-      if (!['true', 'false', '1', '0', 'keep', 'drop'].includes(k)) return err(line, 'keep', `keep ${JSON.stringify(row.keep)} is not a boolean`);
+      if (!['true', 'false', '1', '0', 'keep', 'drop'].includes(k))
+        return err(line, 'keep', `keep ${JSON.stringify(row.keep)} is not a boolean`);
       keep = ['true', '1', 'keep'].includes(k);
     } else return err(line, 'score', 'no score (0-5) or keep verdict');
     const annotator = (typeof row.annotator === 'string' && row.annotator) || opts.annotator;
     if (!annotator) return err(line, 'annotator', 'no annotator (add the column or pass --annotator)');
     const note = typeof row.note === 'string' && row.note ? row.note : null;
     const rationale = typeof row.rationale === 'string' && row.rationale ? row.rationale : null;
-    const labelId = 'imp-' + createHash('sha256').update(JSON.stringify([sampleId, annotator, score, keep, note, rationale])).digest('hex').slice(0, 28);
-    if (existing.has(labelId)) { out.alreadyPresent++; return; }
+    const labelId =
+      'imp-' +
+      createHash('sha256')
+        .update(JSON.stringify([sampleId, annotator, score, keep, note, rationale]))
+        .digest('hex')
+        .slice(0, 28);
+    if (existing.has(labelId)) {
+      out.alreadyPresent++;
+      return;
+    }
     existing.add(labelId);
-    batch.push({ labelId, sampleId, kind: 'human', score, keep, rationale, agent: annotator, origin: 'import', note, retracts: null, details: { file, line }, createdAt: new Date().toISOString() });
+    batch.push({
+      labelId,
+      sampleId,
+      kind: 'human',
+      score,
+      keep,
+      rationale,
+      agent: annotator,
+      origin: 'import',
+      note,
+      retracts: null,
+      details: { file, line },
+      createdAt: new Date().toISOString(),
+    });
   };
   if (/\.csv$/i.test(file)) {
     let line = 1;
-    for await (const rec of createReadStream(file).pipe(parseCsv({ columns: true, skip_empty_lines: true, bom: true, relax_column_count: true }))) handle(rec, ++line);
+    for await (const rec of createReadStream(file).pipe(
+      parseCsv({ columns: true, skip_empty_lines: true, bom: true, relax_column_count: true }),
+    ))
+      handle(rec, ++line);
   } else {
     let line = 0;
     for await (const raw of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
       line++;
       if (!raw.trim()) continue;
       let row: unknown;
-      try { row = JSON.parse(raw); } catch (e) { err(line, null, `malformed JSON: ${(e as Error).message}`); continue; }
-      if (!row || typeof row !== 'object') { err(line, null, 'row is not an object'); continue; }
+      try {
+        row = JSON.parse(raw);
+      } catch (e) {
+        err(line, null, `malformed JSON: ${(e as Error).message}`);
+        continue;
+      }
+      if (!row || typeof row !== 'object') {
+        err(line, null, 'row is not an object');
+        continue;
+      }
       handle(row as Record<string, unknown>, line);
     }
   }
@@ -69,13 +113,24 @@ export async function importHumanLabels(store: DatasetStore, file: string, opts:
 }
 
 /** Writes every label record (or one kind) as JSONL, oldest first. Returns the count. */
-export async function exportLabels(store: DatasetStore, out: NodeJS.WritableStream | string, opts: { kind?: 'llm' | 'human' } = {}): Promise<number> {
+export async function exportLabels(
+  store: DatasetStore,
+  out: NodeJS.WritableStream | string,
+  opts: { kind?: 'llm' | 'human' } = {},
+): Promise<number> {
   await store.flush();
   const table = await store.table('labels');
-  const rows = (await (opts.kind ? table.query().where(`kind = '${opts.kind}'`) : table.query()).toArray()).map((r) => labelFromRow(r));
-  rows.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.labelId < b.labelId ? -1 : 1));
+  const rows = (await (opts.kind ? table.query().where(`kind = '${opts.kind}'`) : table.query()).toArray()).map((r) =>
+    labelFromRow(r),
+  );
+  rows.sort((a, b) =>
+    a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.labelId < b.labelId ? -1 : 1,
+  );
   const stream = typeof out === 'string' ? createWriteStream(out) : out;
   for (const r of rows) if (!stream.write(JSON.stringify(r) + '\n')) await once(stream, 'drain');
-  if (typeof out === 'string') { (stream as ReturnType<typeof createWriteStream>).end(); await once(stream, 'finish'); }
+  if (typeof out === 'string') {
+    (stream as ReturnType<typeof createWriteStream>).end();
+    await once(stream, 'finish');
+  }
   return rows.length;
 }

@@ -28,79 +28,150 @@ export interface LabelRunOptions extends SelectionSpec {
   onProgress?: (p: LabelProgress) => void;
 }
 
-export interface LabelProgress { done: number; total: number; labeled: number; failed: number; costUsd: number; concurrency: number }
+export interface LabelProgress {
+  done: number;
+  total: number;
+  labeled: number;
+  failed: number;
+  costUsd: number;
+  concurrency: number;
+}
 
 export interface LabelRunSummary {
-  selected: number; labeled: number; skipped: number; failed: number; notStarted: number;
-  prompt_tokens: number; completion_tokens: number; cost_usd: number; calls: number;
-  stoppedBy: 'done' | 'budget' | 'cancelled'; structuredFallback: boolean; failures: { sampleId: string; reason: string }[];
+  selected: number;
+  labeled: number;
+  skipped: number;
+  failed: number;
+  notStarted: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: number;
+  calls: number;
+  stoppedBy: 'done' | 'budget' | 'cancelled';
+  structuredFallback: boolean;
+  failures: { sampleId: string; reason: string }[];
 }
 
 export interface LabelEstimate {
-  selected: number; alreadyLabeled: number; calls: number; prompt_tokens: number; max_completion_tokens: number;
-  expected_completion_tokens: number; cost_usd: number | null; max_cost_usd: number | null; batch_cost_usd: number | null;
-  truncated: number; price: Price | null; model: string; template: string;
+  selected: number;
+  alreadyLabeled: number;
+  calls: number;
+  prompt_tokens: number;
+  max_completion_tokens: number;
+  expected_completion_tokens: number;
+  cost_usd: number | null;
+  max_cost_usd: number | null;
+  batch_cost_usd: number | null;
+  truncated: number;
+  price: Price | null;
+  model: string;
+  template: string;
 }
 
 /** The idempotence key of an LLM label: what was asked, of whom, how. */
-export function labelKey(sampleId: string, templateId: string, templateHash: string, model: string, paramsHash: string) {
+export function labelKey(
+  sampleId: string,
+  templateId: string,
+  templateHash: string,
+  model: string,
+  paramsHash: string,
+) {
   return `${sampleId}|${templateId}|${templateHash}|${model}|${paramsHash}`;
 }
 
 export function paramsHashOf(p: { temperature: number; maxTokens: number; seed: number; maxInputTokens: number }) {
-  return createHash('sha256').update(JSON.stringify([p.temperature, p.maxTokens, p.seed, p.maxInputTokens])).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(JSON.stringify([p.temperature, p.maxTokens, p.seed, p.maxInputTokens]))
+    .digest('hex')
+    .slice(0, 12);
 }
 
 /** Typical length of a 0-5 answer with a short rationale; used for the expected (not worst) cost. */
 const EXPECTED_COMPLETION_TOKENS = 80;
 
 export interface Prepared {
-  template: Template; templateHash: string; paramsHash: string; agent: string;
+  template: Template;
+  templateHash: string;
+  paramsHash: string;
+  agent: string;
   params: { temperature: number; maxTokens: number; seed: number; maxInputTokens: number };
-  todo: string[]; selected: number; skipped: number; price: Price | null;
+  todo: string[];
+  selected: number;
+  skipped: number;
+  price: Price | null;
 }
 
 export async function prepare(store: DatasetStore, o: LabelRunOptions): Promise<Prepared> {
   const { template, hash } = await resolveTemplate(store, o.template);
-  const params = { temperature: o.temperature ?? 0, maxTokens: o.maxTokens ?? 300, seed: o.seed ?? 0, maxInputTokens: o.maxInputTokens ?? 1024 };
+  const params = {
+    temperature: o.temperature ?? 0,
+    maxTokens: o.maxTokens ?? 300,
+    seed: o.seed ?? 0,
+    maxInputTokens: o.maxInputTokens ?? 1024,
+  };
   const paramsHash = paramsHashOf(params);
   const agent = `${o.model}|${template.id}|${hash}`;
   const selectedIds = await selectSamples(store, o);
   const done = await labeledKeys(store, agent, paramsHash);
   const todo = selectedIds.filter((id) => !done.has(id));
-  return { template, templateHash: hash, paramsHash, agent, params, todo, selected: selectedIds.length, skipped: selectedIds.length - todo.length, price: priceOf(o.model, store.config.prices) };
+  return {
+    template,
+    templateHash: hash,
+    paramsHash,
+    agent,
+    params,
+    todo,
+    selected: selectedIds.length,
+    skipped: selectedIds.length - todo.length,
+    price: priceOf(o.model, store.config.prices),
+  };
 }
 
 /** Sample ids that already have a label for this agent + parameters (LanceDB plus the unflushed journal). */
 async function labeledKeys(store: DatasetStore, agent: string, paramsHash: string): Promise<Set<string>> {
   const out = new Set<string>();
   const labels = await store.table('labels');
-  for await (const b of labels.query().where(`kind = 'llm' AND agent = ${sqlString(agent)}`).select(['sample_id', 'details'])) {
-    const ids = b.getChild('sample_id')!; const det = b.getChild('details')!;
-    for (let i = 0; i < b.numRows; i++) if ((JSON.parse(det.get(i)) as { paramsHash?: string }).paramsHash === paramsHash) out.add(ids.get(i));
+  for await (const b of labels
+    .query()
+    .where(`kind = 'llm' AND agent = ${sqlString(agent)}`)
+    .select(['sample_id', 'details'])) {
+    const ids = b.getChild('sample_id')!;
+    const det = b.getChild('details')!;
+    for (let i = 0; i < b.numRows; i++)
+      if ((JSON.parse(det.get(i)) as { paramsHash?: string }).paramsHash === paramsHash) out.add(ids.get(i));
   }
-  for (const p of store.pendingLabels()) if (p.kind === 'llm' && p.agent === agent && p.details.paramsHash === paramsHash) out.add(p.sampleId);
+  for (const p of store.pendingLabels())
+    if (p.kind === 'llm' && p.agent === agent && p.details.paramsHash === paramsHash) out.add(p.sampleId);
   return out;
 }
 
 /** Counts exactly the prompt tokens of the calls a run would make, and prices them. No call is made. */
 export async function estimateLabeling(store: DatasetStore, o: LabelRunOptions): Promise<LabelEstimate> {
   const p = await prepare(store, o);
-  let promptTokens = 0; let truncated = 0;
+  let promptTokens = 0;
+  let truncated = 0;
   for (const id of p.todo) {
     const s = (await store.getSample(id))!;
     const b = buildPrompt(p.template, s.text, s.language, p.params.maxInputTokens);
-    promptTokens += b.promptTokens; if (b.truncated) truncated++;
+    promptTokens += b.promptTokens;
+    if (b.truncated) truncated++;
   }
   const calls = p.todo.length;
   const expected = calls * Math.min(EXPECTED_COMPLETION_TOKENS, p.params.maxTokens);
   return {
-    selected: p.selected, alreadyLabeled: p.skipped, calls, prompt_tokens: promptTokens,
-    max_completion_tokens: calls * p.params.maxTokens, expected_completion_tokens: expected,
+    selected: p.selected,
+    alreadyLabeled: p.skipped,
+    calls,
+    prompt_tokens: promptTokens,
+    max_completion_tokens: calls * p.params.maxTokens,
+    expected_completion_tokens: expected,
     cost_usd: p.price ? costUsd(p.price, promptTokens, expected) : null,
     max_cost_usd: p.price ? costUsd(p.price, promptTokens, calls * p.params.maxTokens) : null,
     batch_cost_usd: p.price ? costUsd(p.price, promptTokens, expected, true) : null,
-    truncated, price: p.price, model: o.model, template: `${p.template.id}@${p.templateHash}`,
+    truncated,
+    price: p.price,
+    model: o.model,
+    template: `${p.template.id}@${p.templateHash}`,
   };
 }
 
@@ -118,12 +189,28 @@ export function createClient(o: { baseURL?: string; apiKey?: string; timeoutMs?:
  */
 export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Promise<LabelRunSummary> {
   const p = await prepare(store, o);
-  if (o.maxCost !== undefined && !p.price) throw new Error(`no price known for model ${o.model}: add it to config.json "prices" (USD per 1M tokens) to use --max-cost`);
+  if (o.maxCost !== undefined && !p.price)
+    throw new Error(
+      `no price known for model ${o.model}: add it to config.json "prices" (USD per 1M tokens) to use --max-cost`,
+    );
   await saveTemplate(store, p.template);
   const client = createClient(o);
   const gate = new RateGate(o.concurrency ?? 8);
   const maxAttempts = o.maxAttempts ?? 4;
-  const s: LabelRunSummary = { selected: p.selected, labeled: 0, skipped: p.skipped, failed: 0, notStarted: 0, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0, calls: 0, stoppedBy: 'done', structuredFallback: false, failures: [] };
+  const s: LabelRunSummary = {
+    selected: p.selected,
+    labeled: 0,
+    skipped: p.skipped,
+    failed: 0,
+    notStarted: 0,
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    cost_usd: 0,
+    calls: 0,
+    stoppedBy: 'done',
+    structuredFallback: false,
+    failures: [],
+  };
   let structured = true;
   let reserved = 0;
   let reservations = 0;
@@ -131,14 +218,28 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
   let next = 0;
   const attempts: Record<string, unknown>[] = [];
   const attemptsTable = await store.table('label_attempts');
-  const flushAttempts = async () => { if (attempts.length) await attemptsTable.add(attempts.splice(0)); };
-  const progress = () => o.onProgress?.({ done: s.labeled + s.failed, total: p.todo.length, labeled: s.labeled, failed: s.failed, costUsd: s.cost_usd, concurrency: gate.concurrency });
+  const flushAttempts = async () => {
+    if (attempts.length) await attemptsTable.add(attempts.splice(0));
+  };
+  const progress = () =>
+    o.onProgress?.({
+      done: s.labeled + s.failed,
+      total: p.todo.length,
+      labeled: s.labeled,
+      failed: s.failed,
+      costUsd: s.cost_usd,
+      concurrency: gate.concurrency,
+    });
 
   /** Reserve the worst case of this call; true if it fits under --max-cost with everything in flight. */
   const reserve = async (worst: number): Promise<boolean> => {
     if (o.maxCost === undefined) return true;
     for (;;) {
-      if (s.cost_usd + reserved + worst <= o.maxCost) { reserved += worst; reservations++; return true; }
+      if (s.cost_usd + reserved + worst <= o.maxCost) {
+        reserved += worst;
+        reservations++;
+        return true;
+      }
       // NOTE: count reservations, not dollars: float sums never return exactly to 0.
       if (reservations === 0) return false;
       await abortableSleep(20, o.signal).catch(() => {});
@@ -148,8 +249,19 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
 
   const callOnce = async (b: BuiltPrompt) => {
     const req = {
-      model: o.model, messages: b.messages, temperature: p.params.temperature, max_tokens: p.params.maxTokens, seed: p.params.seed,
-      ...(structured ? { response_format: { type: 'json_schema' as const, json_schema: { name: 'label', schema: p.template.schema, strict: true } } } : {}),
+      model: o.model,
+      messages: b.messages,
+      temperature: p.params.temperature,
+      max_tokens: p.params.maxTokens,
+      seed: p.params.seed,
+      ...(structured
+        ? {
+            response_format: {
+              type: 'json_schema' as const,
+              json_schema: { name: 'label', schema: p.template.schema, strict: true },
+            },
+          }
+        : {}),
     };
     const usedStructured = structured;
     const { data, response } = await client.chat.completions.create(req, { signal: o.signal }).withResponse();
@@ -163,34 +275,59 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
     if (!sample) return;
     const b = buildPrompt(p.template, sample.text, sample.language, p.params.maxInputTokens);
     const worst = costUsd(p.price, b.promptTokens, p.params.maxTokens);
-    if (!(await reserve(worst))) { budgetHit = true; return; }
-    const unreserve = () => { if (o.maxCost !== undefined) { reserved -= worst; reservations--; if (reservations === 0) reserved = 0; } };
+    if (!(await reserve(worst))) {
+      budgetHit = true;
+      return;
+    }
+    const unreserve = () => {
+      if (o.maxCost !== undefined) {
+        reserved -= worst;
+        reservations--;
+        if (reservations === 0) reserved = 0;
+      }
+    };
     let lastError = '';
     try {
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         await gate.acquire(o.signal);
         let released = false;
-        const release = () => { if (!released) { released = true; gate.release(); } };
+        const release = () => {
+          if (!released) {
+            released = true;
+            gate.release();
+          }
+        };
         const askedStructured = structured;
         try {
           s.calls++;
           const { data, usedStructured } = await callOnce(b);
           release();
           const usage = data.usage;
-          const pt = usage?.prompt_tokens ?? b.promptTokens; const ct = usage?.completion_tokens ?? 0;
+          const pt = usage?.prompt_tokens ?? b.promptTokens;
+          const ct = usage?.completion_tokens ?? 0;
           const cost = costUsd(p.price, pt, ct);
-          s.prompt_tokens += pt; s.completion_tokens += ct; s.cost_usd += cost;
+          s.prompt_tokens += pt;
+          s.completion_tokens += ct;
+          s.cost_usd += cost;
           const choice = data.choices?.[0];
           let ans;
-          try { ans = parseAnswer(p.template, choice?.message?.content, usedStructured); }
-          catch (e) {
+          try {
+            ans = parseAnswer(p.template, choice?.message?.content, usedStructured);
+          } catch (e) {
             if (!(e instanceof UnparseableAnswer)) throw e;
             lastError = `${e.message}${choice?.finish_reason === 'length' ? ' (answer cut at max tokens)' : ''}`;
             await abortableSleep(backoffMs(attempt, o.backoffBaseMs), o.signal);
             continue;
           }
           gate.onSuccess();
-          const rec = llmLabelRecord(store, p, o.model, sampleId, b, ans, { pt, ct, cost, outputPath: usedStructured ? 'json_schema' : 'plain-text', responseModel: data.model, finishReason: choice?.finish_reason ?? null });
+          const rec = llmLabelRecord(store, p, o.model, sampleId, b, ans, {
+            pt,
+            ct,
+            cost,
+            outputPath: usedStructured ? 'json_schema' : 'plain-text',
+            responseModel: data.model,
+            finishReason: choice?.finish_reason ?? null,
+          });
           await store.appendLabels([rec]);
           s.labeled++;
           return;
@@ -199,23 +336,45 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
           if (o.signal?.aborted) throw e;
           const err = e as InstanceType<typeof OpenAI.APIError> & { status?: number; headers?: Headers };
           lastError = describeError(e);
-          if (err instanceof OpenAI.APIError && err.status === 400 && askedStructured && /response_format|json_schema|structured/i.test(String(err.message))) {
+          if (
+            err instanceof OpenAI.APIError &&
+            err.status === 400 &&
+            askedStructured &&
+            /response_format|json_schema|structured/i.test(String(err.message))
+          ) {
             // The server has no structured outputs: fall back to plain text for the rest of the run.
-            structured = false; s.structuredFallback = true; attempt--; continue;
+            structured = false;
+            s.structuredFallback = true;
+            attempt--;
+            continue;
           }
           if (err instanceof OpenAI.APIError && err.status === 429) {
             gate.onRateLimited();
             gate.pause(RateGate.pauseFromHeaders(err.headers) || backoffMs(attempt, o.backoffBaseMs));
             continue;
           }
-          const retriable = !(err instanceof OpenAI.APIError) || err instanceof OpenAI.APIConnectionError || (err.status ?? 500) >= 500 || err.status === 408 || err.status === 409;
+          const retriable =
+            !(err instanceof OpenAI.APIError) ||
+            err instanceof OpenAI.APIConnectionError ||
+            (err.status ?? 500) >= 500 ||
+            err.status === 408 ||
+            err.status === 409;
           if (!retriable) break;
           await abortableSleep(backoffMs(attempt, o.backoffBaseMs), o.signal);
         }
       }
       s.failed++;
       s.failures.push({ sampleId, reason: lastError });
-      attempts.push({ attempt_id: randomUUID(), sample_id: sampleId, label_key: labelKey(sampleId, p.template.id, p.templateHash, o.model, p.paramsHash), agent: p.agent, status: 'failed', error: lastError, details: JSON.stringify({ attempts: maxAttempts }), created_at: new Date().toISOString() });
+      attempts.push({
+        attempt_id: randomUUID(),
+        sample_id: sampleId,
+        label_key: labelKey(sampleId, p.template.id, p.templateHash, o.model, p.paramsHash),
+        agent: p.agent,
+        status: 'failed',
+        error: lastError,
+        details: JSON.stringify({ attempts: maxAttempts }),
+        created_at: new Date().toISOString(),
+      });
       if (attempts.length >= 200) await flushAttempts();
     } finally {
       unreserve();
@@ -226,7 +385,11 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
   const worker = async () => {
     while (next < p.todo.length && !budgetHit && !o.signal?.aborted) {
       const id = p.todo[next++];
-      try { await labelOne(id); } catch (e) { if (!o.signal?.aborted) throw e; }
+      try {
+        await labelOne(id);
+      } catch (e) {
+        if (!o.signal?.aborted) throw e;
+      }
     }
   };
   progress();
@@ -242,22 +405,56 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
 }
 
 /** The label record of one answered call (live or from a batch). */
-export function llmLabelRecord(store: DatasetStore, p: Prepared, model: string, sampleId: string, b: BuiltPrompt, ans: { score: number | null; keep: boolean | null; rationale: string },
-  x: { pt: number; ct: number; cost: number; outputPath: string; responseModel: string | undefined; finishReason: string | null; batchId?: string }): LabelRecord {
-  const keep = ans.keep ?? (ans.score! >= store.config.keepThreshold);
+export function llmLabelRecord(
+  store: DatasetStore,
+  p: Prepared,
+  model: string,
+  sampleId: string,
+  b: BuiltPrompt,
+  ans: { score: number | null; keep: boolean | null; rationale: string },
+  x: {
+    pt: number;
+    ct: number;
+    cost: number;
+    outputPath: string;
+    responseModel: string | undefined;
+    finishReason: string | null;
+    batchId?: string;
+  },
+): LabelRecord {
+  const keep = ans.keep ?? ans.score! >= store.config.keepThreshold;
   return {
-    labelId: randomUUID(), sampleId, kind: 'llm', score: ans.score, keep, rationale: ans.rationale, agent: p.agent,
-    origin: null, note: null, retracts: null, createdAt: new Date().toISOString(),
+    labelId: randomUUID(),
+    sampleId,
+    kind: 'llm',
+    score: ans.score,
+    keep,
+    rationale: ans.rationale,
+    agent: p.agent,
+    origin: null,
+    note: null,
+    retracts: null,
+    createdAt: new Date().toISOString(),
     details: {
-      key: labelKey(sampleId, p.template.id, p.templateHash, model, p.paramsHash), paramsHash: p.paramsHash, params: p.params,
-      outputPath: x.outputPath, truncated: b.truncated, sampleTokens: b.sampleTokens, keptTokens: b.keptTokens,
-      injectionSuspected: b.injection, usage: { prompt_tokens: x.pt, completion_tokens: x.ct }, costUsd: x.cost,
-      responseModel: x.responseModel ?? null, finishReason: x.finishReason, ...(x.batchId ? { batchId: x.batchId } : {}),
+      key: labelKey(sampleId, p.template.id, p.templateHash, model, p.paramsHash),
+      paramsHash: p.paramsHash,
+      params: p.params,
+      outputPath: x.outputPath,
+      truncated: b.truncated,
+      sampleTokens: b.sampleTokens,
+      keptTokens: b.keptTokens,
+      injectionSuspected: b.injection,
+      usage: { prompt_tokens: x.pt, completion_tokens: x.ct },
+      costUsd: x.cost,
+      responseModel: x.responseModel ?? null,
+      finishReason: x.finishReason,
+      ...(x.batchId ? { batchId: x.batchId } : {}),
     },
   };
 }
 
 function describeError(e: unknown): string {
-  if (e instanceof OpenAI.APIError) return `${e.constructor.name}${e.status ? ` ${e.status}` : ''}: ${e.message}`.slice(0, 500);
+  if (e instanceof OpenAI.APIError)
+    return `${e.constructor.name}${e.status ? ` ${e.status}` : ''}: ${e.message}`.slice(0, 500);
   return `${(e as Error).name}: ${(e as Error).message}`.slice(0, 500);
 }

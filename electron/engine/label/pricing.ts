@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RESOURCES_DIR } from './templates.js';
 
-export interface Price { input: number; output: number }
+export interface Price {
+  input: number;
+  output: number;
+}
 
 let shipped: Record<string, Price> | null = null;
 function shippedPrices(): Record<string, Price> {
@@ -17,7 +20,9 @@ function shippedPrices(): Record<string, Price> {
 export function priceOf(model: string, overrides: Record<string, Price> = {}): Price | null {
   const table = { ...shippedPrices(), ...overrides };
   if (table[model]) return table[model];
-  const key = Object.keys(table).filter((k) => model.startsWith(k + '-')).sort((a, b) => b.length - a.length)[0];
+  const key = Object.keys(table)
+    .filter((k) => model.startsWith(k + '-'))
+    .sort((a, b) => b.length - a.length)[0];
   return key ? table[key] : null;
 }
 

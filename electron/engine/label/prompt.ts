@@ -8,10 +8,14 @@ let enc: Tiktoken | null = null;
 let tc: TokenCounter | null = null;
 const counter = () => (tc ??= new TokenCounter({ enc: encoder() }));
 /** o200k_base, the encoding of the GPT-4o / 4.1 / 5 family. */
-export function encoder(): Tiktoken { return (enc ??= new Tiktoken(o200k)); }
+export function encoder(): Tiktoken {
+  return (enc ??= new Tiktoken(o200k));
+}
 
 /** Counts special-token strings inside code as plain text (code may well contain "<|endoftext|>"). */
-export function countTokens(text: string): number { return counter().count(text); }
+export function countTokens(text: string): number {
+  return counter().count(text);
+}
 
 export interface BuiltPrompt {
   messages: { role: 'system' | 'user'; content: string }[];
@@ -33,7 +37,10 @@ const INJECTION = [
 ];
 
 export function detectInjection(code: string): string | null {
-  for (const re of INJECTION) { const m = code.match(re); if (m) return m[0]; }
+  for (const re of INJECTION) {
+    const m = code.match(re);
+    if (m) return m[0];
+  }
   return null;
 }
 
@@ -53,28 +60,46 @@ export function buildPrompt(t: Template, code: string, language: string, maxInpu
   } else {
     const toks = e.encode(code, [], []);
     sampleTokens = toks.length;
-    if (toks.length > maxInputTokens) { kept = e.decode(toks.slice(0, maxInputTokens)); truncated = true; }
+    if (toks.length > maxInputTokens) {
+      kept = e.decode(toks.slice(0, maxInputTokens));
+      truncated = true;
+    }
     keptTokens = Math.min(toks.length, maxInputTokens);
   }
   const longest = Math.max(2, ...(kept.match(/`+/g) ?? []).map((s) => s.length));
   const fence = '`'.repeat(longest + 1);
   const fenced = `${fence}${language}\n${kept}\n${fence}`;
-  const note = truncated ? `(The sample was truncated to its first ${maxInputTokens} tokens of ${sampleTokens}.)\n` : '';
-  const user = t.user.replaceAll('{{language}}', language).replaceAll('{{truncation_note}}', note).replace('{{fenced_code}}', () => fenced);
-  const messages = [{ role: 'system' as const, content: t.system }, { role: 'user' as const, content: user }];
+  const note = truncated
+    ? `(The sample was truncated to its first ${maxInputTokens} tokens of ${sampleTokens}.)\n`
+    : '';
+  const user = t.user
+    .replaceAll('{{language}}', language)
+    .replaceAll('{{truncation_note}}', note)
+    .replace('{{fenced_code}}', () => fenced);
+  const messages = [
+    { role: 'system' as const, content: t.system },
+    { role: 'user' as const, content: user },
+  ];
   // NOTE: chat formatting adds ~3 tokens per message plus 3 for the reply priming. Counting goes
   // through the memoized counter (exact, ~3.6x faster than encode; the system text is a cache hit).
   const promptTokens = counter().count(t.system) + counter().count(user) + 3 * messages.length + 3;
   return { messages, promptTokens, truncated, sampleTokens, keptTokens, injection: detectInjection(code) };
 }
 
-export interface ParsedAnswer { score: number | null; keep: boolean | null; rationale: string }
+export interface ParsedAnswer {
+  score: number | null;
+  keep: boolean | null;
+  rationale: string;
+}
 
 const StructuredScore = z.object({ score: z.number().int().min(0).max(5), rationale: z.string() });
 const StructuredBinary = z.object({ keep: z.boolean(), rationale: z.string() });
 
 export class UnparseableAnswer extends Error {
-  constructor(message: string) { super(message); this.name = 'UnparseableAnswer'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnparseableAnswer';
+  }
 }
 
 /** Reads a model's answer: the structured JSON when it was asked for, else the plain-text score line. */
@@ -85,9 +110,17 @@ export function parseAnswer(t: Template, content: string | null | undefined, str
     const m = text.match(/\{[\s\S]*\}/);
     if (!m) return null;
     let obj: unknown;
-    try { obj = JSON.parse(m[0]); } catch { return null; }
-    if (t.output === 'score') { const r = StructuredScore.safeParse(obj); return r.success ? { score: r.data.score, keep: null, rationale: r.data.rationale } : null; }
-    const r = StructuredBinary.safeParse(obj); return r.success ? { score: null, keep: r.data.keep, rationale: r.data.rationale } : null;
+    try {
+      obj = JSON.parse(m[0]);
+    } catch {
+      return null;
+    }
+    if (t.output === 'score') {
+      const r = StructuredScore.safeParse(obj);
+      return r.success ? { score: r.data.score, keep: null, rationale: r.data.rationale } : null;
+    }
+    const r = StructuredBinary.safeParse(obj);
+    return r.success ? { score: null, keep: r.data.keep, rationale: r.data.rationale } : null;
   };
   const j = tryJson();
   if (j) return j;
@@ -96,7 +129,15 @@ export function parseAnswer(t: Template, content: string | null | undefined, str
     const all = [...text.matchAll(/(?:educational\s+)?score\s*[:=]\s*\**\s*([0-5])\b/gi)];
     const m = all.at(-1);
     if (!m) throw new UnparseableAnswer(`no score in answer: ${text.slice(0, 120)}`);
-    return { score: Number(m[1]), keep: null, rationale: text.slice(0, m.index).replace(/rationale\s*:\s*/i, '').trim() || text };
+    return {
+      score: Number(m[1]),
+      keep: null,
+      rationale:
+        text
+          .slice(0, m.index)
+          .replace(/rationale\s*:\s*/i, '')
+          .trim() || text,
+    };
   }
   const v = [...text.matchAll(/verdict\s*[:=]\s*\**\s*(high|low)\b/gi)].at(-1);
   if (!v) throw new UnparseableAnswer(`no verdict in answer: ${text.slice(0, 120)}`);

@@ -11,18 +11,29 @@ export class RateGate {
   private successes = 0;
   pauses = 0;
 
-  constructor(private readonly max: number, private readonly sleep = (ms: number, signal?: AbortSignal) => abortableSleep(ms, signal)) {
+  constructor(
+    private readonly max: number,
+    private readonly sleep = (ms: number, signal?: AbortSignal) => abortableSleep(ms, signal),
+  ) {
     this.limit = max;
   }
 
-  get concurrency() { return this.limit; }
+  get concurrency() {
+    return this.limit;
+  }
 
   async acquire(signal?: AbortSignal): Promise<void> {
     for (;;) {
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
       const wait = this.pauseUntil - Date.now();
-      if (wait > 0) { await this.sleep(wait, signal); continue; }
-      if (this.active < this.limit) { this.active++; return; }
+      if (wait > 0) {
+        await this.sleep(wait, signal);
+        continue;
+      }
+      if (this.active < this.limit) {
+        this.active++;
+        return;
+      }
       await new Promise<void>((r) => this.waiters.push(r));
     }
   }
@@ -35,7 +46,10 @@ export class RateGate {
   /** The server asked everyone to wait `ms`. */
   pause(ms: number) {
     const until = Date.now() + ms;
-    if (until > this.pauseUntil) { this.pauseUntil = until; this.pauses++; }
+    if (until > this.pauseUntil) {
+      this.pauseUntil = until;
+      this.pauses++;
+    }
   }
 
   onRateLimited() {
@@ -45,7 +59,12 @@ export class RateGate {
 
   onSuccess() {
     if (this.limit >= this.max) return;
-    if (++this.successes >= this.limit) { this.limit++; this.successes = 0; const w = this.waiters.shift(); w?.(); }
+    if (++this.successes >= this.limit) {
+      this.limit++;
+      this.successes = 0;
+      const w = this.waiters.shift();
+      w?.();
+    }
   }
 
   /** Reads OpenAI's rate-limit headers; returns the pause they ask for, in ms (0 if none). */
@@ -70,7 +89,8 @@ export class RateGate {
 
 /** Parses OpenAI's reset durations: "1s", "250ms", "1m30s", "6m0.5s". */
 export function parseDuration(s: string): number {
-  let total = 0; let matched = false;
+  let total = 0;
+  let matched = false;
   for (const m of s.matchAll(/([\d.]+)(ms|s|m|h)/g)) {
     matched = true;
     const v = Number(m[1]);
@@ -81,9 +101,18 @@ export function parseDuration(s: string): number {
 
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) { reject(signal.reason ?? new Error('aborted')); return; }
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(t); reject(signal?.reason ?? new Error('aborted')); };
+    if (signal?.aborted) {
+      reject(signal.reason ?? new Error('aborted'));
+      return;
+    }
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason ?? new Error('aborted'));
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

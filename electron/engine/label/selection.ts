@@ -7,11 +7,18 @@ import { compileWhere } from '../store/row-filter.js';
  * seeded hash order, the first `limit` of them. The order depends only on (seed, id), so the
  * same command picks the same samples after a crash, and a larger limit extends the same list.
  */
-export interface SelectionSpec { where?: string; idsFile?: string; seed?: number; limit?: number; stratify?: 'source' | 'language' | 'repo-dir' }
+export interface SelectionSpec {
+  where?: string;
+  idsFile?: string;
+  seed?: number;
+  limit?: number;
+  stratify?: 'source' | 'language' | 'repo-dir';
+}
 
 /** cyrb53: a fast 53-bit string hash (stable across runs and platforms). */
 export function hash53(str: string, seed = 0): number {
-  let h1 = 0xdeadbeef ^ seed; let h2 = 0x41c6ce57 ^ seed;
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
   for (let i = 0; i < str.length; i++) {
     const ch = str.charCodeAt(i);
     h1 = Math.imul(h1 ^ ch, 2654435761);
@@ -27,23 +34,38 @@ export async function selectSamples(store: DatasetStore, spec: SelectionSpec): P
   const seed = spec.seed ?? 0;
   let rows: number[] = [];
   if (spec.idsFile) {
-    const wanted = (await readFile(spec.idsFile, 'utf8')).split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+    const wanted = (await readFile(spec.idsFile, 'utf8'))
+      .split(/\r?\n/)
+      .map((s) => s.trim())
+      .filter(Boolean);
     const unknown = wanted.filter((id) => !idx.has(id));
     if (unknown.length) throw new Error(`${spec.idsFile}: ${unknown.length} unknown sample ids (first: ${unknown[0]})`);
     rows = [...new Set(wanted.map((id) => idx.row(id)!))];
   } else {
     for (let r = 0; r < idx.size; r++) rows.push(r);
   }
-  if (spec.where) { const p = compileWhere(spec.where, idx); rows = rows.filter(p); }
+  if (spec.where) {
+    const p = compileWhere(spec.where, idx);
+    rows = rows.filter(p);
+  }
   const key = new Float64Array(idx.size);
   for (const r of rows) key[r] = hash53(idx.ids[r], seed);
   const byHash = (a: number, b: number) => key[a] - key[b] || (idx.ids[a] < idx.ids[b] ? -1 : 1);
   rows.sort(byHash);
   if (spec.stratify) {
-    const groupOf = (r: number) => spec.stratify === 'language' ? idx.language[r]
-      : spec.stratify === 'repo-dir' ? (idx.path[r] ?? idx.source[r]).split('/').slice(0, -1).join('/') : idx.source[r].replace(/[:#].*$/, '');
+    const groupOf = (r: number) =>
+      spec.stratify === 'language'
+        ? idx.language[r]
+        : spec.stratify === 'repo-dir'
+          ? (idx.path[r] ?? idx.source[r]).split('/').slice(0, -1).join('/')
+          : idx.source[r].replace(/[:#].*$/, '');
     const groups = new Map<string, number[]>();
-    for (const r of rows) { const g = groupOf(r); let a = groups.get(g); if (!a) groups.set(g, (a = [])); a.push(r); }
+    for (const r of rows) {
+      const g = groupOf(r);
+      let a = groups.get(g);
+      if (!a) groups.set(g, (a = []));
+      a.push(r);
+    }
     // Round-robin across groups (groups in hash order of their name), each group in hash order.
     const lists = [...groups.entries()].sort((a, b) => hash53(a[0], seed) - hash53(b[0], seed)).map(([, v]) => v);
     const out: number[] = [];

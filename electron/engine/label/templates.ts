@@ -24,7 +24,14 @@ export const RESOURCES_DIR = join(dirname(fileURLToPath(import.meta.url)), '../.
 
 /** Content hash over exactly what reaches the model (and how its answer is read). */
 export function templateHash(t: Template): string {
-  const canon = JSON.stringify({ id: t.id, version: t.version, output: t.output, system: t.system, user: t.user, schema: t.schema });
+  const canon = JSON.stringify({
+    id: t.id,
+    version: t.version,
+    output: t.output,
+    system: t.system,
+    user: t.user,
+    schema: t.schema,
+  });
   return createHash('sha256').update(canon).digest('hex').slice(0, 16);
 }
 
@@ -39,7 +46,11 @@ export async function builtinTemplates(): Promise<Template[]> {
 
 export function parseTemplate(text: string, file: string): Template {
   let raw: unknown;
-  try { raw = JSON.parse(text); } catch (e) { throw new Error(`${file}: not valid JSON (${(e as Error).message})`); }
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+  }
   const r = TemplateSchema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0];
@@ -49,13 +60,17 @@ export function parseTemplate(text: string, file: string): Template {
 }
 
 /** Templates the dataset knows (built-ins plus user-added), latest version per id unless `id@hash` is asked. */
-export async function datasetTemplates(store: DatasetStore): Promise<{ template: Template; hash: string; builtin: boolean }[]> {
+export async function datasetTemplates(
+  store: DatasetStore,
+): Promise<{ template: Template; hash: string; builtin: boolean }[]> {
   const out = new Map<string, { template: Template; hash: string; builtin: boolean }>();
-  for (const t of await builtinTemplates()) out.set(templateHash(t), { template: t, hash: templateHash(t), builtin: true });
+  for (const t of await builtinTemplates())
+    out.set(templateHash(t), { template: t, hash: templateHash(t), builtin: true });
   const table = await store.table('templates');
   for (const row of await table.query().toArray()) {
     const t = TemplateSchema.parse(JSON.parse(row.body as string));
-    if (!out.has(row.template_hash as string)) out.set(row.template_hash as string, { template: t, hash: row.template_hash as string, builtin: false });
+    if (!out.has(row.template_hash as string))
+      out.set(row.template_hash as string, { template: t, hash: row.template_hash as string, builtin: false });
   }
   return [...out.values()];
 }
@@ -77,7 +92,15 @@ export async function saveTemplate(store: DatasetStore, t: Template): Promise<st
   const hash = templateHash(t);
   const table = await store.table('templates');
   if ((await table.countRows(`template_hash = ${sqlString(hash)}`)) === 0) {
-    await table.add([{ template_hash: hash, template_id: t.id, version: t.version, body: JSON.stringify(t), created_at: new Date().toISOString() }]);
+    await table.add([
+      {
+        template_hash: hash,
+        template_id: t.id,
+        version: t.version,
+        body: JSON.stringify(t),
+        created_at: new Date().toISOString(),
+      },
+    ]);
   }
   return hash;
 }

@@ -20,14 +20,25 @@ const DEMO_SEED = 42;
 export function findStdlib(): string | null {
   const roots: string[] = [];
   for (const base of ['/usr/lib', '/usr/local/lib']) {
-    try { for (const d of readdirSync(base).filter((n) => /^python3\.\d+$/.test(n)).sort()) roots.push(join(base, d)); } catch { /* absent */ }
+    try {
+      for (const d of readdirSync(base)
+        .filter((n) => /^python3\.\d+$/.test(n))
+        .sort())
+        roots.push(join(base, d));
+    } catch {
+      /* absent */
+    }
   }
   try {
-    for (const v of readdirSync('/root/.pyenv/versions').filter((n) => /^3\./.test(n)).sort()) {
+    for (const v of readdirSync('/root/.pyenv/versions')
+      .filter((n) => /^3\./.test(n))
+      .sort()) {
       const lib = join('/root/.pyenv/versions', v, 'lib');
       for (const d of readdirSync(lib).filter((n) => /^python3\.\d+$/.test(n))) roots.push(join(lib, d));
     }
-  } catch { /* no pyenv */ }
+  } catch {
+    /* no pyenv */
+  }
   return roots.find((r) => existsSync(join(r, 'os.py'))) ?? null;
 }
 
@@ -39,9 +50,18 @@ export interface DemoOptions {
 }
 
 export interface DemoSummary {
-  demoSamples: number; stdlibPath: string | null; stdlibSamples: number; stdlibKept: number; stdlibKeptTokens: number;
+  demoSamples: number;
+  stdlibPath: string | null;
+  stdlibSamples: number;
+  stdlibKept: number;
+  stdlibKeptTokens: number;
   model: Pick<ModelRecord, 'modelId' | 'algo' | 'threshold' | 'metrics' | 'baselines'> & { reused: boolean };
-  export: { outDir: string; skipped: boolean; funnel: { step: string; samples: number; tokens: number }[]; files: number };
+  export: {
+    outDir: string;
+    skipped: boolean;
+    funnel: { step: string; samples: number; tokens: number }[];
+    files: number;
+  };
   seconds: number;
 }
 
@@ -53,51 +73,114 @@ export interface DemoSummary {
 export async function runDemo(store: DatasetStore, o: DemoOptions): Promise<DemoSummary> {
   const t0 = Date.now();
   const step = (phase: string) => (p: { done: number; total: number }) => o.onProgress?.({ phase, ...p });
-  await importPaths(store, [DEMO_SAMPLES], { textField: 'text', signal: o.signal, onProgress: (p) => step('import demo')({ done: p.doneBytes, total: p.totalBytes }) });
+  await importPaths(store, [DEMO_SAMPLES], {
+    textField: 'text',
+    signal: o.signal,
+    onProgress: (p) => step('import demo')({ done: p.doneBytes, total: p.totalBytes }),
+  });
   const labels = await importHumanLabels(store, DEMO_SAMPLES, { annotator: 'demo-team' });
   if (labels.errors.length) throw new Error(`demo labels: ${labels.errors[0].message} (line ${labels.errors[0].line})`);
   const stdlibPath = o.stdlib === false ? null : findStdlib();
-  if (stdlibPath) await importPaths(store, [stdlibPath], { chunk: 'function', signal: o.signal, onProgress: (p) => step('import stdlib')({ done: p.doneBytes, total: p.totalBytes }) });
+  if (stdlibPath)
+    await importPaths(store, [stdlibPath], {
+      chunk: 'function',
+      signal: o.signal,
+      onProgress: (p) => step('import stdlib')({ done: p.doneBytes, total: p.totalBytes }),
+    });
   if (o.signal?.aborted) throw new Error('cancelled');
   await store.compact(['samples', 'import_errors']);
   await countTokensExactly(store, { signal: o.signal, onProgress: step('count tokens') });
   const embedder = createHashEmbedder({ dims: 512 });
-  await embedDataset(store, embedder, { signal: o.signal, spec: { kind: 'hash', dims: 512 }, onProgress: step('embed') });
+  await embedDataset(store, embedder, {
+    signal: o.signal,
+    spec: { kind: 'hash', dims: 512 },
+    onProgress: step('embed'),
+  });
   // Retrain only when the labels changed: same label snapshot + settings -> reuse the model.
   const t = trainingTargets(store, ['human', 'llm'], store.config.keepThreshold);
-  const snapshot = createHash('sha256').update(t.ids.map((id, i) => `${id}:${t.y[i]}`).join('\n')).digest('hex');
-  let model = (await listModels(store)).find((m) => m.labelSnapshot.sha256 === snapshot && m.algo === 'forest' && m.embedderId === embedder.id && m.seed === DEMO_SEED && !m.shuffledLabels);
+  const snapshot = createHash('sha256')
+    .update(t.ids.map((id, i) => `${id}:${t.y[i]}`).join('\n'))
+    .digest('hex');
+  let model = (await listModels(store)).find(
+    (m) =>
+      m.labelSnapshot.sha256 === snapshot &&
+      m.algo === 'forest' &&
+      m.embedderId === embedder.id &&
+      m.seed === DEMO_SEED &&
+      !m.shuffledLabels,
+  );
   const reused = Boolean(model);
   if (!model) {
     o.onProgress?.({ phase: 'train', done: 0, total: 1 });
-    model = await trainModel(store, embedder, { algo: 'forest', seed: DEMO_SEED, hyper: { nTrees: 100, seed: DEMO_SEED } });
+    model = await trainModel(store, embedder, {
+      algo: 'forest',
+      seed: DEMO_SEED,
+      hyper: { nTrees: 100, seed: DEMO_SEED },
+    });
     o.onProgress?.({ phase: 'train', done: 1, total: 1 });
   }
   await store.reloadClassifierScores();
-  await scoreDataset(store, embedder, model.modelId, { signal: o.signal, onProgress: (p) => step(p.phase === 'embed' ? 'embed' : 'score')(p) });
+  await scoreDataset(store, embedder, model.modelId, {
+    signal: o.signal,
+    onProgress: (p) => step(p.phase === 'embed' ? 'embed' : 'score')(p),
+  });
   const ex = await exportFromStore(store, {
-    outDir: o.outDir, format: 'parquet', overwrite: true, skipIfUnchanged: true, signal: o.signal,
+    outDir: o.outDir,
+    format: 'parquet',
+    overwrite: true,
+    skipIfUnchanged: true,
+    signal: o.signal,
     rule: { minScore: store.config.keepThreshold, nearDup: 0.95 },
     onProgress: (p) => o.onProgress?.({ phase: `export ${p.phase}`, done: p.done, total: p.total ?? p.done }),
   });
   // What the curated set keeps of the machine's own code.
-  let stdlibKept = 0; let stdlibKeptTokens = 0;
+  let stdlibKept = 0;
+  let stdlibKeptTokens = 0;
   if (stdlibPath) {
     for (const f of readdirSync(join(o.outDir, 'data')).filter((n) => n.endsWith('.parquet'))) {
-      const rows = await parquetReadObjects({ file: await asyncBufferFromFile(join(o.outDir, 'data', f)), columns: ['source', 'tokens'] });
-      for (const r of rows as { source: string; tokens: number }[]) if (r.source.startsWith(stdlibPath)) { stdlibKept++; stdlibKeptTokens += Number(r.tokens); }
+      const rows = await parquetReadObjects({
+        file: await asyncBufferFromFile(join(o.outDir, 'data', f)),
+        columns: ['source', 'tokens'],
+      });
+      for (const r of rows as { source: string; tokens: number }[])
+        if (r.source.startsWith(stdlibPath)) {
+          stdlibKept++;
+          stdlibKeptTokens += Number(r.tokens);
+        }
     }
   }
-  let demoSamples = 0; let stdlibSamples = 0;
+  let demoSamples = 0;
+  let stdlibSamples = 0;
   for (let r = 0; r < store.index.size; r++) {
     if (stdlibPath && store.index.source[r].startsWith(stdlibPath)) stdlibSamples++;
     else if (store.index.source[r].startsWith(DEMO_SAMPLES)) demoSamples++;
   }
-  const manifest = ex.skipped ? JSON.parse(await (await import('node:fs/promises')).readFile(join(o.outDir, 'manifest.json'), 'utf8')) as { funnel: DemoSummary['export']['funnel']; files: unknown[] } : null;
+  const manifest = ex.skipped
+    ? (JSON.parse(await (await import('node:fs/promises')).readFile(join(o.outDir, 'manifest.json'), 'utf8')) as {
+        funnel: DemoSummary['export']['funnel'];
+        files: unknown[];
+      })
+    : null;
   return {
-    demoSamples, stdlibPath, stdlibSamples, stdlibKept, stdlibKeptTokens,
-    model: { modelId: model.modelId, algo: model.algo, threshold: model.threshold, metrics: model.metrics, baselines: model.baselines, reused },
-    export: { outDir: o.outDir, skipped: Boolean(ex.skipped), funnel: (manifest?.funnel ?? ex.funnel).map((f) => ({ step: f.step, samples: f.samples, tokens: f.tokens })), files: manifest ? manifest.files.length : ex.files.length },
+    demoSamples,
+    stdlibPath,
+    stdlibSamples,
+    stdlibKept,
+    stdlibKeptTokens,
+    model: {
+      modelId: model.modelId,
+      algo: model.algo,
+      threshold: model.threshold,
+      metrics: model.metrics,
+      baselines: model.baselines,
+      reused,
+    },
+    export: {
+      outDir: o.outDir,
+      skipped: Boolean(ex.skipped),
+      funnel: (manifest?.funnel ?? ex.funnel).map((f) => ({ step: f.step, samples: f.samples, tokens: f.tokens })),
+      files: manifest ? manifest.files.length : ex.files.length,
+    },
     seconds: (Date.now() - t0) / 1000,
   };
 }

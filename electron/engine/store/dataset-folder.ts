@@ -24,14 +24,27 @@ export const DatasetConfigSchema = z.object({
   /** Per-model price overrides in USD per 1M tokens. */
   prices: z.record(z.string(), z.object({ input: z.number(), output: z.number() })).default({}),
   /** Embedder id -> its LanceDB table; vectors of different embedders never share a table. */
-  embedders: z.record(z.string(), z.object({ table: z.string(), dims: z.number().int(), spec: z.record(z.string(), z.unknown()), createdAt: z.string() })).default({}),
+  embedders: z
+    .record(
+      z.string(),
+      z.object({
+        table: z.string(),
+        dims: z.number().int(),
+        spec: z.record(z.string(), z.unknown()),
+        createdAt: z.string(),
+      }),
+    )
+    .default({}),
   /** Embedder used when none is named (the offline hash embedder by default). */
   defaultEmbedder: z.string().nullable().default(null),
 });
 export type DatasetConfig = z.infer<typeof DatasetConfigSchema>;
 
 export class DatasetError extends Error {
-  constructor(message: string) { super(message); this.name = 'DatasetError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatasetError';
+  }
 }
 
 export interface DatasetFolder {
@@ -55,12 +68,16 @@ export async function openDatasetFolder(dirArg: string, opts: { create?: boolean
   } else {
     const entries = existsSync(dir) ? await readdir(dir) : [];
     if (entries.length > 0) {
-      throw new DatasetError(`${dir} is not a Textbook Studio dataset (no ${CONFIG_FILE}, and the folder is not empty)`);
+      throw new DatasetError(
+        `${dir} is not a Textbook Studio dataset (no ${CONFIG_FILE}, and the folder is not empty)`,
+      );
     }
     if (opts.create === false) throw new DatasetError(`no dataset at ${dir}`);
     await mkdir(dir, { recursive: true });
     config = DatasetConfigSchema.parse({
-      format: FORMAT_TAG, schemaVersion: SCHEMA_VERSION, name: dir.split(/[\\/]/).pop() ?? 'dataset',
+      format: FORMAT_TAG,
+      schemaVersion: SCHEMA_VERSION,
+      name: dir.split(/[\\/]/).pop() ?? 'dataset',
       createdAt: new Date().toISOString(),
     });
     await writeConfigAtomic(configPath, config);
@@ -69,13 +86,13 @@ export async function openDatasetFolder(dirArg: string, opts: { create?: boolean
   const existing = new Set(await db.tableNames());
   const cache = new Map<TableName, Promise<lancedb.Table>>();
   const folder: DatasetFolder = {
-    dir, db, config,
+    dir,
+    db,
+    config,
     table(name) {
       let t = cache.get(name);
       if (!t) {
-        t = existing.has(name)
-          ? db.openTable(name)
-          : db.createEmptyTable(name, TABLES[name], { existOk: true });
+        t = existing.has(name) ? db.openTable(name) : db.createEmptyTable(name, TABLES[name], { existOk: true });
         cache.set(name, t);
       }
       return t;
@@ -96,9 +113,12 @@ async function readConfig(path: string): Promise<DatasetConfig> {
     throw new DatasetError(`${path}: not valid JSON (${(e as Error).message})`);
   }
   const obj = raw as { format?: unknown; schemaVersion?: unknown };
-  if (obj?.format !== FORMAT_TAG) throw new DatasetError(`${path}: not a Textbook Studio dataset (format is ${JSON.stringify(obj?.format)})`);
+  if (obj?.format !== FORMAT_TAG)
+    throw new DatasetError(`${path}: not a Textbook Studio dataset (format is ${JSON.stringify(obj?.format)})`);
   if (typeof obj.schemaVersion === 'number' && obj.schemaVersion > SCHEMA_VERSION) {
-    throw new DatasetError(`${path}: written by a newer Textbook Studio (schema ${obj.schemaVersion}, this build reads up to ${SCHEMA_VERSION}); upgrade the app`);
+    throw new DatasetError(
+      `${path}: written by a newer Textbook Studio (schema ${obj.schemaVersion}, this build reads up to ${SCHEMA_VERSION}); upgrade the app`,
+    );
   }
   const parsed = DatasetConfigSchema.safeParse(raw);
   if (!parsed.success) {

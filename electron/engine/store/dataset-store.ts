@@ -16,7 +16,11 @@ export const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
  * getSample took 26 ms without one and 4 ms with one (built in 0.7 s). `optimize()` keeps the
  * index current after later writes.
  */
-const SCALAR_INDEXED: Partial<Record<TableName, string[]>> = { samples: ['id'], labels: ['sample_id', 'label_id'], scores: ['model_id'] };
+const SCALAR_INDEXED: Partial<Record<TableName, string[]>> = {
+  samples: ['id'],
+  labels: ['sample_id', 'label_id'],
+  scores: ['model_id'],
+};
 const SCALAR_INDEX_MIN_ROWS = 10_000;
 
 export async function ensureScalarIndex(t: lancedb.Table, columns: string[] | undefined): Promise<void> {
@@ -51,40 +55,77 @@ export class DatasetStore {
     return store;
   }
 
-  get dir() { return this.folder.dir; }
-  get config(): DatasetConfig { return this.folder.config; }
-  table(name: TableName): Promise<lancedb.Table> { return this.folder.table(name); }
+  get dir() {
+    return this.folder.dir;
+  }
+  get config(): DatasetConfig {
+    return this.folder.config;
+  }
+  table(name: TableName): Promise<lancedb.Table> {
+    return this.folder.table(name);
+  }
 
   private async load() {
     const samples = await this.table('samples');
     for await (const batch of samples.query().select(['id', 'source', 'path', 'language', 'tokens', 'tokens_exact'])) {
       const cols = ['id', 'source', 'path', 'language', 'tokens', 'tokens_exact'].map((c) => batch.getChild(c)!);
       for (let i = 0; i < batch.numRows; i++) {
-        this.index.add({ id: cols[0].get(i), source: cols[1].get(i), path: cols[2].get(i), language: cols[3].get(i), tokens: cols[4].get(i), tokensExact: cols[5].get(i) });
+        this.index.add({
+          id: cols[0].get(i),
+          source: cols[1].get(i),
+          path: cols[2].get(i),
+          language: cols[3].get(i),
+          tokens: cols[4].get(i),
+          tokensExact: cols[5].get(i),
+        });
       }
     }
     const counts = await this.table('token_counts');
     for await (const batch of counts.query().select(['sample_id', 'tokens'])) {
-      const id = batch.getChild('sample_id')!; const tk = batch.getChild('tokens')!;
+      const id = batch.getChild('sample_id')!;
+      const tk = batch.getChild('tokens')!;
       for (let i = 0; i < batch.numRows; i++) this.index.setTokens(id.get(i), tk.get(i));
     }
     const labels = await this.table('labels');
     // NOTE: only the columns the index needs, read column-wise: rationale/details stay on disk.
-    type LabelCore = Pick<LabelRecord, 'labelId' | 'sampleId' | 'kind' | 'score' | 'keep' | 'agent' | 'retracts' | 'createdAt'>;
+    type LabelCore = Pick<
+      LabelRecord,
+      'labelId' | 'sampleId' | 'kind' | 'score' | 'keep' | 'agent' | 'retracts' | 'createdAt'
+    >;
     const all: LabelCore[] = [];
-    for await (const b of labels.query().select(['label_id', 'sample_id', 'kind', 'score', 'keep', 'agent', 'retracts', 'created_at'])) {
-      const c = ['label_id', 'sample_id', 'kind', 'score', 'keep', 'agent', 'retracts', 'created_at'].map((n) => b.getChild(n)!);
+    for await (const b of labels
+      .query()
+      .select(['label_id', 'sample_id', 'kind', 'score', 'keep', 'agent', 'retracts', 'created_at'])) {
+      const c = ['label_id', 'sample_id', 'kind', 'score', 'keep', 'agent', 'retracts', 'created_at'].map((n) =>
+        b.getChild(n)!,
+      );
       for (let i = 0; i < b.numRows; i++) {
-        all.push({ labelId: c[0].get(i), sampleId: c[1].get(i), kind: c[2].get(i), score: c[3].get(i) ?? null, keep: Boolean(c[4].get(i)), agent: c[5].get(i), retracts: c[6].get(i) ?? null, createdAt: c[7].get(i) });
+        all.push({
+          labelId: c[0].get(i),
+          sampleId: c[1].get(i),
+          kind: c[2].get(i),
+          score: c[3].get(i) ?? null,
+          keep: Boolean(c[4].get(i)),
+          agent: c[5].get(i),
+          retracts: c[6].get(i) ?? null,
+          createdAt: c[7].get(i),
+        });
       }
     }
     this.labelJournal = new DurableJournal<LabelRecord>({
-      dir: join(this.dir, 'journal'), name: 'labels',
-      flushTo: async (recs) => { await labels.add(recs.map(labelToRow)); },
+      dir: join(this.dir, 'journal'),
+      name: 'labels',
+      flushTo: async (recs) => {
+        await labels.add(recs.map(labelToRow));
+      },
       existingKeys: async (keys) => {
         const have = new Set<string>();
         await inChunks(keys, 500, async (chunk) => {
-          const rows = await labels.query().where(`label_id IN (${chunk.map(sqlString).join(',')})`).select(['label_id']).toArray();
+          const rows = await labels
+            .query()
+            .where(`label_id IN (${chunk.map(sqlString).join(',')})`)
+            .select(['label_id'])
+            .toArray();
           for (const r of rows) have.add(r.label_id as string);
         });
         return have;
@@ -113,16 +154,26 @@ export class DatasetStore {
       for (const r of await models.query().select(['model_id', 'created_at', 'record']).toArray()) {
         // NOTE: sanity-check models trained on shuffled labels never become active by default.
         if ((JSON.parse(r.record as string) as { shuffledLabels?: boolean }).shuffledLabels) continue;
-        if ((r.created_at as string) > newest) { newest = r.created_at as string; id = r.model_id as string; }
+        if ((r.created_at as string) > newest) {
+          newest = r.created_at as string;
+          id = r.model_id as string;
+        }
       }
     }
     this.activeModelId = id ?? null;
     this.index.clearClassifier();
     if (!id) return;
     const scores = await this.table('scores');
-    for await (const b of scores.query().where(`model_id = ${sqlString(id)}`).select(['sample_id', 'prob'])) {
-      const sid = b.getChild('sample_id')!; const prob = b.getChild('prob')!;
-      for (let i = 0; i < b.numRows; i++) { const r = this.index.row(sid.get(i)); if (r !== undefined) this.index.setClassifier(r, prob.get(i)); }
+    for await (const b of scores
+      .query()
+      .where(`model_id = ${sqlString(id)}`)
+      .select(['sample_id', 'prob'])) {
+      const sid = b.getChild('sample_id')!;
+      const prob = b.getChild('prob')!;
+      for (let i = 0; i < b.numRows; i++) {
+        const r = this.index.row(sid.get(i));
+        if (r !== undefined) this.index.setClassifier(r, prob.get(i));
+      }
     }
   }
 
@@ -132,14 +183,22 @@ export class DatasetStore {
     return `${templateId}@${model}`;
   }
 
-  private applyLabel(r: Pick<LabelRecord, 'labelId' | 'sampleId' | 'kind' | 'score' | 'keep' | 'agent' | 'retracts' | 'createdAt'>) {
+  private applyLabel(
+    r: Pick<LabelRecord, 'labelId' | 'sampleId' | 'kind' | 'score' | 'keep' | 'agent' | 'retracts' | 'createdAt'>,
+  ) {
     this.labelsVersion++;
     const row = this.index.row(r.sampleId);
     if (row === undefined) return;
-    if (r.kind === 'human') { this.index.applyHuman(row, r); return; }
+    if (r.kind === 'human') {
+      this.index.applyHuman(row, r);
+      return;
+    }
     const src = DatasetStore.llmSourceOf(r);
     let m = this.llmLatest.get(src);
-    if (!m) { m = new Map(); this.llmLatest.set(src, m); }
+    if (!m) {
+      m = new Map();
+      this.llmLatest.set(src, m);
+    }
     m.set(row, { score: r.score, keep: r.keep, at: r.createdAt });
     const last = this.llmSourceLastUsed.get(src);
     if (!last || r.createdAt > last) this.llmSourceLastUsed.set(src, r.createdAt);
@@ -148,13 +207,22 @@ export class DatasetStore {
   /** The LLM source whose labels are "the" llm_score: configured, else the most recently used. */
   activeLlmSource(): string | null {
     if (this.config.activeLlmSource) return this.config.activeLlmSource;
-    let best: string | null = null; let at = '';
-    for (const [src, t] of this.llmSourceLastUsed) if (t > at) { at = t; best = src; }
+    let best: string | null = null;
+    let at = '';
+    for (const [src, t] of this.llmSourceLastUsed)
+      if (t > at) {
+        at = t;
+        best = src;
+      }
     return best;
   }
 
   llmSources(): { source: string; samples: number; lastUsed: string }[] {
-    return [...this.llmLatest.entries()].map(([source, m]) => ({ source, samples: m.size, lastUsed: this.llmSourceLastUsed.get(source) ?? '' }));
+    return [...this.llmLatest.entries()].map(([source, m]) => ({
+      source,
+      samples: m.size,
+      lastUsed: this.llmSourceLastUsed.get(source) ?? '',
+    }));
   }
 
   private recomputeLlm() {
@@ -177,16 +245,24 @@ export class DatasetStore {
     for (const r of records) this.applyLabel(r);
     const activeAfter = this.activeLlmSource();
     if (activeAfter !== activeBefore) this.recomputeLlm();
-    else for (const r of records) {
-      if (r.kind === 'llm' && DatasetStore.llmSourceOf(r) === activeAfter) this.index.setLlm(this.index.row(r.sampleId)!, r.score, r.keep);
-    }
+    else
+      for (const r of records) {
+        if (r.kind === 'llm' && DatasetStore.llmSourceOf(r) === activeAfter)
+          this.index.setLlm(this.index.row(r.sampleId)!, r.score, r.keep);
+      }
   }
 
   /** One label record by id, from LanceDB or the unflushed journal. */
   async findLabel(labelId: string): Promise<LabelRecord | null> {
     const pending = this.labelJournal.pending().find((p) => p.labelId === labelId);
     if (pending) return pending;
-    const rows = await (await this.table('labels')).query().where(`label_id = ${sqlString(labelId)}`).limit(1).toArray();
+    const rows = await (
+      await this.table('labels')
+    )
+      .query()
+      .where(`label_id = ${sqlString(labelId)}`)
+      .limit(1)
+      .toArray();
     return rows.length ? labelFromRow(rows[0]) : null;
   }
 
@@ -194,13 +270,24 @@ export class DatasetStore {
   async appendRetraction(labelId: string, annotator: string): Promise<LabelRecord> {
     const found = await this.findLabel(labelId);
     if (!found) throw new Error(`no label with id ${labelId}`);
-    if (found.kind !== 'human' || found.retracts) throw new Error(`label ${labelId} is not a human judgement; only those can be retracted`);
+    if (found.kind !== 'human' || found.retracts)
+      throw new Error(`label ${labelId} is not a human judgement; only those can be retracted`);
     const row = this.index.row(found.sampleId);
     const entry = row === undefined ? undefined : this.index.humanHistory.get(row)?.find((h) => h.labelId === labelId);
     if (entry?.retracted) throw new Error(`label ${labelId} is already retracted`);
     const rec: LabelRecord = {
-      labelId: randomUUID(), sampleId: found.sampleId, kind: 'human', score: null, keep: false, rationale: null,
-      agent: annotator, origin: 'key', note: null, retracts: labelId, details: {}, createdAt: new Date().toISOString(),
+      labelId: randomUUID(),
+      sampleId: found.sampleId,
+      kind: 'human',
+      score: null,
+      keep: false,
+      rationale: null,
+      agent: annotator,
+      origin: 'key',
+      note: null,
+      retracts: labelId,
+      details: {},
+      createdAt: new Date().toISOString(),
     };
     await this.appendLabels([rec]);
     return rec;
@@ -209,20 +296,32 @@ export class DatasetStore {
   /** Every label record of a sample, oldest first, including ones not yet flushed to LanceDB. */
   async labelsOf(sampleId: string): Promise<LabelRecord[]> {
     const labels = await this.table('labels');
-    const rows = await labels.query().where(`sample_id = ${sqlString(sampleId)}`).toArray();
+    const rows = await labels
+      .query()
+      .where(`sample_id = ${sqlString(sampleId)}`)
+      .toArray();
     const out = rows.map((r) => labelFromRow(r));
     const seen = new Set(out.map((r) => r.labelId));
     for (const p of this.labelJournal.pending()) if (p.sampleId === sampleId && !seen.has(p.labelId)) out.push(p);
-    return out.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.labelId < b.labelId ? -1 : 1));
+    return out.sort((a, b) =>
+      a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.labelId < b.labelId ? -1 : 1,
+    );
   }
 
   async getSample(id: string): Promise<Sample | null> {
     const t = await this.table('samples');
-    const rows = await t.query().where(`id = ${sqlString(id)}`).limit(1).toArray();
+    const rows = await t
+      .query()
+      .where(`id = ${sqlString(id)}`)
+      .limit(1)
+      .toArray();
     if (!rows.length) return null;
     const s = sampleFromRow(rows[0] as SampleRowRecord);
     const r = this.index.row(id);
-    if (r !== undefined) { s.tokens = this.index.tokens[r]; s.tokensExact = this.index.tokensExact[r] === 1; }
+    if (r !== undefined) {
+      s.tokens = this.index.tokens[r];
+      s.tokensExact = this.index.tokensExact[r] === 1;
+    }
     return s;
   }
 
@@ -231,7 +330,10 @@ export class DatasetStore {
     const t = await this.table('samples');
     const pattern = `%${needle.toLowerCase().replace(/[%_\\]/g, (c) => '\\' + c)}%`;
     const out = new Set<string>();
-    for await (const batch of t.query().where(`lower(text) LIKE ${sqlString(pattern)}`).select(['id'])) {
+    for await (const batch of t
+      .query()
+      .where(`lower(text) LIKE ${sqlString(pattern)}`)
+      .select(['id'])) {
       const col = batch.getChild('id')!;
       for (let i = 0; i < batch.numRows; i++) out.add(col.get(i));
     }
@@ -239,9 +341,13 @@ export class DatasetStore {
   }
 
   /** Acknowledged labels not yet in LanceDB. */
-  pendingLabels(): readonly LabelRecord[] { return this.labelJournal.pending(); }
+  pendingLabels(): readonly LabelRecord[] {
+    return this.labelJournal.pending();
+  }
 
-  async flush() { await this.labelJournal.flush(); }
+  async flush() {
+    await this.labelJournal.flush();
+  }
 
   /** Compacts tables after a job (LanceDB leaves one fragment per write). */
   async compact(names: TableName[] = ['samples', 'labels', 'token_counts', 'import_errors']) {

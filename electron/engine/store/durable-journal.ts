@@ -41,7 +41,9 @@ export class DurableJournal<T> {
     this.maxRows = opts.maxRows ?? 1000;
   }
 
-  private segmentPath(n: number) { return join(this.opts.dir, `${this.opts.name}-${String(n).padStart(8, '0')}.jsonl`); }
+  private segmentPath(n: number) {
+    return join(this.opts.dir, `${this.opts.name}-${String(n).padStart(8, '0')}.jsonl`);
+  }
 
   /** Replays segments left by an earlier process, then starts a fresh segment. Returns the records it had to replay. */
   async open(): Promise<T[]> {
@@ -56,7 +58,11 @@ export class DurableJournal<T> {
       for (const line of (await readFile(join(this.opts.dir, f), 'utf8')).split('\n')) {
         if (!line) continue;
         // NOTE: a torn last line (crash mid-write) was never acknowledged, so dropping it is safe.
-        try { records.push(JSON.parse(line) as T); } catch { /* unacknowledged partial write */ }
+        try {
+          records.push(JSON.parse(line) as T);
+        } catch {
+          /* unacknowledged partial write */
+        }
       }
       if (records.length) {
         const have = await this.opts.existingKeys(records.map((r) => this.opts.keyOf(r)));
@@ -74,9 +80,16 @@ export class DurableJournal<T> {
   append(records: T[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`journal ${this.opts.name} is closed`));
     if (!records.length) return Promise.resolve();
-    const promises = records.map((record) => new Promise<void>((resolve, reject) => {
-      this.queue.push({ line: JSON.stringify(record) + '\n', record, done: (err) => (err ? reject(err) : resolve()) });
-    }));
+    const promises = records.map(
+      (record) =>
+        new Promise<void>((resolve, reject) => {
+          this.queue.push({
+            line: JSON.stringify(record) + '\n',
+            record,
+            done: (err) => (err ? reject(err) : resolve()),
+          });
+        }),
+    );
     this.kickWriter();
     return Promise.all(promises).then(() => undefined);
   }
@@ -105,9 +118,15 @@ export class DurableJournal<T> {
   }
 
   private scheduleFlush() {
-    if (this.unflushed.length >= this.maxRows) { void this.flush().catch(() => {}); return; }
+    if (this.unflushed.length >= this.maxRows) {
+      void this.flush().catch(() => {});
+      return;
+    }
     if (!this.timer && this.unflushed.length) {
-      this.timer = setTimeout(() => { this.timer = null; void this.flush().catch(() => {}); }, this.intervalMs);
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        void this.flush().catch(() => {});
+      }, this.intervalMs);
       this.timer.unref?.();
     }
   }
@@ -155,16 +174,22 @@ export class DurableJournal<T> {
   }
 
   /** Records acknowledged but not yet in LanceDB (readers overlay these). */
-  pending(): readonly T[] { return this.unflushed; }
+  pending(): readonly T[] {
+    return this.unflushed;
+  }
 
   async close(): Promise<void> {
-    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     this.closed = true;
     if (this.writing) await this.writing;
     try {
       await this.flush();
     } finally {
-      const fh = this.fh; this.fh = null;
+      const fh = this.fh;
+      this.fh = null;
       await fh?.close();
     }
     // Only an empty, fully flushed segment is removed; anything else is replayed on the next open.

@@ -8,10 +8,23 @@ import type { SampleRow } from '../../../shared/domain.js';
  * has to happen here. Typed arrays keep it at ~20 bytes per sample plus the source/path strings;
  * sorted permutations are cached per sort key and dropped when a value in that column changes.
  */
-export const SORT_FIELDS = ['id', 'source', 'tokens', 'llm_score', 'human_score', 'classifier_score', 'disagreement'] as const;
+export const SORT_FIELDS = [
+  'id',
+  'source',
+  'tokens',
+  'llm_score',
+  'human_score',
+  'classifier_score',
+  'disagreement',
+] as const;
 export type SortField = (typeof SORT_FIELDS)[number];
 
-export interface HumanEntry { labelId: string; score: number | null; keep: boolean; retracted: boolean }
+export interface HumanEntry {
+  labelId: string;
+  score: number | null;
+  keep: boolean;
+  retracted: boolean;
+}
 
 export class SampleIndex {
   ids: string[] = [];
@@ -32,9 +45,15 @@ export class SampleIndex {
   /** Bumped on every change, so query caches know when they are stale. */
   version = 0;
 
-  get size() { return this.ids.length; }
-  has(id: string) { return this.rowOf.has(id); }
-  row(id: string): number | undefined { return this.rowOf.get(id); }
+  get size() {
+    return this.ids.length;
+  }
+  has(id: string) {
+    return this.rowOf.has(id);
+  }
+  row(id: string): number | undefined {
+    return this.rowOf.get(id);
+  }
 
   private grow(min: number) {
     if (min <= this.tokens.length) return;
@@ -46,9 +65,12 @@ export class SampleIndex {
       b.set(a);
       return b;
     };
-    this.tokens = g(this.tokens); this.tokensExact = g(this.tokensExact);
-    this.llm = g(this.llm, NaN); this.llmKeep = g(this.llmKeep, -1);
-    this.human = g(this.human, NaN); this.humanKeep = g(this.humanKeep, -1);
+    this.tokens = g(this.tokens);
+    this.tokensExact = g(this.tokensExact);
+    this.llm = g(this.llm, NaN);
+    this.llmKeep = g(this.llmKeep, -1);
+    this.human = g(this.human, NaN);
+    this.humanKeep = g(this.humanKeep, -1);
     this.cls = g(this.cls, NaN);
   }
 
@@ -56,31 +78,55 @@ export class SampleIndex {
     if (this.rowOf.has(s.id)) return;
     const r = this.ids.length;
     this.grow(r + 1);
-    this.ids.push(s.id); this.source.push(s.source); this.path.push(s.path); this.language.push(s.language);
+    this.ids.push(s.id);
+    this.source.push(s.source);
+    this.path.push(s.path);
+    this.language.push(s.language);
     this.rowOf.set(s.id, r);
-    this.tokens[r] = s.tokens; this.tokensExact[r] = s.tokensExact ? 1 : 0;
+    this.tokens[r] = s.tokens;
+    this.tokensExact[r] = s.tokensExact ? 1 : 0;
     this.sortCache.clear();
     this.version++;
   }
 
   setTokens(id: string, tokens: number) {
-    const r = this.rowOf.get(id); if (r === undefined) return;
-    this.tokens[r] = tokens; this.tokensExact[r] = 1; this.invalidate('tokens');
+    const r = this.rowOf.get(id);
+    if (r === undefined) return;
+    this.tokens[r] = tokens;
+    this.tokensExact[r] = 1;
+    this.invalidate('tokens');
   }
 
   setLlm(r: number, score: number | null, keep: boolean) {
-    this.llm[r] = score ?? NaN; this.llmKeep[r] = keep ? 1 : 0; this.invalidate('llm_score'); this.invalidate('disagreement');
+    this.llm[r] = score ?? NaN;
+    this.llmKeep[r] = keep ? 1 : 0;
+    this.invalidate('llm_score');
+    this.invalidate('disagreement');
   }
 
-  clearLlm() { this.llm.fill(NaN); this.llmKeep.fill(-1); this.invalidate('llm_score'); this.invalidate('disagreement'); }
+  clearLlm() {
+    this.llm.fill(NaN);
+    this.llmKeep.fill(-1);
+    this.invalidate('llm_score');
+    this.invalidate('disagreement');
+  }
 
-  setClassifier(r: number, prob: number | null) { this.cls[r] = prob ?? NaN; this.invalidate('classifier_score'); }
-  clearClassifier() { this.cls.fill(NaN); this.invalidate('classifier_score'); }
+  setClassifier(r: number, prob: number | null) {
+    this.cls[r] = prob ?? NaN;
+    this.invalidate('classifier_score');
+  }
+  clearClassifier() {
+    this.cls.fill(NaN);
+    this.invalidate('classifier_score');
+  }
 
   /** Applies a human label or a retraction, and recomputes the row's current human value. */
   applyHuman(r: number, e: { labelId: string; score: number | null; keep: boolean; retracts: string | null }) {
     let hist = this.humanHistory.get(r);
-    if (!hist) { hist = []; this.humanHistory.set(r, hist); }
+    if (!hist) {
+      hist = [];
+      this.humanHistory.set(r, hist);
+    }
     if (e.retracts) {
       const target = hist.find((h) => h.labelId === e.retracts);
       if (target) target.retracted = true;
@@ -88,36 +134,57 @@ export class SampleIndex {
       hist.push({ labelId: e.labelId, score: e.score, keep: e.keep, retracted: false });
     }
     let cur: HumanEntry | undefined;
-    for (let i = hist.length - 1; i >= 0; i--) if (!hist[i].retracted) { cur = hist[i]; break; }
+    for (let i = hist.length - 1; i >= 0; i--)
+      if (!hist[i].retracted) {
+        cur = hist[i];
+        break;
+      }
     this.human[r] = cur ? (cur.score ?? NaN) : NaN;
     this.humanKeep[r] = cur ? (cur.keep ? 1 : 0) : -1;
-    this.invalidate('human_score'); this.invalidate('disagreement');
+    this.invalidate('human_score');
+    this.invalidate('disagreement');
   }
 
   private invalidate(field: SortField) {
-    this.version++; for (const k of this.sortCache.keys()) if (k.startsWith(field + ':')) this.sortCache.delete(k); }
+    this.version++;
+    for (const k of this.sortCache.keys()) if (k.startsWith(field + ':')) this.sortCache.delete(k);
+  }
 
   value(field: SortField, r: number): number | string | null {
     switch (field) {
-      case 'id': return this.ids[r];
-      case 'source': return this.source[r];
-      case 'tokens': return this.tokens[r];
-      case 'llm_score': return nan(this.llm[r]);
-      case 'human_score': return nan(this.human[r]);
-      case 'classifier_score': return nan(this.cls[r]);
-      case 'disagreement': return this.disagreement(r);
+      case 'id':
+        return this.ids[r];
+      case 'source':
+        return this.source[r];
+      case 'tokens':
+        return this.tokens[r];
+      case 'llm_score':
+        return nan(this.llm[r]);
+      case 'human_score':
+        return nan(this.human[r]);
+      case 'classifier_score':
+        return nan(this.cls[r]);
+      case 'disagreement':
+        return this.disagreement(r);
     }
   }
 
   disagreement(r: number): number | null {
-    const l = this.llm[r]; const h = this.human[r];
+    const l = this.llm[r];
+    const h = this.human[r];
     return Number.isNaN(l) || Number.isNaN(h) ? null : Math.abs(l - h);
   }
 
   rowView(r: number): SampleRow {
     return {
-      id: this.ids[r], source: this.source[r], path: this.path[r], language: this.language[r], tokens: this.tokens[r],
-      llm_score: nan(this.llm[r]), human_score: nan(this.human[r]), classifier_score: nan(this.cls[r]),
+      id: this.ids[r],
+      source: this.source[r],
+      path: this.path[r],
+      language: this.language[r],
+      tokens: this.tokens[r],
+      llm_score: nan(this.llm[r]),
+      human_score: nan(this.human[r]),
+      classifier_score: nan(this.cls[r]),
       disagreement: this.disagreement(r),
     };
   }
@@ -127,7 +194,12 @@ export class SampleIndex {
     const key = `${field}:${desc ? 'desc' : 'asc'}`;
     const hit = this.sortCache.get(key);
     if (hit && hit.length === this.size) return hit;
-    const perm = field === 'source' ? this.orderBySource(desc) : field === 'id' ? this.orderById(desc) : this.orderByValue(field, desc);
+    const perm =
+      field === 'source'
+        ? this.orderBySource(desc)
+        : field === 'id'
+          ? this.orderById(desc)
+          : this.orderByValue(field, desc);
     this.sortCache.set(key, perm);
     return perm;
   }
@@ -168,7 +240,10 @@ export class SampleIndex {
     const { rankOf } = this.idRanks();
     const perm = Int32Array.from({ length: this.size }, (_, i) => i);
     const src = this.source;
-    perm.sort((a, b) => { const c = src[a] < src[b] ? -1 : src[a] > src[b] ? 1 : rankOf[a] - rankOf[b]; return desc ? -c : c; });
+    perm.sort((a, b) => {
+      const c = src[a] < src[b] ? -1 : src[a] > src[b] ? 1 : rankOf[a] - rankOf[b];
+      return desc ? -c : c;
+    });
     return perm;
   }
 
@@ -182,14 +257,18 @@ export class SampleIndex {
     const { rankOf, byRank } = this.idRanks();
     const RANKS = 2 ** 21;
     if (n > RANKS) return this.orderByComparator(field, desc, rankOf);
-    const f32 = new Float32Array(1); const u32 = new Uint32Array(f32.buffer);
+    const f32 = new Float32Array(1);
+    const u32 = new Uint32Array(f32.buffer);
     const NULL_BUCKET = 0xffffffff;
     const keys = new Float64Array(n);
     for (let r = 0; r < n; r++) {
       const v = this.value(field, r) as number | null;
       let bucket: number;
       if (v === null) bucket = NULL_BUCKET;
-      else { f32[0] = Math.max(0, v); bucket = desc ? NULL_BUCKET - 1 - u32[0] : u32[0]; }
+      else {
+        f32[0] = Math.max(0, v);
+        bucket = desc ? NULL_BUCKET - 1 - u32[0] : u32[0];
+      }
       keys[r] = bucket * RANKS + rankOf[r];
     }
     keys.sort();
@@ -201,11 +280,16 @@ export class SampleIndex {
   private orderByComparator(field: SortField, desc: boolean, rankOf: Int32Array): Int32Array {
     const n = this.size;
     const vals = new Float64Array(n);
-    for (let i = 0; i < n; i++) { const v = this.value(field, i) as number | null; vals[i] = v === null ? NaN : v; }
+    for (let i = 0; i < n; i++) {
+      const v = this.value(field, i) as number | null;
+      vals[i] = v === null ? NaN : v;
+    }
     const perm = Int32Array.from({ length: n }, (_, i) => i);
     perm.sort((a, b) => {
-      const va = vals[a]; const vb = vals[b];
-      const na = Number.isNaN(va); const nb = Number.isNaN(vb);
+      const va = vals[a];
+      const vb = vals[b];
+      const na = Number.isNaN(va);
+      const nb = Number.isNaN(vb);
       if (na || nb) return na && nb ? rankOf[a] - rankOf[b] : na ? 1 : -1;
       if (va !== vb) return desc ? vb - va : va - vb;
       return rankOf[a] - rankOf[b];
@@ -214,4 +298,6 @@ export class SampleIndex {
   }
 }
 
-function nan(v: number): number | null { return Number.isNaN(v) ? null : v; }
+function nan(v: number): number | null {
+  return Number.isNaN(v) ? null : v;
+}

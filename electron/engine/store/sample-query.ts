@@ -56,15 +56,31 @@ export class SampleQuery {
     const hasL = (r: number) => idx.llmKeep[r] !== -1;
     const hasH = (r: number) => idx.humanKeep[r] !== -1;
     switch (q.labelState) {
-      case 'unlabeled': preds.push((r) => !hasL(r) && !hasH(r)); break;
-      case 'llm': preds.push(hasL); break;
-      case 'human': preds.push(hasH); break;
-      case 'no-human': preds.push((r) => !hasH(r)); break;
-      case 'both': preds.push((r) => hasL(r) && hasH(r)); break;
-      case 'disagree': preds.push((r) => hasL(r) && hasH(r) && idx.llmKeep[r] !== idx.humanKeep[r]); break;
-      case 'any': break;
+      case 'unlabeled':
+        preds.push((r) => !hasL(r) && !hasH(r));
+        break;
+      case 'llm':
+        preds.push(hasL);
+        break;
+      case 'human':
+        preds.push(hasH);
+        break;
+      case 'no-human':
+        preds.push((r) => !hasH(r));
+        break;
+      case 'both':
+        preds.push((r) => hasL(r) && hasH(r));
+        break;
+      case 'disagree':
+        preds.push((r) => hasL(r) && hasH(r) && idx.llmKeep[r] !== idx.humanKeep[r]);
+        break;
+      case 'any':
+        break;
     }
-    if (q.source) { const s = q.source.toLowerCase(); preds.push((r) => idx.source[r].toLowerCase().includes(s)); }
+    if (q.source) {
+      const s = q.source.toLowerCase();
+      preds.push((r) => idx.source[r].toLowerCase().includes(s));
+    }
     if (q.where) preds.push(compileWhere(q.where, idx));
     if (q.text) {
       if (!this.textCache || this.textCache.needle !== q.text || this.textCache.version !== idx.size) {

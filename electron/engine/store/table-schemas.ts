@@ -10,40 +10,86 @@ const f32 = (name: string, nullable = false) => new Field(name, new Float32(), n
 const bool = (name: string, nullable = false) => new Field(name, new Bool(), nullable);
 
 export const SAMPLES_SCHEMA = new Schema([
-  str('id'), str('text'), str('language'), str('source'), str('repo', true), str('path', true),
-  i32('start_line', true), i32('end_line', true), str('chunk'), i32('tokens'), bool('tokens_exact'),
-  str('metadata'), str('ast_counts'), str('import_id'), str('imported_at'),
+  str('id'),
+  str('text'),
+  str('language'),
+  str('source'),
+  str('repo', true),
+  str('path', true),
+  i32('start_line', true),
+  i32('end_line', true),
+  str('chunk'),
+  i32('tokens'),
+  bool('tokens_exact'),
+  str('metadata'),
+  str('ast_counts'),
+  str('import_id'),
+  str('imported_at'),
 ]);
 
 export const LABELS_SCHEMA = new Schema([
-  str('label_id'), str('sample_id'), str('kind'), i32('score', true), bool('keep'),
-  str('rationale', true), str('agent'), str('origin', true), str('note', true), str('retracts', true),
-  str('details'), str('created_at'),
+  str('label_id'),
+  str('sample_id'),
+  str('kind'),
+  i32('score', true),
+  bool('keep'),
+  str('rationale', true),
+  str('agent'),
+  str('origin', true),
+  str('note', true),
+  str('retracts', true),
+  str('details'),
+  str('created_at'),
 ]);
 
 /** Failed LLM calls: recorded for diagnosis and retry, never counted as labels. */
 export const ATTEMPTS_SCHEMA = new Schema([
-  str('attempt_id'), str('sample_id'), str('label_key'), str('agent'), str('status'), str('error'),
-  str('details'), str('created_at'),
+  str('attempt_id'),
+  str('sample_id'),
+  str('label_key'),
+  str('agent'),
+  str('status'),
+  str('error'),
+  str('details'),
+  str('created_at'),
 ]);
 
 /** Exact o200k_base token counts filled by the background counter; overlays the import estimate. */
 export const TOKEN_COUNTS_SCHEMA = new Schema([str('sample_id'), i32('tokens')]);
 
 export const IMPORT_ERRORS_SCHEMA = new Schema([
-  str('import_id'), str('file'), i32('line', true), str('field', true), str('message'), str('created_at'),
+  str('import_id'),
+  str('file'),
+  i32('line', true),
+  str('field', true),
+  str('message'),
+  str('created_at'),
 ]);
 
 export const JOBS_SCHEMA = new Schema([
-  str('job_id'), str('kind'), str('status'), str('params'), str('summary'), str('created_at'), str('finished_at', true),
+  str('job_id'),
+  str('kind'),
+  str('status'),
+  str('params'),
+  str('summary'),
+  str('created_at'),
+  str('finished_at', true),
 ]);
 
 export const TEMPLATES_SCHEMA = new Schema([
-  str('template_hash'), str('template_id'), i32('version'), str('body'), str('created_at'),
+  str('template_hash'),
+  str('template_id'),
+  i32('version'),
+  str('body'),
+  str('created_at'),
 ]);
 
 export const MODELS_SCHEMA = new Schema([
-  str('model_id'), str('embedder_id'), str('algo'), str('record'), str('created_at'),
+  str('model_id'),
+  str('embedder_id'),
+  str('algo'),
+  str('record'),
+  str('created_at'),
 ]);
 
 export const SCORES_SCHEMA = new Schema([str('sample_id'), str('model_id'), f32('prob'), str('created_at')]);

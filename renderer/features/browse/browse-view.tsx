@@ -11,8 +11,13 @@ import { DatasetEmpty } from '../datasets/dataset-empty.js';
 
 const ROW_H = 30;
 const LABEL_STATE_NAMES: Record<(typeof LABEL_STATES)[number], string> = {
-  any: 'Any label state', unlabeled: 'No label at all', llm: 'Has LLM label', human: 'Has human label', 'no-human': 'No human label',
-  both: 'LLM and human', disagree: 'LLM ≠ human (keep/drop)',
+  any: 'Any label state',
+  unlabeled: 'No label at all',
+  llm: 'Has LLM label',
+  human: 'Has human label',
+  'no-human': 'No human label',
+  both: 'LLM and human',
+  disagree: 'LLM ≠ human (keep/drop)',
 };
 
 const COLUMNS: { field: SortField | null; label: string; cls: string; title?: string }[] = [
@@ -26,14 +31,48 @@ const COLUMNS: { field: SortField | null; label: string; cls: string; title?: st
   { field: 'disagreement', label: 'Δ', cls: 'c-dis num', title: '|LLM − human|' },
 ];
 
-function RangeInput({ label, lo, hi, step, max, onChange, testId }: { label: string; lo: number | null; hi: number | null; step: number; max: number; onChange: (lo: number | null, hi: number | null) => void; testId?: string }) {
+function RangeInput({
+  label,
+  lo,
+  hi,
+  step,
+  max,
+  onChange,
+  testId,
+}: {
+  label: string;
+  lo: number | null;
+  hi: number | null;
+  step: number;
+  max: number;
+  onChange: (lo: number | null, hi: number | null) => void;
+  testId?: string;
+}) {
   const parse = (v: string) => (v === '' ? null : Math.max(0, Math.min(max, Number(v))));
   return (
     <div className="range" data-testid={testId}>
       <span className="range-label">{label}</span>
-      <input type="number" min={0} max={max} step={step} value={lo ?? ''} placeholder="min" onChange={(e) => onChange(parse(e.target.value), hi)} aria-label={`${label} minimum`} />
+      <input
+        type="number"
+        min={0}
+        max={max}
+        step={step}
+        value={lo ?? ''}
+        placeholder="min"
+        onChange={(e) => onChange(parse(e.target.value), hi)}
+        aria-label={`${label} minimum`}
+      />
       <span className="muted">–</span>
-      <input type="number" min={0} max={max} step={step} value={hi ?? ''} placeholder="max" onChange={(e) => onChange(lo, parse(e.target.value))} aria-label={`${label} maximum`} />
+      <input
+        type="number"
+        min={0}
+        max={max}
+        step={step}
+        value={hi ?? ''}
+        placeholder="max"
+        onChange={(e) => onChange(lo, parse(e.target.value))}
+        aria-label={`${label} maximum`}
+      />
     </div>
   );
 }
@@ -44,24 +83,111 @@ function FilterBar() {
   const [text, setText] = useState(filters.text);
   const [where, setWhere] = useState(filters.where);
   const apply = (patch: Partial<BrowseFilters>) => setFilters(patch);
-  const dirty = JSON.stringify(filters) !== JSON.stringify({ ...filters, labelState: 'any', llmMin: null, llmMax: null, humanMin: null, humanMax: null, probMin: null, probMax: null, source: '', text: '', where: '' });
+  const dirty =
+    JSON.stringify(filters) !==
+    JSON.stringify({
+      ...filters,
+      labelState: 'any',
+      llmMin: null,
+      llmMax: null,
+      humanMin: null,
+      humanMax: null,
+      probMin: null,
+      probMax: null,
+      source: '',
+      text: '',
+      where: '',
+    });
   return (
     <div className="filterbar" data-testid="browse-filters">
-      <select value={filters.labelState} onChange={(e) => apply({ labelState: e.target.value as BrowseFilters['labelState'] })} data-testid="filter-label-state" aria-label="Label state">
-        {LABEL_STATES.map((s) => <option key={s} value={s}>{LABEL_STATE_NAMES[s]}</option>)}
+      <select
+        value={filters.labelState}
+        onChange={(e) => apply({ labelState: e.target.value as BrowseFilters['labelState'] })}
+        data-testid="filter-label-state"
+        aria-label="Label state"
+      >
+        {LABEL_STATES.map((s) => (
+          <option key={s} value={s}>
+            {LABEL_STATE_NAMES[s]}
+          </option>
+        ))}
       </select>
-      <RangeInput label="LLM" lo={filters.llmMin} hi={filters.llmMax} step={1} max={5} onChange={(lo, hi) => apply({ llmMin: lo, llmMax: hi })} testId="filter-llm" />
-      <RangeInput label="Human" lo={filters.humanMin} hi={filters.humanMax} step={1} max={5} onChange={(lo, hi) => apply({ humanMin: lo, humanMax: hi })} />
-      <RangeInput label="p(keep)" lo={filters.probMin} hi={filters.probMax} step={0.05} max={1} onChange={(lo, hi) => apply({ probMin: lo, probMax: hi })} />
-      <form onSubmit={(e) => { e.preventDefault(); apply({ source, text, where }); }} className="filter-text">
-        <input value={source} onChange={(e) => setSource(e.target.value)} placeholder="source contains" aria-label="Source contains" onBlur={() => source !== filters.source && apply({ source })} />
-        <input value={text} onChange={(e) => setText(e.target.value)} placeholder="code contains" aria-label="Code contains" onBlur={() => text !== filters.text && apply({ text })} data-testid="filter-text" />
-        <input className="mono where" value={where} onChange={(e) => setWhere(e.target.value)} placeholder="where  tokens < 500 AND path LIKE '%util%'" aria-label="Where expression" onBlur={() => where !== filters.where && apply({ where })} />
-        <button type="submit" className="btn btn-small">Apply</button>
+      <RangeInput
+        label="LLM"
+        lo={filters.llmMin}
+        hi={filters.llmMax}
+        step={1}
+        max={5}
+        onChange={(lo, hi) => apply({ llmMin: lo, llmMax: hi })}
+        testId="filter-llm"
+      />
+      <RangeInput
+        label="Human"
+        lo={filters.humanMin}
+        hi={filters.humanMax}
+        step={1}
+        max={5}
+        onChange={(lo, hi) => apply({ humanMin: lo, humanMax: hi })}
+      />
+      <RangeInput
+        label="p(keep)"
+        lo={filters.probMin}
+        hi={filters.probMax}
+        step={0.05}
+        max={1}
+        onChange={(lo, hi) => apply({ probMin: lo, probMax: hi })}
+      />
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          apply({ source, text, where });
+        }}
+        className="filter-text"
+      >
+        <input
+          value={source}
+          onChange={(e) => setSource(e.target.value)}
+          placeholder="source contains"
+          aria-label="Source contains"
+          onBlur={() => source !== filters.source && apply({ source })}
+        />
+        <input
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          placeholder="code contains"
+          aria-label="Code contains"
+          onBlur={() => text !== filters.text && apply({ text })}
+          data-testid="filter-text"
+        />
+        <input
+          className="mono where"
+          value={where}
+          onChange={(e) => setWhere(e.target.value)}
+          placeholder="where  tokens < 500 AND path LIKE '%util%'"
+          aria-label="Where expression"
+          onBlur={() => where !== filters.where && apply({ where })}
+        />
+        <button type="submit" className="btn btn-small">
+          Apply
+        </button>
       </form>
-      {dirty && <button className="btn btn-small btn-ghost" onClick={() => { setSource(''); setText(''); setWhere(''); clearFilters(); }}>Clear</button>}
+      {dirty && (
+        <button
+          className="btn btn-small btn-ghost"
+          onClick={() => {
+            setSource('');
+            setText('');
+            setWhere('');
+            clearFilters();
+          }}
+        >
+          Clear
+        </button>
+      )}
       <span className="spacer" />
-      <span className="muted small" data-testid="browse-total">{total === null ? 'Loading…' : `${fmtInt(total)} samples`}</span>
+      <span className="muted small" data-testid="browse-total">
+        {total === null ? 'Loading…' : `${fmtInt(total)} samples`}
+      </span>
     </div>
   );
 }
@@ -76,9 +202,15 @@ export function BrowseView() {
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? 0;
 
-  useEffect(() => { if (b.total === null && !b.error) b.ensureRange(0, 0); }, [b.total, b.error, b.version]);
-  useEffect(() => { if (count) b.ensureRange(first, last); }, [first, last, count, b.version]);
-  useEffect(() => { v.scrollToOffset(0); }, [b.version]);
+  useEffect(() => {
+    if (b.total === null && !b.error) b.ensureRange(0, 0);
+  }, [b.total, b.error, b.version]);
+  useEffect(() => {
+    if (count) b.ensureRange(first, last);
+  }, [first, last, count, b.version]);
+  useEffect(() => {
+    v.scrollToOffset(0);
+  }, [b.version]);
 
   const openAt = (index: number) => {
     const row = rowAt(b.pages, index);
@@ -91,40 +223,78 @@ export function BrowseView() {
   return (
     <div className="page browse" data-testid="browse-view">
       <FilterBar />
-      {b.error && <div className="error-banner" role="alert">{b.error}</div>}
+      {b.error && (
+        <div className="error-banner" role="alert">
+          {b.error}
+        </div>
+      )}
       <div className="table-wrap">
         <div className="thead" role="row">
           {COLUMNS.map((c) => (
-            <div key={c.label} className={`th ${c.cls}${c.field ? ' sortable' : ''}${b.sort === c.field ? ' sorted' : ''}`} title={c.title} role="columnheader"
+            <div
+              key={c.label}
+              className={`th ${c.cls}${c.field ? ' sortable' : ''}${b.sort === c.field ? ' sorted' : ''}`}
+              title={c.title}
+              role="columnheader"
               aria-sort={b.sort === c.field ? (b.desc ? 'descending' : 'ascending') : 'none'}
-              onClick={() => c.field && b.setSort(c.field)} data-testid={c.field ? `sort-${c.field}` : undefined}
+              onClick={() => c.field && b.setSort(c.field)}
+              data-testid={c.field ? `sort-${c.field}` : undefined}
             >
-              {c.label}{b.sort === c.field && <span className="sort-arrow">{b.desc ? '▼' : '▲'}</span>}
+              {c.label}
+              {b.sort === c.field && <span className="sort-arrow">{b.desc ? '▼' : '▲'}</span>}
             </div>
           ))}
         </div>
         <div className="tbody" ref={parent} data-testid="browse-table">
-          {b.total === 0 && <div className="pad muted">No sample matches these filters. <button className="linklike" onClick={() => b.clearFilters()}>Clear filters</button></div>}
+          {b.total === 0 && (
+            <div className="pad muted">
+              No sample matches these filters.{' '}
+              <button className="linklike" onClick={() => b.clearFilters()}>
+                Clear filters
+              </button>
+            </div>
+          )}
           <div style={{ height: v.getTotalSize(), position: 'relative' }}>
             {items.map((it) => {
               const r = rowAt(b.pages, it.index);
               return (
-                <div key={it.key} className={`tr${it.index % 2 ? ' odd' : ''}`} style={{ transform: `translateY(${it.start}px)`, height: ROW_H }}
-                  onClick={() => r && openAt(it.index)} role="row" data-testid="browse-row" data-index={it.index}
-                  tabIndex={0} onKeyDown={(e) => { if (e.key === 'Enter' && r) openAt(it.index); }}
+                <div
+                  key={it.key}
+                  className={`tr${it.index % 2 ? ' odd' : ''}`}
+                  style={{ transform: `translateY(${it.start}px)`, height: ROW_H }}
+                  onClick={() => r && openAt(it.index)}
+                  role="row"
+                  data-testid="browse-row"
+                  data-index={it.index}
+                  tabIndex={0}
+                  onKeyDown={(e) => {
+                    if (e.key === 'Enter' && r) openAt(it.index);
+                  }}
                 >
                   {r ? (
                     <>
                       <div className="td c-id mono">{r.id.slice(0, 10)}</div>
-                      <div className="td c-src" title={r.source}>{shortPath(r.path ?? r.source, 4)}</div>
+                      <div className="td c-src" title={r.source}>
+                        {shortPath(r.path ?? r.source, 4)}
+                      </div>
                       <div className="td c-lang muted">{r.language}</div>
-                      <div className="td c-tok num" data-testid="cell-tokens">{fmtInt(r.tokens)}</div>
-                      <div className="td c-score"><ScoreBadge score={r.llm_score} kind="llm" /></div>
-                      <div className="td c-score"><ScoreBadge score={r.human_score} kind="human" /></div>
-                      <div className="td c-prob"><ProbBar prob={r.classifier_score} compact /></div>
+                      <div className="td c-tok num" data-testid="cell-tokens">
+                        {fmtInt(r.tokens)}
+                      </div>
+                      <div className="td c-score">
+                        <ScoreBadge score={r.llm_score} kind="llm" />
+                      </div>
+                      <div className="td c-score">
+                        <ScoreBadge score={r.human_score} kind="human" />
+                      </div>
+                      <div className="td c-prob">
+                        <ProbBar prob={r.classifier_score} compact />
+                      </div>
                       <div className="td c-dis num">{r.disagreement ?? ''}</div>
                     </>
-                  ) : <div className="td muted">…</div>}
+                  ) : (
+                    <div className="td muted">…</div>
+                  )}
                 </div>
               );
             })}

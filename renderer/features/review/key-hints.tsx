@@ -11,25 +11,60 @@ export function KeyHints() {
   const failed = saves.filter((s) => s.status === 'failed').length;
   return (
     <footer className="keyhints" data-testid="key-hints">
-      <span><Kbd>0</Kbd>–<Kbd>5</Kbd> score</span>
-      <span><Kbd>Enter</Kbd>/<Kbd>a</Kbd> accept LLM</span>
-      <span><Kbd>j</Kbd>/<Kbd>k</Kbd> next / prev</span>
-      <span><Kbd>u</Kbd> undo</span>
-      <span><Kbd>n</Kbd> note</span>
-      <span><Kbd>/</Kbd> search</span>
-      <span><Kbd>s</Kbd> similar</span>
-      <button className="linklike" onClick={() => useApp.getState().setShortcutsOpen(true)}><Kbd>?</Kbd> all shortcuts</button>
+      <span>
+        <Kbd>0</Kbd>–<Kbd>5</Kbd> score
+      </span>
+      <span>
+        <Kbd>Enter</Kbd>/<Kbd>a</Kbd> accept LLM
+      </span>
+      <span>
+        <Kbd>j</Kbd>/<Kbd>k</Kbd> next / prev
+      </span>
+      <span>
+        <Kbd>u</Kbd> undo
+      </span>
+      <span>
+        <Kbd>n</Kbd> note
+      </span>
+      <span>
+        <Kbd>/</Kbd> search
+      </span>
+      <span>
+        <Kbd>s</Kbd> similar
+      </span>
+      <button className="linklike" onClick={() => useApp.getState().setShortcutsOpen(true)}>
+        <Kbd>?</Kbd> all shortcuts
+      </button>
       <span className="spacer" />
-      {flash && <span className={`flash flash-${flash.tone}`} role="status" data-testid="flash">{flash.text}</span>}
-      {retrying.length > 0 && (
-        <span className="outbox outbox-warn" role="alert" data-testid="outbox">
-          {retrying.length} label{retrying.length > 1 ? 's' : ''} not saved — retrying{retrying[0].error ? ` (${retrying[0].error})` : ''}
-          <button className="btn btn-small" onClick={() => retrying.forEach((r) => useReview.getState().retry(r.key))}>Retry now</button>
+      {flash && (
+        <span className={`flash flash-${flash.tone}`} role="status" data-testid="flash">
+          {flash.text}
         </span>
       )}
-      {saving > 0 && retrying.length === 0 && <span className="outbox muted" data-testid="outbox">saving {saving}…</span>}
-      {failed > 0 && <span className="outbox outbox-error" data-testid="outbox-failed">{failed} refused</span>}
-      {saving === 0 && retrying.length === 0 && failed === 0 && saves.length > 0 && <span className="outbox ok-text" data-testid="outbox-clear">all labels saved</span>}
+      {retrying.length > 0 && (
+        <span className="outbox outbox-warn" role="alert" data-testid="outbox">
+          {retrying.length} label{retrying.length > 1 ? 's' : ''} not saved — retrying
+          {retrying[0].error ? ` (${retrying[0].error})` : ''}
+          <button className="btn btn-small" onClick={() => retrying.forEach((r) => useReview.getState().retry(r.key))}>
+            Retry now
+          </button>
+        </span>
+      )}
+      {saving > 0 && retrying.length === 0 && (
+        <span className="outbox muted" data-testid="outbox">
+          saving {saving}…
+        </span>
+      )}
+      {failed > 0 && (
+        <span className="outbox outbox-error" data-testid="outbox-failed">
+          {failed} refused
+        </span>
+      )}
+      {saving === 0 && retrying.length === 0 && failed === 0 && saves.length > 0 && (
+        <span className="outbox ok-text" data-testid="outbox-clear">
+          all labels saved
+        </span>
+      )}
     </footer>
   );
 }

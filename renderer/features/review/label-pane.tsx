@@ -28,14 +28,26 @@ function History({ labels }: { labels: LabelRecord[] }) {
   return (
     <ol className="history" data-testid="label-history">
       {[...labels].reverse().map((l) => (
-        <li key={l.labelId} className={retracted.has(l.labelId) ? 'retracted' : ''} title={retracted.has(l.labelId) ? 'undone' : undefined}>
+        <li
+          key={l.labelId}
+          className={retracted.has(l.labelId) ? 'retracted' : ''}
+          title={retracted.has(l.labelId) ? 'undone' : undefined}
+        >
           <span className="history-kind">{l.retracts ? 'undo' : l.kind}</span>
           <span className="history-what">
-            {l.retracts ? <span className="muted">undid a label</span> : <ScoreBadge score={l.score} kind={l.kind === 'llm' ? 'llm' : 'human'} />}
-            <span className="history-who" title={l.agent}>{l.kind === 'llm' ? parseAgent(l.agent).model : l.agent}</span>
+            {l.retracts ? (
+              <span className="muted">undid a label</span>
+            ) : (
+              <ScoreBadge score={l.score} kind={l.kind === 'llm' ? 'llm' : 'human'} />
+            )}
+            <span className="history-who" title={l.agent}>
+              {l.kind === 'llm' ? parseAgent(l.agent).model : l.agent}
+            </span>
             {l.origin && !l.retracts && <span className="chip chip-small">{l.origin}</span>}
           </span>
-          <time className="muted small" dateTime={l.createdAt} title={l.createdAt}>{fmtTime(l.createdAt)}</time>
+          <time className="muted small" dateTime={l.createdAt} title={l.createdAt}>
+            {fmtTime(l.createdAt)}
+          </time>
           {l.note && <div className="history-note">“{l.note}”</div>}
         </li>
       ))}
@@ -68,30 +80,65 @@ export function LabelPane({ noteRef }: { noteRef: RefObject<HTMLTextAreaElement 
         <header className="card-head">
           <h3>LLM</h3>
           <span className="spacer" />
-          {llmScore !== null && llmScore !== undefined && <span className={`chip ${llmScore >= keepThreshold ? 'chip-keep' : 'chip-drop'}`}>{llmScore >= keepThreshold ? 'keep' : 'drop'}</span>}
-          {llmScore !== null && llmScore !== undefined && <ScoreBadge score={llmScore} kind="llm" title="LLM score (0–5)" />}
+          {llmScore !== null && llmScore !== undefined && (
+            <span className={`chip ${llmScore >= keepThreshold ? 'chip-keep' : 'chip-drop'}`}>
+              {llmScore >= keepThreshold ? 'keep' : 'drop'}
+            </span>
+          )}
+          {llmScore !== null && llmScore !== undefined && (
+            <ScoreBadge score={llmScore} kind="llm" title="LLM score (0–5)" />
+          )}
         </header>
         {llm ? (
           <>
-            {llm.rationale && <p className="rationale" data-testid="llm-rationale">{llm.rationale}</p>}
-            <p className="muted small agent" title={llm.agent}>{agent!.model} · {agent!.template}{agent!.hash && <> · <span className="mono">{agent!.hash}</span></>}</p>
-            <p className="muted small">Accept with <kbd className="kbd">Enter</kbd> or <kbd className="kbd">a</kbd></p>
+            {llm.rationale && (
+              <p className="rationale" data-testid="llm-rationale">
+                {llm.rationale}
+              </p>
+            )}
+            <p className="muted small agent" title={llm.agent}>
+              {agent!.model} · {agent!.template}
+              {agent!.hash && (
+                <>
+                  {' '}
+                  · <span className="mono">{agent!.hash}</span>
+                </>
+              )}
+            </p>
+            <p className="muted small">
+              Accept with <kbd className="kbd">Enter</kbd> or <kbd className="kbd">a</kbd>
+            </p>
           </>
-        ) : !detail ? <p className="muted small">Loading…</p> : <p className="muted small">No LLM label yet{useApp.getState().has('llm.run') ? ' — start an LLM labeling job in Train.' : '.'}</p>}
+        ) : !detail ? (
+          <p className="muted small">Loading…</p>
+        ) : (
+          <p className="muted small">
+            No LLM label yet{useApp.getState().has('llm.run') ? ' — start an LLM labeling job in Train.' : '.'}
+          </p>
+        )}
       </section>
 
       <section className="card">
         <header className="card-head">
           <h3>Classifier</h3>
           <span className="spacer" />
-          {prob !== null && prob !== undefined && <span className={`chip ${prob >= threshold ? 'chip-keep' : 'chip-drop'}`}>{prob >= threshold ? 'keep' : 'drop'}</span>}
+          {prob !== null && prob !== undefined && (
+            <span className={`chip ${prob >= threshold ? 'chip-keep' : 'chip-drop'}`}>
+              {prob >= threshold ? 'keep' : 'drop'}
+            </span>
+          )}
         </header>
         {prob !== null && prob !== undefined ? (
           <>
             <ProbBar prob={prob} threshold={threshold} />
-            <p className="muted small">p(keep) against threshold {threshold.toFixed(2)}{model ? ` · ${model.algo}` : ''}</p>
+            <p className="muted small">
+              p(keep) against threshold {threshold.toFixed(2)}
+              {model ? ` · ${model.algo}` : ''}
+            </p>
           </>
-        ) : <p className="muted small">No classifier score yet — train a model and score the dataset in Train.</p>}
+        ) : (
+          <p className="muted small">No classifier score yet — train a model and score the dataset in Train.</p>
+        )}
       </section>
 
       <section className="card card-human">
@@ -103,46 +150,102 @@ export function LabelPane({ noteRef }: { noteRef: RefObject<HTMLTextAreaElement 
         <div className="score-buttons" role="group" aria-label="Your score">
           {RUBRIC.map((name, i) => (
             <button
-              key={i} className={`score-btn score-s${i}${human === i ? ' selected' : ''}`} onClick={() => s.label(i)}
-              title={`${i}: ${name} (key ${i})`} data-testid={`score-${i}`} aria-pressed={human === i}
-              onMouseEnter={() => setHover(i)} onMouseLeave={() => setHover(null)}
+              key={i}
+              className={`score-btn score-s${i}${human === i ? ' selected' : ''}`}
+              onClick={() => s.label(i)}
+              title={`${i}: ${name} (key ${i})`}
+              data-testid={`score-${i}`}
+              aria-pressed={human === i}
+              onMouseEnter={() => setHover(i)}
+              onMouseLeave={() => setHover(null)}
             >
               {i}
             </button>
           ))}
         </div>
         <p className="rubric small" data-testid="rubric-line">
-          {shown !== null && shown !== undefined ? <><strong>{shown}</strong> · {RUBRIC[shown]}</> : <span className="muted">Press 0–5: +1 valid code · +1 practical · +1 teachable · +1 exercise-like · +1 textbook</span>}
+          {shown !== null && shown !== undefined ? (
+            <>
+              <strong>{shown}</strong> · {RUBRIC[shown]}
+            </>
+          ) : (
+            <span className="muted">
+              Press 0–5: +1 valid code · +1 practical · +1 teachable · +1 exercise-like · +1 textbook
+            </span>
+          )}
         </p>
         <textarea
-          ref={noteRef} className="note" rows={2} placeholder="Note (n) — saved with your next label here" data-testid="note-input"
-          value={s.notes[row.id] ?? ''} onChange={(e) => s.setNote(row.id, e.target.value)}
-          onKeyDown={(e) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); e.currentTarget.blur(); } }}
+          ref={noteRef}
+          className="note"
+          rows={2}
+          placeholder="Note (n) — saved with your next label here"
+          data-testid="note-input"
+          value={s.notes[row.id] ?? ''}
+          onChange={(e) => s.setNote(row.id, e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.shiftKey) {
+              e.preventDefault();
+              e.currentTarget.blur();
+            }
+          }}
         />
         {save && save.status === 'failed' && (
           <div className="save-failed" role="alert">
-            <span>Label {save.score} was refused: {save.error}</span>
-            <button className="btn btn-small" onClick={() => s.dismiss(save.key)}>Dismiss</button>
+            <span>
+              Label {save.score} was refused: {save.error}
+            </span>
+            <button className="btn btn-small" onClick={() => s.dismiss(save.key)}>
+              Dismiss
+            </button>
           </div>
         )}
       </section>
 
-      {useApp.getState().has('samples.similar') && <SimilarCard sampleId={row.id} open={s.similarOpen} onToggle={s.toggleSimilar} />}
+      {useApp.getState().has('samples.similar') && (
+        <SimilarCard sampleId={row.id} open={s.similarOpen} onToggle={s.toggleSimilar} />
+      )}
 
       <section className="card card-history">
-        <header className="card-head"><h3>History</h3></header>
+        <header className="card-head">
+          <h3>History</h3>
+        </header>
         {detail ? <History labels={labels} /> : <p className="muted small">Loading…</p>}
       </section>
     </aside>
   );
 
   function saveStatus() {
-    if (!save) return human !== null && human !== undefined ? <span className="save-status saved" data-testid="save-status">labeled</span> : null;
+    if (!save)
+      return human !== null && human !== undefined ? (
+        <span className="save-status saved" data-testid="save-status">
+          labeled
+        </span>
+      ) : null;
     switch (save.status) {
-      case 'saving': return <span className="save-status saving" data-testid="save-status">saving…</span>;
-      case 'saved': return <span className="save-status saved" data-testid="save-status" title={`label ${save.labelId}`}>✓ saved</span>;
-      case 'retrying': return <span className="save-status retrying" data-testid="save-status" title={save.error}>not saved · retrying</span>;
-      case 'failed': return <span className="save-status failed" data-testid="save-status">not saved</span>;
+      case 'saving':
+        return (
+          <span className="save-status saving" data-testid="save-status">
+            saving…
+          </span>
+        );
+      case 'saved':
+        return (
+          <span className="save-status saved" data-testid="save-status" title={`label ${save.labelId}`}>
+            ✓ saved
+          </span>
+        );
+      case 'retrying':
+        return (
+          <span className="save-status retrying" data-testid="save-status" title={save.error}>
+            not saved · retrying
+          </span>
+        );
+      case 'failed':
+        return (
+          <span className="save-status failed" data-testid="save-status">
+            not saved
+          </span>
+        );
     }
   }
 }

@@ -16,9 +16,16 @@ export function QueuePane({ searchRef }: { searchRef: RefObject<HTMLInputElement
   const has = useApp((s) => s.has);
   const [draft, setDraft] = useState(search);
   const parent = useRef<HTMLDivElement>(null);
-  const v = useVirtualizer({ count: rows.length + (exhausted ? 0 : 1), getScrollElement: () => parent.current, estimateSize: () => ROW_H, overscan: 12 });
+  const v = useVirtualizer({
+    count: rows.length + (exhausted ? 0 : 1),
+    getScrollElement: () => parent.current,
+    estimateSize: () => ROW_H,
+    overscan: 12,
+  });
 
-  useEffect(() => { if (cursor < rows.length) v.scrollToIndex(cursor, { align: 'auto' }); }, [cursor, rows.length, v]);
+  useEffect(() => {
+    if (cursor < rows.length) v.scrollToIndex(cursor, { align: 'auto' });
+  }, [cursor, rows.length, v]);
   useEffect(() => {
     const items = v.getVirtualItems();
     const last = items[items.length - 1];
@@ -33,38 +40,89 @@ export function QueuePane({ searchRef }: { searchRef: RefObject<HTMLInputElement
     <aside className="pane queue-pane" aria-label="Queue">
       <div className="pane-head">
         <select
-          className="queue-select" value={queue.kind} data-testid="queue-select" title={queue.hint}
-          onChange={(e) => { const q = queueByKind(e.target.value as QueueKind); if (q) void useReview.getState().startQueue(q); }}
+          className="queue-select"
+          value={queue.kind}
+          data-testid="queue-select"
+          title={queue.hint}
+          onChange={(e) => {
+            const q = queueByKind(e.target.value as QueueKind);
+            if (q) void useReview.getState().startQueue(q);
+          }}
         >
-          {options.map((q) => <option key={q.kind} value={q.kind}>{q.label}</option>)}
+          {options.map((q) => (
+            <option key={q.kind} value={q.kind}>
+              {q.label}
+            </option>
+          ))}
         </select>
-        <form onSubmit={(e) => { e.preventDefault(); useReview.getState().setSearch(draft); (document.activeElement as HTMLElement)?.blur(); }}>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            useReview.getState().setSearch(draft);
+            (document.activeElement as HTMLElement)?.blur();
+          }}
+        >
           <input
-            ref={searchRef} className="search" type="search" placeholder="Search code  /" value={draft} data-testid="queue-search"
-            onChange={(e) => { setDraft(e.target.value); if (e.target.value === '' && search) useReview.getState().setSearch(''); }}
+            ref={searchRef}
+            className="search"
+            type="search"
+            placeholder="Search code  /"
+            value={draft}
+            data-testid="queue-search"
+            onChange={(e) => {
+              setDraft(e.target.value);
+              if (e.target.value === '' && search) useReview.getState().setSearch('');
+            }}
           />
         </form>
         <div className="queue-meta muted small">
-          {total === null ? (loading ? 'Loading…' : '') : <>{fmtInt(total)} in queue{rows.length ? <> · #{fmtInt(Math.min(cursor + 1, rows.length))}</> : null}</>}
+          {total === null ? (
+            loading ? (
+              'Loading…'
+            ) : (
+              ''
+            )
+          ) : (
+            <>
+              {fmtInt(total)} in queue{rows.length ? <> · #{fmtInt(Math.min(cursor + 1, rows.length))}</> : null}
+            </>
+          )}
         </div>
       </div>
       {loadError && <div className="error-text pad small">{loadError}</div>}
       <div className="queue-list" ref={parent} data-testid="queue-list">
         {rows.length === 0 && !loading && !loadError && (
-          <div className="pad muted small">{search ? `No sample in this queue contains “${search}”.` : 'This queue is empty.'}</div>
+          <div className="pad muted small">
+            {search ? `No sample in this queue contains “${search}”.` : 'This queue is empty.'}
+          </div>
         )}
         <div style={{ height: v.getTotalSize(), position: 'relative' }}>
           {v.getVirtualItems().map((it) => {
             const r = rows[it.index];
-            if (!r) return <div key="more" className="queue-row loading muted small" style={{ transform: `translateY(${it.start}px)`, height: ROW_H }}>Loading more…</div>;
+            if (!r)
+              return (
+                <div
+                  key="more"
+                  className="queue-row loading muted small"
+                  style={{ transform: `translateY(${it.start}px)`, height: ROW_H }}
+                >
+                  Loading more…
+                </div>
+              );
             const state = pending.get(r.id);
             return (
               <div
-                key={r.id} className={`queue-row${it.index === cursor ? ' current' : ''}`} style={{ transform: `translateY(${it.start}px)`, height: ROW_H }}
-                onClick={() => useReview.getState().select(it.index)} data-testid="queue-row" aria-current={it.index === cursor}
+                key={r.id}
+                className={`queue-row${it.index === cursor ? ' current' : ''}`}
+                style={{ transform: `translateY(${it.start}px)`, height: ROW_H }}
+                onClick={() => useReview.getState().select(it.index)}
+                data-testid="queue-row"
+                aria-current={it.index === cursor}
               >
                 <div className="queue-line">
-                  <span className="queue-file" title={r.source}>{baseName(r.path ?? r.source)}</span>
+                  <span className="queue-file" title={r.source}>
+                    {baseName(r.path ?? r.source)}
+                  </span>
                   {state && <span className={`save-dot save-${state}`} title={`label ${state}`} />}
                   <ScoreBadge score={r.llm_score} kind="llm" title="LLM score" />
                   <ScoreBadge score={r.human_score} kind="human" title="your score" />

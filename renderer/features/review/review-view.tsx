@@ -34,15 +34,46 @@ export function ReviewView() {
       }
       const r = useReview.getState();
       const k = e.key;
-      if (k >= '0' && k <= '5' && k.length === 1) { e.preventDefault(); r.label(Number(k)); return; }
+      if (k >= '0' && k <= '5' && k.length === 1) {
+        e.preventDefault();
+        r.label(Number(k));
+        return;
+      }
       switch (k) {
-        case 'Enter': case 'a': e.preventDefault(); r.acceptLlm(); return;
-        case 'j': case 'ArrowDown': e.preventDefault(); r.move(1); return;
-        case 'k': case 'ArrowUp': e.preventDefault(); r.move(-1); return;
-        case 'u': e.preventDefault(); void r.undo(); return;
-        case 'n': e.preventDefault(); noteRef.current?.focus(); return;
-        case 's': if (useApp.getState().has('samples.similar')) { e.preventDefault(); r.toggleSimilar(); } return;
-        case '/': e.preventDefault(); searchRef.current?.focus(); searchRef.current?.select(); return;
+        case 'Enter':
+        case 'a':
+          e.preventDefault();
+          r.acceptLlm();
+          return;
+        case 'j':
+        case 'ArrowDown':
+          e.preventDefault();
+          r.move(1);
+          return;
+        case 'k':
+        case 'ArrowUp':
+          e.preventDefault();
+          r.move(-1);
+          return;
+        case 'u':
+          e.preventDefault();
+          void r.undo();
+          return;
+        case 'n':
+          e.preventDefault();
+          noteRef.current?.focus();
+          return;
+        case 's':
+          if (useApp.getState().has('samples.similar')) {
+            e.preventDefault();
+            r.toggleSimilar();
+          }
+          return;
+        case '/':
+          e.preventDefault();
+          searchRef.current?.focus();
+          searchRef.current?.select();
+          return;
       }
     };
     window.addEventListener('keydown', onKey);

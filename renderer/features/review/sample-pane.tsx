@@ -14,24 +14,59 @@ export function SamplePane() {
   const detail = row ? s.details[row.id] : undefined;
   const err = row ? s.detailErrors[row.id] : undefined;
   const ensureDetail = s.ensureDetail;
-  useEffect(() => { if (row && !detail && !err) ensureDetail(row.id); }, [row, detail, err, ensureDetail]);
+  useEffect(() => {
+    if (row && !detail && !err) ensureDetail(row.id);
+  }, [row, detail, err, ensureDetail]);
 
   if (!row) {
-    if (s.loading && s.rows.length === 0) return <section className="pane code-pane"><div className="pad muted">Loading queue…</div></section>;
+    if (s.loading && s.rows.length === 0)
+      return (
+        <section className="pane code-pane">
+          <div className="pad muted">Loading queue…</div>
+        </section>
+      );
     const atEnd = s.rows.length > 0;
     const allReviewed = counts !== null && counts.total > 0 && counts.reviewed >= counts.total;
-    const other = allReviewed ? QUEUES.find((q) => q.kind === 'all') : QUEUES.find((q) => q.kind !== s.queue.kind && q.paging === 'keyset');
+    const other = allReviewed
+      ? QUEUES.find((q) => q.kind === 'all')
+      : QUEUES.find((q) => q.kind !== s.queue.kind && q.paging === 'keyset');
     return (
       <section className="pane code-pane">
         <EmptyState
           icon={atEnd ? '✓' : '∅'}
-          title={atEnd ? 'You reached the end of this queue' : allReviewed && !s.search ? 'Every sample has a human label' : s.search ? 'Nothing matches this search' : `Nothing in “${s.queue.label}”`}
-          actions={<>
-            {atEnd && <button className="btn" onClick={() => s.move(-1)}>Back to the last sample <kbd className="kbd">k</kbd></button>}
-            {other && <button className="btn btn-primary" onClick={() => void s.startQueue(other)}>Open “{other.label}”</button>}
-          </>}
+          title={
+            atEnd
+              ? 'You reached the end of this queue'
+              : allReviewed && !s.search
+                ? 'Every sample has a human label'
+                : s.search
+                  ? 'Nothing matches this search'
+                  : `Nothing in “${s.queue.label}”`
+          }
+          actions={
+            <>
+              {atEnd && (
+                <button className="btn" onClick={() => s.move(-1)}>
+                  Back to the last sample <kbd className="kbd">k</kbd>
+                </button>
+              )}
+              {other && (
+                <button className="btn btn-primary" onClick={() => void s.startQueue(other)}>
+                  Open “{other.label}”
+                </button>
+              )}
+            </>
+          }
         >
-          <p>{atEnd ? 'Every sample loaded for this queue has been shown. Pick another queue, or import more code from Datasets.' : s.queue.kind === 'llm-unreviewed' ? 'No sample has an LLM score without a human label. Run an LLM labeling job from Train.' : s.queue.kind === 'disagree' ? 'No LLM and human labels disagree on keep/drop.' : 'Pick another queue, or import more code from Datasets.'}</p>
+          <p>
+            {atEnd
+              ? 'Every sample loaded for this queue has been shown. Pick another queue, or import more code from Datasets.'
+              : s.queue.kind === 'llm-unreviewed'
+                ? 'No sample has an LLM score without a human label. Run an LLM labeling job from Train.'
+                : s.queue.kind === 'disagree'
+                  ? 'No LLM and human labels disagree on keep/drop.'
+                  : 'Pick another queue, or import more code from Datasets.'}
+          </p>
         </EmptyState>
       </section>
     );
@@ -39,23 +74,45 @@ export function SamplePane() {
 
   const lines = detail ? detail.sample.text.split('\n').length : 0;
   const start = detail?.sample.startLine ?? 1;
-  const range = detail ? (detail.sample.startLine !== null ? `lines ${detail.sample.startLine}–${detail.sample.endLine}` : `whole file · ${fmtInt(lines)} lines`) : '';
+  const range = detail
+    ? detail.sample.startLine !== null
+      ? `lines ${detail.sample.startLine}–${detail.sample.endLine}`
+      : `whole file · ${fmtInt(lines)} lines`
+    : '';
   return (
     <section className="pane code-pane" aria-label="Code">
       <div className="code-head" data-testid="sample-head" data-sample-id={row.id}>
-        <div className="code-path mono" title={row.source}>{detail?.sample.path ?? row.path ?? row.source}</div>
+        <div className="code-path mono" title={row.source}>
+          {detail?.sample.path ?? row.path ?? row.source}
+        </div>
         <div className="code-meta">
           <span className="chip">{row.language}</span>
-          {range && <span className="muted small" data-testid="line-range">{range}</span>}
-          <span className="muted small">{fmtInt(row.tokens)} tokens{detail && !detail.sample.tokensExact ? ' (est.)' : ''}</span>
+          {range && (
+            <span className="muted small" data-testid="line-range">
+              {range}
+            </span>
+          )}
+          <span className="muted small">
+            {fmtInt(row.tokens)} tokens{detail && !detail.sample.tokensExact ? ' (est.)' : ''}
+          </span>
           {detail?.sample.repo && <span className="muted small">repo {detail.sample.repo}</span>}
           <span className="spacer" />
-          <span className="muted small mono" title="sample id (content hash)">{row.id.slice(0, 12)}</span>
+          <span className="muted small mono" title="sample id (content hash)">
+            {row.id.slice(0, 12)}
+          </span>
         </div>
       </div>
       <div className="code-body">
-        {detail ? <CodeView text={detail.sample.text} language={detail.sample.language} firstLine={start} /> : (
-          <div className="pad muted">{err && err !== 'loading' ? <span className="error-text">Could not load this sample: {err}</span> : 'Loading code…'}</div>
+        {detail ? (
+          <CodeView text={detail.sample.text} language={detail.sample.language} firstLine={start} />
+        ) : (
+          <div className="pad muted">
+            {err && err !== 'loading' ? (
+              <span className="error-text">Could not load this sample: {err}</span>
+            ) : (
+              'Loading code…'
+            )}
+          </div>
         )}
       </div>
     </section>

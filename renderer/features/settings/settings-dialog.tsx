@@ -14,25 +14,44 @@ export function SettingsDialog() {
   const [saved, setSaved] = useState(false);
 
   const save = async (extra: { apiKey?: string } = {}) => {
-    setError(null); setSaved(false);
+    setError(null);
+    setSaved(false);
     try {
       await useApp.getState().updateSettings({ annotator: annotator.trim() || undefined, endpoint, model, ...extra });
       setApiKey('');
       setSaved(true);
-    } catch (e) { setError((e as Error).message); }
+    } catch (e) {
+      setError((e as Error).message);
+    }
   };
 
   return (
     <Modal title="Settings" onClose={close} testId="settings-dialog">
-      <form className="form" onSubmit={(e) => { e.preventDefault(); void save(apiKey ? { apiKey } : {}); }}>
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save(apiKey ? { apiKey } : {});
+        }}
+      >
         <label className="field">
           <span>Annotator name</span>
-          <input value={annotator} onChange={(e) => setAnnotator(e.target.value)} placeholder="your name" data-testid="annotator-input" autoFocus />
+          <input
+            value={annotator}
+            onChange={(e) => setAnnotator(e.target.value)}
+            placeholder="your name"
+            data-testid="annotator-input"
+            autoFocus
+          />
           <small className="muted">Stored with every label you make.</small>
         </label>
         <label className="field">
           <span>LLM endpoint</span>
-          <input value={endpoint} onChange={(e) => setEndpoint(e.target.value)} placeholder="https://api.openai.com/v1 (default) or any OpenAI-compatible server" />
+          <input
+            value={endpoint}
+            onChange={(e) => setEndpoint(e.target.value)}
+            placeholder="https://api.openai.com/v1 (default) or any OpenAI-compatible server"
+          />
         </label>
         <label className="field">
           <span>Model</span>
@@ -42,12 +61,25 @@ export function SettingsDialog() {
           <span>API key</span>
           {settings?.apiKeyWritable ? (
             <div className="row gap">
-              <input type="password" value={apiKey} onChange={(e) => setApiKey(e.target.value)} placeholder={settings.hasApiKey ? '•••••••• stored (type to replace)' : 'sk-…'} autoComplete="off" />
-              {settings.hasApiKey && <button type="button" className="btn" onClick={() => void save({ apiKey: '' })}>Remove</button>}
+              <input
+                type="password"
+                value={apiKey}
+                onChange={(e) => setApiKey(e.target.value)}
+                placeholder={settings.hasApiKey ? '•••••••• stored (type to replace)' : 'sk-…'}
+                autoComplete="off"
+              />
+              {settings.hasApiKey && (
+                <button type="button" className="btn" onClick={() => void save({ apiKey: '' })}>
+                  Remove
+                </button>
+              )}
             </div>
           ) : (
             <p className="muted small">
-              {settings?.hasApiKey ? 'A key is set in the environment.' : 'No key set.'} {mode === 'browser' ? 'In browser mode the key comes from OPENAI_API_KEY in the environment of `tbs serve`.' : 'Secure storage is unavailable on this system.'}
+              {settings?.hasApiKey ? 'A key is set in the environment.' : 'No key set.'}{' '}
+              {mode === 'browser'
+                ? 'In browser mode the key comes from OPENAI_API_KEY in the environment of `tbs serve`.'
+                : 'Secure storage is unavailable on this system.'}
             </p>
           )}
           <small className="muted">Encrypted with the OS keychain; never shown again, never sent to this window.</small>
@@ -56,8 +88,12 @@ export function SettingsDialog() {
         {error && <p className="error-text">{error}</p>}
         <div className="row gap end">
           {saved && <span className="ok-text">Saved</span>}
-          <button type="button" className="btn" onClick={close}>Close</button>
-          <button type="submit" className="btn btn-primary" data-testid="settings-save">Save</button>
+          <button type="button" className="btn" onClick={close}>
+            Close
+          </button>
+          <button type="submit" className="btn btn-primary" data-testid="settings-save">
+            Save
+          </button>
         </div>
       </form>
     </Modal>

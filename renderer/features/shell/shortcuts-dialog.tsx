@@ -23,13 +23,23 @@ export function ShortcutsDialog() {
           {SHORTCUTS.map((s) => (
             <tr key={s.what}>
               <td className="muted small">{s.group}</td>
-              <td className="keys">{s.keys.map((k, i) => <span key={k}>{i > 0 && <span className="muted"> </span>}<Kbd>{k}</Kbd></span>)}</td>
+              <td className="keys">
+                {s.keys.map((k, i) => (
+                  <span key={k}>
+                    {i > 0 && <span className="muted"> </span>}
+                    <Kbd>{k}</Kbd>
+                  </span>
+                ))}
+              </td>
               <td>{s.what}</td>
             </tr>
           ))}
         </tbody>
       </table>
-      <p className="muted small">Scores follow the additive 0–5 rubric: +1 valid code, +1 practical concepts, +1 suitable for teaching, +1 self-contained exercise, +1 textbook quality.</p>
+      <p className="muted small">
+        Scores follow the additive 0–5 rubric: +1 valid code, +1 practical concepts, +1 suitable for teaching, +1
+        self-contained exercise, +1 textbook quality.
+      </p>
     </Modal>
   );
 }

@@ -6,7 +6,11 @@ import { fmtInt } from '../../ui/format.js';
 import { DatasetEmpty } from '../datasets/dataset-empty.js';
 
 /** Dataset statistics: counts, score histograms per label kind, token lengths, languages. */
-interface Bin { label: string; count: number; title?: string }
+interface Bin {
+  label: string;
+  count: number;
+  title?: string;
+}
 
 const TOKEN_EDGES = [0, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
 
@@ -19,29 +23,68 @@ async function loadHistograms() {
   const [llm, human, prob, tokens] = await Promise.all([
     Promise.all(scores.map(async (s) => ({ label: String(s), count: await countWhere(`llm_score = ${s}`) }))),
     Promise.all(scores.map(async (s) => ({ label: String(s), count: await countWhere(`human_score = ${s}`) }))),
-    Promise.all(Array.from({ length: 10 }, async (_, i) => ({ label: `${(i / 10).toFixed(1)}`, count: await countWhere(`classifier_score >= ${i / 10} AND classifier_score ${i === 9 ? '<=' : '<'} ${(i + 1) / 10}`) }))),
-    Promise.all(TOKEN_EDGES.map(async (lo, i) => {
-      const hi = TOKEN_EDGES[i + 1];
-      const k = (n: number) => (n >= 1024 ? `${n / 1024}k` : String(n));
-      return { label: hi ? k(lo) : `${k(lo)}+`, title: hi ? `${lo}–${hi - 1} tokens` : `${lo} tokens or more`, count: await countWhere(hi ? `tokens >= ${lo} AND tokens < ${hi}` : `tokens >= ${lo}`) };
-    })),
+    Promise.all(
+      Array.from({ length: 10 }, async (_, i) => ({
+        label: `${(i / 10).toFixed(1)}`,
+        count: await countWhere(
+          `classifier_score >= ${i / 10} AND classifier_score ${i === 9 ? '<=' : '<'} ${(i + 1) / 10}`,
+        ),
+      })),
+    ),
+    Promise.all(
+      TOKEN_EDGES.map(async (lo, i) => {
+        const hi = TOKEN_EDGES[i + 1];
+        const k = (n: number) => (n >= 1024 ? `${n / 1024}k` : String(n));
+        return {
+          label: hi ? k(lo) : `${k(lo)}+`,
+          title: hi ? `${lo}–${hi - 1} tokens` : `${lo} tokens or more`,
+          count: await countWhere(hi ? `tokens >= ${lo} AND tokens < ${hi}` : `tokens >= ${lo}`),
+        };
+      }),
+    ),
   ]);
   return { llm, human, prob, tokens };
 }
 
-function Bars({ bins, title, note, log, scoreColors }: { bins: Bin[]; title: string; note?: string; log?: boolean; scoreColors?: boolean }) {
+function Bars({
+  bins,
+  title,
+  note,
+  log,
+  scoreColors,
+}: {
+  bins: Bin[];
+  title: string;
+  note?: string;
+  log?: boolean;
+  scoreColors?: boolean;
+}) {
   const scale = (n: number) => (log ? Math.log10(n + 1) : n);
   const max = Math.max(1, ...bins.map((b) => scale(b.count)));
   const total = bins.reduce((a, b) => a + b.count, 0);
   return (
     <section className="card chart">
-      <header className="card-head"><h3>{title}</h3><span className="spacer" /><span className="muted small">{fmtInt(total)}{log ? ' · log scale' : ''}</span></header>
-      {total === 0 ? <p className="muted small">{note ?? 'Nothing to show yet.'}</p> : (
+      <header className="card-head">
+        <h3>{title}</h3>
+        <span className="spacer" />
+        <span className="muted small">
+          {fmtInt(total)}
+          {log ? ' · log scale' : ''}
+        </span>
+      </header>
+      {total === 0 ? (
+        <p className="muted small">{note ?? 'Nothing to show yet.'}</p>
+      ) : (
         <div className="bars">
           {bins.map((b) => (
             <div className="bar-col" key={b.label} title={`${b.title ?? b.label}: ${fmtInt(b.count)}`}>
               <span className="bar-count small">{b.count ? fmtInt(b.count) : ''}</span>
-              <div className="bar-area"><div className={`bar${scoreColors ? ` badge-s${b.label}` : ''}`} style={{ height: `${(100 * scale(b.count)) / max}%` }} /></div>
+              <div className="bar-area">
+                <div
+                  className={`bar${scoreColors ? ` badge-s${b.label}` : ''}`}
+                  style={{ height: `${(100 * scale(b.count)) / max}%` }}
+                />
+              </div>
               <span className="bar-label small">{b.label}</span>
             </div>
           ))}
@@ -57,24 +100,51 @@ export function StatsView() {
   const [hist, setHist] = useState<Awaited<ReturnType<typeof loadHistograms>> | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    void call('dataset.stats', {}).then(setStats).catch((e: Error) => setError(e.message));
-    void loadHistograms().then(setHist).catch((e: Error) => setError(e.message));
+    void call('dataset.stats', {})
+      .then(setStats)
+      .catch((e: Error) => setError(e.message));
+    void loadHistograms()
+      .then(setHist)
+      .catch((e: Error) => setError(e.message));
   }, [counts?.total, counts?.reviewed]);
 
   if (counts && counts.total === 0) return <DatasetEmpty />;
-  const langs = stats ? Object.entries(stats.languages).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([label, count]) => ({ label, count })) : [];
+  const langs = stats
+    ? Object.entries(stats.languages)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 12)
+        .map(([label, count]) => ({ label, count }))
+    : [];
   return (
     <div className="page stats" data-testid="stats-view">
       {error && <div className="error-banner">{error}</div>}
       {stats && (
         <section className="card">
           <div className="stat-row">
-            <div className="stat"><span className="stat-value">{fmtInt(stats.samples)}</span><span className="stat-label">samples</span></div>
-            <div className="stat"><span className="stat-value">{fmtInt(stats.tokens)}</span><span className="stat-label">tokens · {fmtInt(stats.tokensExact)} counted exactly</span></div>
-            <div className="stat"><span className="stat-value">{fmtInt(stats.labels.llm)}</span><span className="stat-label">LLM labels</span></div>
-            <div className="stat"><span className="stat-value">{fmtInt(stats.labels.human)}</span><span className="stat-label">human labels</span></div>
-            <div className="stat"><span className="stat-value">{fmtInt(stats.labels.classifier)}</span><span className="stat-label">classifier scores</span></div>
-            <div className="stat"><span className="stat-value">{fmtInt(stats.importErrors)}</span><span className="stat-label">import errors</span></div>
+            <div className="stat">
+              <span className="stat-value">{fmtInt(stats.samples)}</span>
+              <span className="stat-label">samples</span>
+            </div>
+            <div className="stat">
+              <span className="stat-value">{fmtInt(stats.tokens)}</span>
+              <span className="stat-label">tokens · {fmtInt(stats.tokensExact)} counted exactly</span>
+            </div>
+            <div className="stat">
+              <span className="stat-value">{fmtInt(stats.labels.llm)}</span>
+              <span className="stat-label">LLM labels</span>
+            </div>
+            <div className="stat">
+              <span className="stat-value">{fmtInt(stats.labels.human)}</span>
+              <span className="stat-label">human labels</span>
+            </div>
+            <div className="stat">
+              <span className="stat-value">{fmtInt(stats.labels.classifier)}</span>
+              <span className="stat-label">classifier scores</span>
+            </div>
+            <div className="stat">
+              <span className="stat-value">{fmtInt(stats.importErrors)}</span>
+              <span className="stat-label">import errors</span>
+            </div>
           </div>
         </section>
       )}

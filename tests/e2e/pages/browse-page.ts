@@ -3,19 +3,28 @@ import type { Locator, Page } from 'playwright-core';
 export class BrowsePage {
   constructor(readonly page: Page) {}
 
-  get view(): Locator { return this.page.getByTestId('browse-view'); }
-  get rows(): Locator { return this.page.getByTestId('browse-row'); }
+  get view(): Locator {
+    return this.page.getByTestId('browse-view');
+  }
+  get rows(): Locator {
+    return this.page.getByTestId('browse-row');
+  }
 
   async total(): Promise<number> {
     const t = this.page.getByTestId('browse-total');
-    await this.page.waitForFunction(() => /\d/.test(document.querySelector('[data-testid=browse-total]')?.textContent ?? ''));
+    await this.page.waitForFunction(() =>
+      /\d/.test(document.querySelector('[data-testid=browse-total]')?.textContent ?? ''),
+    );
     return Number((await t.innerText()).replace(/[^\d]/g, ''));
   }
 
   async sortBy(field: 'id' | 'source' | 'tokens' | 'llm_score' | 'human_score' | 'classifier_score' | 'disagreement') {
     const before = await this.page.getByTestId(`sort-${field}`).getAttribute('aria-sort');
     await this.page.getByTestId(`sort-${field}`).click();
-    await this.page.waitForFunction(([f, b]) => document.querySelector(`[data-testid=sort-${f}]`)?.getAttribute('aria-sort') !== b, [field, before] as const);
+    await this.page.waitForFunction(
+      ([f, b]) => document.querySelector(`[data-testid=sort-${f}]`)?.getAttribute('aria-sort') !== b,
+      [field, before] as const,
+    );
   }
 
   async sortDirection(field: string): Promise<string | null> {
@@ -25,9 +34,14 @@ export class BrowsePage {
   /** Token counts of the first `n` loaded rows, in display order. */
   async tokenColumn(n: number): Promise<number[]> {
     await this.page.waitForFunction((k) => document.querySelectorAll('[data-testid=cell-tokens]').length >= k, n);
-    const rows = await this.rows.evaluateAll((els) => els
-      .map((e) => ({ i: Number(e.getAttribute('data-index')), t: e.querySelector('[data-testid=cell-tokens]')?.textContent ?? '' }))
-      .sort((a, b) => a.i - b.i));
+    const rows = await this.rows.evaluateAll((els) =>
+      els
+        .map((e) => ({
+          i: Number(e.getAttribute('data-index')),
+          t: e.querySelector('[data-testid=cell-tokens]')?.textContent ?? '',
+        }))
+        .sort((a, b) => a.i - b.i),
+    );
     return rows.slice(0, n).map((r) => Number(r.t.replace(/,/g, '')));
   }
 

@@ -3,10 +3,18 @@ import type { Locator, Page } from 'playwright-core';
 export class DatasetsPage {
   constructor(readonly page: Page) {}
 
-  get view(): Locator { return this.page.getByTestId('datasets-view'); }
-  get importCard(): Locator { return this.page.getByTestId('import-card'); }
-  get result(): Locator { return this.page.getByTestId('import-result'); }
-  get errors(): Locator { return this.page.getByTestId('import-errors'); }
+  get view(): Locator {
+    return this.page.getByTestId('datasets-view');
+  }
+  get importCard(): Locator {
+    return this.page.getByTestId('import-card');
+  }
+  get result(): Locator {
+    return this.page.getByTestId('import-result');
+  }
+  get errors(): Locator {
+    return this.page.getByTestId('import-errors');
+  }
 
   async importPaths(paths: string[], chunk: 'function' | 'file' = 'function') {
     await this.page.getByTestId('import-paths').fill(paths.join('\n'));

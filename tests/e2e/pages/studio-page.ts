@@ -17,10 +17,18 @@ export class StudioPage {
     await this.tab(name).click();
   }
 
-  get progress(): Locator { return this.page.getByTestId('review-progress'); }
-  get jobs(): Locator { return this.page.getByTestId('jobs-indicator'); }
-  get shortcuts(): Locator { return this.page.getByTestId('shortcuts-dialog'); }
-  get emptyDataset(): Locator { return this.page.getByTestId('empty-dataset'); }
+  get progress(): Locator {
+    return this.page.getByTestId('review-progress');
+  }
+  get jobs(): Locator {
+    return this.page.getByTestId('jobs-indicator');
+  }
+  get shortcuts(): Locator {
+    return this.page.getByTestId('shortcuts-dialog');
+  }
+  get emptyDataset(): Locator {
+    return this.page.getByTestId('empty-dataset');
+  }
 
   async screenshot(name: string) {
     await this.page.screenshot({ path: `tests/e2e/screenshots/${name}.png` });
