@@ -73,6 +73,7 @@ export async function exportFromStore(
         format: o.format,
         model: model?.modelId ?? null,
         llmSource,
+        consensusRule: store.config.consensusRule,
         n: idx.size,
         labelsVersion: store.labelsVersion,
         benchmarks: await Promise.all(
@@ -160,7 +161,13 @@ export async function exportFromStore(
             metrics: { ...model.metrics, prCurve: undefined },
           }
         : null,
-      extra: { inputsFingerprint: fingerprint, llmSource, keepThreshold: store.config.keepThreshold },
+      extra: {
+        inputsFingerprint: fingerprint,
+        llmSource,
+        keepThreshold: store.config.keepThreshold,
+        // The human value every kept/dropped decision used: adjudication first, then this rule.
+        humanResolution: { adjudicationWins: true, consensusRule: store.config.consensusRule },
+      },
     },
   });
   if (!o.dryRun && res.manifestPath) {

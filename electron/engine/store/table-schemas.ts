@@ -96,6 +96,12 @@ export const SCORES_SCHEMA = new Schema([str('sample_id'), str('model_id'), f32(
 
 export const EXPORTS_SCHEMA = new Schema([str('export_id'), str('out_dir'), str('manifest'), str('created_at')]);
 
+/** Who labels which sample (issue 14). Append-only: a re-run of `tbs assign` only tops up. */
+export const ASSIGNMENTS_SCHEMA = new Schema([str('sample_id'), str('annotator'), str('created_at')]);
+
+/** The dataset's labeling rubric, one row per saved version (markdown). */
+export const GUIDELINES_SCHEMA = new Schema([i32('version'), str('body'), str('author'), str('created_at')]);
+
 export const TABLES = {
   samples: SAMPLES_SCHEMA,
   labels: LABELS_SCHEMA,
@@ -107,5 +113,7 @@ export const TABLES = {
   models: MODELS_SCHEMA,
   scores: SCORES_SCHEMA,
   exports: EXPORTS_SCHEMA,
+  assignments: ASSIGNMENTS_SCHEMA,
+  guidelines: GUIDELINES_SCHEMA,
 } as const;
 export type TableName = keyof typeof TABLES;
