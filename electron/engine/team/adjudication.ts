@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LabelRecord } from '../../../shared/domain.js';
+import { CodedError } from '../../../shared/errors.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { currentVotes } from './consensus.js';
 import { currentGuidelineVersion } from './guidelines.js';
@@ -15,7 +16,7 @@ export async function adjudicate(
   i: { sampleId: string; score: number; annotator: string; note: string | null },
 ): Promise<LabelRecord> {
   const r = store.index.row(i.sampleId);
-  if (r === undefined) throw Object.assign(new Error(`no sample with id ${i.sampleId}`), { code: 'not_found' });
+  if (r === undefined) throw new CodedError('not_found', `no sample with id ${i.sampleId}`);
   const votes = currentVotes(store.index.humanHistory.get(r) ?? []);
   if (!votes.length)
     throw new TeamInputError(`sample ${i.sampleId} has no human label to adjudicate; label it instead`);

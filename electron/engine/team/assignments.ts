@@ -1,4 +1,5 @@
 import type { SampleRow } from '../../../shared/domain.js';
+import { CodedError } from '../../../shared/errors.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { compileWhere } from '../store/row-filter.js';
 import { hash53 } from '../label/selection.js';
@@ -17,11 +18,9 @@ export interface AssignResult {
   added: number;
 }
 
-export class TeamInputError extends Error {
-  readonly code = 'invalid_input';
+export class TeamInputError extends CodedError {
   constructor(message: string) {
-    super(message);
-    this.name = 'TeamInputError';
+    super('invalid_input', message, { name: 'TeamInputError' });
   }
 }
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Guideline } from '../../../shared/contract/team.js';
+import { CodedError } from '../../../shared/errors.js';
 import { RESOURCES_DIR } from '../label/templates.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 
