@@ -107,6 +107,14 @@ export const teamCommands = {
     input: z.object({ body: z.string().min(1), author: z.string().min(1) }),
     output: GuidelineSchema,
   },
+  'team.whoami': {
+    input: z.object({}),
+    output: z.object({
+      /** null on the desktop app and a single-user server: labels use the annotator name in settings. */
+      name: z.string().nullable(),
+      role: z.enum(TEAM_ROLES),
+      /** A team server: names on labels come from the sign-in, never from the client. */
+      team: z.boolean(),
+    }),
+  },
 } as const;
-
-export const TeamUserSchema = z.object({ name: z.string(), role: z.enum(TEAM_ROLES) });

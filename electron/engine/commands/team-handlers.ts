@@ -30,5 +30,7 @@ export const teamHandlers: HandlerFactory<keyof typeof teamCommands> = (engine) 
     'team.agreement': async () => humansAgreement(engine.store),
     'guidelines.get': async (i) => getGuideline(engine.store, i.version),
     'guidelines.save': async (i) => saveGuideline(engine.store, i.body, i.author),
+    // Local use is one person who owns the dataset; a team server answers this from the sign-in.
+    'team.whoami': async () => ({ name: null, role: 'owner' as const, team: false }),
   };
 };

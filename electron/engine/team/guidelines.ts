@@ -33,8 +33,7 @@ export async function getGuideline(store: DatasetStore, version?: number): Promi
   const all = await allVersions(store);
   if (!all.length) all.push(await seed());
   const g = version === undefined ? all[all.length - 1] : all.find((x) => x.version === version);
-  if (!g)
-    throw Object.assign(new Error(`no guideline version ${version} (have 1-${all.length})`), { code: 'not_found' });
+  if (!g) throw new CodedError('not_found', `no guideline version ${version} (have 1-${all.length})`);
   return { ...g, versions: all.length };
 }
 
