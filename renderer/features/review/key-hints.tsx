@@ -32,6 +32,9 @@ export function KeyHints() {
       <span>
         <Kbd>s</Kbd> similar
       </span>
+      <span>
+        <Kbd>g</Kbd> guidelines
+      </span>
       <button className="linklike" onClick={() => useApp.getState().setShortcutsOpen(true)}>
         <Kbd>?</Kbd> all shortcuts
       </button>

@@ -8,6 +8,9 @@ import { KeyHints } from './key-hints.js';
 import { LabelPane } from './label-pane.js';
 import { QueuePane } from './queue-pane.js';
 import { SamplePane } from './sample-pane.js';
+import { GuidelinesPanel } from './guidelines-panel.js';
+import { useTeam } from '../../state/team-slice.js';
+import { queueByKind } from '../../state/queue-defs.js';
 
 /** Review: queue left, code centre, judgement right, key hints below. Keyboard first. */
 export function ReviewView() {
@@ -22,6 +25,17 @@ export function ReviewView() {
     if (!started.current && r.total === null && !r.loading) void r.startQueue(r.queue);
     started.current = true;
     void useModels.getState().load();
+    // An annotator on a team server starts in their own assignments.
+    void useTeam
+      .getState()
+      .load()
+      .then(() => {
+        const me = useTeam.getState().me;
+        const q = queueByKind('assigned');
+        if (me?.team && me.role === 'annotator' && q && useReview.getState().queue.kind !== 'assigned')
+          void useReview.getState().startQueue(q);
+      })
+      .catch(() => {});
   }, [dataset?.dir]);
 
   useEffect(() => {
@@ -69,6 +83,12 @@ export function ReviewView() {
             r.toggleSimilar();
           }
           return;
+        case 'g':
+          if (useApp.getState().has('guidelines.get')) {
+            e.preventDefault();
+            useTeam.getState().toggleGuidelines();
+          }
+          return;
         case '/':
           e.preventDefault();
           searchRef.current?.focus();
@@ -88,6 +108,7 @@ export function ReviewView() {
         <QueuePane searchRef={searchRef} />
         <SamplePane />
         <LabelPane noteRef={noteRef} />
+        <GuidelinesPanel />
       </div>
       <KeyHints />
     </div>
