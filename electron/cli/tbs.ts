@@ -45,9 +45,9 @@ program
     const r = await withEngine(
       cmd,
       async (engine, signal) => {
-        const { importPaths } = await import('../engine/ingest/importer.js');
+        const { importSamples } = await import('../engine/use-cases/pipeline-steps.js');
         const bar = createProgress(g.progress, 'bytes');
-        const res = await importPaths(engine.store, paths, {
+        const res = await importSamples(engine.store, paths, {
           format: o.format,
           textField: o.textField,
           chunk: o.chunk,
@@ -63,7 +63,6 @@ program
             ),
         });
         bar.end();
-        await engine.store.compact(['samples', 'import_errors']);
         return res;
       },
       { create: true },

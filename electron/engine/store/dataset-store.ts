@@ -1,3 +1,4 @@
+import { llmSourceOf } from '../../../shared/agent.js';
 import { CodedError } from '../../../shared/errors.js';
 import * as lancedb from '@lancedb/lancedb';
 import { randomUUID } from 'node:crypto';
@@ -180,8 +181,7 @@ export class DatasetStore {
 
   /** `templateId@model` of an LLM label. */
   static llmSourceOf(r: Pick<LabelRecord, 'agent'>): string {
-    const [model, templateId] = r.agent.split('|');
-    return `${templateId}@${model}`;
+    return llmSourceOf(r.agent);
   }
 
   private applyLabel(
