@@ -73,13 +73,14 @@ program
         duplicates: r.duplicates,
         errors: r.errors,
         errorCount: r.errorCount,
+        skipped: r.skipped,
         cancelled: r.cancelled,
         files: r.files,
         bytes: r.bytes,
       });
     else {
       console.log(
-        `${r.cancelled ? 'cancelled: ' : ''}imported ${r.imported.toLocaleString('en-US')} samples from ${r.files} inputs (${(r.bytes / 1e6).toFixed(1)} MB); ${r.duplicates} duplicates skipped; ${r.errorCount} errors`,
+        `${r.cancelled ? 'cancelled: ' : ''}imported ${r.imported.toLocaleString('en-US')} samples from ${r.files} inputs (${(r.bytes / 1e6).toFixed(1)} MB); ${r.duplicates} duplicates skipped; ${r.skipped} empty files skipped; ${r.errorCount} errors`,
       );
       for (const e of r.errors.slice(0, 20))
         console.log(`  ${e.file}${e.line ? `:${e.line}` : ''}${e.field ? ` [${e.field}]` : ''}: ${e.message}`);

@@ -29,7 +29,10 @@ export const sampleHandlers: HandlerFactory<keyof typeof sampleCommands> = (engi
       cancelled: r.cancelled,
     };
   },
-  'samples.list': async (i) => engine.query.list(i),
+  'samples.list': async (i) => {
+    const page = await engine.query.list(i);
+    return { total: page.total, rows: await engine.query.withUnits(page.rows) };
+  },
   'samples.get': async (i) => {
     const sample = await engine.store.getSample(i.id);
     if (!sample) throw new CodedError('not_found', `no sample with id ${i.id}`);

@@ -31,6 +31,8 @@ export interface ImportResult extends ImportSummary {
   importId: string;
   cancelled: boolean;
   errorCount: number;
+  /** Inputs with nothing to import that are not errors (an empty `__init__.py`). */
+  skipped: number;
 }
 
 const BATCH_ROWS = 2000;
@@ -60,6 +62,7 @@ export async function importPaths(
     duplicates: 0,
     errors: [],
     errorCount: 0,
+    skipped: 0,
     files: 0,
     bytes: 0,
     cancelled: false,
@@ -133,6 +136,7 @@ export async function importPaths(
     }
     if ('fileDone' in item) {
       summary.files++;
+      if (item.skipped) summary.skipped++;
       summary.bytes += item.bytes;
       report();
       continue;

@@ -148,7 +148,7 @@ export function ExportView() {
                   />
                 </label>
                 <label className="field">
-                  <span>Near-duplicate Jaccard</span>
+                  <span>Near-duplicate cosine (embeddings)</span>
                   <input
                     type="number"
                     min={0}
