@@ -154,10 +154,13 @@ export function registerLabelCommands(program: Command): void {
   labels
     .command('export')
     .description('every label record as JSONL (stdout or --out)')
-    .option('--out <file>', 'output file')
+    .option('--out <file>', 'output file (refused when it exists unless --overwrite, or inside the dataset)')
+    .option('--overwrite', 'replace an existing --out file')
     .addOption(new Option('--kind <k>').choices(['llm', 'human']))
     .action(async (o, cmd: Command) => {
-      const n = await withEngine(cmd, (e) => exportLabels(e.store, o.out ?? process.stdout, { kind: o.kind }));
+      const n = await withEngine(cmd, (e) =>
+        exportLabels(e.store, o.out ?? process.stdout, { kind: o.kind, overwrite: Boolean(o.overwrite) }),
+      );
       if (o.out) process.stderr.write(`wrote ${n} label records to ${o.out}\n`);
     });
 

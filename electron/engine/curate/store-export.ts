@@ -8,6 +8,7 @@ import { activeModel } from '../classify/training.js';
 import { datasetTemplates } from '../label/templates.js';
 import { parseExportRule, type ExportCandidate, type ExportRuleInput } from './candidate.js';
 import { decideSample } from './select.js';
+import { assertOutDirUsable } from './output-dir.js';
 import { runExport, type ExportResult, type RunExportOptions } from './export-run.js';
 
 export interface StoreExportOptions extends Omit<RunExportOptions, 'candidates' | 'rule' | 'provenance' | 'embedText'> {
@@ -24,6 +25,8 @@ export async function exportFromStore(
   store: DatasetStore,
   o: StoreExportOptions,
 ): Promise<ExportResult & { skipped?: boolean; fingerprint: string }> {
+  // Fail before any work when the output folder may not be written.
+  if (!o.dryRun) await assertOutDirUsable(o.outDir, o.overwrite ?? false, store.dir);
   const idx = store.index;
   const model = await activeModel(store);
   const rule = parseExportRule({ ...o.rule, modelThreshold: o.rule.modelThreshold ?? model?.threshold ?? null });
@@ -141,6 +144,7 @@ export async function exportFromStore(
   }
   const res = await runExport({
     ...o,
+    datasetDir: store.dir,
     candidates: candidates(),
     rule,
     embedText,

@@ -7,6 +7,7 @@ import type { ImportError, LabelRecord } from '../../../shared/domain.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { labelFromRow } from '../store/row-mapping.js';
 import { sampleIdOf } from '../ingest/normalize.js';
+import { writeOutputFile } from '../curate/output-dir.js';
 
 export interface LabelImportSummary {
   imported: number;
@@ -116,7 +117,7 @@ export async function importHumanLabels(
 export async function exportLabels(
   store: DatasetStore,
   out: NodeJS.WritableStream | string,
-  opts: { kind?: 'llm' | 'human' } = {},
+  opts: { kind?: 'llm' | 'human'; overwrite?: boolean } = {},
 ): Promise<number> {
   await store.flush();
   const table = await store.table('labels');
@@ -126,11 +127,24 @@ export async function exportLabels(
   rows.sort((a, b) =>
     a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.labelId < b.labelId ? -1 : 1,
   );
-  const stream = typeof out === 'string' ? createWriteStream(out) : out;
-  for (const r of rows) if (!stream.write(JSON.stringify(r) + '\n')) await once(stream, 'drain');
-  if (typeof out === 'string') {
-    (stream as ReturnType<typeof createWriteStream>).end();
-    await once(stream, 'finish');
+  const writeAll = async (stream: NodeJS.WritableStream) => {
+    for (const r of rows) if (!stream.write(JSON.stringify(r) + '\n')) await once(stream, 'drain');
+  };
+  if (typeof out !== 'string') {
+    await writeAll(out);
+    return rows.length;
   }
+  // A file output never replaces an existing file unasked, and never lands inside the dataset.
+  await writeOutputFile(
+    out,
+    async (tmp) => {
+      const stream = createWriteStream(tmp, { flags: 'wx' });
+      const failed = new Promise<never>((_, reject) => stream.once('error', reject));
+      await Promise.race([writeAll(stream), failed]);
+      stream.end();
+      await Promise.race([once(stream, 'finish'), failed]);
+    },
+    { overwrite: opts.overwrite ?? false, datasetDir: store.dir },
+  );
   return rows.length;
 }
