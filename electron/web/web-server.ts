@@ -55,6 +55,9 @@ export function statusOf(e: { name?: string }): number {
     case 'NoDatasetError':
     case 'BusyError':
     case 'DatasetError':
+    case 'DatasetBusyError':
+    case 'ReadOnlyDatasetError':
+    case 'OutputRefusedError':
       return 409;
     default:
       return 500;
@@ -187,6 +190,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     });
   });
   port = (server.address() as AddressInfo).port;
+  // A second writer of the dataset is told to use this server (the URL without its token).
+  await session.advertiseUrl(`http://127.0.0.1:${port}/`);
 
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,

@@ -167,7 +167,8 @@ export async function exportFromStore(
       extra: { inputsFingerprint: fingerprint, llmSource, keepThreshold: store.config.keepThreshold },
     },
   });
-  if (!o.dryRun && res.manifestPath) {
+  // NOTE: a read-only open (another process holds the dataset) exports without logging the export.
+  if (!o.dryRun && res.manifestPath && !store.readOnly) {
     await (
       await store.table('exports')
     ).add([

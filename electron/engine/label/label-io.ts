@@ -21,10 +21,19 @@ export interface LabelImportSummary {
  * verdict), `annotator` (or the default), optional `note` and `rationale`. Each row becomes a human
  * label with origin `import`; its id is a hash of the row, so importing the same file twice adds nothing.
  */
-export async function importHumanLabels(
+export function importHumanLabels(
   store: DatasetStore,
   file: string,
   opts: { annotator?: string } = {},
+): Promise<LabelImportSummary> {
+  // Two imports of one file at once would both miss each other's label ids.
+  return store.exclusive('labels-import', () => importHumanLabelsAlone(store, file, opts));
+}
+
+async function importHumanLabelsAlone(
+  store: DatasetStore,
+  file: string,
+  opts: { annotator?: string },
 ): Promise<LabelImportSummary> {
   const out: LabelImportSummary = { imported: 0, alreadyPresent: 0, errors: [] };
   const existing = new Set<string>();
@@ -124,6 +133,10 @@ export async function exportLabels(
   const rows = (await (opts.kind ? table.query().where(`kind = '${opts.kind}'`) : table.query()).toArray()).map((r) =>
     labelFromRow(r),
   );
+  // A read-only open cannot flush: acknowledged records still in the writer's journal count too.
+  const stored = new Set(rows.map((r) => r.labelId));
+  for (const p of store.pendingLabels())
+    if (!stored.has(p.labelId) && (!opts.kind || p.kind === opts.kind)) rows.push(p);
   rows.sort((a, b) =>
     a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.labelId < b.labelId ? -1 : 1,
   );

@@ -45,6 +45,42 @@ export class DurableJournal<T> {
     return join(this.opts.dir, `${this.opts.name}-${String(n).padStart(8, '0')}.jsonl`);
   }
 
+  /**
+   * Every record a writer has acknowledged and may not have flushed yet, read without touching a
+   * file: for a read-only open while another process holds the dataset. A segment that vanishes
+   * between listing and reading was flushed to LanceDB first, so the caller must open LanceDB
+   * after this returns to see those records there.
+   */
+  static async readAcknowledged<T>(dir: string, name: string): Promise<T[]> {
+    const prefix = `${name}-`;
+    let files: string[];
+    try {
+      files = (await readdir(dir)).filter((f) => f.startsWith(prefix) && f.endsWith('.jsonl')).sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const out: T[] = [];
+    for (const f of files) {
+      let text: string;
+      try {
+        text = await readFile(join(dir, f), 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw err;
+      }
+      for (const line of text.split('\n')) {
+        if (!line) continue;
+        try {
+          out.push(JSON.parse(line) as T);
+        } catch {
+          /* a write in progress: not acknowledged yet */
+        }
+      }
+    }
+    return out;
+  }
+
   /** Replays segments left by an earlier process, then starts a fresh segment. Returns the records it had to replay. */
   async open(): Promise<T[]> {
     await mkdir(this.opts.dir, { recursive: true });
