@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -5,11 +6,9 @@ import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:pat
 
 export type OutDirState = 'absent' | 'empty' | 'non-empty';
 
-export class OutputRefusedError extends Error {
-  readonly code = 'conflict';
+export class OutputRefusedError extends CodedError {
   constructor(message: string) {
-    super(message);
-    this.name = 'OutputRefusedError';
+    super('conflict', message, { name: 'OutputRefusedError' });
   }
 }
 

@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import type * as lancedb from '@lancedb/lancedb';
 
 /** Table methods that change data or layout; everything else only reads. */
@@ -17,11 +18,9 @@ const MUTATING = new Set([
 /** Rewrites that may simply be run again after a commit conflict. */
 const IDEMPOTENT = new Set(['optimize', 'createIndex', 'update', 'delete']);
 
-export class ReadOnlyDatasetError extends Error {
-  readonly code = 'conflict';
+export class ReadOnlyDatasetError extends CodedError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ReadOnlyDatasetError';
+    super('conflict', message, { name: 'ReadOnlyDatasetError' });
   }
 }
 

@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
@@ -19,14 +20,13 @@ export interface LockInfo {
   nonce: string;
 }
 
-export class DatasetBusyError extends Error {
-  readonly code = 'busy';
+/** Another process holds the dataset: not retried by the renderer, the holder does not go away by itself. */
+export class DatasetBusyError extends CodedError {
   constructor(
     message: string,
     readonly holder: LockInfo | null,
   ) {
-    super(message);
-    this.name = 'DatasetBusyError';
+    super('conflict', message, { name: 'DatasetBusyError' });
   }
 }
 
