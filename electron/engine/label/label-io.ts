@@ -129,14 +129,15 @@ export async function exportLabels(
   opts: { kind?: 'llm' | 'human'; overwrite?: boolean } = {},
 ): Promise<number> {
   await store.flush();
+  // Pending first: a record leaves the pending list only once the table holds it.
+  const pending = [...store.pendingLabels()];
   const table = await store.table('labels');
   const rows = (await (opts.kind ? table.query().where(`kind = '${opts.kind}'`) : table.query()).toArray()).map((r) =>
     labelFromRow(r),
   );
   // A read-only open cannot flush: acknowledged records still in the writer's journal count too.
   const stored = new Set(rows.map((r) => r.labelId));
-  for (const p of store.pendingLabels())
-    if (!stored.has(p.labelId) && (!opts.kind || p.kind === opts.kind)) rows.push(p);
+  for (const p of pending) if (!stored.has(p.labelId) && (!opts.kind || p.kind === opts.kind)) rows.push(p);
   rows.sort((a, b) =>
     a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.labelId < b.labelId ? -1 : 1,
   );

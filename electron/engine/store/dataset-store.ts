@@ -357,6 +357,8 @@ export class DatasetStore {
 
   /** Every label record of a sample, oldest first, including ones not yet flushed to LanceDB. */
   async labelsOf(sampleId: string): Promise<LabelRecord[]> {
+    // NOTE: pending first: a record leaves the pending list only once the table holds it.
+    const pending = this.pendingLabels().filter((p) => p.sampleId === sampleId);
     const labels = await this.table('labels');
     const rows = await labels
       .query()
@@ -364,7 +366,7 @@ export class DatasetStore {
       .toArray();
     const out = rows.map((r) => labelFromRow(r));
     const seen = new Set(out.map((r) => r.labelId));
-    for (const p of this.pendingLabels()) if (p.sampleId === sampleId && !seen.has(p.labelId)) out.push(p);
+    for (const p of pending) if (!seen.has(p.labelId)) out.push(p);
     return out.sort((a, b) =>
       a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.labelId < b.labelId ? -1 : 1,
     );

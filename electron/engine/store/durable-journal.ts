@@ -30,6 +30,8 @@ export class DurableJournal<T> {
   /** Serializes segment writes and segment rotation, so no write lands in a retired segment. */
   private lock: Promise<unknown> = Promise.resolve();
   private unflushed: T[] = [];
+  /** A batch on its way to LanceDB: still "pending" for readers until the table has it. */
+  private inFlight: T[] = [];
   private flushChain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -192,10 +194,13 @@ export class DurableJournal<T> {
       return r;
     });
     if (!rotated) return;
+    this.inFlight = rotated.batch;
     try {
       await this.opts.flushTo(rotated.batch);
+      this.inFlight = [];
       await rm(this.segmentPath(rotated.oldSeg), { force: true });
     } catch (e) {
+      this.inFlight = [];
       // NOTE: the old segment stays on disk and is replayed on the next open; keep the rows
       // queued so this process retries them too.
       this.unflushed = rotated.batch.concat(this.unflushed);
@@ -211,7 +216,8 @@ export class DurableJournal<T> {
 
   /** Records acknowledged but not yet in LanceDB (readers overlay these). */
   pending(): readonly T[] {
-    return this.unflushed;
+    // NOTE: without the in-flight batch, a record would vanish from view while its flush runs.
+    return this.inFlight.length ? this.inFlight.concat(this.unflushed) : this.unflushed;
   }
 
   async close(): Promise<void> {
