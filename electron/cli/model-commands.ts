@@ -134,7 +134,7 @@ export function registerModelCommands(program: Command): void {
     .description('trained models, newest first')
     .action(async (_o, cmd: Command) => {
       const g = globals(cmd);
-      const models = await withEngine(cmd, (e) => listModels(e.store));
+      const models = await withEngine(cmd, (e) => listModels(e.store), { access: 'read' });
       if (g.json) return printJson(models);
       for (const m of models)
         console.log(
@@ -148,8 +148,10 @@ export function registerModelCommands(program: Command): void {
     .description('LLM vs human vs classifier agreement (kappa, confusion)')
     .action(async (_o, cmd: Command) => {
       const g = globals(cmd);
-      const r = await withEngine(cmd, async (e) =>
-        agreementReport(e.store, (await activeModel(e.store))?.threshold ?? null),
+      const r = await withEngine(
+        cmd,
+        async (e) => agreementReport(e.store, (await activeModel(e.store))?.threshold ?? null),
+        { access: 'read' },
       );
       if (g.json) return printJson(r);
       for (const p of r.scores)
@@ -180,11 +182,19 @@ export function registerModelCommands(program: Command): void {
     .option('--limit <n>', 'rows', (v) => parsePositiveInt(v, '--limit'), 20)
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
-      const rows = await withEngine(cmd, async (e) => {
-        const m = await activeModel(e.store);
-        const embedder = o.kind === 'diversity' ? (await resolveEmbedder(e.store)).embedder : undefined;
-        return reviewQueue(e.store, o.kind as QueueKind, { threshold: m?.threshold ?? null, limit: o.limit, embedder });
-      });
+      const rows = await withEngine(
+        cmd,
+        async (e) => {
+          const m = await activeModel(e.store);
+          const embedder = o.kind === 'diversity' ? (await resolveEmbedder(e.store)).embedder : undefined;
+          return reviewQueue(e.store, o.kind as QueueKind, {
+            threshold: m?.threshold ?? null,
+            limit: o.limit,
+            embedder,
+          });
+        },
+        { access: 'read' },
+      );
       if (g.json) for (const r of rows) printJson(r);
       else
         for (const r of rows)
