@@ -131,8 +131,7 @@ export function heuristicVerdict(stats: TextStats, rule: HeuristicRule): Heurist
   if (rule.maxLineLength !== null && stats.maxLineLength > rule.maxLineLength) return 'max-line-length';
   if (rule.meanLineLength !== null && stats.meanLineLength > rule.meanLineLength) return 'mean-line-length';
   if (rule.minAlnumFraction !== null && stats.alnumFraction < rule.minAlnumFraction) return 'alnum-fraction';
-  if (rule.dataBlobs && (stats.blobChars > 1024 || stats.blobChars > 0.5 * stats.chars))
-    return 'data-blobs';
+  if (rule.dataBlobs && (stats.blobChars > 1024 || stats.blobChars > 0.5 * stats.chars)) return 'data-blobs';
   if (rule.minLines !== null && stats.lines < rule.minLines) return 'min-lines';
   if (rule.maxLines !== null && stats.lines > rule.maxLines) return 'max-lines';
   if (rule.minCommentRatio !== null && stats.commentRatio < rule.minCommentRatio) return 'comment-ratio';
