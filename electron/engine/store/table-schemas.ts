@@ -1,4 +1,4 @@
-import { Bool, Field, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
+import { Bool, Field, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 
 /**
  * Arrow schemas of the dataset's LanceDB tables. JSON-valued columns (metadata, ast counts,
@@ -96,6 +96,17 @@ export const SCORES_SCHEMA = new Schema([str('sample_id'), str('model_id'), f32(
 
 export const EXPORTS_SCHEMA = new Schema([str('export_id'), str('out_dir'), str('manifest'), str('created_at')]);
 
+/**
+ * The declared, indexed subset of import metadata (repo_stars, repo_name, ...; see
+ * hygiene/meta-fields.ts): one row per sample and field, typed, so `--where` never parses JSON.
+ */
+export const SAMPLE_FIELDS_SCHEMA = new Schema([
+  str('sample_id'),
+  str('field'),
+  new Field('num', new Float64(), true),
+  str('str', true),
+]);
+
 export const TABLES = {
   samples: SAMPLES_SCHEMA,
   labels: LABELS_SCHEMA,
@@ -107,5 +118,6 @@ export const TABLES = {
   models: MODELS_SCHEMA,
   scores: SCORES_SCHEMA,
   exports: EXPORTS_SCHEMA,
+  sample_fields: SAMPLE_FIELDS_SCHEMA,
 } as const;
 export type TableName = keyof typeof TABLES;
