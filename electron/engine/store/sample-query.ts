@@ -8,7 +8,7 @@ import { compileWhere, type RowPredicate } from './row-filter.js';
  * which asks LanceDB for the matching ids once per distinct needle).
  */
 export class SampleQuery {
-  private last: { key: string; version: number; rows: Int32Array } | null = null;
+  private last: { key: string; version: string; rows: Int32Array } | null = null;
   private textCache: { needle: string; version: number; ids: Set<string> } | null = null;
   private readonly units = new Map<string, string | null>();
 
@@ -18,7 +18,9 @@ export class SampleQuery {
     const q = ListQuerySchema.parse(input);
     const idx = this.store.index;
     const key = JSON.stringify({ ...q, offset: 0, limit: 0 });
-    if (!this.last || this.last.key !== key || this.last.version !== idx.version) {
+    // NOTE: flags, licenses and metadata fields live in the hygiene index, which has its own version.
+    const version = `${idx.version}:${this.store.hygiene.version}`;
+    if (!this.last || this.last.key !== key || this.last.version !== version) {
       const preds = await this.predicates(q);
       const order = idx.order(q.sort, q.desc);
       let rows: Int32Array;
@@ -33,7 +35,7 @@ export class SampleQuery {
         }
         rows = out.subarray(0, n);
       }
-      this.last = { key, version: idx.version, rows };
+      this.last = { key, version, rows };
     }
     const rows = this.last.rows;
     const page: SampleRow[] = [];
@@ -103,7 +105,7 @@ export class SampleQuery {
       const s = q.source.toLowerCase();
       preds.push((r) => idx.source[r].toLowerCase().includes(s));
     }
-    if (q.where) preds.push(compileWhere(q.where, idx));
+    if (q.where) preds.push(compileWhere(q.where, idx, this.store.hygiene));
     if (q.text) {
       if (!this.textCache || this.textCache.needle !== q.text || this.textCache.version !== idx.size) {
         this.textCache = { needle: q.text, version: idx.size, ids: await this.store.idsWithText(q.text) };
