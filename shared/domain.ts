@@ -78,6 +78,8 @@ export const SampleRowSchema = z.object({
   human_spread: z.number().nullable(),
   /** A reviewer's adjudication settles this sample's human value. */
   adjudicated: z.boolean(),
+  /** For a function/class chunk, its head (`def decode`, `class Decoder`); set on the UI's pages only. */
+  unit: z.string().nullable().optional(),
 });
 export type SampleRow = z.infer<typeof SampleRowSchema>;
 

@@ -216,6 +216,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   port = (server.address() as AddressInfo).port;
   const hostsOk = allowedHostHeaders(host, port, opts.allowedHosts ?? []);
   const shownHost = isLoopback(host) || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  // A second writer of the dataset is told to use this server (the URL without its token).
+  await session.advertiseUrl(`${scheme}://${shownHost}:${port}/`);
 
   return {
     // A team server has no shared token: each person appends their own.

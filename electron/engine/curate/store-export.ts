@@ -9,6 +9,7 @@ import { activeModel } from '../classify/training.js';
 import { datasetTemplates } from '../label/templates.js';
 import { parseExportRule, type ExportCandidate, type ExportRuleInput } from './candidate.js';
 import { decideSample } from './select.js';
+import { assertOutDirUsable } from './output-dir.js';
 import { runExport, type ExportResult, type RunExportOptions } from './export-run.js';
 
 export interface StoreExportOptions extends Omit<RunExportOptions, 'candidates' | 'rule' | 'provenance' | 'embedText'> {
@@ -25,6 +26,8 @@ export async function exportFromStore(
   store: DatasetStore,
   o: StoreExportOptions,
 ): Promise<ExportResult & { skipped?: boolean; fingerprint: string }> {
+  // Fail before any work when the output folder may not be written.
+  if (!o.dryRun) await assertOutDirUsable(o.outDir, o.overwrite ?? false, store.dir);
   const idx = store.index;
   const model = await activeModel(store);
   const rule = parseExportRule({ ...o.rule, modelThreshold: o.rule.modelThreshold ?? model?.threshold ?? null });
@@ -144,6 +147,7 @@ export async function exportFromStore(
   }
   const res = await runExport({
     ...o,
+    datasetDir: store.dir,
     candidates: candidates(),
     rule,
     embedText,
@@ -172,7 +176,8 @@ export async function exportFromStore(
       },
     },
   });
-  if (!o.dryRun && res.manifestPath) {
+  // NOTE: a read-only open (another process holds the dataset) exports without logging the export.
+  if (!o.dryRun && res.manifestPath && !store.readOnly) {
     await (
       await store.table('exports')
     ).add([
