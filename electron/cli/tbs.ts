@@ -40,6 +40,7 @@ program
     (v) => parsePositiveInt(v, '--max-file-bytes'),
     2 << 20,
   )
+  .option('--follow-symlinks', 'follow symbolic links inside folders (each real folder once)')
   .action(async (paths: string[], o, cmd: Command) => {
     const g = globals(cmd);
     const r = await withEngine(
@@ -53,6 +54,7 @@ program
           chunk: o.chunk,
           lang: o.lang,
           maxFileBytes: o.maxFileBytes,
+          followSymlinks: Boolean(o.followSymlinks),
           signal,
           onProgress: (p) =>
             bar.update(

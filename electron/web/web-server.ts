@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { ERROR_POLICY, toWireError, type ErrorCode } from '../../shared/errors.js';
+import { CodedError, ERROR_POLICY, toWireError, type ErrorCode } from '../../shared/errors.js';
 import { contentSecurityPolicy } from '../host/csp.js';
 import { SettingsStore } from '../host/settings-store.js';
 import { StudioSession } from '../host/studio-session.js';
@@ -40,6 +40,7 @@ export interface WebServer {
 export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
 export const TOKEN_HEADER = 'x-studio-token';
 const MAX_BODY = 32 << 20;
+const DRAIN_LIMIT = 256 << 20;
 const HEARTBEAT_MS = 15_000;
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
@@ -118,7 +119,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       // JSON only: a cross-site form cannot send it without a CORS preflight, which we never grant.
       if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
         return sendError(res, 'invalid_input', 'UnsupportedMediaTypeError', 'send application/json', 415);
-      const name = decodeURIComponent(path.slice('/api/invoke/'.length));
+      let name: string;
+      try {
+        name = decodeURIComponent(path.slice('/api/invoke/'.length));
+      } catch {
+        return sendError(res, 'invalid_input', 'BadRequestError', 'malformed command name in the URL');
+      }
       if (!StudioSession.isKnown(name))
         return sendError(res, 'not_found', 'UnknownCommandError', `unknown command ${JSON.stringify(name)}`);
       let input: unknown;
@@ -126,7 +132,13 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         const body = await readBody(req);
         input = body.length ? JSON.parse(body) : {};
       } catch (e) {
-        return sendError(res, 'invalid_input', 'BadRequestError', `request body: ${(e as Error).message}`);
+        const w = toWireError(e);
+        return sendError(
+          res,
+          w.code === 'too_large' ? 'too_large' : 'invalid_input',
+          w.name,
+          `request body: ${w.message}`,
+        );
       }
       try {
         sendJson(res, 200, await session.invoke(name, input));
@@ -206,20 +218,30 @@ function parseCookies(header: string | undefined): Record<string, string> {
   return out;
 }
 
+/**
+ * The body, up to MAX_BODY. A larger one is read to its end and dropped, so the client receives
+ * the 413 instead of a reset connection; past DRAIN_LIMIT the connection is cut after all.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
+  const tooLarge = () => new CodedError('too_large', `larger than ${MAX_BODY} bytes`, { name: 'PayloadTooLargeError' });
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = Number(req.headers['content-length'] ?? 0) > MAX_BODY;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error(`larger than ${MAX_BODY} bytes`));
-        req.destroy();
+      if (size > MAX_BODY) over = true;
+      if (over) {
+        chunks.length = 0;
+        if (size > DRAIN_LIMIT) {
+          reject(tooLarge());
+          req.destroy();
+        }
         return;
       }
       chunks.push(c);
     });
-    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (over ? reject(tooLarge()) : resolveBody(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }
