@@ -9,6 +9,7 @@ import { registerModelCommands } from './model-commands.js';
 import { registerExportCommand } from './export-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerTeamCommands } from './team-commands.js';
 
 /**
  * `tbs`: the command-line host. Each command opens the dataset folder through the same Engine
@@ -205,6 +206,7 @@ registerModelCommands(program);
 registerExportCommand(program);
 registerDemoCommand(program);
 registerServeCommand(program);
+registerTeamCommands(program);
 
 async function main() {
   try {
