@@ -9,6 +9,7 @@ import { registerModelCommands } from './model-commands.js';
 import { registerExportCommand } from './export-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerSynthCommands } from './synth-commands.js';
 
 /**
  * `tbs`: the command-line host. Each command opens the dataset folder through the same Engine
@@ -63,7 +64,7 @@ program
             ),
         });
         bar.end();
-        await engine.store.compact(['samples', 'import_errors']);
+        await engine.store.compact(['samples', 'import_errors', 'sample_imports']);
         return res;
       },
       { create: true },
@@ -199,6 +200,7 @@ registerModelCommands(program);
 registerExportCommand(program);
 registerDemoCommand(program);
 registerServeCommand(program);
+registerSynthCommands(program);
 
 async function main() {
   try {

@@ -9,6 +9,8 @@ import { chunkPython, type Chunk } from './python-parser.js';
 import { estimateTokens, sampleIdOf } from './normalize.js';
 import { readInputs, type RawRecord } from './readers.js';
 import { languageFromPath } from './languages.js';
+import { importsOfSample } from './imports.js';
+import { recordImports } from '../stats/imports-stat.js';
 
 export interface ImportOptions {
   format?: ImportFormat;
@@ -65,6 +67,7 @@ export async function importPaths(
     cancelled: false,
   };
   let batch: SampleRowRecord[] = [];
+  let batchImports: { sampleId: string; modules: string[] }[] = [];
   let batchBytes = 0;
   const batchIds = new Set<string>();
   let pendingErrors: ImportError[] = [];
@@ -74,6 +77,8 @@ export async function importPaths(
   const flush = async () => {
     if (batch.length) {
       await samples.add(batch);
+      await recordImports(store, batchImports);
+      batchImports = [];
       for (const r of batch)
         store.index.add({
           id: r.id,
@@ -170,6 +175,7 @@ export async function importPaths(
         importedAt,
       };
       batch.push(sampleToRow(sample, importId));
+      batchImports.push({ sampleId: id, modules: c.imports });
       batchBytes += c.text.length;
     }
     if (batch.length >= BATCH_ROWS || batchBytes >= BATCH_BYTES || pendingErrors.length >= BATCH_ROWS) {
@@ -187,8 +193,10 @@ export async function importPaths(
 
 async function chunkRecord(rec: RawRecord, mode: ChunkMode): Promise<Chunk[]> {
   if (rec.language === 'python') return chunkPython(rec.text, mode);
-  // NOTE: only Python has a grammar bundled; other languages are imported whole.
-  return [{ text: rec.text, startLine: null, endLine: null, astCounts: {} }];
+  // NOTE: only Python has a grammar bundled; other languages are imported whole (markdown's
+  // Python code blocks still count for the imports statistic).
+  const imports = await importsOfSample(rec.text, rec.language ?? 'text');
+  return [{ text: rec.text, startLine: null, endLine: null, astCounts: {}, imports }];
 }
 
 /** Sum of input sizes (folders walked), for the progress bar's denominator. */

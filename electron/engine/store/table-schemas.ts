@@ -96,6 +96,13 @@ export const SCORES_SCHEMA = new Schema([str('sample_id'), str('model_id'), f32(
 
 export const EXPORTS_SCHEMA = new Schema([str('export_id'), str('out_dir'), str('manifest'), str('created_at')]);
 
+/**
+ * Top-level modules each sample imports (JSON array), from its syntax tree at import time; older
+ * datasets get rows lazily (see stats/imports-stat.ts). Its own table so the samples schema of
+ * existing datasets stays as it is.
+ */
+export const SAMPLE_IMPORTS_SCHEMA = new Schema([str('sample_id'), str('modules')]);
+
 export const TABLES = {
   samples: SAMPLES_SCHEMA,
   labels: LABELS_SCHEMA,
@@ -107,5 +114,6 @@ export const TABLES = {
   models: MODELS_SCHEMA,
   scores: SCORES_SCHEMA,
   exports: EXPORTS_SCHEMA,
+  sample_imports: SAMPLE_IMPORTS_SCHEMA,
 } as const;
 export type TableName = keyof typeof TABLES;
