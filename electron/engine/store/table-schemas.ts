@@ -103,6 +103,29 @@ export const EXPORTS_SCHEMA = new Schema([str('export_id'), str('out_dir'), str(
  */
 export const SAMPLE_IMPORTS_SCHEMA = new Schema([str('sample_id'), str('modules')]);
 
+/**
+ * Every generation call's outcome under its idempotence key (template hash, model, seed, index):
+ * `stored` (sample_id set), `rejected` (reason = the first gate it failed) or `failed` (the call
+ * itself; retried by the next run). The text is kept for stored and rejected results, so a crash
+ * between this row and the sample row is repaired without paying again.
+ */
+export const SYNTH_RESULTS_SCHEMA = new Schema([
+  str('result_id'),
+  str('key'),
+  str('kind'),
+  i32('idx'),
+  str('template_hash'),
+  str('model'),
+  i32('seed'),
+  str('status'),
+  str('reason', true),
+  str('detail', true),
+  str('sample_id', true),
+  str('text', true),
+  str('metadata'),
+  str('created_at'),
+]);
+
 export const TABLES = {
   samples: SAMPLES_SCHEMA,
   labels: LABELS_SCHEMA,
@@ -115,5 +138,6 @@ export const TABLES = {
   scores: SCORES_SCHEMA,
   exports: EXPORTS_SCHEMA,
   sample_imports: SAMPLE_IMPORTS_SCHEMA,
+  synth_results: SYNTH_RESULTS_SCHEMA,
 } as const;
 export type TableName = keyof typeof TABLES;
