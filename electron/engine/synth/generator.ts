@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { randomUUID } from 'node:crypto';
 import type { Sample } from '../../../shared/domain.js';
 import type { SynthGate, SynthKind } from '../../../shared/enums.js';
@@ -115,7 +116,7 @@ interface Prepared {
 
 async function prepare(store: DatasetStore, o: SynthOptions): Promise<Prepared> {
   if (!Number.isInteger(o.count) || o.count < 0)
-    throw new Error(`count must be a non-negative integer, got ${o.count}`);
+    throw new CodedError('invalid_input', `count must be a non-negative integer, got ${o.count}`);
   const { template, hash } = await resolveSynthTemplate(o.template ?? `phi1-${o.kind}`, o.kind);
   const lists = await loadSynthLists(o);
   const seed = o.seed ?? 0;
@@ -258,7 +259,8 @@ async function buildDuplicateIndex(store: DatasetStore, kind: SynthKind, thresho
  */
 export async function runSynth(store: DatasetStore, o: SynthOptions): Promise<SynthRunSummary> {
   if (o.maxCost !== undefined && !priceOf(o.model, store.config.prices))
-    throw new Error(
+    throw new CodedError(
+      'invalid_input',
       `no price known for model ${o.model}: add it to config.json "prices" (USD per 1M tokens) to use --max-cost`,
     );
   const p = await prepare(store, o);

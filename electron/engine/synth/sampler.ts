@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,13 +21,13 @@ async function readList(file: string): Promise<string[]> {
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+    throw new CodedError('not_found', `cannot read ${file}: ${(e as Error).message}`);
   }
   const items = text
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));
-  if (!items.length) throw new Error(`${file}: no entries (one a line; # starts a comment)`);
+  if (!items.length) throw new CodedError('invalid_input', `${file}: no entries (one a line; # starts a comment)`);
   return items;
 }
 

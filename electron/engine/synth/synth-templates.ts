@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -43,12 +44,12 @@ function parse(text: string, file: string): SynthTemplate {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+    throw new CodedError('invalid_input', `${file}: not valid JSON (${(e as Error).message})`);
   }
   const r = SynthTemplateSchema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new Error(`${file}: field ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new CodedError('invalid_input', `${file}: field ${i.path.join('.') || '(root)'}: ${i.message}`);
   }
   return r.data;
 }
@@ -70,11 +71,13 @@ export async function resolveSynthTemplate(
       .filter((t) => t.id === id && (!version || String(t.version) === version))
       .sort((a, b) => b.version - a.version)[0];
     if (!template)
-      throw new Error(
+      throw new CodedError(
+        'invalid_input',
         `unknown generation template ${JSON.stringify(ref)} (built-in: ${all.map((t) => t.id).join(', ')})`,
       );
   }
-  if (template.kind !== kind) throw new Error(`template ${template.id} generates ${template.kind}, not ${kind}`);
+  if (template.kind !== kind)
+    throw new CodedError('invalid_input', `template ${template.id} generates ${template.kind}, not ${kind}`);
   return { template, hash: synthTemplateHash(template) };
 }
 
