@@ -10,6 +10,7 @@ import { datasetTemplates } from '../label/templates.js';
 import { parseExportRule, type ExportCandidate, type ExportRuleInput } from './candidate.js';
 import { decideSample } from './select.js';
 import { runExport, type ExportResult, type RunExportOptions } from './export-run.js';
+import { countImports, ensureImports } from '../stats/imports-stat.js';
 
 export interface StoreExportOptions extends Omit<RunExportOptions, 'candidates' | 'rule' | 'provenance' | 'embedText'> {
   rule: ExportRuleInput;
@@ -143,6 +144,7 @@ export async function exportFromStore(
   }
   const res = await runExport({
     ...o,
+    importsOf: async (ids) => countImports((await ensureImports(store)).byId, ids, 10),
     candidates: candidates(),
     rule,
     embedText,
