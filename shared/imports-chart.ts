@@ -17,7 +17,8 @@ const tickLabel = (v: number) =>
 
 export function importsChartSvg(rows: readonly ImportBar[], opts: { title?: string; barWidth?: number } = {}): string {
   const bars = [...rows].sort((a, b) => b.count - a.count || (a.module < b.module ? -1 : a.module > b.module ? 1 : 0));
-  const bw = opts.barWidth ?? 14;
+  // NOTE: few bars get wider ones so a short chart still reads as a chart.
+  const bw = opts.barWidth ?? Math.round(Math.max(14, Math.min(36, 640 / Math.max(1, rows.length))));
   const gap = 4;
   const plotH = 240;
   const longest = Math.max(6, ...bars.map((b) => b.module.length));
@@ -51,7 +52,7 @@ export function importsChartSvg(rows: readonly ImportBar[], opts: { title?: stri
     const x = left + gap + i * (bw + gap);
     const yt = y(Math.max(b.count, 10 ** lo));
     out.push(
-      `<rect class="bar" x="${x}" y="${yt.toFixed(1)}" width="${bw}" height="${(top + plotH - yt).toFixed(1)}" fill="#4c72b0"><title>${esc(b.module)}: ${b.count}</title></rect>`,
+      `<rect class="imp-bar" x="${x}" y="${yt.toFixed(1)}" width="${bw}" height="${(top + plotH - yt).toFixed(1)}" fill="#4c72b0"><title>${esc(b.module)}: ${b.count}</title></rect>`,
     );
     const cx = x + bw / 2;
     const ly = top + plotH + 6;

@@ -107,7 +107,9 @@ export function SamplePane() {
         {detail && detail.sample.language === 'markdown' ? (
           <div className="markdown-split">
             <MarkdownView text={detail.sample.text} />
-            <CodeView text={codeBlocksOf(detail.sample.text)} language="python" firstLine={1} />
+            <div className="md-code">
+              <CodeView text={codeBlocksOf(detail.sample.text)} language="python" firstLine={1} />
+            </div>
           </div>
         ) : detail ? (
           <CodeView text={detail.sample.text} language={detail.sample.language} firstLine={start} />
