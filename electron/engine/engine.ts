@@ -14,6 +14,10 @@ import { SampleQuery } from './store/sample-query.js';
 export interface EngineConfig {
   dir: string;
   create?: boolean;
+  /** 'write' (default) takes the dataset's writer lock; 'read' takes none and writes nothing. */
+  mode?: 'write' | 'read';
+  /** Named to a second writer that is refused: "tbs serve", "Textbook Studio app". */
+  holder?: string;
 }
 
 export class ValidationError extends Error {
@@ -47,7 +51,7 @@ export class Engine {
   }
 
   static async open(cfg: EngineConfig): Promise<Engine> {
-    return new Engine(await DatasetStore.open(cfg.dir, { create: cfg.create }));
+    return new Engine(await DatasetStore.open(cfg.dir, { create: cfg.create, mode: cfg.mode, holder: cfg.holder }));
   }
 
   /** Validates input and output against the contract; hosts call this, never the handlers directly. */

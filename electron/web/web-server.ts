@@ -178,6 +178,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     });
   });
   port = (server.address() as AddressInfo).port;
+  // A second writer of the dataset is told to use this server (the URL without its token).
+  await session.advertiseUrl(`http://127.0.0.1:${port}/`);
 
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,

@@ -9,6 +9,7 @@ import { activeModel } from '../classify/training.js';
 import { datasetTemplates } from '../label/templates.js';
 import { parseExportRule, type ExportCandidate, type ExportRuleInput } from './candidate.js';
 import { decideSample } from './select.js';
+import { assertOutDirUsable } from './output-dir.js';
 import { runExport, type ExportResult, type RunExportOptions } from './export-run.js';
 import { countImports, ensureImports } from '../stats/imports-stat.js';
 
@@ -26,6 +27,8 @@ export async function exportFromStore(
   store: DatasetStore,
   o: StoreExportOptions,
 ): Promise<ExportResult & { skipped?: boolean; fingerprint: string }> {
+  // Fail before any work when the output folder may not be written.
+  if (!o.dryRun) await assertOutDirUsable(o.outDir, o.overwrite ?? false, store.dir);
   const idx = store.index;
   const model = await activeModel(store);
   const rule = parseExportRule({ ...o.rule, modelThreshold: o.rule.modelThreshold ?? model?.threshold ?? null });
@@ -145,6 +148,7 @@ export async function exportFromStore(
   const res = await runExport({
     ...o,
     importsOf: async (ids) => countImports((await ensureImports(store)).byId, ids, 10),
+    datasetDir: store.dir,
     candidates: candidates(),
     rule,
     embedText,
@@ -167,7 +171,8 @@ export async function exportFromStore(
       extra: { inputsFingerprint: fingerprint, llmSource, keepThreshold: store.config.keepThreshold },
     },
   });
-  if (!o.dryRun && res.manifestPath) {
+  // NOTE: a read-only open (another process holds the dataset) exports without logging the export.
+  if (!o.dryRun && res.manifestPath && !store.readOnly) {
     await (
       await store.table('exports')
     ).add([
