@@ -10,6 +10,7 @@ import { registerExportCommand } from './export-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerTeamCommands } from './team-commands.js';
+import { registerSynthCommands } from './synth-commands.js';
 
 /**
  * `tbs`: the command-line host. Each command opens the dataset folder through the same Engine
@@ -207,6 +208,7 @@ registerExportCommand(program);
 registerDemoCommand(program);
 registerServeCommand(program);
 registerTeamCommands(program);
+registerSynthCommands(program);
 
 async function main() {
   try {
