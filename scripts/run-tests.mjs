@@ -75,7 +75,11 @@ function run(group, concurrency) {
         const all = [...out.matchAll(re)];
         return all.length ? Number(all[all.length - 1][1]) : 0;
       };
-      resolve({ code: code ?? 1, passed: num(/ℹ pass (\d+)/g), failed: num(/ℹ fail (\d+)/g) + num(/ℹ cancelled (\d+)/g) });
+      resolve({
+        code: code ?? 1,
+        passed: num(/ℹ pass (\d+)/g),
+        failed: num(/ℹ fail (\d+)/g) + num(/ℹ cancelled (\d+)/g),
+      });
     });
   });
 }
