@@ -50,6 +50,7 @@ export interface WebServer {
 export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
 export const TOKEN_HEADER = 'x-studio-token';
 const MAX_BODY = 32 << 20;
+const DRAIN_LIMIT = 256 << 20;
 const HEARTBEAT_MS = 15_000;
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
@@ -145,7 +146,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       // JSON only: a cross-site form cannot send it without a CORS preflight, which we never grant.
       if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
         return sendError(res, 'invalid_input', 'UnsupportedMediaTypeError', 'send application/json', 415);
-      const name = decodeURIComponent(path.slice('/api/invoke/'.length));
+      let name: string;
+      try {
+        name = decodeURIComponent(path.slice('/api/invoke/'.length));
+      } catch {
+        return sendError(res, 'invalid_input', 'BadRequestError', 'malformed command name in the URL');
+      }
       if (!StudioSession.isKnown(name))
         return sendError(res, 'not_found', 'UnknownCommandError', `unknown command ${JSON.stringify(name)}`);
       let input: unknown;
@@ -153,7 +159,13 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         const body = await readBody(req);
         input = body.length ? JSON.parse(body) : {};
       } catch (e) {
-        return sendError(res, 'invalid_input', 'BadRequestError', `request body: ${(e as Error).message}`);
+        const w = toWireError(e);
+        return sendError(
+          res,
+          w.code === 'too_large' ? 'too_large' : 'invalid_input',
+          w.name,
+          `request body: ${w.message}`,
+        );
       }
       try {
         if (!users) sendJson(res, 200, await session.invoke(name, input));
@@ -246,20 +258,30 @@ function parseCookies(header: string | undefined): Record<string, string> {
   return out;
 }
 
+/**
+ * The body, up to MAX_BODY. A larger one is read to its end and dropped, so the client receives
+ * the 413 instead of a reset connection; past DRAIN_LIMIT the connection is cut after all.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
+  const tooLarge = () => new CodedError('too_large', `larger than ${MAX_BODY} bytes`, { name: 'PayloadTooLargeError' });
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = Number(req.headers['content-length'] ?? 0) > MAX_BODY;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error(`larger than ${MAX_BODY} bytes`));
-        req.destroy();
+      if (size > MAX_BODY) over = true;
+      if (over) {
+        chunks.length = 0;
+        if (size > DRAIN_LIMIT) {
+          reject(tooLarge());
+          req.destroy();
+        }
         return;
       }
       chunks.push(c);
     });
-    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (over ? reject(tooLarge()) : resolveBody(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }

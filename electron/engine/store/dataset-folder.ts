@@ -15,7 +15,7 @@ const FORMAT_TAG = 'textbook-studio-dataset';
 
 export const DatasetConfigSchema = z.object({
   format: z.literal(FORMAT_TAG),
-  schemaVersion: z.number().int(),
+  schemaVersion: z.number().int().min(1),
   name: z.string(),
   createdAt: z.string(),
   keepThreshold: z.number().int().min(SCORE_MIN).max(SCORE_MAX).default(DEFAULT_KEEP_THRESHOLD),
