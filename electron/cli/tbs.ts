@@ -9,6 +9,7 @@ import { registerModelCommands } from './model-commands.js';
 import { registerExportCommand } from './export-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerHygieneCommands } from './hygiene-commands.js';
 
 /**
  * `tbs`: the command-line host. Each command opens the dataset folder through the same Engine
@@ -34,6 +35,13 @@ program
       .default('file'),
   )
   .option('--lang <lang>', 'language of every sample (default: from extension or row)')
+  .option('--no-scan', 'skip the secret / PII scan, license detection and metadata indexing (run `tbs scan` later)')
+  .option('--meta-fields <keys>', 'also index these metadata keys for --where (comma-separated)', (v: string) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
   .option(
     '--max-file-bytes <n>',
     'skip files/rows larger than this',
@@ -52,6 +60,8 @@ program
           textField: o.textField,
           chunk: o.chunk,
           lang: o.lang,
+          hygiene: o.scan !== false,
+          metaFields: o.metaFields,
           maxFileBytes: o.maxFileBytes,
           signal,
           onProgress: (p) =>
@@ -121,7 +131,7 @@ program
   .option('--desc', 'descending order')
   .option('--limit <n>', 'at most n rows', (v) => parsePositiveInt(v, '--limit'))
   .option('--offset <n>', 'skip n rows', (v) => parsePositiveInt(v, '--offset', true), 0)
-  .option('--with-text', 'include the code')
+  .option('--with-text', 'include the code (as stored: not redacted)')
   .action(async (o, cmd: Command) => {
     const g = globals(cmd);
     await withEngine(cmd, async (engine) => {
@@ -138,12 +148,16 @@ program
       for await (const row of engine.query.iterate(q)) {
         if (emitted++ < o.offset) continue;
         if (o.limit !== undefined && emitted - o.offset > o.limit) break;
-        const rec: Record<string, unknown> = { ...row };
+        const rec: Record<string, unknown> = {
+          ...row,
+          flags: engine.store.hygiene.flagsOf(row.id),
+          license: engine.store.hygiene.licensesOf(row.id).join(' OR ') || 'unknown',
+        };
         if (o.withText) rec.text = (await engine.store.getSample(row.id))?.text ?? null;
         out.push(
           g.json
             ? JSON.stringify(rec) + '\n'
-            : `${row.id}  ${String(row.tokens).padStart(6)}  llm=${row.llm_score ?? '-'} human=${row.human_score ?? '-'} cls=${row.classifier_score?.toFixed(3) ?? '-'}  ${row.source}\n`,
+            : `${row.id}  ${String(row.tokens).padStart(6)}  llm=${row.llm_score ?? '-'} human=${row.human_score ?? '-'} cls=${row.classifier_score?.toFixed(3) ?? '-'}  ${rec.license}${(rec.flags as string[]).length ? `  [${(rec.flags as string[]).join(' ')}]` : ''}  ${row.source}\n`,
         );
         if (out.length >= 1000) await flushOut();
       }
@@ -199,6 +213,7 @@ registerModelCommands(program);
 registerExportCommand(program);
 registerDemoCommand(program);
 registerServeCommand(program);
+registerHygieneCommands(program);
 
 async function main() {
   try {

@@ -10,9 +10,15 @@ import { datasetTemplates } from '../label/templates.js';
 import { parseExportRule, type ExportCandidate, type ExportRuleInput } from './candidate.js';
 import { decideSample } from './select.js';
 import { runExport, type ExportResult, type RunExportOptions } from './export-run.js';
+import { HygieneRuleSchema, type HygieneRuleInput } from '../hygiene/export-stage.js';
 
-export interface StoreExportOptions extends Omit<RunExportOptions, 'candidates' | 'rule' | 'provenance' | 'embedText'> {
+export interface StoreExportOptions extends Omit<
+  RunExportOptions,
+  'candidates' | 'rule' | 'provenance' | 'embedText' | 'hygiene'
+> {
   rule: ExportRuleInput;
+  /** Licenses, drop-flagged, heuristic filters, redaction (redaction and the basic filters are on by default). */
+  hygiene?: HygieneRuleInput;
   /** Skip the write when `outDir` already holds an export of exactly these inputs. */
   skipIfUnchanged?: boolean;
 }
@@ -72,6 +78,10 @@ export async function exportFromStore(
     .update(
       JSON.stringify({
         rule,
+        hygiene: {
+          rule: HygieneRuleSchema.parse(o.hygiene ?? {}),
+          runs: (['secret', 'pii', 'license'] as const).map((k) => store.annotations.runsOf(k).length),
+        },
         format: o.format,
         model: model?.modelId ?? null,
         llmSource,
@@ -146,6 +156,7 @@ export async function exportFromStore(
     candidates: candidates(),
     rule,
     embedText,
+    hygiene: { rule: o.hygiene ?? {}, facts: store.hygiene },
     title: o.title ?? `${store.config.name} (Textbook Studio export)`,
     provenance: {
       dataset: store.config.name,

@@ -9,12 +9,17 @@ import { chunkPython, type Chunk } from './python-parser.js';
 import { estimateTokens, sampleIdOf } from './normalize.js';
 import { readInputs, type RawRecord } from './readers.js';
 import { languageFromPath } from './languages.js';
+import { recordHygiene, type HygieneItem } from '../hygiene/scan-job.js';
 
 export interface ImportOptions {
   format?: ImportFormat;
   textField?: string;
   chunk?: ChunkMode;
   lang?: string;
+  /** Scan for secrets / PII, detect licenses and index declared metadata as batches land (default true). */
+  hygiene?: boolean;
+  /** Metadata keys to index for `--where` beyond the declared ones (hygiene/meta-fields.ts). */
+  metaFields?: string[];
   /** Files (or rows) larger than this become errors. Default 2 MB. */
   maxFileBytes?: number;
   signal?: AbortSignal;
@@ -65,6 +70,7 @@ export async function importPaths(
     cancelled: false,
   };
   let batch: SampleRowRecord[] = [];
+  let hygieneBatch: HygieneItem[] = [];
   let batchBytes = 0;
   const batchIds = new Set<string>();
   let pendingErrors: ImportError[] = [];
@@ -84,6 +90,10 @@ export async function importPaths(
           tokensExact: false,
         });
       summary.imported += batch.length;
+      // NOTE: after the rows are written: a crash in between leaves samples without a scan, which
+      // `tbs scan` (and every export) picks up, never a finding for a sample that is not stored.
+      if (opts.hygiene ?? true) await recordHygiene(store, hygieneBatch, { metaFields: opts.metaFields });
+      hygieneBatch = [];
       batch = [];
       batchBytes = 0;
       batchIds.clear();
@@ -170,6 +180,7 @@ export async function importPaths(
         importedAt,
       };
       batch.push(sampleToRow(sample, importId));
+      hygieneBatch.push({ id, text: c.text, metadata: rec.metadata, licenseFile: rec.licenseFile ?? null });
       batchBytes += c.text.length;
     }
     if (batch.length >= BATCH_ROWS || batchBytes >= BATCH_BYTES || pendingErrors.length >= BATCH_ROWS) {

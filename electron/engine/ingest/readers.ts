@@ -8,6 +8,7 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'h
 import type { ImportError } from '../../../shared/domain.js';
 import type { ImportFormat } from '../../../shared/enums.js';
 import { languageFromPath } from './languages.js';
+import { LICENSE_FILE, licenseFromLicenseText } from '../hygiene/licenses.js';
 
 /** One input document before chunking. */
 export interface RawRecord {
@@ -18,6 +19,8 @@ export interface RawRecord {
   language: string | null;
   metadata: Record<string, unknown>;
   bytes: number;
+  /** Folder imports: the LICENSE / COPYING file that governs this file, when one was recognized. */
+  licenseFile?: { path: string; id: string } | null;
 }
 export type ReadItem = { record: RawRecord } | { error: ImportError } | { fileDone: string; bytes: number };
 
@@ -192,18 +195,34 @@ async function* readParquet(file: string, opts: ReaderOptions): AsyncGenerator<R
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '__pycache__', '.hg', '.svn', '.tox', '.venv', 'venv']);
 
+/** A folder's LICENSE / COPYING file, read (first 64 KB) and matched against the known license texts. */
+async function folderLicense(files: string[], root: string): Promise<RawRecord['licenseFile']> {
+  for (const f of files.sort()) {
+    try {
+      const id = licenseFromLicenseText((await readFile(f)).subarray(0, 64 << 10).toString('utf8'));
+      if (id) return { path: relative(root, f), id };
+    } catch {
+      /* unreadable license file: the folder's license stays as inherited */
+    }
+  }
+  return null;
+}
+
 async function* readFolder(root: string, opts: ReaderOptions): AsyncGenerator<ReadItem> {
   const repo = basename(root);
-  const stack = [root];
+  // NOTE: each folder inherits the nearest LICENSE / COPYING above it inside the import root.
+  const stack: { dir: string; license: RawRecord['licenseFile'] }[] = [{ dir: root, license: null }];
   while (stack.length) {
-    const dir = stack.pop()!;
+    const { dir, license: inherited } = stack.pop()!;
     let entries: string[] = [];
     const subdirs: string[] = [];
+    const licenseFiles: string[] = [];
     try {
       for await (const d of await opendir(dir)) {
         if (d.isDirectory()) {
           if (!SKIP_DIRS.has(d.name)) subdirs.push(join(dir, d.name));
-        } else if (d.isFile() && languageFromPath(d.name)) entries.push(join(dir, d.name));
+        } else if (d.isFile() && LICENSE_FILE.test(d.name)) licenseFiles.push(join(dir, d.name));
+        else if (d.isFile() && languageFromPath(d.name)) entries.push(join(dir, d.name));
       }
     } catch (e) {
       yield { error: err(dir, null, null, `cannot list folder: ${(e as Error).message}`) };
@@ -211,10 +230,16 @@ async function* readFolder(root: string, opts: ReaderOptions): AsyncGenerator<Re
     }
     // NOTE: sorted traversal makes imports (and their error lists) reproducible.
     entries = entries.sort();
-    stack.push(...subdirs.sort().reverse());
+    const license = (licenseFiles.length ? await folderLicense(licenseFiles, root) : null) ?? inherited;
+    stack.push(
+      ...subdirs
+        .sort()
+        .reverse()
+        .map((d) => ({ dir: d, license })),
+    );
     for (const f of entries) {
       if (opts.signal?.aborted) return;
-      yield* readSourceFile(f, relative(root, f), repo, opts);
+      yield* readSourceFile(f, relative(root, f), repo, opts, license);
     }
   }
 }
@@ -226,6 +251,7 @@ async function* readSourceFile(
   relPath: string,
   repo: string | null,
   opts: ReaderOptions,
+  licenseFile: RawRecord['licenseFile'] = null,
 ): AsyncGenerator<ReadItem> {
   let buf: Buffer;
   try {
@@ -255,6 +281,8 @@ async function* readSourceFile(
     return;
   }
   const language = opts.lang ?? languageFromPath(file) ?? extname(file).slice(1);
-  yield { record: { text, source: file, repo, path: relPath, language, metadata: {}, bytes: buf.length } };
+  yield {
+    record: { text, source: file, repo, path: relPath, language, metadata: {}, bytes: buf.length, licenseFile },
+  };
   yield { fileDone: file, bytes: buf.length };
 }
