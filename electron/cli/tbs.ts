@@ -9,6 +9,7 @@ import { registerModelCommands } from './model-commands.js';
 import { registerExportCommand } from './export-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerTeamCommands } from './team-commands.js';
 import { registerHygieneCommands } from './hygiene-commands.js';
 
 /**
@@ -35,6 +36,13 @@ program
       .default('file'),
   )
   .option('--lang <lang>', 'language of every sample (default: from extension or row)')
+  .option(
+    '--max-file-bytes <n>',
+    'skip files/rows larger than this',
+    (v) => parsePositiveInt(v, '--max-file-bytes'),
+    2 << 20,
+  )
+  .option('--follow-symlinks', 'follow symbolic links inside folders (each real folder once)')
   .option('--no-scan', 'skip the secret / PII scan, license detection and metadata indexing (run `tbs scan` later)')
   .option('--meta-fields <keys>', 'also index these metadata keys for --where (comma-separated)', (v: string) =>
     v
@@ -42,27 +50,22 @@ program
       .map((s) => s.trim())
       .filter(Boolean),
   )
-  .option(
-    '--max-file-bytes <n>',
-    'skip files/rows larger than this',
-    (v) => parsePositiveInt(v, '--max-file-bytes'),
-    2 << 20,
-  )
   .action(async (paths: string[], o, cmd: Command) => {
     const g = globals(cmd);
     const r = await withEngine(
       cmd,
       async (engine, signal) => {
-        const { importPaths } = await import('../engine/ingest/importer.js');
+        const { importSamples } = await import('../engine/use-cases/pipeline-steps.js');
         const bar = createProgress(g.progress, 'bytes');
-        const res = await importPaths(engine.store, paths, {
+        const res = await importSamples(engine.store, paths, {
           format: o.format,
           textField: o.textField,
           chunk: o.chunk,
           lang: o.lang,
+          maxFileBytes: o.maxFileBytes,
+          followSymlinks: Boolean(o.followSymlinks),
           hygiene: o.scan !== false,
           metaFields: o.metaFields,
-          maxFileBytes: o.maxFileBytes,
           signal,
           onProgress: (p) =>
             bar.update(
@@ -73,7 +76,6 @@ program
             ),
         });
         bar.end();
-        await engine.store.compact(['samples', 'import_errors']);
         return res;
       },
       { create: true },
@@ -84,13 +86,14 @@ program
         duplicates: r.duplicates,
         errors: r.errors,
         errorCount: r.errorCount,
+        skipped: r.skipped,
         cancelled: r.cancelled,
         files: r.files,
         bytes: r.bytes,
       });
     else {
       console.log(
-        `${r.cancelled ? 'cancelled: ' : ''}imported ${r.imported.toLocaleString('en-US')} samples from ${r.files} inputs (${(r.bytes / 1e6).toFixed(1)} MB); ${r.duplicates} duplicates skipped; ${r.errorCount} errors`,
+        `${r.cancelled ? 'cancelled: ' : ''}imported ${r.imported.toLocaleString('en-US')} samples from ${r.files} inputs (${(r.bytes / 1e6).toFixed(1)} MB); ${r.duplicates} duplicates skipped; ${r.skipped} empty files skipped; ${r.errorCount} errors`,
       );
       for (const e of r.errors.slice(0, 20))
         console.log(`  ${e.file}${e.line ? `:${e.line}` : ''}${e.field ? ` [${e.field}]` : ''}: ${e.message}`);
@@ -104,7 +107,7 @@ program
   .description('what the dataset holds')
   .action(async (_o, cmd: Command) => {
     const g = globals(cmd);
-    const s = await withEngine(cmd, (e) => e.stats());
+    const s = await withEngine(cmd, (e) => e.stats(), { access: 'read' });
     if (g.json) return printJson(s);
     const n = (x: number) => x.toLocaleString('en-US');
     console.log(`samples     ${n(s.samples)}`);
@@ -134,35 +137,39 @@ program
   .option('--with-text', 'include the code (as stored: not redacted)')
   .action(async (o, cmd: Command) => {
     const g = globals(cmd);
-    await withEngine(cmd, async (engine) => {
-      const q = { where: o.where, sort: o.sort, desc: Boolean(o.desc) };
-      let emitted = 0;
-      const out: string[] = [];
-      const flushOut = async () => {
-        if (out.length) {
-          const ok = process.stdout.write(out.join(''));
-          out.length = 0;
-          if (!ok) await new Promise((r) => process.stdout.once('drain', r));
-        }
-      };
-      for await (const row of engine.query.iterate(q)) {
-        if (emitted++ < o.offset) continue;
-        if (o.limit !== undefined && emitted - o.offset > o.limit) break;
-        const rec: Record<string, unknown> = {
-          ...row,
-          flags: engine.store.hygiene.flagsOf(row.id),
-          license: engine.store.hygiene.licensesOf(row.id).join(' OR ') || 'unknown',
+    await withEngine(
+      cmd,
+      async (engine) => {
+        const q = { where: o.where, sort: o.sort, desc: Boolean(o.desc) };
+        let emitted = 0;
+        const out: string[] = [];
+        const flushOut = async () => {
+          if (out.length) {
+            const ok = process.stdout.write(out.join(''));
+            out.length = 0;
+            if (!ok) await new Promise((r) => process.stdout.once('drain', r));
+          }
         };
-        if (o.withText) rec.text = (await engine.store.getSample(row.id))?.text ?? null;
-        out.push(
-          g.json
-            ? JSON.stringify(rec) + '\n'
-            : `${row.id}  ${String(row.tokens).padStart(6)}  llm=${row.llm_score ?? '-'} human=${row.human_score ?? '-'} cls=${row.classifier_score?.toFixed(3) ?? '-'}  ${rec.license}${(rec.flags as string[]).length ? `  [${(rec.flags as string[]).join(' ')}]` : ''}  ${row.source}\n`,
-        );
-        if (out.length >= 1000) await flushOut();
-      }
-      await flushOut();
-    });
+        for await (const row of engine.query.iterate(q)) {
+          if (emitted++ < o.offset) continue;
+          if (o.limit !== undefined && emitted - o.offset > o.limit) break;
+          const rec: Record<string, unknown> = {
+            ...row,
+            flags: engine.store.hygiene.flagsOf(row.id),
+            license: engine.store.hygiene.licensesOf(row.id).join(' OR ') || 'unknown',
+          };
+          if (o.withText) rec.text = (await engine.store.getSample(row.id))?.text ?? null;
+          out.push(
+            g.json
+              ? JSON.stringify(rec) + '\n'
+              : `${row.id}  ${String(row.tokens).padStart(6)}  llm=${row.llm_score ?? '-'} human=${row.human_score ?? '-'} cls=${row.classifier_score?.toFixed(3) ?? '-'}  ${rec.license}${(rec.flags as string[]).length ? `  [${(rec.flags as string[]).join(' ')}]` : ''}  ${row.source}\n`,
+          );
+          if (out.length >= 1000) await flushOut();
+        }
+        await flushOut();
+      },
+      { access: 'read' },
+    );
   });
 
 program
@@ -171,7 +178,7 @@ program
   .argument('<id>', 'sample id')
   .action(async (id: string, _o, cmd: Command) => {
     const g = globals(cmd);
-    const r = await withEngine(cmd, (e) => e.invoke('samples.get', { id }));
+    const r = await withEngine(cmd, (e) => e.invoke('samples.get', { id }), { access: 'read' });
     if (g.json) return printJson(r);
     const s = r.sample;
     console.log(
@@ -213,6 +220,7 @@ registerModelCommands(program);
 registerExportCommand(program);
 registerDemoCommand(program);
 registerServeCommand(program);
+registerTeamCommands(program);
 registerHygieneCommands(program);
 
 async function main() {

@@ -45,6 +45,8 @@ export interface RunExportOptions {
   outDir: string;
   format: ExportFormat;
   overwrite?: boolean;
+  /** The dataset being exported: the output may not be it, inside it, or one of its ancestors. */
+  datasetDir?: string | null;
   /** Benchmark JSONL files to decontaminate against (HumanEval / MBPP style). */
   benchmarks?: string[];
   /** The samples' embedder; needed only when `rule.decontaminate.cosine` is set. */
@@ -163,7 +165,7 @@ async function readAndSelect(opts: RunExportOptions, rule: ExportRule): Promise<
 export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
   const rule = parseExportRule(opts.rule);
   const progress = (phase: ExportPhase) => (done: number, total: number) => opts.onProgress?.({ phase, done, total });
-  if (!opts.dryRun) await assertOutDirUsable(opts.outDir, opts.overwrite ?? false);
+  if (!opts.dryRun) await assertOutDirUsable(opts.outDir, opts.overwrite ?? false, opts.datasetDir);
 
   const benchmarkFiles = opts.benchmarks ?? [];
   let benchmarkItems: BenchmarkItem[] = [];
@@ -303,7 +305,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
     await writeTextFile(staging, 'manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
     // Last chance to cancel: after this the export is in place and complete.
     throwIfAborted(opts.signal);
-    await commitStagingDir(staging, opts.outDir, opts.overwrite ?? false);
+    await commitStagingDir(staging, opts.outDir, opts.overwrite ?? false, opts.datasetDir);
   } catch (err) {
     await discardStagingDir(staging);
     throw err;

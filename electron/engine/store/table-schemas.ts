@@ -96,6 +96,11 @@ export const SCORES_SCHEMA = new Schema([str('sample_id'), str('model_id'), f32(
 
 export const EXPORTS_SCHEMA = new Schema([str('export_id'), str('out_dir'), str('manifest'), str('created_at')]);
 
+/** Who labels which sample (issue 14). Append-only: a re-run of `tbs assign` only tops up. */
+export const ASSIGNMENTS_SCHEMA = new Schema([str('sample_id'), str('annotator'), str('created_at')]);
+
+/** The dataset's labeling rubric, one row per saved version (markdown). */
+export const GUIDELINES_SCHEMA = new Schema([i32('version'), str('body'), str('author'), str('created_at')]);
 /**
  * Annotations (facts found by detectors) and the runs that produced them. A run's row is written
  * last, so annotations and coverage rows of a run that never finished are ignored on load.
@@ -156,6 +161,8 @@ export const TABLES = {
   models: MODELS_SCHEMA,
   scores: SCORES_SCHEMA,
   exports: EXPORTS_SCHEMA,
+  assignments: ASSIGNMENTS_SCHEMA,
+  guidelines: GUIDELINES_SCHEMA,
   annotations: ANNOTATIONS_SCHEMA,
   annotation_runs: ANNOTATION_RUNS_SCHEMA,
   annotation_coverage: ANNOTATION_COVERAGE_SCHEMA,
