@@ -4,6 +4,7 @@ import { labelCommands } from './contract/labels.js';
 import { appCommands } from './contract/app.js';
 import { pipelineCommands } from './contract/pipeline.js';
 import { teamCommands } from './contract/team.js';
+import { synthCommands } from './contract/synth.js';
 
 export * from './contract/samples.js';
 
@@ -19,6 +20,7 @@ export const commands = {
   ...appCommands,
   ...pipelineCommands,
   ...teamCommands,
+  ...synthCommands,
 } as const;
 
 export type CommandName = keyof typeof commands;

@@ -34,3 +34,10 @@ export const TOKEN_ENCODING = 'o200k_base';
 export const SCORE_MIN = 0;
 export const SCORE_MAX = 5;
 export const DEFAULT_KEEP_THRESHOLD = 3;
+
+/** What `tbs synth` generates: phi-1's CodeTextbook sections and CodeExercises functions. */
+export const SYNTH_KINDS = ['textbook', 'exercises'] as const;
+export type SynthKind = (typeof SYNTH_KINDS)[number];
+/** Gates a generated result passes before it is stored, in order; a rejection counts under the first it fails. */
+export const SYNTH_GATES = ['syntax', 'duplicate', 'contaminated', 'tests'] as const;
+export type SynthGate = (typeof SYNTH_GATES)[number];

@@ -10,6 +10,7 @@ import { registerExportCommand } from './export-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerTeamCommands } from './team-commands.js';
+import { registerSynthCommands } from './synth-commands.js';
 import { registerHygieneCommands } from './hygiene-commands.js';
 
 /**
@@ -221,6 +222,7 @@ registerExportCommand(program);
 registerDemoCommand(program);
 registerServeCommand(program);
 registerTeamCommands(program);
+registerSynthCommands(program);
 registerHygieneCommands(program);
 
 async function main() {

@@ -42,7 +42,7 @@ describe('licenses', () => {
   it('parses --licenses with the permissive preset, unknown, and fails loud on a non-license', () => {
     const p = parseLicenseFilter(['permissive']);
     assert.deepEqual(p, [...PERMISSIVE_LICENSES].sort());
-    assert.ok(!p.includes('GPL-3.0-only'));
+    assert.ok(!(p as string[]).includes('GPL-3.0-only'));
     assert.deepEqual(parseLicenseFilter(['mit', 'apache-2.0', 'bsd-3-clause', 'unknown']), [
       'Apache-2.0',
       'BSD-3-Clause',

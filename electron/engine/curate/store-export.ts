@@ -11,6 +11,7 @@ import { parseExportRule, type ExportCandidate, type ExportRuleInput } from './c
 import { decideSample } from './select.js';
 import { assertOutDirUsable } from './output-dir.js';
 import { runExport, type ExportResult, type RunExportOptions } from './export-run.js';
+import { countImports, ensureImports } from '../stats/imports-stat.js';
 import { HygieneRuleSchema, type HygieneRuleInput } from '../hygiene/export-stage.js';
 
 export interface StoreExportOptions extends Omit<
@@ -157,6 +158,7 @@ export async function exportFromStore(
   }
   const res = await runExport({
     ...o,
+    importsOf: async (ids) => countImports((await ensureImports(store)).byId, ids, 10),
     datasetDir: store.dir,
     candidates: candidates(),
     rule,

@@ -5,6 +5,7 @@ import { call } from '../../transport/studio-client.js';
 import { fmtInt } from '../../ui/format.js';
 import { DatasetEmpty } from '../datasets/dataset-empty.js';
 import { TeamStats } from './team-stats.js';
+import { ImportsCard, TopicsCard } from './imports-card.js';
 
 /** Dataset statistics: counts, score histograms per label kind, token lengths, languages. */
 interface Bin {
@@ -157,6 +158,8 @@ export function StatsView() {
         <Bars title="Tokens per sample (from)" bins={hist?.tokens ?? []} log />
         <Bars title="Languages" bins={langs} log />
       </div>
+      <ImportsCard />
+      <TopicsCard />
     </div>
   );
 }
