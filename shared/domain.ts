@@ -71,6 +71,8 @@ export const SampleRowSchema = z.object({
   classifier_score: z.number().nullable(),
   /** |llm - human| when both exist, else null. */
   disagreement: z.number().nullable(),
+  /** For a function/class chunk, its head (`def decode`, `class Decoder`); set on the UI's pages only. */
+  unit: z.string().nullable().optional(),
 });
 export type SampleRow = z.infer<typeof SampleRowSchema>;
 

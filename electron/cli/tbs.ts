@@ -46,9 +46,9 @@ program
     const r = await withEngine(
       cmd,
       async (engine, signal) => {
-        const { importPaths } = await import('../engine/ingest/importer.js');
+        const { importSamples } = await import('../engine/use-cases/pipeline-steps.js');
         const bar = createProgress(g.progress, 'bytes');
-        const res = await importPaths(engine.store, paths, {
+        const res = await importSamples(engine.store, paths, {
           format: o.format,
           textField: o.textField,
           chunk: o.chunk,
@@ -65,7 +65,6 @@ program
             ),
         });
         bar.end();
-        await engine.store.compact(['samples', 'import_errors']);
         return res;
       },
       { create: true },
@@ -76,13 +75,14 @@ program
         duplicates: r.duplicates,
         errors: r.errors,
         errorCount: r.errorCount,
+        skipped: r.skipped,
         cancelled: r.cancelled,
         files: r.files,
         bytes: r.bytes,
       });
     else {
       console.log(
-        `${r.cancelled ? 'cancelled: ' : ''}imported ${r.imported.toLocaleString('en-US')} samples from ${r.files} inputs (${(r.bytes / 1e6).toFixed(1)} MB); ${r.duplicates} duplicates skipped; ${r.errorCount} errors`,
+        `${r.cancelled ? 'cancelled: ' : ''}imported ${r.imported.toLocaleString('en-US')} samples from ${r.files} inputs (${(r.bytes / 1e6).toFixed(1)} MB); ${r.duplicates} duplicates skipped; ${r.skipped} empty files skipped; ${r.errorCount} errors`,
       );
       for (const e of r.errors.slice(0, 20))
         console.log(`  ${e.file}${e.line ? `:${e.line}` : ''}${e.field ? ` [${e.field}]` : ''}: ${e.message}`);

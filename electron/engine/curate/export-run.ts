@@ -27,6 +27,7 @@ import {
 import { nearDedupMinhash } from './minhash.js';
 import { assertOutDirUsable, commitStagingDir, createStagingDir, discardStagingDir } from './output-dir.js';
 import { compareRank, selectCandidate, type RankedCandidate } from './select.js';
+import { applyHygiene, type HygieneFacts, type HygieneReport, type HygieneRuleInput } from '../hygiene/export-stage.js';
 import { toExportRow, writeShards, writeTextFile, type ExportFormat, type WrittenFile } from './writers.js';
 
 export type ExportPhase = 'read' | 'exact-dup' | 'near-dup' | 'minhash' | 'decontaminate' | 'budget' | 'write';
@@ -61,6 +62,8 @@ export interface RunExportOptions {
   nearDupCandidates?: { mode?: 'auto' | 'exhaustive' | 'lsh'; exhaustiveBelow?: number; lsh?: LshOptions };
   /** Dataset card title. */
   title?: string;
+  /** Licenses, drop-flagged, heuristic filters and redaction of the selected samples; see hygiene/export-stage.ts. */
+  hygiene?: { rule: HygieneRuleInput; facts: HygieneFacts };
   /** Clock for the manifest's createdAt (tests pin it). */
   now?: () => Date;
 }
@@ -77,6 +80,7 @@ export interface ExportResult {
   benchmarkErrors: BenchmarkError[];
   budgetBuckets: BucketReport[];
   warnings: string[];
+  hygiene?: HygieneReport | null;
   /** Data files, README, reports (not the manifest itself); empty on a dry run. */
   files: WrittenFile[];
   manifestPath: string | null;
@@ -182,8 +186,16 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
   push('input', read.input);
   push('filtered', read.filtered);
   push('selected', read.selected);
+  let selected = read.selected;
+  let hygiene: HygieneReport | null = null;
+  if (opts.hygiene) {
+    const h = await applyHygiene(selected, opts.hygiene.rule, opts.hygiene.facts, opts.signal);
+    for (const s of h.steps) push(s.step, s.kept);
+    selected = h.kept;
+    hygiene = h.report;
+  }
 
-  const exact = exactDedup(read.selected, { signal: opts.signal, onProgress: progress('exact-dup') });
+  const exact = exactDedup(selected, { signal: opts.signal, onProgress: progress('exact-dup') });
   push('exact-dup', exact.kept);
   const clusters: RemovedCluster[] = [...exact.clusters];
 
@@ -236,6 +248,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
     benchmarkErrors,
     budgetBuckets: budget.buckets,
     warnings,
+    hygiene,
     files: [],
     manifestPath: null,
     outDir: null,
@@ -286,6 +299,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
       budgetBuckets: budget.buckets,
       files,
       warnings,
+      hygiene,
       createdAt: (opts.now ?? (() => new Date()))(),
     });
     await writeTextFile(staging, 'manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);

@@ -31,6 +31,8 @@ export interface ImportResult extends ImportSummary {
   importId: string;
   cancelled: boolean;
   errorCount: number;
+  /** Inputs with nothing to import that are not errors (an empty `__init__.py`). */
+  skipped: number;
 }
 
 const BATCH_ROWS = 2000;
@@ -62,6 +64,7 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
     duplicates: 0,
     errors: [],
     errorCount: 0,
+    skipped: 0,
     files: 0,
     bytes: 0,
     cancelled: false,
@@ -136,6 +139,7 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
     }
     if ('fileDone' in item) {
       summary.files++;
+      if (item.skipped) summary.skipped++;
       summary.bytes += item.bytes;
       report();
       continue;

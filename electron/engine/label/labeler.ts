@@ -1,3 +1,4 @@
+import { formatAgent, llmLabelKey } from '../../../shared/agent.js';
 import { CodedError } from '../../../shared/errors.js';
 import { createHash, randomUUID } from 'node:crypto';
 import OpenAI from 'openai';
@@ -77,7 +78,7 @@ export function labelKey(
   model: string,
   paramsHash: string,
 ) {
-  return `${sampleId}|${templateId}|${templateHash}|${model}|${paramsHash}`;
+  return llmLabelKey({ sampleId, templateId, templateHash, model, paramsHash });
 }
 
 export function paramsHashOf(p: { temperature: number; maxTokens: number; seed: number; maxInputTokens: number }) {
@@ -111,7 +112,7 @@ export async function prepare(store: DatasetStore, o: LabelRunOptions): Promise<
     maxInputTokens: o.maxInputTokens ?? 1024,
   };
   const paramsHash = paramsHashOf(params);
-  const agent = `${o.model}|${template.id}|${hash}`;
+  const agent = formatAgent({ model: o.model, templateId: template.id, templateHash: hash });
   const selectedIds = await selectSamples(store, o);
   const done = await labeledKeys(store, agent, paramsHash);
   const todo = selectedIds.filter((id) => !done.has(id));

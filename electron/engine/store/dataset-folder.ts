@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, writeFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_KEEP_THRESHOLD } from '../../../shared/enums.js';
+import { DEFAULT_KEEP_THRESHOLD, SCORE_MAX, SCORE_MIN } from '../../../shared/enums.js';
 import { TABLES, type TableName } from './table-schemas.js';
 import { KeyedMutex, ReadOnlyDatasetError, readOnlyTable, serializedTable } from './table-guard.js';
 
@@ -18,7 +18,7 @@ export const DatasetConfigSchema = z.object({
   schemaVersion: z.number().int().min(1),
   name: z.string(),
   createdAt: z.string(),
-  keepThreshold: z.number().int().min(0).max(5).default(DEFAULT_KEEP_THRESHOLD),
+  keepThreshold: z.number().int().min(SCORE_MIN).max(SCORE_MAX).default(DEFAULT_KEEP_THRESHOLD),
   /** `templateId@model`; null = the most recently used LLM source. */
   activeLlmSource: z.string().nullable().default(null),
   /** Classifier model id; null = the newest model. */

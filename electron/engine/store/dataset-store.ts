@@ -1,8 +1,12 @@
+import { llmSourceOf } from '../../../shared/agent.js';
 import { CodedError } from '../../../shared/errors.js';
 import * as lancedb from '@lancedb/lancedb';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { LabelRecord, Sample } from '../../../shared/domain.js';
+import { AnnotationStore } from './annotation-store.js';
+import { HygieneIndex } from '../hygiene/hygiene-index.js';
+import { loadFields } from '../hygiene/hygiene-store.js';
 import { openDatasetFolder, type DatasetConfig, type DatasetFolder } from './dataset-folder.js';
 import { DurableJournal } from './durable-journal.js';
 import { ReadOnlyDatasetError } from './table-guard.js';
@@ -44,6 +48,10 @@ async function inChunks<T>(items: T[], size: number, fn: (chunk: T[]) => Promise
  */
 export class DatasetStore {
   readonly index = new SampleIndex();
+  /** Detector findings (contamination, secrets, PII, licenses) and decisions on them. */
+  annotations!: AnnotationStore;
+  /** Secret / PII flags, licenses and declared metadata fields, as list rows and `--where` read them. */
+  hygiene!: HygieneIndex;
   private labelJournal!: DurableJournal<LabelRecord>;
   /** Active LLM source per label, `templateId@model`; see `activeLlmSource`. */
   private llmLatest = new Map<string, Map<number, { score: number | null; keep: boolean; at: string }>>();
@@ -200,6 +208,9 @@ export class DatasetStore {
     for (const r of all) this.applyLabel(r);
     this.recomputeLlm();
     await this.reloadClassifierScores();
+    this.annotations = await AnnotationStore.open(this.folder);
+    this.hygiene = new HygieneIndex(this.annotations);
+    await loadFields(this, this.hygiene);
   }
 
   /** Model whose probabilities are "the" classifier_score: configured, else the newest. */
@@ -239,8 +250,7 @@ export class DatasetStore {
 
   /** `templateId@model` of an LLM label. */
   static llmSourceOf(r: Pick<LabelRecord, 'agent'>): string {
-    const [model, templateId] = r.agent.split('|');
-    return `${templateId}@${model}`;
+    return llmSourceOf(r.agent);
   }
 
   private applyLabel(

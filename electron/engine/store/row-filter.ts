@@ -31,13 +31,27 @@ export class WhereBudgetError extends CodedError {
   }
 }
 
-export function compileWhere(expr: string, index: SampleIndex, budgetMs = WHERE_BUDGET_MS): RowPredicate {
+/**
+ * Fields beyond the list columns (flags, license, declared metadata; see hygiene-index.ts).
+ * A multi-valued field (an array) satisfies a comparison when any of its values does.
+ */
+export interface ExtraWhereFields {
+  whereField(name: string): ((id: string) => string | number | readonly string[] | null) | undefined;
+  whereFieldNames(): string[];
+}
+
+export function compileWhere(
+  expr: string,
+  index: SampleIndex,
+  extra?: ExtraWhereFields,
+  budgetMs = WHERE_BUDGET_MS,
+): RowPredicate {
   const clauses = expr
     .split(/\s+AND\s+/i)
     .map((c) => c.trim())
     .filter(Boolean);
   if (!clauses.length) throw new WhereSyntaxError(expr, 'empty expression');
-  const tests = clauses.map((c) => compileClause(c, expr, index));
+  const tests = clauses.map((c) => compileClause(c, expr, index, extra));
   // NOTE: only the time spent inside the predicate counts, so a slow consumer of a stream is not charged.
   let spent = 0;
   return (r) => {
@@ -82,15 +96,25 @@ export function compileLike(pattern: string): (text: string) => boolean {
   };
 }
 
-function compileClause(clause: string, expr: string, index: SampleIndex): RowPredicate {
+function compileClause(clause: string, expr: string, index: SampleIndex, extra?: ExtraWhereFields): RowPredicate {
   const m = clause.match(/^([a-z_]+)\s*(>=|<=|!=|=|<|>|\s+LIKE\s+|\s+IS\s+NOT\s+NULL$|\s+IS\s+NULL$)\s*(.*)$/i);
   if (!m) throw new WhereSyntaxError(expr, `cannot read clause ${JSON.stringify(clause)}; expected FIELD OP VALUE`);
   const [, field, rawOp, rawVal] = m;
-  if (!FIELDS.has(field))
-    throw new WhereSyntaxError(expr, `unknown field ${JSON.stringify(field)}; fields: ${[...FIELDS].join(', ')}`);
+  const extraGet = FIELDS.has(field) ? undefined : extra?.whereField(field);
+  if (!FIELDS.has(field) && !extraGet)
+    throw new WhereSyntaxError(
+      expr,
+      `unknown field ${JSON.stringify(field)}; fields: ${[...FIELDS, ...(extra?.whereFieldNames() ?? [])].join(', ')}`,
+    );
   const op = rawOp.trim().toUpperCase().replace(/\s+/g, ' ');
-  const get = (r: number): string | number | null =>
-    field === 'path' ? index.path[r] : field === 'language' ? index.language[r] : index.value(field as SortField, r);
+  const get = (r: number): string | number | readonly string[] | null =>
+    extraGet
+      ? extraGet(index.ids[r])
+      : field === 'path'
+        ? index.path[r]
+        : field === 'language'
+          ? index.language[r]
+          : index.value(field as SortField, r);
   if (op === 'IS NULL') return (r) => get(r) === null;
   if (op === 'IS NOT NULL') return (r) => get(r) !== null;
   const val = parseValue(rawVal, expr);
@@ -99,7 +123,7 @@ function compileClause(clause: string, expr: string, index: SampleIndex): RowPre
     const like = compileLike(val);
     return (r) => {
       const v = get(r);
-      return v !== null && like(String(v));
+      return v !== null && (typeof v === 'object' ? v.some((x) => like(x)) : like(String(v)));
     };
   }
   const cmp = (a: string | number, b: string | number) => (a < b ? -1 : a > b ? 1 : 0);
@@ -114,7 +138,10 @@ function compileClause(clause: string, expr: string, index: SampleIndex): RowPre
   const f = ops[op];
   return (r) => {
     const v = get(r);
-    return v !== null && f(cmp(v, val));
+    if (v === null) return false;
+    // NOTE: `!=` on a multi-valued field means "has none equal", the negation of `=`.
+    if (typeof v === 'object') return op === '!=' ? v.every((x) => cmp(x, val) !== 0) : v.some((x) => f(cmp(x, val)));
+    return f(cmp(v, val));
   };
 }
 

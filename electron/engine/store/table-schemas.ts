@@ -1,4 +1,4 @@
-import { Bool, Field, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
+import { Bool, Field, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 
 /**
  * Arrow schemas of the dataset's LanceDB tables. JSON-valued columns (metadata, ast counts,
@@ -96,6 +96,55 @@ export const SCORES_SCHEMA = new Schema([str('sample_id'), str('model_id'), f32(
 
 export const EXPORTS_SCHEMA = new Schema([str('export_id'), str('out_dir'), str('manifest'), str('created_at')]);
 
+/**
+ * Annotations (facts found by detectors) and the runs that produced them. A run's row is written
+ * last, so annotations and coverage rows of a run that never finished are ignored on load.
+ */
+export const ANNOTATIONS_SCHEMA = new Schema([
+  str('annotation_id'),
+  str('sample_id'),
+  str('kind'),
+  str('method'),
+  str('subject'),
+  str('evidence'),
+  str('run_id'),
+  str('created_at'),
+]);
+
+export const ANNOTATION_RUNS_SCHEMA = new Schema([
+  str('run_id'),
+  str('kind'),
+  str('scope'),
+  str('params'),
+  i32('checked'),
+  str('created_at'),
+]);
+
+/** Which samples a run checked (including those where it found nothing). */
+export const ANNOTATION_COVERAGE_SCHEMA = new Schema([str('run_id'), str('sample_id')]);
+
+export const ANNOTATION_DECISIONS_SCHEMA = new Schema([
+  str('decision_id'),
+  str('sample_id'),
+  str('kind'),
+  str('subject'),
+  str('verdict'),
+  str('annotator'),
+  str('note', true),
+  str('created_at'),
+]);
+
+/**
+ * The declared, indexed subset of import metadata (repo_stars, repo_name, ...; see
+ * hygiene/meta-fields.ts): one row per sample and field, typed, so `--where` never parses JSON.
+ */
+export const SAMPLE_FIELDS_SCHEMA = new Schema([
+  str('sample_id'),
+  str('field'),
+  new Field('num', new Float64(), true),
+  str('str', true),
+]);
+
 export const TABLES = {
   samples: SAMPLES_SCHEMA,
   labels: LABELS_SCHEMA,
@@ -107,5 +156,10 @@ export const TABLES = {
   models: MODELS_SCHEMA,
   scores: SCORES_SCHEMA,
   exports: EXPORTS_SCHEMA,
+  annotations: ANNOTATIONS_SCHEMA,
+  annotation_runs: ANNOTATION_RUNS_SCHEMA,
+  annotation_coverage: ANNOTATION_COVERAGE_SCHEMA,
+  annotation_decisions: ANNOTATION_DECISIONS_SCHEMA,
+  sample_fields: SAMPLE_FIELDS_SCHEMA,
 } as const;
 export type TableName = keyof typeof TABLES;
