@@ -113,6 +113,17 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       );
     }
     const path = url.pathname;
+    // A state-changing request from a page of another origin is refused even with a valid token;
+    // scripts and the CLI send no Origin and are let through by their x-studio-token.
+    const origin = req.headers.origin;
+    if (
+      req.method !== 'GET' &&
+      req.method !== 'HEAD' &&
+      origin !== undefined &&
+      origin !== `http://127.0.0.1:${port}` &&
+      origin !== `http://localhost:${port}`
+    )
+      return sendError(res, 'forbidden', 'ForbiddenError', `requests from origin ${origin} are not allowed`);
 
     if (path.startsWith('/api/invoke/')) {
       if (req.method !== 'POST') return sendError(res, 'invalid_input', 'MethodNotAllowedError', 'use POST', 405);
