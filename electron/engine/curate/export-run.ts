@@ -1,3 +1,4 @@
+import { importsChartSvg, type ImportBar } from '../../../shared/imports-chart.js';
 import { CodedError } from '../../../shared/errors.js';
 import { join, resolve } from 'node:path';
 import { TOKEN_ENCODING } from '../../../shared/enums.js';
@@ -66,6 +67,8 @@ export interface RunExportOptions {
   hygiene?: { rule: HygieneRuleInput; facts: HygieneFacts };
   /** Clock for the manifest's createdAt (tests pin it). */
   now?: () => Date;
+  /** The imports chart of the kept samples (module -> samples importing it); drawn into the card as SVG. */
+  importsOf?: (ids: string[]) => Promise<ImportBar[]>;
 }
 
 export interface ExportResult {
@@ -269,6 +272,15 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
     });
     const clusterLines = clusters.map((c) => `${JSON.stringify(c)}\n`).join('');
     files.push(await writeTextFile(staging, 'reports/removed-clusters.jsonl', clusterLines));
+    const imports = opts.importsOf ? await opts.importsOf(budget.kept.map((k) => k.candidate.id)) : null;
+    if (imports)
+      files.push(
+        await writeTextFile(
+          staging,
+          'imports.svg',
+          importsChartSvg(imports, { title: 'Imports in the curated set (modules imported by >= 10 samples)' }),
+        ),
+      );
     const card = renderDatasetCard({
       title: opts.title ?? 'Curated code (Textbook Studio export)',
       format: opts.format,
@@ -278,6 +290,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
       dataFiles: files.filter((f) => f.rows !== null),
       toolVersion,
       tokenEncoding: TOKEN_ENCODING,
+      imports,
     });
     files.push(await writeTextFile(staging, 'README.md', card));
     const manifest = buildManifest({
@@ -302,7 +315,11 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
       hygiene,
       createdAt: (opts.now ?? (() => new Date()))(),
     });
-    await writeTextFile(staging, 'manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
+    await writeTextFile(
+      staging,
+      'manifest.json',
+      `${JSON.stringify(imports ? { ...manifest, imports } : manifest, null, 2)}\n`,
+    );
     // Last chance to cancel: after this the export is in place and complete.
     throwIfAborted(opts.signal);
     await commitStagingDir(staging, opts.outDir, opts.overwrite ?? false, opts.datasetDir);

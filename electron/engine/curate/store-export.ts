@@ -11,6 +11,7 @@ import { parseExportRule, type ExportCandidate, type ExportRuleInput } from './c
 import { decideSample } from './select.js';
 import { assertOutDirUsable } from './output-dir.js';
 import { runExport, type ExportResult, type RunExportOptions } from './export-run.js';
+import { countImports, ensureImports } from '../stats/imports-stat.js';
 
 export interface StoreExportOptions extends Omit<RunExportOptions, 'candidates' | 'rule' | 'provenance' | 'embedText'> {
   rule: ExportRuleInput;
@@ -78,6 +79,7 @@ export async function exportFromStore(
         format: o.format,
         model: model?.modelId ?? null,
         llmSource,
+        consensusRule: store.config.consensusRule,
         n: idx.size,
         labelsVersion: store.labelsVersion,
         benchmarks: await Promise.all(
@@ -146,6 +148,7 @@ export async function exportFromStore(
   }
   const res = await runExport({
     ...o,
+    importsOf: async (ids) => countImports((await ensureImports(store)).byId, ids, 10),
     datasetDir: store.dir,
     candidates: candidates(),
     rule,
@@ -166,7 +169,13 @@ export async function exportFromStore(
             metrics: { ...model.metrics, prCurve: undefined },
           }
         : null,
-      extra: { inputsFingerprint: fingerprint, llmSource, keepThreshold: store.config.keepThreshold },
+      extra: {
+        inputsFingerprint: fingerprint,
+        llmSource,
+        keepThreshold: store.config.keepThreshold,
+        // The human value every kept/dropped decision used: adjudication first, then this rule.
+        humanResolution: { adjudicationWins: true, consensusRule: store.config.consensusRule },
+      },
     },
   });
   // NOTE: a read-only open (another process holds the dataset) exports without logging the export.

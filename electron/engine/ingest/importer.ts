@@ -7,6 +7,8 @@ import { sampleToRow, type SampleRowRecord } from '../store/row-mapping.js';
 import { chunkPython, type Chunk } from './python-parser.js';
 import { estimateTokens, sampleIdOf } from './normalize.js';
 import { folderKey, listFolder, readInputs, type RawRecord } from './readers.js';
+import { importsOfSample } from './imports.js';
+import { recordImports } from '../stats/imports-stat.js';
 
 export interface ImportOptions {
   format?: ImportFormat;
@@ -70,6 +72,7 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
     cancelled: false,
   };
   let batch: SampleRowRecord[] = [];
+  let batchImports: { sampleId: string; modules: string[] }[] = [];
   let batchBytes = 0;
   const batchIds = new Set<string>();
   let pendingErrors: ImportError[] = [];
@@ -79,6 +82,8 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
   const flush = async () => {
     if (batch.length) {
       await samples.add(batch);
+      await recordImports(store, batchImports);
+      batchImports = [];
       for (const r of batch)
         store.index.add({
           id: r.id,
@@ -177,6 +182,7 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
         importedAt,
       };
       batch.push(sampleToRow(sample, importId));
+      batchImports.push({ sampleId: id, modules: c.imports });
       batchBytes += c.text.length;
     }
     if (batch.length >= BATCH_ROWS || batchBytes >= BATCH_BYTES || pendingErrors.length >= BATCH_ROWS) {
@@ -194,8 +200,10 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
 
 async function chunkRecord(rec: RawRecord, mode: ChunkMode): Promise<Chunk[]> {
   if (rec.language === 'python') return chunkPython(rec.text, mode);
-  // NOTE: only Python has a grammar bundled; other languages are imported whole.
-  return [{ text: rec.text, startLine: null, endLine: null, astCounts: {} }];
+  // NOTE: only Python has a grammar bundled; other languages are imported whole (markdown's
+  // Python code blocks still count for the imports statistic).
+  const imports = await importsOfSample(rec.text, rec.language ?? 'text');
+  return [{ text: rec.text, startLine: null, endLine: null, astCounts: {}, imports }];
 }
 
 /** Sum of input sizes (folders walked by the readers' rules), for the progress bar's denominator. */
