@@ -109,6 +109,18 @@ export class SettingsStore {
 
   async update(patch: SettingsPatch): Promise<PublicSettings> {
     const next = { ...this.data };
+    // NOTE: the key and its endpoint are a pair: pointing a configured key at another URL would
+    // send it there, so a new endpoint needs the key entered again (or cleared) in the same update.
+    const norm = (u: string) => u.trim().replace(/\/+$/, '');
+    if (
+      patch.endpoint !== undefined &&
+      norm(patch.endpoint) !== norm(this.publicView().endpoint) &&
+      patch.apiKey === undefined &&
+      this.apiKey() !== null
+    )
+      throw new SettingsError(
+        'changing the LLM endpoint needs the API key entered again: the key is only sent to the endpoint it was set for',
+      );
     if (patch.annotator !== undefined) next.annotator = patch.annotator.trim();
     if (patch.endpoint !== undefined) next.endpoint = patch.endpoint.trim();
     if (patch.model !== undefined) next.model = patch.model.trim();

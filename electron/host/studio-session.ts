@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { CodedError } from '../../shared/errors.js';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commands, type CommandName } from '../../shared/api.js';
@@ -123,6 +124,7 @@ export class StudioSession {
       if (!parsed.success) throw new ValidationError(name, parsed.error.issues);
       await this.openDataset(parsed.data.dir, parsed.data.create);
     }
+    if (name === 'llm.run') this.assertConfiguredEndpoint(input);
     await this.switching;
     const engine = this.engine;
     if (!engine) throw new NoDatasetError();
@@ -135,6 +137,23 @@ export class StudioSession {
     } finally {
       this.inFlight.delete(p);
     }
+  }
+
+  /**
+   * A call may name the configured endpoint, never another URL: the API key is sent wherever the
+   * client points, so a renderer (or anyone holding the token) could otherwise exfiltrate it.
+   */
+  private assertConfiguredEndpoint(input: unknown) {
+    const given = (input as { baseURL?: unknown } | null)?.baseURL;
+    if (given === undefined || given === null || given === '') return;
+    const norm = (u: string) => u.trim().replace(/\/+$/, '');
+    const configured = this.opts.settings.publicView().endpoint;
+    if (typeof given !== 'string' || norm(given) !== norm(configured))
+      throw new CodedError(
+        'forbidden',
+        `llm.run may only use the endpoint configured in settings (${configured || 'the default'}), not ${JSON.stringify(given)}`,
+        { name: 'EndpointNotConfiguredError' },
+      );
   }
 
   private async invokeHost(name: HostCommandName, input: unknown): Promise<unknown> {

@@ -102,6 +102,7 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
       return reviewQueue(store, i.kind, { threshold: m?.threshold ?? null, limit: i.limit, embedder });
     },
     'samples.similar': async (i) => {
+      if (!store.index.has(i.id)) throw new CodedError('not_found', `no sample ${i.id}`);
       const m = await activeModel(store);
       const embedder = m ? await embedderById(store, m.embedderId) : (await resolveEmbedder(store)).embedder;
       return (await similarSamples(store, embedder, i.id, i.k)).map((h) => ({ ...h.row, distance: h.distance }));

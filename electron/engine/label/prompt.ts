@@ -49,7 +49,14 @@ export function detectInjection(code: string): string | null {
  * Builds the messages for one sample: truncated to `maxInputTokens` of the sample itself, fenced
  * with a backtick run longer than any inside the code, between explicit markers.
  */
-export function buildPrompt(t: Template, code: string, language: string, maxInputTokens: number): BuiltPrompt {
+/** A language name that can stand on a fence line and in the instructions without changing them. */
+const SAFE_LANGUAGE = /^[A-Za-z0-9][A-Za-z0-9+#._-]{0,31}$/;
+
+export function buildPrompt(t: Template, code: string, languageField: string, maxInputTokens: number): BuiltPrompt {
+  // NOTE: the language comes from the imported row; it is pasted outside the fence, so anything
+  // but a plain name (newlines, backticks, sentences) is replaced and reported as an injection.
+  const languageOk = SAFE_LANGUAGE.test(languageField);
+  const language = languageOk ? languageField : 'text';
   const e = encoder();
   let kept = code;
   let truncated = false;
@@ -84,7 +91,9 @@ export function buildPrompt(t: Template, code: string, language: string, maxInpu
   // NOTE: chat formatting adds ~3 tokens per message plus 3 for the reply priming. Counting goes
   // through the memoized counter (exact, ~3.6x faster than encode; the system text is a cache hit).
   const promptTokens = counter().count(t.system) + counter().count(user) + 3 * messages.length + 3;
-  return { messages, promptTokens, truncated, sampleTokens, keptTokens, injection: detectInjection(code) };
+  const injection =
+    detectInjection(code) ?? (languageOk ? null : `language field ${JSON.stringify(languageField.slice(0, 80))}`);
+  return { messages, promptTokens, truncated, sampleTokens, keptTokens, injection };
 }
 
 export interface ParsedAnswer {

@@ -20,15 +20,6 @@ export class WhereSyntaxError extends Error {
   }
 }
 
-/**
- * Fields beyond the list columns (flags, license, declared metadata; see hygiene-index.ts).
- * A multi-valued field (an array) satisfies a comparison when any of its values does.
- */
-export interface ExtraWhereFields {
-  whereField(name: string): ((id: string) => string | number | readonly string[] | null) | undefined;
-  whereFieldNames(): string[];
-}
-
 /** CPU time one filter may spend testing rows before the request is refused. */
 export const WHERE_BUDGET_MS = 5_000;
 
@@ -38,6 +29,15 @@ export class WhereBudgetError extends CodedError {
       name: 'WhereBudgetError',
     });
   }
+}
+
+/**
+ * Fields beyond the list columns (flags, license, declared metadata; see hygiene-index.ts).
+ * A multi-valued field (an array) satisfies a comparison when any of its values does.
+ */
+export interface ExtraWhereFields {
+  whereField(name: string): ((id: string) => string | number | readonly string[] | null) | undefined;
+  whereFieldNames(): string[];
 }
 
 export function compileWhere(
