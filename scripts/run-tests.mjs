@@ -58,7 +58,7 @@ function run(group, concurrency) {
         '--test',
         '--test-reporter=spec',
         `--test-concurrency=${concurrency}`,
-        '--test-timeout=180000',
+        '--test-timeout=600000',
         ...group,
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },

@@ -4,6 +4,7 @@ import { labelCommands } from './contract/labels.js';
 import { appCommands } from './contract/app.js';
 import { pipelineCommands } from './contract/pipeline.js';
 import { synthCommands } from './contract/synth.js';
+import { teamCommands } from './contract/team.js';
 
 export * from './contract/samples.js';
 
@@ -19,6 +20,7 @@ export const commands = {
   ...appCommands,
   ...pipelineCommands,
   ...synthCommands,
+  ...teamCommands,
 } as const;
 
 export type CommandName = keyof typeof commands;

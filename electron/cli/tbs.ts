@@ -10,6 +10,7 @@ import { registerExportCommand } from './export-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerSynthCommands } from './synth-commands.js';
+import { registerTeamCommands } from './team-commands.js';
 
 /**
  * `tbs`: the command-line host. Each command opens the dataset folder through the same Engine
@@ -41,6 +42,7 @@ program
     (v) => parsePositiveInt(v, '--max-file-bytes'),
     2 << 20,
   )
+  .option('--follow-symlinks', 'follow symbolic links inside folders (each real folder once)')
   .action(async (paths: string[], o, cmd: Command) => {
     const g = globals(cmd);
     const r = await withEngine(
@@ -54,6 +56,7 @@ program
           chunk: o.chunk,
           lang: o.lang,
           maxFileBytes: o.maxFileBytes,
+          followSymlinks: Boolean(o.followSymlinks),
           signal,
           onProgress: (p) =>
             bar.update(
@@ -205,6 +208,7 @@ registerExportCommand(program);
 registerDemoCommand(program);
 registerServeCommand(program);
 registerSynthCommands(program);
+registerTeamCommands(program);
 
 async function main() {
   try {

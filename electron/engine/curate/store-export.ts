@@ -79,6 +79,7 @@ export async function exportFromStore(
         format: o.format,
         model: model?.modelId ?? null,
         llmSource,
+        consensusRule: store.config.consensusRule,
         n: idx.size,
         labelsVersion: store.labelsVersion,
         benchmarks: await Promise.all(
@@ -168,7 +169,13 @@ export async function exportFromStore(
             metrics: { ...model.metrics, prCurve: undefined },
           }
         : null,
-      extra: { inputsFingerprint: fingerprint, llmSource, keepThreshold: store.config.keepThreshold },
+      extra: {
+        inputsFingerprint: fingerprint,
+        llmSource,
+        keepThreshold: store.config.keepThreshold,
+        // The human value every kept/dropped decision used: adjudication first, then this rule.
+        humanResolution: { adjudicationWins: true, consensusRule: store.config.consensusRule },
+      },
     },
   });
   // NOTE: a read-only open (another process holds the dataset) exports without logging the export.

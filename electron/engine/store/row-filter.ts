@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import type { SampleIndex, SortField } from './sample-index.js';
 import { SORT_FIELDS } from './sample-index.js';
 
@@ -28,14 +29,71 @@ export interface ExtraWhereFields {
   whereFieldNames(): string[];
 }
 
-export function compileWhere(expr: string, index: SampleIndex, extra?: ExtraWhereFields): RowPredicate {
+/** CPU time one filter may spend testing rows before the request is refused. */
+export const WHERE_BUDGET_MS = 5_000;
+
+export class WhereBudgetError extends CodedError {
+  constructor(expr: string, ms: number) {
+    super('invalid_input', `--where ${JSON.stringify(expr)}: took more than ${ms} ms; narrow the filter`, {
+      name: 'WhereBudgetError',
+    });
+  }
+}
+
+export function compileWhere(
+  expr: string,
+  index: SampleIndex,
+  extra?: ExtraWhereFields,
+  budgetMs = WHERE_BUDGET_MS,
+): RowPredicate {
   const clauses = expr
     .split(/\s+AND\s+/i)
     .map((c) => c.trim())
     .filter(Boolean);
   if (!clauses.length) throw new WhereSyntaxError(expr, 'empty expression');
   const tests = clauses.map((c) => compileClause(c, expr, index, extra));
-  return (r) => tests.every((t) => t(r));
+  // NOTE: only the time spent inside the predicate counts, so a slow consumer of a stream is not charged.
+  let spent = 0;
+  return (r) => {
+    const t0 = performance.now();
+    const ok = tests.every((t) => t(r));
+    spent += performance.now() - t0;
+    if (spent > budgetMs) throw new WhereBudgetError(expr, budgetMs);
+    return ok;
+  };
+}
+
+/**
+ * SQL LIKE (`%` any run, `_` one character, case-insensitive) without a regular expression: the
+ * pattern splits at `%` into literal segments matched leftmost-first, which is exact for LIKE and
+ * takes O(text x pattern) time at worst, never the exponential backtracking a regex can hit.
+ */
+export function compileLike(pattern: string): (text: string) => boolean {
+  const segs = pattern.toLowerCase().split('%');
+  const first = segs[0];
+  const last = segs.length > 1 ? segs[segs.length - 1] : null;
+  const middle = segs.slice(1, -1).filter((s) => s.length > 0);
+  const eqAt = (t: string, at: number, seg: string) => {
+    for (let k = 0; k < seg.length; k++) if (seg[k] !== '_' && seg[k] !== t[at + k]) return false;
+    return true;
+  };
+  const find = (t: string, from: number, seg: string) => {
+    for (let i = from; i + seg.length <= t.length; i++) if (eqAt(t, i, seg)) return i;
+    return -1;
+  };
+  return (text) => {
+    const t = text.toLowerCase();
+    if (last === null) return t.length === first.length && eqAt(t, 0, first);
+    if (t.length < first.length + last.length || !eqAt(t, 0, first)) return false;
+    let pos = first.length;
+    const end = t.length - last.length;
+    for (const seg of middle) {
+      const i = find(t, pos, seg);
+      if (i < 0 || i + seg.length > end) return false;
+      pos = i + seg.length;
+    }
+    return pos <= end && eqAt(t, end, last);
+  };
 }
 
 function compileClause(clause: string, expr: string, index: SampleIndex, extra?: ExtraWhereFields): RowPredicate {
@@ -62,18 +120,10 @@ function compileClause(clause: string, expr: string, index: SampleIndex, extra?:
   const val = parseValue(rawVal, expr);
   if (op === 'LIKE') {
     if (typeof val !== 'string') throw new WhereSyntaxError(expr, 'LIKE needs a quoted pattern');
-    const re = new RegExp(
-      '^' +
-        val
-          .split('%')
-          .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/_/g, '.'))
-          .join('.*') +
-        '$',
-      'is',
-    );
+    const like = compileLike(val);
     return (r) => {
       const v = get(r);
-      return v !== null && (typeof v === 'object' ? v.some((x) => re.test(x)) : re.test(String(v)));
+      return v !== null && (typeof v === 'object' ? v.some((x) => like(x)) : like(String(v)));
     };
   }
   const cmp = (a: string | number, b: string | number) => (a < b ? -1 : a > b ? 1 : 0);

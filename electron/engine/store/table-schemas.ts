@@ -96,6 +96,11 @@ export const SCORES_SCHEMA = new Schema([str('sample_id'), str('model_id'), f32(
 
 export const EXPORTS_SCHEMA = new Schema([str('export_id'), str('out_dir'), str('manifest'), str('created_at')]);
 
+/** Who labels which sample (issue 14). Append-only: a re-run of `tbs assign` only tops up. */
+export const ASSIGNMENTS_SCHEMA = new Schema([str('sample_id'), str('annotator'), str('created_at')]);
+
+/** The dataset's labeling rubric, one row per saved version (markdown). */
+export const GUIDELINES_SCHEMA = new Schema([i32('version'), str('body'), str('author'), str('created_at')]);
 /**
  * Top-level modules each sample imports (JSON array), from its syntax tree at import time; older
  * datasets get rows lazily (see stats/imports-stat.ts). Its own table so the samples schema of
@@ -188,6 +193,8 @@ export const TABLES = {
   exports: EXPORTS_SCHEMA,
   sample_imports: SAMPLE_IMPORTS_SCHEMA,
   synth_results: SYNTH_RESULTS_SCHEMA,
+  assignments: ASSIGNMENTS_SCHEMA,
+  guidelines: GUIDELINES_SCHEMA,
   annotations: ANNOTATIONS_SCHEMA,
   annotation_runs: ANNOTATION_RUNS_SCHEMA,
   annotation_coverage: ANNOTATION_COVERAGE_SCHEMA,

@@ -3,7 +3,7 @@
  * sheet (shortcuts-dialog.tsx) and the hints bar (key-hints.tsx). Pure data and lookups, no DOM.
  */
 export type ReviewAction =
-  'score' | 'accept-llm' | 'undo' | 'note' | 'next' | 'prev' | 'search' | 'similar' | 'help' | 'leave';
+  'score' | 'accept-llm' | 'undo' | 'note' | 'next' | 'prev' | 'search' | 'similar' | 'guidelines' | 'help' | 'leave';
 
 export interface KeyBinding {
   action: ReviewAction;
@@ -72,6 +72,14 @@ export const KEYMAP: readonly KeyBinding[] = [
     group: 'Find',
     what: 'show or hide similar samples and their scores',
     hint: 'similar',
+  },
+  {
+    action: 'guidelines',
+    keys: ['g'],
+    labels: ['g'],
+    group: 'Find',
+    what: "show or hide the dataset's labeling guidelines (example links open the sample beside them)",
+    hint: 'guidelines',
   },
   { action: 'help', keys: ['?'], labels: ['?'], group: 'Help', what: 'show or hide this list', global: true },
   {

@@ -5,6 +5,7 @@ import { call } from '../../transport/studio-client.js';
 import { fmtInt } from '../../ui/format.js';
 import { DatasetEmpty } from '../datasets/dataset-empty.js';
 import { ImportsCard, TopicsCard } from './imports-card.js';
+import { TeamStats } from './team-stats.js';
 
 /** Dataset statistics: counts, score histograms per label kind, token lengths, languages. */
 interface Bin {
@@ -149,6 +150,7 @@ export function StatsView() {
           </div>
         </section>
       )}
+      <TeamStats />
       <div className="chart-grid">
         <Bars title="LLM scores" bins={hist?.llm ?? []} note="No LLM labels yet." scoreColors />
         <Bars title="Human scores" bins={hist?.human ?? []} note="No human labels yet." scoreColors />
