@@ -9,8 +9,8 @@ import { registerModelCommands } from './model-commands.js';
 import { registerExportCommand } from './export-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerServeCommand } from './serve-command.js';
-import { registerSynthCommands } from './synth-commands.js';
 import { registerTeamCommands } from './team-commands.js';
+import { registerSynthCommands } from './synth-commands.js';
 
 /**
  * `tbs`: the command-line host. Each command opens the dataset folder through the same Engine
@@ -207,8 +207,8 @@ registerModelCommands(program);
 registerExportCommand(program);
 registerDemoCommand(program);
 registerServeCommand(program);
-registerSynthCommands(program);
 registerTeamCommands(program);
+registerSynthCommands(program);
 
 async function main() {
   try {

@@ -119,7 +119,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (!hostsOk.has(hostHeader)) return sendError(res, 'forbidden', 'ForbiddenError', 'unexpected Host header');
     // Browsers send Origin on cross-site requests: only this server's own pages may call it.
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== `${scheme}://${hostHeader}`)
+    // NOTE: the host part only: behind a TLS-terminating reverse proxy the page is https while we serve http.
+    if (origin !== undefined && originHost(origin) !== hostHeader)
       return sendError(res, 'forbidden', 'ForbiddenError', 'unexpected Origin header');
     const addr = req.socket.remoteAddress ?? '';
     if (limiter.blocked(addr))
@@ -283,4 +284,12 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => (over ? reject(tooLarge()) : resolveBody(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
+}
+
+function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
 }

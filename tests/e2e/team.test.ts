@@ -29,6 +29,7 @@ const CODE = [
 let server: WebServer;
 let browser: Browser;
 let assigned: string[] = [];
+let exampleHead = '';
 
 before(async () => {
   const src = join(root, 'src.jsonl');
@@ -55,6 +56,13 @@ before(async () => {
       createdAt: new Date().toISOString(),
     })),
   );
+  exampleHead = (await e.store.getSample(assigned[2]))!.text.split('\n')[0];
+  // The team's rubric, version 2: the built-in one plus an example link.
+  const seed = await e.invoke('guidelines.get', {});
+  await e.invoke('guidelines.save', {
+    body: `${seed.body}\n- [A 4 looks like this](sample:${assigned[2]}): a small class, explained.\n`,
+    author: 'olga',
+  });
   await e.close();
   const usersFile = join(root, 'users.json');
   await writeFile(
@@ -139,7 +147,7 @@ test('two annotators label the same assigned samples blind; labels carry the sig
     const humans = (await labelsOf(id)).filter((l) => l.kind === 'human');
     assert.deepEqual(humans.map((l) => l.agent).sort(), ['alice', 'bob']);
     for (const l of humans) {
-      assert.equal(l.details.guidelineVersion, 1);
+      assert.equal(l.details.guidelineVersion, 2, 'labels record the rubric version they were made under');
       assert.equal(typeof l.details.seconds, 'number', 'the app records the time on the sample');
     }
   }
@@ -195,8 +203,11 @@ test('a reviewer sees every label side by side in Disagreements and adjudicates 
   assert.equal(row.rowView(row.row(first)!).human_score, 2, 'the adjudication wins');
   // The guidelines beside the code.
   await rita.page.keyboard.press('g');
-  await rita.page.getByTestId('guidelines-panel').waitFor();
+  await rita.page.getByTestId('guidelines-panel').getByText('version 2').waitFor();
   assert.match(await rita.page.getByTestId('guidelines-panel').innerText(), /educational value/);
+  await rita.page.getByTestId('guideline-example').click();
+  await rita.page.getByTestId('guideline-example-panel').waitFor();
+  assert.ok((await rita.page.getByTestId('guideline-example-panel').innerText()).includes(exampleHead));
   await rita.studio.screenshot('team-guidelines');
   await rita.page.keyboard.press('g');
   // Undo, as for any label: the consensus rule applies again (median of 1 and 4).

@@ -190,3 +190,27 @@ test('CLI: assigned queue, list fields, disagreements, adjudicate + undo, agreem
   assert.equal(e2.store.index.rowView(e2.store.index.row(ids[1])!).adjudicated, false);
   await e2.close();
 });
+
+test('offline: a desktop annotator exports her labels, the owner imports them with provenance, idempotently', async () => {
+  const desk = await dataset(5);
+  const own = await dataset(5);
+  const ids = (await desk.engine.query.list({ limit: 10 })).rows.map((r) => r.id);
+  const a = await desk.engine.invoke('labels.addHuman', { sampleId: ids[0], score: 4, annotator: 'alice', seconds: 7 });
+  const b = await desk.engine.invoke('labels.addHuman', { sampleId: ids[1], score: 1, annotator: 'alice' });
+  await desk.engine.invoke('labels.retract', { labelId: b.labelId, annotator: 'alice' });
+  const file = join(desk.dir, 'alice.jsonl');
+  await desk.engine.invoke('labels.export', { path: file, kind: 'human' });
+  await desk.engine.close();
+  const first = await own.engine.invoke('labels.importHuman', { path: file });
+  assert.deepEqual([first.imported, first.alreadyPresent, first.errors.length], [1, 0, 0], JSON.stringify(first));
+  const again = await own.engine.invoke('labels.importHuman', { path: file });
+  assert.deepEqual([again.imported, again.alreadyPresent], [0, 1]);
+  const [rec] = (await own.engine.store.labelsOf(ids[0])).filter((l) => l.kind === 'human');
+  assert.equal(rec.agent, 'alice');
+  assert.equal(rec.origin, 'import');
+  assert.equal(rec.details.sourceLabelId, a.labelId);
+  assert.equal(rec.details.guidelineVersion, 1);
+  assert.equal(rec.details.seconds, 7);
+  assert.equal((await own.engine.store.labelsOf(ids[1])).length, 0, 'the label she undid does not travel');
+  await own.engine.close();
+});

@@ -42,8 +42,17 @@ async function importHumanLabelsAlone(
   for (const hist of store.index.humanHistory.values()) for (const h of hist) existing.add(h.labelId);
   const batch: LabelRecord[] = [];
   const err = (line: number, field: string | null, message: string) => out.errors.push({ file, line, field, message });
+  // Records of `tbs labels export` (the offline team workflow): retractions in the file cancel the labels they name.
+  const retractedInFile = new Set<string>();
   const handle = (row: Record<string, unknown>, line: number) => {
-    const idField = ['sample_id', 'id'].find((f) => typeof row[f] === 'string' && row[f]);
+    const fromExport = typeof row.labelId === 'string' && typeof row.kind === 'string';
+    if (fromExport && row.kind !== 'human')
+      return err(line, 'kind', `a ${String(row.kind)} label; only human labels import`);
+    if (fromExport && typeof row.retracts === 'string' && row.retracts) {
+      retractedInFile.add(row.retracts);
+      return;
+    }
+    const idField = ['sample_id', 'sampleId', 'id'].find((f) => typeof row[f] === 'string' && row[f]);
     const textField = ['text', 'content', 'code'].find((f) => typeof row[f] === 'string' && row[f]);
     const sampleId = idField ? String(row[idField]) : textField ? sampleIdOf(String(row[textField])) : null;
     if (!sampleId) return err(line, 'id|text', 'no sample id or text');
@@ -63,14 +72,23 @@ async function importHumanLabelsAlone(
         return err(line, 'keep', `keep ${JSON.stringify(row.keep)} is not a boolean`);
       keep = ['true', '1', 'keep'].includes(k);
     } else return err(line, 'score', 'no score (0-5) or keep verdict');
-    const annotator = (typeof row.annotator === 'string' && row.annotator) || opts.annotator;
+    const annotator =
+      (typeof row.annotator === 'string' && row.annotator) ||
+      (fromExport && typeof row.agent === 'string' && row.agent) ||
+      opts.annotator;
     if (!annotator) return err(line, 'annotator', 'no annotator (add the column or pass --annotator)');
     const note = typeof row.note === 'string' && row.note ? row.note : null;
     const rationale = typeof row.rationale === 'string' && row.rationale ? row.rationale : null;
     const labelId =
       'imp-' +
       createHash('sha256')
-        .update(JSON.stringify([sampleId, annotator, score, keep, note, rationale]))
+        .update(
+          JSON.stringify(
+            fromExport
+              ? [sampleId, annotator, score, keep, note, rationale, row.labelId]
+              : [sampleId, annotator, score, keep, note, rationale],
+          ),
+        )
         .digest('hex')
         .slice(0, 28);
     if (existing.has(labelId)) {
@@ -86,10 +104,11 @@ async function importHumanLabelsAlone(
       keep,
       rationale,
       agent: annotator,
-      origin: 'import',
+      // A reviewer's adjudication made offline still settles the sample once imported.
+      origin: fromExport && row.origin === 'adjudication' ? 'adjudication' : 'import',
       note,
       retracts: null,
-      details: { file, line },
+      details: fromExport ? { file, line, ...exportProvenance(row) } : { file, line },
       createdAt: new Date().toISOString(),
     });
   };
@@ -133,6 +152,11 @@ async function importHumanLabelsAlone(
       handle(row as Record<string, unknown>, line);
     }
     if (streamError) throw new CodedError('invalid_input', `${file}: ${(streamError as Error).message}`);
+  }
+  if (retractedInFile.size) {
+    const kept = batch.filter((b) => !retractedInFile.has(b.details.sourceLabelId as string));
+    batch.length = 0;
+    batch.push(...kept);
   }
   for (let i = 0; i < batch.length; i += 5000) await store.appendLabels(batch.slice(i, i + 5000));
   await store.flush();
@@ -179,4 +203,17 @@ export async function exportLabels(
     { overwrite: opts.overwrite ?? false, datasetDir: store.dir },
   );
   return rows.length;
+}
+
+/** What an imported export record keeps of where it came from (the original id, time, rubric version, timing). */
+function exportProvenance(row: Record<string, unknown>): Record<string, unknown> {
+  const d = (row.details && typeof row.details === 'object' ? row.details : {}) as Record<string, unknown>;
+  return {
+    sourceLabelId: row.labelId,
+    sourceCreatedAt: row.createdAt ?? null,
+    sourceOrigin: row.origin ?? null,
+    ...(d.guidelineVersion !== undefined ? { guidelineVersion: d.guidelineVersion } : {}),
+    ...(d.seconds !== undefined ? { seconds: d.seconds } : {}),
+    ...(Array.isArray(d.settles) ? { settles: d.settles } : {}),
+  };
 }

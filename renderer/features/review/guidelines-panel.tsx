@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { StudioOutput } from '../../../shared/contract/app.js';
 import { call } from '../../transport/studio-client.js';
 import { canReview, useTeam } from '../../state/team-slice.js';
@@ -97,6 +97,9 @@ export function GuidelinesPanel() {
   const [error, setError] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const [example, setExample] = useState<Sample | null>(null);
+  const exampleRef = useRef<HTMLElement>(null);
+  // An opened example is what the reader asked for: bring it into view below the rubric.
+  useEffect(() => exampleRef.current?.scrollIntoView({ block: 'nearest' }), [example]);
   useEffect(() => {
     if (open && !g)
       call('guidelines.get', {})
@@ -158,7 +161,7 @@ export function GuidelinesPanel() {
         <p className="muted small">Loading…</p>
       )}
       {example && (
-        <section className="guide-example" data-testid="guideline-example-panel">
+        <section className="guide-example" data-testid="guideline-example-panel" ref={exampleRef}>
           <header className="card-head">
             <strong className="small">{example.sample.path ?? example.sample.source}</strong>
             <span className="spacer" />

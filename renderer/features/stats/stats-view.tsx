@@ -4,8 +4,8 @@ import { useApp } from '../../state/app-slice.js';
 import { call } from '../../transport/studio-client.js';
 import { fmtInt } from '../../ui/format.js';
 import { DatasetEmpty } from '../datasets/dataset-empty.js';
-import { ImportsCard, TopicsCard } from './imports-card.js';
 import { TeamStats } from './team-stats.js';
+import { ImportsCard, TopicsCard } from './imports-card.js';
 
 /** Dataset statistics: counts, score histograms per label kind, token lengths, languages. */
 interface Bin {
