@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { exportFromStore } from '../engine/curate/store-export.js';
 import { globals, parsePositiveInt, printJson, withEngine } from './common.js';
 import { createProgress } from './progress.js';
+import { addHygieneOptions, hygieneRuleFromOptions } from './hygiene-options.js';
 
 const prob = (flag: string) => (v: string) => {
   const n = Number(v);
@@ -16,113 +17,117 @@ const list = (v: string) =>
 
 /** `tbs export`: the curated training set, with a manifest. */
 export function registerExportCommand(program: Command): void {
-  program
-    .command('export')
-    .description('write a curated, deduplicated, decontaminated training set with a manifest')
-    .requiredOption('--out <dir>', 'output folder (refused when non-empty unless --overwrite)')
-    .addOption(
-      new Option('--format <f>', 'data file format').choices(['parquet', 'jsonl', 'jsonl.gz']).default('parquet'),
-    )
-    .option(
-      '--min-score <n>',
-      'human/LLM score that keeps a sample',
-      (v) => parsePositiveInt(v, '--min-score', true),
-      3,
-    )
-    .option(
-      '--min-prob <p>',
-      "classifier probability that keeps a sample (default: the model's threshold)",
-      prob('--min-prob'),
-    )
-    .option('--precedence <tiers>', 'which label decides first', 'human,llm,classifier')
-    .option('--near-dup <cos>', 'drop near-duplicates at embedding cosine >= this', prob('--near-dup'))
-    .option(
-      '--minhash <jaccard>',
-      'also drop lexical near-duplicates (MinHash of word 5-grams) at Jaccard >= this',
-      prob('--minhash'),
-    )
-    .option('--decontaminate <files>', 'benchmark JSONL files (HumanEval/MBPP style), comma-separated', list)
-    .option(
-      '--decontaminate-ngram <n>',
-      'n-gram length for decontamination',
-      (v) => parsePositiveInt(v, '--decontaminate-ngram'),
-      13,
-    )
-    .option(
-      '--decontaminate-cosine <cos>',
-      'also drop samples this similar to a benchmark item',
-      prob('--decontaminate-cosine'),
-    )
-    .option('--max-tokens <n>', 'token budget of the export (keeps the best-ranked first)', (v) =>
-      parsePositiveInt(v, '--max-tokens'),
-    )
-    .addOption(new Option('--stratify <by>', 'spread the budget across').choices(['source', 'language']))
-    .option('--languages <list>', 'only these languages', list)
-    .option('--min-sample-tokens <n>', 'drop samples shorter than this', (v) =>
-      parsePositiveInt(v, '--min-sample-tokens', true),
-    )
-    .option('--max-sample-tokens <n>', 'drop samples longer than this', (v) =>
-      parsePositiveInt(v, '--max-sample-tokens'),
-    )
-    .option('--shard-mb <n>', 'shard size in MB (uncompressed rows)', (v) => parsePositiveInt(v, '--shard-mb'), 256)
-    .option('--overwrite', 'replace a non-empty output folder')
-    .option('--dry-run', 'print the funnel and histogram; write nothing')
-    .action(async (o, cmd: Command) => {
-      const g = globals(cmd);
-      const res = await withEngine(
-        cmd,
-        async (engine, signal) => {
-          const bar = createProgress(g.progress);
-          const r = await exportFromStore(engine.store, {
-            outDir: o.out,
-            format: o.format,
-            overwrite: Boolean(o.overwrite),
-            dryRun: Boolean(o.dryRun),
-            signal,
-            benchmarks: o.decontaminate ?? [],
-            shardBytes: o.shardMb * 1e6,
-            rule: {
-              precedence: list(o.precedence) as ('human' | 'llm' | 'classifier')[],
-              minScore: o.minScore,
-              minProb: o.minProb ?? null,
-              nearDup: o.nearDup ?? null,
-              minhash: o.minhash !== undefined ? { threshold: o.minhash } : null,
-              decontaminate: { ngram: o.decontaminateNgram, cosine: o.decontaminateCosine ?? null },
-              budgetTokens: o.maxTokens ?? null,
-              stratifyBy: o.stratify ?? null,
-              languages: o.languages,
-              minTokens: o.minSampleTokens,
-              maxTokens: o.maxSampleTokens,
-            },
-            onProgress: (p) => bar.update(p.phase, p.done, p.total ?? p.done),
-          });
-          bar.end();
-          return r;
-          // NOTE: while another process holds the dataset, the export still reads it (read-only).
-        },
-        { access: 'prefer-write' },
-      );
-      if (g.json)
-        return printJson({
-          funnel: res.funnel,
-          histogram: res.histogram,
-          drop_reasons: res.dropReasons,
-          removed_clusters: res.clusters.length,
-          contaminated: res.contaminated,
-          benchmark_errors: res.benchmarkErrors,
-          warnings: res.warnings,
-          files: res.files,
-          manifest: res.manifestPath,
+  addHygieneOptions(
+    program
+      .command('export')
+      .description('write a curated, deduplicated, decontaminated training set with a manifest')
+      .requiredOption('--out <dir>', 'output folder (refused when non-empty unless --overwrite)')
+      .addOption(
+        new Option('--format <f>', 'data file format').choices(['parquet', 'jsonl', 'jsonl.gz']).default('parquet'),
+      )
+      .option(
+        '--min-score <n>',
+        'human/LLM score that keeps a sample',
+        (v) => parsePositiveInt(v, '--min-score', true),
+        3,
+      )
+      .option(
+        '--min-prob <p>',
+        "classifier probability that keeps a sample (default: the model's threshold)",
+        prob('--min-prob'),
+      )
+      .option('--precedence <tiers>', 'which label decides first', 'human,llm,classifier')
+      .option('--near-dup <cos>', 'drop near-duplicates at embedding cosine >= this', prob('--near-dup'))
+      .option(
+        '--minhash <jaccard>',
+        'also drop lexical near-duplicates (MinHash of word 5-grams) at Jaccard >= this',
+        prob('--minhash'),
+      )
+      .option('--decontaminate <files>', 'benchmark JSONL files (HumanEval/MBPP style), comma-separated', list)
+      .option(
+        '--decontaminate-ngram <n>',
+        'n-gram length for decontamination',
+        (v) => parsePositiveInt(v, '--decontaminate-ngram'),
+        13,
+      )
+      .option(
+        '--decontaminate-cosine <cos>',
+        'also drop samples this similar to a benchmark item',
+        prob('--decontaminate-cosine'),
+      )
+      .option('--max-tokens <n>', 'token budget of the export (keeps the best-ranked first)', (v) =>
+        parsePositiveInt(v, '--max-tokens'),
+      )
+      .addOption(new Option('--stratify <by>', 'spread the budget across').choices(['source', 'language']))
+      .option('--languages <list>', 'only these languages', list)
+      .option('--min-sample-tokens <n>', 'drop samples shorter than this', (v) =>
+        parsePositiveInt(v, '--min-sample-tokens', true),
+      )
+      .option('--max-sample-tokens <n>', 'drop samples longer than this', (v) =>
+        parsePositiveInt(v, '--max-sample-tokens'),
+      )
+      .option('--shard-mb <n>', 'shard size in MB (uncompressed rows)', (v) => parsePositiveInt(v, '--shard-mb'), 256)
+      .option('--overwrite', 'replace a non-empty output folder')
+      .option('--dry-run', 'print the funnel and histogram; write nothing'),
+  ).action(async (o, cmd: Command) => {
+    const g = globals(cmd);
+    const hygiene = hygieneRuleFromOptions(o);
+    const res = await withEngine(
+      cmd,
+      async (engine, signal) => {
+        const bar = createProgress(g.progress);
+        const r = await exportFromStore(engine.store, {
+          outDir: o.out,
+          format: o.format,
+          overwrite: Boolean(o.overwrite),
+          dryRun: Boolean(o.dryRun),
+          signal,
+          benchmarks: o.decontaminate ?? [],
+          shardBytes: o.shardMb * 1e6,
+          rule: {
+            precedence: list(o.precedence) as ('human' | 'llm' | 'classifier')[],
+            minScore: o.minScore,
+            minProb: o.minProb ?? null,
+            nearDup: o.nearDup ?? null,
+            minhash: o.minhash !== undefined ? { threshold: o.minhash } : null,
+            decontaminate: { ngram: o.decontaminateNgram, cosine: o.decontaminateCosine ?? null },
+            budgetTokens: o.maxTokens ?? null,
+            stratifyBy: o.stratify ?? null,
+            languages: o.languages,
+            minTokens: o.minSampleTokens,
+            maxTokens: o.maxSampleTokens,
+          },
+          hygiene,
+          onProgress: (p) => bar.update(p.phase, p.done, p.total ?? p.done),
         });
-      console.log('step              samples      tokens');
-      for (const f of res.funnel)
-        console.log(
-          `${f.step.padEnd(16)} ${String(f.samples).padStart(8)} ${String(f.tokens).padStart(11)}${f.removed ? `   -${f.removed}` : ''}`,
-        );
-      for (const w of res.warnings) console.log(`warning: ${w}`);
-      for (const e of res.benchmarkErrors) console.log(`benchmark error: ${e.file}:${e.line}: ${e.message}`);
-      if (res.contaminated.length)
-        console.log(`${res.contaminated.length} samples dropped as contaminated (see the manifest)`);
-      if (!o.dryRun) console.log(`wrote ${res.files.length} files and ${res.manifestPath}`);
-    });
+        bar.end();
+        return r;
+        // NOTE: while another process holds the dataset, the export still reads it (read-only).
+      },
+      { access: 'prefer-write' },
+    );
+    if (g.json)
+      return printJson({
+        funnel: res.funnel,
+        histogram: res.histogram,
+        drop_reasons: res.dropReasons,
+        removed_clusters: res.clusters.length,
+        contaminated: res.contaminated,
+        benchmark_errors: res.benchmarkErrors,
+        warnings: res.warnings,
+        hygiene: res.hygiene ?? null,
+        files: res.files,
+        manifest: res.manifestPath,
+      });
+    console.log('step              samples      tokens');
+    for (const f of res.funnel)
+      console.log(
+        `${f.step.padEnd(16)} ${String(f.samples).padStart(8)} ${String(f.tokens).padStart(11)}${f.removed ? `   -${f.removed}` : ''}`,
+      );
+    for (const w of res.warnings) console.log(`warning: ${w}`);
+    for (const e of res.benchmarkErrors) console.log(`benchmark error: ${e.file}:${e.line}: ${e.message}`);
+    if (res.contaminated.length)
+      console.log(`${res.contaminated.length} samples dropped as contaminated (see the manifest)`);
+    if (!o.dryRun) console.log(`wrote ${res.files.length} files and ${res.manifestPath}`);
+  });
 }

@@ -11,6 +11,7 @@ import { registerDemoCommand } from './demo-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerTeamCommands } from './team-commands.js';
 import { registerSynthCommands } from './synth-commands.js';
+import { registerHygieneCommands } from './hygiene-commands.js';
 
 /**
  * `tbs`: the command-line host. Each command opens the dataset folder through the same Engine
@@ -43,6 +44,13 @@ program
     2 << 20,
   )
   .option('--follow-symlinks', 'follow symbolic links inside folders (each real folder once)')
+  .option('--no-scan', 'skip the secret / PII scan, license detection and metadata indexing (run `tbs scan` later)')
+  .option('--meta-fields <keys>', 'also index these metadata keys for --where (comma-separated)', (v: string) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
   .action(async (paths: string[], o, cmd: Command) => {
     const g = globals(cmd);
     const r = await withEngine(
@@ -57,6 +65,8 @@ program
           lang: o.lang,
           maxFileBytes: o.maxFileBytes,
           followSymlinks: Boolean(o.followSymlinks),
+          hygiene: o.scan !== false,
+          metaFields: o.metaFields,
           signal,
           onProgress: (p) =>
             bar.update(
@@ -125,7 +135,7 @@ program
   .option('--desc', 'descending order')
   .option('--limit <n>', 'at most n rows', (v) => parsePositiveInt(v, '--limit'))
   .option('--offset <n>', 'skip n rows', (v) => parsePositiveInt(v, '--offset', true), 0)
-  .option('--with-text', 'include the code')
+  .option('--with-text', 'include the code (as stored: not redacted)')
   .action(async (o, cmd: Command) => {
     const g = globals(cmd);
     await withEngine(
@@ -144,12 +154,16 @@ program
         for await (const row of engine.query.iterate(q)) {
           if (emitted++ < o.offset) continue;
           if (o.limit !== undefined && emitted - o.offset > o.limit) break;
-          const rec: Record<string, unknown> = { ...row };
+          const rec: Record<string, unknown> = {
+            ...row,
+            flags: engine.store.hygiene.flagsOf(row.id),
+            license: engine.store.hygiene.licensesOf(row.id).join(' OR ') || 'unknown',
+          };
           if (o.withText) rec.text = (await engine.store.getSample(row.id))?.text ?? null;
           out.push(
             g.json
               ? JSON.stringify(rec) + '\n'
-              : `${row.id}  ${String(row.tokens).padStart(6)}  llm=${row.llm_score ?? '-'} human=${row.human_score ?? '-'} cls=${row.classifier_score?.toFixed(3) ?? '-'}  ${row.source}\n`,
+              : `${row.id}  ${String(row.tokens).padStart(6)}  llm=${row.llm_score ?? '-'} human=${row.human_score ?? '-'} cls=${row.classifier_score?.toFixed(3) ?? '-'}  ${rec.license}${(rec.flags as string[]).length ? `  [${(rec.flags as string[]).join(' ')}]` : ''}  ${row.source}\n`,
           );
           if (out.length >= 1000) await flushOut();
         }
@@ -209,6 +223,7 @@ registerDemoCommand(program);
 registerServeCommand(program);
 registerTeamCommands(program);
 registerSynthCommands(program);
+registerHygieneCommands(program);
 
 async function main() {
   try {

@@ -12,9 +12,15 @@ import { decideSample } from './select.js';
 import { assertOutDirUsable } from './output-dir.js';
 import { runExport, type ExportResult, type RunExportOptions } from './export-run.js';
 import { countImports, ensureImports } from '../stats/imports-stat.js';
+import { HygieneRuleSchema, type HygieneRuleInput } from '../hygiene/export-stage.js';
 
-export interface StoreExportOptions extends Omit<RunExportOptions, 'candidates' | 'rule' | 'provenance' | 'embedText'> {
+export interface StoreExportOptions extends Omit<
+  RunExportOptions,
+  'candidates' | 'rule' | 'provenance' | 'embedText' | 'hygiene'
+> {
   rule: ExportRuleInput;
+  /** Licenses, drop-flagged, heuristic filters, redaction (redaction and the basic filters are on by default). */
+  hygiene?: HygieneRuleInput;
   /** Skip the write when `outDir` already holds an export of exactly these inputs. */
   skipIfUnchanged?: boolean;
 }
@@ -76,6 +82,10 @@ export async function exportFromStore(
     .update(
       JSON.stringify({
         rule,
+        hygiene: {
+          rule: HygieneRuleSchema.parse(o.hygiene ?? {}),
+          runs: (['secret', 'pii', 'license'] as const).map((k) => store.annotations.runsOf(k).length),
+        },
         format: o.format,
         model: model?.modelId ?? null,
         llmSource,
@@ -153,6 +163,7 @@ export async function exportFromStore(
     candidates: candidates(),
     rule,
     embedText,
+    hygiene: { rule: o.hygiene ?? {}, facts: store.hygiene },
     title: o.title ?? `${store.config.name} (Textbook Studio export)`,
     provenance: {
       dataset: store.config.name,

@@ -1,4 +1,4 @@
-import { licenseFromLicenseText, licensesFromMetadata, licensesFromSpdxHeader, LICENSE_FIELDS } from './licenses.js';
+import { licensesFromMetadata, licensesFromSpdxHeader, LICENSE_FIELDS } from './licenses.js';
 
 /** One license a sample carries and where it was found (the annotation's method and evidence). */
 export interface LicenseFinding {
@@ -9,9 +9,13 @@ export interface LicenseFinding {
 
 /**
  * A sample's licenses, strongest source first: the row's metadata, an SPDX header in the text, then
- * the LICENSE / COPYING file the folder reader attached (`metadata.license_file`, `license_file_id`).
+ * the LICENSE / COPYING file the folder reader found for the file's folder.
  */
-export function detectLicenses(text: string, meta: Record<string, unknown>): LicenseFinding[] {
+export function detectLicenses(
+  text: string,
+  meta: Record<string, unknown>,
+  licenseFile: { path: string; id: string } | null = null,
+): LicenseFinding[] {
   const fromMeta = licensesFromMetadata(meta);
   if (fromMeta.length) {
     const field = LICENSE_FIELDS.find((f) => meta[f] !== undefined && meta[f] !== null) ?? null;
@@ -19,9 +23,6 @@ export function detectLicenses(text: string, meta: Record<string, unknown>): Lic
   }
   const header = licensesFromSpdxHeader(text);
   if (header.length) return header.map((id) => ({ id, method: 'spdx-header', evidence: {} }));
-  const fileId = typeof meta.license_file_id === 'string' ? meta.license_file_id : null;
-  if (fileId) return [{ id: fileId, method: 'license-file', evidence: { file: meta.license_file ?? null } }];
+  if (licenseFile) return [{ id: licenseFile.id, method: 'license-file', evidence: { file: licenseFile.path } }];
   return [];
 }
-
-export { licenseFromLicenseText };

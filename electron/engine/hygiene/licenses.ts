@@ -70,7 +70,8 @@ export function licensesFromSpdxHeader(text: string): string[] {
   const m = SPDX_HEADER.exec(text.slice(0, 4000));
   if (!m) return [];
   const id = normalizeLicense(m[1]);
-  return id ? [id] : [];
+  // `MIT OR Apache-2.0` is a choice: either license applies, so both are listed.
+  return id ? [...new Set(id.split(/\s+OR\s+/).map((x) => x.replace(/^\(|\)$/g, '')))].sort() : [];
 }
 
 /** Distinctive phrases of license texts, most specific first (a table, not a parser). */

@@ -9,12 +9,17 @@ import { estimateTokens, sampleIdOf } from './normalize.js';
 import { folderKey, listFolder, readInputs, type RawRecord } from './readers.js';
 import { importsOfSample } from './imports.js';
 import { recordImports } from '../stats/imports-stat.js';
+import { recordHygiene, type HygieneItem } from '../hygiene/scan-job.js';
 
 export interface ImportOptions {
   format?: ImportFormat;
   textField?: string;
   chunk?: ChunkMode;
   lang?: string;
+  /** Scan for secrets / PII, detect licenses and index declared metadata as batches land (default true). */
+  hygiene?: boolean;
+  /** Metadata keys to index for `--where` beyond the declared ones (hygiene/meta-fields.ts). */
+  metaFields?: string[];
   /** Files (or rows) larger than this become errors. Default 2 MB. */
   maxFileBytes?: number;
   /** Follow symbolic links inside folders (loops detected). Default: skip them. */
@@ -73,6 +78,7 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
   };
   let batch: SampleRowRecord[] = [];
   let batchImports: { sampleId: string; modules: string[] }[] = [];
+  let hygieneBatch: HygieneItem[] = [];
   let batchBytes = 0;
   const batchIds = new Set<string>();
   let pendingErrors: ImportError[] = [];
@@ -94,6 +100,10 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
           tokensExact: false,
         });
       summary.imported += batch.length;
+      // NOTE: after the rows are written: a crash in between leaves samples without a scan, which
+      // `tbs scan` (and every export) picks up, never a finding for a sample that is not stored.
+      if (opts.hygiene ?? true) await recordHygiene(store, hygieneBatch, { metaFields: opts.metaFields });
+      hygieneBatch = [];
       batch = [];
       batchBytes = 0;
       batchIds.clear();
@@ -183,6 +193,7 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
       };
       batch.push(sampleToRow(sample, importId));
       batchImports.push({ sampleId: id, modules: c.imports });
+      hygieneBatch.push({ id, text: c.text, metadata: rec.metadata, licenseFile: rec.licenseFile ?? null });
       batchBytes += c.text.length;
     }
     if (batch.length >= BATCH_ROWS || batchBytes >= BATCH_BYTES || pendingErrors.length >= BATCH_ROWS) {

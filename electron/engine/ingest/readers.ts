@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { constants as fsConstants } from 'node:fs';
-import { open, opendir, stat } from 'node:fs/promises';
+import { open, opendir, readFile, stat } from 'node:fs/promises';
 import { CodedError } from '../../../shared/errors.js';
 import { readLines } from './line-reader.js';
 import { basename, extname, join, relative, resolve } from 'node:path';
@@ -10,6 +10,7 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'h
 import type { ImportError } from '../../../shared/domain.js';
 import type { ImportFormat } from '../../../shared/enums.js';
 import { languageFromPath } from './languages.js';
+import { LICENSE_FILE, licenseFromLicenseText } from '../hygiene/licenses.js';
 
 /** One input document before chunking. */
 export interface RawRecord {
@@ -20,6 +21,8 @@ export interface RawRecord {
   language: string | null;
   metadata: Record<string, unknown>;
   bytes: number;
+  /** Folder imports: the LICENSE / COPYING file that governs this file, when one was recognized. */
+  licenseFile?: { path: string; id: string } | null;
 }
 export type ReadItem =
   | { record: RawRecord }
@@ -234,9 +237,10 @@ export async function listFolder(
   dir: string,
   follow: boolean,
   seen: Set<string>,
-): Promise<{ files: string[]; subdirs: string[] }> {
+): Promise<{ files: string[]; subdirs: string[]; licenseFiles: string[] }> {
   const files: string[] = [];
   const subdirs: string[] = [];
+  const licenseFiles: string[] = [];
   for await (const d of await opendir(dir)) {
     const full = join(dir, d.name);
     let isDir = d.isDirectory();
@@ -256,9 +260,10 @@ export async function listFolder(
       if (seen.has(key)) continue;
       seen.add(key);
       subdirs.push(full);
-    } else if (isFile && languageFromPath(d.name)) files.push(full);
+    } else if (isFile && LICENSE_FILE.test(d.name)) licenseFiles.push(full);
+    else if (isFile && languageFromPath(d.name)) files.push(full);
   }
-  return { files, subdirs };
+  return { files, subdirs, licenseFiles };
 }
 
 export async function folderKey(dir: string): Promise<string> {
@@ -266,27 +271,48 @@ export async function folderKey(dir: string): Promise<string> {
   return `${st.dev}:${st.ino}`;
 }
 
+/** A folder's LICENSE / COPYING file, read (first 64 KB) and matched against the known license texts. */
+async function folderLicense(files: string[], root: string): Promise<RawRecord['licenseFile']> {
+  for (const f of files.sort()) {
+    try {
+      const id = licenseFromLicenseText((await readFile(f)).subarray(0, 64 << 10).toString('utf8'));
+      if (id) return { path: relative(root, f), id };
+    } catch {
+      /* unreadable license file: the folder's license stays as inherited */
+    }
+  }
+  return null;
+}
+
 async function* readFolder(root: string, opts: ReaderOptions): AsyncGenerator<ReadItem> {
   const repo = basename(root);
-  const stack = [root];
+  // NOTE: each folder inherits the nearest LICENSE / COPYING above it inside the import root.
+  const stack: { dir: string; license: RawRecord['licenseFile'] }[] = [{ dir: root, license: null }];
   const seen = new Set<string>([await folderKey(root)]);
   while (stack.length) {
     if (opts.signal?.aborted) return;
-    const dir = stack.pop()!;
+    const { dir, license: inherited } = stack.pop()!;
     let entries: string[] = [];
     let subdirs: string[] = [];
+    let licenseFiles: string[] = [];
     try {
-      ({ files: entries, subdirs } = await listFolder(dir, opts.followSymlinks ?? false, seen));
+      ({ files: entries, subdirs, licenseFiles } = await listFolder(dir, opts.followSymlinks ?? false, seen));
     } catch (e) {
       yield { error: err(dir, null, null, `cannot list folder: ${(e as Error).message}`) };
       continue;
     }
     // NOTE: sorted traversal makes imports (and their error lists) reproducible.
     entries = entries.sort();
-    stack.push(...subdirs.sort().reverse());
+    const license = (licenseFiles.length ? await folderLicense(licenseFiles, root) : null) ?? inherited;
+    stack.push(
+      ...subdirs
+        .sort()
+        .reverse()
+        .map((d) => ({ dir: d, license })),
+    );
     for (const f of entries) {
       if (opts.signal?.aborted) return;
-      yield* readSourceFile(f, relative(root, f), repo, opts);
+      yield* readSourceFile(f, relative(root, f), repo, opts, license);
     }
   }
 }
@@ -298,6 +324,7 @@ async function* readSourceFile(
   relPath: string,
   repo: string | null,
   opts: ReaderOptions,
+  licenseFile: RawRecord['licenseFile'] = null,
 ): AsyncGenerator<ReadItem> {
   let buf: Buffer;
   try {
@@ -332,7 +359,9 @@ async function* readSourceFile(
     return;
   }
   const language = opts.lang ?? languageFromPath(file) ?? extname(file).slice(1);
-  yield { record: { text, source: file, repo, path: relPath, language, metadata: {}, bytes: buf.length } };
+  yield {
+    record: { text, source: file, repo, path: relPath, language, metadata: {}, bytes: buf.length, licenseFile },
+  };
   yield { fileDone: file, bytes: buf.length };
 }
 

@@ -8,6 +8,7 @@ import { buildPrompt, parseAnswer, type BuiltPrompt } from './prompt.js';
 import { costUsd } from './pricing.js';
 import { abortableSleep } from './rate-gate.js';
 import { saveTemplate } from './templates.js';
+import { outboundText } from '../hygiene/outbound.js';
 
 /**
  * Batch API mode (half price on OpenAI): the run's requests are written as JSONL, uploaded through
@@ -60,7 +61,7 @@ export async function runBatchLabeling(
     let b = prompts.get(id);
     if (!b) {
       const s = (await store.getSample(id))!;
-      b = buildPrompt(p.template, s.text, s.language, p.params.maxInputTokens);
+      b = buildPrompt(p.template, await outboundText(store, id, s.text), s.language, p.params.maxInputTokens);
       prompts.set(id, b);
     }
     return b;

@@ -5,6 +5,7 @@ import OpenAI from 'openai';
 import type { LabelRecord } from '../../../shared/domain.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sqlString } from '../store/dataset-store.js';
+import { outboundText } from '../hygiene/outbound.js';
 import { buildPrompt, parseAnswer, type BuiltPrompt } from './prompt.js';
 import { costUsd, priceOf, type Price } from './pricing.js';
 import { callWithRetries, ChatSession, CostBudget } from './llm-call.js';
@@ -154,7 +155,7 @@ export async function estimateLabeling(store: DatasetStore, o: LabelRunOptions):
   let truncated = 0;
   for (const id of p.todo) {
     const s = (await store.getSample(id))!;
-    const b = buildPrompt(p.template, s.text, s.language, p.params.maxInputTokens);
+    const b = buildPrompt(p.template, await outboundText(store, id, s.text), s.language, p.params.maxInputTokens);
     promptTokens += b.promptTokens;
     if (b.truncated) truncated++;
   }
@@ -241,7 +242,9 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
   const labelOne = async (sampleId: string): Promise<void> => {
     const sample = await store.getSample(sampleId);
     if (!sample) return;
-    const b = buildPrompt(p.template, sample.text, sample.language, p.params.maxInputTokens);
+    // Labeling sends the redacted text: no secret or PII reaches the LLM.
+    const text = await outboundText(store, sampleId, sample.text);
+    const b = buildPrompt(p.template, text, sample.language, p.params.maxInputTokens);
     const worst = costUsd(p.price, b.promptTokens, p.params.maxTokens);
     if (!(await budget.reserve(worst))) {
       budgetHit = true;

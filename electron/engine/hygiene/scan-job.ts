@@ -1,0 +1,116 @@
+import type { DatasetStore } from '../store/dataset-store.js';
+import { detectLicenses, type LicenseFinding } from './license-detect.js';
+import { extractFields } from './meta-fields.js';
+import { recordLicenses, recordScan, writeFields } from './hygiene-store.js';
+import { SCAN_METHOD, scanTexts } from './scan-text.js';
+import type { SensitiveKind } from './spans.js';
+import type { FieldValue } from './hygiene-index.js';
+
+export interface HygieneItem {
+  id: string;
+  text: string;
+  metadata: Record<string, unknown>;
+  licenseFile?: { path: string; id: string } | null;
+}
+
+/**
+ * Scans a batch and records everything hygiene knows about it: secret / PII spans, licenses and
+ * the declared metadata fields. Used by the importer after each written batch and by `tbs scan`.
+ */
+export async function recordHygiene(
+  store: DatasetStore,
+  items: HygieneItem[],
+  opts: { scan?: boolean; licenses?: boolean; fields?: boolean; metaFields?: readonly string[] } = {},
+): Promise<void> {
+  if (!items.length) return;
+  if (opts.scan ?? true) {
+    const results = await scanTexts(items.map((i) => i.text));
+    await recordScan(
+      store.annotations,
+      items.map((i, k) => ({ id: i.id, text: i.text, result: results[k] })),
+    );
+  }
+  if (opts.licenses ?? true) {
+    const found: { id: string; licenses: LicenseFinding[] }[] = items.map((i) => ({
+      id: i.id,
+      licenses: detectLicenses(i.text, i.metadata, i.licenseFile ?? null),
+    }));
+    await recordLicenses(store.annotations, found);
+  }
+  if (opts.fields ?? true) {
+    const rows: { id: string; field: string; value: FieldValue }[] = [];
+    for (const i of items)
+      for (const [field, value] of extractFields(i.metadata, opts.metaFields)) rows.push({ id: i.id, field, value });
+    await writeFields(store, rows);
+  }
+}
+
+export interface ScanSummary {
+  /** Samples scanned by this run. */
+  scanned: number;
+  /** Samples whose current scan already used these rules (not redone). */
+  skipped: number;
+  /** Dataset totals after the scan. */
+  flagged: number;
+  by_kind: Record<SensitiveKind, number>;
+  cancelled: boolean;
+}
+
+const BATCH = 2000;
+
+/**
+ * `tbs scan`: every sample without a current scan by these rules is scanned, in batches that are
+ * recorded as they finish, so a cancelled or crashed scan continues where it stopped. Samples
+ * without a license record get one from their metadata and text.
+ */
+export async function scanDataset(
+  store: DatasetStore,
+  opts: { signal?: AbortSignal; onProgress?: (p: { done: number; total: number }) => void } = {},
+): Promise<ScanSummary> {
+  const ann = store.annotations;
+  const total = store.index.size;
+  let done = 0;
+  let scanned = 0;
+  let skipped = 0;
+  let toScan: HygieneItem[] = [];
+  let toLicense: HygieneItem[] = [];
+  const flush = async () => {
+    await recordHygiene(store, toScan, { licenses: false, fields: false });
+    await recordHygiene(store, toLicense, { scan: false, fields: false });
+    scanned += toScan.length;
+    toScan = [];
+    toLicense = [];
+    opts.onProgress?.({ done, total });
+  };
+  const samples = await store.table('samples');
+  for await (const b of samples.query().select(['id', 'text', 'metadata'])) {
+    const [id, text, meta] = ['id', 'text', 'metadata'].map((n) => b.getChild(n)!);
+    for (let i = 0; i < b.numRows; i++) {
+      done++;
+      const sid = id.get(i) as string;
+      const current =
+        (ann.checkedBy(sid, 'secret')?.scope ?? null) === SCAN_METHOD &&
+        (ann.checkedBy(sid, 'pii')?.scope ?? null) === SCAN_METHOD;
+      const needsLicense = ann.checkedBy(sid, 'license') === null;
+      if (current && !needsLicense) {
+        skipped++;
+        continue;
+      }
+      let metadata: Record<string, unknown> = {};
+      try {
+        metadata = JSON.parse((meta.get(i) as string) || '{}') as Record<string, unknown>;
+      } catch {
+        /* metadata the importer wrote is JSON; a damaged cell only loses license hints */
+      }
+      const item = { id: sid, text: text.get(i) as string, metadata };
+      if (!current) toScan.push(item);
+      else skipped++;
+      if (needsLicense) toLicense.push(item);
+    }
+    if (toScan.length >= BATCH || toLicense.length >= BATCH) await flush();
+    if (opts.signal?.aborted) break;
+  }
+  await flush();
+  const t = store.hygiene.totals();
+  return { scanned, skipped, flagged: t.flagged, by_kind: t.byKind, cancelled: Boolean(opts.signal?.aborted) };
+}
