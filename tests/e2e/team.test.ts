@@ -90,7 +90,7 @@ async function signIn(who: keyof typeof TOKENS): Promise<{ page: Page; studio: S
   const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await ctx.newPage();
   page.setDefaultTimeout(15_000);
-  page.on('pageerror', (e) => console.error(`${who} page error:`, e.message));
+  page.on('pageerror', (e) => console.error(`${who} page error:`, e.stack));
   const studio = new StudioPage(page);
   await studio.open(`${server.url}${TOKENS[who]}`);
   return { page, studio };

@@ -80,6 +80,21 @@ export function resolveHuman(
   rule: ConsensusRule,
   keepThreshold: number,
 ): Resolution | null {
+  // NOTE: fast path for the common single-person row (every label is replayed through here on open).
+  if (history.length === 1) {
+    const h = history[0];
+    if (h.retracted) return null;
+    const keep = h.score !== null ? h.score >= keepThreshold : h.keep;
+    const adjudicated = h.origin === 'adjudication';
+    return {
+      score: h.score,
+      keep,
+      count: adjudicated ? 0 : 1,
+      spread: adjudicated || h.score === null ? null : 0,
+      adjudicated,
+      keepSplit: false,
+    };
+  }
   const votes = currentVotes(history);
   const scored = votes.filter((v) => v.score !== null).map((v) => v.score!);
   const keeps = votes.map((v) => (v.score !== null ? v.score >= keepThreshold : v.keep));

@@ -99,7 +99,9 @@ export function GuidelinesPanel() {
   const [example, setExample] = useState<Sample | null>(null);
   const exampleRef = useRef<HTMLElement>(null);
   // An opened example is what the reader asked for: bring it into view below the rubric.
-  useEffect(() => exampleRef.current?.scrollIntoView({ block: 'nearest' }), [example]);
+  useEffect(() => {
+    if (example) exampleRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [example]);
   useEffect(() => {
     if (open && !g)
       call('guidelines.get', {})
