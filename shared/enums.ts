@@ -39,5 +39,5 @@ export const DEFAULT_KEEP_THRESHOLD = 3;
 export const SYNTH_KINDS = ['textbook', 'exercises'] as const;
 export type SynthKind = (typeof SYNTH_KINDS)[number];
 /** Gates a generated result passes before it is stored, in order; a rejection counts under the first it fails. */
-export const SYNTH_GATES = ['syntax', 'duplicate', 'contaminated', 'tests'] as const;
+export const SYNTH_GATES = ['syntax', 'duplicate', 'contaminated', 'hygiene', 'tests'] as const;
 export type SynthGate = (typeof SYNTH_GATES)[number];

@@ -92,6 +92,10 @@ test('every gate, in order: syntax, then duplicate (generations and corpus, exac
   assert.equal(bench$.filter((x) => x === 'contaminated').length, 1);
   assert.equal(bench$.filter((x) => x === 'duplicate').length, bench$.length - 1);
   assert.match(rows.find((r) => r.reason === 'contaminated')!.detail!, /fakeeval\.jsonl FakeEval\/0/);
+  // A token-like literal: the hygiene gate (secret scan) after contamination; repeats are duplicates first.
+  const leaks = reasons('leaks-secret');
+  assert.equal(leaks.filter((x) => x === 'hygiene').length, Math.min(1, leaks.length));
+  assert.equal(leaks.filter((x) => x === 'duplicate').length, Math.max(0, leaks.length - 1));
 
   // Counted by first failing gate, and the run's counts are the table's.
   const count = (reason: string) => rows.filter((r) => r.reason === reason).length;
@@ -99,6 +103,7 @@ test('every gate, in order: syntax, then duplicate (generations and corpus, exac
     syntax: count('syntax'),
     duplicate: count('duplicate'),
     contaminated: count('contaminated'),
+    ...(count('hygiene') ? { hygiene: count('hygiene') } : {}),
   });
   assert.equal(s.generated, rows.filter((r) => r.status === 'stored').length);
   assert.equal(s.failed, 0);

@@ -14,6 +14,7 @@ export const VARIANTS = [
   'corpus-copy',
   'wrong-doctest',
   'no-docstring',
+  'leaks-secret',
 ] as const;
 export type Variant = (typeof VARIANTS)[number];
 
@@ -68,6 +69,16 @@ const INVALID = `def broken_average(values: list[float]) -> float
 
 const NO_DOCSTRING = `def add_numbers(a: int, b: int) -> int:
     return a + b`;
+
+/** The `leaks-secret` variant: a valid exercise with a token-like literal (high entropy). */
+const LEAKS_SECRET = `def get_api_token() -> str:
+    """Return the token the client sends.
+
+    >>> len(get_api_token()) > 0
+    True
+    """
+    token = "ghp_4aB9cD2eF7gH1iJ6kL3mN8oP5qR0sT2uV7wX"
+    return token`;
 
 const MODULES = ['math', 're', 'collections', 'itertools', 'functools', 'string', 'statistics', 'random'];
 
@@ -136,8 +147,18 @@ export function fakeGeneration(
               ? FAKE_CORPUS_EXERCISE
               : variant === 'no-docstring'
                 ? NO_DOCSTRING
-                : uniqueExercise(u, topic, variant === 'wrong-doctest');
-  const tag = ['repeat', 'near-repeat', 'contaminated', 'corpus-copy', 'invalid', 'no-docstring'].includes(variant)
+                : variant === 'leaks-secret'
+                  ? LEAKS_SECRET
+                  : uniqueExercise(u, topic, variant === 'wrong-doctest');
+  const tag = [
+    'repeat',
+    'near-repeat',
+    'contaminated',
+    'corpus-copy',
+    'invalid',
+    'no-docstring',
+    'leaks-secret',
+  ].includes(variant)
     ? variant
     : u.toString(36);
   const answer = kind === 'exercises' ? { exercise: code } : textbookOf(code, topic, tag);

@@ -12,6 +12,7 @@ import { recordImports } from '../stats/imports-stat.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sampleToRow, type SampleRowRecord } from '../store/row-mapping.js';
 import { parseSynthAnswer } from './answer.js';
+import { scanText } from '../hygiene/scan-text.js';
 import { ContaminationGate, DuplicateIndex, syntaxGate, type ParsedResult } from './gates.js';
 import { runExerciseTests, type SandboxReport } from './run-tests.js';
 import { drawParams, loadSynthLists, type SynthLists } from './sampler.js';
@@ -415,6 +416,11 @@ export async function runSynth(store: DatasetStore, o: SynthOptions): Promise<Sy
         dup.add(parsed.text);
         const dirty = contamination?.check(parsed.text);
         if (dirty) return reject('contaminated', dirty);
+        // Hygiene (issue 16's detectors): a generated secret is never stored; PII flags are kept as metadata.
+        const scan = await scanText(parsed.text);
+        const secrets = scan.flags.filter((f) => f.startsWith('secret:'));
+        if (secrets.length) return reject('hygiene', `contains ${secrets.join(', ')}`);
+        if (scan.flags.length) Object.assign(metadata.synthetic, { hygieneFlags: scan.flags });
         if (o.runTests && o.kind === 'exercises') {
           const t = await runExerciseTests(parsed.text, parsed.tests ?? '', { signal: o.signal });
           s.sandbox ??= t.sandbox;
