@@ -44,6 +44,7 @@ export class AnnotationStore {
   private decisions = new Map<string, AnnotationDecision>();
   /** Bumped on every change, so query caches know when they are stale. */
   version = 0;
+  private decisionRecords = 0;
 
   private constructor(private readonly folder: DatasetFolder) {}
 
@@ -127,6 +128,12 @@ export class AnnotationStore {
     }
     dec.sort((a, b) => byTimeThenId(a, b, (x) => x.decisionId));
     for (const d of dec) this.decisions.set(decisionKey(d.sampleId, d.kind, d.subject), d);
+    this.decisionRecords = dec.length;
+  }
+
+  /** Changes whenever a run or a decision is recorded (part of export fingerprints). */
+  fingerprint(): string {
+    return `${this.runs.size}:${this.decisionRecords}`;
   }
 
   private coverageOf(kind: AnnotationKind) {
@@ -249,6 +256,7 @@ export class AnnotationStore {
       })),
     );
     for (const d of out) this.decisions.set(decisionKey(d.sampleId, d.kind, d.subject), d);
+    this.decisionRecords += out.length;
     this.version++;
     return out;
   }
