@@ -3,6 +3,7 @@ import { sampleCommands } from './contract/samples.js';
 import { labelCommands } from './contract/labels.js';
 import { appCommands } from './contract/app.js';
 import { pipelineCommands } from './contract/pipeline.js';
+import { contaminationCommands } from './contract/contamination.js';
 
 export * from './contract/samples.js';
 
@@ -17,6 +18,7 @@ export const commands = {
   ...labelCommands,
   ...appCommands,
   ...pipelineCommands,
+  ...contaminationCommands,
 } as const;
 
 export type CommandName = keyof typeof commands;

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { exportFromStore } from '../engine/curate/store-export.js';
 import { globals, parsePositiveInt, printJson, withEngine } from './common.js';
 import { createProgress } from './progress.js';
+import { addDecontaminationOptions, cosineOption } from './decontaminate-options.js';
 
 const prob = (flag: string) => (v: string) => {
   const n = Number(v);
@@ -16,7 +17,7 @@ const list = (v: string) =>
 
 /** `tbs export`: the curated training set, with a manifest. */
 export function registerExportCommand(program: Command): void {
-  program
+  const cmd = program
     .command('export')
     .description('write a curated, deduplicated, decontaminated training set with a manifest')
     .requiredOption('--out <dir>', 'output folder (refused when non-empty unless --overwrite)')
@@ -41,17 +42,10 @@ export function registerExportCommand(program: Command): void {
       'also drop lexical near-duplicates (MinHash of word 5-grams) at Jaccard >= this',
       prob('--minhash'),
     )
-    .option('--decontaminate <files>', 'benchmark JSONL files (HumanEval/MBPP style), comma-separated', list)
     .option(
-      '--decontaminate-ngram <n>',
-      'n-gram length for decontamination',
-      (v) => parsePositiveInt(v, '--decontaminate-ngram'),
-      13,
-    )
-    .option(
-      '--decontaminate-cosine <cos>',
-      'also drop samples this similar to a benchmark item',
-      prob('--decontaminate-cosine'),
+      '--decontaminate <files>',
+      'benchmarks to remove copies of: .jsonl[.gz], .json, .parquet or folders, comma-separated; name=path to name one',
+      list,
     )
     .option('--max-tokens <n>', 'token budget of the export (keeps the best-ranked first)', (v) =>
       parsePositiveInt(v, '--max-tokens'),
@@ -66,58 +60,65 @@ export function registerExportCommand(program: Command): void {
     )
     .option('--shard-mb <n>', 'shard size in MB (uncompressed rows)', (v) => parsePositiveInt(v, '--shard-mb'), 256)
     .option('--overwrite', 'replace a non-empty output folder')
-    .option('--dry-run', 'print the funnel and histogram; write nothing')
-    .action(async (o, cmd: Command) => {
-      const g = globals(cmd);
-      const res = await withEngine(cmd, async (engine, signal) => {
-        const bar = createProgress(g.progress);
-        const r = await exportFromStore(engine.store, {
-          outDir: o.out,
-          format: o.format,
-          overwrite: Boolean(o.overwrite),
-          dryRun: Boolean(o.dryRun),
-          signal,
-          benchmarks: o.decontaminate ?? [],
-          shardBytes: o.shardMb * 1e6,
-          rule: {
-            precedence: list(o.precedence) as ('human' | 'llm' | 'classifier')[],
-            minScore: o.minScore,
-            minProb: o.minProb ?? null,
-            nearDup: o.nearDup ?? null,
-            minhash: o.minhash !== undefined ? { threshold: o.minhash } : null,
-            decontaminate: { ngram: o.decontaminateNgram, cosine: o.decontaminateCosine ?? null },
-            budgetTokens: o.maxTokens ?? null,
-            stratifyBy: o.stratify ?? null,
-            languages: o.languages,
-            minTokens: o.minSampleTokens,
-            maxTokens: o.maxSampleTokens,
+    .option('--dry-run', 'print the funnel and histogram; write nothing');
+  addDecontaminationOptions(cmd).action(async (o, cmd: Command) => {
+    const g = globals(cmd);
+    const res = await withEngine(cmd, async (engine, signal) => {
+      const bar = createProgress(g.progress);
+      const r = await exportFromStore(engine.store, {
+        outDir: o.out,
+        format: o.format,
+        overwrite: Boolean(o.overwrite),
+        dryRun: Boolean(o.dryRun),
+        signal,
+        benchmarks: o.decontaminate ?? [],
+        benchmarkFields: o.benchmarkFields,
+        allowBenchmarkErrors: Boolean(o.allowBenchmarkErrors),
+        shardBytes: o.shardMb * 1e6,
+        rule: {
+          precedence: list(o.precedence) as ('human' | 'llm' | 'classifier')[],
+          minScore: o.minScore,
+          minProb: o.minProb ?? null,
+          nearDup: o.nearDup ?? null,
+          minhash: o.minhash !== undefined ? { threshold: o.minhash } : null,
+          decontaminate: {
+            ngram: o.decontaminateNgram,
+            cosine: o.decontaminate?.length ? cosineOption(o.decontaminateCosine) : null,
+            ast: o.decontaminateAst !== false,
           },
-          onProgress: (p) => bar.update(p.phase, p.done, p.total ?? p.done),
-        });
-        bar.end();
-        return r;
+          budgetTokens: o.maxTokens ?? null,
+          stratifyBy: o.stratify ?? null,
+          languages: o.languages,
+          minTokens: o.minSampleTokens,
+          maxTokens: o.maxSampleTokens,
+        },
+        onProgress: (p) => bar.update(p.phase, p.done, p.total ?? p.done),
       });
-      if (g.json)
-        return printJson({
-          funnel: res.funnel,
-          histogram: res.histogram,
-          drop_reasons: res.dropReasons,
-          removed_clusters: res.clusters.length,
-          contaminated: res.contaminated,
-          benchmark_errors: res.benchmarkErrors,
-          warnings: res.warnings,
-          files: res.files,
-          manifest: res.manifestPath,
-        });
-      console.log('step              samples      tokens');
-      for (const f of res.funnel)
-        console.log(
-          `${f.step.padEnd(16)} ${String(f.samples).padStart(8)} ${String(f.tokens).padStart(11)}${f.removed ? `   -${f.removed}` : ''}`,
-        );
-      for (const w of res.warnings) console.log(`warning: ${w}`);
-      for (const e of res.benchmarkErrors) console.log(`benchmark error: ${e.file}:${e.line}: ${e.message}`);
-      if (res.contaminated.length)
-        console.log(`${res.contaminated.length} samples dropped as contaminated (see the manifest)`);
-      if (!o.dryRun) console.log(`wrote ${res.files.length} files and ${res.manifestPath}`);
+      bar.end();
+      return r;
     });
+    if (g.json)
+      return printJson({
+        funnel: res.funnel,
+        histogram: res.histogram,
+        drop_reasons: res.dropReasons,
+        removed_clusters: res.clusters.length,
+        contaminated: res.contaminated,
+        benchmark_errors: res.benchmarkErrors,
+        benchmarks: res.benchmarkReport,
+        warnings: res.warnings,
+        files: res.files,
+        manifest: res.manifestPath,
+      });
+    console.log('step              samples      tokens');
+    for (const f of res.funnel)
+      console.log(
+        `${f.step.padEnd(16)} ${String(f.samples).padStart(8)} ${String(f.tokens).padStart(11)}${f.removed ? `   -${f.removed}` : ''}`,
+      );
+    for (const w of res.warnings) console.log(`warning: ${w}`);
+    for (const e of res.benchmarkErrors) console.log(`benchmark error: ${e.file}:${e.line}: ${e.message}`);
+    if (res.contaminated.length)
+      console.log(`${res.contaminated.length} samples dropped as contaminated (see the manifest)`);
+    if (!o.dryRun) console.log(`wrote ${res.files.length} files and ${res.manifestPath}`);
+  });
 }

@@ -5,6 +5,7 @@ import { labelHandlers } from './commands/label-handlers.js';
 import { appHandlers } from './commands/app-handlers.js';
 import { pipelineHandlers } from './commands/pipeline-handlers.js';
 import { sampleHandlers } from './commands/sample-handlers.js';
+import { contaminationHandlers } from './commands/contamination-handlers.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { DatasetStore } from './store/dataset-store.js';
 import { SampleQuery } from './store/sample-query.js';
@@ -37,6 +38,7 @@ export class Engine {
       ...labelHandlers(this),
       ...appHandlers(this),
       ...pipelineHandlers(this),
+      ...contaminationHandlers(this),
     } as Record<string, (input: unknown) => Promise<unknown>>;
     const missing = Object.keys(commands).filter((n) => !this.handlers[n]);
     if (missing.length) throw new Error(`commands without a handler: ${missing.join(', ')}`);

@@ -2,7 +2,8 @@ import type { ListQuery } from '../../shared/api.js';
 
 /** The review queues. Keyset queues page by sample id (a content hash: an unbiased random order)
  *  so labeling, which drops samples out of the live filter, never shifts the pages still to come. */
-export type QueueKind = 'needs-review' | 'llm-unreviewed' | 'disagree' | 'all' | 'uncertainty' | 'diversity' | 'browse';
+export type QueueKind =
+  'needs-review' | 'llm-unreviewed' | 'disagree' | 'contaminated' | 'all' | 'uncertainty' | 'diversity' | 'browse';
 export type QueueQuery = Omit<ListQuery, 'offset' | 'limit'>;
 
 export interface QueueDef {
@@ -53,6 +54,13 @@ export const QUEUES: readonly QueueDef[] = [
     query: {},
     paging: 'static',
     requires: 'queue.get',
+  },
+  {
+    kind: 'contaminated',
+    label: 'Contaminated',
+    hint: 'benchmark matches to confirm (c) or overrule (o), beside the benchmark item',
+    query: { where: 'contaminated' },
+    paging: 'keyset',
   },
   { kind: 'all', label: 'All samples', hint: 'everything, labeled or not', query: {}, paging: 'keyset' },
 ];

@@ -1,3 +1,7 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { STDLIB } from './temp.ts';
+
 /**
  * Benchmark-style problems written by the team for decontamination tests and the bench
  * (HumanEval layout: prompt = signature + docstring with doctests, canonical_solution = body).
@@ -465,4 +469,21 @@ export function reformattedCopy(t: TeamItem): string {
     out.push(' '.repeat(indent / 2) + body);
   }
   return out.join('\n');
+}
+
+export const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+
+/** Real stdlib modules, plus three with a planted exact / renamed / reformatted benchmark copy. */
+export async function corpus(dir: string) {
+  const names = (await readdir(STDLIB)).filter((f) => f.endsWith('.py')).slice(0, 15);
+  const rows: { text: string; score: number; planted?: string }[] = [];
+  for (const n of names) rows.push({ text: await readFile(join(STDLIB, n), 'utf8'), score: 4 });
+  const host = rows[0].text;
+  const plant = (copy: string) => `${host}\n\n${copy}\n`;
+  rows.push({ text: plant(programOf(TEAM_ITEMS[2])), score: 4, planted: 'exact' });
+  rows.push({ text: plant(renamedCopy(TEAM_ITEMS[10])), score: 4, planted: 'renamed' });
+  rows.push({ text: plant(reformattedCopy(TEAM_ITEMS[4])), score: 5, planted: 'reformatted' });
+  const f = join(dir, 'corpus.jsonl');
+  await writeFile(f, jsonl(rows));
+  return { file: f, rows };
 }

@@ -108,7 +108,14 @@ export async function checkStoredSamples(
         : undefined,
       signal: o.signal,
     });
-    const vecTable = o.cosine !== null && o.embedder ? await embeddingTable(store, o.embedder) : null;
+    // Stored vectors are reused when this embedder has some; a check never registers an embedder.
+    const vecTable =
+      o.cosine !== null && o.embedder && store.config.embedders[o.embedder.id]
+        ? await embeddingTable(store, o.embedder)
+        : null;
+    const codeOf = new Map(
+      items.map((it) => [subjectOf({ benchmark: it.benchmark, itemId: it.itemId }), it.code || it.text]),
+    );
     const batchSize = o.batch ?? 2000;
     let done = 0;
     let batch: { id: string; text: string }[] = [];
@@ -131,6 +138,8 @@ export async function checkStoredSamples(
               span: m.evidence,
               sampleSpan: m.sampleSpan,
               itemSpan: m.itemSpan,
+              // The item's program travels with the match, so review can diff it without the file.
+              itemCode: codeOf.get(subjectOf(m)) ?? null,
             },
           });
         }

@@ -144,6 +144,7 @@ export class DatasetStore {
     this.recomputeLlm();
     await this.reloadClassifierScores();
     this.annotations = await AnnotationStore.open(this.folder);
+    this.index.contaminationOf = (id) => this.annotations.contaminationFlag(id);
   }
 
   /** Model whose probabilities are "the" classifier_score: configured, else the newest. */

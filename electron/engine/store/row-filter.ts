@@ -28,12 +28,29 @@ export function compileWhere(expr: string, index: SampleIndex): RowPredicate {
   return (r) => tests.every((t) => t(r));
 }
 
+/** Bare-word clauses (`contaminated`, `NOT contaminated`): flags of a sample. */
+const FLAGS: Record<string, (index: SampleIndex) => RowPredicate> = {
+  // Contaminated = a current match nobody overruled.
+  contaminated: (index) => (r) => {
+    const f = index.contaminationOf(index.ids[r]);
+    return f !== null && f.status !== 'overruled';
+  },
+};
+
 function compileClause(clause: string, expr: string, index: SampleIndex): RowPredicate {
+  const flag = clause.match(/^(NOT\s+)?([a-z_]+)$/i);
+  if (flag && FLAGS[flag[2].toLowerCase()]) {
+    const p = FLAGS[flag[2].toLowerCase()](index);
+    return flag[1] ? (r) => !p(r) : p;
+  }
   const m = clause.match(/^([a-z_]+)\s*(>=|<=|!=|=|<|>|\s+LIKE\s+|\s+IS\s+NOT\s+NULL$|\s+IS\s+NULL$)\s*(.*)$/i);
   if (!m) throw new WhereSyntaxError(expr, `cannot read clause ${JSON.stringify(clause)}; expected FIELD OP VALUE`);
   const [, field, rawOp, rawVal] = m;
   if (!FIELDS.has(field))
-    throw new WhereSyntaxError(expr, `unknown field ${JSON.stringify(field)}; fields: ${[...FIELDS].join(', ')}`);
+    throw new WhereSyntaxError(
+      expr,
+      `unknown field ${JSON.stringify(field)}; fields: ${[...FIELDS].join(', ')}; flags: ${Object.keys(FLAGS).join(', ')}`,
+    );
   const op = rawOp.trim().toUpperCase().replace(/\s+/g, ' ');
   const get = (r: number): string | number | null =>
     field === 'path' ? index.path[r] : field === 'language' ? index.language[r] : index.value(field as SortField, r);

@@ -1,3 +1,4 @@
+import type { ContaminationFlag } from '../../../shared/annotations.js';
 import type { SampleRow } from '../../../shared/domain.js';
 
 /**
@@ -186,8 +187,12 @@ export class SampleIndex {
       human_score: nan(this.human[r]),
       classifier_score: nan(this.cls[r]),
       disagreement: this.disagreement(r),
+      contamination: this.contaminationOf(this.ids[r]),
     };
   }
+
+  /** Set by the store once annotations are loaded. */
+  contaminationOf: (id: string) => ContaminationFlag | null = () => null;
 
   /** Rows ordered by `field` (nulls last in both directions, ties by id). Cached. */
   order(field: SortField, desc: boolean): Int32Array {

@@ -17,7 +17,9 @@ export class SampleQuery {
     const q = ListQuerySchema.parse(input);
     const idx = this.store.index;
     const key = JSON.stringify({ ...q, offset: 0, limit: 0 });
-    if (!this.last || this.last.key !== key || this.last.version !== idx.version) {
+    // Annotation changes (a check, a decision) change `contaminated` without touching the index.
+    const version = idx.version * 1e6 + this.store.annotations.version;
+    if (!this.last || this.last.key !== key || this.last.version !== version) {
       const preds = await this.predicates(q);
       const order = idx.order(q.sort, q.desc);
       let rows: Int32Array;
@@ -32,7 +34,7 @@ export class SampleQuery {
         }
         rows = out.subarray(0, n);
       }
-      this.last = { key, version: idx.version, rows };
+      this.last = { key, version, rows };
     }
     const rows = this.last.rows;
     const page: SampleRow[] = [];

@@ -1,7 +1,8 @@
 import { useEffect, useRef } from 'react';
 import { useApp } from '../../state/app-slice.js';
 import { useModels } from '../../state/models-slice.js';
-import { useReview } from '../../state/review-slice.js';
+import { currentRow, useReview } from '../../state/review-slice.js';
+import { useContamination } from '../../state/contamination-slice.js';
 import { isTyping } from '../../ui/widgets.js';
 import { DatasetEmpty } from '../datasets/dataset-empty.js';
 import { KeyHints } from './key-hints.js';
@@ -59,6 +60,15 @@ export function ReviewView() {
           e.preventDefault();
           void r.undo();
           return;
+        case 'c':
+        case 'o': {
+          // Decisions on a benchmark match of the current sample (only flagged samples have one).
+          const row = currentRow(r);
+          if (!row?.contamination) return;
+          e.preventDefault();
+          void useContamination.getState().decide(row.id, k === 'c' ? 'confirm' : 'overrule');
+          return;
+        }
         case 'n':
           e.preventDefault();
           noteRef.current?.focus();
