@@ -1,11 +1,12 @@
 import { useApp } from '../../state/app-slice.js';
-import { useReview } from '../../state/review-slice.js';
+import { currentRow, useReview } from '../../state/review-slice.js';
 import { Kbd } from '../../ui/widgets.js';
 
 /** Bottom bar: the keys, the outbox (labels not yet durable), and one-line feedback. */
 export function KeyHints() {
   const saves = useReview((s) => s.saves);
   const flash = useReview((s) => s.flash);
+  const contaminated = useReview((s) => Boolean(currentRow(s)?.contamination));
   const saving = saves.filter((s) => s.status === 'saving').length;
   const retrying = saves.filter((s) => s.status === 'retrying');
   const failed = saves.filter((s) => s.status === 'failed').length;
@@ -32,6 +33,11 @@ export function KeyHints() {
       <span>
         <Kbd>s</Kbd> similar
       </span>
+      {contaminated && (
+        <span>
+          <Kbd>c</Kbd>/<Kbd>o</Kbd> confirm / overrule match
+        </span>
+      )}
       <button className="linklike" onClick={() => useApp.getState().setShortcutsOpen(true)}>
         <Kbd>?</Kbd> all shortcuts
       </button>
