@@ -74,6 +74,8 @@ export const SampleRowSchema = z.object({
   disagreement: z.number().nullable(),
   /** Benchmark contamination from the last check (`tbs decontaminate` or an export); null = none found or never checked. */
   contamination: ContaminationFlagSchema.nullable(),
+  /** For a function/class chunk, its head (`def decode`, `class Decoder`); set on the UI's pages only. */
+  unit: z.string().nullable().optional(),
 });
 export type SampleRow = z.infer<typeof SampleRowSchema>;
 

@@ -1,10 +1,9 @@
 import { Command, Option } from 'commander';
-import { embedDataset } from '../engine/embed/embedding-store.js';
-import { embedderById, resolveEmbedder, type EmbedderSpec } from '../engine/embed/embedder-spec.js';
+import { resolveEmbedder, type EmbedderSpec } from '../engine/embed/embedder-spec.js';
 import { agreementReport } from '../engine/classify/agreement.js';
 import { reviewQueue, similarSamples, type QueueKind } from '../engine/classify/queues.js';
-import { scoreDataset } from '../engine/classify/scoring.js';
-import { activeModel, listModels, trainModel, type LabelSource } from '../engine/classify/training.js';
+import { activeModel, listModels, type LabelSource } from '../engine/classify/training.js';
+import { embedSamples, scoreSamples, trainClassifier } from '../engine/use-cases/pipeline-steps.js';
 import { globals, parsePositiveInt, printJson, withEngine } from './common.js';
 import { createProgress } from './progress.js';
 
@@ -37,13 +36,8 @@ export function registerModelCommands(program: Command): void {
     async (o, cmd: Command) => {
       const g = globals(cmd);
       const r = await withEngine(cmd, async (engine, signal) => {
-        const { embedder, spec } = await resolveEmbedder(engine.store, specOf(o));
         const bar = createProgress(g.progress);
-        const s = await embedDataset(engine.store, embedder, {
-          signal,
-          spec: spec as unknown as Record<string, unknown>,
-          onProgress: (p) => bar.update('embed', p.done, p.total),
-        });
+        const s = await embedSamples(engine.store, specOf(o), { signal, onProgress: bar.update });
         bar.end();
         return s;
       });
@@ -68,15 +62,18 @@ export function registerModelCommands(program: Command): void {
     .option('--shuffle-labels', 'sanity check: train on permuted labels')
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
-      const rec = await withEngine(cmd, async (engine) => {
-        const { embedder } = await resolveEmbedder(engine.store, specOf(o));
+      const rec = await withEngine(cmd, async (engine, signal) => {
         const sources = String(o.sources)
           .split(',')
           .map((s) => s.trim()) as LabelSource[];
         for (const s of sources)
           if (s !== 'human' && s !== 'llm')
             throw new Error(`--sources: unknown source ${JSON.stringify(s)} (human, llm)`);
-        const r = await trainModel(engine.store, embedder, {
+        const bar = createProgress(g.progress);
+        const r = await trainClassifier(engine.store, {
+          embedder: specOf(o),
+          signal,
+          onProgress: bar.update,
           algo: o.algo,
           sources,
           keepThreshold: o.keepThreshold,
@@ -85,7 +82,7 @@ export function registerModelCommands(program: Command): void {
           thresholdRule: o.targetPrecision ? { kind: 'precision', target: o.targetPrecision } : { kind: 'max-f1' },
           hyper: o.algo === 'forest' ? { nTrees: o.trees, seed: o.seed } : { seed: o.seed },
         });
-        await engine.store.reloadClassifierScores();
+        bar.end();
         return r;
       });
       if (g.json)
@@ -119,16 +116,8 @@ export function registerModelCommands(program: Command): void {
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
       const r = await withEngine(cmd, async (engine, signal) => {
-        const rec = o.model
-          ? (await listModels(engine.store)).find((m) => m.modelId === o.model)
-          : await activeModel(engine.store);
-        if (!rec) throw new Error(o.model ? `no model ${o.model}` : 'no model yet: run `tbs train` first');
-        const embedder = await embedderById(engine.store, rec.embedderId);
         const bar = createProgress(g.progress);
-        const s = await scoreDataset(engine.store, embedder, rec.modelId, {
-          signal,
-          onProgress: (p) => bar.update(p.phase, p.done, p.total),
-        });
+        const s = await scoreSamples(engine.store, o.model, { signal, onProgress: bar.update });
         bar.end();
         return s;
       });
@@ -145,7 +134,7 @@ export function registerModelCommands(program: Command): void {
     .description('trained models, newest first')
     .action(async (_o, cmd: Command) => {
       const g = globals(cmd);
-      const models = await withEngine(cmd, (e) => listModels(e.store));
+      const models = await withEngine(cmd, (e) => listModels(e.store), { access: 'read' });
       if (g.json) return printJson(models);
       for (const m of models)
         console.log(
@@ -159,8 +148,10 @@ export function registerModelCommands(program: Command): void {
     .description('LLM vs human vs classifier agreement (kappa, confusion)')
     .action(async (_o, cmd: Command) => {
       const g = globals(cmd);
-      const r = await withEngine(cmd, async (e) =>
-        agreementReport(e.store, (await activeModel(e.store))?.threshold ?? null),
+      const r = await withEngine(
+        cmd,
+        async (e) => agreementReport(e.store, (await activeModel(e.store))?.threshold ?? null),
+        { access: 'read' },
       );
       if (g.json) return printJson(r);
       for (const p of r.scores)
@@ -191,11 +182,19 @@ export function registerModelCommands(program: Command): void {
     .option('--limit <n>', 'rows', (v) => parsePositiveInt(v, '--limit'), 20)
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
-      const rows = await withEngine(cmd, async (e) => {
-        const m = await activeModel(e.store);
-        const embedder = o.kind === 'diversity' ? (await resolveEmbedder(e.store)).embedder : undefined;
-        return reviewQueue(e.store, o.kind as QueueKind, { threshold: m?.threshold ?? null, limit: o.limit, embedder });
-      });
+      const rows = await withEngine(
+        cmd,
+        async (e) => {
+          const m = await activeModel(e.store);
+          const embedder = o.kind === 'diversity' ? (await resolveEmbedder(e.store)).embedder : undefined;
+          return reviewQueue(e.store, o.kind as QueueKind, {
+            threshold: m?.threshold ?? null,
+            limit: o.limit,
+            embedder,
+          });
+        },
+        { access: 'read' },
+      );
       if (g.json) for (const r of rows) printJson(r);
       else
         for (const r of rows)

@@ -46,9 +46,9 @@ program
     const r = await withEngine(
       cmd,
       async (engine, signal) => {
-        const { importPaths } = await import('../engine/ingest/importer.js');
+        const { importSamples } = await import('../engine/use-cases/pipeline-steps.js');
         const bar = createProgress(g.progress, 'bytes');
-        const res = await importPaths(engine.store, paths, {
+        const res = await importSamples(engine.store, paths, {
           format: o.format,
           textField: o.textField,
           chunk: o.chunk,
@@ -64,7 +64,6 @@ program
             ),
         });
         bar.end();
-        await engine.store.compact(['samples', 'import_errors']);
         return res;
       },
       { create: true },
@@ -75,13 +74,14 @@ program
         duplicates: r.duplicates,
         errors: r.errors,
         errorCount: r.errorCount,
+        skipped: r.skipped,
         cancelled: r.cancelled,
         files: r.files,
         bytes: r.bytes,
       });
     else {
       console.log(
-        `${r.cancelled ? 'cancelled: ' : ''}imported ${r.imported.toLocaleString('en-US')} samples from ${r.files} inputs (${(r.bytes / 1e6).toFixed(1)} MB); ${r.duplicates} duplicates skipped; ${r.errorCount} errors`,
+        `${r.cancelled ? 'cancelled: ' : ''}imported ${r.imported.toLocaleString('en-US')} samples from ${r.files} inputs (${(r.bytes / 1e6).toFixed(1)} MB); ${r.duplicates} duplicates skipped; ${r.skipped} empty files skipped; ${r.errorCount} errors`,
       );
       for (const e of r.errors.slice(0, 20))
         console.log(`  ${e.file}${e.line ? `:${e.line}` : ''}${e.field ? ` [${e.field}]` : ''}: ${e.message}`);
@@ -95,7 +95,7 @@ program
   .description('what the dataset holds')
   .action(async (_o, cmd: Command) => {
     const g = globals(cmd);
-    const s = await withEngine(cmd, (e) => e.stats());
+    const s = await withEngine(cmd, (e) => e.stats(), { access: 'read' });
     if (g.json) return printJson(s);
     const n = (x: number) => x.toLocaleString('en-US');
     console.log(`samples     ${n(s.samples)}`);
@@ -125,31 +125,35 @@ program
   .option('--with-text', 'include the code')
   .action(async (o, cmd: Command) => {
     const g = globals(cmd);
-    await withEngine(cmd, async (engine) => {
-      const q = { where: o.where, sort: o.sort, desc: Boolean(o.desc) };
-      let emitted = 0;
-      const out: string[] = [];
-      const flushOut = async () => {
-        if (out.length) {
-          const ok = process.stdout.write(out.join(''));
-          out.length = 0;
-          if (!ok) await new Promise((r) => process.stdout.once('drain', r));
+    await withEngine(
+      cmd,
+      async (engine) => {
+        const q = { where: o.where, sort: o.sort, desc: Boolean(o.desc) };
+        let emitted = 0;
+        const out: string[] = [];
+        const flushOut = async () => {
+          if (out.length) {
+            const ok = process.stdout.write(out.join(''));
+            out.length = 0;
+            if (!ok) await new Promise((r) => process.stdout.once('drain', r));
+          }
+        };
+        for await (const row of engine.query.iterate(q)) {
+          if (emitted++ < o.offset) continue;
+          if (o.limit !== undefined && emitted - o.offset > o.limit) break;
+          const rec: Record<string, unknown> = { ...row };
+          if (o.withText) rec.text = (await engine.store.getSample(row.id))?.text ?? null;
+          out.push(
+            g.json
+              ? JSON.stringify(rec) + '\n'
+              : `${row.id}  ${String(row.tokens).padStart(6)}  llm=${row.llm_score ?? '-'} human=${row.human_score ?? '-'} cls=${row.classifier_score?.toFixed(3) ?? '-'}  ${row.source}\n`,
+          );
+          if (out.length >= 1000) await flushOut();
         }
-      };
-      for await (const row of engine.query.iterate(q)) {
-        if (emitted++ < o.offset) continue;
-        if (o.limit !== undefined && emitted - o.offset > o.limit) break;
-        const rec: Record<string, unknown> = { ...row };
-        if (o.withText) rec.text = (await engine.store.getSample(row.id))?.text ?? null;
-        out.push(
-          g.json
-            ? JSON.stringify(rec) + '\n'
-            : `${row.id}  ${String(row.tokens).padStart(6)}  llm=${row.llm_score ?? '-'} human=${row.human_score ?? '-'} cls=${row.classifier_score?.toFixed(3) ?? '-'}  ${row.source}\n`,
-        );
-        if (out.length >= 1000) await flushOut();
-      }
-      await flushOut();
-    });
+        await flushOut();
+      },
+      { access: 'read' },
+    );
   });
 
 program
@@ -158,7 +162,7 @@ program
   .argument('<id>', 'sample id')
   .action(async (id: string, _o, cmd: Command) => {
     const g = globals(cmd);
-    const r = await withEngine(cmd, (e) => e.invoke('samples.get', { id }));
+    const r = await withEngine(cmd, (e) => e.invoke('samples.get', { id }), { access: 'read' });
     if (g.json) return printJson(r);
     const s = r.sample;
     console.log(

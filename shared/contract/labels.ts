@@ -32,7 +32,12 @@ export const labelCommands = {
     }),
   },
   'labels.export': {
-    input: z.object({ path: z.string().min(1), kind: z.enum(['llm', 'human']).optional() }),
+    input: z.object({
+      path: z.string().min(1),
+      kind: z.enum(['llm', 'human']).optional(),
+      /** Replace an existing file (never one inside the dataset folder). */
+      overwrite: z.boolean().default(false),
+    }),
     output: z.object({ path: z.string(), records: z.number().int() }),
   },
   'labels.retract': {

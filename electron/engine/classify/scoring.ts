@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sqlString } from '../store/dataset-store.js';
 import { embedDataset, embeddingTable } from '../embed/embedding-store.js';
@@ -32,7 +33,7 @@ export async function scoreDataset(
   const t0 = Date.now();
   const { record, classifier } = await loadModel(store, modelId);
   if (record.embedderId !== embedder.id)
-    throw new Error(`model ${modelId} was trained on ${record.embedderId}, not ${embedder.id}`);
+    throw new CodedError('conflict', `model ${modelId} was trained on ${record.embedderId}, not ${embedder.id}`);
   const emb = await embedDataset(store, embedder, {
     signal: opts.signal,
     onProgress: (p) => opts.onProgress?.({ phase: 'embed', ...p }),

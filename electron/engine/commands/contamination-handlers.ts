@@ -1,4 +1,5 @@
 import type { contaminationCommands } from '../../../shared/contract/contamination.js';
+import { CodedError } from '../../../shared/errors.js';
 import type { HandlerFactory } from './handler-types.js';
 
 const span = (v: unknown): [number, number] | null =>
@@ -31,7 +32,7 @@ export const contaminationHandlers: HandlerFactory<keyof typeof contaminationCom
   'contamination.decide': async (i) => {
     const ann = engine.store.annotations;
     if (!ann.annotationsOf(i.id, 'contamination').some((a) => a.subject === i.subject))
-      throw Object.assign(new Error(`sample ${i.id} has no current match ${i.subject}`), { code: 'not_found' });
+      throw new CodedError('not_found', `sample ${i.id} has no current match ${i.subject}`);
     const [d] = await ann.appendDecisions([
       {
         sampleId: i.id,

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parquetReadObjects } from 'hyparquet';
+import { CodedError } from '../../../shared/errors.js';
 
 /** One benchmark problem whose text must not leak into training data. */
 export interface BenchmarkItem {
@@ -59,14 +60,14 @@ export interface LoadedBenchmark {
 /** More unusable lines than this fraction of a file's lines makes the file fatal. */
 export const MAX_BAD_LINE_FRACTION = 0.02;
 
-export class BenchmarkLoadError extends Error {
-  readonly code = 'invalid_input';
+export class BenchmarkLoadError extends CodedError {
   constructor(readonly errors: BenchmarkError[]) {
     super(
+      'invalid_input',
       `benchmark check failed (pass --allow-benchmark-errors to continue without it):\n` +
         errors.map((e) => `  ${formatBenchmarkError(e)}`).join('\n'),
+      { name: 'BenchmarkLoadError' },
     );
-    this.name = 'BenchmarkLoadError';
   }
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { CodedError } from '../../../shared/errors.js';
 import type { ContaminationMethod } from '../../../shared/annotations.js';
 import { CONTAMINATION_METHODS } from '../../../shared/annotations.js';
 import type { Embedder } from '../embed/embedder.js';
@@ -76,7 +77,8 @@ export async function checkStoredSamples(
   only?: ReadonlySet<string>,
 ): Promise<Omit<CheckSummary, 'errors'>> {
   const embedderId = o.embedder?.id ?? null;
-  if (o.cosine !== null && !o.embedder) throw new Error("the embedding match needs the samples' embedder");
+  if (o.cosine !== null && !o.embedder)
+    throw new CodedError('invalid_input', "the embedding match needs the samples' embedder");
   const scope = contaminationScope(items, o, embedderId);
   const ann = store.annotations;
   const idx = store.index;
@@ -183,8 +185,7 @@ export async function decontaminateStore(
   store: DatasetStore,
   o: CheckOptions & { benchmarks: string[]; fields?: BenchmarkFields; allowErrors?: boolean },
 ): Promise<CheckSummary & { benchmarks: LoadedBenchmark[] }> {
-  if (!o.benchmarks.length)
-    throw Object.assign(new Error('no benchmarks named (--benchmarks F[,F...])'), { code: 'invalid_input' });
+  if (!o.benchmarks.length) throw new CodedError('invalid_input', 'no benchmarks named (--benchmarks F[,F...])');
   const loaded = await loadBenchmarks(o.benchmarks, { fields: o.fields, allowErrors: o.allowErrors });
   const summary = await checkStoredSamples(store, loaded.items, o);
   return { ...summary, errors: loaded.errors, benchmarks: loaded.benchmarks };

@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import type { BenchmarkItem } from './benchmarks.js';
 import { CosineLsh, planLsh } from './cosine-lsh.js';
 import type { StepHooks } from './dedup.js';
@@ -145,7 +146,8 @@ class ItemVectors {
   private lsh: CosineLsh | null = null;
 
   static async create(items: readonly BenchmarkItem[], opts: DecontaminateOptions & { cosine: number }) {
-    if (!opts.embedText) throw new Error('decontaminate.cosine is set but no embedder (embedText) was provided');
+    if (!opts.embedText)
+      throw new CodedError('invalid_input', 'decontaminate.cosine is set but no embedder (embedText) was provided');
     const batch = opts.batchSize ?? 64;
     const vecs = await embedAll(
       items.map((it) => it.text),

@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { join, resolve } from 'node:path';
 import { TOKEN_ENCODING } from '../../../shared/enums.js';
 import {
@@ -51,6 +52,8 @@ export interface RunExportOptions {
   outDir: string;
   format: ExportFormat;
   overwrite?: boolean;
+  /** The dataset being exported: the output may not be it, inside it, or one of its ancestors. */
+  datasetDir?: string | null;
   /** Benchmarks to decontaminate against: `path` or `name=path` (.jsonl[.gz], .json, .parquet, folders). */
   benchmarks?: string[];
   /** Field roles for layouts other than HumanEval / MBPP. */
@@ -180,7 +183,7 @@ async function readAndSelect(opts: RunExportOptions, rule: ExportRule): Promise<
 export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
   const rule = parseExportRule(opts.rule);
   const progress = (phase: ExportPhase) => (done: number, total: number) => opts.onProgress?.({ phase, done, total });
-  if (!opts.dryRun) await assertOutDirUsable(opts.outDir, opts.overwrite ?? false);
+  if (!opts.dryRun) await assertOutDirUsable(opts.outDir, opts.overwrite ?? false, opts.datasetDir);
 
   const benchmarkFiles = opts.benchmarks ?? [];
   let benchmarkItems: BenchmarkItem[] = [];
@@ -196,7 +199,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
       allowErrors: opts.allowBenchmarkErrors,
     }));
     if (rule.decontaminate.cosine !== null && !opts.embedText && !opts.decontaminateWith) {
-      throw new Error('decontaminate.cosine is set but no embedder (embedText) was provided');
+      throw new CodedError('invalid_input', 'decontaminate.cosine is set but no embedder (embedText) was provided');
     }
   }
 
@@ -325,7 +328,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
     await writeTextFile(staging, 'manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
     // Last chance to cancel: after this the export is in place and complete.
     throwIfAborted(opts.signal);
-    await commitStagingDir(staging, opts.outDir, opts.overwrite ?? false);
+    await commitStagingDir(staging, opts.outDir, opts.overwrite ?? false, opts.datasetDir);
   } catch (err) {
     await discardStagingDir(staging);
     throw err;

@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { activeModel } from '../classify/training.js';
 import { datasetTemplates } from '../label/templates.js';
 import { parseExportRule, type ExportCandidate, type ExportRuleInput } from './candidate.js';
 import { decideSample } from './select.js';
+import { assertOutDirUsable } from './output-dir.js';
 import { runExport, type ExportResult, type RunExportOptions } from './export-run.js';
 
 export interface StoreExportOptions extends Omit<RunExportOptions, 'candidates' | 'rule' | 'provenance' | 'embedText'> {
@@ -26,6 +28,8 @@ export async function exportFromStore(
   store: DatasetStore,
   o: StoreExportOptions,
 ): Promise<ExportResult & { skipped?: boolean; fingerprint: string }> {
+  // Fail before any work when the output folder may not be written.
+  if (!o.dryRun) await assertOutDirUsable(o.outDir, o.overwrite ?? false, store.dir);
   const idx = store.index;
   const model = await activeModel(store);
   const rule = parseExportRule({ ...o.rule, modelThreshold: o.rule.modelThreshold ?? model?.threshold ?? null });
@@ -59,7 +63,7 @@ export async function exportFromStore(
   const embedderId = model?.embedderId ?? store.config.defaultEmbedder;
   let vectors = new Map<string, Float32Array>();
   if (rule.nearDup !== null) {
-    if (!embedderId) throw new Error('near-dup needs vectors: run `tbs embed` first');
+    if (!embedderId) throw new CodedError('conflict', 'near-dup needs vectors: run `tbs embed` first');
     vectors = await readVectors(await embeddingTable(store, await embedderById(store, embedderId)), maybe);
   }
   // The embedding match compares with the samples' own embedder; without one, the offline default.
@@ -142,6 +146,7 @@ export async function exportFromStore(
   }
   const res = await runExport({
     ...o,
+    datasetDir: store.dir,
     candidates: candidates(),
     rule,
     decontaminateWith: async (items, benchmarkItems) => {
@@ -185,7 +190,8 @@ export async function exportFromStore(
       extra: { inputsFingerprint: fingerprint, llmSource, keepThreshold: store.config.keepThreshold },
     },
   });
-  if (!o.dryRun && res.manifestPath) {
+  // NOTE: a read-only open (another process holds the dataset) exports without logging the export.
+  if (!o.dryRun && res.manifestPath && !store.readOnly) {
     await (
       await store.table('exports')
     ).add([

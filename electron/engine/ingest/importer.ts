@@ -31,6 +31,8 @@ export interface ImportResult extends ImportSummary {
   importId: string;
   cancelled: boolean;
   errorCount: number;
+  /** Inputs with nothing to import that are not errors (an empty `__init__.py`). */
+  skipped: number;
 }
 
 const BATCH_ROWS = 2000;
@@ -43,11 +45,13 @@ const MAX_ERRORS_IN_SUMMARY = 10_000;
  * Rows are written before the in-memory index learns of them, so a cancel or crash can only
  * lose the unwritten tail, never leave the index ahead of the table.
  */
-export async function importPaths(
-  store: DatasetStore,
-  paths: string[],
-  opts: ImportOptions = {},
-): Promise<ImportResult> {
+export function importPaths(store: DatasetStore, paths: string[], opts: ImportOptions = {}): Promise<ImportResult> {
+  // NOTE: dedup checks the in-memory index before each write; two imports interleaving would both
+  // miss each other's unwritten rows and store duplicates, so imports into one store run one at a time.
+  return store.exclusive('import', () => importPathsAlone(store, paths, opts));
+}
+
+async function importPathsAlone(store: DatasetStore, paths: string[], opts: ImportOptions): Promise<ImportResult> {
   const importId = randomUUID();
   const importedAt = new Date().toISOString();
   const chunkMode = opts.chunk ?? 'file';
@@ -60,6 +64,7 @@ export async function importPaths(
     duplicates: 0,
     errors: [],
     errorCount: 0,
+    skipped: 0,
     files: 0,
     bytes: 0,
     cancelled: false,
@@ -133,6 +138,7 @@ export async function importPaths(
     }
     if ('fileDone' in item) {
       summary.files++;
+      if (item.skipped) summary.skipped++;
       summary.bytes += item.bytes;
       report();
       continue;

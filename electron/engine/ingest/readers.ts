@@ -19,7 +19,11 @@ export interface RawRecord {
   metadata: Record<string, unknown>;
   bytes: number;
 }
-export type ReadItem = { record: RawRecord } | { error: ImportError } | { fileDone: string; bytes: number };
+export type ReadItem =
+  | { record: RawRecord }
+  | { error: ImportError }
+  /** `skipped`: why a readable file gave no record without being an error (it is empty). */
+  | { fileDone: string; bytes: number; skipped?: string };
 
 export interface ReaderOptions {
   textField?: string;
@@ -251,7 +255,8 @@ async function* readSourceFile(
     return;
   }
   if (!text.trim()) {
-    yield { error: err(file, null, null, 'file is empty') };
+    // An empty (or blank) file, like most `__init__.py`, has nothing to import: skipped, not an error.
+    yield { fileDone: file, bytes: buf.length, skipped: 'empty file' };
     return;
   }
   const language = opts.lang ?? languageFromPath(file) ?? extname(file).slice(1);

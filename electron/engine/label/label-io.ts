@@ -7,6 +7,7 @@ import type { ImportError, LabelRecord } from '../../../shared/domain.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { labelFromRow } from '../store/row-mapping.js';
 import { sampleIdOf } from '../ingest/normalize.js';
+import { writeOutputFile } from '../curate/output-dir.js';
 
 export interface LabelImportSummary {
   imported: number;
@@ -20,10 +21,19 @@ export interface LabelImportSummary {
  * verdict), `annotator` (or the default), optional `note` and `rationale`. Each row becomes a human
  * label with origin `import`; its id is a hash of the row, so importing the same file twice adds nothing.
  */
-export async function importHumanLabels(
+export function importHumanLabels(
   store: DatasetStore,
   file: string,
   opts: { annotator?: string } = {},
+): Promise<LabelImportSummary> {
+  // Two imports of one file at once would both miss each other's label ids.
+  return store.exclusive('labels-import', () => importHumanLabelsAlone(store, file, opts));
+}
+
+async function importHumanLabelsAlone(
+  store: DatasetStore,
+  file: string,
+  opts: { annotator?: string },
 ): Promise<LabelImportSummary> {
   const out: LabelImportSummary = { imported: 0, alreadyPresent: 0, errors: [] };
   const existing = new Set<string>();
@@ -116,21 +126,39 @@ export async function importHumanLabels(
 export async function exportLabels(
   store: DatasetStore,
   out: NodeJS.WritableStream | string,
-  opts: { kind?: 'llm' | 'human' } = {},
+  opts: { kind?: 'llm' | 'human'; overwrite?: boolean } = {},
 ): Promise<number> {
   await store.flush();
+  // Pending first: a record leaves the pending list only once the table holds it.
+  const pending = [...store.pendingLabels()];
   const table = await store.table('labels');
   const rows = (await (opts.kind ? table.query().where(`kind = '${opts.kind}'`) : table.query()).toArray()).map((r) =>
     labelFromRow(r),
   );
+  // A read-only open cannot flush: acknowledged records still in the writer's journal count too.
+  const stored = new Set(rows.map((r) => r.labelId));
+  for (const p of pending) if (!stored.has(p.labelId) && (!opts.kind || p.kind === opts.kind)) rows.push(p);
   rows.sort((a, b) =>
     a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.labelId < b.labelId ? -1 : 1,
   );
-  const stream = typeof out === 'string' ? createWriteStream(out) : out;
-  for (const r of rows) if (!stream.write(JSON.stringify(r) + '\n')) await once(stream, 'drain');
-  if (typeof out === 'string') {
-    (stream as ReturnType<typeof createWriteStream>).end();
-    await once(stream, 'finish');
+  const writeAll = async (stream: NodeJS.WritableStream) => {
+    for (const r of rows) if (!stream.write(JSON.stringify(r) + '\n')) await once(stream, 'drain');
+  };
+  if (typeof out !== 'string') {
+    await writeAll(out);
+    return rows.length;
   }
+  // A file output never replaces an existing file unasked, and never lands inside the dataset.
+  await writeOutputFile(
+    out,
+    async (tmp) => {
+      const stream = createWriteStream(tmp, { flags: 'wx' });
+      const failed = new Promise<never>((_, reject) => stream.once('error', reject));
+      await Promise.race([writeAll(stream), failed]);
+      stream.end();
+      await Promise.race([once(stream, 'finish'), failed]);
+    },
+    { overwrite: opts.overwrite ?? false, datasetDir: store.dir },
+  );
   return rows.length;
 }

@@ -1,3 +1,5 @@
+import { formatAgent, llmLabelKey } from '../../../shared/agent.js';
+import { CodedError } from '../../../shared/errors.js';
 import { createHash, randomUUID } from 'node:crypto';
 import OpenAI from 'openai';
 import type { LabelRecord } from '../../../shared/domain.js';
@@ -76,7 +78,7 @@ export function labelKey(
   model: string,
   paramsHash: string,
 ) {
-  return `${sampleId}|${templateId}|${templateHash}|${model}|${paramsHash}`;
+  return llmLabelKey({ sampleId, templateId, templateHash, model, paramsHash });
 }
 
 export function paramsHashOf(p: { temperature: number; maxTokens: number; seed: number; maxInputTokens: number }) {
@@ -110,7 +112,7 @@ export async function prepare(store: DatasetStore, o: LabelRunOptions): Promise<
     maxInputTokens: o.maxInputTokens ?? 1024,
   };
   const paramsHash = paramsHashOf(params);
-  const agent = `${o.model}|${template.id}|${hash}`;
+  const agent = formatAgent({ model: o.model, templateId: template.id, templateHash: hash });
   const selectedIds = await selectSamples(store, o);
   const done = await labeledKeys(store, agent, paramsHash);
   const todo = selectedIds.filter((id) => !done.has(id));
@@ -178,7 +180,11 @@ export async function estimateLabeling(store: DatasetStore, o: LabelRunOptions):
 export function createClient(o: { baseURL?: string; apiKey?: string; timeoutMs?: number }): OpenAI {
   const baseURL = o.baseURL ?? process.env.OPENAI_BASE_URL;
   const apiKey = o.apiKey ?? process.env.OPENAI_API_KEY ?? (baseURL ? 'not-needed' : undefined);
-  if (!apiKey) throw new Error('no API key: set OPENAI_API_KEY, or --base-url for a local OpenAI-compatible server');
+  if (!apiKey)
+    throw new CodedError(
+      'invalid_input',
+      'no API key: set OPENAI_API_KEY, or --base-url for a local OpenAI-compatible server',
+    );
   // NOTE: retries are ours (global slow-down, attempt records), so the client's are off.
   return new OpenAI({ baseURL, apiKey, maxRetries: 0, timeout: o.timeoutMs ?? 60_000 });
 }

@@ -1,4 +1,5 @@
 import type { ContaminationFlag } from '../../../shared/annotations.js';
+import { SORT_FIELD_NAMES } from '../../../shared/contract/samples.js';
 import type { SampleRow } from '../../../shared/domain.js';
 
 /**
@@ -9,15 +10,8 @@ import type { SampleRow } from '../../../shared/domain.js';
  * has to happen here. Typed arrays keep it at ~20 bytes per sample plus the source/path strings;
  * sorted permutations are cached per sort key and dropped when a value in that column changes.
  */
-export const SORT_FIELDS = [
-  'id',
-  'source',
-  'tokens',
-  'llm_score',
-  'human_score',
-  'classifier_score',
-  'disagreement',
-] as const;
+/** The sortable columns: one list, in the contract. */
+export const SORT_FIELDS = SORT_FIELD_NAMES;
 export type SortField = (typeof SORT_FIELDS)[number];
 
 export interface HumanEntry {

@@ -1,43 +1,28 @@
 import { useApp } from '../../state/app-slice.js';
-import { currentRow, useReview } from '../../state/review-slice.js';
+import { useReview } from '../../state/review-slice.js';
 import { Kbd } from '../../ui/widgets.js';
+import { hintItems } from './keymap.js';
 
 /** Bottom bar: the keys, the outbox (labels not yet durable), and one-line feedback. */
 export function KeyHints() {
   const saves = useReview((s) => s.saves);
   const flash = useReview((s) => s.flash);
-  const contaminated = useReview((s) => Boolean(currentRow(s)?.contamination));
   const saving = saves.filter((s) => s.status === 'saving').length;
   const retrying = saves.filter((s) => s.status === 'retrying');
   const failed = saves.filter((s) => s.status === 'failed').length;
   return (
     <footer className="keyhints" data-testid="key-hints">
-      <span>
-        <Kbd>0</Kbd>–<Kbd>5</Kbd> score
-      </span>
-      <span>
-        <Kbd>Enter</Kbd>/<Kbd>a</Kbd> accept LLM
-      </span>
-      <span>
-        <Kbd>j</Kbd>/<Kbd>k</Kbd> next / prev
-      </span>
-      <span>
-        <Kbd>u</Kbd> undo
-      </span>
-      <span>
-        <Kbd>n</Kbd> note
-      </span>
-      <span>
-        <Kbd>/</Kbd> search
-      </span>
-      <span>
-        <Kbd>s</Kbd> similar
-      </span>
-      {contaminated && (
-        <span>
-          <Kbd>c</Kbd>/<Kbd>o</Kbd> confirm / overrule match
+      {hintItems().map((h) => (
+        <span key={h.hint}>
+          {h.labels.map((k, i) => (
+            <span key={k}>
+              {i > 0 && (h.range ? '–' : '/')}
+              <Kbd>{k}</Kbd>
+            </span>
+          ))}{' '}
+          {h.hint}
         </span>
-      )}
+      ))}
       <button className="linklike" onClick={() => useApp.getState().setShortcutsOpen(true)}>
         <Kbd>?</Kbd> all shortcuts
       </button>

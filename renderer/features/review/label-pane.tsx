@@ -3,7 +3,7 @@ import type { LabelRecord } from '../../../shared/domain.js';
 import { useApp } from '../../state/app-slice.js';
 import { activeModel, useModels } from '../../state/models-slice.js';
 import { currentRow, useReview } from '../../state/review-slice.js';
-import { fmtTime, parseAgent } from '../../ui/format.js';
+import { agentParts, fmtTime } from '../../ui/format.js';
 import { ProbBar, ScoreBadge } from '../../ui/widgets.js';
 import { SimilarCard } from './similar-card.js';
 
@@ -41,7 +41,7 @@ function History({ labels }: { labels: LabelRecord[] }) {
               <ScoreBadge score={l.score} kind={l.kind === 'llm' ? 'llm' : 'human'} />
             )}
             <span className="history-who" title={l.agent}>
-              {l.kind === 'llm' ? parseAgent(l.agent).model : l.agent}
+              {l.kind === 'llm' ? agentParts(l.agent).model : l.agent}
             </span>
             {l.origin && !l.retracts && <span className="chip chip-small">{l.origin}</span>}
           </span>
@@ -71,7 +71,7 @@ export function LabelPane({ noteRef }: { noteRef: RefObject<HTMLTextAreaElement 
   const threshold = model?.threshold ?? 0.5;
   const prob = detail?.row.classifier_score ?? row.classifier_score;
   const save = [...s.saves].reverse().find((x) => x.sampleId === row.id);
-  const agent = llm ? parseAgent(llm.agent) : null;
+  const agent = llm ? agentParts(llm.agent) : null;
   const shown = hover ?? (human === null || human === undefined ? null : Math.round(human));
 
   return (

@@ -122,6 +122,7 @@ export function QueuePane({ searchRef }: { searchRef: RefObject<HTMLInputElement
                 <div className="queue-line">
                   <span className="queue-file" title={r.source}>
                     {baseName(r.path ?? r.source)}
+                    {r.unit && <span className="queue-unit"> · {r.unit}</span>}
                   </span>
                   {state && <span className={`save-dot save-${state}`} title={`label ${state}`} />}
                   <ScoreBadge score={r.llm_score} kind="llm" title="LLM score" />

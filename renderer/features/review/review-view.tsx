@@ -6,6 +6,7 @@ import { useContamination } from '../../state/contamination-slice.js';
 import { isTyping } from '../../ui/widgets.js';
 import { DatasetEmpty } from '../datasets/dataset-empty.js';
 import { KeyHints } from './key-hints.js';
+import { actionForKey } from './keymap.js';
 import { LabelPane } from './label-pane.js';
 import { QueuePane } from './queue-pane.js';
 import { SamplePane } from './sample-pane.js';
@@ -34,53 +35,35 @@ export function ReviewView() {
         return;
       }
       const r = useReview.getState();
-      const k = e.key;
-      if (k >= '0' && k <= '5' && k.length === 1) {
-        e.preventDefault();
-        r.label(Number(k));
-        return;
-      }
-      switch (k) {
-        case 'Enter':
-        case 'a':
-          e.preventDefault();
-          r.acceptLlm();
-          return;
-        case 'j':
-        case 'ArrowDown':
-          e.preventDefault();
-          r.move(1);
-          return;
-        case 'k':
-        case 'ArrowUp':
-          e.preventDefault();
-          r.move(-1);
-          return;
-        case 'u':
-          e.preventDefault();
-          void r.undo();
-          return;
-        case 'c':
-        case 'o': {
-          // Decisions on a benchmark match of the current sample (only flagged samples have one).
+      const hit = actionForKey(e.key);
+      if (!hit) return;
+      if (hit.action === 'similar' && !useApp.getState().has('samples.similar')) return;
+      e.preventDefault();
+      switch (hit.action) {
+        case 'score':
+          return r.label(hit.score!);
+        case 'accept-llm':
+          return r.acceptLlm();
+        case 'next':
+          return r.move(1);
+        case 'prev':
+          return r.move(-1);
+        case 'undo':
+          return void r.undo();
+        case 'note':
+          return noteRef.current?.focus();
+        case 'similar':
+          return r.toggleSimilar();
+        case 'confirm-match':
+        case 'overrule-match': {
+          // Only flagged samples have a match to decide on.
           const row = currentRow(r);
-          if (!row?.contamination) return;
-          e.preventDefault();
-          void useContamination.getState().decide(row.id, k === 'c' ? 'confirm' : 'overrule');
-          return;
+          if (!row?.contamination) return r.showFlash('This sample has no benchmark match', 'info');
+          return void useContamination
+            .getState()
+            .decide(row.id, hit.action === 'confirm-match' ? 'confirm' : 'overrule');
         }
-        case 'n':
-          e.preventDefault();
-          noteRef.current?.focus();
-          return;
-        case 's':
-          if (useApp.getState().has('samples.similar')) {
-            e.preventDefault();
-            r.toggleSimilar();
-          }
-          return;
-        case '/':
-          e.preventDefault();
+        case 'search':
           searchRef.current?.focus();
           searchRef.current?.select();
           return;
