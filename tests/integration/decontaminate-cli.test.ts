@@ -4,6 +4,11 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { test } from 'node:test';
 import { DatasetStore } from '../../electron/engine/store/dataset-store.ts';
+import { SampleQuery } from '../../electron/engine/store/sample-query.ts';
+import { importPaths } from '../../electron/engine/ingest/importer.ts';
+import { importHumanLabels } from '../../electron/engine/label/label-io.ts';
+import { decontaminateStore } from '../../electron/engine/curate/contamination-check.ts';
+import { resolveEmbedder } from '../../electron/engine/embed/embedder-spec.ts';
 import { decision } from '../../electron/engine/store/annotation-store.ts';
 import { corpus, jsonl, TEAM_ITEMS } from '../support/benchmark-items.ts';
 import { runTbs } from '../support/cli.ts';
@@ -13,10 +18,11 @@ test('tbs decontaminate stores flags that list, --where and export honour; an ov
   const dir = await tempDir();
   const db = join(dir, 'db');
   const { file } = await corpus(dir);
-  const imp = await runTbs(['import', file, '--db', db, '--text-field', 'text', '--json']);
-  assert.equal(imp.code, 0, imp.stderr);
-  const imported = JSON.parse(imp.stdout).imported as number;
-  assert.equal((await runTbs(['labels', 'import', file, '--db', db, '--annotator', 'team'])).code, 0);
+  // Setup in-process (the machine is shared; each CLI process costs seconds), the steps under test via the CLI.
+  const setup = await DatasetStore.open(db);
+  const imported = (await importPaths(setup, [file], { textField: 'text' })).imported;
+  await importHumanLabels(setup, file, { annotator: 'team' });
+  await setup.close();
   const bench = join(dir, 'team.jsonl.gz');
   await writeFile(bench, gzipSync(jsonl(TEAM_ITEMS)));
 
@@ -43,20 +49,23 @@ test('tbs decontaminate stores flags that list, --where and export honour; an ov
     [TEAM_ITEMS[2].task_id, TEAM_ITEMS[10].task_id, TEAM_ITEMS[4].task_id].sort(),
   );
   assert.ok(rows.every((x) => x.contamination.benchmark === 'team' && x.contamination.status === 'flagged'));
-  const all = (await runTbs(['list', '--db', db, '--json'])).stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  assert.equal(all.filter((x) => x.contamination === null).length, imported - 3);
+  const store = await DatasetStore.open(db);
+  const all = await new SampleQuery(store).list({ limit: 1000 });
+  assert.equal(all.rows.filter((x) => x.contamination === null).length, imported - 3);
 
   // A second run checks nothing again (same benchmarks, same settings).
-  const again = JSON.parse((await runTbs(['decontaminate', '--db', db, '--benchmarks', bench, '--json'])).stdout);
+  const again = await decontaminateStore(store, {
+    benchmarks: [bench],
+    ngram: 13,
+    cosine: 0.92,
+    ast: true,
+    embedder: (await resolveEmbedder(store)).embedder,
+  });
   assert.equal(again.rechecked, 0);
   assert.equal(again.flagged, 3);
 
   // A reviewer overrules the renamed copy's match.
   const renamedId = rows.find((x) => x.contamination.item === TEAM_ITEMS[10].task_id).id;
-  const store = await DatasetStore.open(db);
   await store.annotations.appendDecisions([
     decision(renamedId, 'contamination', `team/${TEAM_ITEMS[10].task_id}`, 'overrule', 'reviewer-1', 'own code'),
   ]);
@@ -96,8 +105,8 @@ test('tbs decontaminate stores flags that list, --where and export honour; an ov
   assert.equal(exported.length, imported - 2);
   const card = await readFile(join(outDir, 'README.md'), 'utf8');
   assert.match(card, /\| team \| 24 \| 1 \| 2 \| 0 \| 2 \| 1 \|/);
-  assert.equal(
-    (await runTbs(['list', '--db', db, '--json', '--where', 'contaminated'])).stdout.trim().split('\n').length,
-    2,
-  );
+  const reopened = await DatasetStore.open(db);
+  assert.equal((await new SampleQuery(reopened).list({ where: 'contaminated' })).total, 2);
+  assert.equal((await new SampleQuery(reopened).list({ where: 'NOT contaminated' })).total, imported - 2);
+  await reopened.close();
 });
