@@ -106,7 +106,7 @@ export async function run(o: BenchOpts): Promise<BenchRow[]> {
   ];
   const hosts = shuffled(clean, 7).slice(0, TEAM_ITEMS.length * 3);
   const planted: { variant: string; text: string }[] = [];
-  TEAM_ITEMS.forEach((t, i) => {
+  TEAM_ITEMS.forEach((t) => {
     for (const [variant, f] of [
       ['exact', programOf],
       ['renamed', renamedCopy],
