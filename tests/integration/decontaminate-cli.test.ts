@@ -7,7 +7,7 @@ import { DatasetStore } from '../../electron/engine/store/dataset-store.ts';
 import { SampleQuery } from '../../electron/engine/store/sample-query.ts';
 import { importPaths } from '../../electron/engine/ingest/importer.ts';
 import { importHumanLabels } from '../../electron/engine/label/label-io.ts';
-import { decontaminateStore } from '../../electron/engine/curate/contamination-check.ts';
+import { decontaminateStore, DEFAULT_DECONTAMINATE_COSINE } from '../../electron/engine/curate/contamination-check.ts';
 import { resolveEmbedder } from '../../electron/engine/embed/embedder-spec.ts';
 import { decision } from '../../electron/engine/store/annotation-store.ts';
 import { corpus, jsonl, TEAM_ITEMS } from '../support/benchmark-items.ts';
@@ -57,7 +57,7 @@ test('tbs decontaminate stores flags that list, --where and export honour; an ov
   const again = await decontaminateStore(store, {
     benchmarks: [bench],
     ngram: 13,
-    cosine: 0.92,
+    cosine: DEFAULT_DECONTAMINATE_COSINE,
     ast: true,
     embedder: (await resolveEmbedder(store)).embedder,
   });
