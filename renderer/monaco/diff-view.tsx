@@ -29,6 +29,8 @@ export function DiffView({
       originalEditable: false,
       automaticLayout: true,
       renderSideBySide: true,
+      // The review pane is narrower than Monaco's 900 px breakpoint: keep the two sides anyway.
+      useInlineViewWhenSpaceIsLimited: false,
       minimap: { enabled: false },
       scrollBeyondLastLine: false,
       fontSize: 13,

@@ -93,6 +93,8 @@ test('the Contaminated queue shows the sample beside the benchmark item, shared 
 
   const id = await page.getByTestId('sample-head').getAttribute('data-sample-id');
   await page.getByTestId('contamination-note').fill('our own merge helper, written in-house');
+  // Leave the note field (Esc), then decide with the key.
+  await page.getByTestId('contamination-note').press('Escape');
   await review.press('o');
   await page.waitForFunction(() =>
     /overruled by e2e-reviewer — our own merge helper/.test(
