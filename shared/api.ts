@@ -4,6 +4,8 @@ import { labelCommands } from './contract/labels.js';
 import { appCommands } from './contract/app.js';
 import { pipelineCommands } from './contract/pipeline.js';
 import { contaminationCommands } from './contract/contamination.js';
+import { teamCommands } from './contract/team.js';
+import { synthCommands } from './contract/synth.js';
 
 export * from './contract/samples.js';
 
@@ -19,6 +21,8 @@ export const commands = {
   ...appCommands,
   ...pipelineCommands,
   ...contaminationCommands,
+  ...teamCommands,
+  ...synthCommands,
 } as const;
 
 export type CommandName = keyof typeof commands;

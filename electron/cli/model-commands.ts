@@ -27,8 +27,8 @@ const specOf = (o: {
   baseUrl?: string;
 }): Partial<EmbedderSpec> => ({ kind: o.embedder, dims: o.dims, model: o.embedModel, baseURL: o.baseUrl });
 
-const fmt = (x: number | null | undefined) =>
-  x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(3);
+const fmt = (x: number | null | undefined, digits = 3) =>
+  x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
 
 /** `tbs embed | train | score | models | agreement | similar | queue`. */
 export function registerModelCommands(program: Command): void {
@@ -150,10 +150,23 @@ export function registerModelCommands(program: Command): void {
       const g = globals(cmd);
       const r = await withEngine(
         cmd,
-        async (e) => agreementReport(e.store, (await activeModel(e.store))?.threshold ?? null),
+        async (e) => ({
+          ...(await agreementReport(e.store, (await activeModel(e.store))?.threshold ?? null)),
+          humans: await e.invoke('team.agreement', {}),
+        }),
         { access: 'read' },
       );
       if (g.json) return printJson(r);
+      for (const p of r.humans.pairs)
+        console.log(
+          `human:${p.a} vs human:${p.b}: n ${p.n}, quadratic kappa ${fmt(p.weighted_kappa)}, exact ${fmt(p.exact)}`,
+        );
+      if (r.humans.n_items)
+        console.log(`humans: Krippendorff's alpha (interval) ${fmt(r.humans.alpha)} over ${r.humans.n_items} samples`);
+      for (const a of r.humans.annotators)
+        console.log(
+          `  ${a.annotator.padEnd(16)} labels ${a.labels}, mean ${fmt(a.mean_score, 2)}, median ${fmt(a.median_seconds, 1)} s/label, keep agreement with consensus ${fmt(a.consensus_keep_agreement)} (n ${a.consensus_n})`,
+        );
       for (const p of r.scores)
         console.log(
           `${p.pair}: n ${p.n}, quadratic kappa ${fmt(p.kappa)}, exact ${fmt(p.exact)}, mean |diff| ${fmt(p.meanAbsDiff)}`,
@@ -178,13 +191,22 @@ export function registerModelCommands(program: Command): void {
   program
     .command('queue')
     .description('what to label next')
-    .addOption(new Option('--kind <k>').choices(['uncertainty', 'disagreement', 'diversity']).default('uncertainty'))
+    .addOption(
+      new Option('--kind <k>')
+        .choices(['uncertainty', 'disagreement', 'diversity', 'assigned', 'disagreements'])
+        .default('uncertainty'),
+    )
+    .option('--annotator <name>', 'whose assignments (--kind assigned)')
     .option('--limit <n>', 'rows', (v) => parsePositiveInt(v, '--limit'), 20)
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
+      if (o.kind === 'assigned' && !o.annotator) throw new Error('--kind assigned needs --annotator NAME');
       const rows = await withEngine(
         cmd,
         async (e) => {
+          // Team queues (issue 14): no model needed.
+          if (o.kind === 'assigned' || o.kind === 'disagreements')
+            return e.invoke('team.queue', { kind: o.kind, annotator: o.annotator, limit: o.limit });
           const m = await activeModel(e.store);
           const embedder = o.kind === 'diversity' ? (await resolveEmbedder(e.store)).embedder : undefined;
           return reviewQueue(e.store, o.kind as QueueKind, {

@@ -10,6 +10,8 @@ import { registerExportCommand } from './export-command.js';
 import { registerDecontaminateCommand } from './decontaminate-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerTeamCommands } from './team-commands.js';
+import { registerSynthCommands } from './synth-commands.js';
 
 /**
  * `tbs`: the command-line host. Each command opens the dataset folder through the same Engine
@@ -41,6 +43,7 @@ program
     (v) => parsePositiveInt(v, '--max-file-bytes'),
     2 << 20,
   )
+  .option('--follow-symlinks', 'follow symbolic links inside folders (each real folder once)')
   .action(async (paths: string[], o, cmd: Command) => {
     const g = globals(cmd);
     const r = await withEngine(
@@ -54,6 +57,7 @@ program
           chunk: o.chunk,
           lang: o.lang,
           maxFileBytes: o.maxFileBytes,
+          followSymlinks: Boolean(o.followSymlinks),
           signal,
           onProgress: (p) =>
             bar.update(
@@ -205,6 +209,8 @@ registerExportCommand(program);
 registerDecontaminateCommand(program);
 registerDemoCommand(program);
 registerServeCommand(program);
+registerTeamCommands(program);
+registerSynthCommands(program);
 
 async function main() {
   try {

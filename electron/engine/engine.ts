@@ -7,6 +7,8 @@ import { appHandlers } from './commands/app-handlers.js';
 import { pipelineHandlers } from './commands/pipeline-handlers.js';
 import { sampleHandlers } from './commands/sample-handlers.js';
 import { contaminationHandlers } from './commands/contamination-handlers.js';
+import { teamHandlers } from './commands/team-handlers.js';
+import { synthHandlers } from './commands/synth-handlers.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { DatasetStore } from './store/dataset-store.js';
 import { SampleQuery } from './store/sample-query.js';
@@ -45,6 +47,8 @@ export class Engine {
       ...appHandlers(this),
       ...pipelineHandlers(this),
       ...contaminationHandlers(this),
+      ...teamHandlers(this),
+      ...synthHandlers(this),
     } as Record<string, (input: unknown) => Promise<unknown>>;
     const missing = Object.keys(commands).filter((n) => !this.handlers[n]);
     if (missing.length) throw new Error(`commands without a handler: ${missing.join(', ')}`);

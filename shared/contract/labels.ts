@@ -11,6 +11,8 @@ export const labelCommands = {
       annotator: z.string().min(1),
       origin: z.enum(HUMAN_ORIGINS).default('key'),
       note: z.string().nullable().default(null),
+      /** Seconds the reviewer spent on the sample before this label (the app's timing; per-annotator stats). */
+      seconds: z.number().min(0).max(86_400).optional(),
       /**
        * Client-generated id of this save attempt. A retry whose first attempt did land (the reply
        * was lost) returns the stored record instead of appending a duplicate.

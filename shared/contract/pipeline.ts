@@ -38,6 +38,8 @@ export const ModelSummarySchema = z.object({
   labelSnapshot: z.object({
     sources: z.array(z.string()),
     keepThreshold: z.number(),
+    /** Consensus rule that resolved human targets (absent on models trained before teams). */
+    humanConsensusRule: z.string().optional(),
     labeled: z.number().int(),
     positives: z.number().int(),
     sha256: z.string(),

@@ -3,6 +3,7 @@ import type { CommandArgs } from '../../../shared/api.js';
 import type { labelCommands } from '../../../shared/contract/labels.js';
 import type { LabelRecord } from '../../../shared/domain.js';
 import { exportLabels, importHumanLabels } from '../label/label-io.js';
+import { currentGuidelineVersion } from '../team/guidelines.js';
 import type { HandlerFactory } from './handler-types.js';
 import { CodedError } from '../../../shared/errors.js';
 
@@ -27,7 +28,11 @@ export const labelHandlers: HandlerFactory<keyof typeof labelCommands> = (engine
       origin: i.origin,
       note: i.note,
       retracts: null,
-      details: {},
+      // Every human label says which rubric version it was made under, and how long it took.
+      details: {
+        guidelineVersion: await currentGuidelineVersion(engine.store),
+        ...(i.seconds !== undefined ? { seconds: Math.round(i.seconds * 10) / 10 } : {}),
+      },
       createdAt: new Date().toISOString(),
     };
     await engine.store.appendLabels([rec]);

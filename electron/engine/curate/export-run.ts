@@ -1,3 +1,4 @@
+import { importsChartSvg, type ImportBar } from '../../../shared/imports-chart.js';
 import { CodedError } from '../../../shared/errors.js';
 import { join, resolve } from 'node:path';
 import { TOKEN_ENCODING } from '../../../shared/enums.js';
@@ -35,6 +36,7 @@ import {
 import { nearDedupMinhash } from './minhash.js';
 import { assertOutDirUsable, commitStagingDir, createStagingDir, discardStagingDir } from './output-dir.js';
 import { compareRank, selectCandidate, type RankedCandidate } from './select.js';
+import { applyHygiene, type HygieneFacts, type HygieneReport, type HygieneRuleInput } from '../hygiene/export-stage.js';
 import { toExportRow, writeShards, writeTextFile, type ExportFormat, type WrittenFile } from './writers.js';
 
 export type ExportPhase = 'read' | 'exact-dup' | 'near-dup' | 'minhash' | 'decontaminate' | 'budget' | 'write';
@@ -81,8 +83,12 @@ export interface RunExportOptions {
   nearDupCandidates?: { mode?: 'auto' | 'exhaustive' | 'lsh'; exhaustiveBelow?: number; lsh?: LshOptions };
   /** Dataset card title. */
   title?: string;
+  /** Licenses, drop-flagged, heuristic filters and redaction of the selected samples; see hygiene/export-stage.ts. */
+  hygiene?: { rule: HygieneRuleInput; facts: HygieneFacts };
   /** Clock for the manifest's createdAt (tests pin it). */
   now?: () => Date;
+  /** The imports chart of the kept samples (module -> samples importing it); drawn into the card as SVG. */
+  importsOf?: (ids: string[]) => Promise<ImportBar[]>;
 }
 
 export interface ExportResult {
@@ -99,6 +105,7 @@ export interface ExportResult {
   benchmarkReport: BenchmarkReportRow[];
   budgetBuckets: BucketReport[];
   warnings: string[];
+  hygiene?: HygieneReport | null;
   /** Data files, README, reports (not the manifest itself); empty on a dry run. */
   files: WrittenFile[];
   manifestPath: string | null;
@@ -212,8 +219,16 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
   push('input', read.input);
   push('filtered', read.filtered);
   push('selected', read.selected);
+  let selected = read.selected;
+  let hygiene: HygieneReport | null = null;
+  if (opts.hygiene) {
+    const h = await applyHygiene(selected, opts.hygiene.rule, opts.hygiene.facts, opts.signal);
+    for (const s of h.steps) push(s.step, s.kept);
+    selected = h.kept;
+    hygiene = h.report;
+  }
 
-  const exact = exactDedup(read.selected, { signal: opts.signal, onProgress: progress('exact-dup') });
+  const exact = exactDedup(selected, { signal: opts.signal, onProgress: progress('exact-dup') });
   push('exact-dup', exact.kept);
   const clusters: RemovedCluster[] = [...exact.clusters];
 
@@ -271,6 +286,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
     benchmarkReport,
     budgetBuckets: budget.buckets,
     warnings,
+    hygiene,
     files: [],
     manifestPath: null,
     outDir: null,
@@ -291,6 +307,15 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
     });
     const clusterLines = clusters.map((c) => `${JSON.stringify(c)}\n`).join('');
     files.push(await writeTextFile(staging, 'reports/removed-clusters.jsonl', clusterLines));
+    const imports = opts.importsOf ? await opts.importsOf(budget.kept.map((k) => k.candidate.id)) : null;
+    if (imports)
+      files.push(
+        await writeTextFile(
+          staging,
+          'imports.svg',
+          importsChartSvg(imports, { title: 'Imports in the curated set (modules imported by >= 10 samples)' }),
+        ),
+      );
     const card = renderDatasetCard({
       title: opts.title ?? 'Curated code (Textbook Studio export)',
       format: opts.format,
@@ -301,6 +326,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
       dataFiles: files.filter((f) => f.rows !== null),
       toolVersion,
       tokenEncoding: TOKEN_ENCODING,
+      imports,
     });
     files.push(await writeTextFile(staging, 'README.md', card));
     const manifest = buildManifest({
@@ -323,9 +349,14 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
       budgetBuckets: budget.buckets,
       files,
       warnings,
+      hygiene,
       createdAt: (opts.now ?? (() => new Date()))(),
     });
-    await writeTextFile(staging, 'manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
+    await writeTextFile(
+      staging,
+      'manifest.json',
+      `${JSON.stringify(imports ? { ...manifest, imports } : manifest, null, 2)}\n`,
+    );
     // Last chance to cancel: after this the export is in place and complete.
     throwIfAborted(opts.signal);
     await commitStagingDir(staging, opts.outDir, opts.overwrite ?? false, opts.datasetDir);

@@ -13,6 +13,7 @@ import { parseExportRule, type ExportCandidate, type ExportRuleInput } from './c
 import { decideSample } from './select.js';
 import { assertOutDirUsable } from './output-dir.js';
 import { runExport, type ExportResult, type RunExportOptions } from './export-run.js';
+import { countImports, ensureImports } from '../stats/imports-stat.js';
 
 export interface StoreExportOptions extends Omit<RunExportOptions, 'candidates' | 'rule' | 'provenance' | 'embedText'> {
   rule: ExportRuleInput;
@@ -82,6 +83,7 @@ export async function exportFromStore(
         format: o.format,
         model: model?.modelId ?? null,
         llmSource,
+        consensusRule: store.config.consensusRule,
         n: idx.size,
         labelsVersion: store.labelsVersion,
         benchmarks: await benchmarkFingerprint(o.benchmarks ?? []),
@@ -146,6 +148,7 @@ export async function exportFromStore(
   }
   const res = await runExport({
     ...o,
+    importsOf: async (ids) => countImports((await ensureImports(store)).byId, ids, 10),
     datasetDir: store.dir,
     candidates: candidates(),
     rule,
@@ -187,7 +190,13 @@ export async function exportFromStore(
             metrics: { ...model.metrics, prCurve: undefined },
           }
         : null,
-      extra: { inputsFingerprint: fingerprint, llmSource, keepThreshold: store.config.keepThreshold },
+      extra: {
+        inputsFingerprint: fingerprint,
+        llmSource,
+        keepThreshold: store.config.keepThreshold,
+        // The human value every kept/dropped decision used: adjudication first, then this rule.
+        humanResolution: { adjudicationWins: true, consensusRule: store.config.consensusRule },
+      },
     },
   });
   // NOTE: a read-only open (another process holds the dataset) exports without logging the export.

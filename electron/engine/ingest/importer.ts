@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { stat, opendir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import type { ChunkMode, ImportFormat } from '../../../shared/enums.js';
 import type { ImportError, ImportSummary, Sample } from '../../../shared/domain.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sampleToRow, type SampleRowRecord } from '../store/row-mapping.js';
 import { chunkPython, type Chunk } from './python-parser.js';
 import { estimateTokens, sampleIdOf } from './normalize.js';
-import { readInputs, type RawRecord } from './readers.js';
-import { languageFromPath } from './languages.js';
+import { folderKey, listFolder, readInputs, type RawRecord } from './readers.js';
+import { importsOfSample } from './imports.js';
+import { recordImports } from '../stats/imports-stat.js';
 
 export interface ImportOptions {
   format?: ImportFormat;
@@ -17,6 +17,8 @@ export interface ImportOptions {
   lang?: string;
   /** Files (or rows) larger than this become errors. Default 2 MB. */
   maxFileBytes?: number;
+  /** Follow symbolic links inside folders (loops detected). Default: skip them. */
+  followSymlinks?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: {
     doneBytes: number;
@@ -55,7 +57,7 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
   const importId = randomUUID();
   const importedAt = new Date().toISOString();
   const chunkMode = opts.chunk ?? 'file';
-  const totalBytes = await totalInputBytes(paths);
+  const totalBytes = await totalInputBytes(paths, opts.followSymlinks ?? false, opts.signal);
   const samples = await store.table('samples');
   const errorsTable = await store.table('import_errors');
   const summary: ImportResult = {
@@ -70,6 +72,7 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
     cancelled: false,
   };
   let batch: SampleRowRecord[] = [];
+  let batchImports: { sampleId: string; modules: string[] }[] = [];
   let batchBytes = 0;
   const batchIds = new Set<string>();
   let pendingErrors: ImportError[] = [];
@@ -79,6 +82,8 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
   const flush = async () => {
     if (batch.length) {
       await samples.add(batch);
+      await recordImports(store, batchImports);
+      batchImports = [];
       for (const r of batch)
         store.index.add({
           id: r.id,
@@ -131,6 +136,7 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
     lang: opts.lang,
     maxFileBytes: opts.maxFileBytes ?? 2 << 20,
     signal: opts.signal,
+    followSymlinks: opts.followSymlinks,
   })) {
     if ('error' in item) {
       addError(item.error);
@@ -176,6 +182,7 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
         importedAt,
       };
       batch.push(sampleToRow(sample, importId));
+      batchImports.push({ sampleId: id, modules: c.imports });
       batchBytes += c.text.length;
     }
     if (batch.length >= BATCH_ROWS || batchBytes >= BATCH_BYTES || pendingErrors.length >= BATCH_ROWS) {
@@ -193,31 +200,30 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
 
 async function chunkRecord(rec: RawRecord, mode: ChunkMode): Promise<Chunk[]> {
   if (rec.language === 'python') return chunkPython(rec.text, mode);
-  // NOTE: only Python has a grammar bundled; other languages are imported whole.
-  return [{ text: rec.text, startLine: null, endLine: null, astCounts: {} }];
+  // NOTE: only Python has a grammar bundled; other languages are imported whole (markdown's
+  // Python code blocks still count for the imports statistic).
+  const imports = await importsOfSample(rec.text, rec.language ?? 'text');
+  return [{ text: rec.text, startLine: null, endLine: null, astCounts: {}, imports }];
 }
 
-/** Sum of input sizes (folders walked), for the progress bar's denominator. */
-async function totalInputBytes(paths: string[]): Promise<number> {
+/** Sum of input sizes (folders walked by the readers' rules), for the progress bar's denominator. */
+async function totalInputBytes(paths: string[], follow: boolean, signal?: AbortSignal): Promise<number> {
   let total = 0;
-  const walk = async (p: string, top: boolean): Promise<void> => {
-    let st;
-    try {
-      st = await stat(p);
-    } catch {
-      return;
+  for (const p of paths) {
+    const st = await stat(p).catch(() => null);
+    if (!st) continue;
+    if (st.isFile()) total += st.size;
+    if (!st.isDirectory()) continue;
+    const seen = new Set<string>([await folderKey(p)]);
+    const stack = [p];
+    while (stack.length) {
+      if (signal?.aborted) return total;
+      const dir = stack.pop()!;
+      const listed = await listFolder(dir, follow, seen).catch(() => null);
+      if (!listed) continue;
+      stack.push(...listed.subdirs);
+      for (const f of listed.files) total += (await stat(f).catch(() => null))?.size ?? 0;
     }
-    if (st.isFile()) {
-      if (top || languageFromPath(p)) total += st.size;
-      return;
-    }
-    if (!st.isDirectory()) return;
-    try {
-      for await (const d of await opendir(p)) await walk(join(p, d.name), false);
-    } catch {
-      /* reported by the reader */
-    }
-  };
-  for (const p of paths) await walk(p, true);
+  }
   return total;
 }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { CodedError } from '../../../shared/errors.js';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
@@ -91,15 +93,30 @@ async function importHumanLabelsAlone(
       createdAt: new Date().toISOString(),
     });
   };
+  // A mistyped path or a folder is a clear error, not an unhandled stream error that kills the host.
+  const info = await lstat(file).catch((e: NodeJS.ErrnoException) => {
+    throw new CodedError(e.code === 'ENOENT' ? 'not_found' : 'invalid_input', `${file}: ${e.message}`);
+  });
+  if (!info.isFile()) throw new CodedError('invalid_input', `${file} is not a regular file`);
+  const input = createReadStream(file);
+  let streamError: Error | null = null;
   if (/\.csv$/i.test(file)) {
     let line = 1;
-    for await (const rec of createReadStream(file).pipe(
-      parseCsv({ columns: true, skip_empty_lines: true, bom: true, relax_column_count: true }),
-    ))
-      handle(rec, ++line);
+    const parser = parseCsv({ columns: true, skip_empty_lines: true, bom: true, relax_column_count: true });
+    input.on('error', (e) => parser.destroy(e));
+    try {
+      for await (const rec of input.pipe(parser)) handle(rec, ++line);
+    } catch (e) {
+      throw new CodedError('invalid_input', `${file}:${line + 1}: ${(e as Error).message}`);
+    }
   } else {
     let line = 0;
-    for await (const raw of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    const rl = createInterface({ input, crlfDelay: Infinity });
+    input.on('error', (e) => {
+      streamError = e;
+      rl.close();
+    });
+    for await (const raw of rl) {
       line++;
       if (!raw.trim()) continue;
       let row: unknown;
@@ -115,6 +132,7 @@ async function importHumanLabelsAlone(
       }
       handle(row as Record<string, unknown>, line);
     }
+    if (streamError) throw new CodedError('invalid_input', `${file}: ${(streamError as Error).message}`);
   }
   for (let i = 0; i < batch.length; i += 5000) await store.appendLabels(batch.slice(i, i + 5000));
   await store.flush();

@@ -92,7 +92,7 @@ export async function runDemo(store: DatasetStore, o: DemoOptions): Promise<Demo
       onProgress: (p) => step('import stdlib')({ done: p.doneBytes, total: p.totalBytes }),
     });
   if (o.signal?.aborted) throw new CodedError('cancelled', 'cancelled');
-  await store.compact(['samples', 'import_errors']);
+  await store.compact(['samples', 'import_errors', 'sample_imports']);
   await countTokensExactly(store, { signal: o.signal, onProgress: step('count tokens') });
   const embedder = createHashEmbedder({ dims: 512 });
   await embedDataset(store, embedder, {

@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, writeFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_KEEP_THRESHOLD, SCORE_MAX, SCORE_MIN } from '../../../shared/enums.js';
+import { CONSENSUS_RULES, DEFAULT_KEEP_THRESHOLD, SCORE_MAX, SCORE_MIN } from '../../../shared/enums.js';
 import { TABLES, type TableName } from './table-schemas.js';
 import { KeyedMutex, ReadOnlyDatasetError, readOnlyTable, serializedTable } from './table-guard.js';
 
@@ -15,10 +15,14 @@ const FORMAT_TAG = 'textbook-studio-dataset';
 
 export const DatasetConfigSchema = z.object({
   format: z.literal(FORMAT_TAG),
-  schemaVersion: z.number().int(),
+  schemaVersion: z.number().int().min(1),
   name: z.string(),
   createdAt: z.string(),
   keepThreshold: z.number().int().min(SCORE_MIN).max(SCORE_MAX).default(DEFAULT_KEEP_THRESHOLD),
+  /** How annotators' labels resolve to the human value when no adjudication settles it. */
+  consensusRule: z.enum(CONSENSUS_RULES).default('median'),
+  /** Blind mode for assigned samples: others' scores and the LLM's stay hidden until I label. */
+  blindAssignments: z.boolean().default(true),
   /** `templateId@model`; null = the most recently used LLM source. */
   activeLlmSource: z.string().nullable().default(null),
   /** Classifier model id; null = the newest model. */

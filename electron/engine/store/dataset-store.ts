@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { LabelRecord, Sample } from '../../../shared/domain.js';
 import { AnnotationStore } from './annotation-store.js';
+import { HygieneIndex } from '../hygiene/hygiene-index.js';
+import { loadFields } from '../hygiene/hygiene-store.js';
 import { openDatasetFolder, type DatasetConfig, type DatasetFolder } from './dataset-folder.js';
 import { DurableJournal } from './durable-journal.js';
 import { ReadOnlyDatasetError } from './table-guard.js';
@@ -48,6 +50,8 @@ export class DatasetStore {
   readonly index = new SampleIndex();
   /** Detector findings (contamination, secrets, PII, licenses) and decisions on them. */
   annotations!: AnnotationStore;
+  /** Secret / PII flags, licenses and declared metadata fields, as list rows and `--where` read them. */
+  hygiene!: HygieneIndex;
   private labelJournal!: DurableJournal<LabelRecord>;
   /** Active LLM source per label, `templateId@model`; see `activeLlmSource`. */
   private llmLatest = new Map<string, Map<number, { score: number | null; keep: boolean; at: string }>>();
@@ -114,6 +118,7 @@ export class DatasetStore {
   }
 
   private async load() {
+    this.index.consensus = { rule: this.config.consensusRule, keepThreshold: this.config.keepThreshold };
     // NOTE: a reader reads the writer's journal BEFORE opening any table: a segment that is gone
     // by then was flushed to LanceDB first, so the tables opened next hold its records.
     const journaled = this.readOnly
@@ -143,14 +148,14 @@ export class DatasetStore {
     // NOTE: only the columns the index needs, read column-wise: rationale/details stay on disk.
     type LabelCore = Pick<
       LabelRecord,
-      'labelId' | 'sampleId' | 'kind' | 'score' | 'keep' | 'agent' | 'retracts' | 'createdAt'
+      'labelId' | 'sampleId' | 'kind' | 'score' | 'keep' | 'agent' | 'origin' | 'retracts' | 'createdAt'
     >;
     const all: LabelCore[] = [];
     for await (const b of labels
       .query()
-      .select(['label_id', 'sample_id', 'kind', 'score', 'keep', 'agent', 'retracts', 'created_at'])) {
-      const c = ['label_id', 'sample_id', 'kind', 'score', 'keep', 'agent', 'retracts', 'created_at'].map((n) =>
-        b.getChild(n)!,
+      .select(['label_id', 'sample_id', 'kind', 'score', 'keep', 'agent', 'origin', 'retracts', 'created_at'])) {
+      const c = ['label_id', 'sample_id', 'kind', 'score', 'keep', 'agent', 'origin', 'retracts', 'created_at'].map(
+        (n) => b.getChild(n)!,
       );
       for (let i = 0; i < b.numRows; i++) {
         all.push({
@@ -160,8 +165,9 @@ export class DatasetStore {
           score: c[3].get(i) ?? null,
           keep: Boolean(c[4].get(i)),
           agent: c[5].get(i),
-          retracts: c[6].get(i) ?? null,
-          createdAt: c[7].get(i),
+          origin: c[6].get(i) ?? null,
+          retracts: c[7].get(i) ?? null,
+          createdAt: c[8].get(i),
         });
       }
     }
@@ -206,6 +212,8 @@ export class DatasetStore {
     await this.reloadClassifierScores();
     this.annotations = await AnnotationStore.open(this.folder);
     this.index.contaminationOf = (id) => this.annotations.contaminationFlag(id);
+    this.hygiene = new HygieneIndex(this.annotations);
+    await loadFields(this, this.hygiene);
   }
 
   /** Model whose probabilities are "the" classifier_score: configured, else the newest. */
@@ -249,7 +257,10 @@ export class DatasetStore {
   }
 
   private applyLabel(
-    r: Pick<LabelRecord, 'labelId' | 'sampleId' | 'kind' | 'score' | 'keep' | 'agent' | 'retracts' | 'createdAt'>,
+    r: Pick<
+      LabelRecord,
+      'labelId' | 'sampleId' | 'kind' | 'score' | 'keep' | 'agent' | 'origin' | 'retracts' | 'createdAt'
+    >,
   ) {
     this.labelsVersion++;
     const row = this.index.row(r.sampleId);
@@ -295,6 +306,13 @@ export class DatasetStore {
     const src = this.activeLlmSource();
     const m = src ? this.llmLatest.get(src) : undefined;
     if (m) for (const [row, v] of m) this.index.setLlm(row, v.score, v.keep);
+  }
+
+  /** Sets how the human value is resolved (persisted in config.json) and re-resolves the index. */
+  async setConsensusRule(rule: DatasetConfig['consensusRule']): Promise<void> {
+    await this.folder.saveConfig({ ...this.config, consensusRule: rule });
+    this.index.setConsensus({ rule, keepThreshold: this.config.keepThreshold });
+    this.labelsVersion++;
   }
 
   /** Counts label records applied since open (part of export fingerprints). */

@@ -8,7 +8,7 @@ import { compileWhere, type RowPredicate } from './row-filter.js';
  * which asks LanceDB for the matching ids once per distinct needle).
  */
 export class SampleQuery {
-  private last: { key: string; version: number; rows: Int32Array } | null = null;
+  private last: { key: string; version: string; rows: Int32Array } | null = null;
   private textCache: { needle: string; version: number; ids: Set<string> } | null = null;
   private readonly units = new Map<string, string | null>();
 
@@ -18,8 +18,8 @@ export class SampleQuery {
     const q = ListQuerySchema.parse(input);
     const idx = this.store.index;
     const key = JSON.stringify({ ...q, offset: 0, limit: 0 });
-    // Annotation changes (a check, a decision) change `contaminated` without touching the index.
-    const version = idx.version * 1e6 + this.store.annotations.version;
+    // NOTE: flags, licenses and metadata fields live in the hygiene index, which has its own version.
+    const version = `${idx.version}:${this.store.hygiene.version}:${this.store.annotations.version}`;
     if (!this.last || this.last.key !== key || this.last.version !== version) {
       const preds = await this.predicates(q);
       const order = idx.order(q.sort, q.desc);
@@ -105,7 +105,7 @@ export class SampleQuery {
       const s = q.source.toLowerCase();
       preds.push((r) => idx.source[r].toLowerCase().includes(s));
     }
-    if (q.where) preds.push(compileWhere(q.where, idx));
+    if (q.where) preds.push(compileWhere(q.where, idx, this.store.hygiene));
     if (q.text) {
       if (!this.textCache || this.textCache.needle !== q.text || this.textCache.version !== idx.size) {
         this.textCache = { needle: q.text, version: idx.size, ids: await this.store.idsWithText(q.text) };

@@ -20,7 +20,7 @@ export async function importSamples(
   opts: Omit<ImportOptions, 'onProgress'> & { onProgress?: ImportOptions['onProgress'] } = {},
 ): Promise<ImportResult> {
   const r = await importPaths(store, paths, opts);
-  await store.compact(['samples', 'import_errors']);
+  await store.compact(['samples', 'import_errors', 'sample_imports']);
   return r;
 }
 

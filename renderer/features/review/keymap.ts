@@ -13,6 +13,7 @@ export type ReviewAction =
   | 'similar'
   | 'confirm-match'
   | 'overrule-match'
+  | 'guidelines'
   | 'help'
   | 'leave';
 
@@ -97,6 +98,14 @@ export const KEYMAP: readonly KeyBinding[] = [
     group: 'Find',
     what: 'show or hide similar samples and their scores',
     hint: 'similar',
+  },
+  {
+    action: 'guidelines',
+    keys: ['g'],
+    labels: ['g'],
+    group: 'Find',
+    what: "show or hide the dataset's labeling guidelines (example links open the sample beside them)",
+    hint: 'guidelines',
   },
   { action: 'help', keys: ['?'], labels: ['?'], group: 'Help', what: 'show or hide this list', global: true },
   {

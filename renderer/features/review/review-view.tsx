@@ -10,6 +10,9 @@ import { actionForKey } from './keymap.js';
 import { LabelPane } from './label-pane.js';
 import { QueuePane } from './queue-pane.js';
 import { SamplePane } from './sample-pane.js';
+import { GuidelinesPanel } from './guidelines-panel.js';
+import { useTeam } from '../../state/team-slice.js';
+import { queueByKind } from '../../state/queue-defs.js';
 
 /** Review: queue left, code centre, judgement right, key hints below. Keyboard first. */
 export function ReviewView() {
@@ -24,6 +27,17 @@ export function ReviewView() {
     if (!started.current && r.total === null && !r.loading) void r.startQueue(r.queue);
     started.current = true;
     void useModels.getState().load();
+    // An annotator on a team server starts in their own assignments.
+    void useTeam
+      .getState()
+      .load()
+      .then(() => {
+        const me = useTeam.getState().me;
+        const q = queueByKind('assigned');
+        if (me?.team && me.role === 'annotator' && q && useReview.getState().queue.kind !== 'assigned')
+          void useReview.getState().startQueue(q);
+      })
+      .catch(() => {});
   }, [dataset?.dir]);
 
   useEffect(() => {
@@ -38,6 +52,7 @@ export function ReviewView() {
       const hit = actionForKey(e.key);
       if (!hit) return;
       if (hit.action === 'similar' && !useApp.getState().has('samples.similar')) return;
+      if (hit.action === 'guidelines' && !useApp.getState().has('guidelines.get')) return;
       e.preventDefault();
       switch (hit.action) {
         case 'score':
@@ -63,6 +78,8 @@ export function ReviewView() {
             .getState()
             .decide(row.id, hit.action === 'confirm-match' ? 'confirm' : 'overrule');
         }
+        case 'guidelines':
+          return useTeam.getState().toggleGuidelines();
         case 'search':
           searchRef.current?.focus();
           searchRef.current?.select();
@@ -81,6 +98,7 @@ export function ReviewView() {
         <QueuePane searchRef={searchRef} />
         <SamplePane />
         <LabelPane noteRef={noteRef} />
+        <GuidelinesPanel />
       </div>
       <KeyHints />
     </div>
