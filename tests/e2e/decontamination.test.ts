@@ -86,7 +86,7 @@ test('the Contaminated queue shows the sample beside the benchmark item, shared 
   const left = (await diff.locator('.editor.original .view-lines').innerText()).replace(/\u00a0/g, ' ');
   const right = (await diff.locator('.editor.modified .view-lines').innerText()).replace(/\u00a0/g, ' ');
   assert.match(left, /def merge_ranges\(pairs: list\)/);
-  assert.match(right, /merged_impl/);
+  assert.match(right, /Text wrapping and filling/, 'the sample (textwrap.py with the planted copy) on the right');
   assert.ok((await diff.locator('.editor.original .shared-span').count()) > 0, 'span marked in the item');
   assert.ok((await diff.locator('.editor.modified .shared-span').count()) > 0, 'span marked in the sample');
   await studio.screenshot('contamination-diff');
