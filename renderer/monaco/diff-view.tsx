@@ -70,7 +70,14 @@ export function DiffView({
     };
     mark(ed.getOriginalEditor(), o, originalSpan);
     const r = mark(ed.getModifiedEditor(), m, modifiedSpan);
-    if (r) ed.getModifiedEditor().revealRangeInCenter(r);
+    // The diff editor resets the scroll when its diff arrives: reveal the span after that too.
+    if (r) {
+      ed.getModifiedEditor().revealRangeInCenter(r);
+      const sub = ed.onDidUpdateDiff(() => {
+        ed.getModifiedEditor().revealRangeInCenter(r);
+        sub.dispose();
+      });
+    }
     old?.original.dispose();
     old?.modified.dispose();
   }, [original, modified, language, originalSpan, modifiedSpan]);
