@@ -59,3 +59,13 @@ export const AnnotationDecisionSchema = z.object({
   createdAt: z.string(),
 });
 export type AnnotationDecision = z.infer<typeof AnnotationDecisionSchema>;
+
+/** A sample's contamination as list rows show it: its first acting match (or an overruled one). */
+export const ContaminationFlagSchema = z.object({
+  benchmark: z.string(),
+  item: z.string(),
+  method: z.enum(CONTAMINATION_METHODS),
+  /** `flagged` (no decision), `confirmed` by a reviewer, or `overruled` (every match overruled). */
+  status: z.enum(['flagged', 'confirmed', 'overruled']),
+});
+export type ContaminationFlag = z.infer<typeof ContaminationFlagSchema>;

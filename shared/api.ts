@@ -3,6 +3,7 @@ import { sampleCommands } from './contract/samples.js';
 import { labelCommands } from './contract/labels.js';
 import { appCommands } from './contract/app.js';
 import { pipelineCommands } from './contract/pipeline.js';
+import { contaminationCommands } from './contract/contamination.js';
 import { teamCommands } from './contract/team.js';
 import { synthCommands } from './contract/synth.js';
 
@@ -19,6 +20,7 @@ export const commands = {
   ...labelCommands,
   ...appCommands,
   ...pipelineCommands,
+  ...contaminationCommands,
   ...teamCommands,
   ...synthCommands,
 } as const;

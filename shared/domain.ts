@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ContaminationFlagSchema } from './annotations.js';
 import { CHUNK_MODES, HUMAN_ORIGINS, LABEL_KINDS, SCORE_MAX, SCORE_MIN } from './enums.js';
 
 /** A code sample as the UI and CLI see it. */
@@ -72,6 +73,8 @@ export const SampleRowSchema = z.object({
   classifier_score: z.number().nullable(),
   /** |llm - human| when both exist, else null. */
   disagreement: z.number().nullable(),
+  /** Benchmark contamination from the last check (`tbs decontaminate` or an export); null = none found or never checked. */
+  contamination: ContaminationFlagSchema.nullable(),
   /** Annotators with a current (not retracted, not adjudication) label. */
   human_labels: z.number().int(),
   /** max - min of those annotators' scores; null without a scored human label. */

@@ -3,6 +3,7 @@ import { exportFromStore } from '../engine/curate/store-export.js';
 import { globals, parsePositiveInt, printJson, withEngine } from './common.js';
 import { createProgress } from './progress.js';
 import { addHygieneOptions, hygieneRuleFromOptions } from './hygiene-options.js';
+import { addDecontaminationOptions, cosineOption } from './decontaminate-options.js';
 
 const prob = (flag: string) => (v: string) => {
   const n = Number(v);
@@ -17,59 +18,51 @@ const list = (v: string) =>
 
 /** `tbs export`: the curated training set, with a manifest. */
 export function registerExportCommand(program: Command): void {
-  addHygieneOptions(
-    program
-      .command('export')
-      .description('write a curated, deduplicated, decontaminated training set with a manifest')
-      .requiredOption('--out <dir>', 'output folder (refused when non-empty unless --overwrite)')
-      .addOption(
-        new Option('--format <f>', 'data file format').choices(['parquet', 'jsonl', 'jsonl.gz']).default('parquet'),
-      )
-      .option(
-        '--min-score <n>',
-        'human/LLM score that keeps a sample',
-        (v) => parsePositiveInt(v, '--min-score', true),
-        3,
-      )
-      .option(
-        '--min-prob <p>',
-        "classifier probability that keeps a sample (default: the model's threshold)",
-        prob('--min-prob'),
-      )
-      .option('--precedence <tiers>', 'which label decides first', 'human,llm,classifier')
-      .option('--near-dup <cos>', 'drop near-duplicates at embedding cosine >= this', prob('--near-dup'))
-      .option(
-        '--minhash <jaccard>',
-        'also drop lexical near-duplicates (MinHash of word 5-grams) at Jaccard >= this',
-        prob('--minhash'),
-      )
-      .option('--decontaminate <files>', 'benchmark JSONL files (HumanEval/MBPP style), comma-separated', list)
-      .option(
-        '--decontaminate-ngram <n>',
-        'n-gram length for decontamination',
-        (v) => parsePositiveInt(v, '--decontaminate-ngram'),
-        13,
-      )
-      .option(
-        '--decontaminate-cosine <cos>',
-        'also drop samples this similar to a benchmark item',
-        prob('--decontaminate-cosine'),
-      )
-      .option('--max-tokens <n>', 'token budget of the export (keeps the best-ranked first)', (v) =>
-        parsePositiveInt(v, '--max-tokens'),
-      )
-      .addOption(new Option('--stratify <by>', 'spread the budget across').choices(['source', 'language']))
-      .option('--languages <list>', 'only these languages', list)
-      .option('--min-sample-tokens <n>', 'drop samples shorter than this', (v) =>
-        parsePositiveInt(v, '--min-sample-tokens', true),
-      )
-      .option('--max-sample-tokens <n>', 'drop samples longer than this', (v) =>
-        parsePositiveInt(v, '--max-sample-tokens'),
-      )
-      .option('--shard-mb <n>', 'shard size in MB (uncompressed rows)', (v) => parsePositiveInt(v, '--shard-mb'), 256)
-      .option('--overwrite', 'replace a non-empty output folder')
-      .option('--dry-run', 'print the funnel and histogram; write nothing'),
-  ).action(async (o, cmd: Command) => {
+  const cmd = program
+    .command('export')
+    .description('write a curated, deduplicated, decontaminated training set with a manifest')
+    .requiredOption('--out <dir>', 'output folder (refused when non-empty unless --overwrite)')
+    .addOption(
+      new Option('--format <f>', 'data file format').choices(['parquet', 'jsonl', 'jsonl.gz']).default('parquet'),
+    )
+    .option(
+      '--min-score <n>',
+      'human/LLM score that keeps a sample',
+      (v) => parsePositiveInt(v, '--min-score', true),
+      3,
+    )
+    .option(
+      '--min-prob <p>',
+      "classifier probability that keeps a sample (default: the model's threshold)",
+      prob('--min-prob'),
+    )
+    .option('--precedence <tiers>', 'which label decides first', 'human,llm,classifier')
+    .option('--near-dup <cos>', 'drop near-duplicates at embedding cosine >= this', prob('--near-dup'))
+    .option(
+      '--minhash <jaccard>',
+      'also drop lexical near-duplicates (MinHash of word 5-grams) at Jaccard >= this',
+      prob('--minhash'),
+    )
+    .option(
+      '--decontaminate <files>',
+      'benchmarks to remove copies of: .jsonl[.gz], .json, .parquet or folders, comma-separated; name=path to name one',
+      list,
+    )
+    .option('--max-tokens <n>', 'token budget of the export (keeps the best-ranked first)', (v) =>
+      parsePositiveInt(v, '--max-tokens'),
+    )
+    .addOption(new Option('--stratify <by>', 'spread the budget across').choices(['source', 'language']))
+    .option('--languages <list>', 'only these languages', list)
+    .option('--min-sample-tokens <n>', 'drop samples shorter than this', (v) =>
+      parsePositiveInt(v, '--min-sample-tokens', true),
+    )
+    .option('--max-sample-tokens <n>', 'drop samples longer than this', (v) =>
+      parsePositiveInt(v, '--max-sample-tokens'),
+    )
+    .option('--shard-mb <n>', 'shard size in MB (uncompressed rows)', (v) => parsePositiveInt(v, '--shard-mb'), 256)
+    .option('--overwrite', 'replace a non-empty output folder')
+    .option('--dry-run', 'print the funnel and histogram; write nothing');
+  addDecontaminationOptions(addHygieneOptions(cmd)).action(async (o, cmd: Command) => {
     const g = globals(cmd);
     const hygiene = hygieneRuleFromOptions(o);
     const res = await withEngine(
@@ -83,6 +76,8 @@ export function registerExportCommand(program: Command): void {
           dryRun: Boolean(o.dryRun),
           signal,
           benchmarks: o.decontaminate ?? [],
+          benchmarkFields: o.benchmarkFields,
+          allowBenchmarkErrors: Boolean(o.allowBenchmarkErrors),
           shardBytes: o.shardMb * 1e6,
           rule: {
             precedence: list(o.precedence) as ('human' | 'llm' | 'classifier')[],
@@ -90,7 +85,11 @@ export function registerExportCommand(program: Command): void {
             minProb: o.minProb ?? null,
             nearDup: o.nearDup ?? null,
             minhash: o.minhash !== undefined ? { threshold: o.minhash } : null,
-            decontaminate: { ngram: o.decontaminateNgram, cosine: o.decontaminateCosine ?? null },
+            decontaminate: {
+              ngram: o.decontaminateNgram,
+              cosine: o.decontaminate?.length ? cosineOption(o.decontaminateCosine) : null,
+              ast: o.decontaminateAst !== false,
+            },
             budgetTokens: o.maxTokens ?? null,
             stratifyBy: o.stratify ?? null,
             languages: o.languages,
@@ -114,8 +113,9 @@ export function registerExportCommand(program: Command): void {
         removed_clusters: res.clusters.length,
         contaminated: res.contaminated,
         benchmark_errors: res.benchmarkErrors,
-        warnings: res.warnings,
         hygiene: res.hygiene ?? null,
+        benchmarks: res.benchmarkReport,
+        warnings: res.warnings,
         files: res.files,
         manifest: res.manifestPath,
       });

@@ -7,6 +7,7 @@ import { SORT_FIELD_NAMES } from '../../shared/api.js';
 import { registerLabelCommands } from './label-commands.js';
 import { registerModelCommands } from './model-commands.js';
 import { registerExportCommand } from './export-command.js';
+import { registerDecontaminateCommand } from './decontaminate-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerTeamCommands } from './team-commands.js';
@@ -219,6 +220,7 @@ program
 registerLabelCommands(program);
 registerModelCommands(program);
 registerExportCommand(program);
+registerDecontaminateCommand(program);
 registerDemoCommand(program);
 registerServeCommand(program);
 registerTeamCommands(program);

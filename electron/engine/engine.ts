@@ -6,6 +6,7 @@ import { labelHandlers } from './commands/label-handlers.js';
 import { appHandlers } from './commands/app-handlers.js';
 import { pipelineHandlers } from './commands/pipeline-handlers.js';
 import { sampleHandlers } from './commands/sample-handlers.js';
+import { contaminationHandlers } from './commands/contamination-handlers.js';
 import { teamHandlers } from './commands/team-handlers.js';
 import { synthHandlers } from './commands/synth-handlers.js';
 import { JobRunner } from './jobs/job-runner.js';
@@ -45,6 +46,7 @@ export class Engine {
       ...labelHandlers(this),
       ...appHandlers(this),
       ...pipelineHandlers(this),
+      ...contaminationHandlers(this),
       ...teamHandlers(this),
       ...synthHandlers(this),
     } as Record<string, (input: unknown) => Promise<unknown>>;

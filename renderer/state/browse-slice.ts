@@ -22,6 +22,8 @@ export interface BrowseFilters {
   probMax: number | null;
   source: string;
   text: string;
+  /** Only samples with a benchmark match nobody overruled. */
+  contaminated: boolean;
   /** Extra clauses in the store's `where` language, for anything the controls do not cover. */
   where: string;
 }
@@ -36,6 +38,7 @@ export const EMPTY_FILTERS: BrowseFilters = {
   probMax: null,
   source: '',
   text: '',
+  contaminated: false,
   where: '',
 };
 
@@ -69,6 +72,7 @@ export function browseQuery(s: Pick<BrowseState, 'filters' | 'sort' | 'desc'>): 
       ...range('llm_score', f.llmMin, f.llmMax),
       ...range('human_score', f.humanMin, f.humanMax),
       ...range('classifier_score', f.probMin, f.probMax),
+      f.contaminated ? 'contaminated' : null,
       f.where,
     ),
     source: f.source.trim() || undefined,

@@ -6,6 +6,7 @@ export type QueueKind =
   | 'needs-review'
   | 'llm-unreviewed'
   | 'disagree'
+  | 'contaminated'
   | 'all'
   | 'uncertainty'
   | 'diversity'
@@ -78,6 +79,13 @@ export const QUEUES: readonly QueueDef[] = [
     query: {},
     paging: 'static',
     requires: 'queue.get',
+  },
+  {
+    kind: 'contaminated',
+    label: 'Contaminated',
+    hint: 'benchmark matches to confirm (c) or overrule (o), beside the benchmark item',
+    query: { where: 'contaminated' },
+    paging: 'keyset',
   },
   { kind: 'all', label: 'All samples', hint: 'everything, labeled or not', query: {}, paging: 'keyset' },
 ];

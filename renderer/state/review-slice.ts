@@ -54,6 +54,8 @@ interface ReviewState {
   acceptLlm(): void;
   undo(): Promise<void>;
   ensureDetail(id: string): void;
+  /** Re-reads a sample's row and detail (after a decision changed its flags). */
+  refreshDetail(id: string): Promise<void>;
   retry(key: string): void;
   dismiss(key: string): void;
   setNote(sampleId: string, text: string): void;
@@ -467,6 +469,10 @@ export const useReview = create<ReviewState>()((set, get) => {
       timers.delete(key);
       set({ saves: get().saves.filter((s) => s.key !== key) });
       persistOutbox();
+    },
+
+    refreshDetail(id) {
+      return fetchDetail(id, true);
     },
 
     setNote(sampleId, text) {

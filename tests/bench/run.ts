@@ -58,6 +58,11 @@ const BENCHES: Bench[] = [
     run: async () => (await import('./classify-bench.js')).run(),
   },
   {
+    name: 'decontaminate',
+    what: 'decontamination per method: throughput, recall on planted copies, FP rate on stdlib',
+    run: async (o) => (await import('./decontaminate-bench.js')).run(o),
+  },
+  {
     name: 'web',
     what: 'browser mode at 10^6 samples: first rows, key press to durable label',
     run: async (o) => (await import('./web-bench.js')).run(o),

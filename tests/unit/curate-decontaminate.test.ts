@@ -1,35 +1,24 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
-import { loadBenchmarks, parseBenchmarkJsonl, type BenchmarkItem } from '../../electron/engine/curate/benchmarks.js';
+import { parquetWriteFile } from 'hyparquet-writer';
+import {
+  BenchmarkLoadError,
+  loadBenchmarks,
+  parseBenchmarkFields,
+  parseBenchmarkSpec,
+  type BenchmarkItem,
+} from '../../electron/engine/curate/benchmarks.js';
 import type { ExportCandidate } from '../../electron/engine/curate/candidate.js';
 import { codeTokens, decontaminate, NgramIndex } from '../../electron/engine/curate/decontaminate.js';
 import { fnv1a32 } from '../../electron/engine/curate/hashing.js';
 import type { RankedCandidate } from '../../electron/engine/curate/select.js';
-
-const HE_PROMPT = `from typing import List
-
-
-def has_close_elements(numbers: List[float], threshold: float) -> bool:
-    """ Check if in given list of numbers, are any two numbers closer to each other than
-    given threshold.
-    >>> has_close_elements([1.0, 2.0, 3.0], 0.5)
-    False
-    """
-`;
-const HE_SOLUTION = `    for idx, elem in enumerate(numbers):
-        for idx2, elem2 in enumerate(numbers):
-            if idx != idx2:
-                distance = abs(elem - elem2)
-                if distance < threshold:
-                    return True
-
-    return False
-`;
-const MBPP_CODE =
-  'def remove_Occ(s,ch): \r\n    for i in range(len(s)): \r\n        if (s[i] == ch): \r\n            s = s[0 : i] + s[i + 1:] \r\n            break\r\n    return s ';
+import { SYNTAX_MATCH_DEFAULTS } from '../../electron/engine/curate/syntax-match.js';
+import { programOf, reformattedCopy, renamedCopy, TEAM_ITEMS } from '../support/benchmark-items.ts';
+import { STDLIB } from '../support/temp.ts';
 
 function ranked(id: string, text: string, o: Partial<ExportCandidate> = {}): RankedCandidate {
   const candidate: ExportCandidate = {
@@ -62,75 +51,126 @@ async function embedText(texts: string[]): Promise<Float32Array[]> {
   });
 }
 
+const HE = TEAM_ITEMS.slice(0, 6);
+/** MBPP-style rows (team-written): text, code, test_list, test_setup_code. */
+const MBPP_ROWS = [
+  {
+    task_id: 901,
+    text: 'Write a function to count the words of a sentence that start with a capital letter.',
+    code: 'def count_capitalized(sentence):\n    total = 0\n    for word in sentence.split():\n        if word[:1].isupper():\n            total += 1\n    return total\n',
+    test_setup_code: '',
+    test_list: ['assert count_capitalized("The Big dog") == 2', 'assert count_capitalized("") == 0'],
+  },
+];
+
 let dir = '';
-let heFile = '';
-let mbppFile = '';
+const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tbs-decon-'));
-  heFile = join(dir, 'humaneval.jsonl');
-  mbppFile = join(dir, 'mbpp.jsonl');
-  const he = [
-    JSON.stringify({
-      task_id: 'HumanEval/0',
-      prompt: HE_PROMPT,
-      canonical_solution: HE_SOLUTION,
-      test: 'def check(candidate):\n    assert candidate([1.0, 2.0, 3.9, 4.0, 5.0, 2.2], 0.3) == True\n',
-      entry_point: 'has_close_elements',
-    }),
-    '{"task_id": "HumanEval/1", "prompt": "def broken(',
-    JSON.stringify({ task_id: 'HumanEval/2', entry_point: 'nothing_useful' }),
-    '',
-    JSON.stringify(['not', 'an', 'object']),
-  ];
-  await writeFile(heFile, `${he.join('\n')}\n`);
-  const mbpp = [
-    JSON.stringify({
-      text: 'Write a python function to remove first and last occurrence of a given character from the string.',
-      code: MBPP_CODE,
-      task_id: 11,
-      test_setup_code: '',
-      test_list: ['assert remove_Occ("hello","l") == "heo"', 'assert remove_Occ("abcda","a") == "bcd"'],
-    }),
-  ];
-  await writeFile(mbppFile, `${mbpp.join('\n')}\n`);
 });
+after(() => rm(dir, { recursive: true, force: true }));
 
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-describe('benchmark loading', () => {
-  it('reads HumanEval and MBPP rows and reports bad lines by file and line', async () => {
-    const { items, errors } = await loadBenchmarks([heFile, mbppFile]);
+describe('benchmarks as shipped', () => {
+  it('reads .jsonl, .jsonl.gz, .json arrays, Parquet and folders, named by stem or name=path', async () => {
+    await writeFile(join(dir, 'team-he.jsonl.gz'), gzipSync(jsonl(HE)));
+    await writeFile(join(dir, 'team-mbpp.json'), JSON.stringify(MBPP_ROWS));
+    const shards = join(dir, 'hub-copy');
+    await mkdir(shards);
+    parquetWriteFile({
+      filename: join(shards, 'test-00000-of-00001.parquet'),
+      columnData: (['task_id', 'prompt', 'canonical_solution', 'test', 'entry_point'] as const).map((name) => ({
+        name,
+        data: HE.map((t) => t[name]),
+        type: 'STRING' as const,
+      })),
+    });
+    const { items, benchmarks, errors } = await loadBenchmarks([
+      join(dir, 'team-he.jsonl.gz'),
+      `mb=${join(dir, 'team-mbpp.json')}`,
+      shards,
+    ]);
+    assert.deepEqual(errors, []);
     assert.deepEqual(
-      items.map((i) => [i.file, i.itemId, i.line]),
+      benchmarks.map((b) => [b.name, b.items]),
       [
-        ['humaneval.jsonl', 'HumanEval/0', 1],
-        ['mbpp.jsonl', '11', 1],
+        ['team-he', 6],
+        ['mb', 1],
+        ['hub-copy', 6],
       ],
     );
+    const he0 = items.find((i) => i.benchmark === 'hub-copy' && i.itemId === HE[0].task_id)!;
+    assert.equal(he0.code, programOf(HE[0]), 'HumanEval prompt + canonical_solution is the program');
+    assert.equal(he0.file, 'test-00000-of-00001.parquet');
+    const mb = items.find((i) => i.benchmark === 'mb')!;
+    assert.equal(mb.itemId, '901');
+    assert.equal(mb.code, MBPP_ROWS[0].code);
+    assert.ok(mb.segments.some((s) => s.includes('assert count_capitalized("The Big dog") == 2')));
+    assert.ok(mb.segments.includes(MBPP_ROWS[0].text));
+  });
+
+  it('maps other layouts with --benchmark-fields', async () => {
+    const f = join(dir, 'custom.jsonl');
+    await writeFile(f, jsonl([{ pid: 'c-1', body: 'def f(q):\n    return q * 2\n', checks: ['assert f(2) == 4'] }]));
+    await assert.rejects(loadBenchmarks([f]), (e: BenchmarkLoadError) => {
+      assert.match(e.message, /custom\.jsonl:1: no usable items.*--benchmark-fields/s);
+      return true;
+    });
+    const { items } = await loadBenchmarks([f], { fields: parseBenchmarkFields('id=pid,code=body,tests=checks') });
     assert.deepEqual(
-      errors.map((e) => [e.file, e.line]),
+      items.map((i) => [i.itemId, i.code, i.segments.length]),
+      [['c-1', 'def f(q):\n    return q * 2\n', 2]],
+    );
+    assert.throws(() => parseBenchmarkFields('code'), /ROLE=FIELD/);
+    assert.deepEqual(parseBenchmarkSpec('/x/HumanEval.jsonl.gz'), { name: 'HumanEval', path: '/x/HumanEval.jsonl.gz' });
+  });
+
+  it('fails loud on a missing file, a zero-item file, a garbage file and too many bad lines', async () => {
+    const empty = join(dir, 'empty.jsonl');
+    await writeFile(empty, '\n\n');
+    const garbage = join(dir, 'garbage.jsonl.gz');
+    await writeFile(garbage, Buffer.from(Array.from({ length: 400 }, (_, i) => (i * 97) % 256)));
+    const gzAsText = join(dir, 'HumanEvalText.jsonl');
+    await writeFile(gzAsText, 'x\u0000\u0001\u0002garbage\nnot json either\n');
+    const mostlyBad = join(dir, 'mostly-bad.jsonl');
+    await writeFile(mostlyBad, jsonl(HE.slice(0, 3)) + '{"task_id": "x", "prompt": "def broken(\n' + '{nope\n');
+    const cases: [string, RegExp][] = [
+      [join(dir, 'missing.jsonl'), /missing\.jsonl: cannot read: ENOENT/],
+      [empty, /empty\.jsonl: no items \(the file is empty\)/],
+      [garbage, /garbage\.jsonl\.gz(:\d+)?: (cannot read|no usable items)/],
+      [gzAsText, /HumanEvalText\.jsonl:1: no usable items in 2 lines; first problem: invalid JSON/],
+      [mostlyBad, /mostly-bad\.jsonl:4: 2 of 5 lines unusable/],
+    ];
+    for (const [file, re] of cases) {
+      await assert.rejects(loadBenchmarks([file]), (e: Error) => {
+        assert.ok(e instanceof BenchmarkLoadError, String(e));
+        assert.equal(e.code, 'invalid_input');
+        assert.match(e.message, re);
+        return true;
+      });
+    }
+    // Allowed: the errors are returned (for the manifest) and the good items still load.
+    const res = await loadBenchmarks([mostlyBad, empty], { allowErrors: true });
+    assert.equal(res.items.length, 3);
+    assert.deepEqual(
+      res.errors.filter((e) => e.fatal).map((e) => [e.benchmark, e.line]),
       [
-        [heFile, 2],
-        [heFile, 3],
-        [heFile, 5],
+        ['mostly-bad', 4],
+        ['empty', null],
       ],
     );
-    assert.match(errors[0].message, /invalid JSON/);
-    assert.match(errors[1].message, /no benchmark text/);
-    assert.match(errors[2].message, /JSON object/);
-    // HumanEval prompt + solution form one program; MBPP fields stay separate.
-    assert.equal(items[0].segments[0], HE_PROMPT + HE_SOLUTION);
-    assert.equal(items[1].segments.length, 3);
+  });
+});
+
+describe('matching', () => {
+  let items: BenchmarkItem[] = [];
+  before(async () => {
+    const f = join(dir, 'team.jsonl');
+    await writeFile(f, jsonl(TEAM_ITEMS));
+    items = (await loadBenchmarks([f])).items;
   });
 
-  it('refuses a benchmark file that cannot be read', async () => {
-    await assert.rejects(loadBenchmarks([join(dir, 'missing.jsonl')]), /cannot read benchmark file/);
-  });
-
-  it('tokenizes whitespace- and case-insensitively', () => {
+  it('tokenizes whitespace- and case-insensitively; punctuation runs are one token', () => {
     assert.deepEqual(codeTokens('If  X>=10:\n\treturn  foo_bar(1.5)'), [
       'if',
       'x',
@@ -146,47 +186,69 @@ describe('benchmark loading', () => {
       '5',
       ')',
     ]);
-  });
-});
-
-describe('decontaminate', () => {
-  let items: BenchmarkItem[] = [];
-  before(async () => {
-    items = (await loadBenchmarks([heFile, mbppFile])).items;
+    assert.deepEqual(codeTokens('# ==============\nx == y'), ['#', '==============', 'x', '==', 'y']);
   });
 
-  it('drops a planted copy inside a bigger sample, but not neighbours sharing only short n-grams', async () => {
-    const planted = `import math\n\ndef helper(x):\n    return math.sqrt(x)\n\n${HE_SOLUTION.replace(/    /g, '\t').toUpperCase()}\n\nclass Other:\n    pass\n`;
-    const neighbour = `def count_pairs(numbers):\n    total = 0\n    for idx, elem in enumerate(numbers):\n        total += elem\n    return False\n`;
-    const mbppCopy = `# utility\n${MBPP_CODE.replace(/\r\n/g, '\n')}\nprint(remove_Occ("hello", "l"))\n`;
-    const clean = 'def add(a, b):\n    return a + b\n';
-    const res = await decontaminate(
-      [ranked('p', planted), ranked('n', neighbour), ranked('m', mbppCopy), ranked('c', clean)],
-      items,
-      { ngram: 13, cosine: null },
+  it('catches exact, renamed and reformatted copies planted in real stdlib code, each by the right method', async () => {
+    const host = (await readFile(join(STDLIB, 'textwrap.py'), 'utf8')).split('\n');
+    // Planted between two top-level definitions, the way a copied function sits in a real file.
+    const at = host.findIndex((l, i) => i > 40 && /^(def|class) /.test(l));
+    const plant = (copy: string) => [...host.slice(0, at), copy, '', ...host.slice(at)].join('\n');
+    const samples: RankedCandidate[] = [];
+    TEAM_ITEMS.forEach((t, i) => {
+      samples.push(ranked(`exact-${i}`, plant(programOf(t))));
+      samples.push(ranked(`renamed-${i}`, plant(renamedCopy(t))));
+      samples.push(ranked(`reformatted-${i}`, plant(reformattedCopy(t))));
+    });
+    samples.push(ranked('clean', host.join('\n')));
+    const ngramOnly = await decontaminate(samples, items, { ngram: 13, cosine: null });
+    const caught = (r: typeof ngramOnly, kind: string) =>
+      r.dropped.filter((d) => d.sampleId.startsWith(kind + '-')).length;
+    assert.equal(caught(ngramOnly, 'exact'), TEAM_ITEMS.length);
+    assert.ok(caught(ngramOnly, 'reformatted') < TEAM_ITEMS.length / 2, '13-grams alone miss most reformatted copies');
+
+    const res = await decontaminate(samples, items, { ngram: 13, cosine: null, ast: SYNTAX_MATCH_DEFAULTS });
+    assert.equal(caught(res, 'exact'), TEAM_ITEMS.length);
+    assert.equal(caught(res, 'renamed'), TEAM_ITEMS.length);
+    assert.equal(caught(res, 'reformatted'), TEAM_ITEMS.length);
+    assert.deepEqual(
+      res.kept.map((r) => r.candidate.id),
+      ['clean'],
     );
-    assert.deepEqual(res.kept.map((r) => r.candidate.id).sort(), ['c', 'n']);
     const byId = new Map(res.dropped.map((d) => [d.sampleId, d.matches]));
+    const ref = byId.get('reformatted-1')!;
+    const astMatch = ref.find((m) => m.method === 'ast')!;
+    assert.equal(astMatch.itemId, TEAM_ITEMS[1].task_id);
+    assert.equal(astMatch.benchmark, 'team');
+    const text = plant(reformattedCopy(TEAM_ITEMS[1]));
+    assert.equal(text.slice(...astMatch.sampleSpan!), astMatch.evidence);
+    assert.match(astMatch.evidence!, /merged_impl/, 'the evidence is the renamed copy');
+    assert.match(programOf(TEAM_ITEMS[1]).slice(...astMatch.itemSpan!), /merged\.append/);
+    const exact = byId.get('exact-0')![0];
+    assert.equal(exact.method, 'ngram');
+    assert.equal(exact.evidence?.split(' ').length, 13);
+    assert.equal(codeTokens(plant(programOf(TEAM_ITEMS[0])).slice(...exact.sampleSpan!)).join(' '), exact.evidence);
+  });
+
+  it('does not flag real stdlib modules that hold no copy', async () => {
+    const files = (await readdir(STDLIB)).filter((f) => f.endsWith('.py')).slice(0, 40);
+    const samples = await Promise.all(files.map(async (f) => ranked(f, await readFile(join(STDLIB, f), 'utf8'))));
+    const res = await decontaminate(samples, items, { ngram: 13, cosine: null, ast: SYNTAX_MATCH_DEFAULTS });
     assert.deepEqual(
-      byId.get('p')?.map((m) => [m.file, m.itemId, m.method]),
-      [['humaneval.jsonl', 'HumanEval/0', 'ngram']],
-    );
-    assert.equal(byId.get('p')?.[0].evidence?.split(' ').length, 13);
-    assert.deepEqual(
-      byId.get('m')?.map((m) => m.itemId),
-      ['11'],
+      res.dropped.map((d) => d.sampleId),
+      [],
     );
   });
 
   it('uses the configured n-gram length', () => {
-    const index = new NgramIndex(items, 8);
-    assert.ok(index.match('for idx, elem in enumerate(numbers):\n  pass').has(0));
-    assert.equal(new NgramIndex(items, 13).match('for idx, elem in enumerate(numbers):\n  pass').size, 0);
+    const probe = 'for start, end in ordered:\n  pass';
+    assert.ok(new NgramIndex(items, 6).match(probe).has(1));
+    assert.equal(new NgramIndex(items, 13).match(probe).size, 0);
   });
 
   it('drops by embedding cosine against benchmark items when asked', async () => {
-    const [heVec] = await embedText([items[0].text]);
-    const close = Float32Array.from(heVec, (x, k) => x + (k % 7 === 0 ? 0.05 : 0));
+    const [vec] = await embedText([items[0].text]);
+    const close = Float32Array.from(vec, (x, k) => x + (k % 7 === 0 ? 0.05 : 0));
     const res = await decontaminate(
       [
         ranked('e', 'completely different words here', { embedding: close }),
@@ -199,10 +261,9 @@ describe('decontaminate', () => {
       res.kept.map((r) => r.candidate.id),
       ['c'],
     );
-    assert.equal(res.dropped.length, 1);
     const [m] = res.dropped[0].matches;
     assert.equal(m.method, 'embedding');
-    assert.equal(m.itemId, 'HumanEval/0');
+    assert.equal(m.itemId, TEAM_ITEMS[0].task_id);
     assert.ok((m.similarity ?? 0) >= 0.95);
   });
 
@@ -217,34 +278,4 @@ describe('decontaminate', () => {
       /dimensions/,
     );
   });
-
-  it('parses benchmark text directly with the same rules', () => {
-    const { items: parsed, errors } = parseBenchmarkJsonl('{"id": 7, "code": "x = 1"}\n\n{bad\n', 'b.jsonl');
-    assert.deepEqual(
-      parsed.map((p) => p.itemId),
-      ['7'],
-    );
-    assert.deepEqual(
-      errors.map((e) => e.line),
-      [3],
-    );
-  });
-});
-
-it('banner lines of repeated punctuation are one token, so they never make a 13-gram match on their own', () => {
-  assert.deepEqual(codeTokens('print("=" * 3)\n# ==============\nx == y'), [
-    'print',
-    '(',
-    '"',
-    '=',
-    '"',
-    '*',
-    '3',
-    ')',
-    '#',
-    '==============',
-    'x',
-    '==',
-    'y',
-  ]);
 });

@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { loadBenchmarks } from '../../electron/engine/curate/benchmarks.js';
+import { TEAM_ITEMS } from '../support/benchmark-items.ts';
 import { applyBudget } from '../../electron/engine/curate/budget.js';
 import { parseExportRule, type ExportCandidate, type ExportRuleInput } from '../../electron/engine/curate/candidate.js';
 import { decontaminate } from '../../electron/engine/curate/decontaminate.js';
@@ -16,15 +17,8 @@ import { runExport, type RunExportOptions } from '../../electron/engine/curate/e
 import { mulberry32, seededShuffle } from '../../electron/engine/curate/hashing.js';
 import { decideSample, selectCandidate, type RankedCandidate } from '../../electron/engine/curate/select.js';
 
-const SOLUTION = `    for idx, elem in enumerate(numbers):
-        for idx2, elem2 in enumerate(numbers):
-            if idx != idx2:
-                distance = abs(elem - elem2)
-                if distance < threshold:
-                    return True
-
-    return False
-`;
+/** A team-written benchmark-style item (not from a real benchmark). */
+const SOLUTION = TEAM_ITEMS[1].canonical_solution;
 
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 
@@ -72,7 +66,7 @@ function buildCandidates(): ExportCandidate[] {
   out.push(make(base.text.replace(/\n/g, '\r\n'), { humanScore: 4, embedding: base.embedding, path: 'dup/exact.py' }));
   const nearEmb = Float32Array.from(base.embedding as Float32Array, (x) => x + (rand() - 0.5) * 0.02);
   out.push(make(base.text.replace('scaled', 'multiplied'), { llmScore: 3, embedding: nearEmb, path: 'dup/near.py' }));
-  out.push(make(`import math\n\ndef close(numbers, threshold):\n${SOLUTION}`, { llmScore: 5, path: 'leak.py' }));
+  out.push(make(`import math\n\ndef merge_all(pairs):\n${SOLUTION}`, { llmScore: 5, path: 'leak.py' }));
   out.push(make('def unlabeled():\n    pass\n', { path: 'none.py' }));
   return out;
 }
@@ -88,7 +82,7 @@ before(async () => {
   bench = join(root, 'humaneval.jsonl');
   await writeFile(
     bench,
-    `${JSON.stringify({ task_id: 'HumanEval/0', prompt: 'def has_close_elements(numbers, threshold):\n', canonical_solution: SOLUTION })}\nnot json\n`,
+    `${JSON.stringify({ task_id: 'Team/0', prompt: 'def merge_ranges(pairs):\n', canonical_solution: SOLUTION })}\nnot json\n`,
   );
   candidates = buildCandidates();
 });
@@ -104,6 +98,8 @@ function options(outDir: string, o: Partial<RunExportOptions> = {}): RunExportOp
     outDir,
     format: 'parquet',
     benchmarks: [bench],
+    // The fixture has one bad line of two (fatal): allowed, so it is recorded in the manifest.
+    allowBenchmarkErrors: true,
     provenance: { llmModels: ['gpt-4o'], classifier: { modelId: 'rf-1', metrics: { f1: 0.8 } }, toolVersion: '0.1.0' },
     now: () => new Date('2025-01-02T03:04:05Z'),
     ...o,
@@ -116,7 +112,10 @@ async function expectedSelection(): Promise<RankedCandidate[]> {
   const selected = candidates.map((c) => selectCandidate(c, rule)).flatMap((s) => ('kept' in s ? [s.kept] : []));
   const exact = exactDedup(selected);
   const near = nearDedupEmbeddings(exact.kept, { threshold: 0.95 });
-  const decon = await decontaminate(near.kept, (await loadBenchmarks([bench])).items, { ngram: 13, cosine: null });
+  const decon = await decontaminate(near.kept, (await loadBenchmarks([bench], { allowErrors: true })).items, {
+    ngram: 13,
+    cosine: null,
+  });
   return applyBudget(decon.kept, rule.budgetTokens, null).kept;
 }
 
@@ -178,10 +177,13 @@ describe('runExport', () => {
       res.clusters.some((c) => c.method === 'embedding' && c.removedIds.includes(byPath('dup/near.py') as string)),
     );
     assert.equal(res.contaminated.length, 1);
-    assert.equal(res.contaminated[0].matches[0].itemId, 'HumanEval/0');
+    assert.equal(res.contaminated[0].matches[0].itemId, 'Team/0');
     assert.deepEqual(
-      res.benchmarkErrors.map((e) => e.line),
-      [2],
+      res.benchmarkErrors.map((e) => [e.line, e.fatal]),
+      [
+        [2, true],
+        [2, false],
+      ],
     );
     assert.ok(res.clusters.some((c) => c.method === 'exact' && c.removedIds.includes(candidates[5].id)));
     assert.equal(res.dropReasons.unlabeled, 1);

@@ -1,5 +1,6 @@
 import { CodedError } from '../../../shared/errors.js';
 import { join } from 'node:path';
+import { DEFAULT_DECONTAMINATE_COSINE } from '../curate/contamination-check.js';
 import type { pipelineCommands } from '../../../shared/contract/pipeline.js';
 import type { ModelSummary } from '../../../shared/contract/pipeline.js';
 import { estimateLabeling, runLabeling } from '../label/labeler.js';
@@ -49,6 +50,7 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     nearDup: number | null;
     budgetTokens: number | null;
     languages?: string[];
+    benchmarks?: string[];
   }) => ({
     precedence: i.precedence,
     minScore: i.minScore,
@@ -56,6 +58,8 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     nearDup: i.nearDup,
     budgetTokens: i.budgetTokens,
     languages: i.languages,
+    // The embedding match is on by default whenever benchmarks are named (as in the CLI).
+    decontaminate: { cosine: i.benchmarks?.length ? DEFAULT_DECONTAMINATE_COSINE : null },
   });
   return {
     'llm.estimate': async (i) => estimateLabeling(store, i),

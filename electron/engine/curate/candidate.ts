@@ -37,6 +37,8 @@ export const DecontaminateRuleSchema = z.object({
   ngram: z.number().int().min(4).default(13),
   /** Embedding cosine against benchmark items at or above which a sample is dropped; null = n-grams only. */
   cosine: z.number().min(-1).max(1).nullable().default(null),
+  /** Syntax-normalized match (renamed / reformatted copies); on by default. */
+  ast: z.boolean().default(true),
 });
 
 export const ExportRuleSchema = z

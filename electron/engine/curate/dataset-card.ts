@@ -1,4 +1,5 @@
 import type { ExportRule } from './candidate.js';
+import { benchmarkTableMarkdown, type BenchmarkReportRow } from './contamination-report.js';
 import type { ExportFormat, WrittenFile } from './writers.js';
 
 export interface DatasetCardInput {
@@ -9,6 +10,8 @@ export interface DatasetCardInput {
   /** Funnel rows as in the manifest: step, samples, tokens. */
   funnel: readonly { step: string; samples: number; tokens: number }[];
   dataFiles: readonly WrittenFile[];
+  /** Per-benchmark decontamination rows; the section is left out when empty. */
+  benchmarkReport?: readonly BenchmarkReportRow[];
   toolVersion: string;
   tokenEncoding: string;
   /** Imports of the kept samples (>= 10 samples each); the card embeds `imports.svg` drawn from them. */
@@ -86,6 +89,7 @@ export function renderDatasetCard(input: DatasetCardInput): string {
     '|---|---:|---:|',
     ...input.funnel.map((f) => `| ${f.step} | ${f.samples} | ${f.tokens} |`),
     '',
+    ...benchmarkTableMarkdown(input.benchmarkReport ?? []),
     ...(input.imports
       ? [
           '## Imports',

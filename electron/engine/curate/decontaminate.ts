@@ -2,7 +2,10 @@ import { CodedError } from '../../../shared/errors.js';
 import type { BenchmarkItem } from './benchmarks.js';
 import { CosineLsh, planLsh } from './cosine-lsh.js';
 import type { StepHooks } from './dedup.js';
-import { fmix32, fnv1a32, pack53, throwIfAborted } from './hashing.js';
+import type { ContaminationMethod } from '../../../shared/annotations.js';
+import { forEachNgram, throwIfAborted } from './hashing.js';
+import { SyntaxIndex, type SyntaxMatchOptions } from './syntax-match.js';
+import { getPythonParser } from './syntax-tokens.js';
 import { sortByRank, type RankedCandidate } from './select.js';
 import { dotAcross, packUnitVectors } from './unit-vectors.js';
 
@@ -15,36 +18,6 @@ import { dotAcross, packUnitVectors } from './unit-vectors.js';
  */
 export function codeTokens(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}_][\p{L}\p{N}_]*|\p{N}+|([^\s\p{L}\p{N}_])\1*/gu) ?? [];
-}
-
-const BASE_A = 0x01000193;
-const BASE_B = 0x5bd1e995;
-
-function powMod32(base: number, exp: number): number {
-  let r = 1;
-  for (let i = 0; i < exp; i++) r = Math.imul(r, base);
-  return r;
-}
-
-/** Calls `visit(start, key)` for every n-gram of `tokens` with a rolling (Rabin-Karp) hash. */
-function forEachNgram(tokens: readonly string[], n: number, visit: (start: number, key: number) => void): void {
-  if (tokens.length < n) return;
-  const ta = tokens.map((t) => fnv1a32(t));
-  const tb = tokens.map((t) => fnv1a32(t, 0x2166136b));
-  const powA = powMod32(BASE_A, n - 1);
-  const powB = powMod32(BASE_B, n - 1);
-  let ha = 0;
-  let hb = 0;
-  for (let k = 0; k < n; k++) {
-    ha = (Math.imul(ha, BASE_A) + ta[k]) | 0;
-    hb = (Math.imul(hb, BASE_B) + tb[k]) | 0;
-  }
-  for (let s = 0; ; s++) {
-    visit(s, pack53(fmix32(ha), fmix32(hb)));
-    if (s + n >= tokens.length) break;
-    ha = (Math.imul((ha - Math.imul(ta[s], powA)) | 0, BASE_A) + ta[s + n]) | 0;
-    hb = (Math.imul((hb - Math.imul(tb[s], powB)) | 0, BASE_B) + tb[s + n]) | 0;
-  }
 }
 
 /** Every token n-gram of every benchmark item; hash hits are verified token by token. */
@@ -102,13 +75,19 @@ export class NgramIndex {
 }
 
 export interface ContaminationMatch {
+  /** The benchmark's name (file stem or `name=`). */
+  benchmark: string;
   file: string;
   itemId: string;
-  method: 'ngram' | 'embedding';
-  /** Cosine for 'embedding'; null for 'ngram'. */
+  method: ContaminationMethod;
+  /** Cosine for 'embedding', share of the item's normalized n-grams for 'ast'; null for 'ngram'. */
   similarity: number | null;
-  /** The first shared n-gram (space-joined tokens) for 'ngram'; null for 'embedding'. */
+  /** The shared text: the first shared n-gram for 'ngram', the sample's shared span for 'ast'. */
   evidence: string | null;
+  /** Character range of the shared span in the sample; null for 'embedding' (no span). */
+  sampleSpan: [number, number] | null;
+  /** Character range of the shared span in the item's code; null when not located there. */
+  itemSpan: [number, number] | null;
 }
 
 export interface ContaminatedSample {
@@ -118,8 +97,10 @@ export interface ContaminatedSample {
 
 export interface DecontaminateOptions extends StepHooks {
   ngram: number;
-  /** Cosine threshold against benchmark item embeddings; null = n-grams only. */
+  /** Cosine threshold against benchmark item embeddings; null = no embedding match. */
   cosine: number | null;
+  /** Syntax-normalized match (see syntax-match.ts); null = off. */
+  ast?: SyntaxMatchOptions | null;
   /** The embedder of the samples' `embedding` vectors (mixing embedders makes cosine meaningless). */
   embedText?: (texts: string[]) => Promise<Float32Array[]>;
   batchSize?: number;
@@ -132,6 +113,8 @@ export interface DecontaminateResult {
   dropped: ContaminatedSample[];
   /** Benchmark items too short for any n-gram. */
   itemsTooShort: number;
+  /** Samples kept only because a reviewer overruled their match (store exports). */
+  overruled?: ContaminatedSample[];
 }
 
 async function embedAll(
@@ -152,60 +135,196 @@ async function embedAll(
   return out;
 }
 
-/** Embedding matches: for each sample position, the (item, cosine) pairs at or above the threshold. */
-async function embeddingMatches(
-  ranked: readonly RankedCandidate[],
-  items: readonly BenchmarkItem[],
-  opts: DecontaminateOptions & { cosine: number },
-): Promise<Map<number, { item: number; sim: number }[]>> {
-  if (!opts.embedText)
-    throw new CodedError('invalid_input', 'decontaminate.cosine is set but no embedder (embedText) was provided');
-  const batch = opts.batchSize ?? 64;
-  const itemVecs = await embedAll(
-    items.map((it) => it.text),
-    opts.embedText,
-    batch,
-    opts.signal,
-  );
-  const iv = packUnitVectors(itemVecs);
-  const missing = ranked.map((r, i) => (r.candidate.embedding ? -1 : i)).filter((i) => i >= 0);
-  const filled = await embedAll(
-    missing.map((i) => ranked[i].candidate.text),
-    opts.embedText,
-    batch,
-    opts.signal,
-  );
-  const sampleVecs = ranked.map((r) => r.candidate.embedding);
-  missing.forEach((pos, k) => (sampleVecs[pos] = filled[k]));
-  const wrong = sampleVecs.find((v) => v !== null && v.length !== iv.dim);
-  if (wrong) {
-    throw new Error(
-      `benchmark embeddings have ${iv.dim} dimensions but sample embeddings have ${wrong.length}: embedText must be the samples' embedder`,
+/** Benchmark item vectors packed once, with an LSH index when exhaustive search would be slow. */
+class ItemVectors {
+  private constructor(
+    readonly iv: ReturnType<typeof packUnitVectors>,
+    readonly cosine: number,
+    private readonly embedText: (texts: string[]) => Promise<Float32Array[]>,
+    private readonly batch: number,
+  ) {}
+  private lsh: CosineLsh | null = null;
+
+  static async create(items: readonly BenchmarkItem[], opts: DecontaminateOptions & { cosine: number }) {
+    if (!opts.embedText)
+      throw new CodedError('invalid_input', 'decontaminate.cosine is set but no embedder (embedText) was provided');
+    const batch = opts.batchSize ?? 64;
+    const vecs = await embedAll(
+      items.map((it) => it.text),
+      opts.embedText,
+      batch,
+      opts.signal,
     );
+    return new ItemVectors(packUnitVectors(vecs), opts.cosine, opts.embedText, batch);
   }
-  const sv = packUnitVectors(sampleVecs, iv.dim);
-  const out = new Map<number, { item: number; sim: number }[]>();
-  const note = (s: number, j: number) => {
-    const sim = dotAcross(sv.data, s, iv.data, j, iv.dim);
-    if (sim < opts.cosine) return;
-    const list = out.get(s) ?? [];
-    list.push({ item: j, sim });
-    out.set(s, list);
-  };
-  // Exhaustive while it is cheap; otherwise LSH over the items proposes, exact cosine decides.
-  const exhaustive = ranked.length * items.length <= 10_000_000;
-  const index = exhaustive ? null : new CosineLsh(iv, { ...planLsh(iv, opts.cosine), threshold: opts.cosine });
-  for (let s = 0; s < ranked.length; s++) {
-    if ((s & 1023) === 0) throwIfAborted(opts.signal);
-    if (!sv.valid[s]) continue;
-    if (index) index.forEachCandidateOfVector(sv.data, s, (j) => note(s, j));
-    else for (let j = 0; j < items.length; j++) if (iv.valid[j]) note(s, j);
+
+  /** For each sample position, the (item, cosine) pairs at or above the threshold. */
+  async match(
+    samples: readonly ContaminationInput[],
+    signal?: AbortSignal,
+  ): Promise<Map<number, { item: number; sim: number }[]>> {
+    const iv = this.iv;
+    const missing = samples.map((r, i) => (r.embedding ? -1 : i)).filter((i) => i >= 0);
+    const filled = await embedAll(
+      missing.map((i) => samples[i].text),
+      this.embedText,
+      this.batch,
+      signal,
+    );
+    const sampleVecs = samples.map((r) => r.embedding);
+    missing.forEach((pos, k) => (sampleVecs[pos] = filled[k]));
+    const wrong = sampleVecs.find((v) => v !== null && v.length !== iv.dim);
+    if (wrong) {
+      throw new Error(
+        `benchmark embeddings have ${iv.dim} dimensions but sample embeddings have ${wrong.length}: embedText must be the samples' embedder`,
+      );
+    }
+    const sv = packUnitVectors(sampleVecs, iv.dim);
+    const out = new Map<number, { item: number; sim: number }[]>();
+    const note = (s: number, j: number) => {
+      const sim = dotAcross(sv.data, s, iv.data, j, iv.dim);
+      if (sim < this.cosine) return;
+      const list = out.get(s) ?? [];
+      list.push({ item: j, sim });
+      out.set(s, list);
+    };
+    // Exhaustive while it is cheap; otherwise LSH over the items proposes, exact cosine decides.
+    const items = iv.valid.length;
+    const exhaustive = samples.length * items <= 10_000_000;
+    if (!exhaustive && !this.lsh) this.lsh = new CosineLsh(iv, { ...planLsh(iv, this.cosine), threshold: this.cosine });
+    for (let s = 0; s < samples.length; s++) {
+      if ((s & 1023) === 0) throwIfAborted(signal);
+      if (!sv.valid[s]) continue;
+      if (!exhaustive) this.lsh!.forEachCandidateOfVector(sv.data, s, (j) => note(s, j));
+      else for (let j = 0; j < items; j++) if (iv.valid[j]) note(s, j);
+    }
+    for (const list of out.values()) list.sort((a, b) => a.item - b.item);
+    return out;
   }
-  for (const list of out.values()) list.sort((a, b) => a.item - b.item);
-  return out;
 }
 
-/** Drops samples sharing any token n-gram (or, optionally, a close embedding) with any benchmark item. */
+/** What a check needs of a sample. */
+export interface ContaminationInput {
+  id: string;
+  text: string;
+  embedding: Float32Array | null;
+}
+
+/** Where `tokens` (codeTokens of some text) sit in `text`: the first place, as a char range. */
+function locateTokens(text: string, tokens: string): [number, number] | null {
+  const re = new RegExp(
+    tokens
+      .split(' ')
+      .map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('\\s*'),
+    'iu',
+  );
+  const m = re.exec(text);
+  return m ? [m.index, m.index + m[0].length] : null;
+}
+
+/**
+ * Every benchmark match of a sample, by n-grams, syntax-normalized n-grams and embeddings.
+ * Built once per benchmark set; `match` is called per batch of samples.
+ */
+export class ContaminationMatcher {
+  private constructor(
+    private readonly benchmarks: readonly BenchmarkItem[],
+    private readonly opts: DecontaminateOptions,
+    private readonly ngrams: NgramIndex,
+    private readonly syntax: SyntaxIndex | null,
+    private readonly vectors: ItemVectors | null,
+  ) {}
+
+  static async create(benchmarks: readonly BenchmarkItem[], opts: DecontaminateOptions): Promise<ContaminationMatcher> {
+    return new ContaminationMatcher(
+      benchmarks,
+      opts,
+      new NgramIndex(benchmarks, opts.ngram),
+      opts.ast && benchmarks.length ? new SyntaxIndex(await getPythonParser(), benchmarks, opts.ast) : null,
+      opts.cosine === null || !benchmarks.length
+        ? null
+        : await ItemVectors.create(benchmarks, { ...opts, cosine: opts.cosine }),
+    );
+  }
+
+  /** Items with no segment long enough for an n-gram. */
+  get itemsTooShort(): number {
+    return this.ngrams.tooShort;
+  }
+  /** Items too short for the syntax match. */
+  get astTooShort(): number {
+    return this.syntax?.tooShort ?? 0;
+  }
+
+  /** Matches per sample position (only positions with at least one). */
+  async match(
+    samples: readonly ContaminationInput[],
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<Map<number, ContaminationMatch[]>> {
+    const out = new Map<number, ContaminationMatch[]>();
+    if (!this.benchmarks.length) return out;
+    const { benchmarks, opts } = this;
+    const byEmbedding = this.vectors
+      ? await this.vectors.match(samples, opts.signal)
+      : new Map<number, { item: number; sim: number }[]>();
+    const base = (item: number) => ({
+      benchmark: benchmarks[item].benchmark,
+      file: benchmarks[item].file,
+      itemId: benchmarks[item].itemId,
+    });
+    for (let s = 0; s < samples.length; s++) {
+      if ((s & 255) === 0) {
+        throwIfAborted(opts.signal);
+        onProgress?.(s, samples.length);
+      }
+      const text = samples[s].text;
+      const matches: ContaminationMatch[] = [];
+      const grams = [...this.ngrams.match(text).entries()].sort((a, b) => a[0] - b[0]);
+      for (const [item, evidence] of grams) {
+        matches.push({
+          ...base(item),
+          method: 'ngram',
+          similarity: null,
+          evidence,
+          sampleSpan: locateTokens(text, evidence),
+          itemSpan: locateTokens(benchmarks[item].code, evidence),
+        });
+      }
+      const seen = new Set(grams.map(([i]) => i));
+      if (this.syntax) {
+        for (const m of this.syntax.match(text)) {
+          if (seen.has(m.item)) continue;
+          seen.add(m.item);
+          matches.push({
+            ...base(m.item),
+            method: 'ast',
+            similarity: m.similarity,
+            evidence: text.slice(m.sampleSpan[0], m.sampleSpan[1]).slice(0, 4000),
+            sampleSpan: m.sampleSpan,
+            itemSpan: m.itemSpan,
+          });
+        }
+      }
+      for (const { item, sim } of byEmbedding.get(s) ?? []) {
+        if (seen.has(item)) continue;
+        matches.push({
+          ...base(item),
+          method: 'embedding',
+          similarity: sim,
+          evidence: null,
+          sampleSpan: null,
+          itemSpan: null,
+        });
+      }
+      if (matches.length) out.set(s, matches);
+    }
+    onProgress?.(samples.length, samples.length);
+    return out;
+  }
+}
+
+/** Drops samples that match any benchmark item by any enabled method. */
 export async function decontaminate(
   items: readonly RankedCandidate[],
   benchmarks: readonly BenchmarkItem[],
@@ -213,29 +332,17 @@ export async function decontaminate(
 ): Promise<DecontaminateResult> {
   const ranked = sortByRank([...items]);
   if (benchmarks.length === 0) return { kept: ranked, dropped: [], itemsTooShort: 0 };
-  const index = new NgramIndex(benchmarks, opts.ngram);
-  const byEmbedding =
-    opts.cosine === null ? new Map() : await embeddingMatches(ranked, benchmarks, { ...opts, cosine: opts.cosine });
+  const matcher = await ContaminationMatcher.create(benchmarks, opts);
+  const found = await matcher.match(
+    ranked.map((r) => r.candidate),
+    opts.onProgress,
+  );
   const kept: RankedCandidate[] = [];
   const dropped: ContaminatedSample[] = [];
-  for (let s = 0; s < ranked.length; s++) {
-    if ((s & 1023) === 0) {
-      throwIfAborted(opts.signal);
-      opts.onProgress?.(s, ranked.length);
-    }
-    const matches: ContaminationMatch[] = [];
-    const grams = [...index.match(ranked[s].candidate.text).entries()].sort((a, b) => a[0] - b[0]);
-    for (const [item, evidence] of grams) {
-      const b = benchmarks[item];
-      matches.push({ file: b.file, itemId: b.itemId, method: 'ngram', similarity: null, evidence });
-    }
-    for (const { item, sim } of byEmbedding.get(s) ?? []) {
-      const b = benchmarks[item];
-      matches.push({ file: b.file, itemId: b.itemId, method: 'embedding', similarity: sim, evidence: null });
-    }
-    if (matches.length > 0) dropped.push({ sampleId: ranked[s].candidate.id, matches });
-    else kept.push(ranked[s]);
-  }
-  opts.onProgress?.(ranked.length, ranked.length);
-  return { kept, dropped, itemsTooShort: index.tooShort };
+  ranked.forEach((r, s) => {
+    const m = found.get(s);
+    if (m) dropped.push({ sampleId: r.candidate.id, matches: m });
+    else kept.push(r);
+  });
+  return { kept, dropped, itemsTooShort: matcher.itemsTooShort };
 }

@@ -2,7 +2,14 @@ import { importsChartSvg, type ImportBar } from '../../../shared/imports-chart.j
 import { CodedError } from '../../../shared/errors.js';
 import { join, resolve } from 'node:path';
 import { TOKEN_ENCODING } from '../../../shared/enums.js';
-import { loadBenchmarks, type BenchmarkError, type BenchmarkItem } from './benchmarks.js';
+import {
+  loadBenchmarks,
+  type BenchmarkError,
+  type BenchmarkFields,
+  type BenchmarkItem,
+  type LoadedBenchmark,
+} from './benchmarks.js';
+import { benchmarkTable, type BenchmarkReportRow } from './contamination-report.js';
 import { applyBudget, type BucketReport } from './budget.js';
 import {
   classifierCut,
@@ -12,7 +19,8 @@ import {
   type ExportRuleInput,
 } from './candidate.js';
 import { renderDatasetCard } from './dataset-card.js';
-import { decontaminate, type ContaminatedSample } from './decontaminate.js';
+import { decontaminate, type ContaminatedSample, type DecontaminateResult } from './decontaminate.js';
+import { SYNTAX_MATCH_DEFAULTS } from './syntax-match.js';
 import { exactDedup, nearDedupEmbeddings, type RemovedCluster } from './dedup.js';
 import type { LshOptions } from './cosine-lsh.js';
 import { throwIfAborted } from './hashing.js';
@@ -48,8 +56,20 @@ export interface RunExportOptions {
   overwrite?: boolean;
   /** The dataset being exported: the output may not be it, inside it, or one of its ancestors. */
   datasetDir?: string | null;
-  /** Benchmark JSONL files to decontaminate against (HumanEval / MBPP style). */
+  /** Benchmarks to decontaminate against: `path` or `name=path` (.jsonl[.gz], .json, .parquet, folders). */
   benchmarks?: string[];
+  /** Field roles for layouts other than HumanEval / MBPP. */
+  benchmarkFields?: BenchmarkFields;
+  /** Continue past unreadable / empty / mostly-broken benchmark files, recording them in the manifest. */
+  allowBenchmarkErrors?: boolean;
+  /**
+   * Decontamination from stored flags (the store export): given the survivors of dedup, returns
+   * which to drop. Default: check them here against the loaded items.
+   */
+  decontaminateWith?: (
+    items: RankedCandidate[],
+    benchmarks: readonly BenchmarkItem[],
+  ) => Promise<DecontaminateResult & { overruled?: ContaminatedSample[] }>;
   /** The samples' embedder; needed only when `rule.decontaminate.cosine` is set. */
   embedText?: (texts: string[]) => Promise<Float32Array[]>;
   provenance?: ExportProvenance;
@@ -81,6 +101,8 @@ export interface ExportResult {
   clusters: RemovedCluster[];
   contaminated: ContaminatedSample[];
   benchmarkErrors: BenchmarkError[];
+  /** Per benchmark: items, samples flagged by method, removed, overruled. */
+  benchmarkReport: BenchmarkReportRow[];
   budgetBuckets: BucketReport[];
   warnings: string[];
   hygiene?: HygieneReport | null;
@@ -173,9 +195,17 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
   const benchmarkFiles = opts.benchmarks ?? [];
   let benchmarkItems: BenchmarkItem[] = [];
   let benchmarkErrors: BenchmarkError[] = [];
+  let loaded: LoadedBenchmark[] = [];
   if (benchmarkFiles.length > 0) {
-    ({ items: benchmarkItems, errors: benchmarkErrors } = await loadBenchmarks(benchmarkFiles));
-    if (rule.decontaminate.cosine !== null && !opts.embedText) {
+    ({
+      items: benchmarkItems,
+      errors: benchmarkErrors,
+      benchmarks: loaded,
+    } = await loadBenchmarks(benchmarkFiles, {
+      fields: opts.benchmarkFields,
+      allowErrors: opts.allowBenchmarkErrors,
+    }));
+    if (rule.decontaminate.cosine !== null && !opts.embedText && !opts.decontaminateWith) {
       throw new CodedError('invalid_input', 'decontaminate.cosine is set but no embedder (embedText) was provided');
     }
   }
@@ -226,13 +256,17 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
   }
   push('near-dup', afterNear);
 
-  const decon = await decontaminate(afterNear, benchmarkItems, {
-    ngram: rule.decontaminate.ngram,
-    cosine: rule.decontaminate.cosine,
-    embedText: opts.embedText,
-    signal: opts.signal,
-    onProgress: progress('decontaminate'),
-  });
+  const decon = opts.decontaminateWith
+    ? await opts.decontaminateWith(afterNear, benchmarkItems)
+    : await decontaminate(afterNear, benchmarkItems, {
+        ngram: rule.decontaminate.ngram,
+        cosine: rule.decontaminate.cosine,
+        ast: rule.decontaminate.ast ? SYNTAX_MATCH_DEFAULTS : null,
+        embedText: opts.embedText,
+        signal: opts.signal,
+        onProgress: progress('decontaminate'),
+      });
+  const benchmarkReport = benchmarkTable(loaded, decon.dropped, decon.overruled ?? []);
   push('decontaminated', decon.kept);
 
   throwIfAborted(opts.signal);
@@ -249,6 +283,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
     clusters,
     contaminated: decon.dropped,
     benchmarkErrors,
+    benchmarkReport,
     budgetBuckets: budget.buckets,
     warnings,
     hygiene,
@@ -287,6 +322,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
       split: 'train',
       rule,
       funnel,
+      benchmarkReport,
       dataFiles: files.filter((f) => f.rows !== null),
       toolVersion,
       tokenEncoding: TOKEN_ENCODING,
@@ -307,6 +343,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
         items: benchmarkItems.length,
         itemsTooShort: decon.itemsTooShort,
         errors: benchmarkErrors,
+        table: benchmarkReport,
       },
       contaminated: decon.dropped,
       budgetBuckets: budget.buckets,

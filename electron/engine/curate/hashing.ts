@@ -13,12 +13,43 @@ export function fnv1a32(s: string, seed = 0x811c9dc5): number {
 
 /** murmur3's finalizer and the seeded PRNG live with the embedder and classifiers; one copy each. */
 export { fmix32 } from '../embed/feature-hash.js';
+import { fmix32 } from '../embed/feature-hash.js';
 export { mulberry32 } from '../classify/prng.js';
 import { mulberry32 } from '../classify/prng.js';
 
 /** Two independent 32-bit hashes folded into one 53-bit safe integer (usable as a Map key). */
 export function pack53(h1: number, h2: number): number {
   return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) >>> 11);
+}
+
+const BASE_A = 0x01000193;
+const BASE_B = 0x5bd1e995;
+
+function powMod32(base: number, exp: number): number {
+  let r = 1;
+  for (let i = 0; i < exp; i++) r = Math.imul(r, base);
+  return r;
+}
+
+/** Calls `visit(start, key)` for every n-gram of `tokens` with a rolling (Rabin-Karp) hash. */
+export function forEachNgram(tokens: readonly string[], n: number, visit: (start: number, key: number) => void): void {
+  if (tokens.length < n) return;
+  const ta = tokens.map((t) => fnv1a32(t));
+  const tb = tokens.map((t) => fnv1a32(t, 0x2166136b));
+  const powA = powMod32(BASE_A, n - 1);
+  const powB = powMod32(BASE_B, n - 1);
+  let ha = 0;
+  let hb = 0;
+  for (let k = 0; k < n; k++) {
+    ha = (Math.imul(ha, BASE_A) + ta[k]) | 0;
+    hb = (Math.imul(hb, BASE_B) + tb[k]) | 0;
+  }
+  for (let s = 0; ; s++) {
+    visit(s, pack53(fmix32(ha), fmix32(hb)));
+    if (s + n >= tokens.length) break;
+    ha = (Math.imul((ha - Math.imul(ta[s], powA)) | 0, BASE_A) + ta[s + n]) | 0;
+    hb = (Math.imul((hb - Math.imul(tb[s], powB)) | 0, BASE_B) + tb[s + n]) | 0;
+  }
 }
 
 /** Fisher-Yates with the seeded PRNG; used by index construction and tests alike. */

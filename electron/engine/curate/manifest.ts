@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { SCORE_MAX, SCORE_MIN, TOKEN_ENCODING, type DecisionTier } from '../../../shared/enums.js';
 import type { BenchmarkError } from './benchmarks.js';
 import type { BucketReport } from './budget.js';
+import type { BenchmarkReportRow } from './contamination-report.js';
 import { classifierCut, type ExportRule } from './candidate.js';
 import type { ContaminatedSample } from './decontaminate.js';
 import type { RemovedCluster } from './dedup.js';
@@ -112,7 +113,13 @@ export interface ManifestInput {
   histogram: ScoreHistogram;
   clusters: RemovedCluster[];
   nearDupMode: 'exhaustive' | 'lsh' | null;
-  benchmarks: { files: string[]; items: number; itemsTooShort: number; errors: BenchmarkError[] };
+  benchmarks: {
+    files: string[];
+    items: number;
+    itemsTooShort: number;
+    errors: BenchmarkError[];
+    table: BenchmarkReportRow[];
+  };
   contaminated: ContaminatedSample[];
   budgetBuckets: BucketReport[];
   files: WrittenFile[];
@@ -179,6 +186,8 @@ export function buildManifest(input: ManifestInput) {
       items: input.benchmarks.items,
       itemsTooShortForNgrams: input.benchmarks.itemsTooShort,
       errors: input.benchmarks.errors,
+      /** Per benchmark: items, samples flagged by method, removed, overruled by a reviewer. */
+      perBenchmark: input.benchmarks.table,
       dropped: input.contaminated.length,
       matches: input.contaminated,
     },

@@ -4,7 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { embeddingTable, readVectors } from '../embed/embedding-store.js';
-import { embedderById } from '../embed/embedder-spec.js';
+import { embedderById, resolveEmbedder } from '../embed/embedder-spec.js';
+import { checkStoredSamples, storedContamination } from './contamination-check.js';
+import { benchmarkFingerprint } from './benchmark-fingerprint.js';
 import { activeModel } from '../classify/training.js';
 import { datasetTemplates } from '../label/templates.js';
 import { parseExportRule, type ExportCandidate, type ExportRuleInput } from './candidate.js';
@@ -65,17 +67,19 @@ export async function exportFromStore(
   const maybe = new Set<string>();
   for (let r = 0; r < idx.size; r++)
     if (decideSample(candidateOf(r, '', {}, null, null), rule).keep) maybe.add(idx.ids[r]);
-  const needVectors = rule.nearDup !== null || rule.decontaminate.cosine !== null;
   const embedderId = model?.embedderId ?? store.config.defaultEmbedder;
   let vectors = new Map<string, Float32Array>();
-  let embedText: RunExportOptions['embedText'];
-  if (needVectors) {
-    if (!embedderId)
-      throw new CodedError('conflict', 'near-dup / embedding decontamination need vectors: run `tbs embed` first');
-    const embedder = await embedderById(store, embedderId);
-    vectors = await readVectors(await embeddingTable(store, embedder), maybe);
-    embedText = async (texts) => embedder.embed(texts.map((text) => ({ text, language: 'python', astCounts: {} })));
+  if (rule.nearDup !== null) {
+    if (!embedderId) throw new CodedError('conflict', 'near-dup needs vectors: run `tbs embed` first');
+    vectors = await readVectors(await embeddingTable(store, await embedderById(store, embedderId)), maybe);
   }
+  // The embedding match compares with the samples' own embedder; without one, the offline default.
+  const deconEmbedder =
+    rule.decontaminate.cosine === null || !(o.benchmarks ?? []).length
+      ? null
+      : embedderId
+        ? await embedderById(store, embedderId)
+        : (await resolveEmbedder(store)).embedder;
   const templates = await datasetTemplates(store);
   const [llmTemplateId, llmModel] = llmSource ? llmSource.split('@') : [null, null];
   const fingerprint = createHash('sha256')
@@ -92,13 +96,8 @@ export async function exportFromStore(
         consensusRule: store.config.consensusRule,
         n: idx.size,
         labelsVersion: store.labelsVersion,
-        benchmarks: await Promise.all(
-          (o.benchmarks ?? []).map(async (f) =>
-            createHash('sha256')
-              .update(await readFile(f))
-              .digest('hex'),
-          ),
-        ),
+        benchmarks: await benchmarkFingerprint(o.benchmarks ?? []),
+        annotations: store.annotations.fingerprint(),
         maybe: createHash('sha256')
           .update([...maybe].sort().join('\n'))
           .digest('hex'),
@@ -122,6 +121,7 @@ export async function exportFromStore(
           clusters: [],
           contaminated: [],
           benchmarkErrors: [],
+          benchmarkReport: [],
           budgetBuckets: [],
           warnings: [],
           files: [],
@@ -162,8 +162,29 @@ export async function exportFromStore(
     datasetDir: store.dir,
     candidates: candidates(),
     rule,
-    embedText,
     hygiene: { rule: o.hygiene ?? {}, facts: store.hygiene },
+    decontaminateWith: async (items, benchmarkItems) => {
+      if (!benchmarkItems.length) return { kept: items, dropped: [], itemsTooShort: 0 };
+      const ids = items.map((r) => r.candidate.id);
+      await checkStoredSamples(
+        store,
+        benchmarkItems,
+        {
+          ...rule.decontaminate,
+          embedder: deconEmbedder,
+          signal: o.signal,
+          onProgress: (d, t) => o.onProgress?.({ phase: 'decontaminate', done: d, total: t }),
+        },
+        new Set(ids),
+      );
+      const { dropped, overruled } = storedContamination(store, ids);
+      return {
+        kept: items.filter((r) => !dropped.has(r.candidate.id)),
+        dropped: ids.flatMap((id) => dropped.get(id) ?? []),
+        overruled,
+        itemsTooShort: 0,
+      };
+    },
     title: o.title ?? `${store.config.name} (Textbook Studio export)`,
     provenance: {
       dataset: store.config.name,

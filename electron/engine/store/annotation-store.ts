@@ -5,6 +5,7 @@ import type {
   AnnotationKind,
   AnnotationRun,
   AnnotationVerdict,
+  ContaminationFlag,
 } from '../../../shared/annotations.js';
 import type { DatasetFolder } from './dataset-folder.js';
 
@@ -44,6 +45,7 @@ export class AnnotationStore {
   private decisions = new Map<string, AnnotationDecision>();
   /** Bumped on every change, so query caches know when they are stale. */
   version = 0;
+  private decisionRecords = 0;
 
   private constructor(private readonly folder: DatasetFolder) {}
 
@@ -127,6 +129,12 @@ export class AnnotationStore {
     }
     dec.sort((a, b) => byTimeThenId(a, b, (x) => x.decisionId));
     for (const d of dec) this.decisions.set(decisionKey(d.sampleId, d.kind, d.subject), d);
+    this.decisionRecords = dec.length;
+  }
+
+  /** Changes whenever a run or a decision is recorded (part of export fingerprints). */
+  fingerprint(): string {
+    return `${this.runs.size}:${this.decisionRecords}`;
   }
 
   private coverageOf(kind: AnnotationKind) {
@@ -249,6 +257,7 @@ export class AnnotationStore {
       })),
     );
     for (const d of out) this.decisions.set(decisionKey(d.sampleId, d.kind, d.subject), d);
+    this.decisionRecords += out.length;
     this.version++;
     return out;
   }
@@ -290,6 +299,21 @@ export class AnnotationStore {
   /** Sample ids with at least one current annotation of `kind` (overruled ones included). */
   annotatedSamples(kind: AnnotationKind): IterableIterator<string> {
     return (this.current.get(kind) ?? new Map<string, Annotation[]>()).keys();
+  }
+
+  /** The list-row view of a sample's contamination (see ContaminationFlag). */
+  contaminationFlag(sampleId: string): ContaminationFlag | null {
+    const all = this.annotationsOf(sampleId, 'contamination');
+    if (!all.length) return null;
+    const active = all.filter((a) => this.decisionOf(sampleId, 'contamination', a.subject)?.verdict !== 'overrule');
+    const pick = active[0] ?? all[0];
+    const verdict = this.decisionOf(sampleId, 'contamination', pick.subject)?.verdict;
+    return {
+      benchmark: String(pick.evidence.benchmark ?? pick.subject.split('/')[0]),
+      item: String(pick.evidence.item ?? pick.subject),
+      method: pick.method as ContaminationFlag['method'],
+      status: !active.length ? 'overruled' : verdict === 'confirm' ? 'confirmed' : 'flagged',
+    };
   }
 
   runsOf(kind: AnnotationKind): AnnotationRun[] {

@@ -211,6 +211,7 @@ export class DatasetStore {
     this.recomputeLlm();
     await this.reloadClassifierScores();
     this.annotations = await AnnotationStore.open(this.folder);
+    this.index.contaminationOf = (id) => this.annotations.contaminationFlag(id);
     this.hygiene = new HygieneIndex(this.annotations);
     await loadFields(this, this.hygiene);
   }

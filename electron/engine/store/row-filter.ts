@@ -63,6 +63,15 @@ export function compileWhere(
   };
 }
 
+/** Bare-word clauses (`contaminated`, `NOT contaminated`): flags of a sample. */
+const FLAGS: Record<string, (index: SampleIndex) => RowPredicate> = {
+  // Contaminated = a current match nobody overruled.
+  contaminated: (index) => (r) => {
+    const f = index.contaminationOf(index.ids[r]);
+    return f !== null && f.status !== 'overruled';
+  },
+};
+
 /**
  * SQL LIKE (`%` any run, `_` one character, case-insensitive) without a regular expression: the
  * pattern splits at `%` into literal segments matched leftmost-first, which is exact for LIKE and
@@ -97,6 +106,11 @@ export function compileLike(pattern: string): (text: string) => boolean {
 }
 
 function compileClause(clause: string, expr: string, index: SampleIndex, extra?: ExtraWhereFields): RowPredicate {
+  const flag = clause.match(/^(NOT\s+)?([a-z_]+)$/i);
+  if (flag && FLAGS[flag[2].toLowerCase()]) {
+    const p = FLAGS[flag[2].toLowerCase()](index);
+    return flag[1] ? (r) => !p(r) : p;
+  }
   const m = clause.match(/^([a-z_]+)\s*(>=|<=|!=|=|<|>|\s+LIKE\s+|\s+IS\s+NOT\s+NULL$|\s+IS\s+NULL$)\s*(.*)$/i);
   if (!m) throw new WhereSyntaxError(expr, `cannot read clause ${JSON.stringify(clause)}; expected FIELD OP VALUE`);
   const [, field, rawOp, rawVal] = m;
@@ -104,7 +118,7 @@ function compileClause(clause: string, expr: string, index: SampleIndex, extra?:
   if (!FIELDS.has(field) && !extraGet)
     throw new WhereSyntaxError(
       expr,
-      `unknown field ${JSON.stringify(field)}; fields: ${[...FIELDS, ...(extra?.whereFieldNames() ?? [])].join(', ')}`,
+      `unknown field ${JSON.stringify(field)}; fields: ${[...FIELDS, ...(extra?.whereFieldNames() ?? [])].join(', ')}; flags: ${Object.keys(FLAGS).join(', ')}`,
     );
   const op = rawOp.trim().toUpperCase().replace(/\s+/g, ' ');
   const get = (r: number): string | number | readonly string[] | null =>

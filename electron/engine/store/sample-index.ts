@@ -1,3 +1,4 @@
+import type { ContaminationFlag } from '../../../shared/annotations.js';
 import { SORT_FIELD_NAMES } from '../../../shared/contract/samples.js';
 import type { SampleRow } from '../../../shared/domain.js';
 import { DEFAULT_KEEP_THRESHOLD, type ConsensusRule } from '../../../shared/enums.js';
@@ -207,11 +208,15 @@ export class SampleIndex {
       human_score: nan(this.human[r]),
       classifier_score: nan(this.cls[r]),
       disagreement: this.disagreement(r),
+      contamination: this.contaminationOf(this.ids[r]),
       human_labels: this.humanResolution.get(r)?.count ?? 0,
       human_spread: this.humanResolution.get(r)?.spread ?? null,
       adjudicated: this.humanResolution.get(r)?.adjudicated ?? false,
     };
   }
+
+  /** Set by the store once annotations are loaded. */
+  contaminationOf: (id: string) => ContaminationFlag | null = () => null;
 
   /** Rows ordered by `field` (nulls last in both directions, ties by id). Cached. */
   order(field: SortField, desc: boolean): Int32Array {

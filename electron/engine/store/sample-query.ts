@@ -19,7 +19,7 @@ export class SampleQuery {
     const idx = this.store.index;
     const key = JSON.stringify({ ...q, offset: 0, limit: 0 });
     // NOTE: flags, licenses and metadata fields live in the hygiene index, which has its own version.
-    const version = `${idx.version}:${this.store.hygiene.version}`;
+    const version = `${idx.version}:${this.store.hygiene.version}:${this.store.annotations.version}`;
     if (!this.last || this.last.key !== key || this.last.version !== version) {
       const preds = await this.predicates(q);
       const order = idx.order(q.sort, q.desc);

@@ -142,6 +142,7 @@ function FilterBar() {
       probMax: null,
       source: '',
       text: '',
+      contaminated: false,
       where: '',
     });
   return (
@@ -175,6 +176,15 @@ function FilterBar() {
         max={5}
         onChange={(lo, hi) => apply({ humanMin: lo, humanMax: hi })}
       />
+      <label className="check small" title="samples with a benchmark match nobody overruled">
+        <input
+          type="checkbox"
+          checked={filters.contaminated}
+          onChange={(e) => apply({ contaminated: e.target.checked })}
+          data-testid="filter-contaminated"
+        />{' '}
+        Contaminated
+      </label>
       <RangeInput
         label="p(keep)"
         lo={filters.probMin}

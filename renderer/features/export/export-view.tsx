@@ -228,7 +228,14 @@ export function ExportView() {
                   an existing export
                 </label>
                 <span className="spacer" />
-                <button className="btn btn-primary" disabled={running || !outDir.trim()} onClick={() => void run()}>
+                {/* A benchmark that cannot be checked blocks the export: no unchecked "decontaminated" set. */}
+                <button
+                  className="btn btn-primary"
+                  disabled={running || !outDir.trim() || Boolean(previewError)}
+                  title={previewError ?? undefined}
+                  data-testid="export-run"
+                  onClick={() => void run()}
+                >
                   {running ? 'Exporting…' : 'Export'}
                 </button>
               </div>

@@ -3,7 +3,19 @@
  * sheet (shortcuts-dialog.tsx) and the hints bar (key-hints.tsx). Pure data and lookups, no DOM.
  */
 export type ReviewAction =
-  'score' | 'accept-llm' | 'undo' | 'note' | 'next' | 'prev' | 'search' | 'similar' | 'guidelines' | 'help' | 'leave';
+  | 'score'
+  | 'accept-llm'
+  | 'undo'
+  | 'note'
+  | 'next'
+  | 'prev'
+  | 'search'
+  | 'similar'
+  | 'confirm-match'
+  | 'overrule-match'
+  | 'guidelines'
+  | 'help'
+  | 'leave';
 
 export interface KeyBinding {
   action: ReviewAction;
@@ -54,6 +66,20 @@ export const KEYMAP: readonly KeyBinding[] = [
     group: 'Label',
     what: 'write a note; it is saved with your next label; Esc returns',
     hint: 'note',
+  },
+  {
+    action: 'confirm-match',
+    keys: ['c'],
+    labels: ['c'],
+    group: 'Label',
+    what: 'confirm the benchmark match of a flagged sample (Contaminated queue)',
+  },
+  {
+    action: 'overrule-match',
+    keys: ['o'],
+    labels: ['o'],
+    group: 'Label',
+    what: 'overrule the benchmark match (kept by export; recorded with you and your note)',
   },
   { action: 'next', keys: ['j', 'ArrowDown'], labels: ['j', '↓'], group: 'Move', what: 'next sample', hint: 'next' },
   { action: 'prev', keys: ['k', 'ArrowUp'], labels: ['k', '↑'], group: 'Move', what: 'previous sample', hint: 'prev' },

@@ -1,7 +1,8 @@
 import { useEffect, useRef } from 'react';
 import { useApp } from '../../state/app-slice.js';
 import { useModels } from '../../state/models-slice.js';
-import { useReview } from '../../state/review-slice.js';
+import { currentRow, useReview } from '../../state/review-slice.js';
+import { useContamination } from '../../state/contamination-slice.js';
 import { isTyping } from '../../ui/widgets.js';
 import { DatasetEmpty } from '../datasets/dataset-empty.js';
 import { KeyHints } from './key-hints.js';
@@ -68,6 +69,15 @@ export function ReviewView() {
           return noteRef.current?.focus();
         case 'similar':
           return r.toggleSimilar();
+        case 'confirm-match':
+        case 'overrule-match': {
+          // Only flagged samples have a match to decide on.
+          const row = currentRow(r);
+          if (!row?.contamination) return r.showFlash('This sample has no benchmark match', 'info');
+          return void useContamination
+            .getState()
+            .decide(row.id, hit.action === 'confirm-match' ? 'confirm' : 'overrule');
+        }
         case 'guidelines':
           return useTeam.getState().toggleGuidelines();
         case 'search':

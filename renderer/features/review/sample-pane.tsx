@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { CodeView } from '../../monaco/code-view.js';
+import { ContaminationPane } from './contamination-pane.js';
 import { useApp } from '../../state/app-slice.js';
 import { QUEUES } from '../../state/queue-defs.js';
 import { currentRow, useReview } from '../../state/review-slice.js';
@@ -104,7 +105,9 @@ export function SamplePane() {
         </div>
       </div>
       <div className="code-body">
-        {detail && detail.sample.language === 'markdown' ? (
+        {detail && row.contamination ? (
+          <ContaminationPane id={row.id} text={detail.sample.text} language={detail.sample.language} />
+        ) : detail && detail.sample.language === 'markdown' ? (
           <div className="markdown-split">
             <MarkdownView text={detail.sample.text} />
             <div className="md-code">
