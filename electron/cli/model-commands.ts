@@ -5,7 +5,7 @@ import { agreementReport } from '../engine/classify/agreement.js';
 import { reviewQueue, similarSamples, type QueueKind } from '../engine/classify/queues.js';
 import { scoreDataset } from '../engine/classify/scoring.js';
 import { activeModel, listModels, trainModel, type LabelSource } from '../engine/classify/training.js';
-import { globals, parsePositiveInt, printJson, withEngine } from './common.js';
+import { globals, openPool, parsePositiveInt, printJson, withEngine, workersOption } from './common.js';
 import { createProgress } from './progress.js';
 
 const embedderOptions = (c: Command) =>
@@ -33,13 +33,16 @@ const fmt = (x: number | null | undefined) =>
 
 /** `tbs embed | train | score | models | agreement | similar | queue`. */
 export function registerModelCommands(program: Command): void {
-  embedderOptions(program.command('embed').description('embed every sample without a vector (incremental)')).action(
-    async (o, cmd: Command) => {
+  embedderOptions(program.command('embed').description('embed every sample without a vector (incremental)'))
+    .addOption(workersOption())
+    .action(async (o, cmd: Command) => {
       const g = globals(cmd);
       const r = await withEngine(cmd, async (engine, signal) => {
         const { embedder, spec } = await resolveEmbedder(engine.store, specOf(o));
         const bar = createProgress(g.progress);
+        await using pool = await openPool(o.workers);
         const s = await embedDataset(engine.store, embedder, {
+          pool: pool.pool,
           signal,
           spec: spec as unknown as Record<string, unknown>,
           onProgress: (p) => bar.update('embed', p.done, p.total),
@@ -53,8 +56,7 @@ export function registerModelCommands(program: Command): void {
           `${r.cancelled ? 'cancelled: ' : ''}embedded ${r.embedded} samples with ${r.embedderId} (${r.alreadyEmbedded} already had vectors) in ${r.seconds.toFixed(1)} s`,
         );
       if (r.cancelled) process.exitCode = 130;
-    },
-  );
+    });
 
   embedderOptions(program.command('train').description('train a keep/drop classifier on embeddings from the labels'))
     .addOption(new Option('--algo <a>', 'algorithm').choices(['forest', 'logistic']).default('forest'))
@@ -116,6 +118,7 @@ export function registerModelCommands(program: Command): void {
     .command('score')
     .description('score every sample with a model (default: the active one); resumable')
     .option('--model <id>', 'model id')
+    .addOption(workersOption())
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
       const r = await withEngine(cmd, async (engine, signal) => {
@@ -125,7 +128,9 @@ export function registerModelCommands(program: Command): void {
         if (!rec) throw new Error(o.model ? `no model ${o.model}` : 'no model yet: run `tbs train` first');
         const embedder = await embedderById(engine.store, rec.embedderId);
         const bar = createProgress(g.progress);
+        await using pool = await openPool(o.workers);
         const s = await scoreDataset(engine.store, embedder, rec.modelId, {
+          pool: pool.pool,
           signal,
           onProgress: (p) => bar.update(p.phase, p.done, p.total),
         });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { createProgress } from './progress.js';
-import { globals, parsePositiveInt, printJson, withEngine } from './common.js';
+import { createCpuPool } from '../engine/workers/cpu-pool.js';
+import { globals, parsePositiveInt, printJson, withEngine, workersOption } from './common.js';
 import { IMPORT_FORMATS, CHUNK_MODES } from '../../shared/enums.js';
 import { SORT_FIELD_NAMES } from '../../shared/api.js';
 import { registerLabelCommands } from './label-commands.js';
@@ -40,6 +41,7 @@ program
     (v) => parsePositiveInt(v, '--max-file-bytes'),
     2 << 20,
   )
+  .addOption(workersOption())
   .action(async (paths: string[], o, cmd: Command) => {
     const g = globals(cmd);
     const r = await withEngine(
@@ -47,21 +49,28 @@ program
       async (engine, signal) => {
         const { importPaths } = await import('../engine/ingest/importer.js');
         const bar = createProgress(g.progress, 'bytes');
-        const res = await importPaths(engine.store, paths, {
-          format: o.format,
-          textField: o.textField,
-          chunk: o.chunk,
-          lang: o.lang,
-          maxFileBytes: o.maxFileBytes,
-          signal,
-          onProgress: (p) =>
-            bar.update(
-              'import',
-              p.doneBytes,
-              p.totalBytes,
-              `${p.imported.toLocaleString('en-US')} samples, ${p.duplicates} dup, ${p.errors} errors`,
-            ),
-        });
+        const pool = await createCpuPool(o.workers);
+        let res;
+        try {
+          res = await importPaths(engine.store, paths, {
+            pool,
+            format: o.format,
+            textField: o.textField,
+            chunk: o.chunk,
+            lang: o.lang,
+            maxFileBytes: o.maxFileBytes,
+            signal,
+            onProgress: (p) =>
+              bar.update(
+                'import',
+                p.doneBytes,
+                p.totalBytes,
+                `${p.imported.toLocaleString('en-US')} samples, ${p.duplicates} dup, ${p.errors} errors`,
+              ),
+          });
+        } finally {
+          await pool.close();
+        }
         bar.end();
         await engine.store.compact(['samples', 'import_errors']);
         return res;

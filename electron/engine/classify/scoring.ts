@@ -1,3 +1,5 @@
+import type * as lancedb from '@lancedb/lancedb';
+import type { CpuPool } from '../workers/cpu-pool.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sqlString } from '../store/dataset-store.js';
 import { embedDataset, embeddingTable } from '../embed/embedding-store.js';
@@ -27,17 +29,30 @@ export async function scoreDataset(
     onProgress?: (p: { phase: 'embed' | 'score'; done: number; total: number }) => void;
     /** Rows per read batch (and per progress step). */
     batchRows?: number;
+    /** Worker threads for embedding (see embedDataset). */
+    pool?: CpuPool;
+    /** Only samples this predicate accepts (a shard's share). */
+    include?: (id: string) => boolean;
+    /** Where score rows go (a shard's private table); default the dataset's `scores`. */
+    scoresTable?: lancedb.Table;
+    /** Skip the embedding pass (a shard embeds into its own table first). */
+    vectors?: lancedb.Table;
   } = {},
 ): Promise<ScoreSummary> {
   const t0 = Date.now();
   const { record, classifier } = await loadModel(store, modelId);
   if (record.embedderId !== embedder.id)
     throw new Error(`model ${modelId} was trained on ${record.embedderId}, not ${embedder.id}`);
-  const emb = await embedDataset(store, embedder, {
-    signal: opts.signal,
-    onProgress: (p) => opts.onProgress?.({ phase: 'embed', ...p }),
-  });
-  const scores = await store.table('scores');
+  const include = opts.include ?? (() => true);
+  const emb = opts.vectors
+    ? { embedded: 0 }
+    : await embedDataset(store, embedder, {
+        signal: opts.signal,
+        pool: opts.pool,
+        include: opts.include,
+        onProgress: (p) => opts.onProgress?.({ phase: 'embed', ...p }),
+      });
+  const scores = opts.scoresTable ?? (await store.table('scores'));
   const done = new Set<string>();
   for await (const b of scores
     .query()
@@ -46,9 +61,16 @@ export async function scoreDataset(
     const c = b.getChild('sample_id')!;
     for (let i = 0; i < b.numRows; i++) done.add(c.get(i));
   }
-  const total = store.index.size - done.size;
-  const isActive = store.activeModelId === modelId;
-  const table = await embeddingTable(store, embedder);
+  let total = 0;
+  let already = 0;
+  for (const id of store.index.ids)
+    if (include(id)) {
+      total++;
+      if (done.has(id)) already++;
+    }
+  total -= already;
+  const isActive = !opts.scoresTable && store.activeModelId === modelId;
+  const table = opts.vectors ?? (await embeddingTable(store, embedder));
   let scored = 0;
   let pending: { sample_id: string; model_id: string; prob: number; created_at: string }[] = [];
   const at = new Date().toISOString();
@@ -75,7 +97,7 @@ export async function scoreDataset(
         const X: Float32Array[] = [];
         for (let i = start; i < Math.min(b.numRows, start + step); i++) {
           const id = sid.get(i) as string;
-          if (done.has(id) || !store.index.has(id)) continue;
+          if (done.has(id) || !store.index.has(id) || !include(id)) continue;
           done.add(id);
           ids.push(id);
           X.push(vec.get(i).toArray() as Float32Array);
@@ -92,11 +114,11 @@ export async function scoreDataset(
   } finally {
     await flush();
   }
-  if (scored) await store.compact(['scores']);
+  if (scored && !opts.scoresTable) await store.compact(['scores']);
   return {
     modelId,
     scored,
-    alreadyScored: store.index.size - total,
+    alreadyScored: already,
     embedded: emb.embedded,
     cancelled: Boolean(opts.signal?.aborted),
     seconds: (Date.now() - t0) / 1000,

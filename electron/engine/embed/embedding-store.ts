@@ -4,6 +4,7 @@ import { Field, FixedSizeList, Float32, Schema, Utf8 } from 'apache-arrow';
 import type { DatasetStore } from '../store/dataset-store.js';
 import type { Embedder } from './embedder.js';
 import { ensureVectorIndex, type VectorIndexResult } from './vector-index.js';
+import { InOrder, type CpuPool } from '../workers/cpu-pool.js';
 
 /**
  * Vectors per embedder, one LanceDB table each (`emb_<hash of embedder id>`), registered in
@@ -72,31 +73,64 @@ export async function embedDataset(
     batchSize?: number;
     signal?: AbortSignal;
     spec?: Record<string, unknown>;
+    /** Worker threads for CPU embedders (those with a workerSpec); default inline. */
+    pool?: CpuPool;
+    /** Only samples this predicate accepts (a shard's share); the default takes all. */
+    include?: (id: string) => boolean;
     onProgress?: (p: { done: number; total: number }) => void;
   } = {},
 ): Promise<EmbedRunSummary> {
   const t0 = Date.now();
   const table = await embeddingTable(store, embedder, opts.spec);
   const have = await embeddedIds(table);
-  const total = store.index.size;
-  const todo = total - [...have].filter((id) => store.index.has(id)).length;
-  const batchSize = opts.batchSize ?? 256;
+  const include = opts.include ?? (() => true);
+  let total = 0;
+  let alreadyHad = 0;
+  for (const id of store.index.ids) {
+    if (!include(id)) continue;
+    total++;
+    if (have.has(id)) alreadyHad++;
+  }
+  const todo = total - alreadyHad;
+  const pooled = opts.pool && opts.pool.workers > 1 && embedder.workerSpec ? opts.pool : null;
+  const batchSize = opts.batchSize ?? (pooled ? 1024 : 256);
   const writeEvery = 4096;
-  let pending: { sample_id: string; vector: number[] }[] = [];
+  let pending: { sample_id: string; vector: Float32Array }[] = [];
   let embedded = 0;
-  let inputs: { id: string; text: string; language: string; astCounts: Record<string, number> }[] = [];
-  const embedBatch = async () => {
-    if (!inputs.length) return;
-    const vecs = await embedder.embed(inputs, opts.signal);
-    for (let i = 0; i < inputs.length; i++) pending.push({ sample_id: inputs[i].id, vector: Array.from(vecs[i]) });
-    embedded += inputs.length;
-    inputs = [];
+  let inputs: { id: string; text: string; language: string; ast: string }[] = [];
+  // NOTE: with a pool, batches are embedded on worker threads and written in the order they were
+  // read, so the table's rows are the same for any worker count.
+  const inFlight = new InOrder<string[], Float32Array[]>(pooled ? pooled.workers * 2 : 0);
+  const accept = async (ids: string[], vecs: Float32Array[]) => {
+    for (let i = 0; i < ids.length; i++) pending.push({ sample_id: ids[i], vector: vecs[i] });
+    embedded += ids.length;
     if (pending.length >= writeEvery) await flush();
     opts.onProgress?.({ done: embedded, total: todo });
   };
+  const embedBatch = async () => {
+    if (!inputs.length) return;
+    const batch = inputs;
+    inputs = [];
+    const ids = batch.map((x) => x.id);
+    const vecs = pooled
+      ? pooled
+          .embed({
+            spec: embedder.workerSpec!,
+            texts: batch.map((x) => x.text),
+            languages: batch.map((x) => x.language),
+            ast: batch.map((x) => x.ast),
+          })
+          .then((flat) => splitRows(flat, embedder.dims))
+      : embedder.embed(
+          batch.map((x) => ({ text: x.text, language: x.language, astCounts: JSON.parse(x.ast || '{}') })),
+          opts.signal,
+        );
+    const done = await inFlight.push(ids, vecs);
+    if (done) await accept(done.ctx, done.result);
+  };
   const flush = async () => {
     if (pending.length) {
-      await table.add(pending);
+      await table.add(pending.map((p) => ({ sample_id: p.sample_id, vector: Array.from(p.vector) })));
       pending = [];
     }
   };
@@ -110,15 +144,16 @@ export async function embedDataset(
       const ast = b.getChild('ast_counts')!;
       for (let i = 0; i < b.numRows; i++) {
         const sid = id.get(i) as string;
-        if (have.has(sid)) continue;
+        if (have.has(sid) || !include(sid)) continue;
         have.add(sid);
-        inputs.push({ id: sid, text: text.get(i), language: lang.get(i), astCounts: JSON.parse(ast.get(i) || '{}') });
+        inputs.push({ id: sid, text: text.get(i), language: lang.get(i), ast: ast.get(i) });
         if (inputs.length >= batchSize) await embedBatch();
         if (opts.signal?.aborted) break;
       }
       if (opts.signal?.aborted) break;
     }
     if (!opts.signal?.aborted) await embedBatch();
+    for await (const done of inFlight.drain()) await accept(done.ctx, done.result);
   } finally {
     // NOTE: whatever was embedded before a cancel is kept; the next run only does the rest.
     await flush();
@@ -138,7 +173,7 @@ export async function embedDataset(
   return {
     embedderId: embedder.id,
     embedded,
-    alreadyEmbedded: total - todo,
+    alreadyEmbedded: alreadyHad,
     total,
     cancelled: Boolean(opts.signal?.aborted),
     seconds: (Date.now() - t0) / 1000,
@@ -159,5 +194,11 @@ export async function readVectors(table: lancedb.Table, ids?: Set<string>): Prom
       out.set(id, v.toArray ? Float32Array.from(v.toArray()) : Float32Array.from(v));
     }
   }
+  return out;
+}
+
+function splitRows(flat: Float32Array, dims: number): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (let o = 0; o < flat.length; o += dims) out.push(flat.subarray(o, o + dims));
   return out;
 }

@@ -5,9 +5,10 @@ import type { ChunkMode, ImportFormat } from '../../../shared/enums.js';
 import type { ImportError, ImportSummary, Sample } from '../../../shared/domain.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sampleToRow, type SampleRowRecord } from '../store/row-mapping.js';
-import { chunkPython, type Chunk } from './python-parser.js';
 import { estimateTokens, sampleIdOf } from './normalize.js';
-import { readInputs, type RawRecord } from './readers.js';
+import { readInputs, type RawRecord, type ReadItem } from './readers.js';
+import { createCpuPool, InOrder, type CpuPool } from '../workers/cpu-pool.js';
+import type { ChunkOut, ChunkResult } from '../workers/cpu-tasks.js';
 import { languageFromPath } from './languages.js';
 
 export interface ImportOptions {
@@ -18,6 +19,8 @@ export interface ImportOptions {
   /** Files (or rows) larger than this become errors. Default 2 MB. */
   maxFileBytes?: number;
   signal?: AbortSignal;
+  /** Parses on these worker threads (default: inline, one thread). Not closed here. */
+  pool?: CpuPool;
   onProgress?: (p: {
     doneBytes: number;
     totalBytes: number;
@@ -37,6 +40,9 @@ const BATCH_ROWS = 2000;
 const BATCH_BYTES = 16 << 20;
 /** The summary keeps the first errors verbatim; all of them go to the import_errors table. */
 const MAX_ERRORS_IN_SUMMARY = 10_000;
+/** One pool task: ~1 MB of source or 512 read items, whichever comes first. */
+const GROUP_CHARS = 1 << 20;
+const GROUP_ITEMS = 512;
 
 /**
  * Streams inputs into the samples table in large batches (LanceDB wants few, big writes).
@@ -121,62 +127,98 @@ export async function importPaths(
     pendingErrors.push(e);
   };
 
-  for await (const item of readInputs(paths, opts.format, {
-    textField: opts.textField,
-    lang: opts.lang,
-    maxFileBytes: opts.maxFileBytes ?? 2 << 20,
-    signal: opts.signal,
-  })) {
-    if ('error' in item) {
-      addError(item.error);
-      continue;
+  const addChunk = (rec: RawRecord, c: ChunkOut, text: string) => {
+    const id = c.id;
+    if (store.index.has(id) || batchIds.has(id)) {
+      summary.duplicates++;
+      return;
     }
-    if ('fileDone' in item) {
-      summary.files++;
-      summary.bytes += item.bytes;
-      report();
-      continue;
-    }
-    const rec = item.record;
-    doneBytes += rec.bytes;
-    let chunks: Chunk[];
-    try {
-      chunks = await chunkRecord(rec, chunkMode);
-    } catch (e) {
-      addError({ file: rec.source, line: null, field: null, message: `parse failed: ${(e as Error).message}` });
-      continue;
-    }
-    for (const c of chunks) {
-      const id = sampleIdOf(c.text);
-      if (store.index.has(id) || batchIds.has(id)) {
-        summary.duplicates++;
-        continue;
+    batchIds.add(id);
+    const sample: Sample = {
+      id,
+      text,
+      language: rec.language ?? 'text',
+      source: c.startLine ? `${rec.source}:${c.startLine}-${c.endLine}` : rec.source,
+      repo: rec.repo,
+      path: rec.path,
+      startLine: c.startLine,
+      endLine: c.endLine,
+      chunk: c.startLine ? 'function' : 'file',
+      tokens: c.tokens,
+      tokensExact: false,
+      metadata: rec.metadata,
+      astCounts: c.astCounts,
+      importedAt,
+    };
+    batch.push(sampleToRow(sample, importId));
+    batchBytes += text.length;
+  };
+  /** Applies one group's items in reading order, with the parsed records' chunks. */
+  const applyGroup = async (items: ReadItem[], parsed: ChunkResult[]) => {
+    let k = 0;
+    for (const item of items) {
+      if ('error' in item) addError(item.error);
+      else if ('fileDone' in item) {
+        summary.files++;
+        summary.bytes += item.bytes;
+      } else {
+        const rec = item.record;
+        doneBytes += rec.bytes;
+        const r = hasParser(rec) ? parsed[k++] : { chunks: [wholeChunk(rec.text)] };
+        if ('error' in r) addError({ file: rec.source, line: null, field: null, message: `parse failed: ${r.error}` });
+        else
+          for (const c of r.chunks)
+            addChunk(rec, c, c.start === 0 && c.end === rec.text.length ? rec.text : rec.text.slice(c.start, c.end));
       }
-      batchIds.add(id);
-      const sample: Sample = {
-        id,
-        text: c.text,
-        language: rec.language ?? 'text',
-        source: c.startLine ? `${rec.source}:${c.startLine}-${c.endLine}` : rec.source,
-        repo: rec.repo,
-        path: rec.path,
-        startLine: c.startLine,
-        endLine: c.endLine,
-        chunk: c.startLine ? 'function' : 'file',
-        tokens: estimateTokens(c.text),
-        tokensExact: false,
-        metadata: rec.metadata,
-        astCounts: c.astCounts,
-        importedAt,
-      };
-      batch.push(sampleToRow(sample, importId));
-      batchBytes += c.text.length;
+      // Batch boundaries fall where a one-record-at-a-time import puts them (readers rely on it).
+      if (batch.length >= BATCH_ROWS || batchBytes >= BATCH_BYTES || pendingErrors.length >= BATCH_ROWS) {
+        await flush();
+        report(true);
+      }
     }
-    if (batch.length >= BATCH_ROWS || batchBytes >= BATCH_BYTES || pendingErrors.length >= BATCH_ROWS) {
-      await flush();
-      report(true);
-    } else report();
-    if (opts.signal?.aborted) break;
+    report();
+  };
+
+  // NOTE: records are read in groups; a group's parsing runs on the pool while later groups are
+  // read, and groups are applied strictly in reading order, so ids, duplicates and the stored
+  // order are the same for any worker count.
+  const pool = opts.pool ?? (await createCpuPool(1));
+  const inFlight = new InOrder<ReadItem[], ChunkResult[]>(Math.max(2, pool.workers * 2));
+  let group: ReadItem[] = [];
+  let groupTexts: string[] = [];
+  let groupBytes = 0;
+  const submit = async () => {
+    if (!group.length) return;
+    const texts = groupTexts;
+    const done = await inFlight.push(
+      group,
+      texts.length ? pool.chunk({ mode: chunkMode, texts }) : Promise.resolve([]),
+    );
+    group = [];
+    groupTexts = [];
+    groupBytes = 0;
+    if (done) await applyGroup(done.ctx, done.result);
+  };
+  try {
+    for await (const item of readInputs(paths, opts.format, {
+      textField: opts.textField,
+      lang: opts.lang,
+      maxFileBytes: opts.maxFileBytes ?? 2 << 20,
+      signal: opts.signal,
+    })) {
+      group.push(item);
+      if ('record' in item && hasParser(item.record)) {
+        groupTexts.push(item.record.text);
+        groupBytes += item.record.text.length;
+      } else if ('record' in item) groupBytes += item.record.text.length >> 4;
+      if (groupBytes >= GROUP_CHARS || group.length >= GROUP_ITEMS) await submit();
+      if (opts.signal?.aborted) break;
+    }
+    if (!opts.signal?.aborted) await submit();
+    // A cancel still applies what was read and parsed: it is cheap and keeps the tail consistent.
+    for await (const done of inFlight.drain()) await applyGroup(done.ctx, done.result);
+  } finally {
+    if (!opts.pool) await pool.close();
   }
   await flush();
   summary.cancelled = Boolean(opts.signal?.aborted);
@@ -185,10 +227,21 @@ export async function importPaths(
   return summary;
 }
 
-async function chunkRecord(rec: RawRecord, mode: ChunkMode): Promise<Chunk[]> {
-  if (rec.language === 'python') return chunkPython(rec.text, mode);
-  // NOTE: only Python has a grammar bundled; other languages are imported whole.
-  return [{ text: rec.text, startLine: null, endLine: null, astCounts: {} }];
+/** Only Python has a grammar bundled; other languages are imported whole. */
+function hasParser(rec: RawRecord): boolean {
+  return rec.language === 'python';
+}
+
+function wholeChunk(text: string): ChunkOut {
+  return {
+    start: 0,
+    end: text.length,
+    startLine: null,
+    endLine: null,
+    astCounts: {},
+    id: sampleIdOf(text),
+    tokens: estimateTokens(text),
+  };
 }
 
 /** Sum of input sizes (folders walked), for the progress bar's denominator. */
