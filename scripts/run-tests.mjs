@@ -2,10 +2,14 @@
 // Runs every *.test.ts under tests/ (or the paths given) with node's test runner through tsx,
 // echoes its output, and ends with the plain line "N passed, N failed".
 // Browser (e2e) files run after the others, alone, so a busy CPU cannot starve their timeouts.
+// Browser files need a Chromium or Chrome (scripts/find-browser.mjs); without one, root on
+// Debian gets Debian's chromium installed, anyone else one line saying how to get a browser and
+// those files counted as failed at once (never a timeout).
 // NOTE: exits non-zero when any test fails or when no test ran at all.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { findBrowser, HOW_TO_GET_A_BROWSER, isDebian } from './find-browser.mjs';
 
 function findTests(dir) {
   const out = [];
@@ -27,8 +31,22 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-process.env.ELECTRON_SKIP_BINARY_DOWNLOAD = '1';
 process.env.LANCEDB_LOG = process.env.LANCEDB_LOG ?? 'error';
+
+/** A browser for the e2e group: found, or installed from Debian's packages when we may, or null. */
+function ensureBrowser() {
+  const found = findBrowser();
+  if (found) return found;
+  if (process.getuid?.() === 0 && isDebian()) {
+    console.log("No Chromium or Chrome found: installing Debian's chromium (apt-get install -y chromium) ...");
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const opts = { stdio: ['ignore', 'ignore', 'inherit'], env };
+    spawnSync('apt-get', ['update', '-qq'], opts);
+    spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], opts);
+    return findBrowser();
+  }
+  return null;
+}
 
 function run(group, concurrency) {
   return new Promise((resolve) => {
@@ -69,6 +87,21 @@ let passed = 0;
 let failed = 0;
 let bad = false;
 for (const [group, concurrency] of groups) {
+  if (group.some(isE2e)) {
+    let browser = null;
+    try {
+      browser = ensureBrowser();
+    } catch (e) {
+      console.log(e.message);
+    }
+    if (!browser) {
+      console.log(`✖ ${group.length} browser test files not run: ${HOW_TO_GET_A_BROWSER}`);
+      failed += group.length;
+      bad = true;
+      continue;
+    }
+    process.env.TBS_BROWSER = browser;
+  }
   const r = await run(group, concurrency);
   passed += r.passed;
   failed += r.failed;

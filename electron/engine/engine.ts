@@ -1,5 +1,6 @@
 import { commands, type CommandInput, type CommandName, type CommandOutput } from '../../shared/api.js';
 import { TOKEN_ENCODING } from '../../shared/enums.js';
+import { CodedError } from '../../shared/errors.js';
 import type { Stats } from '../../shared/domain.js';
 import { labelHandlers } from './commands/label-handlers.js';
 import { appHandlers } from './commands/app-handlers.js';
@@ -15,6 +16,7 @@ export interface EngineConfig {
 }
 
 export class ValidationError extends Error {
+  readonly code = 'invalid_input' as const;
   constructor(command: string, issues: { path: PropertyKey[]; message: string }[]) {
     super(`${command}: ${issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`);
     this.name = 'ValidationError';
@@ -52,7 +54,13 @@ export class Engine {
     if (!spec) throw new ValidationError(String(name), [{ path: [], message: 'unknown command' }]);
     const parsed = spec.input.safeParse(input ?? {});
     if (!parsed.success) throw new ValidationError(name, parsed.error.issues);
-    return spec.output.parse(await this.handlers[name](parsed.data)) as CommandOutput<N>;
+    const out = spec.output.safeParse(await this.handlers[name](parsed.data));
+    // NOTE: an output that fails its own schema is a bug in the engine, never the caller's fault.
+    if (!out.success)
+      throw new CodedError('internal', `${name}: output failed its schema: ${out.error.message}`, {
+        name: 'OutputError',
+      });
+    return out.data as CommandOutput<N>;
   }
 
   async stats(): Promise<Stats> {

@@ -155,6 +155,7 @@ export class SettingsStore {
 }
 
 export class SettingsError extends Error {
+  readonly code = 'invalid_input' as const;
   constructor(message: string) {
     super(message);
     this.name = 'SettingsError';

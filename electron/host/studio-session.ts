@@ -34,18 +34,21 @@ export interface SessionOptions {
 }
 
 export class UnknownCommandError extends Error {
+  readonly code = 'not_found' as const;
   constructor(name: string) {
     super(`unknown command ${JSON.stringify(name)}`);
     this.name = 'UnknownCommandError';
   }
 }
 export class NoDatasetError extends Error {
+  readonly code = 'conflict' as const;
   constructor() {
     super('no dataset is open; open or create one first');
     this.name = 'NoDatasetError';
   }
 }
 export class BusyError extends Error {
+  readonly code = 'busy' as const;
   constructor(message: string) {
     super(message);
     this.name = 'BusyError';

@@ -17,9 +17,9 @@ export function createStudioBridge(ipc: IpcRendererLike) {
     async invoke(name, input) {
       const reply = (await ipc.invoke(INVOKE_CHANNEL, name, input)) as InvokeReply;
       if (reply.ok) return reply.value as never;
-      // contextBridge keeps only an error's message, so the name rides in front of it;
-      // the renderer's transport (renderer/transport/studio-client.ts) splits it off again.
-      const err = new Error(`[${reply.error.name}] ${reply.error.message}`);
+      // contextBridge keeps only an error's message, so code and name ride in front of it;
+      // the renderer's transport (renderer/transport/studio-client.ts) splits them off again.
+      const err = new Error(`[${reply.error.code}:${reply.error.name}] ${reply.error.message}`);
       err.name = reply.error.name;
       throw err;
     },

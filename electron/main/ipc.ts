@@ -1,4 +1,5 @@
-import type { StudioEventName, StudioEventPayload, WireError } from '../../shared/contract/app.js';
+import type { StudioEventName, StudioEventPayload } from '../../shared/contract/app.js';
+import { toWireError, type WireError } from '../../shared/errors.js';
 import { EVENT_CHANNEL, INVOKE_CHANNEL } from './channels.js';
 import { isAppUrl } from './security.js';
 
@@ -36,14 +37,19 @@ export function bindStudioIpc(
 ): () => void {
   ipcMain.handle(INVOKE_CHANNEL, async (event, name, input): Promise<InvokeReply> => {
     if (!isAppUrl(event.senderFrame?.url))
-      return { ok: false, error: { name: 'ForbiddenError', message: 'calls are accepted from the studio page only' } };
+      return {
+        ok: false,
+        error: { code: 'forbidden', name: 'ForbiddenError', message: 'calls are accepted from the studio page only' },
+      };
     if (typeof name !== 'string')
-      return { ok: false, error: { name: 'ValidationError', message: 'command name must be a string' } };
+      return {
+        ok: false,
+        error: { code: 'invalid_input', name: 'ValidationError', message: 'command name must be a string' },
+      };
     try {
       return { ok: true, value: await session.invoke(name, input) };
     } catch (e) {
-      const err = e as Error;
-      return { ok: false, error: { name: err?.name || 'Error', message: err?.message ?? String(e) } };
+      return { ok: false, error: toWireError(e) };
     }
   });
   const off = session.onEvent((event, payload) => send(EVENT_CHANNEL, event, payload));

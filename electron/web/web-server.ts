@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { ERROR_POLICY, toWireError, type ErrorCode } from '../../shared/errors.js';
 import { contentSecurityPolicy } from '../host/csp.js';
 import { SettingsStore } from '../host/settings-store.js';
 import { StudioSession } from '../host/studio-session.js';
@@ -9,7 +10,8 @@ import { serveStatic } from './static-files.js';
 
 /**
  * Browser mode: the built renderer plus the command contract over HTTP on 127.0.0.1.
- *   POST /api/invoke/:command   JSON body -> JSON result; errors as {error:{name,message}}
+ *   POST /api/invoke/:command   JSON body -> JSON result; errors as {error:{code,name,message}}
+ *                               with the status of the code in shared/errors.ts
  *   GET  /api/events            server-sent events (job-progress, job-state, samples-changed, ...)
  * Every request needs the per-start token: `?token=` on the first page load (which sets an
  * HttpOnly, SameSite=Strict cookie), then the cookie or an `x-studio-token` header.
@@ -39,27 +41,6 @@ export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../dist/renderer', i
 export const TOKEN_HEADER = 'x-studio-token';
 const MAX_BODY = 32 << 20;
 const HEARTBEAT_MS = 15_000;
-
-/** HTTP status for an error thrown by a command, by its name. */
-export function statusOf(e: { name?: string }): number {
-  switch (e.name) {
-    case 'ValidationError':
-    case 'ZodError':
-    case 'WhereSyntaxError':
-    case 'SettingsError':
-    case 'SyntaxError':
-    case 'BadRequestError':
-      return 400;
-    case 'UnknownCommandError':
-      return 404;
-    case 'NoDatasetError':
-    case 'BusyError':
-    case 'DatasetError':
-      return 409;
-    default:
-      return 500;
-  }
-}
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const host = opts.host ?? '127.0.0.1';
@@ -99,8 +80,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     });
     res.end(text);
   };
-  const sendError = (res: ServerResponse, status: number, name: string, message: string) =>
-    sendJson(res, status, { error: { name, message } });
+  // The status comes from the shared code table; `status` overrides it only for HTTP's own
+  // protocol errors (405, 415), which happen before any command runs.
+  const sendError = (res: ServerResponse, code: ErrorCode, name: string, message: string, status?: number) =>
+    sendJson(res, status ?? ERROR_POLICY[code].http, { error: { code, name, message } });
 
   const unsubscribe = session.onEvent((event, payload) => {
     const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
@@ -112,7 +95,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     // A page on another origin that resolves its own name to 127.0.0.1 (DNS rebinding) sends its own Host.
     const hostHeader = req.headers.host ?? '';
     if (hostHeader !== `127.0.0.1:${port}` && hostHeader !== `localhost:${port}`)
-      return sendError(res, 403, 'ForbiddenError', 'unexpected Host header');
+      return sendError(res, 'forbidden', 'ForbiddenError', 'unexpected Host header');
     const queryToken = url.searchParams.get('token');
     const headerToken = req.headers[TOKEN_HEADER];
     const cookieToken = parseCookies(req.headers.cookie)[cookieName()];
@@ -121,30 +104,35 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       !tokenOk(typeof headerToken === 'string' ? headerToken : null) &&
       !tokenOk(cookieToken)
     ) {
-      return sendError(res, 401, 'UnauthorizedError', 'missing or wrong token: open the URL that `tbs serve` printed');
+      return sendError(
+        res,
+        'unauthorized',
+        'UnauthorizedError',
+        'missing or wrong token: open the URL that `tbs serve` printed',
+      );
     }
     const path = url.pathname;
 
     if (path.startsWith('/api/invoke/')) {
-      if (req.method !== 'POST') return sendError(res, 405, 'MethodNotAllowedError', 'use POST');
+      if (req.method !== 'POST') return sendError(res, 'invalid_input', 'MethodNotAllowedError', 'use POST', 405);
       // JSON only: a cross-site form cannot send it without a CORS preflight, which we never grant.
       if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
-        return sendError(res, 415, 'UnsupportedMediaTypeError', 'send application/json');
+        return sendError(res, 'invalid_input', 'UnsupportedMediaTypeError', 'send application/json', 415);
       const name = decodeURIComponent(path.slice('/api/invoke/'.length));
       if (!StudioSession.isKnown(name))
-        return sendError(res, 404, 'UnknownCommandError', `unknown command ${JSON.stringify(name)}`);
+        return sendError(res, 'not_found', 'UnknownCommandError', `unknown command ${JSON.stringify(name)}`);
       let input: unknown;
       try {
         const body = await readBody(req);
         input = body.length ? JSON.parse(body) : {};
       } catch (e) {
-        return sendError(res, 400, 'BadRequestError', `request body: ${(e as Error).message}`);
+        return sendError(res, 'invalid_input', 'BadRequestError', `request body: ${(e as Error).message}`);
       }
       try {
         sendJson(res, 200, await session.invoke(name, input));
       } catch (e) {
-        const err = e as Error;
-        sendError(res, statusOf(err), err.name || 'Error', err.message);
+        const w = toWireError(e);
+        sendError(res, w.code, w.name, w.message);
       }
       return;
     }
@@ -166,8 +154,9 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       return;
     }
 
-    if (path.startsWith('/api/')) return sendError(res, 404, 'NotFoundError', `no route ${path}`);
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'MethodNotAllowedError', 'use GET');
+    if (path.startsWith('/api/')) return sendError(res, 'not_found', 'NotFoundError', `no route ${path}`);
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendError(res, 'invalid_input', 'MethodNotAllowedError', 'use GET', 405);
     const headers = { ...baseHeaders };
     if (tokenOk(queryToken)) headers['set-cookie'] = `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`;
     await serveStatic(staticDir, path, res, headers);
@@ -175,8 +164,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((e) => {
-      if (!res.headersSent) sendError(res, 500, (e as Error).name || 'Error', (e as Error).message);
-      else res.destroy();
+      if (!res.headersSent) {
+        const w = toWireError(e);
+        sendError(res, w.code, w.name, w.message);
+      } else res.destroy();
     });
   });
   await new Promise<void>((resolveListen, reject) => {

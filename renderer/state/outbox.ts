@@ -1,4 +1,5 @@
 import type { HumanOrigin } from '../../shared/enums.js';
+import { ERROR_POLICY, errorCodeOf } from '../../shared/errors.js';
 
 /** A label on its way to the engine; kept in localStorage until it is durable. */
 export interface SaveRecord {
@@ -41,4 +42,25 @@ export function storeOutbox(dataset: string, unsaved: SaveRecord[]): void {
   } catch {
     /* storage full or disabled: the on-screen list still shows them */
   }
+}
+
+/** Back-off between attempts of one save (ms); the last value repeats. */
+export const RETRY_MS = [1000, 2000, 4000, 8000, 15000, 30000];
+
+/**
+ * What becomes of a save whose attempt failed: a transient failure (the code table says retry) is
+ * tried again after a back-off; a permanent one (unknown sample, a reused requestId, a bug) is
+ * marked failed, shown, and never sent again (storeOutbox drops it).
+ */
+export function afterFailedSend(
+  rec: Pick<SaveRecord, 'attempts'>,
+  e: unknown,
+  now: number,
+): Pick<SaveRecord, 'status' | 'error' | 'nextRetryAt'> {
+  const err = e as { name?: string; message?: string } | null;
+  const code = errorCodeOf(e);
+  const message = `${err?.name ?? 'Error'}: ${err?.message ?? String(e)}`;
+  if (!ERROR_POLICY[code].retry) return { status: 'failed', error: `${ERROR_POLICY[code].title}: ${message}` };
+  const wait = RETRY_MS[Math.min(Math.max(rec.attempts, 1) - 1, RETRY_MS.length - 1)];
+  return { status: 'retrying', error: message, nextRetryAt: now + wait };
 }

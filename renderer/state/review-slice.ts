@@ -2,10 +2,10 @@ import { create } from 'zustand';
 import type { SampleRow } from '../../shared/domain.js';
 import type { HumanOrigin } from '../../shared/enums.js';
 import type { StudioOutput } from '../../shared/contract/app.js';
-import { call, isRetryable } from '../transport/studio-client.js';
+import { call } from '../transport/studio-client.js';
 import { andWhere, QUEUES, type QueueDef } from './queue-defs.js';
 import { useApp } from './app-slice.js';
-import { loadOutbox, storeOutbox, type SaveRecord } from './outbox.js';
+import { afterFailedSend, loadOutbox, storeOutbox, type SaveRecord } from './outbox.js';
 
 /**
  * Review: the queue, the cursor, preloaded samples, and every label save until it is durable.
@@ -15,7 +15,6 @@ import { loadOutbox, storeOutbox, type SaveRecord } from './outbox.js';
 export type SampleDetail = StudioOutput<'samples.get'>;
 const PAGE = 200;
 const PRELOAD_AHEAD = 2;
-const RETRY_MS = [1000, 2000, 4000, 8000, 15000, 30000];
 
 export interface Flash {
   text: string;
@@ -198,21 +197,23 @@ export const useReview = create<ReviewState>()((set, get) => {
           .slice(-100),
       });
     } catch (e) {
-      const err = e as Error;
-      if (!isRetryable(e)) {
-        patchSave(key, { status: 'failed', error: `${err.name}: ${err.message}` });
+      const attempts = get().saves.find((s) => s.key === key)?.attempts ?? 1;
+      const next = afterFailedSend({ attempts }, e, Date.now());
+      patchSave(key, next);
+      if (next.status === 'failed') {
+        get().showFlash(`Label not saved: ${next.error}`, 'error');
         return;
       }
-      const attempts = get().saves.find((s) => s.key === key)?.attempts ?? 1;
-      const wait = RETRY_MS[Math.min(attempts - 1, RETRY_MS.length - 1)];
-      patchSave(key, { status: 'retrying', error: err.message, nextRetryAt: Date.now() + wait });
       clearTimeout(timers.get(key));
       timers.set(
         key,
-        setTimeout(() => {
-          timers.delete(key);
-          void send(key);
-        }, wait),
+        setTimeout(
+          () => {
+            timers.delete(key);
+            void send(key);
+          },
+          (next.nextRetryAt ?? Date.now()) - Date.now(),
+        ),
       );
     }
   };

@@ -6,6 +6,7 @@ import type {
   StudioInput,
   StudioOutput,
 } from '../../shared/contract/app.js';
+import { ERROR_POLICY, errorCodeOf, isErrorCode, type ErrorCode, type WireError } from '../../shared/errors.js';
 
 /**
  * The one way the renderer reaches the engine: `window.studio` in Electron (the preload bridge),
@@ -17,9 +18,10 @@ declare global {
   }
 }
 
-/** An error from the other side, with its name kept (ValidationError, NoDatasetError, ...). */
+/** An error from the other side: its code (shared/errors.ts) decides what the UI does with it. */
 export class StudioError extends Error {
   constructor(
+    readonly code: ErrorCode,
     name: string,
     message: string,
     readonly status?: number,
@@ -29,13 +31,9 @@ export class StudioError extends Error {
   }
 }
 
-/** Transport-level failures (server gone, network) are worth retrying; answers of the engine are not. */
+/** The retry decision comes from the one code table; an error without a code is a bug: not retried. */
 export function isRetryable(e: unknown): boolean {
-  const err = e as StudioError;
-  if (err?.name === 'NetworkError' || err?.name === 'TypeError') return true;
-  return err?.status === undefined
-    ? !/Validation|NoDataset|Unknown|Busy|Settings|Forbidden/.test(err?.name ?? '')
-    : err.status >= 500;
+  return ERROR_POLICY[errorCodeOf(e)].retry;
 }
 
 const TOKEN_KEY = 'tbs-token';
@@ -84,7 +82,11 @@ function createHttpBridge(): StudioBridge {
           credentials: 'same-origin',
         });
       } catch (e) {
-        throw new StudioError('NetworkError', `cannot reach the studio server (${(e as Error).message})`);
+        throw new StudioError(
+          'unavailable',
+          'NetworkError',
+          `cannot reach the studio server (${(e as Error).message})`,
+        );
       }
       const text = await res.text();
       let body: unknown = null;
@@ -94,8 +96,10 @@ function createHttpBridge(): StudioBridge {
         /* not JSON: reported below */
       }
       if (!res.ok) {
-        const err = (body as { error?: { name: string; message: string } } | null)?.error;
-        throw new StudioError(err?.name ?? 'HttpError', err?.message ?? `HTTP ${res.status}`, res.status);
+        const err = (body as { error?: Partial<WireError> } | null)?.error;
+        // A reply without our envelope (a proxy, a crash page) is judged by its status alone.
+        const code = isErrorCode(err?.code) ? err.code : res.status >= 502 ? 'unavailable' : 'internal';
+        throw new StudioError(code, err?.name ?? 'HttpError', err?.message ?? `HTTP ${res.status}`, res.status);
       }
       return body as StudioOutput<N>;
     },
@@ -122,8 +126,10 @@ function wrapIpcBridge(bridge: StudioBridge): StudioBridge {
       try {
         return await bridge.invoke(name, input);
       } catch (e) {
-        const m = /^\[(\w+)\] ([\s\S]*)$/.exec((e as Error)?.message ?? '');
-        throw m ? new StudioError(m[1], m[2]) : new StudioError('Error', String((e as Error)?.message ?? e));
+        const m = /^\[(\w+):(\w+)\] ([\s\S]*)$/.exec((e as Error)?.message ?? '');
+        throw m && isErrorCode(m[1])
+          ? new StudioError(m[1], m[2], m[3])
+          : new StudioError('internal', 'Error', String((e as Error)?.message ?? e));
       }
     },
     on: (event, listener) => bridge.on(event, listener),

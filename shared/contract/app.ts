@@ -127,8 +127,5 @@ export interface StudioBridge {
   on<E extends StudioEventName>(event: E, listener: (payload: StudioEventPayload<E>) => void): () => void;
 }
 
-/** How errors cross a transport: the name survives so callers can tell validation from the rest. */
-export interface WireError {
-  name: string;
-  message: string;
-}
+/** How errors cross a transport: see shared/errors.ts (code, name, message). */
+export type { WireError } from '../errors.js';

@@ -1,6 +1,6 @@
+import { launchBrowser } from '../support/browser.js';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { chromium } from 'playwright-core';
 import type { LabelRecord } from '../../shared/domain.js';
 import { DatasetStore } from '../../electron/engine/store/dataset-store.js';
 import { importPaths } from '../../electron/engine/ingest/importer.js';
@@ -15,7 +15,6 @@ import { benchTempDir, JsonlWriter, percentile, timed, type BenchOpts, type Benc
  * persisted label (the press in the page until labels.addHuman answered, i.e. the journal fsync'd).
  * Targets (issue 4): first rows < 1 s; label persisted p95 < 50 ms.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export async function run(o: BenchOpts): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
@@ -71,10 +70,7 @@ export async function run(o: BenchOpts): Promise<BenchRow[]> {
       unit: 's',
       note: 'process start, dataset open (index load), listen',
     });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    const browser = await launchBrowser();
     try {
       const api = (name: string, body: unknown) =>
         fetch(`http://127.0.0.1:${server.port}/api/invoke/${name}`, {

@@ -1,8 +1,9 @@
+import { launchBrowser } from '../support/browser.js';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { SettingsStore } from '../../electron/host/settings-store.ts';
 import { ensureRendererBuilt } from '../../electron/web/ensure-renderer.ts';
 import { startWebServer, type WebServer } from '../../electron/web/web-server.ts';
@@ -22,17 +23,7 @@ before(async () => {
     dir: join(root, 'db'),
     settings: await SettingsStore.load({ file: null, env: { TBS_ANNOTATOR: 'e2e' } }),
   });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.setDefaultTimeout(15_000);
 });

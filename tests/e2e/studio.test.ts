@@ -1,8 +1,9 @@
+import { launchBrowser } from '../support/browser.js';
 import assert from 'node:assert/strict';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { LabelRecord } from '../../shared/domain.ts';
 import { SettingsStore } from '../../electron/host/settings-store.ts';
 import { ensureRendererBuilt } from '../../electron/web/ensure-renderer.ts';
@@ -17,7 +18,6 @@ import { StudioPage } from './pages/studio-page.ts';
 // The studio in a real browser (Debian's Chromium through playwright-core) against browser mode,
 // on a temp dataset imported through the UI from real stdlib files. Screenshots of each main view
 // land in tests/e2e/screenshots/ (git-ignored).
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ANNOTATOR = 'e2e-annotator';
 const root = await tempDir('tbs-e2e-');
 const srcDir = join(root, 'src');
@@ -47,17 +47,7 @@ before(async () => {
   await ensureRendererBuilt();
   const settings = await SettingsStore.load({ file: null, env: { TBS_ANNOTATOR: ANNOTATOR } });
   server = await startWebServer({ dir: join(root, 'db'), settings });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.setDefaultTimeout(10_000);
   page.on('pageerror', (e) => {

@@ -119,7 +119,22 @@ test('invoke validates with the contract: 400 naming the field; 404 for unknown 
   assert.equal(form.status, 415);
   const where = await invoke('samples.list', { where: 'bogus >= 3' });
   assert.equal(where.status, 400);
-  assert.match((await where.json()).error.message, /unknown field/);
+  const whereBody = await where.json();
+  assert.match(whereBody.error.message, /unknown field/);
+  assert.equal(whereBody.error.code, 'invalid_input');
+  // Failures of the engine carry their code, and the status comes from the shared table.
+  const missing = await invoke('samples.get', { id: 'f'.repeat(32) });
+  assert.equal(missing.status, 404);
+  assert.equal((await missing.json()).error.code, 'not_found');
+  const ghostLabel = await invoke('labels.addHuman', {
+    sampleId: 'f'.repeat(32),
+    score: 3,
+    annotator: 'ann',
+    origin: 'key',
+    note: null,
+  });
+  assert.equal(ghostLabel.status, 404, 'a label for an unknown sample is permanent, not a 500');
+  assert.equal((await ghostLabel.json()).error.code, 'not_found');
 });
 
 test('server-sent events deliver job-progress and job-state during an import; import errors are listed', async () => {
@@ -196,7 +211,8 @@ test('host calls: app.state never carries the key; browser mode refuses to store
   assert.equal(after2.dataset.dir, other);
   assert.equal(after2.settings.recent[0], other);
   const missing = await invoke('dataset.open', { dir: join(other, 'nope'), create: false });
-  assert.equal(missing.status, 409);
+  assert.equal(missing.status, 404);
+  assert.equal((await missing.json()).error.code, 'not_found');
   assert.equal(
     (await (await invoke('app.state', {})).json()).dataset.dir,
     other,

@@ -100,7 +100,7 @@ test('the preload bridge exposes exactly invoke and on, over one channel each, a
     async invoke(channel: string, ...args: unknown[]) {
       calls.push([channel, ...args]);
       return args[0] === 'bad'
-        ? { ok: false, error: { name: 'ValidationError', message: 'bad: x: required' } }
+        ? { ok: false, error: { code: 'invalid_input', name: 'ValidationError', message: 'bad: x: required' } }
         : { ok: true, value: { echoed: args[1] } };
     },
     on(channel: string, l: (e: unknown, ...a: unknown[]) => void) {
@@ -117,7 +117,8 @@ test('the preload bridge exposes exactly invoke and on, over one channel each, a
   assert.deepEqual(calls[0], [INVOKE_CHANNEL, 'dataset.stats', {}]);
   await assert.rejects(
     bridge.invoke('bad' as 'dataset.stats', {}),
-    (e: Error) => e.name === 'ValidationError' && /^\[ValidationError\] bad: x: required$/.test(e.message),
+    (e: Error) =>
+      e.name === 'ValidationError' && /^\[invalid_input:ValidationError\] bad: x: required$/.test(e.message),
   );
   const got: unknown[] = [];
   const off = bridge.on('job-progress', (...args) => got.push(args));
@@ -176,6 +177,7 @@ test('IPC binding: validates through the contract, refuses foreign frames, forwa
   assert.equal((state as any).value.dataset, null, 'first run: no dataset yet');
   const noDataset = await call('dataset.stats', {});
   assert.deepEqual(noDataset.ok ? null : noDataset.error.name, 'NoDatasetError');
+  assert.equal(noDataset.ok ? null : noDataset.error.code, 'conflict');
 
   const foreign = await call('app.state', {}, { senderFrame: { url: 'https://evil.example/' } });
   assert.equal(foreign.ok ? null : foreign.error.name, 'ForbiddenError');
@@ -185,9 +187,13 @@ test('IPC binding: validates through the contract, refuses foreign frames, forwa
   assert.ok(sent.some(([ch, ev]) => ch === EVENT_CHANNEL && ev === 'dataset-changed'));
   const invalid = await call('samples.list', { sort: 'nonsense' });
   assert.equal(invalid.ok ? null : invalid.error.name, 'ValidationError');
+  assert.equal(invalid.ok ? null : invalid.error.code, 'invalid_input');
   assert.match(invalid.ok ? '' : invalid.error.message, /sort/);
   const unknown = await call('fs.readFile', { path: '/etc/passwd' });
   assert.equal(unknown.ok ? null : unknown.error.name, 'UnknownCommandError');
+  assert.equal(unknown.ok ? null : unknown.error.code, 'not_found');
+  const noSample = await call('samples.get', { id: 'f'.repeat(32) });
+  assert.equal(noSample.ok ? null : noSample.error.code, 'not_found', JSON.stringify(noSample));
 
   const keyed = await call('settings.update', { apiKey: 'sk-very-secret', annotator: 'grace' });
   assert.ok(keyed.ok);

@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { LogisticRegression, type LogisticJSON, type LogisticOptions } from './logistic-regression.js';
 import { evaluateBinary, selectThreshold, type BinaryMetrics, type ThresholdRule } from './metrics.js';
 import { RandomForest, type ForestJSON, type ForestOptions } from './random-forest.js';
@@ -149,7 +150,8 @@ export function trainAndEvaluate(req: TrainRequest): TrainResult {
   if (ids.length !== X.length || y.length !== X.length)
     throw new RangeError(`ids (${ids.length}), rows (${X.length}) and labels (${y.length}) must align`);
   const positives = countPositives(y);
-  if (positives === 0 || positives === y.length) throw new Error('training needs both keep and drop labels');
+  if (positives === 0 || positives === y.length)
+    throw new CodedError('conflict', 'training needs both keep and drop labels');
   const seed = req.seed ?? req.hyper?.seed ?? 1;
   const split = stratifiedSplit(ids, y, { testFraction: req.testFraction ?? 0.2, seed });
   const trainIds = pick(ids, split.train);

@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import type { SampleRow } from '../../../shared/domain.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sqlString } from '../store/dataset-store.js';
@@ -41,7 +42,7 @@ export async function reviewQueue(
       }
     }
   } else {
-    if (!opts.embedder) throw new Error('the diversity queue needs an embedder');
+    if (!opts.embedder) throw new CodedError('invalid_input', 'the diversity queue needs an embedder');
     const table = await embeddingTable(store, opts.embedder);
     const labeled = (r: number) => idx.humanKeep[r] !== -1 || idx.llmKeep[r] !== -1;
     const pool: number[] = [];
@@ -97,7 +98,7 @@ export async function similarSamples(
     .select(['vector'])
     .limit(1)
     .toArray();
-  if (!v.length) throw new Error(`sample ${id} has no ${embedder.id} vector: run \`tbs embed\` first`);
+  if (!v.length) throw new CodedError('conflict', `sample ${id} has no ${embedder.id} vector: run \`tbs embed\` first`);
   const query = table
     .vectorSearch(Array.from(v[0].vector.toArray() as Float32Array))
     .distanceType('cosine')

@@ -1,5 +1,6 @@
 import type * as lancedb from '@lancedb/lancedb';
 import type { CpuPool } from '../workers/cpu-pool.js';
+import { CodedError } from '../../../shared/errors.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sqlString } from '../store/dataset-store.js';
 import { embedDataset, embeddingTable } from '../embed/embedding-store.js';
@@ -42,7 +43,7 @@ export async function scoreDataset(
   const t0 = Date.now();
   const { record, classifier } = await loadModel(store, modelId);
   if (record.embedderId !== embedder.id)
-    throw new Error(`model ${modelId} was trained on ${record.embedderId}, not ${embedder.id}`);
+    throw new CodedError('conflict', `model ${modelId} was trained on ${record.embedderId}, not ${embedder.id}`);
   const include = opts.include ?? (() => true);
   const emb = opts.vectors
     ? { embedded: 0 }

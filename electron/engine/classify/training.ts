@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -86,16 +87,25 @@ export async function trainModel(store: DatasetStore, embedder: Embedder, o: Tra
   const seed = o.seed ?? 42;
   const t = trainingTargets(store, sources, keepThreshold);
   if (t.ids.length < 10)
-    throw new Error(`only ${t.ids.length} labeled samples (from ${sources.join(', ')}); need at least 10 to train`);
+    throw new CodedError(
+      'conflict',
+      `only ${t.ids.length} labeled samples (from ${sources.join(', ')}); need at least 10 to train`,
+    );
   const table = await embeddingTable(store, embedder);
   const vecs = await readVectors(table, new Set(t.ids));
   const missing = t.ids.filter((id) => !vecs.has(id));
   if (missing.length)
-    throw new Error(`${missing.length} labeled samples have no ${embedder.id} vector: run \`tbs embed\` first`);
+    throw new CodedError(
+      'conflict',
+      `${missing.length} labeled samples have no ${embedder.id} vector: run \`tbs embed\` first`,
+    );
   const y = o.shuffleLabels ? seededShuffle(t.y, seed) : t.y;
   const positives = y.reduce((a, b) => a + b, 0);
   if (positives === 0 || positives === y.length)
-    throw new Error(`all ${y.length} labeled samples are ${positives ? 'keep' : 'drop'}: need both classes`);
+    throw new CodedError(
+      'conflict',
+      `all ${y.length} labeled samples are ${positives ? 'keep' : 'drop'}: need both classes`,
+    );
   const X = t.ids.map((id) => vecs.get(id)!);
   const res = trainAndEvaluate({
     ids: t.ids,
@@ -193,7 +203,7 @@ export async function loadModel(store: DatasetStore, modelId: string) {
     .where(`model_id = ${sqlString(modelId)}`)
     .limit(1)
     .toArray();
-  if (!rows.length) throw new Error(`no model ${modelId}`);
+  if (!rows.length) throw new CodedError('not_found', `no model ${modelId}`);
   const record = JSON.parse(rows[0].record as string) as ModelRecord;
   const classifier = loadClassifier(JSON.parse(await readFile(join(store.dir, record.file), 'utf8')));
   return { record, classifier };

@@ -3,6 +3,7 @@ import type { labelCommands } from '../../../shared/contract/labels.js';
 import type { LabelRecord } from '../../../shared/domain.js';
 import { exportLabels, importHumanLabels } from '../label/label-io.js';
 import type { HandlerFactory } from './handler-types.js';
+import { CodedError } from '../../../shared/errors.js';
 
 export const labelHandlers: HandlerFactory<keyof typeof labelCommands> = (engine) => ({
   'labels.addHuman': async (i) => {
@@ -10,7 +11,7 @@ export const labelHandlers: HandlerFactory<keyof typeof labelCommands> = (engine
       const prior = await engine.store.findLabel(`req-${i.requestId}`);
       if (prior) {
         if (prior.sampleId !== i.sampleId || prior.score !== i.score || prior.agent !== i.annotator)
-          throw new Error(`requestId ${i.requestId} was already used for a different label`);
+          throw new CodedError('conflict', `requestId ${i.requestId} was already used for a different label`);
         return prior;
       }
     }

@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { join } from 'node:path';
 import type { pipelineCommands } from '../../../shared/contract/pipeline.js';
 import type { ModelSummary } from '../../../shared/contract/pipeline.js';
@@ -90,14 +91,15 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     },
     'model.list': async () => (await listModels(store)).map((m) => summary(m, store.activeModelId)),
     'model.activate': async (i) => {
-      if (!(await listModels(store)).some((m) => m.modelId === i.modelId)) throw new Error(`no model ${i.modelId}`);
+      if (!(await listModels(store)).some((m) => m.modelId === i.modelId))
+        throw new CodedError('not_found', `no model ${i.modelId}`);
       await store.folder.saveConfig({ ...store.config, activeModel: i.modelId });
       await store.reloadClassifierScores();
       return { modelId: i.modelId };
     },
     'model.score': async (i) => {
       const rec = i.modelId ? (await listModels(store)).find((m) => m.modelId === i.modelId) : await activeModel(store);
-      if (!rec) throw new Error('no model yet: train one first');
+      if (!rec) throw new CodedError('conflict', 'no model yet: train one first');
       const job = engine.jobs.start('score', async (ctx) =>
         scoreDataset(store, await embedderById(store, rec.embedderId), rec.modelId, {
           signal: ctx.signal,

@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import type { sampleCommands } from '../../../shared/contract/samples.js';
 import { importPaths } from '../ingest/importer.js';
 import type { HandlerFactory } from './handler-types.js';
@@ -32,7 +33,7 @@ export const sampleHandlers: HandlerFactory<keyof typeof sampleCommands> = (engi
   'samples.list': async (i) => engine.query.list(i),
   'samples.get': async (i) => {
     const sample = await engine.store.getSample(i.id);
-    if (!sample) throw new Error(`no sample with id ${i.id}`);
+    if (!sample) throw new CodedError('not_found', `no sample with id ${i.id}`);
     return {
       sample,
       labels: await engine.store.labelsOf(i.id),

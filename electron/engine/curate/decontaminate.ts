@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import type { BenchmarkItem } from './benchmarks.js';
 import { CosineLsh, planLsh } from './cosine-lsh.js';
 import type { StepHooks } from './dedup.js';
@@ -157,7 +158,8 @@ async function embeddingMatches(
   items: readonly BenchmarkItem[],
   opts: DecontaminateOptions & { cosine: number },
 ): Promise<Map<number, { item: number; sim: number }[]>> {
-  if (!opts.embedText) throw new Error('decontaminate.cosine is set but no embedder (embedText) was provided');
+  if (!opts.embedText)
+    throw new CodedError('invalid_input', 'decontaminate.cosine is set but no embedder (embedText) was provided');
   const batch = opts.batchSize ?? 64;
   const itemVecs = await embedAll(
     items.map((it) => it.text),

@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { join, resolve } from 'node:path';
 import { TOKEN_ENCODING } from '../../../shared/enums.js';
 import { loadBenchmarks, type BenchmarkError, type BenchmarkItem } from './benchmarks.js';
@@ -166,7 +167,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
   if (benchmarkFiles.length > 0) {
     ({ items: benchmarkItems, errors: benchmarkErrors } = await loadBenchmarks(benchmarkFiles));
     if (rule.decontaminate.cosine !== null && !opts.embedText) {
-      throw new Error('decontaminate.cosine is set but no embedder (embedText) was provided');
+      throw new CodedError('invalid_input', 'decontaminate.cosine is set but no embedder (embedText) was provided');
     }
   }
 

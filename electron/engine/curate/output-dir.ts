@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -12,7 +13,7 @@ export async function outDirState(outDir: string): Promise<OutDirState> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
     throw err;
   }
-  if (!info.isDirectory()) throw new Error(`output path ${outDir} exists and is not a folder`);
+  if (!info.isDirectory()) throw new CodedError('conflict', `output path ${outDir} exists and is not a folder`);
   return (await readdir(outDir)).length === 0 ? 'empty' : 'non-empty';
 }
 
@@ -20,7 +21,7 @@ export async function outDirState(outDir: string): Promise<OutDirState> {
 export async function assertOutDirUsable(outDir: string, overwrite: boolean): Promise<OutDirState> {
   const state = await outDirState(outDir);
   if (state === 'non-empty' && !overwrite) {
-    throw new Error(`output folder ${outDir} is not empty; pass overwrite to replace it`);
+    throw new CodedError('conflict', `output folder ${outDir} is not empty; pass overwrite to replace it`);
   }
   return state;
 }

@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -59,7 +60,8 @@ export async function exportFromStore(
   let vectors = new Map<string, Float32Array>();
   let embedText: RunExportOptions['embedText'];
   if (needVectors) {
-    if (!embedderId) throw new Error('near-dup / embedding decontamination need vectors: run `tbs embed` first');
+    if (!embedderId)
+      throw new CodedError('conflict', 'near-dup / embedding decontamination need vectors: run `tbs embed` first');
     const embedder = await embedderById(store, embedderId);
     vectors = await readVectors(await embeddingTable(store, embedder), maybe);
     embedText = async (texts) => embedder.embed(texts.map((text) => ({ text, language: 'python', astCounts: {} })));

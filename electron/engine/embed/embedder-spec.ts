@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import type { Embedder } from './embedder.js';
 import { createHashEmbedder } from './hash-embedder.js';
@@ -34,7 +35,7 @@ export async function resolveEmbedder(
 /** The embedder a model was trained on, rebuilt from the registry. */
 export async function embedderById(store: DatasetStore, embedderId: string): Promise<Embedder> {
   const reg = store.config.embedders[embedderId];
-  if (!reg) throw new Error(`embedder ${embedderId} is not registered in this dataset`);
+  if (!reg) throw new CodedError('not_found', `embedder ${embedderId} is not registered in this dataset`);
   const e = await embedderFromSpec(reg.spec as unknown as EmbedderSpec);
   if (e.id !== embedderId) throw new Error(`embedder spec rebuilt ${e.id}, expected ${embedderId}`);
   return e;

@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { createHash } from 'node:crypto';
 import type * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Schema, Utf8 } from 'apache-arrow';
@@ -23,7 +24,10 @@ export async function embeddingTable(
   const name = embeddingTableName(embedder.id);
   const reg = store.config.embedders[embedder.id];
   if (reg && reg.dims !== embedder.dims)
-    throw new Error(`embedder ${embedder.id} is registered with ${reg.dims} dims, got ${embedder.dims}`);
+    throw new CodedError(
+      'conflict',
+      `embedder ${embedder.id} is registered with ${reg.dims} dims, got ${embedder.dims}`,
+    );
   const names = await store.folder.db.tableNames();
   if (!names.includes(name)) {
     const schema = new Schema([

@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import type { Embedder } from './embedder.js';
 import { createHashEmbedder, type HashEmbedderOptions } from './hash-embedder.js';
 import type { LocalEmbedderOptions } from './local-embedder.js';
@@ -43,12 +44,16 @@ export function parseEmbedderSpec(s: string): EmbedderSpec {
   const int = (v: string | undefined) => {
     if (v === undefined || v === '') return undefined;
     const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--embedder ${s}: ${v} is not a positive integer`);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new CodedError('invalid_input', `--embedder ${s}: ${v} is not a positive integer`);
     return n;
   };
   if (kind === 'hash') return { kind, dims: int(rest[0]) };
   if (kind === 'openai') return { kind, model: rest[0] || undefined, dims: int(rest[1]) };
   // A Windows path keeps its drive colon: everything after the first `local:` is the model.
   if (kind === 'local' && rest.length) return { kind, model: rest.join(':') };
-  throw new Error(`--embedder ${s}: expected hash[:DIMS], openai[:MODEL[:DIMS]] or local:FOLDER_OR_HUB_ID`);
+  throw new CodedError(
+    'invalid_input',
+    `--embedder ${s}: expected hash[:DIMS], openai[:MODEL[:DIMS]] or local:FOLDER_OR_HUB_ID`,
+  );
 }

@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
@@ -64,7 +65,7 @@ function looksLikePath(model: string): boolean {
 /** Checks a model folder and picks its weight file; errors name what is missing. */
 function inspectFolder(dir: string, dtype?: DataType): { dtype: DataType; onnxFile: string } {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
-    throw new Error(`local embedder: model folder not found: ${dir}`);
+    throw new CodedError('not_found', `local embedder: model folder not found: ${dir}`);
   const missing = ['config.json', 'tokenizer.json', 'tokenizer_config.json'].filter((f) => !existsSync(join(dir, f)));
   const candidates = dtype ? DTYPE_SUFFIX.filter(([d]) => d === dtype) : DTYPE_SUFFIX;
   const found = candidates.find(([, suffix]) => existsSync(join(dir, 'onnx', `model${suffix}.onnx`)));
@@ -74,7 +75,7 @@ function inspectFolder(dir: string, dtype?: DataType): { dtype: DataType; onnxFi
         ? `onnx/model${DTYPE_SUFFIX.find(([d]) => d === dtype)?.[1] ?? ''}.onnx`
         : 'onnx/model.onnx (or model_quantized.onnx, ...)',
     );
-  if (missing.length) throw new Error(`local embedder: ${dir} lacks ${missing.join(', ')}`);
+  if (missing.length) throw new CodedError('invalid_input', `local embedder: ${dir} lacks ${missing.join(', ')}`);
   return { dtype: found![0], onnxFile: join(dir, 'onnx', `model${found![1]}.onnx`) };
 }
 
@@ -119,7 +120,9 @@ export async function createLocalEmbedder(o: LocalEmbedderOptions): Promise<Loca
     const where = isFolder
       ? source
       : `${source} (offline: only a model already in ${o.cacheDir ?? env.cacheDir} can load)`;
-    throw new Error(`local embedder: cannot load ${where}: ${(e as Error).message}`, { cause: e });
+    throw new CodedError('invalid_input', `local embedder: cannot load ${where}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 
   const config = model.config as unknown as Record<string, unknown>;

@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
 import type { EmbedInput, Embedder } from './embedder.js';
@@ -149,7 +150,10 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions = {}): OpenAIEm
       signal,
     );
     if (!Array.isArray(data.data) || data.data.length !== texts.length) {
-      throw new Error(`embeddings: asked for ${texts.length} vectors, got ${data.data?.length ?? 0}`);
+      throw new CodedError(
+        'unavailable',
+        `embeddings: asked for ${texts.length} vectors, got ${data.data?.length ?? 0}`,
+      );
     }
     const tokens =
       data.usage?.prompt_tokens ??
@@ -160,7 +164,10 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions = {}): OpenAIEm
     for (const [pos, item] of data.data.entries()) {
       const vec = decodeVector(item.embedding as unknown);
       if (vec.length !== dims)
-        throw new Error(`embeddings: model ${model} returned ${vec.length} dims, expected ${dims} (set dims to match)`);
+        throw new CodedError(
+          'invalid_input',
+          `embeddings: model ${model} returned ${vec.length} dims, expected ${dims} (set dims to match)`,
+        );
       // NOTE: servers are not obliged to keep order; `index` says which input a vector belongs to.
       const key = keys[item.index ?? pos];
       out.set(key, vec);
@@ -206,7 +213,7 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions = {}): OpenAIEm
       for (const r of results) for (const [k, v] of r) found.set(k, v);
       return keys.map((k) => {
         const v = found.get(k);
-        if (!v) throw new Error('embeddings: the server answered without a vector for some input');
+        if (!v) throw new CodedError('unavailable', 'embeddings: the server answered without a vector for some input');
         return v;
       });
     },
@@ -244,5 +251,5 @@ function decodeVector(e: unknown): Float32Array {
     return out;
   }
   if (Array.isArray(e)) return Float32Array.from(e as number[]);
-  throw new Error('embeddings: unrecognised embedding encoding');
+  throw new CodedError('unavailable', 'embeddings: unrecognised embedding encoding');
 }

@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { randomUUID } from 'node:crypto';
 import { toFile } from 'openai';
 import type { DatasetStore } from '../store/dataset-store.js';
@@ -34,7 +35,10 @@ export async function runBatchLabeling(
 ): Promise<BatchRunSummary> {
   const p = await prepare(store, o);
   if (o.maxCost !== undefined && !p.price)
-    throw new Error(`no price known for model ${o.model}: add it to config.json "prices" to use --max-cost`);
+    throw new CodedError(
+      'invalid_input',
+      `no price known for model ${o.model}: add it to config.json "prices" to use --max-cost`,
+    );
   await saveTemplate(store, p.template);
   const client = createClient(o);
   const jobs = await store.table('jobs');
@@ -66,7 +70,7 @@ export async function runBatchLabeling(
     jobId = open[0].row.job_id as string;
     resumed = true;
   } else {
-    if (o.batchId) throw new Error(`no unfinished batch ${o.batchId} in this dataset`);
+    if (o.batchId) throw new CodedError('not_found', `no unfinished batch ${o.batchId} in this dataset`);
     ids = [];
     let worst = 0;
     const lines: string[] = [];

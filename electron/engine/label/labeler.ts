@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { createHash, randomUUID } from 'node:crypto';
 import OpenAI from 'openai';
 import type { LabelRecord } from '../../../shared/domain.js';
@@ -178,7 +179,11 @@ export async function estimateLabeling(store: DatasetStore, o: LabelRunOptions):
 export function createClient(o: { baseURL?: string; apiKey?: string; timeoutMs?: number }): OpenAI {
   const baseURL = o.baseURL ?? process.env.OPENAI_BASE_URL;
   const apiKey = o.apiKey ?? process.env.OPENAI_API_KEY ?? (baseURL ? 'not-needed' : undefined);
-  if (!apiKey) throw new Error('no API key: set OPENAI_API_KEY, or --base-url for a local OpenAI-compatible server');
+  if (!apiKey)
+    throw new CodedError(
+      'invalid_input',
+      'no API key: set OPENAI_API_KEY, or --base-url for a local OpenAI-compatible server',
+    );
   // NOTE: retries are ours (global slow-down, attempt records), so the client's are off.
   return new OpenAI({ baseURL, apiKey, maxRetries: 0, timeout: o.timeoutMs ?? 60_000 });
 }

@@ -96,6 +96,7 @@ const StructuredScore = z.object({ score: z.number().int().min(0).max(5), ration
 const StructuredBinary = z.object({ keep: z.boolean(), rationale: z.string() });
 
 export class UnparseableAnswer extends Error {
+  readonly code = 'internal' as const;
   constructor(message: string) {
     super(message);
     this.name = 'UnparseableAnswer';

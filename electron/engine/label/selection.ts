@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { readFile } from 'node:fs/promises';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { compileWhere } from '../store/row-filter.js';
@@ -39,7 +40,8 @@ export async function selectSamples(store: DatasetStore, spec: SelectionSpec): P
       .map((s) => s.trim())
       .filter(Boolean);
     const unknown = wanted.filter((id) => !idx.has(id));
-    if (unknown.length) throw new Error(`${spec.idsFile}: ${unknown.length} unknown sample ids (first: ${unknown[0]})`);
+    if (unknown.length)
+      throw new CodedError('not_found', `${spec.idsFile}: ${unknown.length} unknown sample ids (first: ${unknown[0]})`);
     rows = [...new Set(wanted.map((id) => idx.row(id)!))];
   } else {
     for (let r = 0; r < idx.size; r++) rows.push(r);

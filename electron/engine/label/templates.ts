@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -49,12 +50,12 @@ export function parseTemplate(text: string, file: string): Template {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+    throw new CodedError('invalid_input', `${file}: not valid JSON (${(e as Error).message})`);
   }
   const r = TemplateSchema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new Error(`${file}: field ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new CodedError('invalid_input', `${file}: field ${i.path.join('.') || '(root)'}: ${i.message}`);
   }
   return r.data;
 }
@@ -79,11 +80,15 @@ export async function datasetTemplates(
 export async function resolveTemplate(store: DatasetStore, ref: string): Promise<{ template: Template; hash: string }> {
   const [id, qual] = ref.split('@');
   const all = (await datasetTemplates(store)).filter((t) => t.template.id === id);
-  if (!all.length) throw new Error(`unknown template ${JSON.stringify(ref)}; add one with \`tbs templates add FILE\``);
+  if (!all.length)
+    throw new CodedError(
+      'not_found',
+      `unknown template ${JSON.stringify(ref)}; add one with \`tbs templates add FILE\``,
+    );
   const pick = qual
     ? all.find((t) => t.hash.startsWith(qual) || String(t.template.version) === qual)
     : all.sort((a, b) => b.template.version - a.template.version || Number(b.builtin) - Number(a.builtin))[0];
-  if (!pick) throw new Error(`template ${id} has no version or hash ${JSON.stringify(qual)}`);
+  if (!pick) throw new CodedError('not_found', `template ${id} has no version or hash ${JSON.stringify(qual)}`);
   return { template: pick.template, hash: pick.hash };
 }
 

@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
@@ -87,7 +88,7 @@ export async function runDemo(store: DatasetStore, o: DemoOptions): Promise<Demo
       signal: o.signal,
       onProgress: (p) => step('import stdlib')({ done: p.doneBytes, total: p.totalBytes }),
     });
-  if (o.signal?.aborted) throw new Error('cancelled');
+  if (o.signal?.aborted) throw new CodedError('cancelled', 'cancelled');
   await store.compact(['samples', 'import_errors']);
   await countTokensExactly(store, { signal: o.signal, onProgress: step('count tokens') });
   const embedder = createHashEmbedder({ dims: 512 });

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../../shared/errors.js';
 import * as lancedb from '@lancedb/lancedb';
 import { mkdir, readFile, rename, writeFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -41,7 +42,10 @@ export const DatasetConfigSchema = z.object({
 export type DatasetConfig = z.infer<typeof DatasetConfigSchema>;
 
 export class DatasetError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly code: ErrorCode = 'invalid_input',
+  ) {
     super(message);
     this.name = 'DatasetError';
   }
@@ -72,7 +76,7 @@ export async function openDatasetFolder(dirArg: string, opts: { create?: boolean
         `${dir} is not a Textbook Studio dataset (no ${CONFIG_FILE}, and the folder is not empty)`,
       );
     }
-    if (opts.create === false) throw new DatasetError(`no dataset at ${dir}`);
+    if (opts.create === false) throw new DatasetError(`no dataset at ${dir}`, 'not_found');
     await mkdir(dir, { recursive: true });
     config = DatasetConfigSchema.parse({
       format: FORMAT_TAG,

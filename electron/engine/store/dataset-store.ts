@@ -1,3 +1,4 @@
+import { CodedError } from '../../../shared/errors.js';
 import * as lancedb from '@lancedb/lancedb';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -238,7 +239,8 @@ export class DatasetStore {
   /** Appends label records; resolves once they are durable (journal fsync'd), then updates the index. */
   async appendLabels(records: LabelRecord[]): Promise<void> {
     for (const r of records) {
-      if (!this.index.has(r.sampleId)) throw new Error(`label ${r.labelId}: unknown sample id ${r.sampleId}`);
+      if (!this.index.has(r.sampleId))
+        throw new CodedError('not_found', `label ${r.labelId}: unknown sample id ${r.sampleId}`);
     }
     await this.labelJournal.append(records);
     const activeBefore = this.activeLlmSource();
@@ -269,12 +271,12 @@ export class DatasetStore {
   /** Undo: appends a record retracting a human label (the original stays in history). */
   async appendRetraction(labelId: string, annotator: string): Promise<LabelRecord> {
     const found = await this.findLabel(labelId);
-    if (!found) throw new Error(`no label with id ${labelId}`);
+    if (!found) throw new CodedError('not_found', `no label with id ${labelId}`);
     if (found.kind !== 'human' || found.retracts)
-      throw new Error(`label ${labelId} is not a human judgement; only those can be retracted`);
+      throw new CodedError('invalid_input', `label ${labelId} is not a human judgement; only those can be retracted`);
     const row = this.index.row(found.sampleId);
     const entry = row === undefined ? undefined : this.index.humanHistory.get(row)?.find((h) => h.labelId === labelId);
-    if (entry?.retracted) throw new Error(`label ${labelId} is already retracted`);
+    if (entry?.retracted) throw new CodedError('conflict', `label ${labelId} is already retracted`);
     const rec: LabelRecord = {
       labelId: randomUUID(),
       sampleId: found.sampleId,

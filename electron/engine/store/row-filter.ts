@@ -12,6 +12,7 @@ export type RowPredicate = (r: number) => boolean;
 const FIELDS = new Set<string>([...SORT_FIELDS, 'path', 'language']);
 
 export class WhereSyntaxError extends Error {
+  readonly code = 'invalid_input' as const;
   constructor(expr: string, message: string) {
     super(`--where ${JSON.stringify(expr)}: ${message}`);
     this.name = 'WhereSyntaxError';

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Clones this repository into a temp folder and runs README.md's two commands there with a clean
+# environment (no variables but HOME and PATH), as a newcomer would, then reports each step.
+# Usage: scripts/fresh-clone-check.sh [REPO_DIR] (default: this checkout; its HEAD commit is used)
+set -uo pipefail
+repo="$(cd "${1:-$(dirname "$0")/..}" && pwd)"
+work="$(mktemp -d /tmp/tbs-fresh-XXXXXX)"
+clean=(env -i HOME="$HOME" PATH=/usr/local/bin:/usr/bin:/bin TERM=dumb)
+git clone -q "$repo" "$work/clone" || { echo "clone failed"; exit 1; }
+cd "$work/clone"
+# The two commands, exactly as the README's first two bash blocks give them.
+mapfile -t cmds < <(awk '/^```bash$/{inb=1; n++; next} /^```$/{inb=0} inb && n<=2' README.md)
+echo "fresh clone of $(git rev-parse --short HEAD) in $work/clone"
+status=0
+for c in "${cmds[@]}"; do
+  start=$(date +%s)
+  "${clean[@]}" bash -c "$c" >"$work/step.log" 2>&1
+  rc=$?
+  secs=$(( $(date +%s) - start ))
+  warns=$(grep -c 'npm warn' "$work/step.log" || true)
+  echo "== \`$c\` -> exit $rc in ${secs}s, npm warnings: $warns"
+  tail -n 4 "$work/step.log" | sed 's/^/   | /'
+  [ "$rc" -eq 0 ] || status=1
+done
+for c in "npm run typecheck" "npm run lint"; do
+  "${clean[@]}" bash -c "$c" >"$work/step.log" 2>&1
+  rc=$?
+  echo "== \`$c\` -> exit $rc"
+  [ "$rc" -eq 0 ] || { tail -n 10 "$work/step.log" | sed 's/^/   | /'; status=1; }
+done
+echo "fresh-clone check: $([ $status -eq 0 ] && echo PASS || echo FAIL) (logs in $work)"
+exit $status
