@@ -7,6 +7,8 @@ import { scoreDataset } from '../engine/classify/scoring.js';
 import { activeModel, listModels, trainModel, type LabelSource } from '../engine/classify/training.js';
 import { globals, openPool, parsePositiveInt, printJson, withEngine, workersOption } from './common.js';
 import { createProgress } from './progress.js';
+import { parseShard } from '../engine/shards/shard-spec.js';
+import { embedShard, scoreShard } from '../engine/shards/shard-run.js';
 
 const embedderOptions = (c: Command) =>
   c
@@ -35,12 +37,24 @@ const fmt = (x: number | null | undefined) =>
 export function registerModelCommands(program: Command): void {
   embedderOptions(program.command('embed').description('embed every sample without a vector (incremental)'))
     .addOption(workersOption())
+    .option('--shard <K/N>', 'embed only the samples whose id hashes to K of N, into shards/ (fold with `tbs merge`)')
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
+      const shard = o.shard ? parseShard(o.shard) : null;
       const r = await withEngine(cmd, async (engine, signal) => {
         const { embedder, spec } = await resolveEmbedder(engine.store, specOf(o));
         const bar = createProgress(g.progress);
         await using pool = await openPool(o.workers);
+        if (shard) {
+          const s = await embedShard(engine.store, embedder, shard, {
+            pool: pool.pool,
+            signal,
+            embedderSpec: spec as unknown as Record<string, unknown>,
+            onProgress: (p) => bar.update('embed', p.done, p.total),
+          });
+          bar.end();
+          return s;
+        }
         const s = await embedDataset(engine.store, embedder, {
           pool: pool.pool,
           signal,
@@ -119,8 +133,10 @@ export function registerModelCommands(program: Command): void {
     .description('score every sample with a model (default: the active one); resumable')
     .option('--model <id>', 'model id')
     .addOption(workersOption())
+    .option('--shard <K/N>', 'score only the samples whose id hashes to K of N, into shards/ (fold with `tbs merge`)')
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
+      const shard = o.shard ? parseShard(o.shard) : null;
       const r = await withEngine(cmd, async (engine, signal) => {
         const rec = o.model
           ? (await listModels(engine.store)).find((m) => m.modelId === o.model)
@@ -129,7 +145,10 @@ export function registerModelCommands(program: Command): void {
         const embedder = await embedderById(engine.store, rec.embedderId);
         const bar = createProgress(g.progress);
         await using pool = await openPool(o.workers);
-        const s = await scoreDataset(engine.store, embedder, rec.modelId, {
+        const run = shard
+          ? (x: Parameters<typeof scoreShard>[4]) => scoreShard(engine.store, embedder, rec.modelId, shard, x)
+          : (x: Parameters<typeof scoreShard>[4]) => scoreDataset(engine.store, embedder, rec.modelId, x);
+        const s = await run({
           pool: pool.pool,
           signal,
           onProgress: (p) => bar.update(p.phase, p.done, p.total),

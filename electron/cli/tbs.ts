@@ -10,6 +10,9 @@ import { registerModelCommands } from './model-commands.js';
 import { registerExportCommand } from './export-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { inputList, registerShardCommands } from './shard-commands.js';
+import { parseShard } from '../engine/shards/shard-spec.js';
+import type { ImportOptions } from '../engine/ingest/importer.js';
 
 /**
  * `tbs`: the command-line host. Each command opens the dataset folder through the same Engine
@@ -26,7 +29,9 @@ const program = new Command('tbs')
 program
   .command('import')
   .description('import files, folders, JSONL(.gz), Parquet or CSV into the dataset')
-  .argument('<paths...>', 'files or folders')
+  .argument('[paths...]', 'files or folders')
+  .option('--files-from <list>', 'also import the paths listed in this file, one per line')
+  .option('--shard <K/N>', 'import only block K of N of the inputs into shards/ (fold with `tbs merge`)')
   .addOption(new Option('--format <f>', 'input format (default: from the file name)').choices([...IMPORT_FORMATS]))
   .option('--text-field <name>', 'column holding the code (default: content, text or code)')
   .addOption(
@@ -42,17 +47,23 @@ program
     2 << 20,
   )
   .addOption(workersOption())
-  .action(async (paths: string[], o, cmd: Command) => {
+  .action(async (args: string[], o, cmd: Command) => {
     const g = globals(cmd);
+    const paths = await inputList(args, o.filesFrom);
+    const shard = o.shard ? parseShard(o.shard) : null;
     const r = await withEngine(
       cmd,
       async (engine, signal) => {
         const { importPaths } = await import('../engine/ingest/importer.js');
+        const { importShard } = await import('../engine/shards/shard-run.js');
         const bar = createProgress(g.progress, 'bytes');
         const pool = await createCpuPool(o.workers);
         let res;
         try {
-          res = await importPaths(engine.store, paths, {
+          const run = shard
+            ? (opts: ImportOptions) => importShard(engine.store, paths, shard, opts)
+            : (opts: ImportOptions) => importPaths(engine.store, paths, opts);
+          res = await run({
             pool,
             format: o.format,
             textField: o.textField,
@@ -72,10 +83,11 @@ program
           await pool.close();
         }
         bar.end();
-        await engine.store.compact(['samples', 'import_errors']);
+        if (!shard) await engine.store.compact(['samples', 'import_errors']);
         return res;
       },
-      { create: true },
+      // A shard only reads the dataset: `tbs slurm import` creates it before submitting.
+      { create: !shard },
     );
     if (g.json)
       printJson({
@@ -208,6 +220,7 @@ registerModelCommands(program);
 registerExportCommand(program);
 registerDemoCommand(program);
 registerServeCommand(program);
+registerShardCommands(program);
 
 async function main() {
   try {

@@ -36,8 +36,8 @@ export async function scoreDataset(
     include?: (id: string) => boolean;
     /** Where score rows go (a shard's private table); default the dataset's `scores`. */
     scoresTable?: lancedb.Table;
-    /** Skip the embedding pass (a shard embeds into its own table first). */
-    vectors?: lancedb.Table;
+    /** Read vectors from these tables and skip the embedding pass (a shard embeds on its own first). */
+    vectors?: lancedb.Table[];
   } = {},
 ): Promise<ScoreSummary> {
   const t0 = Date.now();
@@ -55,13 +55,15 @@ export async function scoreDataset(
       });
   const scores = opts.scoresTable ?? (await store.table('scores'));
   const done = new Set<string>();
-  for await (const b of scores
-    .query()
-    .where(`model_id = ${sqlString(modelId)}`)
-    .select(['sample_id'])) {
-    const c = b.getChild('sample_id')!;
-    for (let i = 0; i < b.numRows; i++) done.add(c.get(i));
-  }
+  // A shard writes its own table but skips what the dataset already scored.
+  for (const t of opts.scoresTable ? [await store.table('scores'), scores] : [scores])
+    for await (const b of t
+      .query()
+      .where(`model_id = ${sqlString(modelId)}`)
+      .select(['sample_id'])) {
+      const c = b.getChild('sample_id')!;
+      for (let i = 0; i < b.numRows; i++) done.add(c.get(i));
+    }
   let total = 0;
   let already = 0;
   for (const id of store.index.ids)
@@ -71,7 +73,7 @@ export async function scoreDataset(
     }
   total -= already;
   const isActive = !opts.scoresTable && store.activeModelId === modelId;
-  const table = opts.vectors ?? (await embeddingTable(store, embedder));
+  const tables = opts.vectors ?? [await embeddingTable(store, embedder)];
   let scored = 0;
   let pending: { sample_id: string; model_id: string; prob: number; created_at: string }[] = [];
   const at = new Date().toISOString();
@@ -88,7 +90,7 @@ export async function scoreDataset(
   opts.onProgress?.({ phase: 'score', done: 0, total });
   try {
     const step = opts.batchRows ?? 8192;
-    outer: for await (const b of table.query().select(['sample_id', 'vector'])) {
+    outer: for await (const b of readAll(tables)) {
       const sid = b.getChild('sample_id')!;
       const vec = b.getChild('vector')!;
       // NOTE: LanceDB's batches can be large; predicting in slices keeps cancel and progress responsive.
@@ -124,4 +126,8 @@ export async function scoreDataset(
     cancelled: Boolean(opts.signal?.aborted),
     seconds: (Date.now() - t0) / 1000,
   };
+}
+
+async function* readAll(tables: lancedb.Table[]) {
+  for (const t of tables) yield* t.query().select(['sample_id', 'vector']);
 }

@@ -30,11 +30,7 @@ export async function embeddingTable(
     );
   const names = await store.folder.db.tableNames();
   if (!names.includes(name)) {
-    const schema = new Schema([
-      new Field('sample_id', new Utf8(), false),
-      new Field('vector', new FixedSizeList(embedder.dims, new Field('item', new Float32(), true)), false),
-    ]);
-    await store.folder.db.createEmptyTable(name, schema, { existOk: true });
+    await store.folder.db.createEmptyTable(name, vectorSchema(embedder.dims), { existOk: true });
   }
   if (!reg) {
     await store.folder.saveConfig({
@@ -47,6 +43,19 @@ export async function embeddingTable(
     });
   }
   return store.folder.db.openTable(name);
+}
+
+/** The dataset's vector table for an embedder, or null when none exists yet (never creates one). */
+export async function existingEmbeddingTable(store: DatasetStore, embedderId: string): Promise<lancedb.Table | null> {
+  const name = embeddingTableName(embedderId);
+  return (await store.folder.db.tableNames()).includes(name) ? store.folder.db.openTable(name) : null;
+}
+
+export function vectorSchema(dims: number): Schema {
+  return new Schema([
+    new Field('sample_id', new Utf8(), false),
+    new Field('vector', new FixedSizeList(dims, new Field('item', new Float32(), true)), false),
+  ]);
 }
 
 export async function embeddedIds(table: lancedb.Table): Promise<Set<string>> {
@@ -81,12 +90,21 @@ export async function embedDataset(
     pool?: CpuPool;
     /** Only samples this predicate accepts (a shard's share); the default takes all. */
     include?: (id: string) => boolean;
+    /**
+     * A shard's private vector table: vectors go there, samples with a vector in the dataset's
+     * table are skipped, and the dataset (config, tables, ANN index) is left untouched.
+     */
+    target?: lancedb.Table;
     onProgress?: (p: { done: number; total: number }) => void;
   } = {},
 ): Promise<EmbedRunSummary> {
   const t0 = Date.now();
-  const table = await embeddingTable(store, embedder, opts.spec);
+  const table = opts.target ?? (await embeddingTable(store, embedder, opts.spec));
   const have = await embeddedIds(table);
+  if (opts.target) {
+    const shared = await existingEmbeddingTable(store, embedder.id);
+    if (shared) for (const id of await embeddedIds(shared)) have.add(id);
+  }
   const include = opts.include ?? (() => true);
   let total = 0;
   let alreadyHad = 0;
@@ -162,6 +180,15 @@ export async function embedDataset(
     // NOTE: whatever was embedded before a cancel is kept; the next run only does the rest.
     await flush();
   }
+  if (opts.target)
+    return {
+      embedderId: embedder.id,
+      embedded,
+      alreadyEmbedded: alreadyHad,
+      total,
+      cancelled: Boolean(opts.signal?.aborted),
+      seconds: (Date.now() - t0) / 1000,
+    };
   if (embedded > 0) await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
   // NOTE: builds the tuned ANN index once the table is large (see vector-index.ts): a no-op below
   // the threshold or when a fitting index exists (also catches tables embedded before indexing

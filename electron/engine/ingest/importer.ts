@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type * as lancedb from '@lancedb/lancedb';
 import { stat, opendir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChunkMode, ImportFormat } from '../../../shared/enums.js';
@@ -21,6 +22,11 @@ export interface ImportOptions {
   signal?: AbortSignal;
   /** Parses on these worker threads (default: inline, one thread). Not closed here. */
   pool?: CpuPool;
+  /**
+   * Where rows go instead of the dataset's own tables (a shard's private folder). The dataset is
+   * then only read: its index still dedupes, and learns the shard's rows in memory only.
+   */
+  target?: { samples: lancedb.Table; errors: lancedb.Table };
   onProgress?: (p: {
     doneBytes: number;
     totalBytes: number;
@@ -58,8 +64,8 @@ export async function importPaths(
   const importedAt = new Date().toISOString();
   const chunkMode = opts.chunk ?? 'file';
   const totalBytes = await totalInputBytes(paths);
-  const samples = await store.table('samples');
-  const errorsTable = await store.table('import_errors');
+  const samples = opts.target?.samples ?? (await store.table('samples'));
+  const errorsTable = opts.target?.errors ?? (await store.table('import_errors'));
   const summary: ImportResult = {
     importId,
     imported: 0,
