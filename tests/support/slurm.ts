@@ -35,6 +35,7 @@ export async function startSlurm(dir: string): Promise<TestSlurm | { skip: strin
   const host = hostname();
   // Free ports near 16817 chosen per run, so a leftover cluster elsewhere cannot answer.
   const port = 20000 + (process.pid % 20000);
+  const node = `tbs${port}`;
   const conf = join(dir, 'slurm.conf');
   await writeFile(
     conf,
@@ -64,8 +65,9 @@ export async function startSlurm(dir: string): Promise<TestSlurm | { skip: strin
       'JobAcctGatherType=jobacct_gather/none',
       'AccountingStorageType=accounting_storage/none',
       'MinJobAge=600',
-      `NodeName=${host} CPUs=${availableParallelism()} State=UNKNOWN`,
-      `PartitionName=debug Nodes=${host} Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES`,
+      // A node name of its own per cluster, so two test files can each run one on this host.
+      `NodeName=${node} NodeHostname=${host} CPUs=${availableParallelism()} State=UNKNOWN`,
+      `PartitionName=debug Nodes=${node} Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES`,
       '',
     ].join('\n'),
   );
@@ -98,12 +100,12 @@ export async function startSlurm(dir: string): Promise<TestSlurm | { skip: strin
   ]);
   for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
   start('slurmctld', ['-D', '-f', conf]);
-  start('slurmd', ['-D', '-f', conf]);
-  for (let i = 0; i < 100; i++) {
+  start('slurmd', ['-D', '-N', node, '-f', conf]);
+  for (let i = 0; i < 300; i++) {
     const r = spawnSync('sinfo', ['-h', '-o', '%t'], { env: { ...process.env, ...env }, encoding: 'utf8' });
     if (r.status === 0 && /idle|mix|alloc/.test(r.stdout)) return { env, stop };
     await new Promise((r) => setTimeout(r, 200));
   }
   await stop();
-  return { skip: `Slurm did not come up within 20 s (see ${join(dir, 'log')})` };
+  return { skip: `Slurm did not come up within 60 s (see ${join(dir, 'log')})` };
 }
