@@ -14,6 +14,7 @@ import { DatasetsView } from './features/datasets/datasets-view.js';
 import { StatsView } from './features/stats/stats-view.js';
 import { TrainView } from './features/train/train-view.js';
 import { ExportView } from './features/export/export-view.js';
+import { CompareView } from './features/compare/compare-view.js';
 import { EmptyState } from './ui/widgets.js';
 
 /** Wires push events to the slices once, for the app's lifetime. */
@@ -125,6 +126,7 @@ export function App() {
             {view === 'export' && <ExportView />}
             {view === 'stats' && <StatsView />}
             {view === 'datasets' && <DatasetsView />}
+            {view === 'compare' && <CompareView />}
           </>
         )}
       </main>

@@ -58,22 +58,28 @@ function run(group, concurrency) {
         '--test',
         '--test-reporter=spec',
         `--test-concurrency=${concurrency}`,
-        '--test-timeout=180000',
+        '--test-timeout=600000',
         ...group,
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
-    let tail = '';
+    // NOTE: the whole output is kept: the spec reporter prints its summary before the details of
+    // every failure, which can be far longer than any fixed tail.
+    let out = '';
     child.stdout.on('data', (d) => {
       process.stdout.write(d);
-      tail = (tail + d.toString()).slice(-4000);
+      out += d.toString();
     });
     child.on('close', (code) => {
       const num = (re) => {
-        const m = tail.match(re);
-        return m ? Number(m[1]) : 0;
+        const all = [...out.matchAll(re)];
+        return all.length ? Number(all[all.length - 1][1]) : 0;
       };
-      resolve({ code: code ?? 1, passed: num(/ℹ pass (\d+)/), failed: num(/ℹ fail (\d+)/) + num(/ℹ cancelled (\d+)/) });
+      resolve({
+        code: code ?? 1,
+        passed: num(/ℹ pass (\d+)/g),
+        failed: num(/ℹ fail (\d+)/g) + num(/ℹ cancelled (\d+)/g),
+      });
     });
   });
 }

@@ -3,6 +3,8 @@ import { sampleCommands } from './contract/samples.js';
 import { labelCommands } from './contract/labels.js';
 import { appCommands } from './contract/app.js';
 import { pipelineCommands } from './contract/pipeline.js';
+import { teamCommands } from './contract/team.js';
+import { synthCommands } from './contract/synth.js';
 
 export * from './contract/samples.js';
 
@@ -17,6 +19,8 @@ export const commands = {
   ...labelCommands,
   ...appCommands,
   ...pipelineCommands,
+  ...teamCommands,
+  ...synthCommands,
 } as const;
 
 export type CommandName = keyof typeof commands;

@@ -67,10 +67,19 @@ export const SampleRowSchema = z.object({
   language: z.string(),
   tokens: z.number().int(),
   llm_score: z.number().nullable(),
+  /** The resolved human value: adjudication, else the dataset's consensus rule (3.5 is possible). */
   human_score: z.number().nullable(),
   classifier_score: z.number().nullable(),
   /** |llm - human| when both exist, else null. */
   disagreement: z.number().nullable(),
+  /** Annotators with a current (not retracted, not adjudication) label. */
+  human_labels: z.number().int(),
+  /** max - min of those annotators' scores; null without a scored human label. */
+  human_spread: z.number().nullable(),
+  /** A reviewer's adjudication settles this sample's human value. */
+  adjudicated: z.boolean(),
+  /** For a function/class chunk, its head (`def decode`, `class Decoder`); set on the UI's pages only. */
+  unit: z.string().nullable().optional(),
 });
 export type SampleRow = z.infer<typeof SampleRowSchema>;
 

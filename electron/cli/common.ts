@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { CommanderError, Option } from 'commander';
 import { createCpuPool, defaultWorkers, type CpuPool } from '../engine/workers/cpu-pool.js';
 import { Engine } from '../engine/engine.js';
+import { DatasetBusyError } from '../engine/store/writer-lock.js';
 import type { ProgressMode } from './progress.js';
 
 /** Helpers every `tbs` command shares. */
@@ -15,14 +16,30 @@ export function globals(cmd: Command): GlobalOpts {
   return cmd.optsWithGlobals() as GlobalOpts;
 }
 
-/** Opens the engine, wires Ctrl-C to an AbortSignal (twice = exit now), runs, closes. */
+/**
+ * Opens the engine, wires Ctrl-C to an AbortSignal (twice = exit now), runs, closes.
+ * `access`: 'write' takes the dataset's writer lock (refused while another process holds it),
+ * 'read' takes none and writes nothing, 'prefer-write' writes when the dataset is free and
+ * otherwise reads.
+ */
 export async function withEngine<T>(
   cmd: Command,
   fn: (engine: Engine, signal: AbortSignal) => Promise<T>,
-  opts: { create?: boolean } = {},
+  opts: { create?: boolean; access?: 'write' | 'read' | 'prefer-write' } = {},
 ): Promise<T> {
   const g = globals(cmd);
-  const engine = await Engine.open({ dir: g.db, create: opts.create ?? false });
+  const access = opts.access ?? 'write';
+  const holder = `tbs ${cmd.name()}`;
+  const open = (mode: 'write' | 'read') => Engine.open({ dir: g.db, create: opts.create ?? false, mode, holder });
+  let engine: Engine;
+  if (access === 'prefer-write') {
+    try {
+      engine = await open('write');
+    } catch (e) {
+      if (!(e instanceof DatasetBusyError)) throw e;
+      engine = await open('read');
+    }
+  } else engine = await open(access);
   const ctl = new AbortController();
   const onSig = () => {
     if (ctl.signal.aborted) process.exit(130);

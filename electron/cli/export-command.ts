@@ -69,34 +69,39 @@ export function registerExportCommand(program: Command): void {
     .option('--dry-run', 'print the funnel and histogram; write nothing')
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
-      const res = await withEngine(cmd, async (engine, signal) => {
-        const bar = createProgress(g.progress);
-        const r = await exportFromStore(engine.store, {
-          outDir: o.out,
-          format: o.format,
-          overwrite: Boolean(o.overwrite),
-          dryRun: Boolean(o.dryRun),
-          signal,
-          benchmarks: o.decontaminate ?? [],
-          shardBytes: o.shardMb * 1e6,
-          rule: {
-            precedence: list(o.precedence) as ('human' | 'llm' | 'classifier')[],
-            minScore: o.minScore,
-            minProb: o.minProb ?? null,
-            nearDup: o.nearDup ?? null,
-            minhash: o.minhash !== undefined ? { threshold: o.minhash } : null,
-            decontaminate: { ngram: o.decontaminateNgram, cosine: o.decontaminateCosine ?? null },
-            budgetTokens: o.maxTokens ?? null,
-            stratifyBy: o.stratify ?? null,
-            languages: o.languages,
-            minTokens: o.minSampleTokens,
-            maxTokens: o.maxSampleTokens,
-          },
-          onProgress: (p) => bar.update(p.phase, p.done, p.total ?? p.done),
-        });
-        bar.end();
-        return r;
-      });
+      const res = await withEngine(
+        cmd,
+        async (engine, signal) => {
+          const bar = createProgress(g.progress);
+          const r = await exportFromStore(engine.store, {
+            outDir: o.out,
+            format: o.format,
+            overwrite: Boolean(o.overwrite),
+            dryRun: Boolean(o.dryRun),
+            signal,
+            benchmarks: o.decontaminate ?? [],
+            shardBytes: o.shardMb * 1e6,
+            rule: {
+              precedence: list(o.precedence) as ('human' | 'llm' | 'classifier')[],
+              minScore: o.minScore,
+              minProb: o.minProb ?? null,
+              nearDup: o.nearDup ?? null,
+              minhash: o.minhash !== undefined ? { threshold: o.minhash } : null,
+              decontaminate: { ngram: o.decontaminateNgram, cosine: o.decontaminateCosine ?? null },
+              budgetTokens: o.maxTokens ?? null,
+              stratifyBy: o.stratify ?? null,
+              languages: o.languages,
+              minTokens: o.minSampleTokens,
+              maxTokens: o.maxSampleTokens,
+            },
+            onProgress: (p) => bar.update(p.phase, p.done, p.total ?? p.done),
+          });
+          bar.end();
+          return r;
+          // NOTE: while another process holds the dataset, the export still reads it (read-only).
+        },
+        { access: 'prefer-write' },
+      );
       if (g.json)
         return printJson({
           funnel: res.funnel,

@@ -154,10 +154,15 @@ export function registerLabelCommands(program: Command): void {
   labels
     .command('export')
     .description('every label record as JSONL (stdout or --out)')
-    .option('--out <file>', 'output file')
+    .option('--out <file>', 'output file (refused when it exists unless --overwrite, or inside the dataset)')
+    .option('--overwrite', 'replace an existing --out file')
     .addOption(new Option('--kind <k>').choices(['llm', 'human']))
     .action(async (o, cmd: Command) => {
-      const n = await withEngine(cmd, (e) => exportLabels(e.store, o.out ?? process.stdout, { kind: o.kind }));
+      const n = await withEngine(
+        cmd,
+        (e) => exportLabels(e.store, o.out ?? process.stdout, { kind: o.kind, overwrite: Boolean(o.overwrite) }),
+        { access: 'read' },
+      );
       if (o.out) process.stderr.write(`wrote ${n} label records to ${o.out}\n`);
     });
 
@@ -167,7 +172,7 @@ export function registerLabelCommands(program: Command): void {
     .description('every template with its content hash')
     .action(async (_o, cmd: Command) => {
       const g = globals(cmd);
-      const all = await withEngine(cmd, (e) => datasetTemplates(e.store));
+      const all = await withEngine(cmd, (e) => datasetTemplates(e.store), { access: 'read' });
       if (g.json)
         return printJson(
           all.map((t) => ({

@@ -1,12 +1,15 @@
 import { Command, Option } from 'commander';
-import { embedDataset } from '../engine/embed/embedding-store.js';
-import { embedderById, resolveEmbedder, type EmbedderSpec } from '../engine/embed/embedder-spec.js';
+import { resolveEmbedder, type EmbedderSpec } from '../engine/embed/embedder-spec.js';
 import { agreementReport } from '../engine/classify/agreement.js';
 import { reviewQueue, similarSamples, type QueueKind } from '../engine/classify/queues.js';
 import { scoreDataset } from '../engine/classify/scoring.js';
-import { activeModel, listModels, trainModel, type LabelSource } from '../engine/classify/training.js';
+import { embedDataset } from '../engine/embed/embedding-store.js';
+import { embedderById } from '../engine/embed/embedder-spec.js';
+import { activeModel, listModels, type LabelSource } from '../engine/classify/training.js';
+import { trainClassifier } from '../engine/use-cases/pipeline-steps.js';
 import { globals, openPool, parsePositiveInt, printJson, withEngine, workersOption } from './common.js';
 import { createProgress } from './progress.js';
+import { CodedError } from '../../shared/errors.js';
 import { parseShard } from '../engine/shards/shard-spec.js';
 import { embedShard, scoreShard } from '../engine/shards/shard-run.js';
 
@@ -30,8 +33,8 @@ const specOf = (o: {
   baseUrl?: string;
 }): Partial<EmbedderSpec> => ({ kind: o.embedder, dims: o.dims, model: o.embedModel, baseURL: o.baseUrl });
 
-const fmt = (x: number | null | undefined) =>
-  x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(3);
+const fmt = (x: number | null | undefined, digits = 3) =>
+  x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
 
 /** `tbs embed | train | score | models | agreement | similar | queue`. */
 export function registerModelCommands(program: Command): void {
@@ -42,8 +45,8 @@ export function registerModelCommands(program: Command): void {
       const g = globals(cmd);
       const shard = o.shard ? parseShard(o.shard) : null;
       const r = await withEngine(cmd, async (engine, signal) => {
-        const { embedder, spec } = await resolveEmbedder(engine.store, specOf(o));
         const bar = createProgress(g.progress);
+        const { embedder, spec } = await resolveEmbedder(engine.store, specOf(o));
         await using pool = await openPool(o.workers);
         if (shard) {
           const s = await embedShard(engine.store, embedder, shard, {
@@ -84,15 +87,18 @@ export function registerModelCommands(program: Command): void {
     .option('--shuffle-labels', 'sanity check: train on permuted labels')
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
-      const rec = await withEngine(cmd, async (engine) => {
-        const { embedder } = await resolveEmbedder(engine.store, specOf(o));
+      const rec = await withEngine(cmd, async (engine, signal) => {
         const sources = String(o.sources)
           .split(',')
           .map((s) => s.trim()) as LabelSource[];
         for (const s of sources)
           if (s !== 'human' && s !== 'llm')
             throw new Error(`--sources: unknown source ${JSON.stringify(s)} (human, llm)`);
-        const r = await trainModel(engine.store, embedder, {
+        const bar = createProgress(g.progress);
+        const r = await trainClassifier(engine.store, {
+          embedder: specOf(o),
+          signal,
+          onProgress: bar.update,
           algo: o.algo,
           sources,
           keepThreshold: o.keepThreshold,
@@ -101,7 +107,7 @@ export function registerModelCommands(program: Command): void {
           thresholdRule: o.targetPrecision ? { kind: 'precision', target: o.targetPrecision } : { kind: 'max-f1' },
           hyper: o.algo === 'forest' ? { nTrees: o.trees, seed: o.seed } : { seed: o.seed },
         });
-        await engine.store.reloadClassifierScores();
+        bar.end();
         return r;
       });
       if (g.json)
@@ -141,7 +147,8 @@ export function registerModelCommands(program: Command): void {
         const rec = o.model
           ? (await listModels(engine.store)).find((m) => m.modelId === o.model)
           : await activeModel(engine.store);
-        if (!rec) throw new Error(o.model ? `no model ${o.model}` : 'no model yet: run `tbs train` first');
+        if (!rec)
+          throw new CodedError('not_found', o.model ? `no model ${o.model}` : 'no model yet: run `tbs train` first');
         const embedder = await embedderById(engine.store, rec.embedderId);
         const bar = createProgress(g.progress);
         await using pool = await openPool(o.workers);
@@ -169,7 +176,7 @@ export function registerModelCommands(program: Command): void {
     .description('trained models, newest first')
     .action(async (_o, cmd: Command) => {
       const g = globals(cmd);
-      const models = await withEngine(cmd, (e) => listModels(e.store));
+      const models = await withEngine(cmd, (e) => listModels(e.store), { access: 'read' });
       if (g.json) return printJson(models);
       for (const m of models)
         console.log(
@@ -183,10 +190,25 @@ export function registerModelCommands(program: Command): void {
     .description('LLM vs human vs classifier agreement (kappa, confusion)')
     .action(async (_o, cmd: Command) => {
       const g = globals(cmd);
-      const r = await withEngine(cmd, async (e) =>
-        agreementReport(e.store, (await activeModel(e.store))?.threshold ?? null),
+      const r = await withEngine(
+        cmd,
+        async (e) => ({
+          ...(await agreementReport(e.store, (await activeModel(e.store))?.threshold ?? null)),
+          humans: await e.invoke('team.agreement', {}),
+        }),
+        { access: 'read' },
       );
       if (g.json) return printJson(r);
+      for (const p of r.humans.pairs)
+        console.log(
+          `human:${p.a} vs human:${p.b}: n ${p.n}, quadratic kappa ${fmt(p.weighted_kappa)}, exact ${fmt(p.exact)}`,
+        );
+      if (r.humans.n_items)
+        console.log(`humans: Krippendorff's alpha (interval) ${fmt(r.humans.alpha)} over ${r.humans.n_items} samples`);
+      for (const a of r.humans.annotators)
+        console.log(
+          `  ${a.annotator.padEnd(16)} labels ${a.labels}, mean ${fmt(a.mean_score, 2)}, median ${fmt(a.median_seconds, 1)} s/label, keep agreement with consensus ${fmt(a.consensus_keep_agreement)} (n ${a.consensus_n})`,
+        );
       for (const p of r.scores)
         console.log(
           `${p.pair}: n ${p.n}, quadratic kappa ${fmt(p.kappa)}, exact ${fmt(p.exact)}, mean |diff| ${fmt(p.meanAbsDiff)}`,
@@ -211,15 +233,32 @@ export function registerModelCommands(program: Command): void {
   program
     .command('queue')
     .description('what to label next')
-    .addOption(new Option('--kind <k>').choices(['uncertainty', 'disagreement', 'diversity']).default('uncertainty'))
+    .addOption(
+      new Option('--kind <k>')
+        .choices(['uncertainty', 'disagreement', 'diversity', 'assigned', 'disagreements'])
+        .default('uncertainty'),
+    )
+    .option('--annotator <name>', 'whose assignments (--kind assigned)')
     .option('--limit <n>', 'rows', (v) => parsePositiveInt(v, '--limit'), 20)
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
-      const rows = await withEngine(cmd, async (e) => {
-        const m = await activeModel(e.store);
-        const embedder = o.kind === 'diversity' ? (await resolveEmbedder(e.store)).embedder : undefined;
-        return reviewQueue(e.store, o.kind as QueueKind, { threshold: m?.threshold ?? null, limit: o.limit, embedder });
-      });
+      if (o.kind === 'assigned' && !o.annotator) throw new Error('--kind assigned needs --annotator NAME');
+      const rows = await withEngine(
+        cmd,
+        async (e) => {
+          // Team queues (issue 14): no model needed.
+          if (o.kind === 'assigned' || o.kind === 'disagreements')
+            return e.invoke('team.queue', { kind: o.kind, annotator: o.annotator, limit: o.limit });
+          const m = await activeModel(e.store);
+          const embedder = o.kind === 'diversity' ? (await resolveEmbedder(e.store)).embedder : undefined;
+          return reviewQueue(e.store, o.kind as QueueKind, {
+            threshold: m?.threshold ?? null,
+            limit: o.limit,
+            embedder,
+          });
+        },
+        { access: 'read' },
+      );
       if (g.json) for (const r of rows) printJson(r);
       else
         for (const r of rows)

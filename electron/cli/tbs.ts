@@ -13,6 +13,8 @@ import { registerServeCommand } from './serve-command.js';
 import { inputList, registerShardCommands } from './shard-commands.js';
 import { parseShard } from '../engine/shards/shard-spec.js';
 import type { ImportOptions } from '../engine/ingest/importer.js';
+import { registerTeamCommands } from './team-commands.js';
+import { registerSynthCommands } from './synth-commands.js';
 
 /**
  * `tbs`: the command-line host. Each command opens the dataset folder through the same Engine
@@ -47,6 +49,7 @@ program
     2 << 20,
   )
   .addOption(workersOption())
+  .option('--follow-symlinks', 'follow symbolic links inside folders (each real folder once)')
   .action(async (args: string[], o, cmd: Command) => {
     const g = globals(cmd);
     const paths = await inputList(args, o.filesFrom);
@@ -54,7 +57,7 @@ program
     const r = await withEngine(
       cmd,
       async (engine, signal) => {
-        const { importPaths } = await import('../engine/ingest/importer.js');
+        const { importSamples } = await import('../engine/use-cases/pipeline-steps.js');
         const { importShard } = await import('../engine/shards/shard-run.js');
         const bar = createProgress(g.progress, 'bytes');
         const pool = await createCpuPool(o.workers);
@@ -62,7 +65,7 @@ program
         try {
           const run = shard
             ? (opts: ImportOptions) => importShard(engine.store, paths, shard, opts)
-            : (opts: ImportOptions) => importPaths(engine.store, paths, opts);
+            : (opts: ImportOptions) => importSamples(engine.store, paths, opts);
           res = await run({
             pool,
             format: o.format,
@@ -70,6 +73,7 @@ program
             chunk: o.chunk,
             lang: o.lang,
             maxFileBytes: o.maxFileBytes,
+            followSymlinks: Boolean(o.followSymlinks),
             signal,
             onProgress: (p) =>
               bar.update(
@@ -83,7 +87,6 @@ program
           await pool.close();
         }
         bar.end();
-        if (!shard) await engine.store.compact(['samples', 'import_errors']);
         return res;
       },
       // A shard only reads the dataset: `tbs slurm import` creates it before submitting.
@@ -95,13 +98,14 @@ program
         duplicates: r.duplicates,
         errors: r.errors,
         errorCount: r.errorCount,
+        skipped: r.skipped,
         cancelled: r.cancelled,
         files: r.files,
         bytes: r.bytes,
       });
     else {
       console.log(
-        `${r.cancelled ? 'cancelled: ' : ''}imported ${r.imported.toLocaleString('en-US')} samples from ${r.files} inputs (${(r.bytes / 1e6).toFixed(1)} MB); ${r.duplicates} duplicates skipped; ${r.errorCount} errors`,
+        `${r.cancelled ? 'cancelled: ' : ''}imported ${r.imported.toLocaleString('en-US')} samples from ${r.files} inputs (${(r.bytes / 1e6).toFixed(1)} MB); ${r.duplicates} duplicates skipped; ${r.skipped} empty files skipped; ${r.errorCount} errors`,
       );
       for (const e of r.errors.slice(0, 20))
         console.log(`  ${e.file}${e.line ? `:${e.line}` : ''}${e.field ? ` [${e.field}]` : ''}: ${e.message}`);
@@ -115,7 +119,7 @@ program
   .description('what the dataset holds')
   .action(async (_o, cmd: Command) => {
     const g = globals(cmd);
-    const s = await withEngine(cmd, (e) => e.stats());
+    const s = await withEngine(cmd, (e) => e.stats(), { access: 'read' });
     if (g.json) return printJson(s);
     const n = (x: number) => x.toLocaleString('en-US');
     console.log(`samples     ${n(s.samples)}`);
@@ -145,31 +149,35 @@ program
   .option('--with-text', 'include the code')
   .action(async (o, cmd: Command) => {
     const g = globals(cmd);
-    await withEngine(cmd, async (engine) => {
-      const q = { where: o.where, sort: o.sort, desc: Boolean(o.desc) };
-      let emitted = 0;
-      const out: string[] = [];
-      const flushOut = async () => {
-        if (out.length) {
-          const ok = process.stdout.write(out.join(''));
-          out.length = 0;
-          if (!ok) await new Promise((r) => process.stdout.once('drain', r));
+    await withEngine(
+      cmd,
+      async (engine) => {
+        const q = { where: o.where, sort: o.sort, desc: Boolean(o.desc) };
+        let emitted = 0;
+        const out: string[] = [];
+        const flushOut = async () => {
+          if (out.length) {
+            const ok = process.stdout.write(out.join(''));
+            out.length = 0;
+            if (!ok) await new Promise((r) => process.stdout.once('drain', r));
+          }
+        };
+        for await (const row of engine.query.iterate(q)) {
+          if (emitted++ < o.offset) continue;
+          if (o.limit !== undefined && emitted - o.offset > o.limit) break;
+          const rec: Record<string, unknown> = { ...row };
+          if (o.withText) rec.text = (await engine.store.getSample(row.id))?.text ?? null;
+          out.push(
+            g.json
+              ? JSON.stringify(rec) + '\n'
+              : `${row.id}  ${String(row.tokens).padStart(6)}  llm=${row.llm_score ?? '-'} human=${row.human_score ?? '-'} cls=${row.classifier_score?.toFixed(3) ?? '-'}  ${row.source}\n`,
+          );
+          if (out.length >= 1000) await flushOut();
         }
-      };
-      for await (const row of engine.query.iterate(q)) {
-        if (emitted++ < o.offset) continue;
-        if (o.limit !== undefined && emitted - o.offset > o.limit) break;
-        const rec: Record<string, unknown> = { ...row };
-        if (o.withText) rec.text = (await engine.store.getSample(row.id))?.text ?? null;
-        out.push(
-          g.json
-            ? JSON.stringify(rec) + '\n'
-            : `${row.id}  ${String(row.tokens).padStart(6)}  llm=${row.llm_score ?? '-'} human=${row.human_score ?? '-'} cls=${row.classifier_score?.toFixed(3) ?? '-'}  ${row.source}\n`,
-        );
-        if (out.length >= 1000) await flushOut();
-      }
-      await flushOut();
-    });
+        await flushOut();
+      },
+      { access: 'read' },
+    );
   });
 
 program
@@ -178,7 +186,7 @@ program
   .argument('<id>', 'sample id')
   .action(async (id: string, _o, cmd: Command) => {
     const g = globals(cmd);
-    const r = await withEngine(cmd, (e) => e.invoke('samples.get', { id }));
+    const r = await withEngine(cmd, (e) => e.invoke('samples.get', { id }), { access: 'read' });
     if (g.json) return printJson(r);
     const s = r.sample;
     console.log(
@@ -221,6 +229,8 @@ registerExportCommand(program);
 registerDemoCommand(program);
 registerServeCommand(program);
 registerShardCommands(program);
+registerTeamCommands(program);
+registerSynthCommands(program);
 
 async function main() {
   try {

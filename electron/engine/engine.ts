@@ -6,6 +6,8 @@ import { labelHandlers } from './commands/label-handlers.js';
 import { appHandlers } from './commands/app-handlers.js';
 import { pipelineHandlers } from './commands/pipeline-handlers.js';
 import { sampleHandlers } from './commands/sample-handlers.js';
+import { teamHandlers } from './commands/team-handlers.js';
+import { synthHandlers } from './commands/synth-handlers.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { DatasetStore } from './store/dataset-store.js';
 import { SampleQuery } from './store/sample-query.js';
@@ -13,6 +15,10 @@ import { SampleQuery } from './store/sample-query.js';
 export interface EngineConfig {
   dir: string;
   create?: boolean;
+  /** 'write' (default) takes the dataset's writer lock; 'read' takes none and writes nothing. */
+  mode?: 'write' | 'read';
+  /** Named to a second writer that is refused: "tbs serve", "Textbook Studio app". */
+  holder?: string;
 }
 
 export class ValidationError extends Error {
@@ -39,13 +45,15 @@ export class Engine {
       ...labelHandlers(this),
       ...appHandlers(this),
       ...pipelineHandlers(this),
+      ...teamHandlers(this),
+      ...synthHandlers(this),
     } as Record<string, (input: unknown) => Promise<unknown>>;
     const missing = Object.keys(commands).filter((n) => !this.handlers[n]);
     if (missing.length) throw new Error(`commands without a handler: ${missing.join(', ')}`);
   }
 
   static async open(cfg: EngineConfig): Promise<Engine> {
-    return new Engine(await DatasetStore.open(cfg.dir, { create: cfg.create }));
+    return new Engine(await DatasetStore.open(cfg.dir, { create: cfg.create, mode: cfg.mode, holder: cfg.holder }));
   }
 
   /** Validates input and output against the contract; hosts call this, never the handlers directly. */

@@ -31,6 +31,8 @@ export interface SessionOptions {
   /** Native file dialogs; absent in browser mode. */
   pickPaths?: (purpose: StudioInput<'dialog.pickPaths'>['purpose']) => Promise<string[]>;
   demoSamplesPath?: string | null;
+  /** Named to a second writer of the open dataset ("tbs serve", "Textbook Studio app"). */
+  holder?: string;
 }
 
 export class UnknownCommandError extends Error {
@@ -68,6 +70,13 @@ export class StudioSession {
   private listeners = new Set<Listener>();
   private detach: (() => void) | null = null;
   private switching: Promise<unknown> = Promise.resolve();
+  private url: string | null = null;
+
+  /** Where this session can be reached; written into the writer lock of every dataset it opens. */
+  async advertiseUrl(url: string): Promise<void> {
+    this.url = url;
+    await this.engine?.store.advertiseUrl(url);
+  }
 
   private constructor(private readonly opts: SessionOptions) {}
 
@@ -192,8 +201,13 @@ export class StudioSession {
         throw new BusyError(
           `a ${running[0].kind} job is running in ${this.engine!.store.config.name}; cancel it or wait before switching datasets`,
         );
-      const next = await Engine.open({ dir, create });
+      const next = await Engine.open({
+        dir,
+        create,
+        holder: this.opts.holder ?? (this.opts.mode === 'browser' ? 'tbs serve' : 'Textbook Studio app'),
+      });
       await this.closeEngine();
+      if (this.url) await next.store.advertiseUrl(this.url).catch(() => undefined);
       this.attach(next);
       this.prewarm(next);
       await this.opts.settings.addRecent(dir);

@@ -1,12 +1,16 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { ERROR_POLICY, toWireError, type ErrorCode } from '../../shared/errors.js';
+import { CodedError, ERROR_POLICY, toWireError, type ErrorCode } from '../../shared/errors.js';
 import { contentSecurityPolicy } from '../host/csp.js';
 import { SettingsStore } from '../host/settings-store.js';
 import { StudioSession } from '../host/studio-session.js';
 import { serveStatic } from './static-files.js';
+import { createTeamGuard } from './team-guard.js';
+import { allowedHostHeaders, isLoopback } from './team-hosts.js';
+import { BadTokenLimiter, type TeamUser, type TeamUsers } from './users.js';
 
 /**
  * Browser mode: the built renderer plus the command contract over HTTP on 127.0.0.1.
@@ -20,8 +24,14 @@ export interface WebServerOptions {
   /** Dataset folder to open (created when missing or empty). */
   dir: string;
   port?: number;
-  /** Only loopback is allowed; the option exists to make that explicit at call sites. */
-  host?: '127.0.0.1';
+  /** Loopback by default; any other address needs `users` (a team server). */
+  host?: string;
+  /** A team: per-user tokens and roles (electron/web/users.ts). Without it, one token, one person. */
+  users?: TeamUsers;
+  /** PEM certificate and key: serve HTTPS. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Extra Host header values to accept (the name a reverse proxy forwards), e.g. `studio.example.org`. */
+  allowedHosts?: string[];
   /** Built renderer (default: dist/renderer of this checkout). */
   staticDir?: string;
   /** Studio settings (default: in memory, seeded from the environment). */
@@ -40,14 +50,23 @@ export interface WebServer {
 export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
 export const TOKEN_HEADER = 'x-studio-token';
 const MAX_BODY = 32 << 20;
+const DRAIN_LIMIT = 256 << 20;
 const HEARTBEAT_MS = 15_000;
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const host = opts.host ?? '127.0.0.1';
-  if (host !== '127.0.0.1') throw new Error('browser mode binds 127.0.0.1 only');
+  if (!isLoopback(host) && !opts.users)
+    throw new CodedError(
+      'invalid_input',
+      `binding ${host} serves the studio beyond this machine: give a users file (--users) so every person has their own token and role`,
+    );
   const token = randomBytes(24).toString('base64url');
+  const users = opts.users ?? null;
+  const limiter = new BadTokenLimiter();
+  const scheme = opts.tls ? 'https' : 'http';
   const settings = opts.settings ?? (await SettingsStore.load({ file: null }));
   const session = await StudioSession.start({ mode: 'browser', settings, dir: opts.dir, create: opts.create ?? true });
+  const guard = createTeamGuard(() => session.currentEngine);
   const staticDir = opts.staticDir ?? DEFAULT_STATIC_DIR;
   const sseClients = new Set<ServerResponse>();
   let port = 0;
@@ -63,6 +82,9 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     'cross-origin-resource-policy': 'same-origin',
   };
 
+  // Single-user mode: the one token is the dataset's owner, whose labels carry the settings' name.
+  const identify = (given: string | undefined | null): TeamUser | null =>
+    users ? users.identify(given) : tokenOk(given) ? { name: '', role: 'owner' } : null;
   const tokenOk = (given: string | undefined | null) => {
     if (!given) return false;
     const a = Buffer.from(given);
@@ -94,16 +116,22 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     // A page on another origin that resolves its own name to 127.0.0.1 (DNS rebinding) sends its own Host.
     const hostHeader = req.headers.host ?? '';
-    if (hostHeader !== `127.0.0.1:${port}` && hostHeader !== `localhost:${port}`)
-      return sendError(res, 'forbidden', 'ForbiddenError', 'unexpected Host header');
+    if (!hostsOk.has(hostHeader)) return sendError(res, 'forbidden', 'ForbiddenError', 'unexpected Host header');
+    // Browsers send Origin on cross-site requests: only this server's own pages may call it.
+    const origin = req.headers.origin;
+    // NOTE: the host part only: behind a TLS-terminating reverse proxy the page is https while we serve http.
+    if (origin !== undefined && originHost(origin) !== hostHeader)
+      return sendError(res, 'forbidden', 'ForbiddenError', 'unexpected Origin header');
+    const addr = req.socket.remoteAddress ?? '';
+    if (limiter.blocked(addr))
+      return sendError(res, 'unauthorized', 'RateLimitedError', 'too many wrong tokens; wait a minute', 429);
     const queryToken = url.searchParams.get('token');
     const headerToken = req.headers[TOKEN_HEADER];
     const cookieToken = parseCookies(req.headers.cookie)[cookieName()];
-    if (
-      !tokenOk(queryToken) &&
-      !tokenOk(typeof headerToken === 'string' ? headerToken : null) &&
-      !tokenOk(cookieToken)
-    ) {
+    const user =
+      identify(queryToken) ?? identify(typeof headerToken === 'string' ? headerToken : null) ?? identify(cookieToken);
+    if (!user) {
+      limiter.fail(addr);
       return sendError(
         res,
         'unauthorized',
@@ -118,7 +146,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       // JSON only: a cross-site form cannot send it without a CORS preflight, which we never grant.
       if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
         return sendError(res, 'invalid_input', 'UnsupportedMediaTypeError', 'send application/json', 415);
-      const name = decodeURIComponent(path.slice('/api/invoke/'.length));
+      let name: string;
+      try {
+        name = decodeURIComponent(path.slice('/api/invoke/'.length));
+      } catch {
+        return sendError(res, 'invalid_input', 'BadRequestError', 'malformed command name in the URL');
+      }
       if (!StudioSession.isKnown(name))
         return sendError(res, 'not_found', 'UnknownCommandError', `unknown command ${JSON.stringify(name)}`);
       let input: unknown;
@@ -126,10 +159,21 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         const body = await readBody(req);
         input = body.length ? JSON.parse(body) : {};
       } catch (e) {
-        return sendError(res, 'invalid_input', 'BadRequestError', `request body: ${(e as Error).message}`);
+        const w = toWireError(e);
+        return sendError(
+          res,
+          w.code === 'too_large' ? 'too_large' : 'invalid_input',
+          w.name,
+          `request body: ${w.message}`,
+        );
       }
       try {
-        sendJson(res, 200, await session.invoke(name, input));
+        if (!users) sendJson(res, 200, await session.invoke(name, input));
+        else {
+          // NOTE: a team server trusts no name the client sends: the guard puts the signed-in user's.
+          const checked = await guard.before(user, name, input);
+          sendJson(res, 200, await guard.after(user, name, await session.invoke(name, checked)));
+        }
       } catch (e) {
         const w = toWireError(e);
         sendError(res, w.code, w.name, w.message);
@@ -158,18 +202,23 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendError(res, 'invalid_input', 'MethodNotAllowedError', 'use GET', 405);
     const headers = { ...baseHeaders };
-    if (tokenOk(queryToken)) headers['set-cookie'] = `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+    if (queryToken && identify(queryToken))
+      headers['set-cookie'] =
+        `${cookieName()}=${queryToken}; HttpOnly; SameSite=Strict; Path=/${opts.tls ? '; Secure' : ''}`;
     await serveStatic(staticDir, path, res, headers);
   };
 
-  const server: Server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((e) => {
       if (!res.headersSent) {
         const w = toWireError(e);
         sendError(res, w.code, w.name, w.message);
       } else res.destroy();
     });
-  });
+  };
+  const server: Server = opts.tls
+    ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest)
+    : createServer(onRequest);
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => {
@@ -178,9 +227,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     });
   });
   port = (server.address() as AddressInfo).port;
+  const hostsOk = allowedHostHeaders(host, port, opts.allowedHosts ?? []);
+  const shownHost = isLoopback(host) || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  // A second writer of the dataset is told to use this server (the URL without its token).
+  await session.advertiseUrl(`${scheme}://${shownHost}:${port}/`);
 
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    // A team server has no shared token: each person appends their own.
+    url: users ? `${scheme}://${shownHost}:${port}/?token=` : `${scheme}://${shownHost}:${port}/?token=${token}`,
     port,
     token,
     session,
@@ -204,20 +258,38 @@ function parseCookies(header: string | undefined): Record<string, string> {
   return out;
 }
 
+/**
+ * The body, up to MAX_BODY. A larger one is read to its end and dropped, so the client receives
+ * the 413 instead of a reset connection; past DRAIN_LIMIT the connection is cut after all.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
+  const tooLarge = () => new CodedError('too_large', `larger than ${MAX_BODY} bytes`, { name: 'PayloadTooLargeError' });
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = Number(req.headers['content-length'] ?? 0) > MAX_BODY;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error(`larger than ${MAX_BODY} bytes`));
-        req.destroy();
+      if (size > MAX_BODY) over = true;
+      if (over) {
+        chunks.length = 0;
+        if (size > DRAIN_LIMIT) {
+          reject(tooLarge());
+          req.destroy();
+        }
         return;
       }
       chunks.push(c);
     });
-    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (over ? reject(tooLarge()) : resolveBody(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
+}
+
+function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
 }

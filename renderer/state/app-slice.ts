@@ -3,7 +3,7 @@ import type { DatasetInfo, PublicSettings, StudioInput } from '../../shared/cont
 import { call } from '../transport/studio-client.js';
 
 /** The app as a whole: which host, which dataset, the settings the renderer may see, the view. */
-export const VIEWS = ['review', 'browse', 'train', 'export', 'stats', 'datasets'] as const;
+export const VIEWS = ['review', 'browse', 'train', 'export', 'stats', 'datasets', 'compare'] as const;
 export type View = (typeof VIEWS)[number];
 
 export interface AppState {

@@ -11,6 +11,8 @@ export interface SaveRecord {
   origin: HumanOrigin;
   note: string | null;
   annotator: string;
+  /** Seconds the sample was on screen before the key (per-annotator stats). */
+  seconds?: number;
   status: 'saving' | 'retrying' | 'saved' | 'failed';
   labelId?: string;
   error?: string;

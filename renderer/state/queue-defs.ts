@@ -2,7 +2,16 @@ import type { ListQuery } from '../../shared/api.js';
 
 /** The review queues. Keyset queues page by sample id (a content hash: an unbiased random order)
  *  so labeling, which drops samples out of the live filter, never shifts the pages still to come. */
-export type QueueKind = 'needs-review' | 'llm-unreviewed' | 'disagree' | 'all' | 'uncertainty' | 'diversity' | 'browse';
+export type QueueKind =
+  | 'needs-review'
+  | 'llm-unreviewed'
+  | 'disagree'
+  | 'all'
+  | 'uncertainty'
+  | 'diversity'
+  | 'browse'
+  | 'assigned'
+  | 'disagreements';
 export type QueueQuery = Omit<ListQuery, 'offset' | 'limit'>;
 
 export interface QueueDef {
@@ -17,6 +26,22 @@ export interface QueueDef {
 }
 
 export const QUEUES: readonly QueueDef[] = [
+  {
+    kind: 'assigned',
+    label: 'My assignments',
+    hint: 'assigned to me and not labeled by me yet; blind: others’ scores stay hidden until I label',
+    query: {},
+    paging: 'static',
+    requires: 'team.queue',
+  },
+  {
+    kind: 'disagreements',
+    label: 'Disagreements',
+    hint: 'people disagree (scores 2+ apart, or keep vs drop): 0–5 adjudicates',
+    query: {},
+    paging: 'static',
+    requires: 'team.adjudicate',
+  },
   {
     kind: 'needs-review',
     label: 'Needs review',

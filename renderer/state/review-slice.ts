@@ -3,7 +3,8 @@ import type { SampleRow } from '../../shared/domain.js';
 import type { HumanOrigin } from '../../shared/enums.js';
 import type { StudioOutput } from '../../shared/contract/app.js';
 import { call } from '../transport/studio-client.js';
-import { andWhere, QUEUES, type QueueDef } from './queue-defs.js';
+import { andWhere, queueByKind, type QueueDef } from './queue-defs.js';
+import { myName } from './team-slice.js';
 import { useApp } from './app-slice.js';
 import { afterFailedSend, loadOutbox, storeOutbox, type SaveRecord } from './outbox.js';
 
@@ -68,7 +69,12 @@ let countsAgain = false;
 let loadSeq = 0;
 
 const datasetKey = () => useApp.getState().dataset?.dir ?? '';
-const annotator = () => useApp.getState().settings?.annotator ?? 'annotator';
+const annotator = myName;
+/** When each sample became the current one: a label's `seconds` (per-annotator stats). */
+const shownAt = new Map<string, number>();
+const markShown = (id: string | undefined) => {
+  if (id && !shownAt.has(id)) shownAt.set(id, Date.now());
+};
 /**
  * The server's reviewed count after labels: at once when idle, then at most every COUNTS_MS
  * (each count is a pass over the whole index; at 10^6 samples it competes with the next label).
@@ -105,7 +111,7 @@ const refreshCountsSoon = () => {
 };
 
 const initial = () => ({
-  queue: QUEUES[0],
+  queue: queueByKind('needs-review')!,
   search: '',
   rows: [] as SampleRow[],
   total: null,
@@ -168,6 +174,7 @@ export const useReview = create<ReviewState>()((set, get) => {
         origin: rec.origin,
         note: rec.note,
         requestId: rec.key,
+        seconds: rec.seconds,
       });
       patchSave(key, { status: 'saved', labelId: label.labelId, error: undefined });
       set({
@@ -189,6 +196,8 @@ export const useReview = create<ReviewState>()((set, get) => {
           rows: get().rows.map((r) => (r.id === rec.sampleId ? row : r)),
         });
       }
+      // Blind mode lifts once I have labeled: fetch what the server now shows me.
+      if (get().queue.kind === 'assigned') void fetchDetail(rec.sampleId, true);
       refreshCountsSoon();
       // Saved records only matter for their badge; keep the list short.
       set({
@@ -218,6 +227,25 @@ export const useReview = create<ReviewState>()((set, get) => {
     }
   };
 
+  /** The Disagreements queue: a score key records the reviewer's final word (origin adjudication). */
+  const adjudicateRow = async (sampleId: string, score: number, note: string | null) => {
+    try {
+      const rec = await call('team.adjudicate', { sampleId, score, annotator: annotator(), note });
+      const { [sampleId]: _n, ...notes } = get().notes;
+      set({
+        notes,
+        undoStack: [...get().undoStack, { labelId: rec.labelId, sampleId, score }].slice(-200),
+        rows: get().rows.map((r) => (r.id === sampleId ? { ...r, human_score: score, adjudicated: true } : r)),
+      });
+      get().showFlash(`Adjudicated: ${score}`, 'info');
+      await fetchDetail(sampleId, true);
+      refreshCountsSoon();
+      get().move(1);
+    } catch (e) {
+      get().showFlash(`Not adjudicated: ${(e as Error).message}`, 'error');
+    }
+  };
+
   return {
     ...initial(),
 
@@ -239,7 +267,11 @@ export const useReview = create<ReviewState>()((set, get) => {
         let total: number;
         let baseOffset = 0;
         let exhausted: boolean;
-        if (def.paging === 'static') {
+        if (def.kind === 'assigned' || def.kind === 'disagreements') {
+          rows = await call('team.queue', { kind: def.kind, annotator: annotator(), limit: 5000 });
+          total = rows.length;
+          exhausted = true;
+        } else if (def.paging === 'static') {
           rows = await call('queue.get', { kind: def.kind as 'uncertainty' | 'diversity', limit: 1000 });
           total = rows.length;
           exhausted = true;
@@ -267,6 +299,7 @@ export const useReview = create<ReviewState>()((set, get) => {
           if (i >= 0) cursor = i;
         }
         set({ rows, total, baseOffset, exhausted, loading: false, cursor: Math.max(0, Math.min(cursor, rows.length)) });
+        markShown(rows[get().cursor]?.id);
         preload();
       } catch (e) {
         if (seq === loadSeq) set({ loading: false, loadError: (e as Error).message });
@@ -324,6 +357,7 @@ export const useReview = create<ReviewState>()((set, get) => {
       const cursor = Math.max(0, Math.min(max, index));
       if (cursor === get().cursor) return;
       set({ cursor });
+      markShown(get().rows[cursor]?.id);
       preload();
     },
 
@@ -341,6 +375,12 @@ export const useReview = create<ReviewState>()((set, get) => {
         return;
       }
       const note = get().notes[row.id]?.trim() || null;
+      if (get().queue.kind === 'disagreements') {
+        void adjudicateRow(row.id, score, note);
+        return;
+      }
+      const started = shownAt.get(row.id);
+      shownAt.delete(row.id);
       const rec: SaveRecord = {
         key: crypto.randomUUID(),
         dataset: datasetKey(),
@@ -350,6 +390,7 @@ export const useReview = create<ReviewState>()((set, get) => {
         origin,
         note,
         annotator: annotator(),
+        seconds: started === undefined ? undefined : Math.min(86_400, (Date.now() - started) / 1000),
         status: 'saving',
         attempts: 0,
         createdAt: Date.now(),

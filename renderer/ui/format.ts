@@ -1,4 +1,5 @@
 /** Small display helpers shared by the views. */
+import { parseAgent } from '../../shared/agent.js';
 const nf = new Intl.NumberFormat('en-US');
 
 export const fmtInt = (n: number | null | undefined) => (n === null || n === undefined ? '–' : nf.format(n));
@@ -28,9 +29,9 @@ export function fmtTime(iso: string): string {
 }
 
 /** `model|templateId|templateHash` -> its parts, for the LLM agent line. */
-export function parseAgent(agent: string): { model: string; template: string; hash: string } {
-  const [model = agent, template = '', hash = ''] = agent.split('|');
-  return { model, template, hash: hash.slice(0, 8) };
+export function agentParts(agent: string): { model: string; template: string; hash: string } {
+  const a = parseAgent(agent);
+  return { model: a.model, template: a.templateId, hash: a.templateHash.slice(0, 8) };
 }
 
 /** Last two path segments, for dense lists. */

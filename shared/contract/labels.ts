@@ -11,6 +11,8 @@ export const labelCommands = {
       annotator: z.string().min(1),
       origin: z.enum(HUMAN_ORIGINS).default('key'),
       note: z.string().nullable().default(null),
+      /** Seconds the reviewer spent on the sample before this label (the app's timing; per-annotator stats). */
+      seconds: z.number().min(0).max(86_400).optional(),
       /**
        * Client-generated id of this save attempt. A retry whose first attempt did land (the reply
        * was lost) returns the stored record instead of appending a duplicate.
@@ -32,7 +34,12 @@ export const labelCommands = {
     }),
   },
   'labels.export': {
-    input: z.object({ path: z.string().min(1), kind: z.enum(['llm', 'human']).optional() }),
+    input: z.object({
+      path: z.string().min(1),
+      kind: z.enum(['llm', 'human']).optional(),
+      /** Replace an existing file (never one inside the dataset folder). */
+      overwrite: z.boolean().default(false),
+    }),
     output: z.object({ path: z.string(), records: z.number().int() }),
   },
   'labels.retract': {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SampleRowSchema } from '../domain.js';
+import { DECISION_TIERS } from '../enums.js';
 
 /**
  * Labeling runs, embeddings, classifiers, queues and exports: the commands behind the Train,
@@ -37,6 +38,8 @@ export const ModelSummarySchema = z.object({
   labelSnapshot: z.object({
     sources: z.array(z.string()),
     keepThreshold: z.number(),
+    /** Consensus rule that resolved human targets (absent on models trained before teams). */
+    humanConsensusRule: z.string().optional(),
     labeled: z.number().int(),
     positives: z.number().int(),
     sha256: z.string(),
@@ -63,9 +66,9 @@ const LlmRunInput = z.object({
 
 const ExportRuleInput = z.object({
   precedence: z
-    .array(z.enum(['human', 'llm', 'classifier']))
+    .array(z.enum(DECISION_TIERS))
     .min(1)
-    .default(['human', 'llm', 'classifier']),
+    .default([...DECISION_TIERS]),
   minScore: z.number().int().min(0).max(5).default(3),
   minProb: z.number().min(0).max(1).nullable().default(null),
   nearDup: z.number().min(0).max(1).nullable().default(null),

@@ -39,6 +39,8 @@ export const sampleCommands = {
       textField: z.string().optional(),
       chunk: z.enum(CHUNK_MODES).default('file'),
       lang: z.string().optional(),
+      /** Follow symbolic links inside folders (each real folder once); by default they are skipped. */
+      followSymlinks: z.boolean().default(false),
     }),
     output: z.object({
       jobId: z.string(),

@@ -36,7 +36,7 @@ interface Server {
   close(): Promise<void>;
 }
 
-async function childServer(): Promise<Server> {
+export async function childServer(): Promise<Server> {
   const p: ChildProcessWithoutNullStreams = spawn(
     process.execPath,
     ['--import', 'tsx', join(dirname(fileURLToPath(import.meta.url)), 'fake-server-child.ts'), '200'],

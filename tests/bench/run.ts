@@ -48,6 +48,11 @@ const BENCHES: Bench[] = [
     run: async (o) => (await import('./llm-bench.js')).run(o),
   },
   {
+    name: 'synth',
+    what: 'synthetic exercise generation against a 200 ms OpenAI-compatible server',
+    run: async (o) => (await import('./synth-bench.js')).run(o),
+  },
+  {
     name: 'classify',
     what: 'hash embedder and classifiers (classify-bench.ts)',
     run: async () => (await import('./classify-bench.js')).run(),

@@ -154,7 +154,7 @@ test('a second reader sees a consistent table while an import is writing', async
   await writeFile(file, lines.join('\n'));
   const writer = await DatasetStore.open(join(dir, 'db'));
   const importing = importPaths(writer, [file]);
-  const reader = await DatasetStore.open(join(dir, 'db'));
+  const reader = await DatasetStore.open(join(dir, 'db'), { mode: 'read' });
   const counts: number[] = [];
   let done = false;
   importing.finally(() => {

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBatchRoutes, type BatchRoutes } from './openai-batches.ts';
+import { fakeGeneration, o200kPromptTokens, type Variant } from './openai-generation.ts';
 
 export type Fault =
   | { kind: '429'; retryAfterSec?: number; retryAfterMs?: number }
@@ -32,6 +33,8 @@ export interface FakeOpenAI {
   faultWhenContains(marker: string, f: Fault): void;
   requests: Array<{ path: string; body: any; at: number; headers: Record<string, string | string[] | undefined> }>;
   inFlightMax: number;
+  /** Generation answers given (`tbs synth` prompts), in the order they were sent. */
+  generated: Array<{ variant: Variant; kind: 'exercises' | 'textbook'; code: string }>;
   /** Uploaded files and batches (files and batches API). */
   batch?: BatchRoutes;
   close(): Promise<void>;
@@ -168,6 +171,8 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       .filter((m) => m?.role === 'system' || m?.role === 'developer')
       .map((m) => textOf(m.content))
       .join('\n');
+    const gen = fault?.kind === 'bad-content' ? null : fakeGeneration(system, userText);
+    if (gen) return generationCompletion(body, messages, gen);
     const fence = /```[^\n]*\n([\s\S]*?)```/.exec(userText);
     const code = fence ? fence[1] : userText;
     const score = fakeScore(code);
@@ -199,6 +204,35 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     }
     const promptChars = messages.reduce((n, m) => n + textOf(m?.content).length, 0);
     const prompt_tokens = Math.ceil(promptChars / 4);
+    const completion_tokens = Math.ceil(content.length / 4);
+    return {
+      id: `chatcmpl-fake${++seq}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: body.model,
+      choices: [
+        { index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: finish, logprobs: null },
+      ],
+      usage: { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens },
+    };
+  }
+
+  /** A generation answer: structured when asked, else prose around a fenced block; usage counted in o200k_base. */
+  function generationCompletion(body: any, messages: any[], gen: NonNullable<ReturnType<typeof fakeGeneration>>) {
+    let content =
+      body.response_format?.type === 'json_schema'
+        ? JSON.stringify(gen.answer)
+        : gen.kind === 'exercises'
+          ? `Here is the exercise:\n\n\`\`\`python\n${gen.code}\n\`\`\`\n`
+          : gen.answer.markdown;
+    let finish = 'stop';
+    const limit = body.max_completion_tokens ?? body.max_tokens;
+    if (typeof limit === 'number' && Math.ceil(content.length / 4) > limit) {
+      content = content.slice(0, Math.max(0, limit) * 4);
+      finish = 'length';
+    }
+    api.generated.push({ variant: gen.variant, kind: gen.kind, code: gen.code });
+    const prompt_tokens = o200kPromptTokens(messages.map((m) => ({ content: textOf(m?.content) })));
     const completion_tokens = Math.ceil(content.length / 4);
     return {
       id: `chatcmpl-fake${++seq}`,
@@ -433,6 +467,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       markers.push({ marker, fault });
     },
     requests: [],
+    generated: [],
     inFlightMax: 0,
     batch: batchRoutes,
     async close() {

@@ -260,15 +260,19 @@ describe('runExport', () => {
     ]);
   });
 
-  it('refuses a non-empty output folder unless overwriting, then replaces it whole', async () => {
+  it('refuses a non-empty output folder; overwrite replaces only a previous export, whole', async () => {
     const out = join(root, 'occupied');
     await mkdir(out);
     await writeFile(join(out, 'keep-me.txt'), 'precious');
     await assert.rejects(runExport(options(out)), /not empty/);
+    await assert.rejects(runExport(options(out, { overwrite: true })), /not a previous Textbook Studio export/);
     assert.deepEqual(await readdir(out), ['keep-me.txt']);
     assert.deepEqual(await siblings(), []);
-    await runExport(options(out, { overwrite: true }));
-    assert.deepEqual((await readdir(out)).sort(), ['README.md', 'data', 'manifest.json', 'reports']);
+    const prev = join(root, 'previous');
+    await runExport(options(prev));
+    await writeFile(join(prev, 'stray.txt'), 'left by hand');
+    await runExport(options(prev, { overwrite: true }));
+    assert.deepEqual((await readdir(prev)).sort(), ['README.md', 'data', 'manifest.json', 'reports']);
     assert.deepEqual(await siblings(), []);
   });
 

@@ -1,3 +1,4 @@
+import { llmSourceOf } from '../../../shared/agent.js';
 import type { LabelRecord } from '../../../shared/domain.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { labelFromRow } from '../store/row-mapping.js';
@@ -101,7 +102,7 @@ export async function agreementReport(store: DatasetStore, classifierThreshold: 
   const human = new Map<string, Map<string, LabelRecord>>(); // annotator -> sample -> latest
   for (const l of labels) {
     if (l.retracts || retracted.has(l.labelId)) continue;
-    const key = l.kind === 'llm' ? (([m, t]) => `${t}@${m}`)(l.agent.split('|')) : l.agent;
+    const key = l.kind === 'llm' ? llmSourceOf(l.agent) : l.agent;
     const m = l.kind === 'llm' ? llm : human;
     let per = m.get(key);
     if (!per) m.set(key, (per = new Map()));

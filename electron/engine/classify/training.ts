@@ -46,6 +46,8 @@ export interface ModelRecord {
   labelSnapshot: {
     sources: LabelSource[];
     keepThreshold: number;
+    /** How human targets were resolved: adjudication first, then this consensus rule. */
+    humanConsensusRule?: string;
     labeled: number;
     positives: number;
     sha256: string;
@@ -144,7 +146,15 @@ export async function trainModel(store: DatasetStore, embedder: Embedder, o: Tra
     shuffledLabels: Boolean(o.shuffleLabels),
     createdAt: new Date().toISOString(),
     file,
-    labelSnapshot: { sources, keepThreshold, labeled: t.ids.length, positives, sha256: snapshot, bySource },
+    labelSnapshot: {
+      sources,
+      keepThreshold,
+      humanConsensusRule: store.config.consensusRule,
+      labeled: t.ids.length,
+      positives,
+      sha256: snapshot,
+      bySource,
+    },
   };
   const models = await store.table('models');
   await models.add([

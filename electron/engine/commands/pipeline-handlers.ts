@@ -4,9 +4,8 @@ import type { pipelineCommands } from '../../../shared/contract/pipeline.js';
 import type { ModelSummary } from '../../../shared/contract/pipeline.js';
 import { estimateLabeling, runLabeling } from '../label/labeler.js';
 import { resolveEmbedder, embedderById } from '../embed/embedder-spec.js';
-import { embedDataset } from '../embed/embedding-store.js';
-import { activeModel, listModels, trainModel, type ModelRecord } from '../classify/training.js';
-import { scoreDataset } from '../classify/scoring.js';
+import { activeModel, listModels, type ModelRecord } from '../classify/training.js';
+import { modelFor, scoreSamples, trainClassifier } from '../use-cases/pipeline-steps.js';
 import { reviewQueue, similarSamples } from '../classify/queues.js';
 import { exportFromStore } from '../curate/store-export.js';
 import { runDemo } from '../pipeline/demo.js';
@@ -68,24 +67,16 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
       return { jobId: job.jobId, ...s };
     },
     'model.train': async (i) => {
-      const job = engine.jobs.start('train', async (ctx) => {
-        const { embedder, spec } = await resolveEmbedder(store);
-        await embedDataset(store, embedder, {
-          signal: ctx.signal,
-          spec: spec as unknown as Record<string, unknown>,
-          onProgress: (p) => ctx.progress('embed', p.done, p.total),
-        });
-        ctx.progress('train', 0, 1);
-        const m = await trainModel(store, embedder, {
+      const job = engine.jobs.start('train', (ctx) =>
+        trainClassifier(store, {
           algo: i.algo,
           sources: i.sources,
           seed: i.seed,
           thresholdRule: i.targetPrecision ? { kind: 'precision', target: i.targetPrecision } : { kind: 'max-f1' },
-        });
-        ctx.progress('train', 1, 1);
-        await store.reloadClassifierScores();
-        return m;
-      });
+          signal: ctx.signal,
+          onProgress: ctx.progress,
+        }),
+      );
       const m = await job.result;
       return summary(m, store.activeModelId);
     },
@@ -98,13 +89,9 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
       return { modelId: i.modelId };
     },
     'model.score': async (i) => {
-      const rec = i.modelId ? (await listModels(store)).find((m) => m.modelId === i.modelId) : await activeModel(store);
-      if (!rec) throw new CodedError('conflict', 'no model yet: train one first');
-      const job = engine.jobs.start('score', async (ctx) =>
-        scoreDataset(store, await embedderById(store, rec.embedderId), rec.modelId, {
-          signal: ctx.signal,
-          onProgress: (p) => ctx.progress(p.phase, p.done, p.total),
-        }),
+      const rec = await modelFor(store, i.modelId);
+      const job = engine.jobs.start('score', (ctx) =>
+        scoreSamples(store, rec.modelId, { signal: ctx.signal, onProgress: ctx.progress }),
       );
       const s = await job.result;
       return { jobId: job.jobId, scored: s.scored, alreadyScored: s.alreadyScored, cancelled: s.cancelled };

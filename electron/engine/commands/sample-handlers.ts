@@ -1,6 +1,6 @@
 import { CodedError } from '../../../shared/errors.js';
 import type { sampleCommands } from '../../../shared/contract/samples.js';
-import { importPaths } from '../ingest/importer.js';
+import { importSamples } from '../use-cases/pipeline-steps.js';
 import type { HandlerFactory } from './handler-types.js';
 
 export const sampleHandlers: HandlerFactory<keyof typeof sampleCommands> = (engine) => ({
@@ -13,14 +13,13 @@ export const sampleHandlers: HandlerFactory<keyof typeof sampleCommands> = (engi
   'dataset.stats': async () => engine.stats(),
   'samples.import': async (i) => {
     const job = engine.jobs.start('import', (ctx) =>
-      importPaths(engine.store, i.paths, {
+      importSamples(engine.store, i.paths, {
         ...i,
         signal: ctx.signal,
         onProgress: (p) => ctx.progress('import', p.doneBytes, p.totalBytes),
       }),
     );
     const r = await job.result;
-    await engine.store.compact(['samples', 'import_errors']);
     return {
       jobId: job.jobId,
       imported: r.imported,
@@ -30,7 +29,10 @@ export const sampleHandlers: HandlerFactory<keyof typeof sampleCommands> = (engi
       cancelled: r.cancelled,
     };
   },
-  'samples.list': async (i) => engine.query.list(i),
+  'samples.list': async (i) => {
+    const page = await engine.query.list(i);
+    return { total: page.total, rows: await engine.query.withUnits(page.rows) };
+  },
   'samples.get': async (i) => {
     const sample = await engine.store.getSample(i.id);
     if (!sample) throw new CodedError('not_found', `no sample with id ${i.id}`);

@@ -11,6 +11,8 @@ export interface DatasetCardInput {
   dataFiles: readonly WrittenFile[];
   toolVersion: string;
   tokenEncoding: string;
+  /** Imports of the kept samples (>= 10 samples each); the card embeds `imports.svg` drawn from them. */
+  imports?: readonly { module: string; count: number }[] | null;
 }
 
 function sizeCategory(n: number): string {
@@ -84,6 +86,25 @@ export function renderDatasetCard(input: DatasetCardInput): string {
     '|---|---:|---:|',
     ...input.funnel.map((f) => `| ${f.step} | ${f.samples} | ${f.tokens} |`),
     '',
+    ...(input.imports
+      ? [
+          '## Imports',
+          '',
+          'How many samples import each top-level module (from the syntax tree, anywhere in the sample),',
+          "as in the phi-1 paper's audit of its exercises; modules imported by fewer than 10 samples are left out.",
+          '',
+          '![Imports: number of samples importing each module, log scale](imports.svg)',
+          '',
+          ...(input.imports.length
+            ? [
+                '| module | samples |',
+                '|---|---:|',
+                ...input.imports.slice(0, 30).map((r) => `| ${r.module} | ${r.count} |`),
+              ]
+            : ['No module is imported by 10 or more samples.']),
+          '',
+        ]
+      : []),
     '## Selection rule',
     '',
     '```json',

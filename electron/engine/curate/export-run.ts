@@ -1,3 +1,4 @@
+import { importsChartSvg, type ImportBar } from '../../../shared/imports-chart.js';
 import { CodedError } from '../../../shared/errors.js';
 import { join, resolve } from 'node:path';
 import { TOKEN_ENCODING } from '../../../shared/enums.js';
@@ -27,6 +28,7 @@ import {
 import { nearDedupMinhash } from './minhash.js';
 import { assertOutDirUsable, commitStagingDir, createStagingDir, discardStagingDir } from './output-dir.js';
 import { compareRank, selectCandidate, type RankedCandidate } from './select.js';
+import { applyHygiene, type HygieneFacts, type HygieneReport, type HygieneRuleInput } from '../hygiene/export-stage.js';
 import { toExportRow, writeShards, writeTextFile, type ExportFormat, type WrittenFile } from './writers.js';
 
 export type ExportPhase = 'read' | 'exact-dup' | 'near-dup' | 'minhash' | 'decontaminate' | 'budget' | 'write';
@@ -44,6 +46,8 @@ export interface RunExportOptions {
   outDir: string;
   format: ExportFormat;
   overwrite?: boolean;
+  /** The dataset being exported: the output may not be it, inside it, or one of its ancestors. */
+  datasetDir?: string | null;
   /** Benchmark JSONL files to decontaminate against (HumanEval / MBPP style). */
   benchmarks?: string[];
   /** The samples' embedder; needed only when `rule.decontaminate.cosine` is set. */
@@ -59,8 +63,12 @@ export interface RunExportOptions {
   nearDupCandidates?: { mode?: 'auto' | 'exhaustive' | 'lsh'; exhaustiveBelow?: number; lsh?: LshOptions };
   /** Dataset card title. */
   title?: string;
+  /** Licenses, drop-flagged, heuristic filters and redaction of the selected samples; see hygiene/export-stage.ts. */
+  hygiene?: { rule: HygieneRuleInput; facts: HygieneFacts };
   /** Clock for the manifest's createdAt (tests pin it). */
   now?: () => Date;
+  /** The imports chart of the kept samples (module -> samples importing it); drawn into the card as SVG. */
+  importsOf?: (ids: string[]) => Promise<ImportBar[]>;
 }
 
 export interface ExportResult {
@@ -75,6 +83,7 @@ export interface ExportResult {
   benchmarkErrors: BenchmarkError[];
   budgetBuckets: BucketReport[];
   warnings: string[];
+  hygiene?: HygieneReport | null;
   /** Data files, README, reports (not the manifest itself); empty on a dry run. */
   files: WrittenFile[];
   manifestPath: string | null;
@@ -159,7 +168,7 @@ async function readAndSelect(opts: RunExportOptions, rule: ExportRule): Promise<
 export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
   const rule = parseExportRule(opts.rule);
   const progress = (phase: ExportPhase) => (done: number, total: number) => opts.onProgress?.({ phase, done, total });
-  if (!opts.dryRun) await assertOutDirUsable(opts.outDir, opts.overwrite ?? false);
+  if (!opts.dryRun) await assertOutDirUsable(opts.outDir, opts.overwrite ?? false, opts.datasetDir);
 
   const benchmarkFiles = opts.benchmarks ?? [];
   let benchmarkItems: BenchmarkItem[] = [];
@@ -180,8 +189,16 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
   push('input', read.input);
   push('filtered', read.filtered);
   push('selected', read.selected);
+  let selected = read.selected;
+  let hygiene: HygieneReport | null = null;
+  if (opts.hygiene) {
+    const h = await applyHygiene(selected, opts.hygiene.rule, opts.hygiene.facts, opts.signal);
+    for (const s of h.steps) push(s.step, s.kept);
+    selected = h.kept;
+    hygiene = h.report;
+  }
 
-  const exact = exactDedup(read.selected, { signal: opts.signal, onProgress: progress('exact-dup') });
+  const exact = exactDedup(selected, { signal: opts.signal, onProgress: progress('exact-dup') });
   push('exact-dup', exact.kept);
   const clusters: RemovedCluster[] = [...exact.clusters];
 
@@ -234,6 +251,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
     benchmarkErrors,
     budgetBuckets: budget.buckets,
     warnings,
+    hygiene,
     files: [],
     manifestPath: null,
     outDir: null,
@@ -254,6 +272,15 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
     });
     const clusterLines = clusters.map((c) => `${JSON.stringify(c)}\n`).join('');
     files.push(await writeTextFile(staging, 'reports/removed-clusters.jsonl', clusterLines));
+    const imports = opts.importsOf ? await opts.importsOf(budget.kept.map((k) => k.candidate.id)) : null;
+    if (imports)
+      files.push(
+        await writeTextFile(
+          staging,
+          'imports.svg',
+          importsChartSvg(imports, { title: 'Imports in the curated set (modules imported by >= 10 samples)' }),
+        ),
+      );
     const card = renderDatasetCard({
       title: opts.title ?? 'Curated code (Textbook Studio export)',
       format: opts.format,
@@ -263,6 +290,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
       dataFiles: files.filter((f) => f.rows !== null),
       toolVersion,
       tokenEncoding: TOKEN_ENCODING,
+      imports,
     });
     files.push(await writeTextFile(staging, 'README.md', card));
     const manifest = buildManifest({
@@ -284,12 +312,17 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
       budgetBuckets: budget.buckets,
       files,
       warnings,
+      hygiene,
       createdAt: (opts.now ?? (() => new Date()))(),
     });
-    await writeTextFile(staging, 'manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
+    await writeTextFile(
+      staging,
+      'manifest.json',
+      `${JSON.stringify(imports ? { ...manifest, imports } : manifest, null, 2)}\n`,
+    );
     // Last chance to cancel: after this the export is in place and complete.
     throwIfAborted(opts.signal);
-    await commitStagingDir(staging, opts.outDir, opts.overwrite ?? false);
+    await commitStagingDir(staging, opts.outDir, opts.overwrite ?? false, opts.datasetDir);
   } catch (err) {
     await discardStagingDir(staging);
     throw err;

@@ -7,6 +7,7 @@ import type { ContaminatedSample } from './decontaminate.js';
 import type { RemovedCluster } from './dedup.js';
 import type { RankedCandidate } from './select.js';
 import type { ExportFormat, WrittenFile } from './writers.js';
+import type { HygieneReport, HygieneStep } from '../hygiene/export-stage.js';
 
 export const FUNNEL_STEPS = [
   'input',
@@ -17,7 +18,8 @@ export const FUNNEL_STEPS = [
   'decontaminated',
   'budget',
 ] as const;
-export type FunnelStepName = (typeof FUNNEL_STEPS)[number];
+/** Hygiene stages (license, drop-flagged, heuristic filters, redacted) sit between selected and exact-dup. */
+export type FunnelStepName = (typeof FUNNEL_STEPS)[number] | HygieneStep;
 
 /** Samples and tokens remaining AFTER the step, and what the step removed. */
 export interface FunnelStep {
@@ -116,6 +118,8 @@ export interface ManifestInput {
   files: WrittenFile[];
   warnings: string[];
   createdAt: Date;
+  /** Licenses, drop-flagged, heuristic filters and redaction; absent when the export ran none. */
+  hygiene?: HygieneReport | null;
 }
 
 /** How many of the largest clusters are inlined; the full list is in reports/removed-clusters.jsonl. */
@@ -179,6 +183,7 @@ export function buildManifest(input: ManifestInput) {
       matches: input.contaminated,
     },
     budget: { tokens: rule.budgetTokens, stratifyBy: rule.stratifyBy, buckets: input.budgetBuckets },
+    hygiene: input.hygiene ?? null,
     files: input.files,
     warnings: input.warnings,
   };

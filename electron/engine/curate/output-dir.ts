@@ -1,29 +1,107 @@
 import { CodedError } from '../../../shared/errors.js';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { hostname } from 'node:os';
+import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
 
 export type OutDirState = 'absent' | 'empty' | 'non-empty';
+
+export class OutputRefusedError extends CodedError {
+  constructor(message: string) {
+    super('conflict', message, { name: 'OutputRefusedError' });
+  }
+}
 
 export async function outDirState(outDir: string): Promise<OutDirState> {
   let info;
   try {
-    info = await stat(outDir);
+    info = await lstat(outDir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
     throw err;
   }
-  if (!info.isDirectory()) throw new CodedError('conflict', `output path ${outDir} exists and is not a folder`);
+  if (!info.isDirectory()) throw new OutputRefusedError(`output path ${outDir} exists and is not a folder`);
   return (await readdir(outDir)).length === 0 ? 'empty' : 'non-empty';
 }
 
-/** Fails fast (before any work) when the export would clobber a folder the user did not offer. */
-export async function assertOutDirUsable(outDir: string, overwrite: boolean): Promise<OutDirState> {
-  const state = await outDirState(outDir);
-  if (state === 'non-empty' && !overwrite) {
-    throw new CodedError('conflict', `output folder ${outDir} is not empty; pass overwrite to replace it`);
+/** True when `inner` is `outer` or lies inside it (paths resolved, no symlink tricks on the names). */
+export function isSameOrInside(inner: string, outer: string): boolean {
+  const rel = relative(resolve(outer), resolve(inner));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * An output folder must not be the dataset, lie inside it, or contain it: replacing any of those
+ * would destroy the data being exported.
+ */
+export function assertNotDatasetFolder(outDir: string, datasetDir: string | null | undefined): void {
+  if (!datasetDir) return;
+  if (isSameOrInside(outDir, datasetDir))
+    throw new OutputRefusedError(`output ${resolve(outDir)} is inside the dataset folder ${resolve(datasetDir)}`);
+  if (isSameOrInside(datasetDir, outDir))
+    throw new OutputRefusedError(`output ${resolve(outDir)} contains the dataset folder ${resolve(datasetDir)}`);
+}
+
+/** A folder written by this tool's export: its manifest.json names the tool. */
+export async function isToolExport(dir: string): Promise<boolean> {
+  try {
+    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as {
+      tool?: { name?: unknown };
+      manifestVersion?: unknown;
+    };
+    return m?.tool?.name === 'textbook-studio' && typeof m.manifestVersion === 'number';
+  } catch {
+    return false;
   }
+}
+
+/**
+ * Fails fast (before any work) when the export would clobber a folder the user did not offer:
+ * `overwrite` replaces only an empty folder or a previous export of this tool, never the dataset,
+ * a folder inside it or one of its ancestors.
+ */
+export async function assertOutDirUsable(
+  outDir: string,
+  overwrite: boolean,
+  datasetDir?: string | null,
+): Promise<OutDirState> {
+  assertNotDatasetFolder(outDir, datasetDir);
+  const state = await outDirState(outDir);
+  if (state !== 'non-empty') return state;
+  if (!overwrite) throw new OutputRefusedError(`output folder ${outDir} is not empty; pass overwrite to replace it`);
+  if (!(await isToolExport(outDir)))
+    throw new OutputRefusedError(
+      `output folder ${outDir} is not empty and is not a previous Textbook Studio export (no manifest.json naming the tool); refusing to replace it`,
+    );
   return state;
+}
+
+/**
+ * Refuses a file output that would overwrite an existing file (without `overwrite`), that is not a
+ * regular file, or that lies inside the dataset folder.
+ */
+export async function assertOutFileUsable(file: string, overwrite: boolean, datasetDir?: string | null): Promise<void> {
+  if (datasetDir && isSameOrInside(file, datasetDir))
+    throw new OutputRefusedError(`output file ${resolve(file)} is inside the dataset folder ${resolve(datasetDir)}`);
+  let info;
+  try {
+    info = await lstat(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (!info.isFile()) throw new OutputRefusedError(`output ${file} exists and is not a regular file`);
+  if (!overwrite) throw new OutputRefusedError(`output file ${file} exists; pass --overwrite to replace it`);
+}
+
+/** Every staging folder holds this file; only folders that do are ever cleaned up. */
+export const STAGING_MARKER = '.textbook-studio-staging';
+
+interface StagingMarker {
+  tool: 'textbook-studio';
+  pid: number;
+  host: string;
+  createdAt: string;
 }
 
 /**
@@ -37,29 +115,44 @@ export async function createStagingDir(outDir: string): Promise<string> {
   await removeStaleStaging(target);
   const staging = `${target}.tmp-${randomBytes(6).toString('hex')}`;
   await mkdir(staging);
-  await writeFile(join(staging, WRITER_PID), String(process.pid));
+  const marker: StagingMarker = {
+    tool: 'textbook-studio',
+    pid: process.pid,
+    host: hostname(),
+    createdAt: new Date().toISOString(),
+  };
+  await writeFile(join(staging, STAGING_MARKER), JSON.stringify(marker));
   return staging;
 }
 
-const WRITER_PID = '.writer-pid';
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
-/** Staging folders left by a crashed export (their writer process is gone) are removed. */
+/**
+ * Staging folders left by a crashed export are removed, but only folders that carry our marker,
+ * were written on this host and whose writer process is gone. A look-alike name is not enough.
+ */
 async function removeStaleStaging(target: string): Promise<void> {
   const prefix = `${basename(target)}.tmp-`;
   for (const name of await readdir(dirname(target)).catch(() => [] as string[])) {
     if (!name.startsWith(prefix)) continue;
     const dir = join(dirname(target), name);
-    const pid = Number(await readFile(join(dir, WRITER_PID), 'utf8').catch(() => 'NaN'));
-    let alive = false;
-    if (Number.isInteger(pid) && pid > 0) {
-      try {
-        process.kill(pid, 0);
-        alive = true;
-      } catch {
-        alive = false;
-      }
+    let marker: Partial<StagingMarker>;
+    try {
+      if (!(await lstat(dir)).isDirectory()) continue;
+      marker = JSON.parse(await readFile(join(dir, STAGING_MARKER), 'utf8')) as Partial<StagingMarker>;
+    } catch {
+      continue;
     }
-    if (!alive) await rm(dir, { recursive: true, force: true });
+    if (marker.tool !== 'textbook-studio' || marker.host !== hostname()) continue;
+    if (!Number.isInteger(marker.pid) || (marker.pid as number) <= 0 || pidAlive(marker.pid as number)) continue;
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -72,10 +165,15 @@ export async function discardStagingDir(staging: string): Promise<void> {
  * aside, so at every instant `outDir` is either the complete old export or the complete new one;
  * the old one is deleted only after the new one is in place.
  */
-export async function commitStagingDir(staging: string, outDir: string, overwrite: boolean): Promise<void> {
+export async function commitStagingDir(
+  staging: string,
+  outDir: string,
+  overwrite: boolean,
+  datasetDir?: string | null,
+): Promise<void> {
   const target = resolve(outDir);
-  await rm(join(staging, WRITER_PID), { force: true });
-  const state = await assertOutDirUsable(target, overwrite);
+  const state = await assertOutDirUsable(target, overwrite, datasetDir);
+  await rm(join(staging, STAGING_MARKER), { force: true });
   if (state === 'absent') {
     await rename(staging, target);
     return;
@@ -89,4 +187,22 @@ export async function commitStagingDir(staging: string, outDir: string, overwrit
     throw err;
   }
   await rm(aside, { recursive: true, force: true });
+}
+
+/** Writes a file output atomically (temp file + rename) after `assertOutFileUsable`. */
+export async function writeOutputFile(
+  file: string,
+  write: (tmpPath: string) => Promise<void>,
+  opts: { overwrite: boolean; datasetDir?: string | null },
+): Promise<void> {
+  await assertOutFileUsable(file, opts.overwrite, opts.datasetDir);
+  const tmp = `${resolve(file)}.tmp-${randomBytes(6).toString('hex')}`;
+  try {
+    await write(tmp);
+    await assertOutFileUsable(file, opts.overwrite, opts.datasetDir);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }

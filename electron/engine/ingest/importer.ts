@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type * as lancedb from '@lancedb/lancedb';
-import { stat, opendir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import type { ChunkMode, ImportFormat } from '../../../shared/enums.js';
 import type { ImportError, ImportSummary, Sample } from '../../../shared/domain.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sampleToRow, type SampleRowRecord } from '../store/row-mapping.js';
 import { estimateTokens, sampleIdOf } from './normalize.js';
-import { readInputs, type RawRecord, type ReadItem } from './readers.js';
+import { folderKey, listFolder, readInputs, type RawRecord, type ReadItem } from './readers.js';
+import { importsOfSample } from './imports.js';
+import { recordImports } from '../stats/imports-stat.js';
 import { createCpuPool, InOrder, type CpuPool } from '../workers/cpu-pool.js';
 import type { ChunkOut, ChunkResult } from '../workers/cpu-tasks.js';
-import { languageFromPath } from './languages.js';
 
 export interface ImportOptions {
   format?: ImportFormat;
@@ -19,6 +19,8 @@ export interface ImportOptions {
   lang?: string;
   /** Files (or rows) larger than this become errors. Default 2 MB. */
   maxFileBytes?: number;
+  /** Follow symbolic links inside folders (loops detected). Default: skip them. */
+  followSymlinks?: boolean;
   signal?: AbortSignal;
   /** Parses on these worker threads (default: inline, one thread). Not closed here. */
   pool?: CpuPool;
@@ -40,6 +42,8 @@ export interface ImportResult extends ImportSummary {
   importId: string;
   cancelled: boolean;
   errorCount: number;
+  /** Inputs with nothing to import that are not errors (an empty `__init__.py`). */
+  skipped: number;
 }
 
 const BATCH_ROWS = 2000;
@@ -55,15 +59,17 @@ const GROUP_ITEMS = 512;
  * Rows are written before the in-memory index learns of them, so a cancel or crash can only
  * lose the unwritten tail, never leave the index ahead of the table.
  */
-export async function importPaths(
-  store: DatasetStore,
-  paths: string[],
-  opts: ImportOptions = {},
-): Promise<ImportResult> {
+export function importPaths(store: DatasetStore, paths: string[], opts: ImportOptions = {}): Promise<ImportResult> {
+  // NOTE: dedup checks the in-memory index before each write; two imports interleaving would both
+  // miss each other's unwritten rows and store duplicates, so imports into one store run one at a time.
+  return store.exclusive('import', () => importPathsAlone(store, paths, opts));
+}
+
+async function importPathsAlone(store: DatasetStore, paths: string[], opts: ImportOptions): Promise<ImportResult> {
   const importId = randomUUID();
   const importedAt = new Date().toISOString();
   const chunkMode = opts.chunk ?? 'file';
-  const totalBytes = await totalInputBytes(paths);
+  const totalBytes = await totalInputBytes(paths, opts.followSymlinks ?? false, opts.signal);
   const samples = opts.target?.samples ?? (await store.table('samples'));
   const errorsTable = opts.target?.errors ?? (await store.table('import_errors'));
   const summary: ImportResult = {
@@ -75,11 +81,13 @@ export async function importPaths(
     files: 0,
     bytes: 0,
     cancelled: false,
+    skipped: 0,
   };
   let batch: SampleRowRecord[] = [];
   let batchBytes = 0;
   const batchIds = new Set<string>();
   let pendingErrors: ImportError[] = [];
+  let batchImports: { sampleId: string; modules: string[] }[] = [];
   let doneBytes = 0;
   let lastProgress = 0;
 
@@ -96,6 +104,8 @@ export async function importPaths(
           tokensExact: false,
         });
       summary.imported += batch.length;
+      await recordImports(store, batchImports);
+      batchImports = [];
       batch = [];
       batchBytes = 0;
       batchIds.clear();
@@ -140,6 +150,7 @@ export async function importPaths(
       return;
     }
     batchIds.add(id);
+    batchImports.push({ sampleId: id, modules: c.imports });
     const sample: Sample = {
       id,
       text,
@@ -167,10 +178,11 @@ export async function importPaths(
       else if ('fileDone' in item) {
         summary.files++;
         summary.bytes += item.bytes;
+        if (item.skipped) summary.skipped++;
       } else {
         const rec = item.record;
         doneBytes += rec.bytes;
-        const r = hasParser(rec) ? parsed[k++] : { chunks: [wholeChunk(rec.text)] };
+        const r = hasParser(rec) ? parsed[k++] : { chunks: [await wholeChunk(rec)] };
         if ('error' in r) addError({ file: rec.source, line: null, field: null, message: `parse failed: ${r.error}` });
         else
           for (const c of r.chunks)
@@ -210,6 +222,7 @@ export async function importPaths(
       textField: opts.textField,
       lang: opts.lang,
       maxFileBytes: opts.maxFileBytes ?? 2 << 20,
+      followSymlinks: opts.followSymlinks,
       signal: opts.signal,
     })) {
       group.push(item);
@@ -238,39 +251,39 @@ function hasParser(rec: RawRecord): boolean {
   return rec.language === 'python';
 }
 
-function wholeChunk(text: string): ChunkOut {
+/** A record imported whole (markdown's Python code blocks still count for the imports statistic). */
+async function wholeChunk(rec: RawRecord): Promise<ChunkOut> {
+  const text = rec.text;
   return {
     start: 0,
     end: text.length,
     startLine: null,
     endLine: null,
     astCounts: {},
+    imports: await importsOfSample(text, rec.language ?? 'text'),
     id: sampleIdOf(text),
     tokens: estimateTokens(text),
   };
 }
 
-/** Sum of input sizes (folders walked), for the progress bar's denominator. */
-async function totalInputBytes(paths: string[]): Promise<number> {
+/** Sum of input sizes (folders walked by the readers' rules), for the progress bar's denominator. */
+async function totalInputBytes(paths: string[], follow: boolean, signal?: AbortSignal): Promise<number> {
   let total = 0;
-  const walk = async (p: string, top: boolean): Promise<void> => {
-    let st;
-    try {
-      st = await stat(p);
-    } catch {
-      return;
+  for (const p of paths) {
+    const st = await stat(p).catch(() => null);
+    if (!st) continue;
+    if (st.isFile()) total += st.size;
+    if (!st.isDirectory()) continue;
+    const seen = new Set<string>([await folderKey(p)]);
+    const stack = [p];
+    while (stack.length) {
+      if (signal?.aborted) return total;
+      const dir = stack.pop()!;
+      const listed = await listFolder(dir, follow, seen).catch(() => null);
+      if (!listed) continue;
+      stack.push(...listed.subdirs);
+      for (const f of listed.files) total += (await stat(f).catch(() => null))?.size ?? 0;
     }
-    if (st.isFile()) {
-      if (top || languageFromPath(p)) total += st.size;
-      return;
-    }
-    if (!st.isDirectory()) return;
-    try {
-      for await (const d of await opendir(p)) await walk(join(p, d.name), false);
-    } catch {
-      /* reported by the reader */
-    }
-  };
-  for (const p of paths) await walk(p, true);
+  }
   return total;
 }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Language, Parser, type Node } from 'web-tree-sitter';
+import { importedModules } from './imports.js';
 
 /**
  * tree-sitter's Python grammar in WASM: a real parser for function chunks and the structural
@@ -27,6 +28,8 @@ export interface Chunk {
   startLine: number | null;
   endLine: number | null;
   astCounts: Record<string, number>;
+  /** Top-level modules the chunk imports (see imports.ts). */
+  imports: string[];
 }
 
 const TOP_LEVEL = new Set(['function_definition', 'class_definition', 'decorated_definition']);
@@ -80,13 +83,13 @@ function scratchCounts(n: number): Uint32Array {
 export async function chunkPython(text: string, mode: 'file' | 'function'): Promise<Chunk[]> {
   const parser = await getPythonParser();
   const tree = parser.parse(text);
-  const whole = (astCounts: Record<string, number>): Chunk[] => [
-    { text, start: 0, end: text.length, startLine: null, endLine: null, astCounts },
+  const whole = (astCounts: Record<string, number>, imports: string[]): Chunk[] => [
+    { text, start: 0, end: text.length, startLine: null, endLine: null, astCounts, imports },
   ];
-  if (!tree) return mode === 'file' ? whole({}) : [];
+  if (!tree) return mode === 'file' ? whole({}, []) : [];
   try {
     const root = tree.rootNode;
-    if (mode === 'file') return whole(countNodeKinds(root));
+    if (mode === 'file') return whole(countNodeKinds(root), importedModules(root));
     const out: Chunk[] = [];
     for (const child of root.namedChildren) {
       if (!child || !TOP_LEVEL.has(child.type)) continue;
@@ -97,6 +100,8 @@ export async function chunkPython(text: string, mode: 'file' | 'function'): Prom
         startLine: child.startPosition.row + 1,
         endLine: child.endPosition.row + 1,
         astCounts: countNodeKinds(child),
+        // NOTE: a function chunk counts only the imports inside it, like any other sample text.
+        imports: importedModules(child),
       });
     }
     return out;

@@ -1,7 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { opendir, readFile, stat } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { open, opendir, stat } from 'node:fs/promises';
+import { CodedError } from '../../../shared/errors.js';
+import { readLines } from './line-reader.js';
 import { basename, extname, join, relative, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
@@ -19,14 +21,23 @@ export interface RawRecord {
   metadata: Record<string, unknown>;
   bytes: number;
 }
-export type ReadItem = { record: RawRecord } | { error: ImportError } | { fileDone: string; bytes: number };
+export type ReadItem =
+  | { record: RawRecord }
+  | { error: ImportError }
+  /** `skipped`: why a readable file gave no record without being an error (it is empty). */
+  | { fileDone: string; bytes: number; skipped?: string };
 
 export interface ReaderOptions {
   textField?: string;
   lang?: string;
   maxFileBytes: number;
   signal?: AbortSignal;
+  /** Follow symbolic links inside folders (each real folder is visited once). Default: skip them. */
+  followSymlinks?: boolean;
 }
+
+/** A JSONL/CSV line may be this much longer than its text (JSON escapes, other fields). */
+const lineLimit = (maxFileBytes: number) => maxFileBytes * 6 + (1 << 20);
 
 const TEXT_FIELDS = ['content', 'text', 'code'];
 /** The Stack's columns, mapped onto sample fields; everything else stays metadata. */
@@ -50,6 +61,7 @@ export async function* readInputs(
 ): AsyncGenerator<ReadItem> {
   for (const p of paths) {
     const abs = resolve(p);
+    if (opts.signal?.aborted) return;
     let st;
     try {
       st = await stat(abs);
@@ -59,6 +71,11 @@ export async function* readInputs(
     }
     if (st.isDirectory()) {
       yield* readFolder(abs, opts);
+      continue;
+    }
+    // Devices, FIFOs and sockets never end or block forever: only regular files are read.
+    if (!st.isFile()) {
+      yield { error: err(p, null, null, 'not a regular file (device, FIFO or socket)') };
       continue;
     }
     const fmt = format ?? detectFormat(abs);
@@ -92,6 +109,7 @@ function rowToRecord(
       error: err(file, line, field, `text field is ${text === null ? 'null' : typeof text}, expected a string`),
     };
   if (!text.trim()) return { error: err(file, line, field, 'text is empty') };
+  if (text.includes('\u0000')) return { error: err(file, line, field, 'text contains NUL bytes (binary)') };
   const bytes = Buffer.byteLength(text);
   if (bytes > opts.maxFileBytes)
     return { error: err(file, line, field, `text is ${bytes} bytes, over the ${opts.maxFileBytes}-byte limit`) };
@@ -108,18 +126,26 @@ function rowToRecord(
 
 function inputStream(file: string) {
   const s = createReadStream(file);
-  return file.toLowerCase().endsWith('.gz') ? s.pipe(createGunzip()) : s;
+  if (!file.toLowerCase().endsWith('.gz')) return s;
+  const gz = createGunzip();
+  // NOTE: pipe() does not forward errors; without this a read error would be unhandled.
+  s.on('error', (e) => gz.destroy(e));
+  return s.pipe(gz);
 }
 
 async function* readJsonl(file: string, opts: ReaderOptions): AsyncGenerator<ReadItem> {
-  const rl = createInterface({ input: inputStream(file), crlfDelay: Infinity });
   let line = 0;
   let bytes = 0;
   try {
-    for await (const raw of rl) {
-      line++;
-      bytes += raw.length + 1;
+    for await (const l of readLines(inputStream(file), lineLimit(opts.maxFileBytes), opts.signal)) {
+      line = l.line;
+      bytes += l.bytes;
       if (opts.signal?.aborted) return;
+      if ('error' in l) {
+        yield { error: err(file, line, null, l.error) };
+        continue;
+      }
+      const raw = l.text;
       if (!raw.trim()) continue;
       let row: unknown;
       try {
@@ -137,9 +163,17 @@ async function* readJsonl(file: string, opts: ReaderOptions): AsyncGenerator<Rea
 }
 
 async function* readCsv(file: string, opts: ReaderOptions): AsyncGenerator<ReadItem> {
-  const parser = inputStream(file).pipe(
-    parseCsv({ columns: true, relax_column_count: true, skip_empty_lines: true, bom: true }),
+  const source = inputStream(file);
+  const parser = source.pipe(
+    parseCsv({
+      columns: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      bom: true,
+      max_record_size: lineLimit(opts.maxFileBytes),
+    }),
   );
+  source.on('error', (e: Error) => parser.destroy(e));
   let row = 0;
   let bytes = 0;
   try {
@@ -192,19 +226,57 @@ async function* readParquet(file: string, opts: ReaderOptions): AsyncGenerator<R
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '__pycache__', '.hg', '.svn', '.tox', '.venv', 'venv']);
 
+/**
+ * Files and subfolders of one folder. Symbolic links are skipped unless `follow`; followed links
+ * to folders already seen (by device and inode) are skipped too, so link loops end.
+ */
+export async function listFolder(
+  dir: string,
+  follow: boolean,
+  seen: Set<string>,
+): Promise<{ files: string[]; subdirs: string[] }> {
+  const files: string[] = [];
+  const subdirs: string[] = [];
+  for await (const d of await opendir(dir)) {
+    const full = join(dir, d.name);
+    let isDir = d.isDirectory();
+    let isFile = d.isFile();
+    if (d.isSymbolicLink()) {
+      if (!follow) continue;
+      const st = await stat(full).catch(() => null);
+      if (!st) continue;
+      isDir = st.isDirectory();
+      isFile = st.isFile();
+    }
+    if (isDir) {
+      if (SKIP_DIRS.has(d.name)) continue;
+      const st = await stat(full).catch(() => null);
+      if (!st) continue;
+      const key = `${st.dev}:${st.ino}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      subdirs.push(full);
+    } else if (isFile && languageFromPath(d.name)) files.push(full);
+  }
+  return { files, subdirs };
+}
+
+export async function folderKey(dir: string): Promise<string> {
+  const st = await stat(dir);
+  return `${st.dev}:${st.ino}`;
+}
+
 async function* readFolder(root: string, opts: ReaderOptions): AsyncGenerator<ReadItem> {
   const repo = basename(root);
   const stack = [root];
+  const seen = new Set<string>([await folderKey(root)]);
   while (stack.length) {
+    if (opts.signal?.aborted) return;
     const dir = stack.pop()!;
     let entries: string[] = [];
-    const subdirs: string[] = [];
+    let subdirs: string[] = [];
     try {
-      for await (const d of await opendir(dir)) {
-        if (d.isDirectory()) {
-          if (!SKIP_DIRS.has(d.name)) subdirs.push(join(dir, d.name));
-        } else if (d.isFile() && languageFromPath(d.name)) entries.push(join(dir, d.name));
-      }
+      ({ files: entries, subdirs } = await listFolder(dir, opts.followSymlinks ?? false, seen));
     } catch (e) {
       yield { error: err(dir, null, null, `cannot list folder: ${(e as Error).message}`) };
       continue;
@@ -229,12 +301,16 @@ async function* readSourceFile(
 ): AsyncGenerator<ReadItem> {
   let buf: Buffer;
   try {
-    const st = await stat(file);
-    if (st.size > opts.maxFileBytes) {
-      yield { error: err(file, null, null, `file is ${st.size} bytes, over the ${opts.maxFileBytes}-byte limit`) };
+    const got = await readCapped(file, opts.maxFileBytes, opts.signal);
+    if (got === 'not-regular') {
+      yield { error: err(file, null, null, 'not a regular file (device, FIFO or socket)') };
       return;
     }
-    buf = await readFile(file);
+    if (got === null) {
+      yield { error: err(file, null, null, `file is over the ${opts.maxFileBytes}-byte limit`) };
+      return;
+    }
+    buf = got;
   } catch (e) {
     yield { error: err(file, null, null, `cannot read: ${(e as Error).message}`) };
     return;
@@ -251,10 +327,37 @@ async function* readSourceFile(
     return;
   }
   if (!text.trim()) {
-    yield { error: err(file, null, null, 'file is empty') };
+    // An empty (or blank) file, like most `__init__.py`, has nothing to import: skipped, not an error.
+    yield { fileDone: file, bytes: buf.length, skipped: 'empty file' };
     return;
   }
   const language = opts.lang ?? languageFromPath(file) ?? extname(file).slice(1);
   yield { record: { text, source: file, repo, path: relPath, language, metadata: {}, bytes: buf.length } };
   yield { fileDone: file, bytes: buf.length };
+}
+
+/**
+ * Reads at most `max` bytes of a regular file, counting what was actually read (a file can grow,
+ * and `stat` sizes of special files mean nothing). Null when it is longer. The regularity check
+ * is made on the open descriptor (O_NONBLOCK, so a FIFO cannot block the open).
+ */
+async function readCapped(file: string, max: number, signal?: AbortSignal): Promise<Buffer | null | 'not-regular'> {
+  const fh = await open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  try {
+    if (!(await fh.stat()).isFile()) return 'not-regular';
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      if (signal?.aborted) throw new CodedError('cancelled', 'cancelled');
+      const buf = Buffer.allocUnsafe(Math.min(1 << 20, max + 1 - total));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > max) return null;
+      chunks.push(buf.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await fh.close();
+  }
 }

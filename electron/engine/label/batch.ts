@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { toFile } from 'openai';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sqlString } from '../store/dataset-store.js';
-import { createClient, llmLabelRecord, prepare, type LabelRunOptions } from './labeler.js';
+import { createClient, labelKey, llmLabelRecord, prepare, type LabelRunOptions } from './labeler.js';
 import { buildPrompt, parseAnswer, type BuiltPrompt } from './prompt.js';
 import { costUsd } from './pricing.js';
 import { abortableSleep } from './rate-gate.js';
@@ -219,7 +219,7 @@ export async function runBatchLabeling(
         s.failures.map((f) => ({
           attempt_id: randomUUID(),
           sample_id: f.sampleId,
-          label_key: `${f.sampleId}|${p.agent}|${p.paramsHash}`,
+          label_key: labelKey(f.sampleId, p.template.id, p.templateHash, o.model, p.paramsHash),
           agent: p.agent,
           status: 'failed',
           error: f.reason,

@@ -1,12 +1,13 @@
+import { formatAgent, llmLabelKey } from '../../../shared/agent.js';
 import { CodedError } from '../../../shared/errors.js';
 import { createHash, randomUUID } from 'node:crypto';
 import OpenAI from 'openai';
 import type { LabelRecord } from '../../../shared/domain.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sqlString } from '../store/dataset-store.js';
-import { buildPrompt, parseAnswer, UnparseableAnswer, type BuiltPrompt } from './prompt.js';
+import { buildPrompt, parseAnswer, type BuiltPrompt } from './prompt.js';
 import { costUsd, priceOf, type Price } from './pricing.js';
-import { abortableSleep, backoffMs, RateGate } from './rate-gate.js';
+import { callWithRetries, ChatSession, CostBudget } from './llm-call.js';
 import { selectSamples, type SelectionSpec } from './selection.js';
 import { resolveTemplate, saveTemplate, type Template } from './templates.js';
 
@@ -77,7 +78,7 @@ export function labelKey(
   model: string,
   paramsHash: string,
 ) {
-  return `${sampleId}|${templateId}|${templateHash}|${model}|${paramsHash}`;
+  return llmLabelKey({ sampleId, templateId, templateHash, model, paramsHash });
 }
 
 export function paramsHashOf(p: { temperature: number; maxTokens: number; seed: number; maxInputTokens: number }) {
@@ -111,7 +112,7 @@ export async function prepare(store: DatasetStore, o: LabelRunOptions): Promise<
     maxInputTokens: o.maxInputTokens ?? 1024,
   };
   const paramsHash = paramsHashOf(params);
-  const agent = `${o.model}|${template.id}|${hash}`;
+  const agent = formatAgent({ model: o.model, templateId: template.id, templateHash: hash });
   const selectedIds = await selectSamples(store, o);
   const done = await labeledKeys(store, agent, paramsHash);
   const todo = selectedIds.filter((id) => !done.has(id));
@@ -199,8 +200,12 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
       `no price known for model ${o.model}: add it to config.json "prices" (USD per 1M tokens) to use --max-cost`,
     );
   await saveTemplate(store, p.template);
-  const client = createClient(o);
-  const gate = new RateGate(o.concurrency ?? 8);
+  const session = new ChatSession(createClient(o), o.concurrency ?? 8, {
+    maxAttempts: o.maxAttempts,
+    backoffBaseMs: o.backoffBaseMs,
+    signal: o.signal,
+  });
+  const budget = new CostBudget(o.maxCost, o.signal);
   const maxAttempts = o.maxAttempts ?? 4;
   const s: LabelRunSummary = {
     selected: p.selected,
@@ -216,9 +221,6 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
     structuredFallback: false,
     failures: [],
   };
-  let structured = true;
-  let reserved = 0;
-  let reservations = 0;
   let budgetHit = false;
   let next = 0;
   const attempts: Record<string, unknown>[] = [];
@@ -233,156 +235,77 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
       labeled: s.labeled,
       failed: s.failed,
       costUsd: s.cost_usd,
-      concurrency: gate.concurrency,
+      concurrency: session.gate.concurrency,
     });
-
-  /** Reserve the worst case of this call; true if it fits under --max-cost with everything in flight. */
-  const reserve = async (worst: number): Promise<boolean> => {
-    if (o.maxCost === undefined) return true;
-    for (;;) {
-      if (s.cost_usd + reserved + worst <= o.maxCost) {
-        reserved += worst;
-        reservations++;
-        return true;
-      }
-      // NOTE: count reservations, not dollars: float sums never return exactly to 0.
-      if (reservations === 0) return false;
-      await abortableSleep(20, o.signal).catch(() => {});
-      if (o.signal?.aborted) return false;
-    }
-  };
-
-  const callOnce = async (b: BuiltPrompt) => {
-    const req = {
-      model: o.model,
-      messages: b.messages,
-      temperature: p.params.temperature,
-      max_tokens: p.params.maxTokens,
-      seed: p.params.seed,
-      ...(structured
-        ? {
-            response_format: {
-              type: 'json_schema' as const,
-              json_schema: { name: 'label', schema: p.template.schema, strict: true },
-            },
-          }
-        : {}),
-    };
-    const usedStructured = structured;
-    const { data, response } = await client.chat.completions.create(req, { signal: o.signal }).withResponse();
-    const pause = RateGate.pauseFromHeaders(response.headers);
-    if (pause > 0) gate.pause(pause);
-    return { data, usedStructured };
-  };
 
   const labelOne = async (sampleId: string): Promise<void> => {
     const sample = await store.getSample(sampleId);
     if (!sample) return;
     const b = buildPrompt(p.template, sample.text, sample.language, p.params.maxInputTokens);
     const worst = costUsd(p.price, b.promptTokens, p.params.maxTokens);
-    if (!(await reserve(worst))) {
+    if (!(await budget.reserve(worst))) {
       budgetHit = true;
       return;
     }
-    const unreserve = () => {
-      if (o.maxCost !== undefined) {
-        reserved -= worst;
-        reservations--;
-        if (reservations === 0) reserved = 0;
-      }
-    };
-    let lastError = '';
+    let last = { pt: 0, ct: 0, cost: 0 };
     try {
-      for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-        await gate.acquire(o.signal);
-        let released = false;
-        const release = () => {
-          if (!released) {
-            released = true;
-            gate.release();
-          }
-        };
-        const askedStructured = structured;
-        try {
-          s.calls++;
-          const { data, usedStructured } = await callOnce(b);
-          release();
-          const usage = data.usage;
+      const r = await callWithRetries(
+        session,
+        (structured) => ({
+          model: o.model,
+          messages: b.messages,
+          temperature: p.params.temperature,
+          max_tokens: p.params.maxTokens,
+          seed: p.params.seed,
+          ...(structured
+            ? {
+                response_format: {
+                  type: 'json_schema' as const,
+                  json_schema: { name: 'label', schema: p.template.schema, strict: true },
+                },
+              }
+            : {}),
+        }),
+        (content, structured) => parseAnswer(p.template, content, structured),
+        (usage) => {
           const pt = usage?.prompt_tokens ?? b.promptTokens;
           const ct = usage?.completion_tokens ?? 0;
-          const cost = costUsd(p.price, pt, ct);
+          last = { pt, ct, cost: costUsd(p.price, pt, ct) };
           s.prompt_tokens += pt;
           s.completion_tokens += ct;
-          s.cost_usd += cost;
-          const choice = data.choices?.[0];
-          let ans;
-          try {
-            ans = parseAnswer(p.template, choice?.message?.content, usedStructured);
-          } catch (e) {
-            if (!(e instanceof UnparseableAnswer)) throw e;
-            lastError = `${e.message}${choice?.finish_reason === 'length' ? ' (answer cut at max tokens)' : ''}`;
-            await abortableSleep(backoffMs(attempt, o.backoffBaseMs), o.signal);
-            continue;
-          }
-          gate.onSuccess();
-          const rec = llmLabelRecord(store, p, o.model, sampleId, b, ans, {
-            pt,
-            ct,
-            cost,
-            outputPath: usedStructured ? 'json_schema' : 'plain-text',
-            responseModel: data.model,
-            finishReason: choice?.finish_reason ?? null,
-          });
-          await store.appendLabels([rec]);
-          s.labeled++;
-          return;
-        } catch (e) {
-          release();
-          if (o.signal?.aborted) throw e;
-          const err = e as InstanceType<typeof OpenAI.APIError> & { status?: number; headers?: Headers };
-          lastError = describeError(e);
-          if (
-            err instanceof OpenAI.APIError &&
-            err.status === 400 &&
-            askedStructured &&
-            /response_format|json_schema|structured/i.test(String(err.message))
-          ) {
-            // The server has no structured outputs: fall back to plain text for the rest of the run.
-            structured = false;
-            s.structuredFallback = true;
-            attempt--;
-            continue;
-          }
-          if (err instanceof OpenAI.APIError && err.status === 429) {
-            gate.onRateLimited();
-            gate.pause(RateGate.pauseFromHeaders(err.headers) || backoffMs(attempt, o.backoffBaseMs));
-            continue;
-          }
-          const retriable =
-            !(err instanceof OpenAI.APIError) ||
-            err instanceof OpenAI.APIConnectionError ||
-            (err.status ?? 500) >= 500 ||
-            err.status === 408 ||
-            err.status === 409;
-          if (!retriable) break;
-          await abortableSleep(backoffMs(attempt, o.backoffBaseMs), o.signal);
-        }
+          s.cost_usd += last.cost;
+          budget.spent = s.cost_usd;
+        },
+      );
+      s.calls = session.calls;
+      s.structuredFallback = session.structuredFallback;
+      if (r.ok) {
+        const choice = r.data.choices?.[0];
+        const rec = llmLabelRecord(store, p, o.model, sampleId, b, r.value, {
+          ...last,
+          outputPath: r.usedStructured ? 'json_schema' : 'plain-text',
+          responseModel: r.data.model,
+          finishReason: choice?.finish_reason ?? null,
+        });
+        await store.appendLabels([rec]);
+        s.labeled++;
+        return;
       }
       s.failed++;
-      s.failures.push({ sampleId, reason: lastError });
+      s.failures.push({ sampleId, reason: r.error });
       attempts.push({
         attempt_id: randomUUID(),
         sample_id: sampleId,
         label_key: labelKey(sampleId, p.template.id, p.templateHash, o.model, p.paramsHash),
         agent: p.agent,
         status: 'failed',
-        error: lastError,
+        error: r.error,
         details: JSON.stringify({ attempts: maxAttempts }),
         created_at: new Date().toISOString(),
       });
       if (attempts.length >= 200) await flushAttempts();
     } finally {
-      unreserve();
+      budget.release(worst);
       progress();
     }
   };
@@ -404,6 +327,8 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
     await flushAttempts();
     await store.flush();
   }
+  s.calls = session.calls;
+  s.structuredFallback = session.structuredFallback;
   s.notStarted = p.todo.length - s.labeled - s.failed;
   s.stoppedBy = o.signal?.aborted ? 'cancelled' : budgetHit ? 'budget' : 'done';
   return s;
@@ -456,10 +381,4 @@ export function llmLabelRecord(
       ...(x.batchId ? { batchId: x.batchId } : {}),
     },
   };
-}
-
-function describeError(e: unknown): string {
-  if (e instanceof OpenAI.APIError)
-    return `${e.constructor.name}${e.status ? ` ${e.status}` : ''}: ${e.message}`.slice(0, 500);
-  return `${(e as Error).name}: ${(e as Error).message}`.slice(0, 500);
 }

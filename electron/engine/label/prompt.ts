@@ -1,6 +1,7 @@
 import { Tiktoken } from 'js-tiktoken/lite';
 import o200k from 'js-tiktoken/ranks/o200k_base';
 import { z } from 'zod';
+import { SCORE_MAX, SCORE_MIN } from '../../../shared/enums.js';
 import { TokenCounter } from '../ingest/token-count.js';
 import type { Template } from './templates.js';
 
@@ -92,7 +93,7 @@ export interface ParsedAnswer {
   rationale: string;
 }
 
-const StructuredScore = z.object({ score: z.number().int().min(0).max(5), rationale: z.string() });
+const StructuredScore = z.object({ score: z.number().int().min(SCORE_MIN).max(SCORE_MAX), rationale: z.string() });
 const StructuredBinary = z.object({ keep: z.boolean(), rationale: z.string() });
 
 export class UnparseableAnswer extends Error {

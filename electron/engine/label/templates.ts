@@ -69,7 +69,10 @@ export async function datasetTemplates(
     out.set(templateHash(t), { template: t, hash: templateHash(t), builtin: true });
   const table = await store.table('templates');
   for (const row of await table.query().toArray()) {
-    const t = TemplateSchema.parse(JSON.parse(row.body as string));
+    const body = JSON.parse(row.body as string) as { purpose?: string };
+    // Generation templates share the table (stored by hash the same way) but are not labelers.
+    if (body.purpose === 'synth') continue;
+    const t = TemplateSchema.parse(body);
     if (!out.has(row.template_hash as string))
       out.set(row.template_hash as string, { template: t, hash: row.template_hash as string, builtin: false });
   }
@@ -95,17 +98,25 @@ export async function resolveTemplate(store: DatasetStore, ref: string): Promise
 /** Stores a template in the dataset by content hash (idempotent). */
 export async function saveTemplate(store: DatasetStore, t: Template): Promise<string> {
   const hash = templateHash(t);
+  await saveTemplateBody(store, { hash, id: t.id, version: t.version, body: t });
+  return hash;
+}
+
+/** Stores any versioned template (labeling or generation) under its content hash, once. */
+export async function saveTemplateBody(
+  store: DatasetStore,
+  t: { hash: string; id: string; version: number; body: unknown },
+): Promise<void> {
   const table = await store.table('templates');
-  if ((await table.countRows(`template_hash = ${sqlString(hash)}`)) === 0) {
+  if ((await table.countRows(`template_hash = ${sqlString(t.hash)}`)) === 0) {
     await table.add([
       {
-        template_hash: hash,
+        template_hash: t.hash,
         template_id: t.id,
         version: t.version,
-        body: JSON.stringify(t),
+        body: JSON.stringify(t.body),
         created_at: new Date().toISOString(),
       },
     ]);
   }
-  return hash;
 }

@@ -12,6 +12,7 @@ import { embedDataset } from '../embed/embedding-store.js';
 import { listModels, trainModel, trainingTargets, type ModelRecord } from '../classify/training.js';
 import { scoreDataset } from '../classify/scoring.js';
 import { exportFromStore } from '../curate/store-export.js';
+import { assertOutDirUsable } from '../curate/output-dir.js';
 import { createHash } from 'node:crypto';
 
 export const DEMO_SAMPLES = join(RESOURCES_DIR, 'demo', 'samples.jsonl');
@@ -73,6 +74,8 @@ export interface DemoSummary {
  */
 export async function runDemo(store: DatasetStore, o: DemoOptions): Promise<DemoSummary> {
   const t0 = Date.now();
+  // The demo replaces its output only when it is empty or a previous export; check before any work.
+  await assertOutDirUsable(o.outDir, true, store.dir);
   const step = (phase: string) => (p: { done: number; total: number }) => o.onProgress?.({ phase, ...p });
   await importPaths(store, [DEMO_SAMPLES], {
     textField: 'text',
@@ -89,7 +92,7 @@ export async function runDemo(store: DatasetStore, o: DemoOptions): Promise<Demo
       onProgress: (p) => step('import stdlib')({ done: p.doneBytes, total: p.totalBytes }),
     });
   if (o.signal?.aborted) throw new CodedError('cancelled', 'cancelled');
-  await store.compact(['samples', 'import_errors']);
+  await store.compact(['samples', 'import_errors', 'sample_imports']);
   await countTokensExactly(store, { signal: o.signal, onProgress: step('count tokens') });
   const embedder = createHashEmbedder({ dims: 512 });
   await embedDataset(store, embedder, {

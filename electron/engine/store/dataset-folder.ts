@@ -4,8 +4,9 @@ import { mkdir, readFile, rename, writeFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_KEEP_THRESHOLD } from '../../../shared/enums.js';
+import { CONSENSUS_RULES, DEFAULT_KEEP_THRESHOLD, SCORE_MAX, SCORE_MIN } from '../../../shared/enums.js';
 import { TABLES, type TableName } from './table-schemas.js';
+import { KeyedMutex, ReadOnlyDatasetError, readOnlyTable, serializedTable } from './table-guard.js';
 
 /** Bumped when the on-disk layout changes incompatibly; older code refuses newer folders. */
 export const SCHEMA_VERSION = 1;
@@ -14,10 +15,14 @@ const FORMAT_TAG = 'textbook-studio-dataset';
 
 export const DatasetConfigSchema = z.object({
   format: z.literal(FORMAT_TAG),
-  schemaVersion: z.number().int(),
+  schemaVersion: z.number().int().min(1),
   name: z.string(),
   createdAt: z.string(),
-  keepThreshold: z.number().int().min(0).max(5).default(DEFAULT_KEEP_THRESHOLD),
+  keepThreshold: z.number().int().min(SCORE_MIN).max(SCORE_MAX).default(DEFAULT_KEEP_THRESHOLD),
+  /** How annotators' labels resolve to the human value when no adjudication settles it. */
+  consensusRule: z.enum(CONSENSUS_RULES).default('median'),
+  /** Blind mode for assigned samples: others' scores and the LLM's stay hidden until I label. */
+  blindAssignments: z.boolean().default(true),
   /** `templateId@model`; null = the most recently used LLM source. */
   activeLlmSource: z.string().nullable().default(null),
   /** Classifier model id; null = the newest model. */
@@ -54,6 +59,10 @@ export class DatasetError extends Error {
 export interface DatasetFolder {
   readonly dir: string;
   readonly db: lancedb.Connection;
+  /** Opened for reading only: no table is created, written or compacted, the config is not saved. */
+  readonly readOnly: boolean;
+  /** Serializes this process's writes per table (and other keyed critical sections). */
+  readonly mutex: KeyedMutex;
   config: DatasetConfig;
   table(name: TableName): Promise<lancedb.Table>;
   saveConfig(next: DatasetConfig): Promise<void>;
@@ -63,8 +72,12 @@ export interface DatasetFolder {
  * Opens a dataset folder, creating it (and its tables) when it is missing or empty.
  * Refuses folders written by a newer schema version and folders that are not datasets.
  */
-export async function openDatasetFolder(dirArg: string, opts: { create?: boolean } = {}): Promise<DatasetFolder> {
+export async function openDatasetFolder(
+  dirArg: string,
+  opts: { create?: boolean; readOnly?: boolean } = {},
+): Promise<DatasetFolder> {
   const dir = resolve(dirArg);
+  const readOnly = opts.readOnly ?? false;
   const configPath = join(dir, CONFIG_FILE);
   let config: DatasetConfig;
   if (existsSync(configPath)) {
@@ -76,7 +89,7 @@ export async function openDatasetFolder(dirArg: string, opts: { create?: boolean
         `${dir} is not a Textbook Studio dataset (no ${CONFIG_FILE}, and the folder is not empty)`,
       );
     }
-    if (opts.create === false) throw new DatasetError(`no dataset at ${dir}`, 'not_found');
+    if (opts.create === false || readOnly) throw new DatasetError(`no dataset at ${dir}`, 'not_found');
     await mkdir(dir, { recursive: true });
     config = DatasetConfigSchema.parse({
       format: FORMAT_TAG,
@@ -89,19 +102,36 @@ export async function openDatasetFolder(dirArg: string, opts: { create?: boolean
   const db = await lancedb.connect(join(dir, 'tables'));
   const existing = new Set(await db.tableNames());
   const cache = new Map<TableName, Promise<lancedb.Table>>();
+  const mutex = new KeyedMutex();
+  // NOTE: a reader must not create the tables a writer has not made yet: it sees them empty, in memory.
+  let scratch: Promise<lancedb.Connection> | null = null;
+  const emptyTable = async (name: TableName) => {
+    scratch ??= lancedb.connect('memory://');
+    return (await scratch).createEmptyTable(name, TABLES[name], { existOk: true });
+  };
+  const why = `dataset ${dir} is open read-only`;
   const folder: DatasetFolder = {
     dir,
     db,
+    readOnly,
+    mutex,
     config,
     table(name) {
       let t = cache.get(name);
       if (!t) {
-        t = existing.has(name) ? db.openTable(name) : db.createEmptyTable(name, TABLES[name], { existOk: true });
+        if (readOnly) {
+          t = (existing.has(name) ? db.openTable(name) : emptyTable(name)).then((x) => readOnlyTable(x, why));
+        } else {
+          t = (
+            existing.has(name) ? db.openTable(name) : db.createEmptyTable(name, TABLES[name], { existOk: true })
+          ).then((x) => serializedTable(x, mutex));
+        }
         cache.set(name, t);
       }
       return t;
     },
     async saveConfig(next) {
+      if (readOnly) throw new ReadOnlyDatasetError(`cannot save the config: ${why}`);
       folder.config = DatasetConfigSchema.parse(next);
       await writeConfigAtomic(configPath, folder.config);
     },

@@ -1,10 +1,16 @@
+import { llmSourceOf } from '../../../shared/agent.js';
 import { CodedError } from '../../../shared/errors.js';
 import * as lancedb from '@lancedb/lancedb';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { LabelRecord, Sample } from '../../../shared/domain.js';
+import { AnnotationStore } from './annotation-store.js';
+import { HygieneIndex } from '../hygiene/hygiene-index.js';
+import { loadFields } from '../hygiene/hygiene-store.js';
 import { openDatasetFolder, type DatasetConfig, type DatasetFolder } from './dataset-folder.js';
 import { DurableJournal } from './durable-journal.js';
+import { ReadOnlyDatasetError } from './table-guard.js';
+import { WriterLock } from './writer-lock.js';
 import { SampleIndex } from './sample-index.js';
 import { labelFromRow, labelToRow, sampleFromRow, type SampleRowRecord } from './row-mapping.js';
 import type { TableName } from './table-schemas.js';
@@ -42,18 +48,63 @@ async function inChunks<T>(items: T[], size: number, fn: (chunk: T[]) => Promise
  */
 export class DatasetStore {
   readonly index = new SampleIndex();
+  /** Detector findings (contamination, secrets, PII, licenses) and decisions on them. */
+  annotations!: AnnotationStore;
+  /** Secret / PII flags, licenses and declared metadata fields, as list rows and `--where` read them. */
+  hygiene!: HygieneIndex;
   private labelJournal!: DurableJournal<LabelRecord>;
   /** Active LLM source per label, `templateId@model`; see `activeLlmSource`. */
   private llmLatest = new Map<string, Map<number, { score: number | null; keep: boolean; at: string }>>();
   private llmSourceLastUsed = new Map<string, string>();
   replayedOnOpen = 0;
 
+  private lock: WriterLock | null = null;
+  /** Read-only opens: acknowledged labels read from the holder's journal, not yet in LanceDB. */
+  private readonlyPending: LabelRecord[] = [];
+
   private constructor(readonly folder: DatasetFolder) {}
 
-  static async open(dir: string, opts: { create?: boolean } = {}): Promise<DatasetStore> {
-    const store = new DatasetStore(await openDatasetFolder(dir, opts));
-    await store.load();
+  /**
+   * Opens a dataset. `mode: 'write'` (the default) takes the folder's writer lock and fails with
+   * a DatasetBusyError naming the holder when another live process has it. `mode: 'read'` takes
+   * no lock and never writes, deletes or replays anything; it sees every label a writer has
+   * acknowledged by reading its journal. Sharded workers that write only their own files open
+   * the dataset with `mode: 'read'`.
+   */
+  static async open(
+    dir: string,
+    opts: { create?: boolean; mode?: 'write' | 'read'; holder?: string } = {},
+  ): Promise<DatasetStore> {
+    const readOnly = opts.mode === 'read';
+    const folder = await openDatasetFolder(dir, { create: opts.create, readOnly });
+    const store = new DatasetStore(folder);
+    if (!readOnly) store.lock = await WriterLock.acquire(folder.dir, { holder: opts.holder });
+    try {
+      await store.load();
+    } catch (e) {
+      await store.lock?.release();
+      folder.db.close();
+      throw e;
+    }
     return store;
+  }
+
+  get readOnly(): boolean {
+    return this.folder.readOnly;
+  }
+
+  /** Tells a second writer where this process can be reached. */
+  async advertiseUrl(url: string): Promise<void> {
+    await this.lock?.setUrl(url);
+  }
+
+  /** Runs `fn` alone among calls with the same key (whole imports, requestId checks). */
+  exclusive<R>(key: string, fn: () => Promise<R>): Promise<R> {
+    return this.folder.mutex.run(key, fn);
+  }
+
+  private assertWritable(what: string) {
+    if (this.readOnly) throw new ReadOnlyDatasetError(`cannot ${what}: dataset ${this.dir} is open read-only`);
   }
 
   get dir() {
@@ -67,6 +118,12 @@ export class DatasetStore {
   }
 
   private async load() {
+    this.index.consensus = { rule: this.config.consensusRule, keepThreshold: this.config.keepThreshold };
+    // NOTE: a reader reads the writer's journal BEFORE opening any table: a segment that is gone
+    // by then was flushed to LanceDB first, so the tables opened next hold its records.
+    const journaled = this.readOnly
+      ? await DurableJournal.readAcknowledged<LabelRecord>(join(this.dir, 'journal'), 'labels')
+      : [];
     const samples = await this.table('samples');
     for await (const batch of samples.query().select(['id', 'source', 'path', 'language', 'tokens', 'tokens_exact'])) {
       const cols = ['id', 'source', 'path', 'language', 'tokens', 'tokens_exact'].map((c) => batch.getChild(c)!);
@@ -91,14 +148,14 @@ export class DatasetStore {
     // NOTE: only the columns the index needs, read column-wise: rationale/details stay on disk.
     type LabelCore = Pick<
       LabelRecord,
-      'labelId' | 'sampleId' | 'kind' | 'score' | 'keep' | 'agent' | 'retracts' | 'createdAt'
+      'labelId' | 'sampleId' | 'kind' | 'score' | 'keep' | 'agent' | 'origin' | 'retracts' | 'createdAt'
     >;
     const all: LabelCore[] = [];
     for await (const b of labels
       .query()
-      .select(['label_id', 'sample_id', 'kind', 'score', 'keep', 'agent', 'retracts', 'created_at'])) {
-      const c = ['label_id', 'sample_id', 'kind', 'score', 'keep', 'agent', 'retracts', 'created_at'].map((n) =>
-        b.getChild(n)!,
+      .select(['label_id', 'sample_id', 'kind', 'score', 'keep', 'agent', 'origin', 'retracts', 'created_at'])) {
+      const c = ['label_id', 'sample_id', 'kind', 'score', 'keep', 'agent', 'origin', 'retracts', 'created_at'].map(
+        (n) => b.getChild(n)!,
       );
       for (let i = 0; i < b.numRows; i++) {
         all.push({
@@ -108,8 +165,9 @@ export class DatasetStore {
           score: c[3].get(i) ?? null,
           keep: Boolean(c[4].get(i)),
           agent: c[5].get(i),
-          retracts: c[6].get(i) ?? null,
-          createdAt: c[7].get(i),
+          origin: c[6].get(i) ?? null,
+          retracts: c[7].get(i) ?? null,
+          createdAt: c[8].get(i),
         });
       }
     }
@@ -133,14 +191,28 @@ export class DatasetStore {
       },
       keyOf: (r) => r.labelId,
     });
-    // Replayed journal records were acknowledged before a crash: they are labels like any other.
-    const replayed = await this.labelJournal.open();
-    this.replayedOnOpen = replayed.length;
-    all.push(...replayed);
+    if (this.readOnly) {
+      const stored = new Set(all.map((r) => r.labelId));
+      const seen = new Set<string>();
+      for (const r of journaled)
+        if (!stored.has(r.labelId) && !seen.has(r.labelId)) {
+          seen.add(r.labelId);
+          this.readonlyPending.push(r);
+        }
+      all.push(...this.readonlyPending);
+    } else {
+      // Replayed journal records were acknowledged before a crash: they are labels like any other.
+      const replayed = await this.labelJournal.open();
+      this.replayedOnOpen = replayed.length;
+      all.push(...replayed);
+    }
     all.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
     for (const r of all) this.applyLabel(r);
     this.recomputeLlm();
     await this.reloadClassifierScores();
+    this.annotations = await AnnotationStore.open(this.folder);
+    this.hygiene = new HygieneIndex(this.annotations);
+    await loadFields(this, this.hygiene);
   }
 
   /** Model whose probabilities are "the" classifier_score: configured, else the newest. */
@@ -180,12 +252,14 @@ export class DatasetStore {
 
   /** `templateId@model` of an LLM label. */
   static llmSourceOf(r: Pick<LabelRecord, 'agent'>): string {
-    const [model, templateId] = r.agent.split('|');
-    return `${templateId}@${model}`;
+    return llmSourceOf(r.agent);
   }
 
   private applyLabel(
-    r: Pick<LabelRecord, 'labelId' | 'sampleId' | 'kind' | 'score' | 'keep' | 'agent' | 'retracts' | 'createdAt'>,
+    r: Pick<
+      LabelRecord,
+      'labelId' | 'sampleId' | 'kind' | 'score' | 'keep' | 'agent' | 'origin' | 'retracts' | 'createdAt'
+    >,
   ) {
     this.labelsVersion++;
     const row = this.index.row(r.sampleId);
@@ -233,11 +307,19 @@ export class DatasetStore {
     if (m) for (const [row, v] of m) this.index.setLlm(row, v.score, v.keep);
   }
 
+  /** Sets how the human value is resolved (persisted in config.json) and re-resolves the index. */
+  async setConsensusRule(rule: DatasetConfig['consensusRule']): Promise<void> {
+    await this.folder.saveConfig({ ...this.config, consensusRule: rule });
+    this.index.setConsensus({ rule, keepThreshold: this.config.keepThreshold });
+    this.labelsVersion++;
+  }
+
   /** Counts label records applied since open (part of export fingerprints). */
   labelsVersion = 0;
 
   /** Appends label records; resolves once they are durable (journal fsync'd), then updates the index. */
   async appendLabels(records: LabelRecord[]): Promise<void> {
+    this.assertWritable('add labels');
     for (const r of records) {
       if (!this.index.has(r.sampleId))
         throw new CodedError('not_found', `label ${r.labelId}: unknown sample id ${r.sampleId}`);
@@ -256,7 +338,7 @@ export class DatasetStore {
 
   /** One label record by id, from LanceDB or the unflushed journal. */
   async findLabel(labelId: string): Promise<LabelRecord | null> {
-    const pending = this.labelJournal.pending().find((p) => p.labelId === labelId);
+    const pending = this.pendingLabels().find((p) => p.labelId === labelId);
     if (pending) return pending;
     const rows = await (
       await this.table('labels')
@@ -297,6 +379,8 @@ export class DatasetStore {
 
   /** Every label record of a sample, oldest first, including ones not yet flushed to LanceDB. */
   async labelsOf(sampleId: string): Promise<LabelRecord[]> {
+    // NOTE: pending first: a record leaves the pending list only once the table holds it.
+    const pending = this.pendingLabels().filter((p) => p.sampleId === sampleId);
     const labels = await this.table('labels');
     const rows = await labels
       .query()
@@ -304,7 +388,7 @@ export class DatasetStore {
       .toArray();
     const out = rows.map((r) => labelFromRow(r));
     const seen = new Set(out.map((r) => r.labelId));
-    for (const p of this.labelJournal.pending()) if (p.sampleId === sampleId && !seen.has(p.labelId)) out.push(p);
+    for (const p of pending) if (!seen.has(p.labelId)) out.push(p);
     return out.sort((a, b) =>
       a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.labelId < b.labelId ? -1 : 1,
     );
@@ -344,15 +428,16 @@ export class DatasetStore {
 
   /** Acknowledged labels not yet in LanceDB. */
   pendingLabels(): readonly LabelRecord[] {
-    return this.labelJournal.pending();
+    return this.readOnly ? this.readonlyPending : this.labelJournal.pending();
   }
 
   async flush() {
-    await this.labelJournal.flush();
+    if (!this.readOnly) await this.labelJournal.flush();
   }
 
   /** Compacts tables after a job (LanceDB leaves one fragment per write). */
   async compact(names: TableName[] = ['samples', 'labels', 'token_counts', 'import_errors']) {
+    this.assertWritable('compact');
     for (const n of names) {
       const t = await this.table(n);
       await ensureScalarIndex(t, SCALAR_INDEXED[n]);
@@ -361,7 +446,11 @@ export class DatasetStore {
   }
 
   async close() {
-    await this.labelJournal.close();
-    this.folder.db.close();
+    try {
+      if (!this.readOnly) await this.labelJournal.close();
+    } finally {
+      this.folder.db.close();
+      await this.lock?.release();
+    }
   }
 }

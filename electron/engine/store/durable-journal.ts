@@ -30,6 +30,8 @@ export class DurableJournal<T> {
   /** Serializes segment writes and segment rotation, so no write lands in a retired segment. */
   private lock: Promise<unknown> = Promise.resolve();
   private unflushed: T[] = [];
+  /** A batch on its way to LanceDB: still "pending" for readers until the table has it. */
+  private inFlight: T[] = [];
   private flushChain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -43,6 +45,42 @@ export class DurableJournal<T> {
 
   private segmentPath(n: number) {
     return join(this.opts.dir, `${this.opts.name}-${String(n).padStart(8, '0')}.jsonl`);
+  }
+
+  /**
+   * Every record a writer has acknowledged and may not have flushed yet, read without touching a
+   * file: for a read-only open while another process holds the dataset. A segment that vanishes
+   * between listing and reading was flushed to LanceDB first, so the caller must open LanceDB
+   * after this returns to see those records there.
+   */
+  static async readAcknowledged<T>(dir: string, name: string): Promise<T[]> {
+    const prefix = `${name}-`;
+    let files: string[];
+    try {
+      files = (await readdir(dir)).filter((f) => f.startsWith(prefix) && f.endsWith('.jsonl')).sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const out: T[] = [];
+    for (const f of files) {
+      let text: string;
+      try {
+        text = await readFile(join(dir, f), 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw err;
+      }
+      for (const line of text.split('\n')) {
+        if (!line) continue;
+        try {
+          out.push(JSON.parse(line) as T);
+        } catch {
+          /* a write in progress: not acknowledged yet */
+        }
+      }
+    }
+    return out;
   }
 
   /** Replays segments left by an earlier process, then starts a fresh segment. Returns the records it had to replay. */
@@ -156,10 +194,13 @@ export class DurableJournal<T> {
       return r;
     });
     if (!rotated) return;
+    this.inFlight = rotated.batch;
     try {
       await this.opts.flushTo(rotated.batch);
+      this.inFlight = [];
       await rm(this.segmentPath(rotated.oldSeg), { force: true });
     } catch (e) {
+      this.inFlight = [];
       // NOTE: the old segment stays on disk and is replayed on the next open; keep the rows
       // queued so this process retries them too.
       this.unflushed = rotated.batch.concat(this.unflushed);
@@ -175,7 +216,8 @@ export class DurableJournal<T> {
 
   /** Records acknowledged but not yet in LanceDB (readers overlay these). */
   pending(): readonly T[] {
-    return this.unflushed;
+    // NOTE: without the in-flight batch, a record would vanish from view while its flush runs.
+    return this.inFlight.length ? this.inFlight.concat(this.unflushed) : this.unflushed;
   }
 
   async close(): Promise<void> {

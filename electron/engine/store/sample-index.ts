@@ -1,4 +1,7 @@
+import { SORT_FIELD_NAMES } from '../../../shared/contract/samples.js';
 import type { SampleRow } from '../../../shared/domain.js';
+import { DEFAULT_KEEP_THRESHOLD, type ConsensusRule } from '../../../shared/enums.js';
+import { resolveHuman, type HumanVote, type Resolution } from '../team/consensus.js';
 
 /**
  * In-memory columnar index of every sample's current values (tokens, LLM / human / classifier
@@ -8,23 +11,11 @@ import type { SampleRow } from '../../../shared/domain.js';
  * has to happen here. Typed arrays keep it at ~20 bytes per sample plus the source/path strings;
  * sorted permutations are cached per sort key and dropped when a value in that column changes.
  */
-export const SORT_FIELDS = [
-  'id',
-  'source',
-  'tokens',
-  'llm_score',
-  'human_score',
-  'classifier_score',
-  'disagreement',
-] as const;
+/** The sortable columns: one list, in the contract. */
+export const SORT_FIELDS = SORT_FIELD_NAMES;
 export type SortField = (typeof SORT_FIELDS)[number];
 
-export interface HumanEntry {
-  labelId: string;
-  score: number | null;
-  keep: boolean;
-  retracted: boolean;
-}
+export type HumanEntry = HumanVote;
 
 export class SampleIndex {
   ids: string[] = [];
@@ -41,6 +32,10 @@ export class SampleIndex {
   cls = new Float32Array(1024).fill(NaN);
   /** Human label history per row (only rows that have one), oldest first. */
   humanHistory = new Map<number, HumanEntry[]>();
+  /** Resolution of each row with human labels (counts, spread, adjudicated); see team/consensus.ts. */
+  humanResolution = new Map<number, Resolution>();
+  /** How the human value is resolved; `setConsensus` re-resolves every row. */
+  consensus: { rule: ConsensusRule; keepThreshold: number } = { rule: 'median', keepThreshold: DEFAULT_KEEP_THRESHOLD };
   private sortCache = new Map<string, Int32Array>();
   /** Bumped on every change, so query caches know when they are stale. */
   version = 0;
@@ -120,8 +115,18 @@ export class SampleIndex {
     this.invalidate('classifier_score');
   }
 
-  /** Applies a human label or a retraction, and recomputes the row's current human value. */
-  applyHuman(r: number, e: { labelId: string; score: number | null; keep: boolean; retracts: string | null }) {
+  /** Applies a human label or a retraction, and re-resolves the row's human value. */
+  applyHuman(
+    r: number,
+    e: {
+      labelId: string;
+      score: number | null;
+      keep: boolean;
+      retracts: string | null;
+      agent?: string;
+      origin?: string | null;
+    },
+  ) {
     let hist = this.humanHistory.get(r);
     if (!hist) {
       hist = [];
@@ -131,16 +136,32 @@ export class SampleIndex {
       const target = hist.find((h) => h.labelId === e.retracts);
       if (target) target.retracted = true;
     } else {
-      hist.push({ labelId: e.labelId, score: e.score, keep: e.keep, retracted: false });
+      hist.push({
+        labelId: e.labelId,
+        agent: e.agent ?? '',
+        score: e.score,
+        keep: e.keep,
+        origin: e.origin ?? null,
+        retracted: false,
+      });
     }
-    let cur: HumanEntry | undefined;
-    for (let i = hist.length - 1; i >= 0; i--)
-      if (!hist[i].retracted) {
-        cur = hist[i];
-        break;
-      }
-    this.human[r] = cur ? (cur.score ?? NaN) : NaN;
-    this.humanKeep[r] = cur ? (cur.keep ? 1 : 0) : -1;
+    this.resolveRow(r);
+    this.invalidate('human_score');
+    this.invalidate('disagreement');
+  }
+
+  private resolveRow(r: number) {
+    const res = resolveHuman(this.humanHistory.get(r) ?? [], this.consensus.rule, this.consensus.keepThreshold);
+    if (res) this.humanResolution.set(r, res);
+    else this.humanResolution.delete(r);
+    this.human[r] = res ? (res.score ?? NaN) : NaN;
+    this.humanKeep[r] = res ? (res.keep ? 1 : 0) : -1;
+  }
+
+  /** Changes the consensus rule or keep threshold and re-resolves every row with human labels. */
+  setConsensus(next: { rule: ConsensusRule; keepThreshold: number }) {
+    this.consensus = { ...next };
+    for (const r of this.humanHistory.keys()) this.resolveRow(r);
     this.invalidate('human_score');
     this.invalidate('disagreement');
   }
@@ -186,6 +207,9 @@ export class SampleIndex {
       human_score: nan(this.human[r]),
       classifier_score: nan(this.cls[r]),
       disagreement: this.disagreement(r),
+      human_labels: this.humanResolution.get(r)?.count ?? 0,
+      human_spread: this.humanResolution.get(r)?.spread ?? null,
+      adjudicated: this.humanResolution.get(r)?.adjudicated ?? false,
     };
   }
 

@@ -1,6 +1,6 @@
 import { ListQuerySchema, type ListQuery } from '../../../shared/api.js';
 import type { SampleRow } from '../../../shared/domain.js';
-import type { DatasetStore } from './dataset-store.js';
+import { sqlString, type DatasetStore } from './dataset-store.js';
 import { compileWhere, type RowPredicate } from './row-filter.js';
 
 /**
@@ -8,8 +8,9 @@ import { compileWhere, type RowPredicate } from './row-filter.js';
  * which asks LanceDB for the matching ids once per distinct needle).
  */
 export class SampleQuery {
-  private last: { key: string; version: number; rows: Int32Array } | null = null;
+  private last: { key: string; version: string; rows: Int32Array } | null = null;
   private textCache: { needle: string; version: number; ids: Set<string> } | null = null;
+  private readonly units = new Map<string, string | null>();
 
   constructor(private readonly store: DatasetStore) {}
 
@@ -17,7 +18,9 @@ export class SampleQuery {
     const q = ListQuerySchema.parse(input);
     const idx = this.store.index;
     const key = JSON.stringify({ ...q, offset: 0, limit: 0 });
-    if (!this.last || this.last.key !== key || this.last.version !== idx.version) {
+    // NOTE: flags, licenses and metadata fields live in the hygiene index, which has its own version.
+    const version = `${idx.version}:${this.store.hygiene.version}`;
+    if (!this.last || this.last.key !== key || this.last.version !== version) {
       const preds = await this.predicates(q);
       const order = idx.order(q.sort, q.desc);
       let rows: Int32Array;
@@ -32,12 +35,33 @@ export class SampleQuery {
         }
         rows = out.subarray(0, n);
       }
-      this.last = { key, version: idx.version, rows };
+      this.last = { key, version, rows };
     }
     const rows = this.last.rows;
     const page: SampleRow[] = [];
     for (let i = q.offset; i < Math.min(rows.length, q.offset + q.limit); i++) page.push(idx.rowView(rows[i]));
     return { total: rows.length, rows: page };
+  }
+
+  /**
+   * Names the function or class of each chunk on a page (`def decode`), so a queue of chunks from
+   * one file does not read as one name repeated. One LanceDB read of the pages' first characters.
+   */
+  async withUnits(rows: SampleRow[]): Promise<SampleRow[]> {
+    // NOTE: lance's SQL has no substr(), so the text is read once per chunk id; ids are content
+    // hashes, so a name never changes and the small cache never goes stale.
+    const want = rows.filter((r) => CHUNK_SOURCE.test(r.source) && !this.units.has(r.id)).map((r) => r.id);
+    if (want.length) {
+      const table = await this.store.table('samples');
+      const got = (await table
+        .query()
+        .where(`id IN (${want.map(sqlString).join(',')})`)
+        .select(['id', 'text'])
+        .toArray()) as { id: string; text: string }[];
+      if (this.units.size > 50_000) this.units.clear();
+      for (const g of got) this.units.set(g.id, unitOf(g.text.slice(0, 400)));
+    }
+    return rows.map((r) => (this.units.has(r.id) ? { ...r, unit: this.units.get(r.id) ?? null } : r));
   }
 
   /** Streams every matching row (for `tbs list` without a limit). */
@@ -81,7 +105,7 @@ export class SampleQuery {
       const s = q.source.toLowerCase();
       preds.push((r) => idx.source[r].toLowerCase().includes(s));
     }
-    if (q.where) preds.push(compileWhere(q.where, idx));
+    if (q.where) preds.push(compileWhere(q.where, idx, this.store.hygiene));
     if (q.text) {
       if (!this.textCache || this.textCache.needle !== q.text || this.textCache.version !== idx.size) {
         this.textCache = { needle: q.text, version: idx.size, ids: await this.store.idsWithText(q.text) };
@@ -91,4 +115,15 @@ export class SampleQuery {
     }
     return preds;
   }
+}
+
+/** `file:12-40`: the source of a function/class chunk. */
+const CHUNK_SOURCE = /:\d+-\d+$/;
+const UNIT_HEAD =
+  /^(?:[ \t]*@[^\n]*\n)*[ \t]*(?:async[ \t]+)?(def|class|function|fn|func|struct|enum|impl|trait|interface)[ \t]+([A-Za-z_$][\w$]*)/;
+
+/** `def name` / `class Name` from the start of a chunk, or null. */
+export function unitOf(head: string): string | null {
+  const m = UNIT_HEAD.exec(head);
+  return m ? `${m[1]} ${m[2]}` : null;
 }

@@ -1,4 +1,4 @@
-import { Bool, Field, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
+import { Bool, Field, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 
 /**
  * Arrow schemas of the dataset's LanceDB tables. JSON-valued columns (metadata, ast counts,
@@ -96,6 +96,90 @@ export const SCORES_SCHEMA = new Schema([str('sample_id'), str('model_id'), f32(
 
 export const EXPORTS_SCHEMA = new Schema([str('export_id'), str('out_dir'), str('manifest'), str('created_at')]);
 
+/** Who labels which sample (issue 14). Append-only: a re-run of `tbs assign` only tops up. */
+export const ASSIGNMENTS_SCHEMA = new Schema([str('sample_id'), str('annotator'), str('created_at')]);
+
+/** The dataset's labeling rubric, one row per saved version (markdown). */
+export const GUIDELINES_SCHEMA = new Schema([i32('version'), str('body'), str('author'), str('created_at')]);
+/**
+ * Top-level modules each sample imports (JSON array), from its syntax tree at import time; older
+ * datasets get rows lazily (see stats/imports-stat.ts). Its own table so the samples schema of
+ * existing datasets stays as it is.
+ */
+export const SAMPLE_IMPORTS_SCHEMA = new Schema([str('sample_id'), str('modules')]);
+
+/**
+ * Every generation call's outcome under its idempotence key (template hash, model, seed, index):
+ * `stored` (sample_id set), `rejected` (reason = the first gate it failed) or `failed` (the call
+ * itself; retried by the next run). The text is kept for stored and rejected results, so a crash
+ * between this row and the sample row is repaired without paying again.
+ */
+export const SYNTH_RESULTS_SCHEMA = new Schema([
+  str('result_id'),
+  str('key'),
+  str('kind'),
+  i32('idx'),
+  str('template_hash'),
+  str('model'),
+  i32('seed'),
+  str('status'),
+  str('reason', true),
+  str('detail', true),
+  str('sample_id', true),
+  str('text', true),
+  str('metadata'),
+  str('created_at'),
+]);
+
+/**
+ * Annotations (facts found by detectors) and the runs that produced them. A run's row is written
+ * last, so annotations and coverage rows of a run that never finished are ignored on load.
+ */
+export const ANNOTATIONS_SCHEMA = new Schema([
+  str('annotation_id'),
+  str('sample_id'),
+  str('kind'),
+  str('method'),
+  str('subject'),
+  str('evidence'),
+  str('run_id'),
+  str('created_at'),
+]);
+
+export const ANNOTATION_RUNS_SCHEMA = new Schema([
+  str('run_id'),
+  str('kind'),
+  str('scope'),
+  str('params'),
+  i32('checked'),
+  str('created_at'),
+]);
+
+/** Which samples a run checked (including those where it found nothing). */
+export const ANNOTATION_COVERAGE_SCHEMA = new Schema([str('run_id'), str('sample_id')]);
+
+export const ANNOTATION_DECISIONS_SCHEMA = new Schema([
+  str('decision_id'),
+  str('sample_id'),
+  str('kind'),
+  str('subject'),
+  str('verdict'),
+  str('annotator'),
+  str('note', true),
+  str('created_at'),
+]);
+
+/**
+ * The declared, indexed subset of import metadata (repo_stars, repo_name, ...; see
+ * hygiene/meta-fields.ts): one row per sample and field, typed, so `--where` never parses JSON.
+ */
+export const SAMPLE_FIELDS_SCHEMA = new Schema([
+  str('sample_id'),
+  str('field'),
+  new Field('num', new Float64(), true),
+  str('str', true),
+]);
+
 export const TABLES = {
   samples: SAMPLES_SCHEMA,
   labels: LABELS_SCHEMA,
@@ -107,5 +191,14 @@ export const TABLES = {
   models: MODELS_SCHEMA,
   scores: SCORES_SCHEMA,
   exports: EXPORTS_SCHEMA,
+  assignments: ASSIGNMENTS_SCHEMA,
+  guidelines: GUIDELINES_SCHEMA,
+  sample_imports: SAMPLE_IMPORTS_SCHEMA,
+  synth_results: SYNTH_RESULTS_SCHEMA,
+  annotations: ANNOTATIONS_SCHEMA,
+  annotation_runs: ANNOTATION_RUNS_SCHEMA,
+  annotation_coverage: ANNOTATION_COVERAGE_SCHEMA,
+  annotation_decisions: ANNOTATION_DECISIONS_SCHEMA,
+  sample_fields: SAMPLE_FIELDS_SCHEMA,
 } as const;
 export type TableName = keyof typeof TABLES;

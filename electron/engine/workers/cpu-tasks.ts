@@ -23,6 +23,8 @@ export interface ChunkOut {
   startLine: number | null;
   endLine: number | null;
   astCounts: Record<string, number>;
+  /** Top-level modules the chunk imports. */
+  imports: string[];
   id: string;
   tokens: number;
 }
@@ -54,6 +56,7 @@ export async function runChunkTask(t: ChunkTask): Promise<ChunkResult[]> {
             startLine: c.startLine,
             endLine: c.endLine,
             astCounts: c.astCounts,
+            imports: c.imports,
             id: sampleIdOf(body),
             tokens: estimateTokens(body),
           };

@@ -8,6 +8,51 @@ import { useReview } from '../../state/review-slice.js';
 import { fmtInt, shortPath } from '../../ui/format.js';
 import { ProbBar, ScoreBadge } from '../../ui/widgets.js';
 import { DatasetEmpty } from '../datasets/dataset-empty.js';
+import { useCompare } from '../../state/compare-slice.js';
+
+/** Compare two selected samples, or the top and bottom of the current filter, side by side. */
+function CompareBar() {
+  const b = useBrowse();
+  const { selected, clearSelection } = useCompare();
+  const [note, setNote] = useState<string | null>(null);
+  const open = () => useApp.getState().setView('compare');
+  return (
+    <div className="compare-bar filterbar" data-testid="compare-bar">
+      <button
+        className="btn btn-small"
+        disabled={selected.length !== 2}
+        data-testid="compare-selected"
+        onClick={() => {
+          useCompare.getState().compare(selected[0], selected[1], 'two samples selected in Browse');
+          open();
+        }}
+      >
+        Compare {selected.length}/2 selected
+      </button>
+      {selected.length > 0 && (
+        <button className="btn btn-small btn-ghost" onClick={clearSelection}>
+          Clear selection
+        </button>
+      )}
+      <button
+        className="btn btn-small"
+        data-testid="compare-top-bottom"
+        title="the highest- and lowest-scored samples of the current filter, side by side"
+        onClick={() => {
+          setNote(null);
+          void useCompare
+            .getState()
+            .topVsBottom(browseQuery(b))
+            .then((err) => (err ? setNote(err) : open()))
+            .catch((e: Error) => setNote(e.message));
+        }}
+      >
+        Top vs bottom
+      </button>
+      {note && <span className="muted small">{note}</span>}
+    </div>
+  );
+}
 
 const ROW_H = 30;
 const LABEL_STATE_NAMES: Record<(typeof LABEL_STATES)[number], string> = {
@@ -21,6 +66,7 @@ const LABEL_STATE_NAMES: Record<(typeof LABEL_STATES)[number], string> = {
 };
 
 const COLUMNS: { field: SortField | null; label: string; cls: string; title?: string }[] = [
+  { field: null, label: '', cls: 'c-sel', title: 'select two samples to compare' },
   { field: 'id', label: 'ID', cls: 'c-id' },
   { field: 'source', label: 'Source / path', cls: 'c-src' },
   { field: null, label: 'Lang', cls: 'c-lang' },
@@ -195,6 +241,7 @@ function FilterBar() {
 export function BrowseView() {
   const b = useBrowse();
   const counts = useApp((s) => s.counts);
+  const selected = useCompare((s) => s.selected);
   const parent = useRef<HTMLDivElement>(null);
   const count = b.total ?? 0;
   const v = useVirtualizer({ count, getScrollElement: () => parent.current, estimateSize: () => ROW_H, overscan: 20 });
@@ -223,6 +270,7 @@ export function BrowseView() {
   return (
     <div className="page browse" data-testid="browse-view">
       <FilterBar />
+      <CompareBar />
       {b.error && (
         <div className="error-banner" role="alert">
           {b.error}
@@ -273,6 +321,15 @@ export function BrowseView() {
                 >
                   {r ? (
                     <>
+                      <div className="td c-sel" onClick={(e) => e.stopPropagation()}>
+                        <input
+                          type="checkbox"
+                          aria-label={`select ${r.id.slice(0, 10)} to compare`}
+                          data-testid="select-row"
+                          checked={selected.includes(r.id)}
+                          onChange={() => useCompare.getState().toggle(r.id)}
+                        />
+                      </div>
                       <div className="td c-id mono">{r.id.slice(0, 10)}</div>
                       <div className="td c-src" title={r.source}>
                         {shortPath(r.path ?? r.source, 4)}

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { StudioInput, StudioOutput } from '../../../shared/contract/app.js';
+import { DECISION_TIERS } from '../../../shared/enums.js';
 import { useApp } from '../../state/app-slice.js';
 import { call } from '../../transport/studio-client.js';
 import { fmtInt } from '../../ui/format.js';
@@ -23,7 +24,7 @@ const lines = (v: string) =>
 export function ExportView() {
   const { has, dataset, mode } = useApp();
   const counts = useApp((s) => s.counts);
-  const [precedence, setPrecedence] = useState<Tier[]>(['human', 'llm', 'classifier']);
+  const [precedence, setPrecedence] = useState<Tier[]>([...DECISION_TIERS]);
   const [minScore, setMinScore] = useState(dataset?.keepThreshold ?? 3);
   const [minProb, setMinProb] = useState('');
   const [nearDup, setNearDup] = useState('');
@@ -147,7 +148,7 @@ export function ExportView() {
                   />
                 </label>
                 <label className="field">
-                  <span>Near-duplicate Jaccard</span>
+                  <span>Near-duplicate cosine (embeddings)</span>
                   <input
                     type="number"
                     min={0}

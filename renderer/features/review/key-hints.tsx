@@ -1,6 +1,7 @@
 import { useApp } from '../../state/app-slice.js';
 import { useReview } from '../../state/review-slice.js';
 import { Kbd } from '../../ui/widgets.js';
+import { hintItems } from './keymap.js';
 
 /** Bottom bar: the keys, the outbox (labels not yet durable), and one-line feedback. */
 export function KeyHints() {
@@ -11,27 +12,17 @@ export function KeyHints() {
   const failed = saves.filter((s) => s.status === 'failed').length;
   return (
     <footer className="keyhints" data-testid="key-hints">
-      <span>
-        <Kbd>0</Kbd>–<Kbd>5</Kbd> score
-      </span>
-      <span>
-        <Kbd>Enter</Kbd>/<Kbd>a</Kbd> accept LLM
-      </span>
-      <span>
-        <Kbd>j</Kbd>/<Kbd>k</Kbd> next / prev
-      </span>
-      <span>
-        <Kbd>u</Kbd> undo
-      </span>
-      <span>
-        <Kbd>n</Kbd> note
-      </span>
-      <span>
-        <Kbd>/</Kbd> search
-      </span>
-      <span>
-        <Kbd>s</Kbd> similar
-      </span>
+      {hintItems().map((h) => (
+        <span key={h.hint}>
+          {h.labels.map((k, i) => (
+            <span key={k}>
+              {i > 0 && (h.range ? '–' : '/')}
+              <Kbd>{k}</Kbd>
+            </span>
+          ))}{' '}
+          {h.hint}
+        </span>
+      ))}
       <button className="linklike" onClick={() => useApp.getState().setShortcutsOpen(true)}>
         <Kbd>?</Kbd> all shortcuts
       </button>

@@ -3,9 +3,11 @@ import type { LabelRecord } from '../../../shared/domain.js';
 import { useApp } from '../../state/app-slice.js';
 import { activeModel, useModels } from '../../state/models-slice.js';
 import { currentRow, useReview } from '../../state/review-slice.js';
-import { fmtTime, parseAgent } from '../../ui/format.js';
+import { agentParts, fmtTime } from '../../ui/format.js';
 import { ProbBar, ScoreBadge } from '../../ui/widgets.js';
 import { SimilarCard } from './similar-card.js';
+import { myName, useTeam } from '../../state/team-slice.js';
+import { AnnotatorsCard, currentHumanLabels } from './team-cards.js';
 
 /** The additive rubric (FineWeb-Edu / phi-1 style): what reaching each score means. */
 const RUBRIC = [
@@ -41,7 +43,7 @@ function History({ labels }: { labels: LabelRecord[] }) {
               <ScoreBadge score={l.score} kind={l.kind === 'llm' ? 'llm' : 'human'} />
             )}
             <span className="history-who" title={l.agent}>
-              {l.kind === 'llm' ? parseAgent(l.agent).model : l.agent}
+              {l.kind === 'llm' ? agentParts(l.agent).model : l.agent}
             </span>
             {l.origin && !l.retracts && <span className="chip chip-small">{l.origin}</span>}
           </span>
@@ -58,20 +60,35 @@ function History({ labels }: { labels: LabelRecord[] }) {
 export function LabelPane({ noteRef }: { noteRef: RefObject<HTMLTextAreaElement | null> }) {
   const s = useReview();
   const [hover, setHover] = useState<number | null>(null);
+  const blindOn = useTeam((t) => t.settings?.blindAssignments);
   const models = useModels((m) => m.models);
   const keepThreshold = useApp((a) => a.dataset?.keepThreshold ?? 3);
   const row = currentRow(s);
   if (!row) return <aside className="pane label-pane" aria-label="Labels" />;
   const detail = s.details[row.id];
-  const labels = detail?.labels ?? [];
-  const llm = latestLlm(labels);
-  const llmScore = detail?.row.llm_score ?? row.llm_score;
-  const human = detail?.row.human_score ?? row.human_score;
+  const allLabels = detail?.labels ?? [];
+  const me = myName();
+  const mine = currentHumanLabels(allLabels).votes.find((l) => l.agent === me) ?? null;
+  const adjudicating = s.queue.kind === 'disagreements';
+  const save0 = [...s.saves].reverse().find((x) => x.sampleId === row.id);
+  // Blind mode: in My assignments, until I have labeled this sample, nobody else's score shows.
+  const blind = s.queue.kind === 'assigned' && (blindOn ?? true) && !mine && !save0;
+  const labels = blind ? allLabels.filter((l) => l.kind === 'human' && l.agent === me) : allLabels;
+  const llm = blind ? null : latestLlm(labels);
+  const llmScore = blind ? null : (detail?.row.llm_score ?? row.llm_score);
+  const resolved = detail?.row.human_score ?? row.human_score;
+  // The buttons show my own score in team queues (the resolved value mixes everyone's), else the resolved one.
+  const human =
+    s.queue.kind === 'assigned'
+      ? (save0?.score ?? mine?.score ?? null)
+      : adjudicating
+        ? (currentHumanLabels(allLabels).adjudication?.score ?? null)
+        : resolved;
   const model = activeModel(models);
   const threshold = model?.threshold ?? 0.5;
-  const prob = detail?.row.classifier_score ?? row.classifier_score;
+  const prob = blind ? null : (detail?.row.classifier_score ?? row.classifier_score);
   const save = [...s.saves].reverse().find((x) => x.sampleId === row.id);
-  const agent = llm ? parseAgent(llm.agent) : null;
+  const agent = llm ? agentParts(llm.agent) : null;
   const shown = hover ?? (human === null || human === undefined ? null : Math.round(human));
 
   return (
@@ -89,7 +106,11 @@ export function LabelPane({ noteRef }: { noteRef: RefObject<HTMLTextAreaElement 
             <ScoreBadge score={llmScore} kind="llm" title="LLM score (0–5)" />
           )}
         </header>
-        {llm ? (
+        {blind ? (
+          <p className="muted small blind-note" data-testid="blind-note">
+            Hidden until you label: blind mode keeps the LLM’s and other people’s scores out of your judgement.
+          </p>
+        ) : llm ? (
           <>
             {llm.rationale && (
               <p className="rationale" data-testid="llm-rationale">
@@ -143,7 +164,7 @@ export function LabelPane({ noteRef }: { noteRef: RefObject<HTMLTextAreaElement 
 
       <section className="card card-human">
         <header className="card-head">
-          <h3>Your score</h3>
+          <h3>{adjudicating ? 'Final score (adjudication)' : 'Your score'}</h3>
           <span className="spacer" />
           {saveStatus()}
         </header>
@@ -200,6 +221,8 @@ export function LabelPane({ noteRef }: { noteRef: RefObject<HTMLTextAreaElement 
           </div>
         )}
       </section>
+
+      {!blind && <AnnotatorsCard labels={allLabels} adjudicating={adjudicating} />}
 
       {useApp.getState().has('samples.similar') && (
         <SimilarCard sampleId={row.id} open={s.similarOpen} onToggle={s.toggleSimilar} />

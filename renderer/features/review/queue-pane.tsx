@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, type RefObject } from 'react';
 import { useApp } from '../../state/app-slice.js';
 import { QUEUES, queueByKind, type QueueKind } from '../../state/queue-defs.js';
 import { useReview } from '../../state/review-slice.js';
+import { useTeam } from '../../state/team-slice.js';
 import { fmtInt, shortPath } from '../../ui/format.js';
 import { ScoreBadge } from '../../ui/widgets.js';
 
@@ -33,6 +34,10 @@ export function QueuePane({ searchRef }: { searchRef: RefObject<HTMLInputElement
   });
 
   const pending = new Map(saves.filter((s) => s.status !== 'saved').map((s) => [s.sampleId, s.status]));
+  // Blind mode: in My assignments, no LLM badge until I have labeled that row here.
+  const blindSettings = useTeam((t) => t.settings?.blindAssignments ?? true);
+  const labeledHere = new Set(saves.map((s) => s.sampleId));
+  const blindRow = (id: string) => queue.kind === 'assigned' && blindSettings && !labeledHere.has(id);
   const available = QUEUES.filter((q) => !q.requires || has(q.requires));
   const options = queue.kind === 'browse' ? [queue, ...available] : available;
 
@@ -122,10 +127,11 @@ export function QueuePane({ searchRef }: { searchRef: RefObject<HTMLInputElement
                 <div className="queue-line">
                   <span className="queue-file" title={r.source}>
                     {baseName(r.path ?? r.source)}
+                    {r.unit && <span className="queue-unit"> · {r.unit}</span>}
                   </span>
                   {state && <span className={`save-dot save-${state}`} title={`label ${state}`} />}
-                  <ScoreBadge score={r.llm_score} kind="llm" title="LLM score" />
-                  <ScoreBadge score={r.human_score} kind="human" title="your score" />
+                  {!blindRow(r.id) && <ScoreBadge score={r.llm_score} kind="llm" title="LLM score" />}
+                  {!blindRow(r.id) && <ScoreBadge score={r.human_score} kind="human" title="human score" />}
                 </div>
                 <div className="queue-line muted small">
                   <span className="queue-dir">{shortPath(dirName(r.path ?? r.source), 3)}</span>

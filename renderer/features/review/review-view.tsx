@@ -5,9 +5,13 @@ import { useReview } from '../../state/review-slice.js';
 import { isTyping } from '../../ui/widgets.js';
 import { DatasetEmpty } from '../datasets/dataset-empty.js';
 import { KeyHints } from './key-hints.js';
+import { actionForKey } from './keymap.js';
 import { LabelPane } from './label-pane.js';
 import { QueuePane } from './queue-pane.js';
 import { SamplePane } from './sample-pane.js';
+import { GuidelinesPanel } from './guidelines-panel.js';
+import { useTeam } from '../../state/team-slice.js';
+import { queueByKind } from '../../state/queue-defs.js';
 
 /** Review: queue left, code centre, judgement right, key hints below. Keyboard first. */
 export function ReviewView() {
@@ -22,6 +26,17 @@ export function ReviewView() {
     if (!started.current && r.total === null && !r.loading) void r.startQueue(r.queue);
     started.current = true;
     void useModels.getState().load();
+    // An annotator on a team server starts in their own assignments.
+    void useTeam
+      .getState()
+      .load()
+      .then(() => {
+        const me = useTeam.getState().me;
+        const q = queueByKind('assigned');
+        if (me?.team && me.role === 'annotator' && q && useReview.getState().queue.kind !== 'assigned')
+          void useReview.getState().startQueue(q);
+      })
+      .catch(() => {});
   }, [dataset?.dir]);
 
   useEffect(() => {
@@ -33,44 +48,29 @@ export function ReviewView() {
         return;
       }
       const r = useReview.getState();
-      const k = e.key;
-      if (k >= '0' && k <= '5' && k.length === 1) {
-        e.preventDefault();
-        r.label(Number(k));
-        return;
-      }
-      switch (k) {
-        case 'Enter':
-        case 'a':
-          e.preventDefault();
-          r.acceptLlm();
-          return;
-        case 'j':
-        case 'ArrowDown':
-          e.preventDefault();
-          r.move(1);
-          return;
-        case 'k':
-        case 'ArrowUp':
-          e.preventDefault();
-          r.move(-1);
-          return;
-        case 'u':
-          e.preventDefault();
-          void r.undo();
-          return;
-        case 'n':
-          e.preventDefault();
-          noteRef.current?.focus();
-          return;
-        case 's':
-          if (useApp.getState().has('samples.similar')) {
-            e.preventDefault();
-            r.toggleSimilar();
-          }
-          return;
-        case '/':
-          e.preventDefault();
+      const hit = actionForKey(e.key);
+      if (!hit) return;
+      if (hit.action === 'similar' && !useApp.getState().has('samples.similar')) return;
+      if (hit.action === 'guidelines' && !useApp.getState().has('guidelines.get')) return;
+      e.preventDefault();
+      switch (hit.action) {
+        case 'score':
+          return r.label(hit.score!);
+        case 'accept-llm':
+          return r.acceptLlm();
+        case 'next':
+          return r.move(1);
+        case 'prev':
+          return r.move(-1);
+        case 'undo':
+          return void r.undo();
+        case 'note':
+          return noteRef.current?.focus();
+        case 'similar':
+          return r.toggleSimilar();
+        case 'guidelines':
+          return useTeam.getState().toggleGuidelines();
+        case 'search':
           searchRef.current?.focus();
           searchRef.current?.select();
           return;
@@ -88,6 +88,7 @@ export function ReviewView() {
         <QueuePane searchRef={searchRef} />
         <SamplePane />
         <LabelPane noteRef={noteRef} />
+        <GuidelinesPanel />
       </div>
       <KeyHints />
     </div>

@@ -5,6 +5,7 @@ import { QUEUES } from '../../state/queue-defs.js';
 import { currentRow, useReview } from '../../state/review-slice.js';
 import { fmtInt } from '../../ui/format.js';
 import { EmptyState } from '../../ui/widgets.js';
+import { codeBlocksOf, MarkdownView } from '../../ui/markdown-view.js';
 
 /** Centre: the sample's source path and line range above read-only Monaco. */
 export function SamplePane() {
@@ -103,7 +104,14 @@ export function SamplePane() {
         </div>
       </div>
       <div className="code-body">
-        {detail ? (
+        {detail && detail.sample.language === 'markdown' ? (
+          <div className="markdown-split">
+            <MarkdownView text={detail.sample.text} />
+            <div className="md-code">
+              <CodeView text={codeBlocksOf(detail.sample.text)} language="python" firstLine={1} />
+            </div>
+          </div>
+        ) : detail ? (
           <CodeView text={detail.sample.text} language={detail.sample.language} firstLine={start} />
         ) : (
           <div className="pad muted">

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { useApp, type View } from '../../state/app-slice.js';
 import { runningJobs, useJobs, type JobView } from '../../state/jobs-slice.js';
 import { useReview } from '../../state/review-slice.js';
+import { useTeam } from '../../state/team-slice.js';
 import { fmtBytes, fmtInt } from '../../ui/format.js';
 
 const TABS: { view: View; label: string }[] = [
@@ -92,6 +93,7 @@ export function TopBar() {
   const queue = useReview((s) => s.queue);
   const setView = useApp((s) => s.setView);
   const pct = counts && counts.total ? (100 * counts.reviewed) / counts.total : 0;
+  const teamMe = useTeam((t) => t.me);
   return (
     <header className="topbar">
       <div className="brand" title="Textbook Studio">
@@ -145,9 +147,12 @@ export function TopBar() {
         title="Settings (annotator name, endpoint, model, API key)"
       >
         <span className="avatar" aria-hidden>
-          {(settings?.annotator ?? '?').slice(0, 1).toUpperCase()}
+          {(teamMe?.name ?? settings?.annotator ?? '?').slice(0, 1).toUpperCase()}
         </span>
-        <span className="small">{settings?.annotator}</span>
+        <span className="small" data-testid="signed-in-as">
+          {/* A team server names the signed-in user and role; labels carry that name. */}
+          {teamMe?.team ? `${teamMe.name} · ${teamMe.role}` : settings?.annotator}
+        </span>
         <span aria-hidden>⚙</span>
       </button>
     </header>

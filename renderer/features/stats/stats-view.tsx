@@ -4,6 +4,8 @@ import { useApp } from '../../state/app-slice.js';
 import { call } from '../../transport/studio-client.js';
 import { fmtInt } from '../../ui/format.js';
 import { DatasetEmpty } from '../datasets/dataset-empty.js';
+import { TeamStats } from './team-stats.js';
+import { ImportsCard, TopicsCard } from './imports-card.js';
 
 /** Dataset statistics: counts, score histograms per label kind, token lengths, languages. */
 interface Bin {
@@ -148,6 +150,7 @@ export function StatsView() {
           </div>
         </section>
       )}
+      <TeamStats />
       <div className="chart-grid">
         <Bars title="LLM scores" bins={hist?.llm ?? []} note="No LLM labels yet." scoreColors />
         <Bars title="Human scores" bins={hist?.human ?? []} note="No human labels yet." scoreColors />
@@ -155,6 +158,8 @@ export function StatsView() {
         <Bars title="Tokens per sample (from)" bins={hist?.tokens ?? []} log />
         <Bars title="Languages" bins={langs} log />
       </div>
+      <ImportsCard />
+      <TopicsCard />
     </div>
   );
 }

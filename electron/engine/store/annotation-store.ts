@@ -1,0 +1,310 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  Annotation,
+  AnnotationDecision,
+  AnnotationKind,
+  AnnotationRun,
+  AnnotationVerdict,
+} from '../../../shared/annotations.js';
+import type { DatasetFolder } from './dataset-folder.js';
+
+/** What a detector reports for one sample; ids, run and time are filled in by `recordRun`. */
+export type AnnotationInput = Pick<Annotation, 'sampleId' | 'method' | 'subject' | 'evidence'>;
+export type DecisionInput = Pick<AnnotationDecision, 'sampleId' | 'kind' | 'subject' | 'verdict' | 'annotator'> & {
+  note?: string | null;
+};
+
+/** A sample's current state for one kind: its annotations and the latest decision on each subject. */
+export interface AnnotationState {
+  run: AnnotationRun;
+  annotations: Annotation[];
+  decisions: Map<string, AnnotationDecision>;
+}
+
+const decisionKey = (sampleId: string, kind: string, subject: string) => `${sampleId}\u0000${kind}\u0000${subject}`;
+const byTimeThenId = <T extends { createdAt: string }>(a: T, b: T, id: (x: T) => string) =>
+  a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : id(a) < id(b) ? -1 : 1;
+
+/**
+ * The annotations of a dataset, shared by every detector kind (contamination, secret, pii,
+ * license). A run checks a set of samples against a scope (what they were checked against) and
+ * records what it found; for each sample and kind the latest run that checked it is current, so
+ * a re-check that finds nothing clears earlier findings without deleting them. Decisions are
+ * keyed by (sample, kind, subject) and survive re-runs; the latest decision wins.
+ *
+ * Everything current is held in memory (a flag per checked sample), so list/where filters never
+ * touch LanceDB.
+ */
+export class AnnotationStore {
+  private runs = new Map<string, AnnotationRun>();
+  /** kind -> sample id -> run id of the latest run that checked it. */
+  private coverage = new Map<AnnotationKind, Map<string, string>>();
+  /** kind -> sample id -> annotations of its current run. */
+  private current = new Map<AnnotationKind, Map<string, Annotation[]>>();
+  private decisions = new Map<string, AnnotationDecision>();
+  /** Bumped on every change, so query caches know when they are stale. */
+  version = 0;
+
+  private constructor(private readonly folder: DatasetFolder) {}
+
+  static async open(folder: DatasetFolder): Promise<AnnotationStore> {
+    const s = new AnnotationStore(folder);
+    await s.load();
+    return s;
+  }
+
+  private async load() {
+    const runs: AnnotationRun[] = [];
+    for (const r of await (await this.folder.table('annotation_runs')).query().toArray()) {
+      runs.push({
+        runId: r.run_id as string,
+        kind: r.kind as AnnotationKind,
+        scope: r.scope as string,
+        params: JSON.parse(r.params as string) as Record<string, unknown>,
+        checked: r.checked as number,
+        createdAt: r.created_at as string,
+      });
+    }
+    runs.sort((a, b) => byTimeThenId(a, b, (x) => x.runId));
+    for (const r of runs) this.runs.set(r.runId, r);
+    const order = new Map(runs.map((r, i) => [r.runId, i]));
+    const cov = await this.folder.table('annotation_coverage');
+    for await (const b of cov.query().select(['run_id', 'sample_id'])) {
+      const rid = b.getChild('run_id')!;
+      const sid = b.getChild('sample_id')!;
+      for (let i = 0; i < b.numRows; i++) {
+        const run = this.runs.get(rid.get(i) as string);
+        // NOTE: coverage of a run without its run row is a write that never finished: ignored.
+        if (!run) continue;
+        const m = this.coverageOf(run.kind);
+        const sample = sid.get(i) as string;
+        const prev = m.get(sample);
+        if (prev === undefined || order.get(prev)! < order.get(run.runId)!) m.set(sample, run.runId);
+      }
+    }
+    const ann = await this.folder.table('annotations');
+    for await (const b of ann.query()) {
+      const c = (n: string) => b.getChild(n)!;
+      const [aid, sid, kind, method, subject, evidence, rid, at] = [
+        'annotation_id',
+        'sample_id',
+        'kind',
+        'method',
+        'subject',
+        'evidence',
+        'run_id',
+        'created_at',
+      ].map(c);
+      for (let i = 0; i < b.numRows; i++) {
+        const k = kind.get(i) as AnnotationKind;
+        const sample = sid.get(i) as string;
+        const runId = rid.get(i) as string;
+        if (this.coverageOf(k).get(sample) !== runId) continue;
+        this.push(k, {
+          annotationId: aid.get(i),
+          sampleId: sample,
+          kind: k,
+          method: method.get(i),
+          subject: subject.get(i),
+          evidence: JSON.parse(evidence.get(i) as string) as Record<string, unknown>,
+          runId,
+          createdAt: at.get(i),
+        });
+      }
+    }
+    const dec: AnnotationDecision[] = [];
+    for (const r of await (await this.folder.table('annotation_decisions')).query().toArray()) {
+      dec.push({
+        decisionId: r.decision_id as string,
+        sampleId: r.sample_id as string,
+        kind: r.kind as AnnotationKind,
+        subject: r.subject as string,
+        verdict: r.verdict as AnnotationVerdict,
+        annotator: r.annotator as string,
+        note: (r.note as string | null) ?? null,
+        createdAt: r.created_at as string,
+      });
+    }
+    dec.sort((a, b) => byTimeThenId(a, b, (x) => x.decisionId));
+    for (const d of dec) this.decisions.set(decisionKey(d.sampleId, d.kind, d.subject), d);
+  }
+
+  private coverageOf(kind: AnnotationKind) {
+    let m = this.coverage.get(kind);
+    if (!m) this.coverage.set(kind, (m = new Map()));
+    return m;
+  }
+  private currentOf(kind: AnnotationKind) {
+    let m = this.current.get(kind);
+    if (!m) this.current.set(kind, (m = new Map()));
+    return m;
+  }
+  private push(kind: AnnotationKind, a: Annotation) {
+    const m = this.currentOf(kind);
+    const list = m.get(a.sampleId);
+    if (list) list.push(a);
+    else m.set(a.sampleId, [a]);
+  }
+
+  /**
+   * Records one check run: every sample in `checked` (plus any sample an annotation names) now
+   * has this run's findings as its current ones for `kind`. Rows are written annotations first,
+   * coverage next and the run row last, so a crash mid-way leaves nothing that counts.
+   */
+  async recordRun(
+    run: { kind: AnnotationKind; scope: string; params?: Record<string, unknown> },
+    checked: Iterable<string>,
+    found: AnnotationInput[],
+  ): Promise<AnnotationRun> {
+    const createdAt = new Date().toISOString();
+    const runId = randomUUID();
+    const samples = new Set(checked);
+    for (const f of found) samples.add(f.sampleId);
+    const anns: Annotation[] = found.map((f) => ({
+      ...f,
+      annotationId: randomUUID(),
+      kind: run.kind,
+      runId,
+      createdAt,
+    }));
+    if (anns.length) {
+      await (
+        await this.folder.table('annotations')
+      ).add(
+        anns.map((a) => ({
+          annotation_id: a.annotationId,
+          sample_id: a.sampleId,
+          kind: a.kind,
+          method: a.method,
+          subject: a.subject,
+          evidence: JSON.stringify(a.evidence),
+          run_id: a.runId,
+          created_at: a.createdAt,
+        })),
+      );
+    }
+    if (samples.size) {
+      await (
+        await this.folder.table('annotation_coverage')
+      ).add([...samples].map((s) => ({ run_id: runId, sample_id: s })));
+    }
+    const rec: AnnotationRun = {
+      runId,
+      kind: run.kind,
+      scope: run.scope,
+      params: run.params ?? {},
+      checked: samples.size,
+      createdAt,
+    };
+    await (
+      await this.folder.table('annotation_runs')
+    ).add([
+      {
+        run_id: runId,
+        kind: rec.kind,
+        scope: rec.scope,
+        params: JSON.stringify(rec.params),
+        checked: rec.checked,
+        created_at: createdAt,
+      },
+    ]);
+    this.runs.set(runId, rec);
+    const cov = this.coverageOf(run.kind);
+    const cur = this.currentOf(run.kind);
+    for (const s of samples) {
+      cov.set(s, runId);
+      cur.delete(s);
+    }
+    for (const a of anns) this.push(run.kind, a);
+    this.version++;
+    return rec;
+  }
+
+  /** Appends human decisions on annotations (confirm / overrule); the annotations stay as found. */
+  async appendDecisions(inputs: DecisionInput[]): Promise<AnnotationDecision[]> {
+    const createdAt = new Date().toISOString();
+    const out: AnnotationDecision[] = inputs.map((d) => ({
+      decisionId: randomUUID(),
+      sampleId: d.sampleId,
+      kind: d.kind,
+      subject: d.subject,
+      verdict: d.verdict,
+      annotator: d.annotator,
+      note: d.note ?? null,
+      createdAt,
+    }));
+    if (!out.length) return out;
+    await (
+      await this.folder.table('annotation_decisions')
+    ).add(
+      out.map((d) => ({
+        decision_id: d.decisionId,
+        sample_id: d.sampleId,
+        kind: d.kind,
+        subject: d.subject,
+        verdict: d.verdict,
+        annotator: d.annotator,
+        note: d.note,
+        created_at: d.createdAt,
+      })),
+    );
+    for (const d of out) this.decisions.set(decisionKey(d.sampleId, d.kind, d.subject), d);
+    this.version++;
+    return out;
+  }
+
+  /** The run whose findings are current for this sample and kind, or null if never checked. */
+  checkedBy(sampleId: string, kind: AnnotationKind): AnnotationRun | null {
+    const id = this.coverage.get(kind)?.get(sampleId);
+    return id ? this.runs.get(id)! : null;
+  }
+
+  /** Current annotations of a sample for a kind (empty if unchecked or nothing found). */
+  annotationsOf(sampleId: string, kind: AnnotationKind): Annotation[] {
+    return this.current.get(kind)?.get(sampleId) ?? [];
+  }
+
+  decisionOf(sampleId: string, kind: AnnotationKind, subject: string): AnnotationDecision | null {
+    return this.decisions.get(decisionKey(sampleId, kind, subject)) ?? null;
+  }
+
+  state(sampleId: string, kind: AnnotationKind): AnnotationState | null {
+    const run = this.checkedBy(sampleId, kind);
+    if (!run) return null;
+    const annotations = this.annotationsOf(sampleId, kind);
+    const decisions = new Map<string, AnnotationDecision>();
+    for (const a of annotations) {
+      const d = this.decisionOf(sampleId, kind, a.subject);
+      if (d) decisions.set(a.subject, d);
+    }
+    return { run, annotations, decisions };
+  }
+
+  /** Current annotations no person has overruled: the ones that act (e.g. remove a sample). */
+  activeOf(sampleId: string, kind: AnnotationKind): Annotation[] {
+    return this.annotationsOf(sampleId, kind).filter(
+      (a) => this.decisionOf(sampleId, kind, a.subject)?.verdict !== 'overrule',
+    );
+  }
+
+  /** Sample ids with at least one current annotation of `kind` (overruled ones included). */
+  annotatedSamples(kind: AnnotationKind): IterableIterator<string> {
+    return (this.current.get(kind) ?? new Map<string, Annotation[]>()).keys();
+  }
+
+  runsOf(kind: AnnotationKind): AnnotationRun[] {
+    return [...this.runs.values()].filter((r) => r.kind === kind);
+  }
+}
+
+/** Shorthand for hosts: the verdict a person gives, with who and why. */
+export function decision(
+  sampleId: string,
+  kind: AnnotationKind,
+  subject: string,
+  verdict: AnnotationVerdict,
+  annotator: string,
+  note?: string,
+): DecisionInput {
+  return { sampleId, kind, subject, verdict, annotator, note: note ?? null };
+}

@@ -1,0 +1,463 @@
+import { CodedError } from '../../../shared/errors.js';
+import { randomUUID } from 'node:crypto';
+import type { Sample } from '../../../shared/domain.js';
+import type { SynthGate, SynthKind } from '../../../shared/enums.js';
+import { loadBenchmarks, type BenchmarkError } from '../curate/benchmarks.js';
+import { estimateTokens, sampleIdOf } from '../ingest/normalize.js';
+import { getPythonParser } from '../ingest/python-parser.js';
+import { createClient } from '../label/labeler.js';
+import { callWithRetries, ChatSession, CostBudget } from '../label/llm-call.js';
+import { costUsd, priceOf, type Price } from '../label/pricing.js';
+import { recordImports } from '../stats/imports-stat.js';
+import type { DatasetStore } from '../store/dataset-store.js';
+import { sampleToRow, type SampleRowRecord } from '../store/row-mapping.js';
+import { parseSynthAnswer } from './answer.js';
+import { ContaminationGate, DuplicateIndex, syntaxGate, type ParsedResult } from './gates.js';
+import { runExerciseTests, type SandboxReport } from './run-tests.js';
+import { drawParams, loadSynthLists, type SynthLists } from './sampler.js';
+import { SynthResults, synthKey, type SynthResultRow } from './synth-results.js';
+import {
+  buildSynthPrompt,
+  resolveSynthTemplate,
+  saveSynthTemplate,
+  type SynthParams,
+  type SynthTemplate,
+} from './synth-templates.js';
+
+export interface SynthOptions {
+  kind: SynthKind;
+  /** Indices 0..count-1, one call each (plus retries); raising it later adds only the new indices. */
+  count: number;
+  /** Template id[@version] or a template JSON file; default `phi1-<kind>`. */
+  template?: string;
+  topics?: string;
+  audiences?: string;
+  styles?: string;
+  seed?: number;
+  model: string;
+  baseURL?: string;
+  apiKey?: string;
+  concurrency?: number;
+  maxCost?: number;
+  maxTokens?: number;
+  temperature?: number;
+  /** Benchmark JSONL files; results sharing a 13-gram with any item are rejected as contaminated. */
+  decontaminate?: string[];
+  /** Jaccard (word 5-grams) at or above which a result is a near duplicate. Default 0.85. */
+  nearDup?: number;
+  /** Run each exercise's doctests and asserts in a locked-down subprocess (gate 4). */
+  runTests?: boolean;
+  timeoutMs?: number;
+  maxAttempts?: number;
+  backoffBaseMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: {
+    phase: string;
+    done: number;
+    total: number;
+    generated: number;
+    rejected: number;
+    failed: number;
+    costUsd: number;
+  }) => void;
+}
+
+export interface SynthRunSummary {
+  generated: number;
+  rejected: Partial<Record<SynthGate, number>> & { syntax: number; duplicate: number; contaminated: number };
+  failed: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: number;
+  calls: number;
+  /** Indices settled by an earlier run (stored or rejected): not requested again. */
+  skipped: number;
+  notStarted: number;
+  /** Stored results whose sample row was missing (a crash between the two), written now without a call. */
+  repaired: number;
+  stoppedBy: 'done' | 'budget' | 'cancelled';
+  structuredFallback: boolean;
+  rejections: { index: number; reason: SynthGate; detail: string }[];
+  failures: { index: number; reason: string }[];
+  benchmarkErrors: BenchmarkError[];
+  sandbox: SandboxReport | null;
+}
+
+export interface SynthEstimate {
+  calls: number;
+  alreadySettled: number;
+  prompt_tokens: number;
+  max_completion_tokens: number;
+  expected_completion_tokens: number;
+  cost_usd: number | null;
+  max_cost_usd: number | null;
+  price: Price | null;
+  model: string;
+  template: string;
+}
+
+/** Typical answer lengths, for the expected (not worst-case) cost. */
+const EXPECTED_COMPLETION = { exercises: 250, textbook: 900 } as const;
+const DEFAULT_MAX_TOKENS = { exercises: 800, textbook: 2000 } as const;
+const LANGUAGE = { exercises: 'python', textbook: 'markdown' } as const;
+
+interface Prepared {
+  template: SynthTemplate;
+  hash: string;
+  lists: SynthLists;
+  seed: number;
+  maxTokens: number;
+  temperature: number;
+  price: Price | null;
+  todo: number[];
+  settled: number;
+  results: SynthResults;
+}
+
+async function prepare(store: DatasetStore, o: SynthOptions): Promise<Prepared> {
+  if (!Number.isInteger(o.count) || o.count < 0)
+    throw new CodedError('invalid_input', `count must be a non-negative integer, got ${o.count}`);
+  const { template, hash } = await resolveSynthTemplate(o.template ?? `phi1-${o.kind}`, o.kind);
+  const lists = await loadSynthLists(o);
+  const seed = o.seed ?? 0;
+  const results = await SynthResults.open(store);
+  const settled = await results.settled(hash, o.model, seed);
+  const todo: number[] = [];
+  for (let i = 0; i < o.count; i++) if (!settled.has(i)) todo.push(i);
+  return {
+    template,
+    hash,
+    lists,
+    seed,
+    maxTokens: o.maxTokens ?? DEFAULT_MAX_TOKENS[o.kind],
+    temperature: o.temperature ?? 1,
+    price: priceOf(o.model, store.config.prices),
+    todo,
+    settled: o.count - todo.length,
+    results,
+  };
+}
+
+/** Exactly the prompt tokens of the calls a run would make (o200k_base), priced. No call is made. */
+export async function estimateSynth(store: DatasetStore, o: SynthOptions): Promise<SynthEstimate> {
+  const p = await prepare(store, o);
+  try {
+    let prompt = 0;
+    for (const i of p.todo) prompt += buildSynthPrompt(p.template, drawParams(p.lists, p.seed, i)).promptTokens;
+    const calls = p.todo.length;
+    const expected = calls * Math.min(EXPECTED_COMPLETION[o.kind], p.maxTokens);
+    return {
+      calls,
+      alreadySettled: p.settled,
+      prompt_tokens: prompt,
+      max_completion_tokens: calls * p.maxTokens,
+      expected_completion_tokens: expected,
+      cost_usd: p.price ? costUsd(p.price, prompt, expected) : null,
+      max_cost_usd: p.price ? costUsd(p.price, prompt, calls * p.maxTokens) : null,
+      price: p.price,
+      model: o.model,
+      template: `${p.template.id}@${p.hash}`,
+    };
+  } finally {
+    await p.results.close();
+  }
+}
+
+/** Writes stored results as samples: LanceDB rows first, then the in-memory index learns of them. */
+class SampleWriter {
+  private rows: SampleRowRecord[] = [];
+  private imports: { sampleId: string; modules: string[] }[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  readonly importId = randomUUID();
+  constructor(private readonly store: DatasetStore) {}
+
+  push(sample: Sample, imports: string[]) {
+    this.rows.push(sampleToRow(sample, this.importId));
+    this.imports.push({ sampleId: sample.id, modules: imports });
+    if (this.rows.length >= 200) void this.flush();
+  }
+
+  flush(): Promise<void> {
+    const rows = this.rows.splice(0);
+    const imports = this.imports.splice(0);
+    this.chain = this.chain.then(async () => {
+      if (!rows.length) return;
+      await (await this.store.table('samples')).add(rows);
+      await recordImports(this.store, imports);
+      for (const r of rows)
+        this.store.index.add({
+          id: r.id,
+          source: r.source,
+          path: r.path,
+          language: r.language,
+          tokens: r.tokens,
+          tokensExact: false,
+        });
+    });
+    return this.chain;
+  }
+}
+
+function synthSample(
+  kind: SynthKind,
+  parsed: ParsedResult,
+  metadata: Record<string, unknown>,
+  index: number,
+  seed: number,
+): Sample {
+  return {
+    id: sampleIdOf(parsed.text),
+    text: parsed.text,
+    language: LANGUAGE[kind],
+    source: `synthetic:${kind}`,
+    repo: null,
+    path: `synthetic/${kind}/seed-${seed}/${index}`,
+    startLine: null,
+    endLine: null,
+    chunk: 'file',
+    tokens: estimateTokens(parsed.text),
+    tokensExact: false,
+    metadata,
+    astCounts: parsed.astCounts,
+    importedAt: new Date().toISOString(),
+  };
+}
+
+/** Re-creates samples of stored results whose sample row never landed (a crash between the two writes). */
+async function repairStored(store: DatasetStore, results: SynthResults, writer: SampleWriter): Promise<number> {
+  let repaired = 0;
+  for (const r of await results.rows(`status = 'stored'`, (r) => r.status === 'stored')) {
+    if (!r.sample_id || !r.text || store.index.has(r.sample_id)) continue;
+    const parsed = await syntaxGate(r.kind, r.text);
+    if (!parsed.ok) continue;
+    const meta = JSON.parse(r.metadata) as Record<string, unknown>;
+    writer.push(synthSample(r.kind, parsed.value, meta, r.idx, r.seed), parsed.value.imports);
+    repaired++;
+  }
+  await writer.flush();
+  return repaired;
+}
+
+/** The corpus (and earlier generations) of the output language, as the duplicate gate's reference. */
+async function buildDuplicateIndex(store: DatasetStore, kind: SynthKind, threshold: number, signal?: AbortSignal) {
+  const dup = new DuplicateIndex(threshold, (id) => store.index.has(id));
+  const t = await store.table('samples');
+  for await (const b of t.query().where(`language = '${LANGUAGE[kind]}'`).select(['id', 'text'])) {
+    const id = b.getChild('id')!;
+    const text = b.getChild('text')!;
+    for (let i = 0; i < b.numRows; i++) dup.add(text.get(i), id.get(i));
+    if (signal?.aborted) break;
+  }
+  return dup;
+}
+
+/**
+ * Generates `count` synthetic textbook sections or exercises through any OpenAI-compatible
+ * endpoint, with the labeler's guarantees (rate gate, structured output with fallback, budget
+ * reserved for calls in flight, one call per idempotence key), and passes every result through
+ * the gates in order (syntax, duplicate, contaminated, optionally tests) before it is stored.
+ */
+export async function runSynth(store: DatasetStore, o: SynthOptions): Promise<SynthRunSummary> {
+  if (o.maxCost !== undefined && !priceOf(o.model, store.config.prices))
+    throw new CodedError(
+      'invalid_input',
+      `no price known for model ${o.model}: add it to config.json "prices" (USD per 1M tokens) to use --max-cost`,
+    );
+  const p = await prepare(store, o);
+  const writer = new SampleWriter(store);
+  const s: SynthRunSummary = {
+    generated: 0,
+    rejected: { syntax: 0, duplicate: 0, contaminated: 0, ...(o.runTests ? { tests: 0 } : {}) },
+    failed: 0,
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    cost_usd: 0,
+    calls: 0,
+    skipped: p.settled,
+    notStarted: 0,
+    repaired: 0,
+    stoppedBy: 'done',
+    structuredFallback: false,
+    rejections: [],
+    failures: [],
+    benchmarkErrors: [],
+    sandbox: null,
+  };
+  try {
+    await getPythonParser();
+    await saveSynthTemplate(store, p.template, p.hash);
+    s.repaired = await repairStored(store, p.results, writer);
+    const bench = o.decontaminate?.length ? await loadBenchmarks(o.decontaminate) : null;
+    s.benchmarkErrors = bench?.errors ?? [];
+    const contamination = bench ? new ContaminationGate(bench.items) : null;
+    const dup = await buildDuplicateIndex(store, o.kind, o.nearDup ?? 0.85, o.signal);
+    const session = new ChatSession(createClient(o), o.concurrency ?? 8, {
+      maxAttempts: o.maxAttempts,
+      backoffBaseMs: o.backoffBaseMs,
+      signal: o.signal,
+    });
+    const budget = new CostBudget(o.maxCost, o.signal);
+    let budgetHit = false;
+    let next = 0;
+    const rejectedTotal = () => Object.values(s.rejected).reduce((a, b) => a + (b ?? 0), 0);
+    const progress = () =>
+      o.onProgress?.({
+        phase: 'generate',
+        done: s.generated + rejectedTotal() + s.failed,
+        total: p.todo.length,
+        generated: s.generated,
+        rejected: rejectedTotal(),
+        failed: s.failed,
+        costUsd: s.cost_usd,
+      });
+
+    const row = (
+      index: number,
+      fields: Partial<SynthResultRow> & Pick<SynthResultRow, 'status' | 'metadata'>,
+    ): SynthResultRow => ({
+      result_id: randomUUID(),
+      key: synthKey(p.hash, o.model, p.seed, index),
+      kind: o.kind,
+      idx: index,
+      template_hash: p.hash,
+      model: o.model,
+      seed: p.seed,
+      reason: null,
+      detail: null,
+      sample_id: null,
+      text: null,
+      created_at: new Date().toISOString(),
+      ...fields,
+    });
+
+    const generateOne = async (index: number): Promise<void> => {
+      const params: SynthParams = drawParams(p.lists, p.seed, index);
+      const prompt = buildSynthPrompt(p.template, params);
+      const worst = costUsd(p.price, prompt.promptTokens, p.maxTokens);
+      if (!(await budget.reserve(worst))) {
+        budgetHit = true;
+        return;
+      }
+      let usage = { prompt_tokens: 0, completion_tokens: 0 };
+      try {
+        const r = await callWithRetries(
+          session,
+          (structured) => ({
+            model: o.model,
+            messages: prompt.messages,
+            temperature: p.temperature,
+            max_tokens: p.maxTokens,
+            seed: p.seed,
+            ...(structured
+              ? {
+                  response_format: {
+                    type: 'json_schema' as const,
+                    json_schema: { name: `synth_${o.kind}`, schema: p.template.schema, strict: true },
+                  },
+                }
+              : {}),
+          }),
+          (content, structured) => parseSynthAnswer(o.kind, content, structured),
+          (u) => {
+            const pt = u?.prompt_tokens ?? prompt.promptTokens;
+            const ct = u?.completion_tokens ?? 0;
+            usage = { prompt_tokens: usage.prompt_tokens + pt, completion_tokens: usage.completion_tokens + ct };
+            s.prompt_tokens += pt;
+            s.completion_tokens += ct;
+            s.cost_usd += costUsd(p.price, pt, ct);
+            budget.spent = s.cost_usd;
+          },
+        );
+        const metadata = {
+          synthetic: {
+            kind: o.kind,
+            index,
+            seed: p.seed,
+            model: o.model,
+            template: `${p.template.id}@${p.template.version}`,
+            templateHash: p.hash,
+            key: synthKey(p.hash, o.model, p.seed, index),
+            ...params,
+            lists: p.lists.hash,
+            temperature: p.temperature,
+            maxTokens: p.maxTokens,
+            usage,
+            ...(r.ok
+              ? {
+                  outputPath: r.usedStructured ? 'json_schema' : 'plain-text',
+                  responseModel: r.data.model ?? null,
+                  title: r.value.title,
+                }
+              : {}),
+          },
+        };
+        if (!r.ok) {
+          s.failed++;
+          s.failures.push({ index, reason: r.error });
+          await p.results.append([
+            row(index, { status: 'failed', detail: r.error, metadata: JSON.stringify(metadata) }),
+          ]);
+          return;
+        }
+        const reject = async (reason: SynthGate, detail: string) => {
+          s.rejected[reason] = (s.rejected[reason] ?? 0) + 1;
+          s.rejections.push({ index, reason, detail });
+          await p.results.append([
+            row(index, { status: 'rejected', reason, detail, text: r.value.text, metadata: JSON.stringify(metadata) }),
+          ]);
+        };
+        const g1 = await syntaxGate(o.kind, r.value.text);
+        if (!g1.ok) return reject('syntax', g1.detail);
+        const parsed = g1.value;
+        // NOTE: check and add run with no await between them: two concurrent repeats cannot both pass.
+        const isDup = dup.check(parsed.text);
+        if (isDup) return reject('duplicate', isDup);
+        dup.add(parsed.text);
+        const dirty = contamination?.check(parsed.text);
+        if (dirty) return reject('contaminated', dirty);
+        if (o.runTests && o.kind === 'exercises') {
+          const t = await runExerciseTests(parsed.text, parsed.tests ?? '', { signal: o.signal });
+          s.sandbox ??= t.sandbox;
+          if (!t.ok) return reject('tests', t.detail);
+          Object.assign(metadata.synthetic, { tests: { ran: t.ran, passed: true } });
+        }
+        Object.assign(metadata.synthetic, {
+          ...(parsed.functionName ? { functionName: parsed.functionName } : {}),
+          ...(parsed.tests ? { asserts: parsed.tests } : {}),
+          ...(parsed.codeBlocks ? { codeBlocks: parsed.codeBlocks } : {}),
+        });
+        const sample = synthSample(o.kind, parsed, metadata, index, p.seed);
+        // The result row is durable before the sample row: a crash in between is repaired, never re-paid.
+        await p.results.append([
+          row(index, { status: 'stored', sample_id: sample.id, text: parsed.text, metadata: JSON.stringify(metadata) }),
+        ]);
+        writer.push(sample, parsed.imports);
+        s.generated++;
+      } finally {
+        budget.release(worst);
+        s.calls = session.calls;
+        s.structuredFallback = session.structuredFallback;
+        progress();
+      }
+    };
+
+    const worker = async () => {
+      while (next < p.todo.length && !budgetHit && !o.signal?.aborted) {
+        const index = p.todo[next++];
+        try {
+          await generateOne(index);
+        } catch (e) {
+          if (!o.signal?.aborted) throw e;
+        }
+      }
+    };
+    progress();
+    await Promise.all(Array.from({ length: Math.max(1, o.concurrency ?? 8) }, worker));
+    s.notStarted = p.todo.length - s.generated - rejectedTotal() - s.failed;
+    s.stoppedBy = o.signal?.aborted ? 'cancelled' : budgetHit ? 'budget' : 'done';
+    return s;
+  } finally {
+    await writer.flush();
+    await p.results.close();
+  }
+}
