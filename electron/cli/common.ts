@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { CommanderError } from 'commander';
+import { CommanderError, Option } from 'commander';
+import { createCpuPool, defaultWorkers, type CpuPool } from '../engine/workers/cpu-pool.js';
 import { Engine } from '../engine/engine.js';
 import { DatasetBusyError } from '../engine/store/writer-lock.js';
 import type { ProgressMode } from './progress.js';
@@ -69,4 +70,17 @@ export function parsePositiveInt(v: string, flag: string, allowZero = false): nu
       `${flag} expects a ${allowZero ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(v)}`,
     );
   return n;
+}
+
+/** `--workers N`: CPU threads for parsing, embedding and scoring (default: every core). */
+export function workersOption(): Option {
+  return new Option('--workers <n>', 'worker threads for the CPU-heavy steps (1 = inline)')
+    .argParser((v) => parsePositiveInt(v, '--workers'))
+    .default(defaultWorkers(), 'number of cores');
+}
+
+/** A pool for one command, closed by `await using` when the command ends (also on error). */
+export async function openPool(workers: number): Promise<{ pool: CpuPool; [Symbol.asyncDispose](): Promise<void> }> {
+  const pool = await createCpuPool(workers);
+  return { pool, [Symbol.asyncDispose]: () => pool.close() };
 }

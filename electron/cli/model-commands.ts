@@ -2,10 +2,16 @@ import { Command, Option } from 'commander';
 import { resolveEmbedder, type EmbedderSpec } from '../engine/embed/embedder-spec.js';
 import { agreementReport } from '../engine/classify/agreement.js';
 import { reviewQueue, similarSamples, type QueueKind } from '../engine/classify/queues.js';
+import { scoreDataset } from '../engine/classify/scoring.js';
+import { embedDataset } from '../engine/embed/embedding-store.js';
+import { embedderById } from '../engine/embed/embedder-spec.js';
 import { activeModel, listModels, type LabelSource } from '../engine/classify/training.js';
-import { embedSamples, scoreSamples, trainClassifier } from '../engine/use-cases/pipeline-steps.js';
-import { globals, parsePositiveInt, printJson, withEngine } from './common.js';
+import { trainClassifier } from '../engine/use-cases/pipeline-steps.js';
+import { globals, openPool, parsePositiveInt, printJson, withEngine, workersOption } from './common.js';
 import { createProgress } from './progress.js';
+import { CodedError } from '../../shared/errors.js';
+import { parseShard } from '../engine/shards/shard-spec.js';
+import { embedShard, scoreShard } from '../engine/shards/shard-run.js';
 
 const embedderOptions = (c: Command) =>
   c
@@ -32,12 +38,32 @@ const fmt = (x: number | null | undefined, digits = 3) =>
 
 /** `tbs embed | train | score | models | agreement | similar | queue`. */
 export function registerModelCommands(program: Command): void {
-  embedderOptions(program.command('embed').description('embed every sample without a vector (incremental)')).action(
-    async (o, cmd: Command) => {
+  embedderOptions(program.command('embed').description('embed every sample without a vector (incremental)'))
+    .addOption(workersOption())
+    .option('--shard <K/N>', 'embed only the samples whose id hashes to K of N, into shards/ (fold with `tbs merge`)')
+    .action(async (o, cmd: Command) => {
       const g = globals(cmd);
+      const shard = o.shard ? parseShard(o.shard) : null;
       const r = await withEngine(cmd, async (engine, signal) => {
         const bar = createProgress(g.progress);
-        const s = await embedSamples(engine.store, specOf(o), { signal, onProgress: bar.update });
+        const { embedder, spec } = await resolveEmbedder(engine.store, specOf(o));
+        await using pool = await openPool(o.workers);
+        if (shard) {
+          const s = await embedShard(engine.store, embedder, shard, {
+            pool: pool.pool,
+            signal,
+            embedderSpec: spec as unknown as Record<string, unknown>,
+            onProgress: (p) => bar.update('embed', p.done, p.total),
+          });
+          bar.end();
+          return s;
+        }
+        const s = await embedDataset(engine.store, embedder, {
+          pool: pool.pool,
+          signal,
+          spec: spec as unknown as Record<string, unknown>,
+          onProgress: (p) => bar.update('embed', p.done, p.total),
+        });
         bar.end();
         return s;
       });
@@ -47,8 +73,7 @@ export function registerModelCommands(program: Command): void {
           `${r.cancelled ? 'cancelled: ' : ''}embedded ${r.embedded} samples with ${r.embedderId} (${r.alreadyEmbedded} already had vectors) in ${r.seconds.toFixed(1)} s`,
         );
       if (r.cancelled) process.exitCode = 130;
-    },
-  );
+    });
 
   embedderOptions(program.command('train').description('train a keep/drop classifier on embeddings from the labels'))
     .addOption(new Option('--algo <a>', 'algorithm').choices(['forest', 'logistic']).default('forest'))
@@ -113,11 +138,28 @@ export function registerModelCommands(program: Command): void {
     .command('score')
     .description('score every sample with a model (default: the active one); resumable')
     .option('--model <id>', 'model id')
+    .addOption(workersOption())
+    .option('--shard <K/N>', 'score only the samples whose id hashes to K of N, into shards/ (fold with `tbs merge`)')
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
+      const shard = o.shard ? parseShard(o.shard) : null;
       const r = await withEngine(cmd, async (engine, signal) => {
+        const rec = o.model
+          ? (await listModels(engine.store)).find((m) => m.modelId === o.model)
+          : await activeModel(engine.store);
+        if (!rec)
+          throw new CodedError('not_found', o.model ? `no model ${o.model}` : 'no model yet: run `tbs train` first');
+        const embedder = await embedderById(engine.store, rec.embedderId);
         const bar = createProgress(g.progress);
-        const s = await scoreSamples(engine.store, o.model, { signal, onProgress: bar.update });
+        await using pool = await openPool(o.workers);
+        const run = shard
+          ? (x: Parameters<typeof scoreShard>[4]) => scoreShard(engine.store, embedder, rec.modelId, shard, x)
+          : (x: Parameters<typeof scoreShard>[4]) => scoreDataset(engine.store, embedder, rec.modelId, x);
+        const s = await run({
+          pool: pool.pool,
+          signal,
+          onProgress: (p) => bar.update(p.phase, p.done, p.total),
+        });
         bar.end();
         return s;
       });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { createProgress } from './progress.js';
-import { globals, parsePositiveInt, printJson, withEngine } from './common.js';
+import { createCpuPool } from '../engine/workers/cpu-pool.js';
+import { globals, parsePositiveInt, printJson, withEngine, workersOption } from './common.js';
 import { IMPORT_FORMATS, CHUNK_MODES } from '../../shared/enums.js';
 import { SORT_FIELD_NAMES } from '../../shared/api.js';
 import { registerLabelCommands } from './label-commands.js';
@@ -10,6 +11,9 @@ import { registerExportCommand } from './export-command.js';
 import { registerDecontaminateCommand } from './decontaminate-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { inputList, registerShardCommands } from './shard-commands.js';
+import { parseShard } from '../engine/shards/shard-spec.js';
+import type { ImportOptions } from '../engine/ingest/importer.js';
 import { registerTeamCommands } from './team-commands.js';
 import { registerSynthCommands } from './synth-commands.js';
 import { registerHygieneCommands } from './hygiene-commands.js';
@@ -29,7 +33,9 @@ const program = new Command('tbs')
 program
   .command('import')
   .description('import files, folders, JSONL(.gz), Parquet or CSV into the dataset')
-  .argument('<paths...>', 'files or folders')
+  .argument('[paths...]', 'files or folders')
+  .option('--files-from <list>', 'also import the paths listed in this file, one per line')
+  .option('--shard <K/N>', 'import only block K of N of the inputs into shards/ (fold with `tbs merge`)')
   .addOption(new Option('--format <f>', 'input format (default: from the file name)').choices([...IMPORT_FORMATS]))
   .option('--text-field <name>', 'column holding the code (default: content, text or code)')
   .addOption(
@@ -44,6 +50,7 @@ program
     (v) => parsePositiveInt(v, '--max-file-bytes'),
     2 << 20,
   )
+  .addOption(workersOption())
   .option('--follow-symlinks', 'follow symbolic links inside folders (each real folder once)')
   .option('--no-scan', 'skip the secret / PII scan, license detection and metadata indexing (run `tbs scan` later)')
   .option('--meta-fields <keys>', 'also index these metadata keys for --where (comma-separated)', (v: string) =>
@@ -52,35 +59,49 @@ program
       .map((s) => s.trim())
       .filter(Boolean),
   )
-  .action(async (paths: string[], o, cmd: Command) => {
+  .action(async (args: string[], o, cmd: Command) => {
     const g = globals(cmd);
+    const paths = await inputList(args, o.filesFrom);
+    const shard = o.shard ? parseShard(o.shard) : null;
     const r = await withEngine(
       cmd,
       async (engine, signal) => {
         const { importSamples } = await import('../engine/use-cases/pipeline-steps.js');
+        const { importShard } = await import('../engine/shards/shard-run.js');
         const bar = createProgress(g.progress, 'bytes');
-        const res = await importSamples(engine.store, paths, {
-          format: o.format,
-          textField: o.textField,
-          chunk: o.chunk,
-          lang: o.lang,
-          maxFileBytes: o.maxFileBytes,
-          followSymlinks: Boolean(o.followSymlinks),
-          hygiene: o.scan !== false,
-          metaFields: o.metaFields,
-          signal,
-          onProgress: (p) =>
-            bar.update(
-              'import',
-              p.doneBytes,
-              p.totalBytes,
-              `${p.imported.toLocaleString('en-US')} samples, ${p.duplicates} dup, ${p.errors} errors`,
-            ),
-        });
+        const pool = await createCpuPool(o.workers);
+        let res;
+        try {
+          const run = shard
+            ? (opts: ImportOptions) => importShard(engine.store, paths, shard, opts)
+            : (opts: ImportOptions) => importSamples(engine.store, paths, opts);
+          res = await run({
+            pool,
+            format: o.format,
+            textField: o.textField,
+            chunk: o.chunk,
+            lang: o.lang,
+            maxFileBytes: o.maxFileBytes,
+            followSymlinks: Boolean(o.followSymlinks),
+            hygiene: o.scan !== false,
+            metaFields: o.metaFields,
+            signal,
+            onProgress: (p) =>
+              bar.update(
+                'import',
+                p.doneBytes,
+                p.totalBytes,
+                `${p.imported.toLocaleString('en-US')} samples, ${p.duplicates} dup, ${p.errors} errors`,
+              ),
+          });
+        } finally {
+          await pool.close();
+        }
         bar.end();
         return res;
       },
-      { create: true },
+      // A shard only reads the dataset: `tbs slurm import` creates it before submitting.
+      { create: !shard },
     );
     if (g.json)
       printJson({
@@ -223,6 +244,7 @@ registerExportCommand(program);
 registerDecontaminateCommand(program);
 registerDemoCommand(program);
 registerServeCommand(program);
+registerShardCommands(program);
 registerTeamCommands(program);
 registerSynthCommands(program);
 registerHygieneCommands(program);

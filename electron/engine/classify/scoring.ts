@@ -1,3 +1,5 @@
+import type * as lancedb from '@lancedb/lancedb';
+import type { CpuPool } from '../workers/cpu-pool.js';
 import { CodedError } from '../../../shared/errors.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sqlString } from '../store/dataset-store.js';
@@ -28,28 +30,50 @@ export async function scoreDataset(
     onProgress?: (p: { phase: 'embed' | 'score'; done: number; total: number }) => void;
     /** Rows per read batch (and per progress step). */
     batchRows?: number;
+    /** Worker threads for embedding (see embedDataset). */
+    pool?: CpuPool;
+    /** Only samples this predicate accepts (a shard's share). */
+    include?: (id: string) => boolean;
+    /** Where score rows go (a shard's private table); default the dataset's `scores`. */
+    scoresTable?: lancedb.Table;
+    /** Read vectors from these tables and skip the embedding pass (a shard embeds on its own first). */
+    vectors?: lancedb.Table[];
   } = {},
 ): Promise<ScoreSummary> {
   const t0 = Date.now();
   const { record, classifier } = await loadModel(store, modelId);
   if (record.embedderId !== embedder.id)
     throw new CodedError('conflict', `model ${modelId} was trained on ${record.embedderId}, not ${embedder.id}`);
-  const emb = await embedDataset(store, embedder, {
-    signal: opts.signal,
-    onProgress: (p) => opts.onProgress?.({ phase: 'embed', ...p }),
-  });
-  const scores = await store.table('scores');
+  const include = opts.include ?? (() => true);
+  const emb = opts.vectors
+    ? { embedded: 0 }
+    : await embedDataset(store, embedder, {
+        signal: opts.signal,
+        pool: opts.pool,
+        include: opts.include,
+        onProgress: (p) => opts.onProgress?.({ phase: 'embed', ...p }),
+      });
+  const scores = opts.scoresTable ?? (await store.table('scores'));
   const done = new Set<string>();
-  for await (const b of scores
-    .query()
-    .where(`model_id = ${sqlString(modelId)}`)
-    .select(['sample_id'])) {
-    const c = b.getChild('sample_id')!;
-    for (let i = 0; i < b.numRows; i++) done.add(c.get(i));
-  }
-  const total = store.index.size - done.size;
-  const isActive = store.activeModelId === modelId;
-  const table = await embeddingTable(store, embedder);
+  // A shard writes its own table but skips what the dataset already scored.
+  for (const t of opts.scoresTable ? [await store.table('scores'), scores] : [scores])
+    for await (const b of t
+      .query()
+      .where(`model_id = ${sqlString(modelId)}`)
+      .select(['sample_id'])) {
+      const c = b.getChild('sample_id')!;
+      for (let i = 0; i < b.numRows; i++) done.add(c.get(i));
+    }
+  let total = 0;
+  let already = 0;
+  for (const id of store.index.ids)
+    if (include(id)) {
+      total++;
+      if (done.has(id)) already++;
+    }
+  total -= already;
+  const isActive = !opts.scoresTable && store.activeModelId === modelId;
+  const tables = opts.vectors ?? [await embeddingTable(store, embedder)];
   let scored = 0;
   let pending: { sample_id: string; model_id: string; prob: number; created_at: string }[] = [];
   const at = new Date().toISOString();
@@ -66,7 +90,7 @@ export async function scoreDataset(
   opts.onProgress?.({ phase: 'score', done: 0, total });
   try {
     const step = opts.batchRows ?? 8192;
-    outer: for await (const b of table.query().select(['sample_id', 'vector'])) {
+    outer: for await (const b of readAll(tables)) {
       const sid = b.getChild('sample_id')!;
       const vec = b.getChild('vector')!;
       // NOTE: LanceDB's batches can be large; predicting in slices keeps cancel and progress responsive.
@@ -76,7 +100,7 @@ export async function scoreDataset(
         const X: Float32Array[] = [];
         for (let i = start; i < Math.min(b.numRows, start + step); i++) {
           const id = sid.get(i) as string;
-          if (done.has(id) || !store.index.has(id)) continue;
+          if (done.has(id) || !store.index.has(id) || !include(id)) continue;
           done.add(id);
           ids.push(id);
           X.push(vec.get(i).toArray() as Float32Array);
@@ -93,13 +117,17 @@ export async function scoreDataset(
   } finally {
     await flush();
   }
-  if (scored) await store.compact(['scores']);
+  if (scored && !opts.scoresTable) await store.compact(['scores']);
   return {
     modelId,
     scored,
-    alreadyScored: store.index.size - total,
+    alreadyScored: already,
     embedded: emb.embedded,
     cancelled: Boolean(opts.signal?.aborted),
     seconds: (Date.now() - t0) / 1000,
   };
+}
+
+async function* readAll(tables: lancedb.Table[]) {
+  for (const t of tables) yield* t.query().select(['sample_id', 'vector']);
 }

@@ -15,6 +15,11 @@ export interface EmbedInput {
 export interface Embedder {
   readonly id: string;
   readonly dims: number;
+  /**
+   * Set when the embedder is pure CPU and can be rebuilt from plain options in a worker thread
+   * (the hash embedder). Network and ONNX embedders leave it unset and run where they are.
+   */
+  readonly workerSpec?: { kind: 'hash'; dims?: number };
   /** One vector per input, in order. Rejects with the signal's reason once aborted. */
   embed(batch: EmbedInput[], signal?: AbortSignal): Promise<Float32Array[]>;
 }

@@ -5,6 +5,7 @@ import { Field, FixedSizeList, Float32, Schema, Utf8 } from 'apache-arrow';
 import type { DatasetStore } from '../store/dataset-store.js';
 import type { Embedder } from './embedder.js';
 import { ensureVectorIndex, type VectorIndexResult } from './vector-index.js';
+import { InOrder, type CpuPool } from '../workers/cpu-pool.js';
 
 /**
  * Vectors per embedder, one LanceDB table each (`emb_<hash of embedder id>`), registered in
@@ -29,11 +30,7 @@ export async function embeddingTable(
     );
   const names = await store.folder.db.tableNames();
   if (!names.includes(name)) {
-    const schema = new Schema([
-      new Field('sample_id', new Utf8(), false),
-      new Field('vector', new FixedSizeList(embedder.dims, new Field('item', new Float32(), true)), false),
-    ]);
-    await store.folder.db.createEmptyTable(name, schema, { existOk: true });
+    await store.folder.db.createEmptyTable(name, vectorSchema(embedder.dims), { existOk: true });
   }
   if (!reg) {
     await store.folder.saveConfig({
@@ -46,6 +43,19 @@ export async function embeddingTable(
     });
   }
   return store.folder.db.openTable(name);
+}
+
+/** The dataset's vector table for an embedder, or null when none exists yet (never creates one). */
+export async function existingEmbeddingTable(store: DatasetStore, embedderId: string): Promise<lancedb.Table | null> {
+  const name = embeddingTableName(embedderId);
+  return (await store.folder.db.tableNames()).includes(name) ? store.folder.db.openTable(name) : null;
+}
+
+export function vectorSchema(dims: number): Schema {
+  return new Schema([
+    new Field('sample_id', new Utf8(), false),
+    new Field('vector', new FixedSizeList(dims, new Field('item', new Float32(), true)), false),
+  ]);
 }
 
 export async function embeddedIds(table: lancedb.Table): Promise<Set<string>> {
@@ -76,31 +86,73 @@ export async function embedDataset(
     batchSize?: number;
     signal?: AbortSignal;
     spec?: Record<string, unknown>;
+    /** Worker threads for CPU embedders (those with a workerSpec); default inline. */
+    pool?: CpuPool;
+    /** Only samples this predicate accepts (a shard's share); the default takes all. */
+    include?: (id: string) => boolean;
+    /**
+     * A shard's private vector table: vectors go there, samples with a vector in the dataset's
+     * table are skipped, and the dataset (config, tables, ANN index) is left untouched.
+     */
+    target?: lancedb.Table;
     onProgress?: (p: { done: number; total: number }) => void;
   } = {},
 ): Promise<EmbedRunSummary> {
   const t0 = Date.now();
-  const table = await embeddingTable(store, embedder, opts.spec);
+  const table = opts.target ?? (await embeddingTable(store, embedder, opts.spec));
   const have = await embeddedIds(table);
-  const total = store.index.size;
-  const todo = total - [...have].filter((id) => store.index.has(id)).length;
-  const batchSize = opts.batchSize ?? 256;
+  if (opts.target) {
+    const shared = await existingEmbeddingTable(store, embedder.id);
+    if (shared) for (const id of await embeddedIds(shared)) have.add(id);
+  }
+  const include = opts.include ?? (() => true);
+  let total = 0;
+  let alreadyHad = 0;
+  for (const id of store.index.ids) {
+    if (!include(id)) continue;
+    total++;
+    if (have.has(id)) alreadyHad++;
+  }
+  const todo = total - alreadyHad;
+  const pooled = opts.pool && opts.pool.workers > 1 && embedder.workerSpec ? opts.pool : null;
+  const batchSize = opts.batchSize ?? (pooled ? 1024 : 256);
   const writeEvery = 4096;
-  let pending: { sample_id: string; vector: number[] }[] = [];
+  let pending: { sample_id: string; vector: Float32Array }[] = [];
   let embedded = 0;
-  let inputs: { id: string; text: string; language: string; astCounts: Record<string, number> }[] = [];
-  const embedBatch = async () => {
-    if (!inputs.length) return;
-    const vecs = await embedder.embed(inputs, opts.signal);
-    for (let i = 0; i < inputs.length; i++) pending.push({ sample_id: inputs[i].id, vector: Array.from(vecs[i]) });
-    embedded += inputs.length;
-    inputs = [];
+  let inputs: { id: string; text: string; language: string; ast: string }[] = [];
+  // NOTE: with a pool, batches are embedded on worker threads and written in the order they were
+  // read, so the table's rows are the same for any worker count.
+  const inFlight = new InOrder<string[], Float32Array[]>(pooled ? pooled.workers * 2 : 0);
+  const accept = async (ids: string[], vecs: Float32Array[]) => {
+    for (let i = 0; i < ids.length; i++) pending.push({ sample_id: ids[i], vector: vecs[i] });
+    embedded += ids.length;
     if (pending.length >= writeEvery) await flush();
     opts.onProgress?.({ done: embedded, total: todo });
   };
+  const embedBatch = async () => {
+    if (!inputs.length) return;
+    const batch = inputs;
+    inputs = [];
+    const ids = batch.map((x) => x.id);
+    const vecs = pooled
+      ? pooled
+          .embed({
+            spec: embedder.workerSpec!,
+            texts: batch.map((x) => x.text),
+            languages: batch.map((x) => x.language),
+            ast: batch.map((x) => x.ast),
+          })
+          .then((flat) => splitRows(flat, embedder.dims))
+      : embedder.embed(
+          batch.map((x) => ({ text: x.text, language: x.language, astCounts: JSON.parse(x.ast || '{}') })),
+          opts.signal,
+        );
+    const done = await inFlight.push(ids, vecs);
+    if (done) await accept(done.ctx, done.result);
+  };
   const flush = async () => {
     if (pending.length) {
-      await table.add(pending);
+      await table.add(pending.map((p) => ({ sample_id: p.sample_id, vector: Array.from(p.vector) })));
       pending = [];
     }
   };
@@ -114,19 +166,29 @@ export async function embedDataset(
       const ast = b.getChild('ast_counts')!;
       for (let i = 0; i < b.numRows; i++) {
         const sid = id.get(i) as string;
-        if (have.has(sid)) continue;
+        if (have.has(sid) || !include(sid)) continue;
         have.add(sid);
-        inputs.push({ id: sid, text: text.get(i), language: lang.get(i), astCounts: JSON.parse(ast.get(i) || '{}') });
+        inputs.push({ id: sid, text: text.get(i), language: lang.get(i), ast: ast.get(i) });
         if (inputs.length >= batchSize) await embedBatch();
         if (opts.signal?.aborted) break;
       }
       if (opts.signal?.aborted) break;
     }
     if (!opts.signal?.aborted) await embedBatch();
+    for await (const done of inFlight.drain()) await accept(done.ctx, done.result);
   } finally {
     // NOTE: whatever was embedded before a cancel is kept; the next run only does the rest.
     await flush();
   }
+  if (opts.target)
+    return {
+      embedderId: embedder.id,
+      embedded,
+      alreadyEmbedded: alreadyHad,
+      total,
+      cancelled: Boolean(opts.signal?.aborted),
+      seconds: (Date.now() - t0) / 1000,
+    };
   if (embedded > 0) await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
   // NOTE: builds the tuned ANN index once the table is large (see vector-index.ts): a no-op below
   // the threshold or when a fitting index exists (also catches tables embedded before indexing
@@ -142,7 +204,7 @@ export async function embedDataset(
   return {
     embedderId: embedder.id,
     embedded,
-    alreadyEmbedded: total - todo,
+    alreadyEmbedded: alreadyHad,
     total,
     cancelled: Boolean(opts.signal?.aborted),
     seconds: (Date.now() - t0) / 1000,
@@ -163,5 +225,11 @@ export async function readVectors(table: lancedb.Table, ids?: Set<string>): Prom
       out.set(id, v.toArray ? Float32Array.from(v.toArray()) : Float32Array.from(v));
     }
   }
+  return out;
+}
+
+function splitRows(flat: Float32Array, dims: number): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (let o = 0; o < flat.length; o += dims) out.push(flat.subarray(o, o + dims));
   return out;
 }

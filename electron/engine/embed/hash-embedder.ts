@@ -257,6 +257,7 @@ export function createHashEmbedder(
   return {
     id: `hash-v${HASH_EMBEDDER_VERSION}-${dims}`,
     dims,
+    workerSpec: { kind: 'hash', dims },
     embedOne,
     async embed(batch: EmbedInput[], signal?: AbortSignal): Promise<Float32Array[]> {
       const out: Float32Array[] = [];

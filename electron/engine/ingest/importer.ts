@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import type * as lancedb from '@lancedb/lancedb';
 import { stat } from 'node:fs/promises';
 import type { ChunkMode, ImportFormat } from '../../../shared/enums.js';
 import type { ImportError, ImportSummary, Sample } from '../../../shared/domain.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sampleToRow, type SampleRowRecord } from '../store/row-mapping.js';
-import { chunkPython, type Chunk } from './python-parser.js';
 import { estimateTokens, sampleIdOf } from './normalize.js';
-import { folderKey, listFolder, readInputs, type RawRecord } from './readers.js';
+import { folderKey, listFolder, readInputs, type RawRecord, type ReadItem } from './readers.js';
 import { importsOfSample } from './imports.js';
 import { recordImports } from '../stats/imports-stat.js';
 import { recordHygiene, type HygieneItem } from '../hygiene/scan-job.js';
+import { createCpuPool, InOrder, type CpuPool } from '../workers/cpu-pool.js';
+import type { ChunkOut, ChunkResult } from '../workers/cpu-tasks.js';
 
 export interface ImportOptions {
   format?: ImportFormat;
@@ -25,6 +27,13 @@ export interface ImportOptions {
   /** Follow symbolic links inside folders (loops detected). Default: skip them. */
   followSymlinks?: boolean;
   signal?: AbortSignal;
+  /** Parses on these worker threads (default: inline, one thread). Not closed here. */
+  pool?: CpuPool;
+  /**
+   * Where rows go instead of the dataset's own tables (a shard's private folder). The dataset is
+   * then only read: its index still dedupes, and learns the shard's rows in memory only.
+   */
+  target?: { samples: lancedb.Table; errors: lancedb.Table };
   onProgress?: (p: {
     doneBytes: number;
     totalBytes: number;
@@ -46,6 +55,9 @@ const BATCH_ROWS = 2000;
 const BATCH_BYTES = 16 << 20;
 /** The summary keeps the first errors verbatim; all of them go to the import_errors table. */
 const MAX_ERRORS_IN_SUMMARY = 10_000;
+/** One pool task: ~1 MB of source or 512 read items, whichever comes first. */
+const GROUP_CHARS = 1 << 20;
+const GROUP_ITEMS = 512;
 
 /**
  * Streams inputs into the samples table in large batches (LanceDB wants few, big writes).
@@ -63,33 +75,31 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
   const importedAt = new Date().toISOString();
   const chunkMode = opts.chunk ?? 'file';
   const totalBytes = await totalInputBytes(paths, opts.followSymlinks ?? false, opts.signal);
-  const samples = await store.table('samples');
-  const errorsTable = await store.table('import_errors');
+  const samples = opts.target?.samples ?? (await store.table('samples'));
+  const errorsTable = opts.target?.errors ?? (await store.table('import_errors'));
   const summary: ImportResult = {
     importId,
     imported: 0,
     duplicates: 0,
     errors: [],
     errorCount: 0,
-    skipped: 0,
     files: 0,
     bytes: 0,
     cancelled: false,
+    skipped: 0,
   };
   let batch: SampleRowRecord[] = [];
-  let batchImports: { sampleId: string; modules: string[] }[] = [];
   let hygieneBatch: HygieneItem[] = [];
   let batchBytes = 0;
   const batchIds = new Set<string>();
   let pendingErrors: ImportError[] = [];
+  let batchImports: { sampleId: string; modules: string[] }[] = [];
   let doneBytes = 0;
   let lastProgress = 0;
 
   const flush = async () => {
     if (batch.length) {
       await samples.add(batch);
-      await recordImports(store, batchImports);
-      batchImports = [];
       for (const r of batch)
         store.index.add({
           id: r.id,
@@ -100,6 +110,8 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
           tokensExact: false,
         });
       summary.imported += batch.length;
+      await recordImports(store, batchImports);
+      batchImports = [];
       // NOTE: after the rows are written: a crash in between leaves samples without a scan, which
       // `tbs scan` (and every export) picks up, never a finding for a sample that is not stored.
       if (opts.hygiene ?? true) await recordHygiene(store, hygieneBatch, { metaFields: opts.metaFields });
@@ -141,66 +153,102 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
     pendingErrors.push(e);
   };
 
-  for await (const item of readInputs(paths, opts.format, {
-    textField: opts.textField,
-    lang: opts.lang,
-    maxFileBytes: opts.maxFileBytes ?? 2 << 20,
-    signal: opts.signal,
-    followSymlinks: opts.followSymlinks,
-  })) {
-    if ('error' in item) {
-      addError(item.error);
-      continue;
+  const addChunk = (rec: RawRecord, c: ChunkOut, text: string) => {
+    const id = c.id;
+    if (store.index.has(id) || batchIds.has(id)) {
+      summary.duplicates++;
+      return;
     }
-    if ('fileDone' in item) {
-      summary.files++;
-      if (item.skipped) summary.skipped++;
-      summary.bytes += item.bytes;
-      report();
-      continue;
-    }
-    const rec = item.record;
-    doneBytes += rec.bytes;
-    let chunks: Chunk[];
-    try {
-      chunks = await chunkRecord(rec, chunkMode);
-    } catch (e) {
-      addError({ file: rec.source, line: null, field: null, message: `parse failed: ${(e as Error).message}` });
-      continue;
-    }
-    for (const c of chunks) {
-      const id = sampleIdOf(c.text);
-      if (store.index.has(id) || batchIds.has(id)) {
-        summary.duplicates++;
-        continue;
+    batchIds.add(id);
+    batchImports.push({ sampleId: id, modules: c.imports });
+    const sample: Sample = {
+      id,
+      text,
+      language: rec.language ?? 'text',
+      source: c.startLine ? `${rec.source}:${c.startLine}-${c.endLine}` : rec.source,
+      repo: rec.repo,
+      path: rec.path,
+      startLine: c.startLine,
+      endLine: c.endLine,
+      chunk: c.startLine ? 'function' : 'file',
+      tokens: c.tokens,
+      tokensExact: false,
+      metadata: rec.metadata,
+      astCounts: c.astCounts,
+      importedAt,
+    };
+    batch.push(sampleToRow(sample, importId));
+    hygieneBatch.push({ id, text, metadata: rec.metadata, licenseFile: rec.licenseFile ?? null });
+    batchBytes += text.length;
+  };
+  /** Applies one group's items in reading order, with the parsed records' chunks. */
+  const applyGroup = async (items: ReadItem[], parsed: ChunkResult[]) => {
+    let k = 0;
+    for (const item of items) {
+      if ('error' in item) addError(item.error);
+      else if ('fileDone' in item) {
+        summary.files++;
+        summary.bytes += item.bytes;
+        if (item.skipped) summary.skipped++;
+      } else {
+        const rec = item.record;
+        doneBytes += rec.bytes;
+        const r = hasParser(rec) ? parsed[k++] : { chunks: [await wholeChunk(rec)] };
+        if ('error' in r) addError({ file: rec.source, line: null, field: null, message: `parse failed: ${r.error}` });
+        else
+          for (const c of r.chunks)
+            addChunk(rec, c, c.start === 0 && c.end === rec.text.length ? rec.text : rec.text.slice(c.start, c.end));
       }
-      batchIds.add(id);
-      const sample: Sample = {
-        id,
-        text: c.text,
-        language: rec.language ?? 'text',
-        source: c.startLine ? `${rec.source}:${c.startLine}-${c.endLine}` : rec.source,
-        repo: rec.repo,
-        path: rec.path,
-        startLine: c.startLine,
-        endLine: c.endLine,
-        chunk: c.startLine ? 'function' : 'file',
-        tokens: estimateTokens(c.text),
-        tokensExact: false,
-        metadata: rec.metadata,
-        astCounts: c.astCounts,
-        importedAt,
-      };
-      batch.push(sampleToRow(sample, importId));
-      batchImports.push({ sampleId: id, modules: c.imports });
-      hygieneBatch.push({ id, text: c.text, metadata: rec.metadata, licenseFile: rec.licenseFile ?? null });
-      batchBytes += c.text.length;
+      // Batch boundaries fall where a one-record-at-a-time import puts them (readers rely on it).
+      if (batch.length >= BATCH_ROWS || batchBytes >= BATCH_BYTES || pendingErrors.length >= BATCH_ROWS) {
+        await flush();
+        report(true);
+      }
     }
-    if (batch.length >= BATCH_ROWS || batchBytes >= BATCH_BYTES || pendingErrors.length >= BATCH_ROWS) {
-      await flush();
-      report(true);
-    } else report();
-    if (opts.signal?.aborted) break;
+    report();
+  };
+
+  // NOTE: records are read in groups; a group's parsing runs on the pool while later groups are
+  // read, and groups are applied strictly in reading order, so ids, duplicates and the stored
+  // order are the same for any worker count.
+  const pool = opts.pool ?? (await createCpuPool(1));
+  const inFlight = new InOrder<ReadItem[], ChunkResult[]>(Math.max(2, pool.workers * 2));
+  let group: ReadItem[] = [];
+  let groupTexts: string[] = [];
+  let groupBytes = 0;
+  const submit = async () => {
+    if (!group.length) return;
+    const texts = groupTexts;
+    const done = await inFlight.push(
+      group,
+      texts.length ? pool.chunk({ mode: chunkMode, texts }) : Promise.resolve([]),
+    );
+    group = [];
+    groupTexts = [];
+    groupBytes = 0;
+    if (done) await applyGroup(done.ctx, done.result);
+  };
+  try {
+    for await (const item of readInputs(paths, opts.format, {
+      textField: opts.textField,
+      lang: opts.lang,
+      maxFileBytes: opts.maxFileBytes ?? 2 << 20,
+      followSymlinks: opts.followSymlinks,
+      signal: opts.signal,
+    })) {
+      group.push(item);
+      if ('record' in item && hasParser(item.record)) {
+        groupTexts.push(item.record.text);
+        groupBytes += item.record.text.length;
+      } else if ('record' in item) groupBytes += item.record.text.length >> 4;
+      if (groupBytes >= GROUP_CHARS || group.length >= GROUP_ITEMS) await submit();
+      if (opts.signal?.aborted) break;
+    }
+    if (!opts.signal?.aborted) await submit();
+    // A cancel still applies what was read and parsed: it is cheap and keeps the tail consistent.
+    for await (const done of inFlight.drain()) await applyGroup(done.ctx, done.result);
+  } finally {
+    if (!opts.pool) await pool.close();
   }
   await flush();
   summary.cancelled = Boolean(opts.signal?.aborted);
@@ -209,12 +257,24 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
   return summary;
 }
 
-async function chunkRecord(rec: RawRecord, mode: ChunkMode): Promise<Chunk[]> {
-  if (rec.language === 'python') return chunkPython(rec.text, mode);
-  // NOTE: only Python has a grammar bundled; other languages are imported whole (markdown's
-  // Python code blocks still count for the imports statistic).
-  const imports = await importsOfSample(rec.text, rec.language ?? 'text');
-  return [{ text: rec.text, startLine: null, endLine: null, astCounts: {}, imports }];
+/** Only Python has a grammar bundled; other languages are imported whole. */
+function hasParser(rec: RawRecord): boolean {
+  return rec.language === 'python';
+}
+
+/** A record imported whole (markdown's Python code blocks still count for the imports statistic). */
+async function wholeChunk(rec: RawRecord): Promise<ChunkOut> {
+  const text = rec.text;
+  return {
+    start: 0,
+    end: text.length,
+    startLine: null,
+    endLine: null,
+    astCounts: {},
+    imports: await importsOfSample(text, rec.language ?? 'text'),
+    id: sampleIdOf(text),
+    tokens: estimateTokens(text),
+  };
 }
 
 /** Sum of input sizes (folders walked by the readers' rules), for the progress bar's denominator. */

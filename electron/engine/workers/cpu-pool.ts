@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { runCpuTask, type ChunkResult, type ChunkTask, type CpuTask, type EmbedTask } from './cpu-tasks.js';
+
+/**
+ * Runs CPU tasks (cpu-tasks.ts) on `workers` threads through tinypool, or inline when
+ * `workers` is 1. Callers keep results in submission order (see `inOrder`), so what is stored
+ * never depends on the worker count.
+ */
+export interface CpuPool {
+  readonly workers: number;
+  chunk(t: Omit<ChunkTask, 'kind'>): Promise<ChunkResult[]>;
+  embed(t: Omit<EmbedTask, 'kind'>): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** Worker entry next to this module: `.js` in a build, a tsx bootstrap when run from sources. */
+function workerEntry(): string | null {
+  for (const name of ['cpu-worker.js', 'cpu-worker-tsx.mjs']) {
+    const file = fileURLToPath(new URL(`./${name}`, import.meta.url));
+    if (existsSync(file)) return file;
+  }
+  return null;
+}
+
+export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool> {
+  const n = Math.max(1, Math.floor(workers));
+  const entry = n > 1 ? workerEntry() : null;
+  if (!entry) {
+    return {
+      workers: 1,
+      chunk: (t) => runCpuTask({ kind: 'chunk', ...t }) as Promise<ChunkResult[]>,
+      embed: (t) => runCpuTask({ kind: 'embed', ...t }) as Promise<Float32Array>,
+      close: async () => {},
+    };
+  }
+  const { Tinypool } = await import('tinypool');
+  const pool = new Tinypool({
+    filename: entry,
+    // NOTE: the parent's `--import tsx` is not inherited: the bootstrap loads tsx itself.
+    execArgv: [],
+    minThreads: n,
+    maxThreads: n,
+    // Workers keep their parser and embedder warm for the whole command.
+    idleTimeout: 60_000,
+  });
+  return {
+    workers: n,
+    chunk: (t) => pool.run({ kind: 'chunk', ...t } satisfies CpuTask),
+    embed: (t) => pool.run({ kind: 'embed', ...t } satisfies CpuTask),
+    close: () => pool.destroy(),
+  };
+}
+
+/**
+ * Keeps up to `depth` tasks in flight and hands their results back in submission order:
+ * `push` waits (returns the oldest result) once the window is full; `drain` yields the rest.
+ */
+export class InOrder<C, R> {
+  private queue: { ctx: C; result: Promise<R> }[] = [];
+  constructor(private readonly depth: number) {}
+
+  /** Submits; if the window is full, resolves with the oldest task's context and result. */
+  async push(ctx: C, result: Promise<R>): Promise<{ ctx: C; result: R } | null> {
+    // An unobserved rejection would crash the process before its turn comes.
+    result.catch(() => {});
+    this.queue.push({ ctx, result });
+    if (this.queue.length <= this.depth) return null;
+    return this.shift();
+  }
+
+  async *drain(): AsyncGenerator<{ ctx: C; result: R }> {
+    while (this.queue.length) yield await this.shift();
+  }
+
+  get size(): number {
+    return this.queue.length;
+  }
+
+  private async shift(): Promise<{ ctx: C; result: R }> {
+    const head = this.queue.shift()!;
+    return { ctx: head.ctx, result: await head.result };
+  }
+}

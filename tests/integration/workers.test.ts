@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { Engine } from '../../electron/engine/engine.ts';
+import { importPaths } from '../../electron/engine/ingest/importer.ts';
+import { createHashEmbedder } from '../../electron/engine/embed/hash-embedder.ts';
+import { embedDataset, embeddingTable } from '../../electron/engine/embed/embedding-store.ts';
+import { createCpuPool } from '../../electron/engine/workers/cpu-pool.ts';
+import { chunkPython, getPythonParser, countNodeKinds } from '../../electron/engine/ingest/python-parser.ts';
+import { STDLIB, tempDir } from '../support/temp.ts';
+
+// Real standard-library packages (~2 MB), with a duplicate file and an empty one among them.
+const INPUTS = ['json', 'email', 'asyncio', 'unittest', 'logging'].map((d) => join(STDLIB, d));
+
+async function rows(engine: Engine) {
+  const t = await engine.store.table('samples');
+  const out: string[] = [];
+  for await (const b of t.query().select(['id', 'source', 'ast_counts', 'tokens', 'start_line', 'end_line']))
+    for (let i = 0; i < b.numRows; i++) out.push(JSON.stringify(b.get(i)!.toJSON()));
+  return out;
+}
+
+async function vectors(engine: Engine) {
+  const t = await embeddingTable(engine.store, createHashEmbedder({ dims: 512 }));
+  const out: string[] = [];
+  for await (const b of t.query().select(['sample_id', 'vector']))
+    for (let i = 0; i < b.numRows; i++)
+      out.push(`${b.getChild('sample_id')!.get(i)} ${Array.from(b.getChild('vector')!.get(i).toArray()).join(',')}`);
+  return out;
+}
+
+test('import (function chunks + AST features) and hash embedding give identical tables with 1 and 2 workers', async () => {
+  const dir = await tempDir();
+  const results: { rows: string[]; vecs: string[]; imported: number; dups: number; errs: number }[] = [];
+  for (const workers of [1, 2]) {
+    const pool = await createCpuPool(workers);
+    after(() => pool.close());
+    assert.equal(pool.workers, workers, 'the pool really runs on that many threads');
+    const engine = await Engine.open({ dir: join(dir, `db${workers}`), create: true });
+    const r = await importPaths(engine.store, INPUTS, { chunk: 'function', pool });
+    const e = await embedDataset(engine.store, createHashEmbedder({ dims: 512 }), { pool });
+    assert.equal(e.embedded, r.imported);
+    results.push({
+      rows: await rows(engine),
+      vecs: await vectors(engine),
+      imported: r.imported,
+      dups: r.duplicates,
+      errs: r.errorCount + 1000 * r.skipped,
+    });
+    await engine.close();
+    await pool.close();
+  }
+  const [one, two] = results;
+  assert.ok(one.imported > 500, `a real corpus: ${one.imported} samples`);
+  assert.ok(one.errs >= 1000, 'the empty __init__.py files are counted as skipped');
+  assert.deepEqual([two.imported, two.dups, two.errs], [one.imported, one.dups, one.errs]);
+  // Same ids, same stored order, same sources, AST counts, token estimates and vectors.
+  assert.deepEqual(two.rows, one.rows);
+  assert.deepEqual(two.vecs, one.vecs);
+});
+
+test('the type-id cursor walk counts exactly what a per-node walk counts, and chunks are slices of the source', async () => {
+  const parser = await getPythonParser();
+  const { readFileSync, readdirSync } = await import('node:fs');
+  const dir = join(STDLIB, 'json');
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.py'))) {
+    const text = readFileSync(join(dir, name), 'utf8');
+    const tree = parser.parse(text)!;
+    const slow: Record<string, number> = {};
+    const visit = (n: NonNullable<ReturnType<typeof tree.rootNode.child>>) => {
+      if (n.isNamed) slow[n.type] = (slow[n.type] ?? 0) + 1;
+      for (const c of n.children) if (c) visit(c);
+    };
+    visit(tree.rootNode);
+    const fast = countNodeKinds(tree.rootNode);
+    assert.deepEqual(Object.entries(fast).sort(), Object.entries(slow).sort(), name);
+    tree.delete();
+    for (const c of await chunkPython(text, 'function')) assert.equal(c.text, text.slice(c.start, c.end));
+  }
+});
