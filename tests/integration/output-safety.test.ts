@@ -166,3 +166,28 @@ test('demo refuses a non-empty --out that is not an export, and runs twice into 
     assert.ok(existsSync(join(out, 'manifest.json')));
   }
 });
+
+test('a symlink does not slip a dataset past the output checks (red-team finding)', async () => {
+  const { assertOutDirUsable, assertOutFileUsable, isSameOrInside } =
+    await import('../../electron/engine/curate/output-dir.ts');
+  const { symlink } = await import('node:fs/promises');
+  const root = await tempDir();
+  const out = join(root, 'out');
+  const ds = join(out, 'ds');
+  await mkdir(ds, { recursive: true });
+  await writeFile(join(ds, 'config.json'), '{}');
+  await writeFile(
+    join(out, 'manifest.json'),
+    JSON.stringify({ tool: { name: 'textbook-studio' }, manifestVersion: 1 }),
+  );
+  const dsLink = join(root, 'ds-link');
+  await symlink(ds, dsLink);
+  assert.ok(isSameOrInside(dsLink, out), 'the linked dataset lies inside the export folder');
+  // A previous export that holds the dataset (reached through a link) is never replaced.
+  await assert.rejects(assertOutDirUsable(out, true, dsLink), /contains the dataset folder/);
+  // A file output whose path goes through a link into the dataset is refused.
+  const outLink = join(root, 'out-link');
+  await symlink(ds, outLink);
+  await assert.rejects(assertOutFileUsable(join(outLink, 'config.json'), true, ds), /inside the dataset folder/);
+  assert.equal(await readFile(join(ds, 'config.json'), 'utf8'), '{}');
+});

@@ -1,6 +1,7 @@
 import { CodedError } from '../../../shared/errors.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { realpathSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
 
@@ -24,10 +25,33 @@ export async function outDirState(outDir: string): Promise<OutDirState> {
   return (await readdir(outDir)).length === 0 ? 'empty' : 'non-empty';
 }
 
-/** True when `inner` is `outer` or lies inside it (paths resolved, no symlink tricks on the names). */
-export function isSameOrInside(inner: string, outer: string): boolean {
-  const rel = relative(resolve(outer), resolve(inner));
+function within(inner: string, outer: string): boolean {
+  const rel = relative(outer, inner);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** The path with every symlink of its longest existing prefix resolved (the rest may not exist yet). */
+export function realPathLoose(p: string): string {
+  let cur = resolve(p);
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return join(realpathSync(cur), ...rest.reverse());
+    } catch {
+      const parent = dirname(cur);
+      if (parent === cur) return resolve(p);
+      rest.push(basename(cur));
+      cur = parent;
+    }
+  }
+}
+
+/**
+ * True when `inner` is `outer` or lies inside it, by name or once symlinks are resolved (a
+ * symlinked `--db` or `--out` must not slip past the check).
+ */
+export function isSameOrInside(inner: string, outer: string): boolean {
+  return within(resolve(inner), resolve(outer)) || within(realPathLoose(inner), realPathLoose(outer));
 }
 
 /**
