@@ -123,6 +123,8 @@ program
       if (r.errorCount > 20) console.log(`  ... and ${r.errorCount - 20} more (tbs import-errors)`);
     }
     if (r.cancelled) process.exitCode = 130;
+    // Nothing imported and something refused: a script must not read that as success.
+    else if (r.errorCount > 0 && r.imported === 0 && r.duplicates === 0) process.exitCode = 1;
   });
 
 program

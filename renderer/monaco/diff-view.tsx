@@ -70,16 +70,23 @@ export function DiffView({
     };
     mark(ed.getOriginalEditor(), o, originalSpan);
     const r = mark(ed.getModifiedEditor(), m, modifiedSpan);
-    // The diff editor resets the scroll when its diff arrives: reveal the span after that too.
-    if (r) {
-      ed.getModifiedEditor().revealRangeInCenter(r);
-      const sub = ed.onDidUpdateDiff(() => {
-        ed.getModifiedEditor().revealRangeInCenter(r);
-        sub.dispose();
-      });
-    }
+    // The diff editor resets the scroll when its diff arrives (and again when it lays out the
+    // two sides): reveal the span after each of those, until the models change.
+    const reveal = () => {
+      if (r) ed.getModifiedEditor().revealRangeInCenter(r, monaco.editor.ScrollType.Immediate);
+    };
+    reveal();
+    const sub = ed.onDidUpdateDiff(() => {
+      reveal();
+      setTimeout(reveal, 50);
+    });
+    const timers = [setTimeout(reveal, 100), setTimeout(reveal, 400)];
     old?.original.dispose();
     old?.modified.dispose();
+    return () => {
+      sub.dispose();
+      timers.forEach(clearTimeout);
+    };
   }, [original, modified, language, originalSpan, modifiedSpan]);
 
   return <div className="code-view diff-view" ref={host} data-testid="diff-view" />;
