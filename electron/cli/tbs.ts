@@ -101,7 +101,8 @@ program
         return res;
       },
       // A shard only reads the dataset: `tbs slurm import` creates it before submitting.
-      { create: !shard },
+      // NOTE: shards never take the writer lock (they run side by side); only `tbs merge` does.
+      { create: !shard, access: shard ? 'read' : 'write' },
     );
     if (g.json)
       printJson({

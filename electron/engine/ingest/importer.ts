@@ -110,7 +110,8 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
           tokensExact: false,
         });
       summary.imported += batch.length;
-      await recordImports(store, batchImports);
+      // A shard (opts.target) writes only its own folder; the imports statistic is computed lazily later.
+      if (!opts.target) await recordImports(store, batchImports);
       batchImports = [];
       // NOTE: after the rows are written: a crash in between leaves samples without a scan, which
       // `tbs scan` (and every export) picks up, never a finding for a sample that is not stored.
