@@ -44,29 +44,33 @@ export function registerModelCommands(program: Command): void {
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
       const shard = o.shard ? parseShard(o.shard) : null;
-      const r = await withEngine(cmd, async (engine, signal) => {
-        const bar = createProgress(g.progress);
-        const { embedder, spec } = await resolveEmbedder(engine.store, specOf(o));
-        await using pool = await openPool(o.workers);
-        if (shard) {
-          const s = await embedShard(engine.store, embedder, shard, {
+      const r = await withEngine(
+        cmd,
+        async (engine, signal) => {
+          const bar = createProgress(g.progress);
+          const { embedder, spec } = await resolveEmbedder(engine.store, specOf(o));
+          await using pool = await openPool(o.workers);
+          if (shard) {
+            const s = await embedShard(engine.store, embedder, shard, {
+              pool: pool.pool,
+              signal,
+              embedderSpec: spec as unknown as Record<string, unknown>,
+              onProgress: (p) => bar.update('embed', p.done, p.total),
+            });
+            bar.end();
+            return s;
+          }
+          const s = await embedDataset(engine.store, embedder, {
             pool: pool.pool,
             signal,
-            embedderSpec: spec as unknown as Record<string, unknown>,
+            spec: spec as unknown as Record<string, unknown>,
             onProgress: (p) => bar.update('embed', p.done, p.total),
           });
           bar.end();
           return s;
-        }
-        const s = await embedDataset(engine.store, embedder, {
-          pool: pool.pool,
-          signal,
-          spec: spec as unknown as Record<string, unknown>,
-          onProgress: (p) => bar.update('embed', p.done, p.total),
-        });
-        bar.end();
-        return s;
-      });
+        },
+        { access: shard ? 'read' : 'write' },
+      );
       if (g.json) printJson(r);
       else
         console.log(
@@ -143,26 +147,30 @@ export function registerModelCommands(program: Command): void {
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
       const shard = o.shard ? parseShard(o.shard) : null;
-      const r = await withEngine(cmd, async (engine, signal) => {
-        const rec = o.model
-          ? (await listModels(engine.store)).find((m) => m.modelId === o.model)
-          : await activeModel(engine.store);
-        if (!rec)
-          throw new CodedError('not_found', o.model ? `no model ${o.model}` : 'no model yet: run `tbs train` first');
-        const embedder = await embedderById(engine.store, rec.embedderId);
-        const bar = createProgress(g.progress);
-        await using pool = await openPool(o.workers);
-        const run = shard
-          ? (x: Parameters<typeof scoreShard>[4]) => scoreShard(engine.store, embedder, rec.modelId, shard, x)
-          : (x: Parameters<typeof scoreShard>[4]) => scoreDataset(engine.store, embedder, rec.modelId, x);
-        const s = await run({
-          pool: pool.pool,
-          signal,
-          onProgress: (p) => bar.update(p.phase, p.done, p.total),
-        });
-        bar.end();
-        return s;
-      });
+      const r = await withEngine(
+        cmd,
+        async (engine, signal) => {
+          const rec = o.model
+            ? (await listModels(engine.store)).find((m) => m.modelId === o.model)
+            : await activeModel(engine.store);
+          if (!rec)
+            throw new CodedError('not_found', o.model ? `no model ${o.model}` : 'no model yet: run `tbs train` first');
+          const embedder = await embedderById(engine.store, rec.embedderId);
+          const bar = createProgress(g.progress);
+          await using pool = await openPool(o.workers);
+          const run = shard
+            ? (x: Parameters<typeof scoreShard>[4]) => scoreShard(engine.store, embedder, rec.modelId, shard, x)
+            : (x: Parameters<typeof scoreShard>[4]) => scoreDataset(engine.store, embedder, rec.modelId, x);
+          const s = await run({
+            pool: pool.pool,
+            signal,
+            onProgress: (p) => bar.update(p.phase, p.done, p.total),
+          });
+          bar.end();
+          return s;
+        },
+        { access: shard ? 'read' : 'write' },
+      );
       if (g.json) printJson(r);
       else
         console.log(
