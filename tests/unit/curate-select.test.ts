@@ -39,14 +39,23 @@ describe('ExportRule', () => {
     assert.equal(r.modelThreshold, null);
     assert.equal(r.nearDup, null);
     assert.equal(r.minhash, null);
-    assert.deepEqual(r.decontaminate, { ngram: 13, cosine: null });
+    assert.deepEqual(r.decontaminate, { ngram: 13, cosine: null, ast: true });
     assert.equal(r.budgetTokens, null);
     assert.equal(r.stratifyBy, null);
   });
 
   it('fills nested defaults and rejects unknown keys and repeated tiers', () => {
     assert.deepEqual(parseExportRule({ minhash: {} }).minhash, { threshold: 0.85, ngram: 5, numPerm: 128 });
-    assert.deepEqual(parseExportRule({ decontaminate: { cosine: 0.9 } }).decontaminate, { ngram: 13, cosine: 0.9 });
+    assert.deepEqual(parseExportRule({ decontaminate: { cosine: 0.9 } }).decontaminate, {
+      ngram: 13,
+      cosine: 0.9,
+      ast: true,
+    });
+    assert.deepEqual(parseExportRule({ decontaminate: { ast: false } }).decontaminate, {
+      ngram: 13,
+      cosine: null,
+      ast: false,
+    });
     assert.throws(() => parseExportRule({ minScroe: 3 } as unknown as ExportRuleInput));
     assert.throws(() => parseExportRule({ precedence: ['llm', 'llm'] }));
     assert.throws(() => parseExportRule({ minProb: 1.5 }));
