@@ -1,7 +1,15 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { runCpuTask, type ChunkResult, type ChunkTask, type CpuTask, type EmbedTask } from './cpu-tasks.js';
+import {
+  runCpuTask,
+  type ChunkResult,
+  type ChunkTask,
+  type CpuTask,
+  type EmbedTask,
+  type SynthGateTask,
+} from './cpu-tasks.js';
+import type { GateWork } from '../synth/gates.js';
 
 /**
  * Runs CPU tasks (cpu-tasks.ts) on `workers` threads through tinypool, or inline when
@@ -12,6 +20,7 @@ export interface CpuPool {
   readonly workers: number;
   chunk(t: Omit<ChunkTask, 'kind'>): Promise<ChunkResult[]>;
   embed(t: Omit<EmbedTask, 'kind'>): Promise<Float32Array>;
+  synthGate(t: Omit<SynthGateTask, 'kind'>): Promise<GateWork>;
   close(): Promise<void>;
 }
 
@@ -36,6 +45,7 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
       workers: 1,
       chunk: (t) => runCpuTask({ kind: 'chunk', ...t }) as Promise<ChunkResult[]>,
       embed: (t) => runCpuTask({ kind: 'embed', ...t }) as Promise<Float32Array>,
+      synthGate: (t) => runCpuTask({ kind: 'synth-gate', ...t }) as Promise<GateWork>,
       close: async () => {},
     };
   }
@@ -53,6 +63,7 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
     workers: n,
     chunk: (t) => pool.run({ kind: 'chunk', ...t } satisfies CpuTask),
     embed: (t) => pool.run({ kind: 'embed', ...t } satisfies CpuTask),
+    synthGate: (t) => pool.run({ kind: 'synth-gate', ...t } satisfies CpuTask),
     close: () => pool.destroy(),
   };
 }

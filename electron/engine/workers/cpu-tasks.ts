@@ -1,4 +1,5 @@
-import type { ChunkMode } from '../../../shared/enums.js';
+import type { ChunkMode, SynthKind } from '../../../shared/enums.js';
+import { gateWork, type GateWork } from '../synth/gates.js';
 import { chunkPython } from '../ingest/python-parser.js';
 import { estimateTokens, sampleIdOf } from '../ingest/normalize.js';
 import { createEmbedder, type EmbedderSpec, type Embedder } from '../embed/index.js';
@@ -40,7 +41,15 @@ export interface EmbedTask {
   ast: string[];
 }
 
-export type CpuTask = ChunkTask | EmbedTask;
+/** The CPU part of `tbs synth`'s gates for one generated result (synth/gates.ts). */
+export interface SynthGateTask {
+  kind: 'synth-gate';
+  synthKind: SynthKind;
+  text: string;
+  nearDup: number;
+}
+
+export type CpuTask = ChunkTask | EmbedTask | SynthGateTask;
 
 export async function runChunkTask(t: ChunkTask): Promise<ChunkResult[]> {
   const out: ChunkResult[] = [];
@@ -85,6 +94,7 @@ export async function runEmbedTask(t: EmbedTask): Promise<Float32Array> {
   return flat;
 }
 
-export async function runCpuTask(t: CpuTask): Promise<ChunkResult[] | Float32Array> {
+export async function runCpuTask(t: CpuTask): Promise<ChunkResult[] | Float32Array | GateWork> {
+  if (t.kind === 'synth-gate') return gateWork(t.synthKind, t.text, t.nearDup);
   return t.kind === 'chunk' ? runChunkTask(t) : runEmbedTask(t);
 }
