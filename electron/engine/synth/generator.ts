@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Sample } from '../../../shared/domain.js';
 import type { SynthGate, SynthKind } from '../../../shared/enums.js';
 import { loadBenchmarks, type BenchmarkError } from '../curate/benchmarks.js';
+import { loadStoredBenchmarks } from '../curate/stored-benchmarks.js';
 import { estimateTokens, sampleIdOf } from '../ingest/normalize.js';
 import { getPythonParser } from '../ingest/python-parser.js';
 import { createClient } from '../label/labeler.js';
@@ -87,6 +88,8 @@ export interface SynthRunSummary {
   rejections: { index: number; reason: SynthGate; detail: string }[];
   failures: { index: number; reason: string }[];
   benchmarkErrors: BenchmarkError[];
+  /** What the contamination gate checked against: `--decontaminate` files, the stored set, or nothing. */
+  benchmarks: { from: 'option' | 'stored'; names: string[]; items: number } | null;
   sandbox: SandboxReport | null;
 }
 
@@ -291,14 +294,26 @@ export async function runSynth(store: DatasetStore, o: SynthOptions): Promise<Sy
     rejections: [],
     failures: [],
     benchmarkErrors: [],
+    benchmarks: null,
     sandbox: null,
   };
   try {
     await getPythonParser();
     await saveSynthTemplate(store, p.template, p.hash);
     s.repaired = await repairStored(store, p.results, writer);
-    const bench = o.decontaminate?.length ? await loadBenchmarks(o.decontaminate) : null;
+    // Without --decontaminate, the benchmarks the latest `tbs decontaminate` stored with the dataset.
+    const stored = o.decontaminate?.length ? null : await loadStoredBenchmarks(store);
+    const bench = o.decontaminate?.length
+      ? await loadBenchmarks(o.decontaminate)
+      : stored?.items.length
+        ? { items: stored.items, errors: [] }
+        : null;
     s.benchmarkErrors = bench?.errors ?? [];
+    s.benchmarks = o.decontaminate?.length
+      ? { from: 'option', names: [...o.decontaminate], items: bench?.items.length ?? 0 }
+      : stored
+        ? { from: 'stored', names: stored.benchmarks.map((b) => b.name), items: stored.items.length }
+        : null;
     const contamination = bench ? new ContaminationGate(bench.items) : null;
     const dup = await buildDuplicateIndex(store, o.kind, nearDup, o.signal);
     const session = new ChatSession(createClient(o), o.concurrency ?? 8, {
