@@ -14,7 +14,6 @@ import type { DatasetStore } from '../store/dataset-store.js';
 import { sampleToRow, type SampleRowRecord } from '../store/row-mapping.js';
 import { parseSynthAnswer } from './answer.js';
 import { createCpuPool } from '../workers/cpu-pool.js';
-import { availableParallelism } from 'node:os';
 import { ContaminationGate, DuplicateIndex, syntaxGate, type ParsedResult } from './gates.js';
 import { runExerciseTests, type SandboxReport } from './run-tests.js';
 import { drawParams, loadSynthLists, type SynthLists } from './sampler.js';
@@ -49,8 +48,10 @@ export interface SynthOptions {
   /** Jaccard (word 5-grams) at or above which a result is a near duplicate. Default 0.85. */
   nearDup?: number;
   /**
-   * Threads for the gates' CPU work (tree-sitter parse, MinHash, secret scan); 1 = inline on the
-   * main thread. Default: 2-4, so the main thread keeps up with the HTTP answers.
+   * Threads for the gates' CPU work (tree-sitter parse, MinHash, secret scan). Default 1: inline
+   * on the main thread. NOTE: measured on the 2-core bench machine, threads cost more than they
+   * save (each loads tsx, tree-sitter and secretlint: ~30 ms of CPU per call over a 300-call run,
+   * against ~3 ms of gate work moved off the main thread); worth it only for long runs on many cores.
    */
   workers?: number;
   /** Run each exercise's doctests and asserts in a locked-down subprocess (gate 4). */
@@ -276,8 +277,8 @@ export async function runSynth(store: DatasetStore, o: SynthOptions): Promise<Sy
   const p = await prepare(store, o);
   const writer = new SampleWriter(store);
   const nearDup = o.nearDup ?? 0.85;
-  // NOTE: started first, so the threads load tree-sitter and secretlint while the rest gets ready.
-  const pool = await createCpuPool(o.workers ?? Math.min(4, Math.max(2, availableParallelism() - 1)));
+  // NOTE: started first, so threads (when asked for) load tree-sitter and secretlint meanwhile.
+  const pool = await createCpuPool(o.workers ?? 1);
   const s: SynthRunSummary = {
     generated: 0,
     rejected: { syntax: 0, duplicate: 0, contaminated: 0, ...(o.runTests ? { tests: 0 } : {}) },
