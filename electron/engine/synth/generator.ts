@@ -14,7 +14,8 @@ import type { DatasetStore } from '../store/dataset-store.js';
 import { sampleToRow, type SampleRowRecord } from '../store/row-mapping.js';
 import { parseSynthAnswer } from './answer.js';
 import { createCpuPool } from '../workers/cpu-pool.js';
-import { ContaminationGate, DuplicateIndex, syntaxGate, type ParsedResult } from './gates.js';
+import { ContaminationGate, DuplicateIndex, dupFingerprint, syntaxGate, type ParsedResult } from './gates.js';
+import { scanText } from '../hygiene/scan-text.js';
 import { runExerciseTests, type SandboxReport } from './run-tests.js';
 import { drawParams, loadSynthLists, type SynthLists } from './sampler.js';
 import { SynthResults, synthKey, type SynthResultRow } from './synth-results.js';
@@ -446,8 +447,14 @@ export async function runSynth(store: DatasetStore, o: SynthOptions): Promise<Sy
             row(index, { status: 'rejected', reason, detail, text: r.value.text, metadata: JSON.stringify(metadata) }),
           ]);
         };
-        // The gates' CPU work runs on a worker thread; the decisions below are taken here, in gate order.
-        const work = await pool.synthGate({ synthKind: o.kind, text: r.value.text, nearDup });
+        // The gates' CPU work (on worker threads when asked for); the decisions are taken here, in gate order.
+        // Inline, the secret scan waits until a result passed the other gates (no scan of duplicates).
+        const work =
+          pool.workers > 1
+            ? await pool.synthGate({ synthKind: o.kind, text: r.value.text, nearDup })
+            : await syntaxGate(o.kind, r.value.text).then((g) =>
+                g.ok ? { ...g, fingerprint: dupFingerprint(g.value.text, nearDup), flags: null } : g,
+              );
         if (!work.ok) return reject('syntax', work.detail);
         const parsed = work.value;
         // NOTE: check and add run with no await between them: two concurrent repeats cannot both pass.
@@ -457,9 +464,10 @@ export async function runSynth(store: DatasetStore, o: SynthOptions): Promise<Sy
         const dirty = contamination?.check(parsed.text);
         if (dirty) return reject('contaminated', dirty);
         // Hygiene (issue 16's detectors): a generated secret is never stored; PII flags are kept as metadata.
-        const secrets = work.flags.filter((f) => f.startsWith('secret:'));
+        const flags = work.flags ?? (await scanText(parsed.text)).flags;
+        const secrets = flags.filter((f) => f.startsWith('secret:'));
         if (secrets.length) return reject('hygiene', `contains ${secrets.join(', ')}`);
-        if (work.flags.length) Object.assign(metadata.synthetic, { hygieneFlags: work.flags });
+        if (flags.length) Object.assign(metadata.synthetic, { hygieneFlags: flags });
         if (o.runTests && o.kind === 'exercises') {
           const t = await runExerciseTests(parsed.text, parsed.tests ?? '', { signal: o.signal });
           s.sandbox ??= t.sandbox;
