@@ -23,17 +23,43 @@ export class TokenCounter {
   count(text: string): number {
     let n = 0;
     this.pattern.lastIndex = 0;
+    for (const m of text.matchAll(this.pattern)) n += this.pieceCount(m[0]);
+    return n;
+  }
+
+  private pieceCount(piece: string): number {
+    let c = this.cache.get(piece);
+    if (c === undefined) {
+      c = this.enc.encode(piece, [], []).length;
+      if (this.cache.size >= this.maxCache) this.cache = new Map();
+      this.cache.set(piece, c);
+    }
+    return c;
+  }
+
+  /**
+   * The count of `text` and, when it exceeds `limit`, the text of its first `limit` tokens: exactly
+   * `decode(encode(text).slice(0, limit))`, but only the one piece the cut falls in is encoded
+   * (pieces are encoded independently, and every whole piece decodes to itself).
+   */
+  countAndCut(text: string, limit: number): { tokens: number; kept: string | null } {
+    let n = 0;
+    let kept: string | null = null;
+    this.pattern.lastIndex = 0;
     for (const m of text.matchAll(this.pattern)) {
-      const piece = m[0];
-      let c = this.cache.get(piece);
-      if (c === undefined) {
-        c = this.enc.encode(piece, [], []).length;
-        if (this.cache.size >= this.maxCache) this.cache = new Map();
-        this.cache.set(piece, c);
+      const c = this.pieceCount(m[0]);
+      if (kept === null && n + c > limit) {
+        const need = limit - n;
+        kept = text.slice(0, m.index) + (need > 0 ? this.enc.decode(this.enc.encode(m[0], [], []).slice(0, need)) : '');
       }
       n += c;
     }
-    return n;
+    return { tokens: n, kept };
+  }
+
+  /** Reference path for `countAndCut`: the library's full encode and decode. */
+  cutReference(text: string, limit: number): string {
+    return this.enc.decode(this.enc.encode(text, [], []).slice(0, limit));
   }
 
   /** Reference path: the library's own full encode. */

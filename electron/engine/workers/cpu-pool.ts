@@ -1,7 +1,15 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { runCpuTask, type ChunkResult, type ChunkTask, type CpuTask, type EmbedTask } from './cpu-tasks.js';
+import type { BuiltPrompt } from '../label/prompt.js';
+import {
+  runCpuTask,
+  type ChunkResult,
+  type ChunkTask,
+  type CpuTask,
+  type EmbedTask,
+  type PromptTask,
+} from './cpu-tasks.js';
 
 /**
  * Runs CPU tasks (cpu-tasks.ts) on `workers` threads through tinypool, or inline when
@@ -12,6 +20,7 @@ export interface CpuPool {
   readonly workers: number;
   chunk(t: Omit<ChunkTask, 'kind'>): Promise<ChunkResult[]>;
   embed(t: Omit<EmbedTask, 'kind'>): Promise<Float32Array>;
+  prompts(t: Omit<PromptTask, 'kind'>): Promise<BuiltPrompt[]>;
   close(): Promise<void>;
 }
 
@@ -36,6 +45,7 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
       workers: 1,
       chunk: (t) => runCpuTask({ kind: 'chunk', ...t }) as Promise<ChunkResult[]>,
       embed: (t) => runCpuTask({ kind: 'embed', ...t }) as Promise<Float32Array>,
+      prompts: (t) => runCpuTask({ kind: 'prompts', ...t }) as Promise<BuiltPrompt[]>,
       close: async () => {},
     };
   }
@@ -53,6 +63,7 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
     workers: n,
     chunk: (t) => pool.run({ kind: 'chunk', ...t } satisfies CpuTask),
     embed: (t) => pool.run({ kind: 'embed', ...t } satisfies CpuTask),
+    prompts: (t) => pool.run({ kind: 'prompts', ...t } satisfies CpuTask),
     close: () => pool.destroy(),
   };
 }

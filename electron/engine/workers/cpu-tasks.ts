@@ -2,6 +2,9 @@ import type { ChunkMode } from '../../../shared/enums.js';
 import { chunkPython } from '../ingest/python-parser.js';
 import { estimateTokens, sampleIdOf } from '../ingest/normalize.js';
 import { createEmbedder, type EmbedderSpec, type Embedder } from '../embed/index.js';
+import type { PromptItem } from '../label/prompt-feed.js';
+import type { BuiltPrompt } from '../label/prompt.js';
+import type { Template } from '../label/templates.js';
 
 /**
  * The CPU-heavy steps as pure tasks: the same functions run inline (`--workers 1`) or in a
@@ -40,7 +43,15 @@ export interface EmbedTask {
   ast: string[];
 }
 
-export type CpuTask = ChunkTask | EmbedTask;
+/** Redaction + prompt building + exact prompt token counts for a batch of samples to label. */
+export interface PromptTask {
+  kind: 'prompts';
+  template: Template;
+  items: PromptItem[];
+  maxInputTokens: number;
+}
+
+export type CpuTask = ChunkTask | EmbedTask | PromptTask;
 
 export async function runChunkTask(t: ChunkTask): Promise<ChunkResult[]> {
   const out: ChunkResult[] = [];
@@ -85,6 +96,20 @@ export async function runEmbedTask(t: EmbedTask): Promise<Float32Array> {
   return flat;
 }
 
-export async function runCpuTask(t: CpuTask): Promise<ChunkResult[] | Float32Array> {
-  return t.kind === 'chunk' ? runChunkTask(t) : runEmbedTask(t);
+export async function runPromptTask(t: PromptTask): Promise<BuiltPrompt[]> {
+  // NOTE: loaded on first use: the tokenizer table and the secret scanner are not needed by
+  // commands that never label.
+  const { buildPrompts } = await import('../label/prompt-feed.js');
+  return buildPrompts(t.template, t.items, t.maxInputTokens);
+}
+
+export async function runCpuTask(t: CpuTask): Promise<ChunkResult[] | Float32Array | BuiltPrompt[]> {
+  switch (t.kind) {
+    case 'chunk':
+      return runChunkTask(t);
+    case 'embed':
+      return runEmbedTask(t);
+    case 'prompts':
+      return runPromptTask(t);
+  }
 }
