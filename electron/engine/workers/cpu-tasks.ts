@@ -5,6 +5,8 @@ import { createEmbedder, type EmbedderSpec, type Embedder } from '../embed/index
 import type { PromptItem } from '../label/prompt-feed.js';
 import type { BuiltPrompt } from '../label/prompt.js';
 import type { Template } from '../label/templates.js';
+import { minhashSketches, type MinhashSketches } from '../curate/minhash.js';
+import type { TokenCounter } from '../ingest/token-count.js';
 
 /**
  * The CPU-heavy steps as pure tasks: the same functions run inline (`--workers 1`) or in a
@@ -51,7 +53,23 @@ export interface PromptTask {
   maxInputTokens: number;
 }
 
-export type CpuTask = ChunkTask | EmbedTask | PromptTask;
+/** MinHash shingles + LSH band keys (near-duplicate candidate generation). */
+export interface MinhashTask {
+  kind: 'minhash';
+  texts: string[];
+  ngram: number;
+  numPerm: number;
+  bands: number;
+  rows: number;
+}
+
+/** Exact o200k_base token counts. */
+export interface CountTask {
+  kind: 'count';
+  texts: string[];
+}
+
+export type CpuTask = ChunkTask | EmbedTask | PromptTask | MinhashTask | CountTask;
 
 export async function runChunkTask(t: ChunkTask): Promise<ChunkResult[]> {
   const out: ChunkResult[] = [];
@@ -103,7 +121,11 @@ export async function runPromptTask(t: PromptTask): Promise<BuiltPrompt[]> {
   return buildPrompts(t.template, t.items, t.maxInputTokens);
 }
 
-export async function runCpuTask(t: CpuTask): Promise<ChunkResult[] | Float32Array | BuiltPrompt[]> {
+let tokenCounter: TokenCounter | null = null;
+
+export async function runCpuTask(
+  t: CpuTask,
+): Promise<ChunkResult[] | Float32Array | BuiltPrompt[] | MinhashSketches | Int32Array> {
   switch (t.kind) {
     case 'chunk':
       return runChunkTask(t);
@@ -111,5 +133,13 @@ export async function runCpuTask(t: CpuTask): Promise<ChunkResult[] | Float32Arr
       return runEmbedTask(t);
     case 'prompts':
       return runPromptTask(t);
+    case 'minhash':
+      return minhashSketches(t.texts, t.ngram, t.numPerm, t.bands, t.rows);
+    case 'count': {
+      // NOTE: one memoized counter per thread: pieces repeat across batches.
+      const { TokenCounter } = await import('../ingest/token-count.js');
+      tokenCounter ??= new TokenCounter();
+      return Int32Array.from(t.texts, (x) => tokenCounter!.count(x));
+    }
   }
 }
