@@ -1,5 +1,5 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
+import { availableParallelism, userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { PublicSettings } from '../../shared/contract/app.js';
@@ -37,6 +37,8 @@ const StoredSettingsSchema = z.object({
   window: WindowStateSchema.nullable().default(null),
   /** Base64 of the codec's ciphertext; never plain text. */
   apiKeyEncrypted: z.string().nullable().default(null),
+  /** null = every core of the machine the app runs on. */
+  workers: z.number().int().min(1).nullable().default(null),
 });
 type StoredSettings = z.infer<typeof StoredSettingsSchema>;
 
@@ -50,7 +52,9 @@ export interface SettingsOptions {
   env?: Record<string, string | undefined>;
 }
 
-export type SettingsPatch = Partial<Pick<PublicSettings, 'annotator' | 'endpoint' | 'model'>> & { apiKey?: string };
+export type SettingsPatch = Partial<Pick<PublicSettings, 'annotator' | 'endpoint' | 'model' | 'workers'>> & {
+  apiKey?: string;
+};
 
 export class SettingsStore {
   private writing: Promise<void> = Promise.resolve();
@@ -88,6 +92,7 @@ export class SettingsStore {
       recent: [...this.data.recent],
       hasApiKey: this.apiKey() !== null,
       apiKeyWritable: this.keyWritable(),
+      workers: this.data.workers ?? Math.max(1, availableParallelism()),
     };
   }
 
@@ -124,6 +129,11 @@ export class SettingsStore {
     if (patch.annotator !== undefined) next.annotator = patch.annotator.trim();
     if (patch.endpoint !== undefined) next.endpoint = patch.endpoint.trim();
     if (patch.model !== undefined) next.model = patch.model.trim();
+    if (patch.workers !== undefined) {
+      if (!Number.isInteger(patch.workers) || patch.workers < 1)
+        throw new SettingsError(`workers must be a positive integer, got ${patch.workers}`);
+      next.workers = patch.workers;
+    }
     if (patch.apiKey !== undefined) {
       if (!this.keyWritable())
         throw new SettingsError('the API key cannot be stored here; set OPENAI_API_KEY in the environment');

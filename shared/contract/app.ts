@@ -63,6 +63,8 @@ export const PublicSettingsSchema = z.object({
   hasApiKey: z.boolean(),
   /** false in browser mode: the key comes from the environment only. */
   apiKeyWritable: z.boolean(),
+  /** Worker threads for the CPU-heavy steps of jobs started here (default: every core). */
+  workers: z.number().int().min(1),
 });
 export type PublicSettings = z.infer<typeof PublicSettingsSchema>;
 
@@ -88,6 +90,7 @@ export const hostCommands = {
       model: z.string().max(200).optional(),
       /** Write-only; '' clears it. Refused in browser mode (environment only). */
       apiKey: z.string().max(500).optional(),
+      workers: z.number().int().min(1).max(1024).optional(),
     }),
     output: PublicSettingsSchema,
   },

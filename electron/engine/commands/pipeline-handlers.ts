@@ -65,7 +65,14 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     'llm.estimate': async (i) => estimateLabeling(store, i),
     'llm.run': async (i) => {
       const job = engine.jobs.start('llm-label', (ctx) =>
-        runLabeling(store, { ...i, signal: ctx.signal, onProgress: (p) => ctx.progress('label', p.done, p.total) }),
+        engine.withPool((pool) =>
+          runLabeling(store, {
+            ...i,
+            pool,
+            signal: ctx.signal,
+            onProgress: (p) => ctx.progress('label', p.done, p.total),
+          }),
+        ),
       );
       const s = await job.result;
       return { jobId: job.jobId, ...s };
@@ -95,7 +102,9 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     'model.score': async (i) => {
       const rec = await modelFor(store, i.modelId);
       const job = engine.jobs.start('score', (ctx) =>
-        scoreSamples(store, rec.modelId, { signal: ctx.signal, onProgress: ctx.progress }),
+        engine.withPool((pool) =>
+          scoreSamples(store, rec.modelId, { pool, signal: ctx.signal, onProgress: ctx.progress }),
+        ),
       );
       const s = await job.result;
       return { jobId: job.jobId, scored: s.scored, alreadyScored: s.alreadyScored, cancelled: s.cancelled };
@@ -131,15 +140,18 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     },
     'export.run': async (i) => {
       const job = engine.jobs.start('export', (ctx) =>
-        exportFromStore(store, {
-          outDir: i.outDir,
-          format: i.format,
-          overwrite: i.overwrite,
-          rule: rule(i),
-          benchmarks: i.benchmarks,
-          signal: ctx.signal,
-          onProgress: (p) => ctx.progress(p.phase, p.done, p.total ?? p.done),
-        }),
+        engine.withPool((pool) =>
+          exportFromStore(store, {
+            pool,
+            outDir: i.outDir,
+            format: i.format,
+            overwrite: i.overwrite,
+            rule: rule(i),
+            benchmarks: i.benchmarks,
+            signal: ctx.signal,
+            onProgress: (p) => ctx.progress(p.phase, p.done, p.total ?? p.done),
+          }),
+        ),
       );
       const r = await job.result;
       return { jobId: job.jobId, funnel: r.funnel, manifestPath: r.manifestPath, files: r.files.length };
