@@ -4,7 +4,7 @@ import { exportLabels, importHumanLabels } from '../engine/label/label-io.js';
 import { datasetTemplates, parseTemplate, saveTemplate } from '../engine/label/templates.js';
 import { readFile } from 'node:fs/promises';
 import { createProgress } from './progress.js';
-import { globals, parsePositiveInt, printJson, withEngine } from './common.js';
+import { globals, openPool, parsePositiveInt, printJson, withEngine, workersOption } from './common.js';
 
 const num = (flag: string) => (v: string) => {
   const n = Number(v);
@@ -39,6 +39,7 @@ export function registerLabelCommands(program: Command): void {
     .option('--batch', 'use the Batch API (half price; results within 24 h); a rerun resumes the pending batch')
     .option('--batch-id <id>', 'resume this batch')
     .option('--poll <ms>', 'batch polling interval', (v) => parsePositiveInt(v, '--poll'), 30_000)
+    .addOption(workersOption())
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
       const opts: LabelRunOptions = {
@@ -57,6 +58,9 @@ export function registerLabelCommands(program: Command): void {
         timeoutMs: o.timeout,
       };
       await withEngine(cmd, async (engine, signal) => {
+        // Redaction, prompt building and exact token counts run on the worker threads.
+        await using pool = await openPool(o.workers);
+        opts.pool = pool.pool;
         if (o.estimate) {
           const e = await estimateLabeling(engine.store, opts);
           if (g.json) return printJson(e);

@@ -13,6 +13,7 @@ import { synthHandlers } from './commands/synth-handlers.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { DatasetStore } from './store/dataset-store.js';
 import { SampleQuery } from './store/sample-query.js';
+import { createCpuPool, defaultWorkers, type CpuPool } from './workers/cpu-pool.js';
 
 export interface EngineConfig {
   dir: string;
@@ -21,6 +22,8 @@ export interface EngineConfig {
   mode?: 'write' | 'read';
   /** Named to a second writer that is refused: "tbs serve", "Textbook Studio app". */
   holder?: string;
+  /** Worker threads for the CPU-heavy steps of jobs (the app's Workers setting, read per job). */
+  workers?: () => number;
 }
 
 export class ValidationError extends Error {
@@ -40,7 +43,14 @@ export class Engine {
   readonly query: SampleQuery;
   private readonly handlers: Record<string, (input: unknown, host?: HostContext) => Promise<unknown>>;
 
-  private constructor(readonly store: DatasetStore) {
+  /** Worker threads a job's pool gets (read when the job starts, so a settings change applies to the next job). */
+  readonly workers: () => number;
+
+  private constructor(
+    readonly store: DatasetStore,
+    workers?: () => number,
+  ) {
+    this.workers = workers ?? defaultWorkers;
     this.query = new SampleQuery(store);
     this.handlers = {
       ...sampleHandlers(this),
@@ -56,7 +66,20 @@ export class Engine {
   }
 
   static async open(cfg: EngineConfig): Promise<Engine> {
-    return new Engine(await DatasetStore.open(cfg.dir, { create: cfg.create, mode: cfg.mode, holder: cfg.holder }));
+    return new Engine(
+      await DatasetStore.open(cfg.dir, { create: cfg.create, mode: cfg.mode, holder: cfg.holder }),
+      cfg.workers,
+    );
+  }
+
+  /** Runs `fn` with a CPU pool of `workers()` threads, closed when it settles. */
+  async withPool<T>(fn: (pool: CpuPool) => Promise<T>): Promise<T> {
+    const pool = await createCpuPool(this.workers());
+    try {
+      return await fn(pool);
+    } finally {
+      await pool.close();
+    }
   }
 
   /** Validates input and output against the contract; hosts call this, never the handlers directly. */

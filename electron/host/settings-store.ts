@@ -1,5 +1,5 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
+import { availableParallelism, userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { PublicSettings } from '../../shared/contract/app.js';
@@ -50,6 +50,8 @@ const StoredSettingsSchema = z.object({
   /** Base64 of the codec's ciphertext; never plain text. */
   apiKeyEncrypted: z.string().nullable().default(null),
   endpoints: z.array(NamedEndpointSchema).default([]),
+  /** null = every core of the machine the app runs on. */
+  workers: z.number().int().min(1).nullable().default(null),
 });
 type StoredSettings = z.infer<typeof StoredSettingsSchema>;
 
@@ -63,7 +65,7 @@ export interface SettingsOptions {
   env?: Record<string, string | undefined>;
 }
 
-export type SettingsPatch = Partial<Pick<PublicSettings, 'annotator' | 'endpoint' | 'model'>> & {
+export type SettingsPatch = Partial<Pick<PublicSettings, 'annotator' | 'endpoint' | 'model' | 'workers'>> & {
   apiKey?: string;
   /** Adds or replaces a named endpoint (its key in the same patch when it needs one). */
   saveEndpoint?: { name: string; url: string; apiKey?: string };
@@ -119,6 +121,7 @@ export class SettingsStore {
         url: e.url,
         hasApiKey: this.decrypt(e.apiKeyEncrypted) !== null,
       })),
+      workers: this.data.workers ?? Math.max(1, availableParallelism()),
     };
   }
 
@@ -169,6 +172,11 @@ export class SettingsStore {
     if (patch.annotator !== undefined) next.annotator = patch.annotator.trim();
     if (patch.endpoint !== undefined) next.endpoint = patch.endpoint.trim();
     if (patch.model !== undefined) next.model = patch.model.trim();
+    if (patch.workers !== undefined) {
+      if (!Number.isInteger(patch.workers) || patch.workers < 1)
+        throw new SettingsError(`workers must be a positive integer, got ${patch.workers}`);
+      next.workers = patch.workers;
+    }
     if (patch.apiKey !== undefined) {
       if (!this.keyWritable())
         throw new SettingsError('the API key cannot be stored here; set OPENAI_API_KEY in the environment');

@@ -247,6 +247,8 @@ export class StudioSession {
       const next = await Engine.open({
         dir,
         create,
+        // Read per job: a changed Workers setting applies to the next job.
+        workers: () => this.opts.settings.publicView().workers,
         holder: this.opts.holder ?? (this.opts.mode === 'browser' ? 'tbs serve' : 'Textbook Studio app'),
       });
       await this.closeEngine();

@@ -65,6 +65,8 @@ export const PublicSettingsSchema = z.object({
   apiKeyWritable: z.boolean(),
   /** Further endpoints an LLM call may pick by name (`llm.run`'s `endpoint`); never their keys. */
   endpoints: z.array(z.object({ name: z.string(), url: z.string(), hasApiKey: z.boolean() })),
+  /** Worker threads for the CPU-heavy steps of jobs started here (default: every core). */
+  workers: z.number().int().min(1),
 });
 export type PublicSettings = z.infer<typeof PublicSettingsSchema>;
 
@@ -95,6 +97,7 @@ export const hostCommands = {
         .object({ name: z.string().max(40), url: z.string().max(500), apiKey: z.string().max(500).optional() })
         .optional(),
       removeEndpoint: z.string().max(40).optional(),
+      workers: z.number().int().min(1).max(1024).optional(),
     }),
     output: PublicSettingsSchema,
   },

@@ -67,13 +67,16 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
       // A host (app, browser mode) resolved the endpoint and its key from settings; the CLI passes none.
       const ep = host?.llmEndpoint ?? { baseURL: i.baseURL };
       const job = engine.jobs.start('llm-label', (ctx) =>
-        runLabeling(store, {
-          ...i,
-          baseURL: ep.baseURL,
-          apiKey: host?.llmEndpoint?.apiKey,
-          signal: ctx.signal,
-          onProgress: (p) => ctx.progress('label', p.done, p.total),
-        }),
+        engine.withPool((pool) =>
+          runLabeling(store, {
+            ...i,
+            baseURL: ep.baseURL,
+            apiKey: host?.llmEndpoint?.apiKey,
+            pool,
+            signal: ctx.signal,
+            onProgress: (p) => ctx.progress('label', p.done, p.total),
+          }),
+        ),
       );
       const s = await job.result;
       return { jobId: job.jobId, ...s };
@@ -103,7 +106,9 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     'model.score': async (i) => {
       const rec = await modelFor(store, i.modelId);
       const job = engine.jobs.start('score', (ctx) =>
-        scoreSamples(store, rec.modelId, { signal: ctx.signal, onProgress: ctx.progress }),
+        engine.withPool((pool) =>
+          scoreSamples(store, rec.modelId, { pool, signal: ctx.signal, onProgress: ctx.progress }),
+        ),
       );
       const s = await job.result;
       return { jobId: job.jobId, scored: s.scored, alreadyScored: s.alreadyScored, cancelled: s.cancelled };
@@ -139,15 +144,18 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     },
     'export.run': async (i) => {
       const job = engine.jobs.start('export', (ctx) =>
-        exportFromStore(store, {
-          outDir: i.outDir,
-          format: i.format,
-          overwrite: i.overwrite,
-          rule: rule(i),
-          benchmarks: i.benchmarks,
-          signal: ctx.signal,
-          onProgress: (p) => ctx.progress(p.phase, p.done, p.total ?? p.done),
-        }),
+        engine.withPool((pool) =>
+          exportFromStore(store, {
+            pool,
+            outDir: i.outDir,
+            format: i.format,
+            overwrite: i.overwrite,
+            rule: rule(i),
+            benchmarks: i.benchmarks,
+            signal: ctx.signal,
+            onProgress: (p) => ctx.progress(p.phase, p.done, p.total ?? p.done),
+          }),
+        ),
       );
       const r = await job.result;
       return { jobId: job.jobId, funnel: r.funnel, manifestPath: r.manifestPath, files: r.files.length };

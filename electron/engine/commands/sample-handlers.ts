@@ -13,11 +13,14 @@ export const sampleHandlers: HandlerFactory<keyof typeof sampleCommands> = (engi
   'dataset.stats': async () => engine.stats(),
   'samples.import': async (i) => {
     const job = engine.jobs.start('import', (ctx) =>
-      importSamples(engine.store, i.paths, {
-        ...i,
-        signal: ctx.signal,
-        onProgress: (p) => ctx.progress('import', p.doneBytes, p.totalBytes),
-      }),
+      engine.withPool((pool) =>
+        importSamples(engine.store, i.paths, {
+          ...i,
+          pool,
+          signal: ctx.signal,
+          onProgress: (p) => ctx.progress('import', p.doneBytes, p.totalBytes),
+        }),
+      ),
     );
     const r = await job.result;
     return {

@@ -5,8 +5,9 @@ import OpenAI from 'openai';
 import type { LabelRecord } from '../../../shared/domain.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sqlString } from '../store/dataset-store.js';
-import { outboundText } from '../hygiene/outbound.js';
-import { buildPrompt, parseAnswer, type BuiltPrompt } from './prompt.js';
+import type { CpuPool } from '../workers/cpu-pool.js';
+import { parseAnswer, type BuiltPrompt } from './prompt.js';
+import { PromptFeed } from './prompt-feed.js';
 import { costUsd, priceOf, type Price } from './pricing.js';
 import { callWithRetries, ChatSession, CostBudget } from './llm-call.js';
 import { selectSamples, type SelectionSpec } from './selection.js';
@@ -29,6 +30,8 @@ export interface LabelRunOptions extends SelectionSpec {
   backoffBaseMs?: number;
   signal?: AbortSignal;
   onProgress?: (p: LabelProgress) => void;
+  /** Worker threads for redaction + prompt building; inline without one. */
+  pool?: CpuPool;
 }
 
 export interface LabelProgress {
@@ -153,13 +156,16 @@ export async function estimateLabeling(store: DatasetStore, o: LabelRunOptions):
   const p = await prepare(store, o);
   let promptTokens = 0;
   let truncated = 0;
-  for (const id of p.todo) {
-    const s = (await store.getSample(id))!;
-    const b = buildPrompt(p.template, await outboundText(store, id, s.text), s.language, p.params.maxInputTokens);
-    promptTokens += b.promptTokens;
-    if (b.truncated) truncated++;
+  let calls = 0;
+  const feed = new PromptFeed(store, p.todo, p.template, p.params.maxInputTokens, o.pool ?? null, {
+    batchSize: 256,
+    ahead: Math.max(2, (o.pool?.workers ?? 1) * 2),
+  });
+  for (let r = await feed.take(); r; r = await feed.take()) {
+    promptTokens += r.prompt.promptTokens;
+    if (r.prompt.truncated) truncated++;
+    calls++;
   }
-  const calls = p.todo.length;
   const expected = calls * Math.min(EXPECTED_COMPLETION_TOKENS, p.params.maxTokens);
   return {
     selected: p.selected,
@@ -193,6 +199,7 @@ export function createClient(o: { baseURL?: string; apiKey?: string; timeoutMs?:
 /**
  * Labels the selection with bounded concurrency. Each success is acknowledged only once durable
  * (journal fsync); failures become label attempts; the budget is reserved before each call.
+ * Prompts are built ahead, off the calls' path (PromptFeed).
  */
 export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Promise<LabelRunSummary> {
   const p = await prepare(store, o);
@@ -223,7 +230,6 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
     failures: [],
   };
   let budgetHit = false;
-  let next = 0;
   const attempts: Record<string, unknown>[] = [];
   const attemptsTable = await store.table('label_attempts');
   const flushAttempts = async () => {
@@ -239,12 +245,12 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
       concurrency: session.gate.concurrency,
     });
 
-  const labelOne = async (sampleId: string): Promise<void> => {
-    const sample = await store.getSample(sampleId);
-    if (!sample) return;
-    // Labeling sends the redacted text: no secret or PII reaches the LLM.
-    const text = await outboundText(store, sampleId, sample.text);
-    const b = buildPrompt(p.template, text, sample.language, p.params.maxInputTokens);
+  // Labeling sends the redacted text: no secret or PII reaches the LLM (see buildPrompts).
+  const feed = new PromptFeed(store, p.todo, p.template, p.params.maxInputTokens, o.pool ?? null, {
+    // NOTE: enough prompts ready for every slot twice over, so no call waits for a batch.
+    ahead: Math.max(2, Math.ceil((2 * (o.concurrency ?? 8)) / 32)),
+  });
+  const labelOne = async (sampleId: string, b: BuiltPrompt): Promise<void> => {
     const worst = costUsd(p.price, b.promptTokens, p.params.maxTokens);
     if (!(await budget.reserve(worst))) {
       budgetHit = true;
@@ -290,6 +296,8 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
           responseModel: r.data.model,
           finishReason: choice?.finish_reason ?? null,
         });
+        // NOTE: the slot waits for durability, so a crash repeats at most the calls in flight;
+        // concurrent slots share one journal write + fsync (DurableJournal's group commit).
         await store.appendLabels([rec]);
         s.labeled++;
         return;
@@ -314,10 +322,11 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
   };
 
   const worker = async () => {
-    while (next < p.todo.length && !budgetHit && !o.signal?.aborted) {
-      const id = p.todo[next++];
+    while (!budgetHit && !o.signal?.aborted) {
+      const r = await feed.take();
+      if (!r) return;
       try {
-        await labelOne(id);
+        await labelOne(r.sampleId, r.prompt);
       } catch (e) {
         if (!o.signal?.aborted) throw e;
       }
@@ -327,6 +336,7 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
   try {
     await Promise.all(Array.from({ length: Math.max(1, o.concurrency ?? 8) }, worker));
   } finally {
+    await feed.close();
     await flushAttempts();
     await store.flush();
   }

@@ -10,6 +10,7 @@ export function SettingsDialog() {
   const [annotator, setAnnotator] = useState(settings?.annotator ?? '');
   const [endpoint, setEndpoint] = useState(settings?.endpoint ?? '');
   const [model, setModel] = useState(settings?.model ?? '');
+  const [workers, setWorkers] = useState(String(settings?.workers ?? ''));
   const [apiKey, setApiKey] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
@@ -18,7 +19,12 @@ export function SettingsDialog() {
     setError(null);
     setSaved(false);
     try {
-      await useApp.getState().updateSettings({ annotator: annotator.trim() || undefined, endpoint, model, ...extra });
+      const n = Number(workers);
+      if (!Number.isInteger(n) || n < 1)
+        throw new Error(`Workers must be a whole number of at least 1, got "${workers}"`);
+      await useApp
+        .getState()
+        .updateSettings({ annotator: annotator.trim() || undefined, endpoint, model, workers: n, ...extra });
       setApiKey('');
       setSaved(true);
     } catch (e) {
@@ -57,6 +63,21 @@ export function SettingsDialog() {
         <label className="field">
           <span>Model</span>
           <input value={model} onChange={(e) => setModel(e.target.value)} placeholder="gpt-4o-mini" />
+        </label>
+        <label className="field">
+          <span>Workers</span>
+          <input
+            type="number"
+            min={1}
+            step={1}
+            value={workers}
+            onChange={(e) => setWorkers(e.target.value)}
+            data-testid="workers-input"
+          />
+          <small className="muted">
+            Threads for parsing, token counts, embedding, scoring and prompts in the jobs you start here (default: every
+            core).
+          </small>
         </label>
         <div className="field">
           <span>API key</span>
