@@ -29,6 +29,18 @@ export interface LabelRunOptions extends SelectionSpec {
   backoffBaseMs?: number;
   signal?: AbortSignal;
   onProgress?: (p: LabelProgress) => void;
+  /** Only these samples of the selection (a shard's part, by sample-id hash). */
+  include?: (sampleId: string) => boolean;
+  /** Where labels and failed attempts go instead of the dataset (a shard's own ledger). */
+  sink?: LabelSink;
+  /** The run's cost cap (default: a CostBudget of maxCost); a shard's also records what it spends. */
+  budget?: Pick<CostBudget, 'reserve' | 'release' | 'spent'>;
+}
+
+/** A labeling run's output when it must not write the dataset (sharded runs). */
+export interface LabelSink {
+  appendLabels(records: LabelRecord[]): Promise<void>;
+  addAttempts(rows: Record<string, unknown>[]): Promise<void>;
 }
 
 export interface LabelProgress {
@@ -114,7 +126,7 @@ export async function prepare(store: DatasetStore, o: LabelRunOptions): Promise<
   };
   const paramsHash = paramsHashOf(params);
   const agent = formatAgent({ model: o.model, templateId: template.id, templateHash: hash });
-  const selectedIds = await selectSamples(store, o);
+  const selectedIds = (await selectSamples(store, o)).filter((id) => !o.include || o.include(id));
   const done = await labeledKeys(store, agent, paramsHash);
   const todo = selectedIds.filter((id) => !done.has(id));
   return {
@@ -131,7 +143,7 @@ export async function prepare(store: DatasetStore, o: LabelRunOptions): Promise<
 }
 
 /** Sample ids that already have a label for this agent + parameters (LanceDB plus the unflushed journal). */
-async function labeledKeys(store: DatasetStore, agent: string, paramsHash: string): Promise<Set<string>> {
+export async function labeledKeys(store: DatasetStore, agent: string, paramsHash: string): Promise<Set<string>> {
   const out = new Set<string>();
   const labels = await store.table('labels');
   for await (const b of labels
@@ -200,13 +212,13 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
     throw new Error(
       `no price known for model ${o.model}: add it to config.json "prices" (USD per 1M tokens) to use --max-cost`,
     );
-  await saveTemplate(store, p.template);
+  if (!o.sink) await saveTemplate(store, p.template);
   const session = new ChatSession(createClient(o), o.concurrency ?? 8, {
     maxAttempts: o.maxAttempts,
     backoffBaseMs: o.backoffBaseMs,
     signal: o.signal,
   });
-  const budget = new CostBudget(o.maxCost, o.signal);
+  const budget = o.budget ?? new CostBudget(o.maxCost, o.signal);
   const maxAttempts = o.maxAttempts ?? 4;
   const s: LabelRunSummary = {
     selected: p.selected,
@@ -225,9 +237,11 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
   let budgetHit = false;
   let next = 0;
   const attempts: Record<string, unknown>[] = [];
-  const attemptsTable = await store.table('label_attempts');
+  const attemptsTable = o.sink ? null : await store.table('label_attempts');
   const flushAttempts = async () => {
-    if (attempts.length) await attemptsTable.add(attempts.splice(0));
+    if (!attempts.length) return;
+    if (attemptsTable) await attemptsTable.add(attempts.splice(0));
+    else await o.sink!.addAttempts(attempts.splice(0));
   };
   const progress = () =>
     o.onProgress?.({
@@ -290,7 +304,7 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
           responseModel: r.data.model,
           finishReason: choice?.finish_reason ?? null,
         });
-        await store.appendLabels([rec]);
+        await (o.sink ?? store).appendLabels([rec]);
         s.labeled++;
         return;
       }
