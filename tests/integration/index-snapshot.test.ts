@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DatasetStore } from '../../electron/engine/store/dataset-store.ts';
@@ -69,4 +69,17 @@ test('the index snapshot is used only for the table versions it was built from, 
   const r3 = await DatasetStore.open(db, { mode: 'read' });
   assert.deepEqual(columns(r3), grown);
   await r3.close();
+});
+
+test('--db s3://... or gs://... is refused with a clear error; nothing is created locally', async () => {
+  const dir = await tempDir();
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    for (const uri of ['s3://bucket/ds', 'gs://bucket/ds'])
+      await assert.rejects(DatasetStore.open(uri), /object storage URIs are not supported as --db/);
+    assert.deepEqual(await readdir(dir), []);
+  } finally {
+    process.chdir(cwd);
+  }
 });
