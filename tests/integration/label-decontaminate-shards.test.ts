@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cp, readdir, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, test } from 'node:test';
@@ -286,4 +286,35 @@ test('decontaminate --shard: 3 shards merged equal a single-process check; foldi
   assert.equal(re.flagged, 3);
   await merged.close();
   await single.close();
+});
+
+test('a label shard killed mid-call: its open reservation counts as spent on the re-run; other settings are refused, not deleted', async () => {
+  const dir = await tempDir();
+  const { db } = await twoDatasets(dir);
+  const setup = await DatasetStore.open(db);
+  await setup.folder.saveConfig({ ...setup.config, prices: { 'pricey-model': { input: 1000, output: 1000 } } });
+  await setup.close();
+  const server = await fake();
+  const base = {
+    baseURL: server.url,
+    apiKey: 'k',
+    model: 'pricey-model',
+    template: 'edu-additive',
+    limit: 6,
+    maxTokens: 100,
+    concurrency: 2,
+    maxCost: 200,
+  };
+  const st = await DatasetStore.open(db, { mode: 'read' });
+  const first = await labelShard(st, { k: 0, n: 2 }, base);
+  assert.equal(first.stoppedBy, 'done');
+  // What a SIGKILL during a call leaves: its reservation, never released.
+  const ledger = join(first.shard, 'ledger.jsonl');
+  await writeFile(ledger, (await readFile(ledger, 'utf8')) + JSON.stringify({ t: 'r', usd: 40 }) + '\n{"t":"s","us');
+  const again = await labelShard(st, { k: 0, n: 2 }, { ...base, limit: 20 });
+  assert.ok(Math.abs(again.earlier_cost_usd - (first.cost_usd + 40)) < 1e-9, `earlier ${again.earlier_cost_usd}`);
+  assert.ok(first.cost_usd + 40 + again.cost_usd <= 100 + 1e-9, 'the shard stays within its half of --max-cost');
+  await assert.rejects(labelShard(st, { k: 0, n: 2 }, { ...base, model: 'gpt-4o-mini' }), /other settings/);
+  assert.ok((await readFile(ledger, 'utf8')).length > 0, 'the refused run left the ledger alone');
+  await st.close();
 });

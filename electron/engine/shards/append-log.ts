@@ -13,7 +13,16 @@ export class AppendLog<T> {
   private constructor(private readonly fh: FileHandle) {}
 
   static async open<T>(path: string): Promise<AppendLog<T>> {
-    return new AppendLog<T>(await open(path, 'a'));
+    const fh = await open(path, 'a+');
+    // A torn last line (a crash mid-write) was never acknowledged: cut it, or the next entry
+    // would be glued to it and lost.
+    const { size } = await fh.stat();
+    if (size > 0) {
+      const text = (await readFile(path)).toString('latin1');
+      const end = text.lastIndexOf('\n') + 1;
+      if (end !== size) await fh.truncate(end);
+    }
+    return new AppendLog<T>(fh);
   }
 
   /** Every complete line; a torn last line (a crash mid-write) was never acknowledged. */
