@@ -9,6 +9,7 @@ import { activeModel, listModels, type ModelRecord } from '../classify/training.
 import { modelFor, scoreSamples, trainClassifier } from '../use-cases/pipeline-steps.js';
 import { reviewQueue, similarSamples } from '../classify/queues.js';
 import { exportFromStore } from '../curate/store-export.js';
+import type { SubsetReport } from '../curate/subsets.js';
 import { runDemo } from '../pipeline/demo.js';
 import type { HandlerFactory } from './handler-types.js';
 
@@ -131,6 +132,7 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
         dryRun: true,
         rule: rule(i),
         benchmarks: i.benchmarks,
+        ...(i.subsets ? { subsets: i.subsets } : {}),
       });
       return {
         funnel: r.funnel,
@@ -140,6 +142,7 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
         >,
         dropReasons: r.dropReasons,
         warnings: r.warnings,
+        ...(r.subsets ? { subsets: r.subsets.map(subsetSummary) } : {}),
       };
     },
     'export.run': async (i) => {
@@ -152,13 +155,20 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
             overwrite: i.overwrite,
             rule: rule(i),
             benchmarks: i.benchmarks,
+            ...(i.subsets ? { subsets: i.subsets } : {}),
             signal: ctx.signal,
             onProgress: (p) => ctx.progress(p.phase, p.done, p.total ?? p.done),
           }),
         ),
       );
       const r = await job.result;
-      return { jobId: job.jobId, funnel: r.funnel, manifestPath: r.manifestPath, files: r.files.length };
+      return {
+        jobId: job.jobId,
+        funnel: r.funnel,
+        manifestPath: r.manifestPath,
+        files: r.files.length,
+        ...(r.subsets ? { subsets: r.subsets.map(subsetSummary) } : {}),
+      };
     },
     'demo.run': async (i) => {
       const outDir = i.outDir ?? join(store.dir, '..', `${store.config.name}-export`);
@@ -183,3 +193,11 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     },
   };
 };
+
+const subsetSummary = (s: SubsetReport) => ({
+  name: s.name,
+  funnel: s.funnel,
+  rows: s.rows,
+  tokens: s.tokens,
+  warnings: s.warnings,
+});

@@ -14,6 +14,7 @@ import {
   type BenchmarkItem,
   type LoadedBenchmark,
 } from './benchmarks.js';
+import { saveStoredBenchmarks } from './stored-benchmarks.js';
 import { ContaminationMatcher, type ContaminationMatch, type ContaminatedSample } from './decontaminate.js';
 import { throwIfAborted } from './hashing.js';
 import { SYNTAX_MATCH_DEFAULTS } from './syntax-match.js';
@@ -196,6 +197,8 @@ export async function decontaminateStore(
   if (!o.benchmarks.length) throw new CodedError('invalid_input', 'no benchmarks named (--benchmarks F[,F...])');
   const loaded = await loadBenchmarks(o.benchmarks, { fields: o.fields, allowErrors: o.allowErrors });
   const summary = await checkStoredSamples(store, loaded.items, o, o.only);
+  // After the check, so a cancelled or failed run leaves the previous set with its flags.
+  await saveStoredBenchmarks(store, o.benchmarks, loaded);
   return { ...summary, errors: loaded.errors, benchmarks: loaded.benchmarks };
 }
 

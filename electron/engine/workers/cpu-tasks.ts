@@ -1,4 +1,5 @@
-import type { ChunkMode } from '../../../shared/enums.js';
+import type { ChunkMode, SynthKind } from '../../../shared/enums.js';
+import { gateWork, type GateWork } from '../synth/gates.js';
 import { chunkPython } from '../ingest/python-parser.js';
 import { estimateTokens, sampleIdOf } from '../ingest/normalize.js';
 import { createEmbedder, type EmbedderSpec, type Embedder } from '../embed/index.js';
@@ -69,7 +70,15 @@ export interface CountTask {
   texts: string[];
 }
 
-export type CpuTask = ChunkTask | EmbedTask | PromptTask | MinhashTask | CountTask;
+/** The CPU part of `tbs synth`'s gates for one generated result (synth/gates.ts). */
+export interface SynthGateTask {
+  kind: 'synth-gate';
+  synthKind: SynthKind;
+  text: string;
+  nearDup: number;
+}
+
+export type CpuTask = ChunkTask | EmbedTask | PromptTask | MinhashTask | CountTask | SynthGateTask;
 
 export async function runChunkTask(t: ChunkTask): Promise<ChunkResult[]> {
   const out: ChunkResult[] = [];
@@ -125,12 +134,14 @@ let tokenCounter: TokenCounter | null = null;
 
 export async function runCpuTask(
   t: CpuTask,
-): Promise<ChunkResult[] | Float32Array | BuiltPrompt[] | MinhashSketches | Int32Array> {
+): Promise<ChunkResult[] | Float32Array | BuiltPrompt[] | MinhashSketches | Int32Array | GateWork> {
   switch (t.kind) {
     case 'chunk':
       return runChunkTask(t);
     case 'embed':
       return runEmbedTask(t);
+    case 'synth-gate':
+      return gateWork(t.synthKind, t.text, t.nearDup);
     case 'prompts':
       return runPromptTask(t);
     case 'minhash':
