@@ -111,6 +111,10 @@ export const StatsSchema = z.object({
   encoding: z.string(),
   labels: z.object({ llm: z.number().int(), human: z.number().int(), classifier: z.number().int() }),
   languages: z.record(z.string(), z.number().int()),
+  /** Samples and tokens per language (the same samples as `languages`). */
+  byLanguage: z.record(z.string(), z.object({ samples: z.number().int(), tokens: z.number().int() })).default({}),
+  /** Set when the stats were asked for one language only. */
+  language: z.string().optional(),
   importErrors: z.number().int(),
 });
 export type Stats = z.infer<typeof StatsSchema>;

@@ -1,3 +1,4 @@
+import { normalizeLanguage } from '../engine/ingest/languages.js';
 import { Command, Option } from 'commander';
 import { exportFromStore } from '../engine/curate/store-export.js';
 import { globals, openPool, parsePositiveInt, printJson, withEngine, workersOption } from './common.js';
@@ -53,7 +54,11 @@ export function registerExportCommand(program: Command): void {
       parsePositiveInt(v, '--max-tokens'),
     )
     .addOption(new Option('--stratify <by>', 'spread the budget across').choices(['source', 'language']))
-    .option('--languages <list>', 'only these languages', list)
+    .option(
+      '--languages <list>',
+      'only these languages (python,javascript,typescript,java,go,rust,c,cpp,...)',
+      (v: string) => list(v).map(normalizeLanguage),
+    )
     .option('--min-sample-tokens <n>', 'drop samples shorter than this', (v) =>
       parsePositiveInt(v, '--min-sample-tokens', true),
     )

@@ -31,7 +31,11 @@ export const sampleCommands = {
     input: z.object({ dir: z.string().min(1), create: z.boolean().default(true) }),
     output: z.object({ dir: z.string(), name: z.string(), samples: z.number().int(), keepThreshold: z.number().int() }),
   },
-  'dataset.stats': { input: z.object({}), output: StatsSchema },
+  'dataset.stats': {
+    /** `language`: count only that language's samples (`languages` / `byLanguage` then have one key). */
+    input: z.object({ language: z.string().optional() }),
+    output: StatsSchema,
+  },
   'samples.import': {
     input: z.object({
       paths: z.array(z.string().min(1)).min(1),

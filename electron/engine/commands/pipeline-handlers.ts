@@ -1,3 +1,4 @@
+import { normalizeLanguage } from '../ingest/languages.js';
 import { CodedError } from '../../../shared/errors.js';
 import { join } from 'node:path';
 import { DEFAULT_DECONTAMINATE_COSINE } from '../curate/contamination-check.js';
@@ -58,7 +59,7 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     minProb: i.minProb,
     nearDup: i.nearDup,
     budgetTokens: i.budgetTokens,
-    languages: i.languages,
+    languages: i.languages?.map(normalizeLanguage),
     // The embedding match is on by default whenever benchmarks are named (as in the CLI).
     decontaminate: { cosine: i.benchmarks?.length ? DEFAULT_DECONTAMINATE_COSINE : null },
   });

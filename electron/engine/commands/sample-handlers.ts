@@ -10,7 +10,7 @@ export const sampleHandlers: HandlerFactory<keyof typeof sampleCommands> = (engi
     samples: engine.store.index.size,
     keepThreshold: engine.store.config.keepThreshold,
   }),
-  'dataset.stats': async () => engine.stats(),
+  'dataset.stats': async (i) => engine.stats({ language: i.language }),
   'samples.import': async (i) => {
     const job = engine.jobs.start('import', (ctx) =>
       engine.withPool((pool) =>
