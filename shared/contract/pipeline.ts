@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SampleRowSchema } from '../domain.js';
 import { DECISION_TIERS } from '../enums.js';
+import { HygieneRuleSchema } from '../hygiene.js';
 
 /**
  * Labeling runs, embeddings, classifiers, queues and exports: the commands behind the Train,
@@ -75,6 +76,8 @@ const ExportRuleInput = z.object({
   budgetTokens: z.number().int().min(1).nullable().default(null),
   languages: z.array(z.string()).optional(),
   benchmarks: z.array(z.string()).default([]),
+  /** Licenses, drop-flagged, heuristic filters, redaction; absent = the defaults (redact, basic filters). */
+  hygiene: HygieneRuleSchema.optional(),
 });
 
 const Funnel = z.array(

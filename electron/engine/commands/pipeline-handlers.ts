@@ -118,6 +118,7 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
         dryRun: true,
         rule: rule(i),
         benchmarks: i.benchmarks,
+        hygiene: i.hygiene,
       });
       return {
         funnel: r.funnel,
@@ -137,6 +138,7 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
           overwrite: i.overwrite,
           rule: rule(i),
           benchmarks: i.benchmarks,
+          hygiene: i.hygiene,
           signal: ctx.signal,
           onProgress: (p) => ctx.progress(p.phase, p.done, p.total ?? p.done),
         }),

@@ -7,6 +7,7 @@ import type { LabelRecord, Sample } from '../../../shared/domain.js';
 import { AnnotationStore } from './annotation-store.js';
 import { HygieneIndex } from '../hygiene/hygiene-index.js';
 import { loadFields } from '../hygiene/hygiene-store.js';
+import { loadHeuristics } from '../hygiene/heuristic-values.js';
 import { openDatasetFolder, type DatasetConfig, type DatasetFolder } from './dataset-folder.js';
 import { DurableJournal } from './durable-journal.js';
 import { ReadOnlyDatasetError } from './table-guard.js';
@@ -214,6 +215,7 @@ export class DatasetStore {
     this.index.contaminationOf = (id) => this.annotations.contaminationFlag(id);
     this.hygiene = new HygieneIndex(this.annotations);
     await loadFields(this, this.hygiene);
+    await loadHeuristics(this, this.hygiene.heuristics);
   }
 
   /** Model whose probabilities are "the" classifier_score: configured, else the newest. */

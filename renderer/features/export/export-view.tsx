@@ -6,6 +6,8 @@ import { call } from '../../transport/studio-client.js';
 import { fmtInt } from '../../ui/format.js';
 import { EmptyState } from '../../ui/widgets.js';
 import { DatasetEmpty } from '../datasets/dataset-empty.js';
+import { DEFAULT_HYGIENE, HygieneCard } from './hygiene-card.js';
+import type { HygieneRuleView } from '../../../shared/hygiene.js';
 
 type Tier = 'human' | 'llm' | 'classifier';
 const TIERS: { tier: Tier; label: string }[] = [
@@ -31,6 +33,7 @@ export function ExportView() {
   const [budget, setBudget] = useState('');
   const [languages, setLanguages] = useState('');
   const [benchmarks, setBenchmarks] = useState('');
+  const [hygiene, setHygiene] = useState<HygieneRuleView>(DEFAULT_HYGIENE);
   const [outDir, setOutDir] = useState(dataset ? `${dataset.dir}-export` : '');
   const [format, setFormat] = useState<'parquet' | 'jsonl' | 'jsonl.gz'>('parquet');
   const [overwrite, setOverwrite] = useState(false);
@@ -49,8 +52,9 @@ export function ExportView() {
       budgetTokens: optNum(budget),
       languages: lines(languages).length ? lines(languages) : undefined,
       benchmarks: lines(benchmarks),
+      hygiene,
     }),
-    [precedence, minScore, minProb, nearDup, budget, languages, benchmarks],
+    [precedence, minScore, minProb, nearDup, budget, languages, benchmarks, hygiene],
   );
 
   useEffect(() => {
@@ -192,6 +196,7 @@ export function ExportView() {
               </label>
             </div>
           </section>
+          <HygieneCard value={hygiene} onChange={setHygiene} funnel={preview?.funnel} />
           <section className="card">
             <header className="card-head">
               <h3>Output</h3>
