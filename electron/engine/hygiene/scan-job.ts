@@ -84,8 +84,14 @@ const BATCH = 2000;
  */
 export async function scanDataset(
   store: DatasetStore,
-  opts: { signal?: AbortSignal; onProgress?: (p: { done: number; total: number }) => void } = {},
+  opts: {
+    signal?: AbortSignal;
+    onProgress?: (p: { done: number; total: number }) => void;
+    /** Samples recorded together (default 2000): the most a cancel or crash can make the next run redo. */
+    batch?: number;
+  } = {},
 ): Promise<ScanSummary> {
+  const batch = opts.batch ?? BATCH;
   const ann = store.annotations;
   const total = store.index.size;
   let done = 0;
@@ -96,8 +102,10 @@ export async function scanDataset(
   let toStats: HygieneItem[] = [];
   const touched = new Set<string>();
   const flush = async () => {
+    if (!touched.size && opts.signal?.aborted) return;
     await recordHygiene(store, toScan, { licenses: false, fields: false, heuristics: false });
-    await recordHygiene(store, toLicense, { scan: false, fields: false, heuristics: false });
+    // A sample never license-checked was imported without hygiene: its metadata fields are missing too.
+    await recordHygiene(store, toLicense, { scan: false, heuristics: false });
     await recordHygiene(store, toStats, { scan: false, licenses: false, fields: false });
     scanned += touched.size;
     touched.clear();
@@ -107,7 +115,7 @@ export async function scanDataset(
     opts.onProgress?.({ done, total });
   };
   const samples = await store.table('samples');
-  for await (const b of samples.query().select(['id', 'text', 'metadata'])) {
+  scan: for await (const b of samples.query().select(['id', 'text', 'metadata'])) {
     const [id, text, meta] = ['id', 'text', 'metadata'].map((n) => b.getChild(n)!);
     for (let i = 0; i < b.numRows; i++) {
       done++;
@@ -132,10 +140,14 @@ export async function scanDataset(
       if (!current) toScan.push(item);
       if (needsLicense) toLicense.push(item);
       if (needsStats) toStats.push(item);
+      if (touched.size >= batch) {
+        await flush();
+        if (opts.signal?.aborted) break scan;
+      }
     }
-    if (touched.size >= BATCH) await flush();
     if (opts.signal?.aborted) break;
   }
+  // NOTE: what was read before a cancel is still recorded: the next run starts after it.
   await flush();
   const t = store.hygiene.totals();
   return { scanned, skipped, flagged: t.flagged, by_kind: t.byKind, cancelled: Boolean(opts.signal?.aborted) };
