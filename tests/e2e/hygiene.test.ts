@@ -176,6 +176,8 @@ test('the Export view shows each heuristic filter with its default, and the funn
     /−1/,
     'fetch.py has a secret (connect.js only a private key)',
   );
-  await card.scrollIntoViewIfNeeded();
+  // Tall enough for the rule, the hygiene card and the funnel in one picture.
+  await page.setViewportSize({ width: 1440, height: 1500 });
+  await page.getByTestId('export-view').evaluate((el) => el.scrollIntoView());
   await studio.screenshot('hygiene-export');
 });

@@ -118,7 +118,6 @@ export function HygieneCard({
           />{' '}
           Redact secrets and PII{' '}
           <span className="muted small">(&lt;SECRET&gt;, &lt;EMAIL&gt;, … as StarCoder did)</span>
-          {removed('redacted')}
         </label>
         <div className="row gap wrap">
           <span className="small">Drop samples with</span>
