@@ -33,7 +33,8 @@ before(async () => {
   const names = ['colorsys.py', 'bisect.py', 'heapq.py', 'keyword.py', 'this.py'];
   const texts = await Promise.all(names.map((n) => readFile(join(STDLIB, n), 'utf8')));
   const rows = [
-    ...texts.map((text, i) => ({ text, path: names[i] })),
+    // One copyleft file, for the license filter.
+    ...texts.map((text, i) => ({ text, path: names[i], ...(i === 0 ? { license: 'GPL-3.0-only' } : {}) })),
     { text: planted.python, path: 'deploy/fetch.py' },
     { text: planted.javascript, path: 'deploy/connect.js' },
     { text: planted.lookalikes, path: 'lookalikes.py' },
@@ -176,6 +177,10 @@ test('the Export view shows each heuristic filter with its default, and the funn
     /−1/,
     'fetch.py has a secret (connect.js only a private key)',
   );
+  await page.getByTestId('hyg-licenses').fill('permissive, unknown');
+  await page.getByTestId('hyg-licenses').press('Enter');
+  await funnelRow('license').waitFor();
+  assert.match(await funnelRow('license').innerText(), /−1/, 'the GPL file is dropped');
   // Tall enough for the rule, the hygiene card and the funnel in one picture.
   await page.setViewportSize({ width: 1440, height: 1500 });
   await page.getByTestId('export-view').evaluate((el) => el.scrollIntoView());

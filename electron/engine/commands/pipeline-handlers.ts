@@ -9,6 +9,7 @@ import { activeModel, listModels, type ModelRecord } from '../classify/training.
 import { modelFor, scoreSamples, trainClassifier } from '../use-cases/pipeline-steps.js';
 import { reviewQueue, similarSamples } from '../classify/queues.js';
 import { exportFromStore } from '../curate/store-export.js';
+import { parseLicenseFilter } from '../hygiene/licenses.js';
 import { runDemo } from '../pipeline/demo.js';
 import type { HandlerFactory } from './handler-types.js';
 
@@ -43,6 +44,9 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     createdAt: m.createdAt,
     active: m.modelId === activeId,
   });
+  // The UI sends licenses as typed (`permissive`, `mit`): the same expansion as `tbs export --licenses`.
+  const hygieneOf = <H extends { licenses?: string[] | null }>(h: H | undefined): H | undefined =>
+    h?.licenses ? { ...h, licenses: parseLicenseFilter(h.licenses) } : h;
   const rule = (i: {
     precedence: ('human' | 'llm' | 'classifier')[];
     minScore: number;
@@ -118,7 +122,7 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
         dryRun: true,
         rule: rule(i),
         benchmarks: i.benchmarks,
-        hygiene: i.hygiene,
+        hygiene: hygieneOf(i.hygiene),
       });
       return {
         funnel: r.funnel,
@@ -138,7 +142,7 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
           overwrite: i.overwrite,
           rule: rule(i),
           benchmarks: i.benchmarks,
-          hygiene: i.hygiene,
+          hygiene: hygieneOf(i.hygiene),
           signal: ctx.signal,
           onProgress: (p) => ctx.progress(p.phase, p.done, p.total ?? p.done),
         }),

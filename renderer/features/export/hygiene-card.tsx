@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import { HygieneRuleSchema, SENSITIVE_SPAN_KINDS, type HygieneRuleView } from '../../../shared/hygiene.js';
 import { fmtInt } from '../../ui/format.js';
 
@@ -95,6 +96,17 @@ export function HygieneCard({
     return f ? <span className="muted small num hyg-removed">{f.removed ? `−${fmtInt(f.removed)}` : '0'}</span> : null;
   };
   const commentOn = h.minCommentRatio !== null || h.maxCommentRatio !== null;
+  // Licenses apply when the field is left (or Enter): a half-typed id is not an error yet.
+  const [licenses, setLicenses] = useState((value.licenses ?? []).join(', '));
+  useEffect(() => setLicenses((value.licenses ?? []).join(', ')), [value.licenses]);
+  const applyLicenses = () => {
+    const list = licenses
+      .split(/[\s,]+/)
+      .map((x) => x.trim())
+      .filter(Boolean);
+    const next = list.length ? list : null;
+    if (JSON.stringify(next) !== JSON.stringify(value.licenses)) onChange({ ...value, licenses: next });
+  };
   return (
     <section className="card" data-testid="export-hygiene">
       <header className="card-head">
@@ -141,6 +153,23 @@ export function HygieneCard({
           ))}
           {removed('drop-flagged')}
         </div>
+        <label className="field">
+          <span>
+            Licenses <span className="muted small">(SPDX ids, “permissive”, “unknown”; empty keeps all)</span>
+          </span>
+          <span className="row gap">
+            <input
+              className="grow"
+              value={licenses}
+              onChange={(e) => setLicenses(e.target.value)}
+              onBlur={applyLicenses}
+              onKeyDown={(e) => e.key === 'Enter' && applyLicenses()}
+              placeholder="all (e.g. permissive, unknown)"
+              data-testid="hyg-licenses"
+            />
+            {removed('license')}
+          </span>
+        </label>
         <table className="table table-compact hyg-table">
           <thead>
             <tr>
