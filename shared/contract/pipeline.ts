@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SampleRowSchema } from '../domain.js';
 import { DECISION_TIERS, EXPORT_SUBSETS } from '../enums.js';
+import { HygieneRuleSchema } from '../hygiene.js';
 
 /**
  * Labeling runs, embeddings, classifiers, queues and exports: the commands behind the Train,
@@ -80,6 +81,8 @@ const ExportRuleInput = z.object({
   benchmarks: z.array(z.string()).default([]),
   /** Write these as separate configs (data/<name>/), each with its own funnel; absent: one default config. */
   subsets: z.array(z.enum(EXPORT_SUBSETS)).min(1).optional(),
+  /** Licenses, drop-flagged, heuristic filters, redaction; absent = the defaults (redact, basic filters). */
+  hygiene: HygieneRuleSchema.optional(),
 });
 
 const Funnel = z.array(

@@ -11,6 +11,7 @@ import { modelFor, scoreSamples, trainClassifier } from '../use-cases/pipeline-s
 import { reviewQueue, similarSamples } from '../classify/queues.js';
 import { exportFromStore } from '../curate/store-export.js';
 import type { SubsetReport } from '../curate/subsets.js';
+import { parseLicenseFilter } from '../hygiene/licenses.js';
 import { runDemo } from '../pipeline/demo.js';
 import type { HandlerFactory } from './handler-types.js';
 
@@ -45,6 +46,9 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     createdAt: m.createdAt,
     active: m.modelId === activeId,
   });
+  // The UI sends licenses as typed (`permissive`, `mit`): the same expansion as `tbs export --licenses`.
+  const hygieneOf = <H extends { licenses?: string[] | null }>(h: H | undefined): H | undefined =>
+    h?.licenses ? { ...h, licenses: parseLicenseFilter(h.licenses) } : h;
   const rule = (i: {
     precedence: ('human' | 'llm' | 'classifier')[];
     minScore: number;
@@ -134,6 +138,7 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
         rule: rule(i),
         benchmarks: i.benchmarks,
         ...(i.subsets ? { subsets: i.subsets } : {}),
+        hygiene: hygieneOf(i.hygiene),
       });
       return {
         funnel: r.funnel,
@@ -156,6 +161,7 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
             overwrite: i.overwrite,
             rule: rule(i),
             benchmarks: i.benchmarks,
+            hygiene: hygieneOf(i.hygiene),
             ...(i.subsets ? { subsets: i.subsets } : {}),
             signal: ctx.signal,
             onProgress: (p) => ctx.progress(p.phase, p.done, p.total ?? p.done),

@@ -7,6 +7,7 @@ import type { LabelRecord, Sample } from '../../../shared/domain.js';
 import { AnnotationStore } from './annotation-store.js';
 import { HygieneIndex } from '../hygiene/hygiene-index.js';
 import { loadFields } from '../hygiene/hygiene-store.js';
+import { loadHeuristics } from '../hygiene/heuristic-values.js';
 import { openDatasetFolder, type DatasetConfig, type DatasetFolder } from './dataset-folder.js';
 import { DurableJournal } from './durable-journal.js';
 import { readIndexSnapshot, writeIndexSnapshot, type SnapshotVersions } from './index-snapshot.js';
@@ -201,6 +202,7 @@ export class DatasetStore {
     this.index.contaminationOf = (id) => this.annotations.contaminationFlag(id);
     this.hygiene = new HygieneIndex(this.annotations);
     await loadFields(this, this.hygiene);
+    await loadHeuristics(this, this.hygiene.heuristics);
   }
 
   /** The index's base columns from LanceDB (no valid snapshot); a writer persists them for the next open. */
