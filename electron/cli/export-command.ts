@@ -1,6 +1,7 @@
+import { normalizeLanguage } from '../engine/ingest/languages.js';
 import { Command, Option } from 'commander';
 import { exportFromStore } from '../engine/curate/store-export.js';
-import { globals, parsePositiveInt, printJson, withEngine } from './common.js';
+import { globals, openPool, parsePositiveInt, printJson, withEngine, workersOption } from './common.js';
 import { createProgress } from './progress.js';
 import { addHygieneOptions, hygieneRuleFromOptions } from './hygiene-options.js';
 import { addDecontaminationOptions, cosineOption } from './decontaminate-options.js';
@@ -53,7 +54,11 @@ export function registerExportCommand(program: Command): void {
       parsePositiveInt(v, '--max-tokens'),
     )
     .addOption(new Option('--stratify <by>', 'spread the budget across').choices(['source', 'language']))
-    .option('--languages <list>', 'only these languages', list)
+    .option(
+      '--languages <list>',
+      'only these languages (python,javascript,typescript,java,go,rust,c,cpp,...)',
+      (v: string) => list(v).map(normalizeLanguage),
+    )
     .option('--min-sample-tokens <n>', 'drop samples shorter than this', (v) =>
       parsePositiveInt(v, '--min-sample-tokens', true),
     )
@@ -67,7 +72,8 @@ export function registerExportCommand(program: Command): void {
     )
     .option('--shard-mb <n>', 'shard size in MB (uncompressed rows)', (v) => parsePositiveInt(v, '--shard-mb'), 256)
     .option('--overwrite', 'replace a non-empty output folder')
-    .option('--dry-run', 'print the funnel and histogram; write nothing');
+    .option('--dry-run', 'print the funnel and histogram; write nothing')
+    .addOption(workersOption());
   addDecontaminationOptions(addHygieneOptions(cmd)).action(async (o, cmd: Command) => {
     const g = globals(cmd);
     const hygiene = hygieneRuleFromOptions(o);
@@ -75,7 +81,10 @@ export function registerExportCommand(program: Command): void {
       cmd,
       async (engine, signal) => {
         const bar = createProgress(g.progress);
+        // MinHash sketching runs on the worker threads.
+        await using pool = await openPool(o.workers);
         const r = await exportFromStore(engine.store, {
+          pool: pool.pool,
           outDir: o.out,
           format: o.format,
           overwrite: Boolean(o.overwrite),

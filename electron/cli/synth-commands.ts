@@ -2,7 +2,8 @@ import { Option, type Command } from 'commander';
 import { SYNTH_KINDS } from '../../shared/enums.js';
 import { createProgress } from './progress.js';
 import { globals, parsePositiveInt, printJson, withEngine } from './common.js';
-import { countImports, ensureImports } from '../engine/stats/imports-stat.js';
+import { countImports, ensureImports, idsByLanguage } from '../engine/stats/imports-stat.js';
+import { normalizeLanguage } from '../engine/ingest/languages.js';
 
 /** `tbs imports` (the phi-1 imports chart as data) and `tbs synth` (synthetic textbooks and exercises). */
 export function registerSynthCommands(program: Command): void {
@@ -17,9 +18,11 @@ export function registerSynthCommands(program: Command): void {
       (v) => parsePositiveInt(v, '--min-count', true),
       10,
     )
+    .option('--lang <lang>', 'only samples in this language (imports are counted per language anyway)')
+    .option('--by-language', 'one list per language: {"python": [...], "go": [...]} with --json')
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
-      const rows = await withEngine(cmd, async (engine, signal) => {
+      const perLang = await withEngine(cmd, async (engine, signal) => {
         const bar = createProgress(g.progress, 'items');
         const { byId, computed } = await ensureImports(engine.store, {
           signal,
@@ -31,12 +34,27 @@ export function registerSynthCommands(program: Command): void {
         if (signal.aborted) throw new Error('cancelled before every sample had its imports; run again to continue');
         const ids: string[] = [];
         for await (const r of engine.query.iterate({ where: o.where, source: o.source })) ids.push(r.id);
-        return countImports(byId, ids, o.minCount);
+        if (!o.byLanguage) {
+          const only = o.lang ? (idsByLanguage(engine.store, ids).get(normalizeLanguage(o.lang)) ?? []) : ids;
+          return { '': countImports(byId, only, o.minCount) };
+        }
+        const split = [...idsByLanguage(engine.store, ids)].sort((a, b) => b[1].length - a[1].length);
+        const wanted = o.lang ? normalizeLanguage(o.lang) : null;
+        return Object.fromEntries(
+          split
+            .filter(([l]) => wanted === null || l === wanted)
+            .map(([l, list]) => [l, countImports(byId, list, o.minCount)]),
+        );
       });
-      if (g.json) return printJson(rows);
-      if (!rows.length) console.log(`no module is imported by ${o.minCount} or more samples`);
-      const width = Math.max(6, ...rows.map((r) => r.module.length));
-      for (const r of rows) console.log(`${r.module.padEnd(width)}  ${r.count.toLocaleString('en-US')}`);
+      // NOTE: without --by-language the JSON stays the flat list it always was.
+      if (g.json) return printJson(o.byLanguage ? perLang : perLang['']);
+      for (const [lang, rows] of Object.entries(perLang)) {
+        if (lang) console.log(`${lang}:`);
+        if (!rows.length) console.log(`${lang ? '  ' : ''}no module is imported by ${o.minCount} or more samples`);
+        const width = Math.max(6, ...rows.map((r) => r.module.length));
+        for (const r of rows)
+          console.log(`${lang ? '  ' : ''}${r.module.padEnd(width)}  ${r.count.toLocaleString('en-US')}`);
+      }
     });
 
   const num = (flag: string) => (v: string) => {

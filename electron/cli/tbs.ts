@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createProgress } from './progress.js';
 import { createCpuPool } from '../engine/workers/cpu-pool.js';
-import { globals, parsePositiveInt, printJson, withEngine, workersOption } from './common.js';
+import { globals, openPool, parsePositiveInt, printJson, withEngine, workersOption } from './common.js';
 import { IMPORT_FORMATS, CHUNK_MODES } from '../../shared/enums.js';
 import { SORT_FIELD_NAMES } from '../../shared/api.js';
 import { registerLabelCommands } from './label-commands.js';
@@ -43,7 +43,10 @@ program
       .choices([...CHUNK_MODES])
       .default('file'),
   )
-  .option('--lang <lang>', 'language of every sample (default: from extension or row)')
+  .option(
+    '--lang <lang>',
+    "language of every sample (default: from the extension, else the row's lang/language field, else the content)",
+  )
   .option(
     '--max-file-bytes <n>',
     'skip files/rows larger than this',
@@ -130,10 +133,11 @@ program
 
 program
   .command('stats')
-  .description('what the dataset holds')
-  .action(async (_o, cmd: Command) => {
+  .description('what the dataset holds, in total and per language')
+  .option('--lang <lang>', 'count only samples in this language')
+  .action(async (o, cmd: Command) => {
     const g = globals(cmd);
-    const s = await withEngine(cmd, (e) => e.stats(), { access: 'read' });
+    const s = await withEngine(cmd, (e) => e.stats({ language: o.lang }), { access: 'read' });
     if (g.json) return printJson(s);
     const n = (x: number) => x.toLocaleString('en-US');
     console.log(`samples     ${n(s.samples)}`);
@@ -149,6 +153,8 @@ program
           .join(', ') || '-'
       }`,
     );
+    for (const [lang, v] of Object.entries(s.byLanguage).sort((a, b) => b[1].samples - a[1].samples))
+      console.log(`  ${lang.padEnd(12)} ${n(v.samples).padStart(9)} samples ${n(v.tokens).padStart(13)} tokens`);
     console.log(`import errors ${n(s.importErrors)}`);
   });
 
@@ -221,12 +227,15 @@ program
 program
   .command('tokens')
   .description("replace the import's token estimates with exact o200k_base counts (resumable)")
-  .action(async (_o, cmd: Command) => {
+  .addOption(workersOption())
+  .action(async (o, cmd: Command) => {
     const g = globals(cmd);
     const r = await withEngine(cmd, async (engine, signal) => {
       const { countTokensExactly } = await import('../engine/ingest/token-count.js');
       const bar = createProgress(g.progress);
+      await using pool = await openPool(o.workers);
       const s = await countTokensExactly(engine.store, {
+        pool: pool.pool,
         signal,
         onProgress: (p) => bar.update('tokens', p.done, p.total),
       });

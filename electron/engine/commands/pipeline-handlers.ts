@@ -1,3 +1,4 @@
+import { normalizeLanguage } from '../ingest/languages.js';
 import { CodedError } from '../../../shared/errors.js';
 import { join } from 'node:path';
 import { DEFAULT_DECONTAMINATE_COSINE } from '../curate/contamination-check.js';
@@ -10,6 +11,7 @@ import { modelFor, scoreSamples, trainClassifier } from '../use-cases/pipeline-s
 import { reviewQueue, similarSamples } from '../classify/queues.js';
 import { exportFromStore } from '../curate/store-export.js';
 import type { SubsetReport } from '../curate/subsets.js';
+import { parseLicenseFilter } from '../hygiene/licenses.js';
 import { runDemo } from '../pipeline/demo.js';
 import type { HandlerFactory } from './handler-types.js';
 
@@ -44,6 +46,9 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     createdAt: m.createdAt,
     active: m.modelId === activeId,
   });
+  // The UI sends licenses as typed (`permissive`, `mit`): the same expansion as `tbs export --licenses`.
+  const hygieneOf = <H extends { licenses?: string[] | null }>(h: H | undefined): H | undefined =>
+    h?.licenses ? { ...h, licenses: parseLicenseFilter(h.licenses) } : h;
   const rule = (i: {
     precedence: ('human' | 'llm' | 'classifier')[];
     minScore: number;
@@ -58,15 +63,26 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     minProb: i.minProb,
     nearDup: i.nearDup,
     budgetTokens: i.budgetTokens,
-    languages: i.languages,
+    languages: i.languages?.map(normalizeLanguage),
     // The embedding match is on by default whenever benchmarks are named (as in the CLI).
     decontaminate: { cosine: i.benchmarks?.length ? DEFAULT_DECONTAMINATE_COSINE : null },
   });
   return {
     'llm.estimate': async (i) => estimateLabeling(store, i),
-    'llm.run': async (i) => {
+    'llm.run': async (i, host) => {
+      // A host (app, browser mode) resolved the endpoint and its key from settings; the CLI passes none.
+      const ep = host?.llmEndpoint ?? { baseURL: i.baseURL };
       const job = engine.jobs.start('llm-label', (ctx) =>
-        runLabeling(store, { ...i, signal: ctx.signal, onProgress: (p) => ctx.progress('label', p.done, p.total) }),
+        engine.withPool((pool) =>
+          runLabeling(store, {
+            ...i,
+            baseURL: ep.baseURL,
+            apiKey: host?.llmEndpoint?.apiKey,
+            pool,
+            signal: ctx.signal,
+            onProgress: (p) => ctx.progress('label', p.done, p.total),
+          }),
+        ),
       );
       const s = await job.result;
       return { jobId: job.jobId, ...s };
@@ -96,7 +112,9 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     'model.score': async (i) => {
       const rec = await modelFor(store, i.modelId);
       const job = engine.jobs.start('score', (ctx) =>
-        scoreSamples(store, rec.modelId, { signal: ctx.signal, onProgress: ctx.progress }),
+        engine.withPool((pool) =>
+          scoreSamples(store, rec.modelId, { pool, signal: ctx.signal, onProgress: ctx.progress }),
+        ),
       );
       const s = await job.result;
       return { jobId: job.jobId, scored: s.scored, alreadyScored: s.alreadyScored, cancelled: s.cancelled };
@@ -120,6 +138,7 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
         rule: rule(i),
         benchmarks: i.benchmarks,
         ...(i.subsets ? { subsets: i.subsets } : {}),
+        hygiene: hygieneOf(i.hygiene),
       });
       return {
         funnel: r.funnel,
@@ -134,16 +153,20 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     },
     'export.run': async (i) => {
       const job = engine.jobs.start('export', (ctx) =>
-        exportFromStore(store, {
-          outDir: i.outDir,
-          format: i.format,
-          overwrite: i.overwrite,
-          rule: rule(i),
-          benchmarks: i.benchmarks,
-          ...(i.subsets ? { subsets: i.subsets } : {}),
-          signal: ctx.signal,
-          onProgress: (p) => ctx.progress(p.phase, p.done, p.total ?? p.done),
-        }),
+        engine.withPool((pool) =>
+          exportFromStore(store, {
+            pool,
+            outDir: i.outDir,
+            format: i.format,
+            overwrite: i.overwrite,
+            rule: rule(i),
+            benchmarks: i.benchmarks,
+            hygiene: hygieneOf(i.hygiene),
+            ...(i.subsets ? { subsets: i.subsets } : {}),
+            signal: ctx.signal,
+            onProgress: (p) => ctx.progress(p.phase, p.done, p.total ?? p.done),
+          }),
+        ),
       );
       const r = await job.result;
       return {

@@ -34,6 +34,7 @@ import {
   type ScoreHistogram,
 } from './manifest.js';
 import { nearDedupMinhash } from './minhash.js';
+import type { CpuPool } from '../workers/cpu-pool.js';
 import { assertOutDirUsable, commitStagingDir, createStagingDir, discardStagingDir } from './output-dir.js';
 import { compareRank, selectCandidate, type RankedCandidate } from './select.js';
 import { applyHygiene, type HygieneFacts, type HygieneReport, type HygieneRuleInput } from '../hygiene/export-stage.js';
@@ -74,6 +75,8 @@ export interface RunExportOptions {
   ) => Promise<DecontaminateResult & { overruled?: ContaminatedSample[] }>;
   /** The samples' embedder; needed only when `rule.decontaminate.cosine` is set. */
   embedText?: (texts: string[]) => Promise<Float32Array[]>;
+  /** Worker threads for MinHash sketching; inline without. */
+  pool?: CpuPool;
   provenance?: ExportProvenance;
   onProgress?: (p: ExportProgress) => void;
   signal?: AbortSignal;
@@ -293,7 +296,15 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
     afterNear = near.kept;
   }
   if (rule.minhash !== null) {
-    const lexical = nearDedupMinhash(afterNear, rule.minhash, { signal: opts.signal, onProgress: progress('minhash') });
+    const m = rule.minhash;
+    const pool = opts.pool;
+    const lexical = await nearDedupMinhash(afterNear, m, {
+      signal: opts.signal,
+      onProgress: progress('minhash'),
+      sketch: pool
+        ? (texts, bands, rows) => pool.minhash({ texts, ngram: m.ngram, numPerm: m.numPerm, bands, rows })
+        : undefined,
+    });
     clusters.push(...lexical.clusters);
     afterNear = lexical.kept;
   }

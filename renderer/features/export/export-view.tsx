@@ -6,6 +6,8 @@ import { call } from '../../transport/studio-client.js';
 import { fmtInt } from '../../ui/format.js';
 import { EmptyState } from '../../ui/widgets.js';
 import { DatasetEmpty } from '../datasets/dataset-empty.js';
+import { DEFAULT_HYGIENE, HygieneCard } from './hygiene-card.js';
+import type { HygieneRuleView } from '../../../shared/hygiene.js';
 
 type Tier = 'human' | 'llm' | 'classifier';
 const TIERS: { tier: Tier; label: string }[] = [
@@ -38,6 +40,7 @@ export function ExportView() {
   const [benchmarks, setBenchmarks] = useState('');
   // None checked: one default config, as always; any checked: one config per subset.
   const [subsets, setSubsets] = useState<ExportSubset[]>([]);
+  const [hygiene, setHygiene] = useState<HygieneRuleView>(DEFAULT_HYGIENE);
   const [outDir, setOutDir] = useState(dataset ? `${dataset.dir}-export` : '');
   const [format, setFormat] = useState<'parquet' | 'jsonl' | 'jsonl.gz'>('parquet');
   const [overwrite, setOverwrite] = useState(false);
@@ -57,8 +60,9 @@ export function ExportView() {
       languages: lines(languages).length ? lines(languages) : undefined,
       benchmarks: lines(benchmarks),
       subsets: subsets.length ? EXPORT_SUBSETS.filter((s) => subsets.includes(s)) : undefined,
+      hygiene,
     }),
-    [precedence, minScore, minProb, nearDup, budget, languages, benchmarks, subsets],
+    [precedence, minScore, minProb, nearDup, budget, languages, benchmarks, subsets, hygiene],
   );
 
   useEffect(() => {
@@ -202,6 +206,7 @@ export function ExportView() {
               </label>
             </div>
           </section>
+          <HygieneCard value={hygiene} onChange={setHygiene} funnel={preview?.funnel} />
           <section className="card">
             <header className="card-head">
               <h3>Output</h3>
