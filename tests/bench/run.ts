@@ -63,6 +63,11 @@ const BENCHES: Bench[] = [
     run: async (o) => (await import('./decontaminate-bench.js')).run(o),
   },
   {
+    name: 'workers',
+    what: 'speed-up from 1 to 2 worker threads: Stack-layout import, hash embedding, whole `tbs import`',
+    run: async (o) => (await import('./workers-bench.js')).run(o),
+  },
+  {
     name: 'web',
     what: 'browser mode at 10^6 samples: first rows, key press to durable label',
     run: async (o) => (await import('./web-bench.js')).run(o),
