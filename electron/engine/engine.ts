@@ -1,3 +1,4 @@
+import type { HostContext } from './commands/handler-types.js';
 import { commands, type CommandInput, type CommandName, type CommandOutput } from '../../shared/api.js';
 import { TOKEN_ENCODING } from '../../shared/enums.js';
 import { CodedError } from '../../shared/errors.js';
@@ -40,7 +41,7 @@ export class ValidationError extends Error {
 export class Engine {
   readonly jobs = new JobRunner();
   readonly query: SampleQuery;
-  private readonly handlers: Record<string, (input: unknown) => Promise<unknown>>;
+  private readonly handlers: Record<string, (input: unknown, host?: HostContext) => Promise<unknown>>;
 
   /** Worker threads a job's pool gets (read when the job starts, so a settings change applies to the next job). */
   readonly workers: () => number;
@@ -59,7 +60,7 @@ export class Engine {
       ...contaminationHandlers(this),
       ...teamHandlers(this),
       ...synthHandlers(this),
-    } as Record<string, (input: unknown) => Promise<unknown>>;
+    } as Record<string, (input: unknown, host?: HostContext) => Promise<unknown>>;
     const missing = Object.keys(commands).filter((n) => !this.handlers[n]);
     if (missing.length) throw new Error(`commands without a handler: ${missing.join(', ')}`);
   }
@@ -82,12 +83,12 @@ export class Engine {
   }
 
   /** Validates input and output against the contract; hosts call this, never the handlers directly. */
-  async invoke<N extends CommandName>(name: N, input: CommandInput<N>): Promise<CommandOutput<N>> {
+  async invoke<N extends CommandName>(name: N, input: CommandInput<N>, host?: HostContext): Promise<CommandOutput<N>> {
     const spec = commands[name];
     if (!spec) throw new ValidationError(String(name), [{ path: [], message: 'unknown command' }]);
     const parsed = spec.input.safeParse(input ?? {});
     if (!parsed.success) throw new ValidationError(name, parsed.error.issues);
-    const out = spec.output.safeParse(await this.handlers[name](parsed.data));
+    const out = spec.output.safeParse(await this.handlers[name](parsed.data, host));
     // NOTE: an output that fails its own schema is a bug in the engine, never the caller's fault.
     if (!out.success)
       throw new CodedError('internal', `${name}: output failed its schema: ${out.error.message}`, {

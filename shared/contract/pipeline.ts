@@ -54,6 +54,9 @@ export type ModelSummary = z.infer<typeof ModelSummarySchema>;
 const LlmRunInput = z.object({
   model: z.string().min(1).default('gpt-4o-mini'),
   template: z.string().default('edu-additive'),
+  /** A configured endpoint's name (settings); the host sends that endpoint's own key, and only there. */
+  endpoint: z.string().max(40).optional(),
+  /** Must equal a configured endpoint's URL (kept for older callers); prefer `endpoint`. */
   baseURL: z.string().url().optional(),
   limit: z.number().int().min(1).optional(),
   where: z.string().optional(),

@@ -63,11 +63,15 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
   });
   return {
     'llm.estimate': async (i) => estimateLabeling(store, i),
-    'llm.run': async (i) => {
+    'llm.run': async (i, host) => {
+      // A host (app, browser mode) resolved the endpoint and its key from settings; the CLI passes none.
+      const ep = host?.llmEndpoint ?? { baseURL: i.baseURL };
       const job = engine.jobs.start('llm-label', (ctx) =>
         engine.withPool((pool) =>
           runLabeling(store, {
             ...i,
+            baseURL: ep.baseURL,
+            apiKey: host?.llmEndpoint?.apiKey,
             pool,
             signal: ctx.signal,
             onProgress: (p) => ctx.progress('label', p.done, p.total),
