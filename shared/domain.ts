@@ -83,6 +83,8 @@ export const SampleRowSchema = z.object({
   adjudicated: z.boolean(),
   /** For a function/class chunk, its head (`def decode`, `class Decoder`); set on the UI's pages only. */
   unit: z.string().nullable().optional(),
+  /** Secret / PII flags (`secret:github-token`, `pii:email`); set on the UI's pages only. */
+  flags: z.array(z.string()).optional(),
 });
 export type SampleRow = z.infer<typeof SampleRowSchema>;
 
@@ -111,6 +113,10 @@ export const StatsSchema = z.object({
   encoding: z.string(),
   labels: z.object({ llm: z.number().int(), human: z.number().int(), classifier: z.number().int() }),
   languages: z.record(z.string(), z.number().int()),
+  /** Samples and tokens per language (the same samples as `languages`). */
+  byLanguage: z.record(z.string(), z.object({ samples: z.number().int(), tokens: z.number().int() })).default({}),
+  /** Set when the stats were asked for one language only. */
+  language: z.string().optional(),
   importErrors: z.number().int(),
 });
 export type Stats = z.infer<typeof StatsSchema>;

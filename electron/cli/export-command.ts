@@ -1,9 +1,11 @@
+import { normalizeLanguage } from '../engine/ingest/languages.js';
 import { Command, Option } from 'commander';
 import { exportFromStore } from '../engine/curate/store-export.js';
 import { globals, openPool, parsePositiveInt, printJson, withEngine, workersOption } from './common.js';
 import { createProgress } from './progress.js';
 import { addHygieneOptions, hygieneRuleFromOptions } from './hygiene-options.js';
 import { addDecontaminationOptions, cosineOption } from './decontaminate-options.js';
+import { EXPORT_SUBSETS, parseSubsets } from '../engine/curate/subsets.js';
 
 const prob = (flag: string) => (v: string) => {
   const n = Number(v);
@@ -52,12 +54,21 @@ export function registerExportCommand(program: Command): void {
       parsePositiveInt(v, '--max-tokens'),
     )
     .addOption(new Option('--stratify <by>', 'spread the budget across').choices(['source', 'language']))
-    .option('--languages <list>', 'only these languages', list)
+    .option(
+      '--languages <list>',
+      'only these languages (python,javascript,typescript,java,go,rust,c,cpp,...)',
+      (v: string) => list(v).map(normalizeLanguage),
+    )
     .option('--min-sample-tokens <n>', 'drop samples shorter than this', (v) =>
       parsePositiveInt(v, '--min-sample-tokens', true),
     )
     .option('--max-sample-tokens <n>', 'drop samples longer than this', (v) =>
       parsePositiveInt(v, '--max-sample-tokens'),
+    )
+    .option(
+      '--subsets <names>',
+      `write these subsets as separate configs (data/<name>/), each with its own funnel: ${EXPORT_SUBSETS.join(', ')}`,
+      (v) => parseSubsets(list(v)),
     )
     .option('--shard-mb <n>', 'shard size in MB (uncompressed rows)', (v) => parsePositiveInt(v, '--shard-mb'), 256)
     .option('--overwrite', 'replace a non-empty output folder')
@@ -83,6 +94,7 @@ export function registerExportCommand(program: Command): void {
           benchmarkFields: o.benchmarkFields,
           allowBenchmarkErrors: Boolean(o.allowBenchmarkErrors),
           shardBytes: o.shardMb * 1e6,
+          ...(o.subsets ? { subsets: o.subsets as string[] } : {}),
           rule: {
             precedence: list(o.precedence) as ('human' | 'llm' | 'classifier')[],
             minScore: o.minScore,
@@ -120,6 +132,7 @@ export function registerExportCommand(program: Command): void {
         hygiene: res.hygiene ?? null,
         benchmarks: res.benchmarkReport,
         warnings: res.warnings,
+        ...(res.subsets ? { subsets: res.subsets } : {}),
         files: res.files,
         manifest: res.manifestPath,
       });
@@ -128,6 +141,13 @@ export function registerExportCommand(program: Command): void {
       console.log(
         `${f.step.padEnd(16)} ${String(f.samples).padStart(8)} ${String(f.tokens).padStart(11)}${f.removed ? `   -${f.removed}` : ''}`,
       );
+    for (const s of res.subsets ?? []) {
+      console.log(`\nsubset ${s.name}: ${s.rows} rows, ${s.tokens} tokens`);
+      for (const f of s.funnel)
+        console.log(
+          `  ${f.step.padEnd(16)} ${String(f.samples).padStart(8)} ${String(f.tokens).padStart(11)}${f.removed ? `   -${f.removed}` : ''}`,
+        );
+    }
     for (const w of res.warnings) console.log(`warning: ${w}`);
     for (const e of res.benchmarkErrors) console.log(`benchmark error: ${e.file}:${e.line}: ${e.message}`);
     if (res.contaminated.length)

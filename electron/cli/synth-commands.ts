@@ -2,7 +2,8 @@ import { Option, type Command } from 'commander';
 import { SYNTH_KINDS } from '../../shared/enums.js';
 import { createProgress } from './progress.js';
 import { globals, parsePositiveInt, printJson, withEngine } from './common.js';
-import { countImports, ensureImports } from '../engine/stats/imports-stat.js';
+import { countImports, ensureImports, idsByLanguage } from '../engine/stats/imports-stat.js';
+import { normalizeLanguage } from '../engine/ingest/languages.js';
 
 /** `tbs imports` (the phi-1 imports chart as data) and `tbs synth` (synthetic textbooks and exercises). */
 export function registerSynthCommands(program: Command): void {
@@ -17,9 +18,11 @@ export function registerSynthCommands(program: Command): void {
       (v) => parsePositiveInt(v, '--min-count', true),
       10,
     )
+    .option('--lang <lang>', 'only samples in this language (imports are counted per language anyway)')
+    .option('--by-language', 'one list per language: {"python": [...], "go": [...]} with --json')
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
-      const rows = await withEngine(cmd, async (engine, signal) => {
+      const perLang = await withEngine(cmd, async (engine, signal) => {
         const bar = createProgress(g.progress, 'items');
         const { byId, computed } = await ensureImports(engine.store, {
           signal,
@@ -31,12 +34,27 @@ export function registerSynthCommands(program: Command): void {
         if (signal.aborted) throw new Error('cancelled before every sample had its imports; run again to continue');
         const ids: string[] = [];
         for await (const r of engine.query.iterate({ where: o.where, source: o.source })) ids.push(r.id);
-        return countImports(byId, ids, o.minCount);
+        if (!o.byLanguage) {
+          const only = o.lang ? (idsByLanguage(engine.store, ids).get(normalizeLanguage(o.lang)) ?? []) : ids;
+          return { '': countImports(byId, only, o.minCount) };
+        }
+        const split = [...idsByLanguage(engine.store, ids)].sort((a, b) => b[1].length - a[1].length);
+        const wanted = o.lang ? normalizeLanguage(o.lang) : null;
+        return Object.fromEntries(
+          split
+            .filter(([l]) => wanted === null || l === wanted)
+            .map(([l, list]) => [l, countImports(byId, list, o.minCount)]),
+        );
       });
-      if (g.json) return printJson(rows);
-      if (!rows.length) console.log(`no module is imported by ${o.minCount} or more samples`);
-      const width = Math.max(6, ...rows.map((r) => r.module.length));
-      for (const r of rows) console.log(`${r.module.padEnd(width)}  ${r.count.toLocaleString('en-US')}`);
+      // NOTE: without --by-language the JSON stays the flat list it always was.
+      if (g.json) return printJson(o.byLanguage ? perLang : perLang['']);
+      for (const [lang, rows] of Object.entries(perLang)) {
+        if (lang) console.log(`${lang}:`);
+        if (!rows.length) console.log(`${lang ? '  ' : ''}no module is imported by ${o.minCount} or more samples`);
+        const width = Math.max(6, ...rows.map((r) => r.module.length));
+        for (const r of rows)
+          console.log(`${lang ? '  ' : ''}${r.module.padEnd(width)}  ${r.count.toLocaleString('en-US')}`);
+      }
     });
 
   const num = (flag: string) => (v: string) => {
@@ -65,7 +83,10 @@ export function registerSynthCommands(program: Command): void {
       parsePositiveInt(v, '--max-tokens'),
     )
     .option('--temperature <t>', 'sampling temperature', num('--temperature'), 1)
-    .option('--decontaminate <files...>', 'benchmark JSONL files (HumanEval, MBPP): reject results sharing a 13-gram')
+    .option(
+      '--decontaminate <files...>',
+      'benchmark JSONL files (HumanEval, MBPP): reject results sharing a 13-gram (default: the benchmarks stored by the latest tbs decontaminate)',
+    )
     .option(
       '--near-dup <j>',
       'Jaccard of word 5-grams at or above which a result is a near duplicate',
@@ -146,6 +167,11 @@ export function registerSynthCommands(program: Command): void {
             );
             console.log(
               `${s.calls} calls, ${s.prompt_tokens.toLocaleString('en-US')} prompt + ${s.completion_tokens.toLocaleString('en-US')} completion tokens, $${s.cost_usd.toFixed(4)}${s.structuredFallback ? '; server rejected json_schema, used plain-text answers' : ''}${s.repaired ? `; ${s.repaired} samples restored from stored results` : ''}`,
+            );
+            console.log(
+              s.benchmarks
+                ? `decontaminated against ${s.benchmarks.names.join(', ')} (${s.benchmarks.items} items${s.benchmarks.from === 'stored' ? ', stored by tbs decontaminate' : ''})`
+                : 'no benchmarks: give --decontaminate FILES or run tbs decontaminate first',
             );
             for (const x of s.rejections.slice(0, 10)) console.log(`  rejected #${x.index} (${x.reason}): ${x.detail}`);
             for (const f of s.failures.slice(0, 10)) console.log(`  failed #${f.index}: ${f.reason}`);

@@ -43,7 +43,10 @@ program
       .choices([...CHUNK_MODES])
       .default('file'),
   )
-  .option('--lang <lang>', 'language of every sample (default: from extension or row)')
+  .option(
+    '--lang <lang>',
+    "language of every sample (default: from the extension, else the row's lang/language field, else the content)",
+  )
   .option(
     '--max-file-bytes <n>',
     'skip files/rows larger than this',
@@ -130,10 +133,11 @@ program
 
 program
   .command('stats')
-  .description('what the dataset holds')
-  .action(async (_o, cmd: Command) => {
+  .description('what the dataset holds, in total and per language')
+  .option('--lang <lang>', 'count only samples in this language')
+  .action(async (o, cmd: Command) => {
     const g = globals(cmd);
-    const s = await withEngine(cmd, (e) => e.stats(), { access: 'read' });
+    const s = await withEngine(cmd, (e) => e.stats({ language: o.lang }), { access: 'read' });
     if (g.json) return printJson(s);
     const n = (x: number) => x.toLocaleString('en-US');
     console.log(`samples     ${n(s.samples)}`);
@@ -149,6 +153,8 @@ program
           .join(', ') || '-'
       }`,
     );
+    for (const [lang, v] of Object.entries(s.byLanguage).sort((a, b) => b[1].samples - a[1].samples))
+      console.log(`  ${lang.padEnd(12)} ${n(v.samples).padStart(9)} samples ${n(v.tokens).padStart(13)} tokens`);
     console.log(`import errors ${n(s.importErrors)}`);
   });
 

@@ -1,4 +1,5 @@
 import type { HostContext } from './commands/handler-types.js';
+import { normalizeLanguage } from './ingest/languages.js';
 import { commands, type CommandInput, type CommandName, type CommandOutput } from '../../shared/api.js';
 import { TOKEN_ENCODING } from '../../shared/enums.js';
 import { CodedError } from '../../shared/errors.js';
@@ -97,8 +98,12 @@ export class Engine {
     return out.data as CommandOutput<N>;
   }
 
-  async stats(): Promise<Stats> {
+  /** What the dataset holds; with `language`, only that language's samples are counted. */
+  async stats(opts: { language?: string } = {}): Promise<Stats> {
     const idx = this.store.index;
+    const only = opts.language ? normalizeLanguage(opts.language) : null;
+    const byLanguage: Stats['byLanguage'] = {};
+    let samples = 0;
     let tokens = 0;
     let exact = 0;
     let llm = 0;
@@ -106,6 +111,12 @@ export class Engine {
     let cls = 0;
     const languages: Record<string, number> = {};
     for (let r = 0; r < idx.size; r++) {
+      const lang = idx.language[r];
+      if (only !== null && lang !== only) continue;
+      samples++;
+      const per = (byLanguage[lang] ??= { samples: 0, tokens: 0 });
+      per.samples++;
+      per.tokens += idx.tokens[r];
       tokens += idx.tokens[r];
       exact += idx.tokensExact[r];
       if (idx.llmKeep[r] !== -1) llm++;
@@ -115,12 +126,14 @@ export class Engine {
     }
     const importErrors = await (await this.store.table('import_errors')).countRows();
     return {
-      samples: idx.size,
+      samples,
       tokens,
       tokensExact: exact,
       encoding: TOKEN_ENCODING,
       labels: { llm, human, classifier: cls },
       languages,
+      byLanguage,
+      ...(only !== null ? { language: only } : {}),
       importErrors,
     };
   }

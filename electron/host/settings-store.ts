@@ -49,9 +49,9 @@ const StoredSettingsSchema = z.object({
   window: WindowStateSchema.nullable().default(null),
   /** Base64 of the codec's ciphertext; never plain text. */
   apiKeyEncrypted: z.string().nullable().default(null),
+  endpoints: z.array(NamedEndpointSchema).default([]),
   /** null = every core of the machine the app runs on. */
   workers: z.number().int().min(1).nullable().default(null),
-  endpoints: z.array(NamedEndpointSchema).default([]),
 });
 type StoredSettings = z.infer<typeof StoredSettingsSchema>;
 
@@ -116,12 +116,12 @@ export class SettingsStore {
       recent: [...this.data.recent],
       hasApiKey: this.apiKey() !== null,
       apiKeyWritable: this.keyWritable(),
-      workers: this.data.workers ?? Math.max(1, availableParallelism()),
       endpoints: this.data.endpoints.map((e) => ({
         name: e.name,
         url: e.url,
         hasApiKey: this.decrypt(e.apiKeyEncrypted) !== null,
       })),
+      workers: this.data.workers ?? Math.max(1, availableParallelism()),
     };
   }
 

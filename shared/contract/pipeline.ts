@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SampleRowSchema } from '../domain.js';
-import { DECISION_TIERS } from '../enums.js';
+import { DECISION_TIERS, EXPORT_SUBSETS } from '../enums.js';
+import { HygieneRuleSchema } from '../hygiene.js';
 
 /**
  * Labeling runs, embeddings, classifiers, queues and exports: the commands behind the Train,
@@ -78,6 +79,10 @@ const ExportRuleInput = z.object({
   budgetTokens: z.number().int().min(1).nullable().default(null),
   languages: z.array(z.string()).optional(),
   benchmarks: z.array(z.string()).default([]),
+  /** Write these as separate configs (data/<name>/), each with its own funnel; absent: one default config. */
+  subsets: z.array(z.enum(EXPORT_SUBSETS)).min(1).optional(),
+  /** Licenses, drop-flagged, heuristic filters, redaction; absent = the defaults (redact, basic filters). */
+  hygiene: HygieneRuleSchema.optional(),
 });
 
 const Funnel = z.array(
@@ -89,6 +94,18 @@ const Funnel = z.array(
     removedTokens: z.number(),
   }),
 );
+
+const SubsetFunnels = z
+  .array(
+    z.object({
+      name: z.enum(EXPORT_SUBSETS),
+      funnel: Funnel,
+      rows: z.number().int(),
+      tokens: z.number(),
+      warnings: z.array(z.string()),
+    }),
+  )
+  .optional();
 
 export const pipelineCommands = {
   'llm.estimate': {
@@ -161,6 +178,7 @@ export const pipelineCommands = {
       ),
       dropReasons: z.record(z.string(), z.number()),
       warnings: z.array(z.string()),
+      subsets: SubsetFunnels,
     }),
   },
   'export.run': {
@@ -174,6 +192,7 @@ export const pipelineCommands = {
       funnel: Funnel,
       manifestPath: z.string().nullable(),
       files: z.number().int(),
+      subsets: SubsetFunnels,
     }),
   },
   'demo.run': {

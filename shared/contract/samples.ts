@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ImportErrorSchema, SampleRowSchema, SampleSchema, LabelRecordSchema, StatsSchema } from '../domain.js';
 import { CHUNK_MODES, IMPORT_FORMATS } from '../enums.js';
+import { SampleHygieneSchema } from '../hygiene.js';
 
 export const SORT_FIELD_NAMES = [
   'id',
@@ -31,7 +32,11 @@ export const sampleCommands = {
     input: z.object({ dir: z.string().min(1), create: z.boolean().default(true) }),
     output: z.object({ dir: z.string(), name: z.string(), samples: z.number().int(), keepThreshold: z.number().int() }),
   },
-  'dataset.stats': { input: z.object({}), output: StatsSchema },
+  'dataset.stats': {
+    /** `language`: count only that language's samples (`languages` / `byLanguage` then have one key). */
+    input: z.object({ language: z.string().optional() }),
+    output: StatsSchema,
+  },
   'samples.import': {
     input: z.object({
       paths: z.array(z.string().min(1)).min(1),
@@ -57,6 +62,12 @@ export const sampleCommands = {
   },
   'samples.get': {
     input: z.object({ id: z.string() }),
-    output: z.object({ sample: SampleSchema, labels: z.array(LabelRecordSchema), row: SampleRowSchema }),
+    output: z.object({
+      sample: SampleSchema,
+      labels: z.array(LabelRecordSchema),
+      row: SampleRowSchema,
+      /** Secret / PII spans in the original text (Review highlights them) and licenses. */
+      hygiene: SampleHygieneSchema,
+    }),
   },
 } as const;

@@ -13,9 +13,13 @@ export const synthCommands = {
       scope: z.enum(IMPORT_SCOPES).default('all'),
       source: z.string().optional(),
       minCount: z.number().int().min(1).default(10),
+      /** Only samples in this language (scopes `all` and `source`). */
+      language: z.string().optional(),
     }),
     output: z.object({
       rows: z.array(ImportCountSchema),
+      /** Samples per language in the scope (before `language` narrows it): the chart's language choices. */
+      languages: z.record(z.string(), z.number().int()).default({}),
       /** Samples the counts are over. */
       samples: z.number().int(),
       /** For scope `export`: which export (null when there is none, or it predates the chart). */

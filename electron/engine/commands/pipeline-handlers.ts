@@ -1,3 +1,4 @@
+import { normalizeLanguage } from '../ingest/languages.js';
 import { CodedError } from '../../../shared/errors.js';
 import { join } from 'node:path';
 import { DEFAULT_DECONTAMINATE_COSINE } from '../curate/contamination-check.js';
@@ -9,6 +10,8 @@ import { activeModel, listModels, type ModelRecord } from '../classify/training.
 import { modelFor, scoreSamples, trainClassifier } from '../use-cases/pipeline-steps.js';
 import { reviewQueue, similarSamples } from '../classify/queues.js';
 import { exportFromStore } from '../curate/store-export.js';
+import type { SubsetReport } from '../curate/subsets.js';
+import { parseLicenseFilter } from '../hygiene/licenses.js';
 import { runDemo } from '../pipeline/demo.js';
 import type { HandlerFactory } from './handler-types.js';
 
@@ -43,6 +46,9 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     createdAt: m.createdAt,
     active: m.modelId === activeId,
   });
+  // The UI sends licenses as typed (`permissive`, `mit`): the same expansion as `tbs export --licenses`.
+  const hygieneOf = <H extends { licenses?: string[] | null }>(h: H | undefined): H | undefined =>
+    h?.licenses ? { ...h, licenses: parseLicenseFilter(h.licenses) } : h;
   const rule = (i: {
     precedence: ('human' | 'llm' | 'classifier')[];
     minScore: number;
@@ -57,7 +63,7 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     minProb: i.minProb,
     nearDup: i.nearDup,
     budgetTokens: i.budgetTokens,
-    languages: i.languages,
+    languages: i.languages?.map(normalizeLanguage),
     // The embedding match is on by default whenever benchmarks are named (as in the CLI).
     decontaminate: { cosine: i.benchmarks?.length ? DEFAULT_DECONTAMINATE_COSINE : null },
   });
@@ -131,6 +137,8 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
         dryRun: true,
         rule: rule(i),
         benchmarks: i.benchmarks,
+        ...(i.subsets ? { subsets: i.subsets } : {}),
+        hygiene: hygieneOf(i.hygiene),
       });
       return {
         funnel: r.funnel,
@@ -140,6 +148,7 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
         >,
         dropReasons: r.dropReasons,
         warnings: r.warnings,
+        ...(r.subsets ? { subsets: r.subsets.map(subsetSummary) } : {}),
       };
     },
     'export.run': async (i) => {
@@ -152,13 +161,21 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
             overwrite: i.overwrite,
             rule: rule(i),
             benchmarks: i.benchmarks,
+            hygiene: hygieneOf(i.hygiene),
+            ...(i.subsets ? { subsets: i.subsets } : {}),
             signal: ctx.signal,
             onProgress: (p) => ctx.progress(p.phase, p.done, p.total ?? p.done),
           }),
         ),
       );
       const r = await job.result;
-      return { jobId: job.jobId, funnel: r.funnel, manifestPath: r.manifestPath, files: r.files.length };
+      return {
+        jobId: job.jobId,
+        funnel: r.funnel,
+        manifestPath: r.manifestPath,
+        files: r.files.length,
+        ...(r.subsets ? { subsets: r.subsets.map(subsetSummary) } : {}),
+      };
     },
     'demo.run': async (i) => {
       const outDir = i.outDir ?? join(store.dir, '..', `${store.config.name}-export`);
@@ -183,3 +200,11 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     },
   };
 };
+
+const subsetSummary = (s: SubsetReport) => ({
+  name: s.name,
+  funnel: s.funnel,
+  rows: s.rows,
+  tokens: s.tokens,
+  warnings: s.warnings,
+});

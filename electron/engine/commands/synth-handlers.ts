@@ -1,10 +1,17 @@
+import { CodedError } from '../../../shared/errors.js';
 import type { synthCommands } from '../../../shared/contract/synth.js';
-import { countImports, ensureImports } from '../stats/imports-stat.js';
+import { countImports, ensureImports, idsByLanguage } from '../stats/imports-stat.js';
+import { normalizeLanguage } from '../ingest/languages.js';
 import type { HandlerFactory } from './handler-types.js';
 
 export const synthHandlers: HandlerFactory<keyof typeof synthCommands> = (engine) => ({
   'stats.imports': async (i) => {
     if (i.scope === 'export') {
+      if (i.language)
+        throw new CodedError(
+          'invalid_input',
+          'the export scope has one imports chart for all languages; drop `language`',
+        );
       // The curated set's chart is computed at export time and kept in its manifest.
       const rows = await (
         await engine.store.table('exports')
@@ -13,13 +20,14 @@ export const synthHandlers: HandlerFactory<keyof typeof synthCommands> = (engine
         .select(['out_dir', 'manifest', 'created_at'])
         .toArray();
       const latest = rows.sort((a, b) => (a.created_at < b.created_at ? 1 : -1))[0];
-      if (!latest) return { rows: [], samples: 0, export: null };
+      if (!latest) return { rows: [], languages: {}, samples: 0, export: null };
       const m = JSON.parse(latest.manifest as string) as {
         imports?: { module: string; count: number }[];
         funnel?: { samples: number }[];
       };
       return {
         rows: (m.imports ?? []).filter((r) => r.count >= i.minCount),
+        languages: {},
         samples: m.funnel?.at(-1)?.samples ?? 0,
         export: m.imports ? { outDir: latest.out_dir as string, createdAt: latest.created_at as string } : null,
       };
@@ -29,7 +37,10 @@ export const synthHandlers: HandlerFactory<keyof typeof synthCommands> = (engine
     if (i.scope === 'source' && i.source) {
       for await (const r of engine.query.iterate({ source: i.source })) ids.push(r.id);
     } else ids.push(...engine.store.index.ids);
-    return { rows: countImports(byId, ids, i.minCount), samples: ids.length, export: null };
+    const split = idsByLanguage(engine.store, ids);
+    const languages = Object.fromEntries([...split].map(([l, list]) => [l, list.length]));
+    const scoped = i.language ? (split.get(normalizeLanguage(i.language)) ?? []) : ids;
+    return { rows: countImports(byId, scoped, i.minCount), languages, samples: scoped.length, export: null };
   },
   'stats.topics': async () => {
     const t = await engine.store.table('synth_results');

@@ -1,5 +1,5 @@
 import type { Node, Parser, TreeCursor } from 'web-tree-sitter';
-import { getPythonParser } from '../ingest/python-parser.js';
+import { getPythonParser } from '../ingest/grammars.js';
 
 /**
  * Syntax-normalized tokens for the `ast` contamination match: what survives a consistent rename

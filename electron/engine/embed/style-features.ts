@@ -75,6 +75,9 @@ const clip = (x: number) => (x > 1 ? 1 : x < 0 || Number.isNaN(x) ? 0 : x);
 const logScale = (x: number, max: number) => clip(Math.log1p(x) / Math.log1p(max));
 const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
 
+// NOTE: each list names a concept's node kinds in every grammar (grammars.ts). Python's kinds come
+// first and the others never occur in a Python tree, so Python vectors are what they always were
+// (and non-Python samples had no node kinds before they had grammars): HASH_EMBEDDER_VERSION stays.
 const CONTROL_KINDS = [
   'if_statement',
   'for_statement',
@@ -82,6 +85,39 @@ const CONTROL_KINDS = [
   'try_statement',
   'with_statement',
   'match_statement',
+  // JavaScript, TypeScript, Java, Go, C, C++
+  'for_in_statement',
+  'enhanced_for_statement',
+  'for_range_loop',
+  'do_statement',
+  'switch_statement',
+  'expression_switch_statement',
+  'type_switch_statement',
+  'select_statement',
+  // Rust (control flow is made of expressions)
+  'if_expression',
+  'for_expression',
+  'while_expression',
+  'loop_expression',
+  'match_expression',
+];
+const COMMENT_KINDS = ['comment', 'line_comment', 'block_comment'];
+const CALL_KINDS = ['call', 'call_expression', 'method_invocation', 'macro_invocation'];
+const FUNCTION_KINDS = [
+  'function_definition',
+  'function_declaration',
+  'generator_function_declaration',
+  'method_definition',
+  'method_declaration',
+  'constructor_declaration',
+  'function_item',
+];
+const STRING_KINDS = [
+  'string',
+  'string_literal',
+  'template_string',
+  'interpreted_string_literal',
+  'raw_string_literal',
 ];
 
 /** Writes STYLE_FEATURES.length values in [0, 1] into `out` starting at `offset`. */
@@ -146,11 +182,11 @@ export function writeStyleFeatures(s: CodeStats, ast: Record<string, number>, ou
     astTotal > 0 ? 1 : 0,
     logScale(astTotal, 100_000),
     clip(20 * astR(['ERROR'])),
-    clip(10 * astR(['comment'])),
-    clip(5 * astR(['call'])),
+    clip(10 * astR(COMMENT_KINDS)),
+    clip(5 * astR(CALL_KINDS)),
     clip(10 * astR(CONTROL_KINDS)),
-    clip(50 * astR(['function_definition'])),
-    clip(5 * astR(['string'])),
+    clip(50 * astR(FUNCTION_KINDS)),
+    clip(5 * astR(STRING_KINDS)),
     s.shebang,
     logScale(s.decorators, 50),
     logScale(ratio(s.docWords, Math.max(1, units)), 200),

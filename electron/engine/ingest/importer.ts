@@ -8,6 +8,8 @@ import { sampleToRow, type SampleRowRecord } from '../store/row-mapping.js';
 import { estimateTokens, sampleIdOf } from './normalize.js';
 import { folderKey, listFolder, readInputs, type RawRecord, type ReadItem } from './readers.js';
 import { importsOfSample } from './imports.js';
+import { hasGrammar } from './grammars.js';
+import { detectLanguage } from './detect-language.js';
 import { recordImports } from '../stats/imports-stat.js';
 import { recordHygiene, type HygieneItem } from '../hygiene/scan-job.js';
 import { createCpuPool, InOrder, type CpuPool } from '../workers/cpu-pool.js';
@@ -216,16 +218,18 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
   const inFlight = new InOrder<ReadItem[], ChunkResult[]>(Math.max(2, pool.workers * 2));
   let group: ReadItem[] = [];
   let groupTexts: string[] = [];
+  let groupLanguages: string[] = [];
   let groupBytes = 0;
   const submit = async () => {
     if (!group.length) return;
     const texts = groupTexts;
     const done = await inFlight.push(
       group,
-      texts.length ? pool.chunk({ mode: chunkMode, texts }) : Promise.resolve([]),
+      texts.length ? pool.chunk({ mode: chunkMode, texts, languages: groupLanguages }) : Promise.resolve([]),
     );
     group = [];
     groupTexts = [];
+    groupLanguages = [];
     groupBytes = 0;
     if (done) await applyGroup(done.ctx, done.result);
   };
@@ -237,9 +241,12 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
       followSymlinks: opts.followSymlinks,
       signal: opts.signal,
     })) {
+      if ('record' in item && item.record.language === null)
+        item.record.language = await detectLanguage(item.record.text, item.record.path ?? item.record.source);
       group.push(item);
       if ('record' in item && hasParser(item.record)) {
         groupTexts.push(item.record.text);
+        groupLanguages.push(item.record.language!);
         groupBytes += item.record.text.length;
       } else if ('record' in item) groupBytes += item.record.text.length >> 4;
       if (groupBytes >= GROUP_CHARS || group.length >= GROUP_ITEMS) await submit();
@@ -258,9 +265,9 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
   return summary;
 }
 
-/** Only Python has a grammar bundled; other languages are imported whole. */
+/** Languages with a grammar are parsed (chunks, node kinds, imports); others are imported whole. */
 function hasParser(rec: RawRecord): boolean {
-  return rec.language === 'python';
+  return hasGrammar(rec.language);
 }
 
 /** A record imported whole (markdown's Python code blocks still count for the imports statistic). */

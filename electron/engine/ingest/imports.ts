@@ -1,6 +1,7 @@
 import { Lexer, type Token, type Tokens } from 'marked';
 import type { Node } from 'web-tree-sitter';
-import { getPythonParser } from './python-parser.js';
+import { getPythonParser, hasGrammar, parseSource } from './grammars.js';
+import { importsOfTree } from './code-imports.js';
 
 const IMPORT_KINDS = ['import_statement', 'import_from_statement', 'future_import_statement'];
 
@@ -71,9 +72,21 @@ export function pythonBlocks(md: string) {
   return markdownCodeBlocks(md).filter((b) => ['python', 'py', 'python3', ''].includes(b.lang));
 }
 
-/** Imports of any sample: Python parsed whole, markdown through its Python code blocks, else none. */
+/**
+ * Imports of any sample: code with a grammar parsed whole, markdown through its Python code
+ * blocks, else none.
+ */
 export async function importsOfSample(text: string, language: string): Promise<string[]> {
   if (language === 'python') return importsOfPython(text);
+  if (hasGrammar(language)) {
+    const tree = await parseSource(language, text);
+    if (!tree) return [];
+    try {
+      return importsOfTree(tree.rootNode, language as Exclude<typeof language, 'python'>);
+    } finally {
+      tree.delete();
+    }
+  }
   if (language === 'markdown') {
     const all = new Set<string>();
     for (const b of pythonBlocks(text)) for (const m of await importsOfPython(b.code)) all.add(m);

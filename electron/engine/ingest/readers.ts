@@ -3,13 +3,13 @@ import { constants as fsConstants } from 'node:fs';
 import { open, opendir, readFile, stat } from 'node:fs/promises';
 import { CodedError } from '../../../shared/errors.js';
 import { readLines } from './line-reader.js';
-import { basename, extname, join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { ImportError } from '../../../shared/domain.js';
 import type { ImportFormat } from '../../../shared/enums.js';
-import { languageFromPath } from './languages.js';
+import { languageFromPath, languageOfRow, normalizeLanguage } from './languages.js';
 import { LICENSE_FILE, licenseFromLicenseText } from '../hygiene/licenses.js';
 
 /** One input document before chunking. */
@@ -123,7 +123,8 @@ function rowToRecord(
   const path = pick(STACK_PATH);
   const metadata: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) if (k !== field) metadata[k] = typeof v === 'bigint' ? Number(v) : v;
-  const lang = opts.lang ?? pick(STACK_LANG)?.toLowerCase() ?? (path ? languageFromPath(path) : null);
+  // NOTE: null when neither says: the importer then checks the content (detect-language.ts).
+  const lang = opts.lang ? normalizeLanguage(opts.lang) : languageOfRow(path, pick(STACK_LANG));
   return { record: { text, source: `${file}#${line}`, repo: pick(STACK_REPO), path, language: lang, metadata, bytes } };
 }
 
@@ -358,7 +359,8 @@ async function* readSourceFile(
     yield { fileDone: file, bytes: buf.length, skipped: 'empty file' };
     return;
   }
-  const language = opts.lang ?? languageFromPath(file) ?? extname(file).slice(1);
+  // NOTE: null for an unknown extension: the importer then checks the content (detect-language.ts).
+  const language = opts.lang ? normalizeLanguage(opts.lang) : languageFromPath(file);
   yield {
     record: { text, source: file, repo, path: relPath, language, metadata: {}, bytes: buf.length, licenseFile },
   };

@@ -32,6 +32,18 @@ export interface LabelRunOptions extends SelectionSpec {
   onProgress?: (p: LabelProgress) => void;
   /** Worker threads for redaction + prompt building; inline without one. */
   pool?: CpuPool;
+  /** Only these samples of the selection (a shard's part, by sample-id hash). */
+  include?: (sampleId: string) => boolean;
+  /** Where labels and failed attempts go instead of the dataset (a shard's own ledger). */
+  sink?: LabelSink;
+  /** The run's cost cap (default: a CostBudget of maxCost); a shard's also records what it spends. */
+  budget?: Pick<CostBudget, 'reserve' | 'release' | 'spent'>;
+}
+
+/** A labeling run's output when it must not write the dataset (sharded runs). */
+export interface LabelSink {
+  appendLabels(records: LabelRecord[]): Promise<void>;
+  addAttempts(rows: Record<string, unknown>[]): Promise<void>;
 }
 
 export interface LabelProgress {
@@ -117,7 +129,7 @@ export async function prepare(store: DatasetStore, o: LabelRunOptions): Promise<
   };
   const paramsHash = paramsHashOf(params);
   const agent = formatAgent({ model: o.model, templateId: template.id, templateHash: hash });
-  const selectedIds = await selectSamples(store, o);
+  const selectedIds = (await selectSamples(store, o)).filter((id) => !o.include || o.include(id));
   const done = await labeledKeys(store, agent, paramsHash);
   const todo = selectedIds.filter((id) => !done.has(id));
   return {
@@ -134,7 +146,7 @@ export async function prepare(store: DatasetStore, o: LabelRunOptions): Promise<
 }
 
 /** Sample ids that already have a label for this agent + parameters (LanceDB plus the unflushed journal). */
-async function labeledKeys(store: DatasetStore, agent: string, paramsHash: string): Promise<Set<string>> {
+export async function labeledKeys(store: DatasetStore, agent: string, paramsHash: string): Promise<Set<string>> {
   const out = new Set<string>();
   const labels = await store.table('labels');
   for await (const b of labels
@@ -207,13 +219,13 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
     throw new Error(
       `no price known for model ${o.model}: add it to config.json "prices" (USD per 1M tokens) to use --max-cost`,
     );
-  await saveTemplate(store, p.template);
+  if (!o.sink) await saveTemplate(store, p.template);
   const session = new ChatSession(createClient(o), o.concurrency ?? 8, {
     maxAttempts: o.maxAttempts,
     backoffBaseMs: o.backoffBaseMs,
     signal: o.signal,
   });
-  const budget = new CostBudget(o.maxCost, o.signal);
+  const budget = o.budget ?? new CostBudget(o.maxCost, o.signal);
   const maxAttempts = o.maxAttempts ?? 4;
   const s: LabelRunSummary = {
     selected: p.selected,
@@ -231,9 +243,11 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
   };
   let budgetHit = false;
   const attempts: Record<string, unknown>[] = [];
-  const attemptsTable = await store.table('label_attempts');
+  const attemptsTable = o.sink ? null : await store.table('label_attempts');
   const flushAttempts = async () => {
-    if (attempts.length) await attemptsTable.add(attempts.splice(0));
+    if (!attempts.length) return;
+    if (attemptsTable) await attemptsTable.add(attempts.splice(0));
+    else await o.sink!.addAttempts(attempts.splice(0));
   };
   const progress = () =>
     o.onProgress?.({
@@ -298,7 +312,7 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
         });
         // NOTE: the slot waits for durability, so a crash repeats at most the calls in flight;
         // concurrent slots share one journal write + fsync (DurableJournal's group commit).
-        await store.appendLabels([rec]);
+        await (o.sink ?? store).appendLabels([rec]);
         s.labeled++;
         return;
       }

@@ -102,3 +102,20 @@ export function countImports(
     .map(([module, count]) => ({ module, count }))
     .sort((a, b) => b.count - a.count || (a.module < b.module ? -1 : a.module > b.module ? 1 : 0));
 }
+
+/**
+ * Splits sample ids by their language (from the store's index), so the imports chart can be
+ * drawn per language: Python's `os` and Go's `os` are different modules.
+ */
+export function idsByLanguage(store: DatasetStore, ids: Iterable<string>): Map<string, string[]> {
+  const idx = store.index;
+  const out = new Map<string, string[]>();
+  for (const id of ids) {
+    const r = idx.row(id);
+    const lang = r === undefined ? 'unknown' : idx.language[r];
+    let list = out.get(lang);
+    if (!list) out.set(lang, (list = []));
+    list.push(id);
+  }
+  return out;
+}

@@ -10,8 +10,10 @@ import {
   type EmbedTask,
   type PromptTask,
   type MinhashTask,
+  type SynthGateTask,
 } from './cpu-tasks.js';
 import type { MinhashSketches } from '../curate/minhash.js';
+import type { GateWork } from '../synth/gates.js';
 
 /**
  * Runs CPU tasks (cpu-tasks.ts) on `workers` threads through tinypool, or inline when
@@ -26,6 +28,7 @@ export interface CpuPool {
   minhash(t: Omit<MinhashTask, 'kind'>): Promise<MinhashSketches>;
   /** Exact o200k_base counts of `texts`, in order. */
   count(texts: string[]): Promise<Int32Array>;
+  synthGate(t: Omit<SynthGateTask, 'kind'>): Promise<GateWork>;
   close(): Promise<void>;
 }
 
@@ -53,6 +56,7 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
       prompts: (t) => runCpuTask({ kind: 'prompts', ...t }) as Promise<BuiltPrompt[]>,
       minhash: (t) => runCpuTask({ kind: 'minhash', ...t }) as Promise<MinhashSketches>,
       count: (texts) => runCpuTask({ kind: 'count', texts }) as Promise<Int32Array>,
+      synthGate: (t) => runCpuTask({ kind: 'synth-gate', ...t }) as Promise<GateWork>,
       close: async () => {},
     };
   }
@@ -73,6 +77,7 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
     prompts: (t) => pool.run({ kind: 'prompts', ...t } satisfies CpuTask),
     minhash: (t) => pool.run({ kind: 'minhash', ...t } satisfies CpuTask),
     count: (texts) => pool.run({ kind: 'count', texts } satisfies CpuTask),
+    synthGate: (t) => pool.run({ kind: 'synth-gate', ...t } satisfies CpuTask),
     close: () => pool.destroy(),
   };
 }

@@ -1,5 +1,7 @@
-import type { ChunkMode } from '../../../shared/enums.js';
-import { chunkPython } from '../ingest/python-parser.js';
+import type { ChunkMode, SynthKind } from '../../../shared/enums.js';
+import { gateWork, type GateWork } from '../synth/gates.js';
+import { chunkCode } from '../ingest/code-parser.js';
+import { hasGrammar } from '../ingest/grammars.js';
 import { estimateTokens, sampleIdOf } from '../ingest/normalize.js';
 import { createEmbedder, type EmbedderSpec, type Embedder } from '../embed/index.js';
 import type { PromptItem } from '../label/prompt-feed.js';
@@ -17,8 +19,10 @@ import type { TokenCounter } from '../ingest/token-count.js';
 export interface ChunkTask {
   kind: 'chunk';
   mode: ChunkMode;
-  /** Record texts; only records in a language with a parser are sent (today: Python). */
+  /** Record texts; only records in a language with a grammar are sent (grammars.ts). */
   texts: string[];
+  /** Each text's language (absent: all Python, as before languages had grammars). */
+  languages?: string[];
 }
 
 /** One chunk: offsets into its record's text (not a copy of it), the sample id and token estimate. */
@@ -69,13 +73,24 @@ export interface CountTask {
   texts: string[];
 }
 
-export type CpuTask = ChunkTask | EmbedTask | PromptTask | MinhashTask | CountTask;
+/** The CPU part of `tbs synth`'s gates for one generated result (synth/gates.ts). */
+export interface SynthGateTask {
+  kind: 'synth-gate';
+  synthKind: SynthKind;
+  text: string;
+  nearDup: number;
+}
+
+export type CpuTask = ChunkTask | EmbedTask | PromptTask | MinhashTask | CountTask | SynthGateTask;
 
 export async function runChunkTask(t: ChunkTask): Promise<ChunkResult[]> {
   const out: ChunkResult[] = [];
-  for (const text of t.texts) {
+  for (let i = 0; i < t.texts.length; i++) {
+    const text = t.texts[i];
+    const language = t.languages?.[i] ?? 'python';
     try {
-      const chunks = await chunkPython(text, t.mode);
+      if (!hasGrammar(language)) throw new Error(`no grammar for ${language}`);
+      const chunks = await chunkCode(text, language, t.mode);
       out.push({
         chunks: chunks.map((c) => {
           const body = text.slice(c.start, c.end);
@@ -125,12 +140,14 @@ let tokenCounter: TokenCounter | null = null;
 
 export async function runCpuTask(
   t: CpuTask,
-): Promise<ChunkResult[] | Float32Array | BuiltPrompt[] | MinhashSketches | Int32Array> {
+): Promise<ChunkResult[] | Float32Array | BuiltPrompt[] | MinhashSketches | Int32Array | GateWork> {
   switch (t.kind) {
     case 'chunk':
       return runChunkTask(t);
     case 'embed':
       return runEmbedTask(t);
+    case 'synth-gate':
+      return gateWork(t.synthKind, t.text, t.nearDup);
     case 'prompts':
       return runPromptTask(t);
     case 'minhash':

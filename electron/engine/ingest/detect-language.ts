@@ -1,0 +1,46 @@
+import { extname } from 'node:path';
+import { parseSource, type CodeLanguage } from './grammars.js';
+
+/**
+ * The content check for inputs whose extension and row fields name no language: the text is
+ * parsed with each grammar in turn and takes the first language whose parser accepts it with no
+ * syntax error. The order puts the languages whose syntax others reject first: Go's `package`,
+ * Rust's `fn`, Java's `class` do not parse as C; C parses as C++ and JavaScript as TypeScript,
+ * so the narrower one is tried first. Python goes first: this is a Python-first tool, and a
+ * Python file fails every other grammar.
+ *
+ * NOTE: a neural detector (VS Code's guesslang model) was measured first: about 250 ms per
+ * sample on this machine, which made a 6,000-row JSONL without a language field take minutes;
+ * each parse here is about a millisecond on a function-sized text.
+ */
+const ORDER: CodeLanguage[] = ['python', 'go', 'rust', 'java', 'javascript', 'typescript', 'c', 'cpp'];
+/** Texts are checked on their first 256 KB (cut at a line end). */
+const MAX_CHARS = 256 << 10;
+/** A clean parse of a few words (`hello`) is not evidence of code: fewer named nodes than this is not enough. */
+const MIN_NODES = 6;
+
+/**
+ * A language for `text`, or the fallback: the extension of `name` when it has one (`notes.txt`
+ * stays `txt`, as before the check existed), else `text`.
+ */
+export async function detectLanguage(text: string, name: string | null): Promise<string> {
+  const fallback = (name && extname(name).slice(1).toLowerCase()) || 'text';
+  let src = text;
+  if (src.length > MAX_CHARS) src = src.slice(0, Math.max(src.lastIndexOf('\n', MAX_CHARS), 1));
+  for (const lang of ORDER) {
+    const tree = await parseSource(lang, src);
+    if (!tree) continue;
+    try {
+      const root = tree.rootNode;
+      if (!root.hasError && root.descendantCount >= MIN_NODES && hasNamedDepth(root)) return lang;
+    } finally {
+      tree.delete();
+    }
+  }
+  return fallback;
+}
+
+/** More than a flat list of words: some statement has named children of its own. */
+function hasNamedDepth(root: { namedChildren: ({ namedChildCount: number } | null)[] }): boolean {
+  return root.namedChildren.some((c) => (c?.namedChildCount ?? 0) > 0);
+}
