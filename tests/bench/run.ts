@@ -63,6 +63,11 @@ const BENCHES: Bench[] = [
     run: async (o) => (await import('./decontaminate-bench.js')).run(o),
   },
   {
+    name: 'workers',
+    what: 'speed-up from 1 to 2 worker threads: Stack-layout import, hash embedding, whole `tbs import`',
+    run: async (o) => (await import('./workers-bench.js')).run(o),
+  },
+  {
     name: 'ann',
     what: 'ANN search on the scale dataset: p50 latency and recall@10 against exact search',
     run: async (o) => (await import('./ann-bench.js')).run({ rows: o.scaleRows, log: o.log }),
