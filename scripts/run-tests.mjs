@@ -58,7 +58,9 @@ function run(group, concurrency) {
         '--test',
         '--test-reporter=spec',
         `--test-concurrency=${concurrency}`,
-        '--test-timeout=600000',
+        // NOTE: the timeout also bounds each test file's process as a whole: a file of slow CLI
+        // tests on a shared, busy machine can need more than 10 minutes without hanging.
+        '--test-timeout=1200000',
         ...group,
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },

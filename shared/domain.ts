@@ -83,6 +83,8 @@ export const SampleRowSchema = z.object({
   adjudicated: z.boolean(),
   /** For a function/class chunk, its head (`def decode`, `class Decoder`); set on the UI's pages only. */
   unit: z.string().nullable().optional(),
+  /** Secret / PII flags (`secret:github-token`, `pii:email`); set on the UI's pages only. */
+  flags: z.array(z.string()).optional(),
 });
 export type SampleRow = z.infer<typeof SampleRowSchema>;
 

@@ -41,3 +41,10 @@ export type SynthKind = (typeof SYNTH_KINDS)[number];
 /** Gates a generated result passes before it is stored, in order; a rejection counts under the first it fails. */
 export const SYNTH_GATES = ['syntax', 'duplicate', 'contaminated', 'hygiene', 'tests'] as const;
 export type SynthGate = (typeof SYNTH_GATES)[number];
+
+/**
+ * Subsets an export can write as separate Hugging Face configs: `filtered` (every non-synthetic
+ * source), `textbook` (source `synthetic:textbook`), `exercises` (source `synthetic:exercises`).
+ */
+export const EXPORT_SUBSETS = ['filtered', 'textbook', 'exercises'] as const;
+export type ExportSubset = (typeof EXPORT_SUBSETS)[number];

@@ -5,6 +5,8 @@ import { decontaminateStore } from '../engine/curate/contamination-check.js';
 import { globals, printJson, withEngine } from './common.js';
 import { addDecontaminationOptions, cosineOption, splitList } from './decontaminate-options.js';
 import { createProgress } from './progress.js';
+import { parseShard } from '../engine/shards/shard-spec.js';
+import { decontaminateShard } from '../engine/shards/decontaminate-shard.js';
 
 /** `tbs decontaminate`: check every sample against benchmarks and store the flags. */
 export function registerDecontaminateCommand(program: Command): void {
@@ -16,34 +18,47 @@ export function registerDecontaminateCommand(program: Command): void {
         '--benchmarks <files>',
         'benchmark files or folders, comma-separated; name=path to name one',
         splitList,
+      )
+      .option(
+        '--shard <K/N>',
+        'check only the samples whose id hashes to K of N, into shards/ (fold with `tbs merge`)',
       ),
   ).action(async (o, cmd: Command) => {
     const g = globals(cmd);
-    const res = await withEngine(cmd, async (engine, signal) => {
-      const store = engine.store;
-      const embedderId = store.config.defaultEmbedder;
-      const cosine = cosineOption(o.decontaminateCosine);
-      const embedder =
-        cosine === null
-          ? null
-          : embedderId
-            ? await embedderById(store, embedderId)
-            : (await resolveEmbedder(store)).embedder;
-      const bar = createProgress(g.progress);
-      const r = await decontaminateStore(store, {
-        benchmarks: o.benchmarks,
-        fields: o.benchmarkFields,
-        allowErrors: Boolean(o.allowBenchmarkErrors),
-        ngram: o.decontaminateNgram,
-        cosine,
-        ast: o.decontaminateAst !== false,
-        embedder,
-        signal,
-        onProgress: (d, t) => bar.update('decontaminate', d, t),
-      });
-      bar.end();
-      return r;
-    });
+    const shard = o.shard ? parseShard(o.shard) : null;
+    const res = await withEngine(
+      cmd,
+      async (engine, signal) => {
+        const store = engine.store;
+        const embedderId = store.config.defaultEmbedder;
+        const cosine = cosineOption(o.decontaminateCosine);
+        const embedder =
+          cosine === null
+            ? null
+            : embedderId
+              ? await embedderById(store, embedderId)
+              : (await resolveEmbedder(store)).embedder;
+        const bar = createProgress(g.progress);
+        const run = shard
+          ? (x: Parameters<typeof decontaminateStore>[1]) => decontaminateShard(store, shard, x)
+          : (x: Parameters<typeof decontaminateStore>[1]) => decontaminateStore(store, x);
+        const r = await run({
+          benchmarks: o.benchmarks,
+          fields: o.benchmarkFields,
+          allowErrors: Boolean(o.allowBenchmarkErrors),
+          ngram: o.decontaminateNgram,
+          cosine,
+          ast: o.decontaminateAst !== false,
+          embedder,
+          signal,
+          onProgress: (d, t) => bar.update('decontaminate', d, t),
+        });
+        bar.end();
+        return r;
+      },
+      // NOTE: a shard only reads the dataset and writes shards/decontaminate-K-of-N/; no writer lock.
+      { access: shard ? 'read' : 'write' },
+    );
     const out = {
       checked: res.checked,
       flagged: res.flagged,
@@ -51,6 +66,7 @@ export function registerDecontaminateCommand(program: Command): void {
       errors: res.errors.map((e) => ({ ...e })),
       rechecked: res.rechecked,
       benchmarks: res.benchmarks.map((b) => ({ name: b.name, items: b.items, files: b.files })),
+      ...(shard ? { shard: `${shard.k}/${shard.n}` } : {}),
     };
     if (g.json) return printJson(out);
     console.log(
@@ -59,6 +75,7 @@ export function registerDecontaminateCommand(program: Command): void {
     console.log(
       `flagged ${res.flagged}: ngram ${res.by_method.ngram}, ast ${res.by_method.ast}, embedding ${res.by_method.embedding}`,
     );
+    if (shard) console.log(`shard ${shard.k}/${shard.n}: stored in the shard folder; fold with tbs merge`);
     for (const e of res.errors) console.log(`${e.fatal ? 'error' : 'warning'}: ${formatBenchmarkError(e)}`);
   });
 }

@@ -1,10 +1,11 @@
 import { normalizeLanguage } from '../engine/ingest/languages.js';
 import { Command, Option } from 'commander';
 import { exportFromStore } from '../engine/curate/store-export.js';
-import { globals, parsePositiveInt, printJson, withEngine } from './common.js';
+import { globals, openPool, parsePositiveInt, printJson, withEngine, workersOption } from './common.js';
 import { createProgress } from './progress.js';
 import { addHygieneOptions, hygieneRuleFromOptions } from './hygiene-options.js';
 import { addDecontaminationOptions, cosineOption } from './decontaminate-options.js';
+import { EXPORT_SUBSETS, parseSubsets } from '../engine/curate/subsets.js';
 
 const prob = (flag: string) => (v: string) => {
   const n = Number(v);
@@ -64,9 +65,15 @@ export function registerExportCommand(program: Command): void {
     .option('--max-sample-tokens <n>', 'drop samples longer than this', (v) =>
       parsePositiveInt(v, '--max-sample-tokens'),
     )
+    .option(
+      '--subsets <names>',
+      `write these subsets as separate configs (data/<name>/), each with its own funnel: ${EXPORT_SUBSETS.join(', ')}`,
+      (v) => parseSubsets(list(v)),
+    )
     .option('--shard-mb <n>', 'shard size in MB (uncompressed rows)', (v) => parsePositiveInt(v, '--shard-mb'), 256)
     .option('--overwrite', 'replace a non-empty output folder')
-    .option('--dry-run', 'print the funnel and histogram; write nothing');
+    .option('--dry-run', 'print the funnel and histogram; write nothing')
+    .addOption(workersOption());
   addDecontaminationOptions(addHygieneOptions(cmd)).action(async (o, cmd: Command) => {
     const g = globals(cmd);
     const hygiene = hygieneRuleFromOptions(o);
@@ -74,7 +81,10 @@ export function registerExportCommand(program: Command): void {
       cmd,
       async (engine, signal) => {
         const bar = createProgress(g.progress);
+        // MinHash sketching runs on the worker threads.
+        await using pool = await openPool(o.workers);
         const r = await exportFromStore(engine.store, {
+          pool: pool.pool,
           outDir: o.out,
           format: o.format,
           overwrite: Boolean(o.overwrite),
@@ -84,6 +94,7 @@ export function registerExportCommand(program: Command): void {
           benchmarkFields: o.benchmarkFields,
           allowBenchmarkErrors: Boolean(o.allowBenchmarkErrors),
           shardBytes: o.shardMb * 1e6,
+          ...(o.subsets ? { subsets: o.subsets as string[] } : {}),
           rule: {
             precedence: list(o.precedence) as ('human' | 'llm' | 'classifier')[],
             minScore: o.minScore,
@@ -121,6 +132,7 @@ export function registerExportCommand(program: Command): void {
         hygiene: res.hygiene ?? null,
         benchmarks: res.benchmarkReport,
         warnings: res.warnings,
+        ...(res.subsets ? { subsets: res.subsets } : {}),
         files: res.files,
         manifest: res.manifestPath,
       });
@@ -129,6 +141,13 @@ export function registerExportCommand(program: Command): void {
       console.log(
         `${f.step.padEnd(16)} ${String(f.samples).padStart(8)} ${String(f.tokens).padStart(11)}${f.removed ? `   -${f.removed}` : ''}`,
       );
+    for (const s of res.subsets ?? []) {
+      console.log(`\nsubset ${s.name}: ${s.rows} rows, ${s.tokens} tokens`);
+      for (const f of s.funnel)
+        console.log(
+          `  ${f.step.padEnd(16)} ${String(f.samples).padStart(8)} ${String(f.tokens).padStart(11)}${f.removed ? `   -${f.removed}` : ''}`,
+        );
+    }
     for (const w of res.warnings) console.log(`warning: ${w}`);
     for (const e of res.benchmarkErrors) console.log(`benchmark error: ${e.file}:${e.line}: ${e.message}`);
     if (res.contaminated.length)

@@ -1,10 +1,21 @@
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { estimateLabeling, runLabeling, type LabelRunOptions } from '../engine/label/labeler.js';
 import { exportLabels, importHumanLabels } from '../engine/label/label-io.js';
 import { datasetTemplates, parseTemplate, saveTemplate } from '../engine/label/templates.js';
 import { readFile } from 'node:fs/promises';
 import { createProgress } from './progress.js';
-import { globals, parsePositiveInt, printJson, withEngine } from './common.js';
+import {
+  globals,
+  openPool,
+  parsePositiveInt,
+  printJson,
+  withEngine,
+  workersOption,
+  type GlobalOpts,
+} from './common.js';
+import { parseShard, shardOfId, type ShardSpec } from '../engine/shards/shard-spec.js';
+import { labelShard } from '../engine/shards/label-shard.js';
+import type { DatasetStore } from '../engine/store/dataset-store.js';
 
 const num = (flag: string) => (v: string) => {
   const n = Number(v);
@@ -39,8 +50,16 @@ export function registerLabelCommands(program: Command): void {
     .option('--batch', 'use the Batch API (half price; results within 24 h); a rerun resumes the pending batch')
     .option('--batch-id <id>', 'resume this batch')
     .option('--poll <ms>', 'batch polling interval', (v) => parsePositiveInt(v, '--poll'), 30_000)
+    .addOption(workersOption())
+    .option(
+      '--shard <K/N>',
+      'label only the samples whose id hashes to K of N, into shards/ (fold with `tbs merge`); --max-cost and --concurrency are split evenly',
+    )
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
+      const shard = o.shard ? parseShard(o.shard) : null;
+      if (shard && (o.batch || o.batchId))
+        throw new CommanderError(2, 'tbs.usage', '--shard runs live calls; the Batch API (--batch) is not sharded');
       const opts: LabelRunOptions = {
         baseURL: o.baseUrl,
         model: o.model,
@@ -55,84 +74,95 @@ export function registerLabelCommands(program: Command): void {
         maxInputTokens: o.maxInputTokens,
         maxTokens: o.maxTokens,
         timeoutMs: o.timeout,
+        include: shard ? (id) => shardOfId(id, shard.n) === shard.k : undefined,
       };
-      await withEngine(cmd, async (engine, signal) => {
-        if (o.estimate) {
-          const e = await estimateLabeling(engine.store, opts);
-          if (g.json) return printJson(e);
-          const usd = (v: number | null) =>
-            v === null ? 'unknown (no price for this model; set config.json "prices")' : `$${v.toFixed(4)}`;
-          console.log(
-            `${e.selected} selected, ${e.alreadyLabeled} already labeled for ${e.template} @ ${e.model}: ${e.calls} calls`,
-          );
-          console.log(
-            `prompt tokens ${e.prompt_tokens.toLocaleString('en-US')} (o200k_base, exact; ${e.truncated} samples truncated)`,
-          );
-          console.log(
-            `expected cost ${usd(e.cost_usd)} (at ~80 completion tokens a call); worst case ${usd(e.max_cost_usd)} (every answer at --max-tokens)`,
-          );
-          console.log(`with the Batch API (--batch, half price): ${usd(e.batch_cost_usd)}`);
-          return;
-        }
-        if (o.batch || o.batchId) {
-          const { runBatchLabeling } = await import('../engine/label/batch.js');
-          const b = await runBatchLabeling(engine.store, { ...opts, signal, pollMs: o.poll, batchId: o.batchId });
-          if (g.json)
-            return printJson({
-              labeled: b.labeled,
-              skipped: b.skipped,
-              failed: b.failed,
-              prompt_tokens: b.prompt_tokens,
-              completion_tokens: b.completion_tokens,
-              cost_usd: b.cost_usd,
-              batch_id: b.batchId,
-              resumed: b.resumed,
-              status: b.status,
-              submitted: b.submitted,
-            });
-          console.log(
-            `batch ${b.batchId}${b.resumed ? ' (resumed)' : ''}: ${b.status}; ${b.submitted} requests; labeled ${b.labeled}, failed ${b.failed}, skipped ${b.skipped}; $${b.cost_usd.toFixed(4)} at batch prices`,
-          );
-          return;
-        }
-        const bar = createProgress(g.progress, 'items');
-        const s = await runLabeling(engine.store, {
-          ...opts,
-          signal,
-          onProgress: (p) =>
-            bar.update(
-              'label',
-              p.done,
-              p.total,
-              `${p.failed} failed, $${p.costUsd.toFixed(4)}, concurrency ${p.concurrency}`,
-            ),
-        });
-        bar.end();
-        await engine.store.compact(['labels', 'label_attempts', 'templates']);
-        if (g.json) {
-          printJson({
-            labeled: s.labeled,
-            skipped: s.skipped,
-            failed: s.failed,
-            prompt_tokens: s.prompt_tokens,
-            completion_tokens: s.completion_tokens,
-            cost_usd: s.cost_usd,
-            calls: s.calls,
-            not_started: s.notStarted,
-            stopped_by: s.stoppedBy,
-            structured_fallback: s.structuredFallback,
+      // NOTE: a shard only reads the dataset (no writer lock, side by side); `tbs merge` folds its ledger.
+      const access = shard || o.estimate ? 'read' : 'write';
+      await withEngine(
+        cmd,
+        async (engine, signal) => {
+          // Redaction, prompt building and exact token counts run on the worker threads.
+          await using pool = await openPool(o.workers);
+          opts.pool = pool.pool;
+          if (shard && !o.estimate) return labelShardCommand(engine.store, shard, { ...opts, signal }, g);
+          if (o.estimate) {
+            const e = await estimateLabeling(engine.store, opts);
+            if (g.json) return printJson(e);
+            const usd = (v: number | null) =>
+              v === null ? 'unknown (no price for this model; set config.json "prices")' : `$${v.toFixed(4)}`;
+            console.log(
+              `${e.selected} selected, ${e.alreadyLabeled} already labeled for ${e.template} @ ${e.model}: ${e.calls} calls`,
+            );
+            console.log(
+              `prompt tokens ${e.prompt_tokens.toLocaleString('en-US')} (o200k_base, exact; ${e.truncated} samples truncated)`,
+            );
+            console.log(
+              `expected cost ${usd(e.cost_usd)} (at ~80 completion tokens a call); worst case ${usd(e.max_cost_usd)} (every answer at --max-tokens)`,
+            );
+            console.log(`with the Batch API (--batch, half price): ${usd(e.batch_cost_usd)}`);
+            return;
+          }
+          if (o.batch || o.batchId) {
+            const { runBatchLabeling } = await import('../engine/label/batch.js');
+            const b = await runBatchLabeling(engine.store, { ...opts, signal, pollMs: o.poll, batchId: o.batchId });
+            if (g.json)
+              return printJson({
+                labeled: b.labeled,
+                skipped: b.skipped,
+                failed: b.failed,
+                prompt_tokens: b.prompt_tokens,
+                completion_tokens: b.completion_tokens,
+                cost_usd: b.cost_usd,
+                batch_id: b.batchId,
+                resumed: b.resumed,
+                status: b.status,
+                submitted: b.submitted,
+              });
+            console.log(
+              `batch ${b.batchId}${b.resumed ? ' (resumed)' : ''}: ${b.status}; ${b.submitted} requests; labeled ${b.labeled}, failed ${b.failed}, skipped ${b.skipped}; $${b.cost_usd.toFixed(4)} at batch prices`,
+            );
+            return;
+          }
+          const bar = createProgress(g.progress, 'items');
+          const s = await runLabeling(engine.store, {
+            ...opts,
+            signal,
+            onProgress: (p) =>
+              bar.update(
+                'label',
+                p.done,
+                p.total,
+                `${p.failed} failed, $${p.costUsd.toFixed(4)}, concurrency ${p.concurrency}`,
+              ),
           });
-        } else {
-          console.log(
-            `labeled ${s.labeled}, skipped ${s.skipped} (already labeled), failed ${s.failed}${s.notStarted ? `, not started ${s.notStarted}` : ''}; stopped: ${s.stoppedBy}`,
-          );
-          console.log(
-            `${s.calls} calls, ${s.prompt_tokens.toLocaleString('en-US')} prompt + ${s.completion_tokens.toLocaleString('en-US')} completion tokens, $${s.cost_usd.toFixed(4)}${s.structuredFallback ? '; server rejected json_schema, used plain-text answers' : ''}`,
-          );
-          for (const f of s.failures.slice(0, 10)) console.log(`  failed ${f.sampleId}: ${f.reason}`);
-        }
-        if (s.stoppedBy === 'cancelled') process.exitCode = 130;
-      });
+          bar.end();
+          await engine.store.compact(['labels', 'label_attempts', 'templates']);
+          if (g.json) {
+            printJson({
+              labeled: s.labeled,
+              skipped: s.skipped,
+              failed: s.failed,
+              prompt_tokens: s.prompt_tokens,
+              completion_tokens: s.completion_tokens,
+              cost_usd: s.cost_usd,
+              calls: s.calls,
+              not_started: s.notStarted,
+              stopped_by: s.stoppedBy,
+              structured_fallback: s.structuredFallback,
+            });
+          } else {
+            console.log(
+              `labeled ${s.labeled}, skipped ${s.skipped} (already labeled), failed ${s.failed}${s.notStarted ? `, not started ${s.notStarted}` : ''}; stopped: ${s.stoppedBy}`,
+            );
+            console.log(
+              `${s.calls} calls, ${s.prompt_tokens.toLocaleString('en-US')} prompt + ${s.completion_tokens.toLocaleString('en-US')} completion tokens, $${s.cost_usd.toFixed(4)}${s.structuredFallback ? '; server rejected json_schema, used plain-text answers' : ''}`,
+            );
+            for (const f of s.failures.slice(0, 10)) console.log(`  failed ${f.sampleId}: ${f.reason}`);
+          }
+          if (s.stoppedBy === 'cancelled') process.exitCode = 130;
+        },
+        { access },
+      );
     });
 
   const labels = program.command('labels').description('label records made elsewhere, and all of ours');
@@ -202,4 +232,32 @@ export function registerLabelCommands(program: Command): void {
       if (g.json) return printJson(r);
       console.log(`added ${r.id}@${r.version} (${r.hash}); use it with: tbs label --template ${r.id}`);
     });
+}
+
+async function labelShardCommand(store: DatasetStore, shard: ShardSpec, opts: LabelRunOptions, g: GlobalOpts) {
+  const bar = createProgress(g.progress, 'items');
+  const s = await labelShard(store, shard, {
+    ...opts,
+    onProgress: (p) => bar.update('label', p.done, p.total, `${p.failed} failed, $${p.costUsd.toFixed(4)}`),
+  });
+  bar.end();
+  if (g.json)
+    printJson({
+      shard: `${shard.k}/${shard.n}`,
+      labeled: s.labeled,
+      skipped: s.skipped,
+      failed: s.failed,
+      cost_usd: s.cost_usd,
+      earlier_cost_usd: s.earlier_cost_usd,
+      budget_usd: s.budget_usd,
+      concurrency: s.concurrency,
+      calls: s.calls,
+      stopped_by: s.stoppedBy,
+      resumed: s.resumed,
+    });
+  else
+    console.log(
+      `shard ${shard.k}/${shard.n}${s.resumed ? ' (resumed)' : ''}: labeled ${s.labeled}, skipped ${s.skipped}, failed ${s.failed}; $${s.cost_usd.toFixed(4)} now + $${s.earlier_cost_usd.toFixed(4)} earlier of this shard's ${s.budget_usd === null ? 'unlimited budget' : `$${s.budget_usd.toFixed(4)}`}; ${s.concurrency} in flight; stopped: ${s.stoppedBy}; fold with tbs merge`,
+    );
+  if (s.stoppedBy === 'cancelled') process.exitCode = 130;
 }

@@ -47,7 +47,7 @@ export function registerShardCommands(program: Command): void {
         for (const s of r.sets)
           console.log(
             s.folded
-              ? `${s.command} x${s.n}: folded ${s.rows.samples} samples, ${s.rows.vectors} vectors, ${s.rows.scores} scores, ${s.rows.importErrors} import errors`
+              ? `${s.command} x${s.n}: folded ${s.rows.samples} samples, ${s.rows.vectors} vectors, ${s.rows.scores} scores, ${s.rows.importErrors} import errors, ${s.rows.labels} labels, ${s.rows.labelAttempts} failed label attempts, ${s.rows.checked} contamination checks`
               : `${s.command} x${s.n}: NOT folded, shards ${s.incomplete.join(', ')} missing or unfinished (re-run them)`,
           );
       }
@@ -56,7 +56,9 @@ export function registerShardCommands(program: Command): void {
 
   program
     .command('slurm')
-    .description('run import|embed|score as a Slurm job array of --shard K/N tasks plus a dependent merge job')
+    .description(
+      'run import|embed|score|label|decontaminate as a Slurm job array of --shard K/N tasks plus a dependent merge job',
+    )
     .addOption(
       new Option('--shards <n>', 'array size').argParser((v) => parsePositiveInt(v, '--shards')).makeOptionMandatory(),
     )

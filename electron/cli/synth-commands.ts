@@ -83,7 +83,10 @@ export function registerSynthCommands(program: Command): void {
       parsePositiveInt(v, '--max-tokens'),
     )
     .option('--temperature <t>', 'sampling temperature', num('--temperature'), 1)
-    .option('--decontaminate <files...>', 'benchmark JSONL files (HumanEval, MBPP): reject results sharing a 13-gram')
+    .option(
+      '--decontaminate <files...>',
+      'benchmark JSONL files (HumanEval, MBPP): reject results sharing a 13-gram (default: the benchmarks stored by the latest tbs decontaminate)',
+    )
     .option(
       '--near-dup <j>',
       'Jaccard of word 5-grams at or above which a result is a near duplicate',
@@ -164,6 +167,11 @@ export function registerSynthCommands(program: Command): void {
             );
             console.log(
               `${s.calls} calls, ${s.prompt_tokens.toLocaleString('en-US')} prompt + ${s.completion_tokens.toLocaleString('en-US')} completion tokens, $${s.cost_usd.toFixed(4)}${s.structuredFallback ? '; server rejected json_schema, used plain-text answers' : ''}${s.repaired ? `; ${s.repaired} samples restored from stored results` : ''}`,
+            );
+            console.log(
+              s.benchmarks
+                ? `decontaminated against ${s.benchmarks.names.join(', ')} (${s.benchmarks.items} items${s.benchmarks.from === 'stored' ? ', stored by tbs decontaminate' : ''})`
+                : 'no benchmarks: give --decontaminate FILES or run tbs decontaminate first',
             );
             for (const x of s.rejections.slice(0, 10)) console.log(`  rejected #${x.index} (${x.reason}): ${x.detail}`);
             for (const f of s.failures.slice(0, 10)) console.log(`  failed #${f.index}: ${f.reason}`);

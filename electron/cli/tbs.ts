@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createProgress } from './progress.js';
 import { createCpuPool } from '../engine/workers/cpu-pool.js';
-import { globals, parsePositiveInt, printJson, withEngine, workersOption } from './common.js';
+import { globals, openPool, parsePositiveInt, printJson, withEngine, workersOption } from './common.js';
 import { IMPORT_FORMATS, CHUNK_MODES } from '../../shared/enums.js';
 import { SORT_FIELD_NAMES } from '../../shared/api.js';
 import { registerLabelCommands } from './label-commands.js';
@@ -227,12 +227,15 @@ program
 program
   .command('tokens')
   .description("replace the import's token estimates with exact o200k_base counts (resumable)")
-  .action(async (_o, cmd: Command) => {
+  .addOption(workersOption())
+  .action(async (o, cmd: Command) => {
     const g = globals(cmd);
     const r = await withEngine(cmd, async (engine, signal) => {
       const { countTokensExactly } = await import('../engine/ingest/token-count.js');
       const bar = createProgress(g.progress);
+      await using pool = await openPool(o.workers);
       const s = await countTokensExactly(engine.store, {
+        pool: pool.pool,
         signal,
         onProgress: (p) => bar.update('tokens', p.done, p.total),
       });

@@ -1,3 +1,4 @@
+import type { HostContext } from './commands/handler-types.js';
 import { normalizeLanguage } from './ingest/languages.js';
 import { commands, type CommandInput, type CommandName, type CommandOutput } from '../../shared/api.js';
 import { TOKEN_ENCODING } from '../../shared/enums.js';
@@ -13,6 +14,7 @@ import { synthHandlers } from './commands/synth-handlers.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { DatasetStore } from './store/dataset-store.js';
 import { SampleQuery } from './store/sample-query.js';
+import { createCpuPool, defaultWorkers, type CpuPool } from './workers/cpu-pool.js';
 
 export interface EngineConfig {
   dir: string;
@@ -21,6 +23,8 @@ export interface EngineConfig {
   mode?: 'write' | 'read';
   /** Named to a second writer that is refused: "tbs serve", "Textbook Studio app". */
   holder?: string;
+  /** Worker threads for the CPU-heavy steps of jobs (the app's Workers setting, read per job). */
+  workers?: () => number;
 }
 
 export class ValidationError extends Error {
@@ -38,9 +42,16 @@ export class ValidationError extends Error {
 export class Engine {
   readonly jobs = new JobRunner();
   readonly query: SampleQuery;
-  private readonly handlers: Record<string, (input: unknown) => Promise<unknown>>;
+  private readonly handlers: Record<string, (input: unknown, host?: HostContext) => Promise<unknown>>;
 
-  private constructor(readonly store: DatasetStore) {
+  /** Worker threads a job's pool gets (read when the job starts, so a settings change applies to the next job). */
+  readonly workers: () => number;
+
+  private constructor(
+    readonly store: DatasetStore,
+    workers?: () => number,
+  ) {
+    this.workers = workers ?? defaultWorkers;
     this.query = new SampleQuery(store);
     this.handlers = {
       ...sampleHandlers(this),
@@ -50,22 +61,35 @@ export class Engine {
       ...contaminationHandlers(this),
       ...teamHandlers(this),
       ...synthHandlers(this),
-    } as Record<string, (input: unknown) => Promise<unknown>>;
+    } as Record<string, (input: unknown, host?: HostContext) => Promise<unknown>>;
     const missing = Object.keys(commands).filter((n) => !this.handlers[n]);
     if (missing.length) throw new Error(`commands without a handler: ${missing.join(', ')}`);
   }
 
   static async open(cfg: EngineConfig): Promise<Engine> {
-    return new Engine(await DatasetStore.open(cfg.dir, { create: cfg.create, mode: cfg.mode, holder: cfg.holder }));
+    return new Engine(
+      await DatasetStore.open(cfg.dir, { create: cfg.create, mode: cfg.mode, holder: cfg.holder }),
+      cfg.workers,
+    );
+  }
+
+  /** Runs `fn` with a CPU pool of `workers()` threads, closed when it settles. */
+  async withPool<T>(fn: (pool: CpuPool) => Promise<T>): Promise<T> {
+    const pool = await createCpuPool(this.workers());
+    try {
+      return await fn(pool);
+    } finally {
+      await pool.close();
+    }
   }
 
   /** Validates input and output against the contract; hosts call this, never the handlers directly. */
-  async invoke<N extends CommandName>(name: N, input: CommandInput<N>): Promise<CommandOutput<N>> {
+  async invoke<N extends CommandName>(name: N, input: CommandInput<N>, host?: HostContext): Promise<CommandOutput<N>> {
     const spec = commands[name];
     if (!spec) throw new ValidationError(String(name), [{ path: [], message: 'unknown command' }]);
     const parsed = spec.input.safeParse(input ?? {});
     if (!parsed.success) throw new ValidationError(name, parsed.error.issues);
-    const out = spec.output.safeParse(await this.handlers[name](parsed.data));
+    const out = spec.output.safeParse(await this.handlers[name](parsed.data, host));
     // NOTE: an output that fails its own schema is a bug in the engine, never the caller's fault.
     if (!out.success)
       throw new CodedError('internal', `${name}: output failed its schema: ${out.error.message}`, {

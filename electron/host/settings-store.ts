@@ -1,5 +1,5 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
+import { availableParallelism, userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { PublicSettings } from '../../shared/contract/app.js';
@@ -29,6 +29,18 @@ export const WindowStateSchema = z.object({
 });
 export type WindowState = z.infer<typeof WindowStateSchema>;
 
+/** Name of the endpoint the top-level `endpoint` / key settings describe. */
+export const DEFAULT_ENDPOINT = 'default';
+export const ENDPOINT_NAME = /^[a-z0-9][a-z0-9._-]{0,39}$/;
+
+/** A further OpenAI-compatible endpoint a call may pick by name; its key is its own. */
+const NamedEndpointSchema = z.object({
+  name: z.string().regex(ENDPOINT_NAME),
+  url: z.string().url(),
+  apiKeyEncrypted: z.string().nullable().default(null),
+});
+type NamedEndpoint = z.infer<typeof NamedEndpointSchema>;
+
 const StoredSettingsSchema = z.object({
   annotator: z.string().min(1).optional(),
   endpoint: z.string().default(''),
@@ -37,6 +49,9 @@ const StoredSettingsSchema = z.object({
   window: WindowStateSchema.nullable().default(null),
   /** Base64 of the codec's ciphertext; never plain text. */
   apiKeyEncrypted: z.string().nullable().default(null),
+  endpoints: z.array(NamedEndpointSchema).default([]),
+  /** null = every core of the machine the app runs on. */
+  workers: z.number().int().min(1).nullable().default(null),
 });
 type StoredSettings = z.infer<typeof StoredSettingsSchema>;
 
@@ -50,7 +65,20 @@ export interface SettingsOptions {
   env?: Record<string, string | undefined>;
 }
 
-export type SettingsPatch = Partial<Pick<PublicSettings, 'annotator' | 'endpoint' | 'model'>> & { apiKey?: string };
+export type SettingsPatch = Partial<Pick<PublicSettings, 'annotator' | 'endpoint' | 'model' | 'workers'>> & {
+  apiKey?: string;
+  /** Adds or replaces a named endpoint (its key in the same patch when it needs one). */
+  saveEndpoint?: { name: string; url: string; apiKey?: string };
+  removeEndpoint?: string;
+};
+
+/** What an LLM call may use: the URL and the key that belongs to it (main process only). */
+export interface ResolvedEndpoint {
+  name: string;
+  /** '' = the client's default (api.openai.com). */
+  url: string;
+  apiKey: string | null;
+}
 
 export class SettingsStore {
   private writing: Promise<void> = Promise.resolve();
@@ -88,18 +116,38 @@ export class SettingsStore {
       recent: [...this.data.recent],
       hasApiKey: this.apiKey() !== null,
       apiKeyWritable: this.keyWritable(),
+      endpoints: this.data.endpoints.map((e) => ({
+        name: e.name,
+        url: e.url,
+        hasApiKey: this.decrypt(e.apiKeyEncrypted) !== null,
+      })),
+      workers: this.data.workers ?? Math.max(1, availableParallelism()),
     };
+  }
+
+  /**
+   * The endpoint a call named (default: the top-level one) with its own key, or null when no
+   * endpoint has that name. A named endpoint never borrows the default's key.
+   */
+  resolveEndpoint(name?: string | null): ResolvedEndpoint | null {
+    if (!name || name === DEFAULT_ENDPOINT)
+      return { name: DEFAULT_ENDPOINT, url: this.publicView().endpoint, apiKey: this.apiKey() };
+    const e = this.data.endpoints.find((x) => x.name === name);
+    return e ? { name: e.name, url: e.url, apiKey: this.decrypt(e.apiKeyEncrypted) } : null;
+  }
+
+  private decrypt(enc: string | null): string | null {
+    if (!enc || !this.opts.codec?.isAvailable()) return null;
+    try {
+      return this.opts.codec.decrypt(enc);
+    } catch {
+      return null;
+    }
   }
 
   /** The decrypted key (main process only), else the environment's. */
   apiKey(): string | null {
-    if (this.data.apiKeyEncrypted && this.opts.codec?.isAvailable()) {
-      try {
-        return this.opts.codec.decrypt(this.data.apiKeyEncrypted);
-      } catch {
-        return null;
-      }
-    }
+    if (this.data.apiKeyEncrypted && this.opts.codec?.isAvailable()) return this.decrypt(this.data.apiKeyEncrypted);
     return this.env.OPENAI_API_KEY || null;
   }
 
@@ -124,14 +172,51 @@ export class SettingsStore {
     if (patch.annotator !== undefined) next.annotator = patch.annotator.trim();
     if (patch.endpoint !== undefined) next.endpoint = patch.endpoint.trim();
     if (patch.model !== undefined) next.model = patch.model.trim();
+    if (patch.workers !== undefined) {
+      if (!Number.isInteger(patch.workers) || patch.workers < 1)
+        throw new SettingsError(`workers must be a positive integer, got ${patch.workers}`);
+      next.workers = patch.workers;
+    }
     if (patch.apiKey !== undefined) {
       if (!this.keyWritable())
         throw new SettingsError('the API key cannot be stored here; set OPENAI_API_KEY in the environment');
       next.apiKeyEncrypted = patch.apiKey === '' ? null : this.opts.codec!.encrypt(patch.apiKey);
     }
+    if (patch.saveEndpoint) next.endpoints = this.savedEndpoint(patch.saveEndpoint);
+    if (patch.removeEndpoint !== undefined) {
+      if (!next.endpoints.some((e) => e.name === patch.removeEndpoint))
+        throw new SettingsError(`no endpoint named ${JSON.stringify(patch.removeEndpoint)}`);
+      next.endpoints = next.endpoints.filter((e) => e.name !== patch.removeEndpoint);
+    }
     this.data = next;
     await this.persist();
     return this.publicView();
+  }
+
+  /** The endpoint list with `ep` added or replaced; the same key-and-URL-are-a-pair rule as the default's. */
+  private savedEndpoint(ep: { name: string; url: string; apiKey?: string }): NamedEndpoint[] {
+    const name = ep.name.trim();
+    if (name === DEFAULT_ENDPOINT || !ENDPOINT_NAME.test(name))
+      throw new SettingsError(
+        `endpoint name ${JSON.stringify(ep.name)}: use 1-40 lower-case letters, digits, '.', '_' or '-' (not "default")`,
+      );
+    const url = ep.url.trim().replace(/\/+$/, '');
+    if (!/^https?:\/\/[^\s/]+/.test(url))
+      throw new SettingsError(`endpoint ${name}: ${JSON.stringify(ep.url)} is not an http(s) URL`);
+    const old = this.data.endpoints.find((e) => e.name === name);
+    let apiKeyEncrypted = old && old.url === url ? old.apiKeyEncrypted : null;
+    if (ep.apiKey !== undefined) {
+      if (ep.apiKey !== '' && !this.keyWritable())
+        throw new SettingsError(
+          `endpoint ${name}: keys cannot be stored here (browser mode); a named endpoint without a key suits local servers`,
+        );
+      apiKeyEncrypted = ep.apiKey === '' ? null : this.opts.codec!.encrypt(ep.apiKey);
+    } else if (old?.apiKeyEncrypted && old.url !== url)
+      throw new SettingsError(
+        `endpoint ${name}: a new URL needs its API key entered again: a key is only sent to the URL it was set for`,
+      );
+    const saved = { name, url, apiKeyEncrypted };
+    return old ? this.data.endpoints.map((e) => (e.name === name ? saved : e)) : [...this.data.endpoints, saved];
   }
 
   async addRecent(dir: string): Promise<void> {

@@ -16,7 +16,8 @@ import {
 import { jobView } from '../engine/commands/app-handlers.js';
 import { Engine, ValidationError } from '../engine/engine.js';
 import type { JobInfo as RunnerJobInfo, JobProgress } from '../engine/jobs/job-runner.js';
-import type { SettingsStore } from './settings-store.js';
+import { DEFAULT_ENDPOINT, type SettingsStore } from './settings-store.js';
+import type { HostContext } from '../engine/commands/handler-types.js';
 
 /**
  * One studio session: the engine of the open dataset (switched by `dataset.open`), the host's
@@ -124,11 +125,11 @@ export class StudioSession {
       if (!parsed.success) throw new ValidationError(name, parsed.error.issues);
       await this.openDataset(parsed.data.dir, parsed.data.create);
     }
-    if (name === 'llm.run') this.assertConfiguredEndpoint(input);
+    const host: HostContext = name === 'llm.run' ? { llmEndpoint: this.llmEndpointFor(input) } : {};
     await this.switching;
     const engine = this.engine;
     if (!engine) throw new NoDatasetError();
-    const p = engine.invoke(name as CommandName, input as never);
+    const p = engine.invoke(name as CommandName, input as never, host);
     this.inFlight.add(p);
     try {
       const out = await p;
@@ -140,20 +141,43 @@ export class StudioSession {
   }
 
   /**
-   * A call may name the configured endpoint, never another URL: the API key is sent wherever the
-   * client points, so a renderer (or anyone holding the token) could otherwise exfiltrate it.
+   * The endpoint an LLM call uses, with its own key: one configured in settings, picked by name
+   * (or by its exact URL, for older callers), never a URL the client supplies. The key is sent
+   * wherever the client points, so a renderer (or anyone holding the token) could otherwise
+   * exfiltrate it.
    */
-  private assertConfiguredEndpoint(input: unknown) {
-    const given = (input as { baseURL?: unknown } | null)?.baseURL;
-    if (given === undefined || given === null || given === '') return;
+  private llmEndpointFor(input: unknown): { baseURL?: string; apiKey?: string } {
+    const { endpoint, baseURL } = (input ?? {}) as { endpoint?: unknown; baseURL?: unknown };
+    const settings = this.opts.settings;
     const norm = (u: string) => u.trim().replace(/\/+$/, '');
-    const configured = this.opts.settings.publicView().endpoint;
-    if (typeof given !== 'string' || norm(given) !== norm(configured))
+    const names = [DEFAULT_ENDPOINT, ...settings.publicView().endpoints.map((e) => e.name)];
+    let chosen = settings.resolveEndpoint(typeof endpoint === 'string' ? endpoint : null);
+    if (endpoint !== undefined && endpoint !== '' && (typeof endpoint !== 'string' || !chosen))
       throw new CodedError(
-        'forbidden',
-        `llm.run may only use the endpoint configured in settings (${configured || 'the default'}), not ${JSON.stringify(given)}`,
-        { name: 'EndpointNotConfiguredError' },
+        'not_found',
+        `no LLM endpoint named ${JSON.stringify(endpoint)} (configured: ${names.join(', ')})`,
+        {
+          name: 'UnknownEndpointError',
+        },
       );
+    if (typeof baseURL === 'string' && baseURL !== '') {
+      if (!endpoint)
+        chosen = names.map((n) => settings.resolveEndpoint(n)!).find((e) => norm(e.url) === norm(baseURL)) ?? null;
+      if (!chosen || norm(chosen.url) !== norm(baseURL))
+        throw new CodedError(
+          'forbidden',
+          `llm.run may only use an endpoint configured in settings (${names.join(', ')}), not ${JSON.stringify(baseURL)}`,
+          { name: 'EndpointNotConfiguredError' },
+        );
+    } else if (baseURL !== undefined && baseURL !== null && baseURL !== '')
+      throw new CodedError('forbidden', 'llm.run: baseURL must be a configured endpoint URL', {
+        name: 'EndpointNotConfiguredError',
+      });
+    const ep = chosen ?? settings.resolveEndpoint()!;
+    // The default endpoint without a stored key falls back to the environment's (OPENAI_API_KEY);
+    // a named endpoint never borrows it: without its own key it gets a placeholder (local servers).
+    if (ep.name === DEFAULT_ENDPOINT) return { baseURL: ep.url || undefined, apiKey: ep.apiKey ?? undefined };
+    return { baseURL: ep.url, apiKey: ep.apiKey ?? 'not-needed' };
   }
 
   private async invokeHost(name: HostCommandName, input: unknown): Promise<unknown> {
@@ -223,6 +247,8 @@ export class StudioSession {
       const next = await Engine.open({
         dir,
         create,
+        // Read per job: a changed Workers setting applies to the next job.
+        workers: () => this.opts.settings.publicView().workers,
         holder: this.opts.holder ?? (this.opts.mode === 'browser' ? 'tbs serve' : 'Textbook Studio app'),
       });
       await this.closeEngine();

@@ -17,8 +17,12 @@ import { BadTokenLimiter, type TeamUser, type TeamUsers } from './users.js';
  *   POST /api/invoke/:command   JSON body -> JSON result; errors as {error:{code,name,message}}
  *                               with the status of the code in shared/errors.ts
  *   GET  /api/events            server-sent events (job-progress, job-state, samples-changed, ...)
- * Every request needs the per-start token: `?token=` on the first page load (which sets an
- * HttpOnly, SameSite=Strict cookie), then the cookie or an `x-studio-token` header.
+ * Every API request needs the per-start token in an `x-studio-token` header, which the page sets
+ * from the `?token=` of the URL it was opened with (and keeps in sessionStorage, per tab). The
+ * event stream, which EventSource cannot give headers, takes it as `api/events?token=`.
+ * NOTE: no cookie: browsers share cookies between every port of 127.0.0.1, so a cookie would
+ * reach any other local web server the same browser visits. The renderer's files hold no data
+ * and are served without a token; the page says what to open when it has none.
  */
 export interface WebServerOptions {
   /** Dataset folder to open (created when missing or empty). */
@@ -70,7 +74,6 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const staticDir = opts.staticDir ?? DEFAULT_STATIC_DIR;
   const sseClients = new Set<ServerResponse>();
   let port = 0;
-  const cookieName = () => `tbs_token_${port}`;
 
   const baseHeaders: Record<string, string> = {
     'content-security-policy': contentSecurityPolicy(),
@@ -122,14 +125,19 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     // NOTE: the host part only: behind a TLS-terminating reverse proxy the page is https while we serve http.
     if (origin !== undefined && originHost(origin) !== hostHeader)
       return sendError(res, 'forbidden', 'ForbiddenError', 'unexpected Origin header');
+    const path = url.pathname;
+    if (!path.startsWith('/api/')) {
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return sendError(res, 'invalid_input', 'MethodNotAllowedError', 'use GET', 405);
+      return serveStatic(staticDir, path, res, { ...baseHeaders });
+    }
     const addr = req.socket.remoteAddress ?? '';
     if (limiter.blocked(addr))
       return sendError(res, 'unauthorized', 'RateLimitedError', 'too many wrong tokens; wait a minute', 429);
-    const queryToken = url.searchParams.get('token');
     const headerToken = req.headers[TOKEN_HEADER];
-    const cookieToken = parseCookies(req.headers.cookie)[cookieName()];
-    const user =
-      identify(queryToken) ?? identify(typeof headerToken === 'string' ? headerToken : null) ?? identify(cookieToken);
+    // Only the event stream takes the token from its URL (EventSource cannot send headers).
+    const queryToken = path === '/api/events' ? url.searchParams.get('token') : null;
+    const user = identify(typeof headerToken === 'string' ? headerToken : null) ?? identify(queryToken);
     if (!user) {
       limiter.fail(addr);
       return sendError(
@@ -139,8 +147,6 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         'missing or wrong token: open the URL that `tbs serve` printed',
       );
     }
-    const path = url.pathname;
-
     if (path.startsWith('/api/invoke/')) {
       if (req.method !== 'POST') return sendError(res, 'invalid_input', 'MethodNotAllowedError', 'use POST', 405);
       // JSON only: a cross-site form cannot send it without a CORS preflight, which we never grant.
@@ -198,14 +204,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       return;
     }
 
-    if (path.startsWith('/api/')) return sendError(res, 'not_found', 'NotFoundError', `no route ${path}`);
-    if (req.method !== 'GET' && req.method !== 'HEAD')
-      return sendError(res, 'invalid_input', 'MethodNotAllowedError', 'use GET', 405);
-    const headers = { ...baseHeaders };
-    if (queryToken && identify(queryToken))
-      headers['set-cookie'] =
-        `${cookieName()}=${queryToken}; HttpOnly; SameSite=Strict; Path=/${opts.tls ? '; Secure' : ''}`;
-    await serveStatic(staticDir, path, res, headers);
+    return sendError(res, 'not_found', 'NotFoundError', `no route ${path}`);
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
@@ -247,15 +246,6 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       await session.close();
     },
   };
-}
-
-function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = part.slice(i + 1).trim();
-  }
-  return out;
 }
 
 /**

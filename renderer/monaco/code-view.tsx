@@ -1,13 +1,33 @@
 import { useEffect, useRef } from 'react';
 import { applyTheme, monaco, monacoLanguage } from './setup.js';
 
+/** A span of the text to mark, with the hover that says why (offsets are UTF-16, end exclusive). */
+export interface CodeHighlight {
+  start: number;
+  end: number;
+  hover: string;
+  /** CSS class of the marked characters. */
+  className: string;
+}
+
 /**
  * Read-only Monaco for one sample. One editor for the view's lifetime; the model changes with
  * the sample, and line numbers follow the chunk's position in its source file.
  */
-export function CodeView({ text, language, firstLine }: { text: string; language: string; firstLine: number }) {
+export function CodeView({
+  text,
+  language,
+  firstLine,
+  highlights,
+}: {
+  text: string;
+  language: string;
+  firstLine: number;
+  highlights?: readonly CodeHighlight[];
+}) {
   const host = useRef<HTMLDivElement>(null);
   const editor = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
+  const marks = useRef<monaco.editor.IEditorDecorationsCollection | null>(null);
 
   useEffect(() => {
     if (!host.current) return;
@@ -36,6 +56,7 @@ export function CodeView({ text, language, firstLine }: { text: string; language
       tabIndex: -1,
     });
     editor.current = ed;
+    marks.current = ed.createDecorationsCollection();
     return () => {
       ed.getModel()?.dispose();
       ed.dispose();
@@ -57,5 +78,30 @@ export function CodeView({ text, language, firstLine }: { text: string; language
     old?.dispose();
   }, [text, language, firstLine]);
 
-  return <div className="code-view" ref={host} data-testid="code-view" />;
+  useEffect(() => {
+    const ed = editor.current;
+    const model = ed?.getModel();
+    if (!ed || !model || !marks.current) return;
+    const len = model.getValueLength();
+    // Offsets come from the stored text, which is this model's text: positions map one to one.
+    const ranges = (highlights ?? [])
+      .filter((h) => h.start < h.end && h.end <= len)
+      .map((h) => {
+        const a = model.getPositionAt(h.start);
+        const b = model.getPositionAt(h.end);
+        return {
+          range: new monaco.Range(a.lineNumber, a.column, b.lineNumber, b.column),
+          options: {
+            inlineClassName: h.className,
+            hoverMessage: { value: h.hover },
+            overviewRuler: { color: 'rgba(220, 60, 60, 0.8)', position: monaco.editor.OverviewRulerLane.Right },
+          },
+        };
+      });
+    marks.current.set(ranges);
+    // The first finding is where the reviewer needs to look: bring it into view.
+    if (ranges.length) ed.revealRangeInCenterIfOutsideViewport(ranges[0].range);
+  }, [highlights, text, language, firstLine]);
+
+  return <div className="code-view" ref={host} data-testid="code-view" data-highlights={highlights?.length ?? 0} />;
 }

@@ -2,6 +2,8 @@
 // worker bundled locally by vite (never a CDN). Read-only use needs no language workers.
 import * as monaco from 'monaco-editor/editor/editor.api';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
+// The lean API has no hover: Review's secret / PII marks explain themselves on hover.
+import 'monaco-editor/editor/contrib/hover/browser/hoverContribution';
 import 'monaco-editor/languages/definitions/python/register';
 import 'monaco-editor/languages/definitions/javascript/register';
 import 'monaco-editor/languages/definitions/typescript/register';

@@ -7,6 +7,7 @@ export type QueueKind =
   | 'llm-unreviewed'
   | 'disagree'
   | 'contaminated'
+  | 'sensitive'
   | 'all'
   | 'uncertainty'
   | 'diversity'
@@ -85,6 +86,13 @@ export const QUEUES: readonly QueueDef[] = [
     label: 'Contaminated',
     hint: 'benchmark matches to confirm (c) or overrule (o), beside the benchmark item',
     query: { where: 'contaminated' },
+    paging: 'keyset',
+  },
+  {
+    kind: 'sensitive',
+    label: 'Sensitive',
+    hint: 'secrets and PII the scan found, highlighted in the code (hover names the kind); exports redact them',
+    query: { where: 'flagged = 1' },
     paging: 'keyset',
   },
   { kind: 'all', label: 'All samples', hint: 'everything, labeled or not', query: {}, paging: 'keyset' },

@@ -43,7 +43,7 @@ function takeToken(): string | null {
   const fromUrl = url.searchParams.get('token');
   if (fromUrl) {
     sessionStorage.setItem(TOKEN_KEY, fromUrl);
-    // Keep the token out of the address bar, history and screenshots; the cookie carries on.
+    // Keep the token out of the address bar, history and screenshots; this tab's storage keeps it.
     url.searchParams.delete('token');
     window.history.replaceState(null, '', url.pathname + url.search + url.hash);
     return fromUrl;
@@ -59,7 +59,8 @@ function createHttpBridge(): StudioBridge {
   let source: EventSource | null = null;
   const ensureSource = () => {
     if (source) return;
-    source = new EventSource('api/events');
+    // EventSource cannot send headers: the event stream alone takes the token in its URL.
+    source = new EventSource(token ? `api/events?token=${encodeURIComponent(token)}` : 'api/events');
     for (const name of listeners.keys()) attach(name);
   };
   const attached = new Set<string>();

@@ -63,6 +63,10 @@ export const PublicSettingsSchema = z.object({
   hasApiKey: z.boolean(),
   /** false in browser mode: the key comes from the environment only. */
   apiKeyWritable: z.boolean(),
+  /** Further endpoints an LLM call may pick by name (`llm.run`'s `endpoint`); never their keys. */
+  endpoints: z.array(z.object({ name: z.string(), url: z.string(), hasApiKey: z.boolean() })),
+  /** Worker threads for the CPU-heavy steps of jobs started here (default: every core). */
+  workers: z.number().int().min(1),
 });
 export type PublicSettings = z.infer<typeof PublicSettingsSchema>;
 
@@ -88,6 +92,12 @@ export const hostCommands = {
       model: z.string().max(200).optional(),
       /** Write-only; '' clears it. Refused in browser mode (environment only). */
       apiKey: z.string().max(500).optional(),
+      /** Adds or replaces a named endpoint; a changed URL needs its key again (write-only, '' = none). */
+      saveEndpoint: z
+        .object({ name: z.string().max(40), url: z.string().max(500), apiKey: z.string().max(500).optional() })
+        .optional(),
+      removeEndpoint: z.string().max(40).optional(),
+      workers: z.number().int().min(1).max(1024).optional(),
     }),
     output: PublicSettingsSchema,
   },

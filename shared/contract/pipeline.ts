@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SampleRowSchema } from '../domain.js';
-import { DECISION_TIERS } from '../enums.js';
+import { DECISION_TIERS, EXPORT_SUBSETS } from '../enums.js';
+import { HygieneRuleSchema } from '../hygiene.js';
 
 /**
  * Labeling runs, embeddings, classifiers, queues and exports: the commands behind the Train,
@@ -54,6 +55,9 @@ export type ModelSummary = z.infer<typeof ModelSummarySchema>;
 const LlmRunInput = z.object({
   model: z.string().min(1).default('gpt-4o-mini'),
   template: z.string().default('edu-additive'),
+  /** A configured endpoint's name (settings); the host sends that endpoint's own key, and only there. */
+  endpoint: z.string().max(40).optional(),
+  /** Must equal a configured endpoint's URL (kept for older callers); prefer `endpoint`. */
   baseURL: z.string().url().optional(),
   limit: z.number().int().min(1).optional(),
   where: z.string().optional(),
@@ -75,6 +79,10 @@ const ExportRuleInput = z.object({
   budgetTokens: z.number().int().min(1).nullable().default(null),
   languages: z.array(z.string()).optional(),
   benchmarks: z.array(z.string()).default([]),
+  /** Write these as separate configs (data/<name>/), each with its own funnel; absent: one default config. */
+  subsets: z.array(z.enum(EXPORT_SUBSETS)).min(1).optional(),
+  /** Licenses, drop-flagged, heuristic filters, redaction; absent = the defaults (redact, basic filters). */
+  hygiene: HygieneRuleSchema.optional(),
 });
 
 const Funnel = z.array(
@@ -86,6 +94,18 @@ const Funnel = z.array(
     removedTokens: z.number(),
   }),
 );
+
+const SubsetFunnels = z
+  .array(
+    z.object({
+      name: z.enum(EXPORT_SUBSETS),
+      funnel: Funnel,
+      rows: z.number().int(),
+      tokens: z.number(),
+      warnings: z.array(z.string()),
+    }),
+  )
+  .optional();
 
 export const pipelineCommands = {
   'llm.estimate': {
@@ -158,6 +178,7 @@ export const pipelineCommands = {
       ),
       dropReasons: z.record(z.string(), z.number()),
       warnings: z.array(z.string()),
+      subsets: SubsetFunnels,
     }),
   },
   'export.run': {
@@ -171,6 +192,7 @@ export const pipelineCommands = {
       funnel: Funnel,
       manifestPath: z.string().nullable(),
       files: z.number().int(),
+      subsets: SubsetFunnels,
     }),
   },
   'demo.run': {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ImportErrorSchema, SampleRowSchema, SampleSchema, LabelRecordSchema, StatsSchema } from '../domain.js';
 import { CHUNK_MODES, IMPORT_FORMATS } from '../enums.js';
+import { SampleHygieneSchema } from '../hygiene.js';
 
 export const SORT_FIELD_NAMES = [
   'id',
@@ -61,6 +62,12 @@ export const sampleCommands = {
   },
   'samples.get': {
     input: z.object({ id: z.string() }),
-    output: z.object({ sample: SampleSchema, labels: z.array(LabelRecordSchema), row: SampleRowSchema }),
+    output: z.object({
+      sample: SampleSchema,
+      labels: z.array(LabelRecordSchema),
+      row: SampleRowSchema,
+      /** Secret / PII spans in the original text (Review highlights them) and licenses. */
+      hygiene: SampleHygieneSchema,
+    }),
   },
 } as const;

@@ -26,7 +26,7 @@ type Log = (msg: string) => void;
 const defaultLog: Log = (m) => process.stderr.write(`[ann/scale] ${m}\n`);
 
 // ---------------------------------------------------------------------------------------------
-// The shared 10^6 (quick: 10^5) dataset, built once per process under os.tmpdir() and removed at
+// The shared scale dataset (10^5 rows unless --scale-rows asks for more), built once per process under os.tmpdir() and removed at
 // process exit, so ann-bench and scale-bench share it within one `npm run bench`.
 // ---------------------------------------------------------------------------------------------
 
@@ -44,6 +44,8 @@ export interface ScaleFixture {
   /** Real unique function/class chunks in the store (variant 0) and renamed variants (padding). */
   real: number;
   padded: number;
+  /** UTF-8 bytes of every sample's text. */
+  bytes: number;
   /** Real chunks held out of the store (and none of their variants is in it): ANN queries. */
   heldOut: RealChunk[];
   /** Every real chunk in the store, in store order (variant 0). */
@@ -112,18 +114,20 @@ export async function realChunks(max: number, seed = 7): Promise<RealChunk[]> {
   return out.slice(0, max);
 }
 
-export function scaleFixture(quick: boolean, log: Log = defaultLog): Promise<ScaleFixture> {
-  const n = quick ? 100_000 : 1_000_000;
+/** Rows of the scale datasets: 10^5 unless asked (`--scale-rows N` or TBS_BENCH_SCALE_ROWS). */
+export const DEFAULT_SCALE_ROWS = 100_000;
+
+export function scaleFixture(n: number, log: Log = defaultLog): Promise<ScaleFixture> {
   let p = cache.get(n);
   if (!p) {
-    p = buildFixture(n, quick, log);
+    p = buildFixture(n, log);
     cache.set(n, p);
     p.catch(() => cache.delete(n));
   }
   return p;
 }
 
-async function buildFixture(n: number, quick: boolean, log: Log): Promise<ScaleFixture> {
+async function buildFixture(n: number, log: Log): Promise<ScaleFixture> {
   if (!existsSync(ROOT)) {
     removeStale();
     process.once('exit', removeRoot);
@@ -134,7 +138,7 @@ async function buildFixture(n: number, quick: boolean, log: Log): Promise<ScaleF
   const dbDir = join(dir, 'db');
   let t0 = performance.now();
   log(`fixture ${n}: chunking the machine's Python`);
-  const all = await realChunks(quick ? 25_000 : 1e9);
+  const all = await realChunks(n <= 100_000 ? Math.ceil(n / 4) : 1e9);
   const chunkSeconds = (performance.now() - t0) / 1000;
   const stride = Math.max(2, Math.floor(all.length / 100));
   const heldOut = all.filter((_, i) => i % stride === 0).slice(0, 100);
@@ -144,6 +148,7 @@ async function buildFixture(n: number, quick: boolean, log: Log): Promise<ScaleF
   const store = await DatasetStore.open(dbDir, { create: true });
   let real = 0;
   let padded = 0;
+  let bytes = 0;
   try {
     const samples = await store.table('samples');
     const ids = new Set(heldOut.map((c) => sampleIdOf(c.text)));
@@ -188,6 +193,7 @@ async function buildFixture(n: number, quick: boolean, log: Log): Promise<ScaleF
           importedAt: at,
         };
         batch.push(sampleToRow(s, 'bench-fixture'));
+        bytes += Buffer.byteLength(text);
         if (v === 0) real++;
         else padded++;
         if (batch.length >= 10_000) await flush();
@@ -209,7 +215,7 @@ async function buildFixture(n: number, quick: boolean, log: Log): Promise<ScaleF
     log(
       `fixture ${n}: embedded in ${embedSeconds.toFixed(0)} s (vector index: ${embed.vectorIndex?.action} in ${embed.vectorIndex?.seconds.toFixed(0)} s)`,
     );
-    return { n, dir, dbDir, real, padded, heldOut, chunks, chunkSeconds, writeSeconds, embed, embedSeconds };
+    return { n, dir, dbDir, real, padded, bytes, heldOut, chunks, chunkSeconds, writeSeconds, embed, embedSeconds };
   } finally {
     await store.close();
   }
@@ -316,12 +322,12 @@ async function measure(
   };
 }
 
-export async function run(opts: { quick?: boolean; log?: Log } = {}): Promise<BenchRow[]> {
-  const quick = Boolean(opts.quick);
+export async function run(opts: { rows: number; log?: Log }): Promise<BenchRow[]> {
+  const quick = opts.rows < 1_000_000;
   const log = opts.log ?? defaultLog;
-  const fx = await scaleFixture(quick, log);
+  const fx = await scaleFixture(opts.rows, log);
   const rows: BenchRow[] = [];
-  const nTxt = quick ? '10^5' : '10^6';
+  const nTxt = fx.n === 1_000_000 ? '10^6' : fx.n === 100_000 ? '10^5' : fx.n.toLocaleString('en-US');
   const data = `${fx.n} x ${DIMS} hash vectors: ${fx.real} real unique stdlib/site-packages function chunks + ${fx.padded} seeded identifier-renamed variants of them (padding)`;
   const embedder = createHashEmbedder({ dims: DIMS });
   const store = await DatasetStore.open(fx.dbDir);
@@ -363,13 +369,15 @@ export async function run(opts: { quick?: boolean; log?: Log } = {}): Promise<Be
     // The tuned index (built by embedDataset through ensureVectorIndex).
     const ensured = await ensureVectorIndex(table, { dims: DIMS, rows: all.ids.length });
     const info = await vectorIndexInfo(table);
-    const plan = planVectorIndex(DIMS, all.ids.length)!;
+    const plan = planVectorIndex(DIMS, all.ids.length);
     const built = fx.embed.vectorIndex?.action === 'built' ? fx.embed.vectorIndex.seconds : ensured.seconds;
     rows.push({
       name: `index build (tuned IVF_HNSW_SQ), ${nTxt}`,
       value: built,
       unit: 's',
-      note: `${info?.name}: ${plan.numPartitions} partition(s), m ${plan.m}, efConstruction ${plan.efConstruction}, cosine; runs inside embedDataset`,
+      note: plan
+        ? `${info?.name}: ${plan.numPartitions} partition(s), m ${plan.m}, efConstruction ${plan.efConstruction}, cosine; runs inside embedDataset`
+        : 'too few rows for an index: searches scan',
     });
     const chosen = searchOptions(info?.builtRows ?? all.ids.length, 10);
     const settings = [{ ...chosen, ef: 100 }, chosen, { ...chosen, ef: 320 }, { ...chosen, refineFactor: 0 }];
@@ -480,6 +488,12 @@ export async function run(opts: { quick?: boolean; log?: Log } = {}): Promise<Be
     // NOTE: after a comparison the cached dataset keeps no ANN index (scale-bench does not search
     // it); rebuilding the tuned one would cost another build.
     if (alternatives.length && info) await table.dropIndex(info.name);
+    rows.push({
+      name: `peak RSS of the ANN section, ${nTxt}`,
+      value: (process.resourceUsage().maxRSS * 1024) / 2 ** 20,
+      unit: 'MiB',
+      note: 'the bench process so far: building the dataset, every vector in a JS array for the exact ground truth, index builds, queries',
+    });
   } finally {
     await store.close();
     releaseScaleFixture('ann');

@@ -20,6 +20,8 @@ export interface BenchRow {
 }
 export interface BenchOpts {
   quick: boolean;
+  /** Rows of the scale and ANN datasets (--scale-rows N or TBS_BENCH_SCALE_ROWS; default 10^5). */
+  scaleRows: number;
   tmp: string;
   log: (msg: string) => void;
 }

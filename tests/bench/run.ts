@@ -63,6 +63,16 @@ const BENCHES: Bench[] = [
     run: async (o) => (await import('./decontaminate-bench.js')).run(o),
   },
   {
+    name: 'ann',
+    what: 'ANN search on the scale dataset: p50 latency and recall@10 against exact search',
+    run: async (o) => (await import('./ann-bench.js')).run({ rows: o.scaleRows, log: o.log }),
+  },
+  {
+    name: 'scale',
+    what: 'the scale dataset with 30 % labeled: open, first page, embed + score, export; peak RSS of each',
+    run: async (o) => (await import('./scale-bench.js')).run({ rows: o.scaleRows, log: o.log }),
+  },
+  {
     name: 'web',
     what: 'browser mode at 10^6 samples: first rows, key press to durable label',
     run: async (o) => (await import('./web-bench.js')).run(o),
@@ -70,7 +80,13 @@ const BENCHES: Bench[] = [
 ];
 
 function parseArgs(argv: string[]) {
-  const out = { quick: false, only: null as string[] | null, out: null as string | null };
+  const envRows = process.env.TBS_BENCH_SCALE_ROWS;
+  const out = {
+    quick: false,
+    only: null as string[] | null,
+    out: null as string | null,
+    scaleRows: envRows ? Number(envRows) : 100_000,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') out.quick = true;
@@ -80,13 +96,21 @@ function parseArgs(argv: string[]) {
         .map((s) => s.trim())
         .filter(Boolean);
     else if (a === '--out' || a.startsWith('--out=')) out.out = a.includes('=') ? a.split('=')[1] : (argv[++i] ?? null);
+    else if (a === '--scale-rows' || a.startsWith('--scale-rows='))
+      out.scaleRows = Number(a.includes('=') ? a.split('=')[1] : argv[++i]);
     else if (a === '--help' || a === '-h') {
-      console.log(`usage: npm run bench -- [--quick] [--only ${BENCHES.map((b) => b.name).join(',')}] [--out FILE]`);
+      console.log(
+        `usage: npm run bench -- [--quick] [--only ${BENCHES.map((b) => b.name).join(',')}] [--scale-rows N] [--out FILE]`,
+      );
       process.exit(0);
     } else {
       console.error(`unknown argument ${a}; expected --quick, --only NAMES, --out FILE`);
       process.exit(2);
     }
+  }
+  if (!Number.isInteger(out.scaleRows) || out.scaleRows < 1000) {
+    console.error(`--scale-rows / TBS_BENCH_SCALE_ROWS expects an integer >= 1000, got ${out.scaleRows}`);
+    process.exit(2);
   }
   const unknown = (out.only ?? []).filter((n) => !BENCHES.some((b) => b.name === n));
   if (unknown.length) {
@@ -124,7 +148,12 @@ async function main() {
   const loadStart = loadavg();
   const log = (name: string) => (msg: string) =>
     process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${name}: ${msg}\n`);
-  const opts = (name: string): BenchOpts => ({ quick: args.quick, tmp: tmpdir(), log: log(name) });
+  const opts = (name: string): BenchOpts => ({
+    quick: args.quick,
+    scaleRows: args.scaleRows,
+    tmp: tmpdir(),
+    log: log(name),
+  });
   log('corpus')("loading the machine's Python (unique .py files)");
   const corpus = loadCorpus();
   log('corpus')(`${corpus.files.length} unique files, ${(corpus.bytes / 1e6).toFixed(0)} MB`);
@@ -161,7 +190,7 @@ async function main() {
   const md: string[] = [
     '# Benchmark results',
     '',
-    `\`npm run bench${args.quick ? ' -- --quick' : ''}${args.only ? ` -- --only ${args.only.join(',')}` : ''}\` (tests/bench/run.ts), ${new Date(started).toISOString()}.`,
+    `\`npm run bench${args.quick ? ' -- --quick' : ''}${args.only ? ` -- --only ${args.only.join(',')}` : ''}\` (tests/bench/run.ts), ${new Date(started).toISOString()}; scale and ANN datasets of ${args.scaleRows.toLocaleString('en-US')} rows.`,
     '',
     `- Machine: ${cpu.length} cores (${cpu[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM (${(freemem() / 2 ** 30).toFixed(0)} GiB free at the end), Linux ${release()}`,
     `- Node ${process.version}; @lancedb/lancedb ${pkgVersion('@lancedb/lancedb')}, web-tree-sitter ${pkgVersion('web-tree-sitter')}, js-tiktoken ${pkgVersion('js-tiktoken')}`,

@@ -153,15 +153,17 @@ test('two annotators label the same assigned samples blind; labels carry the sig
   }
 
   // What an annotator may not do: an export call from her page is refused, and so is assigning work.
+  // (with her own token, as her page sends it: from this tab's storage, in the x-studio-token header)
   const refused = await alice.page.evaluate(async () => {
+    const headers = { 'content-type': 'application/json', 'x-studio-token': sessionStorage.getItem('tbs-token') ?? '' };
     const r = await fetch('/api/invoke/export.run', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers,
       body: JSON.stringify({ outDir: '/tmp/nope' }),
     });
     const a = await fetch('/api/invoke/team.assign', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers,
       body: JSON.stringify({ annotators: ['alice'], overlap: 1 }),
     });
     return { status: r.status, code: (await r.json()).error.code, assign: a.status };

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { DEMO_MARKER } from '../../electron/engine/pipeline/demo.ts';
 import { runTbs } from '../support/cli.ts';
 import { tempDir } from '../support/temp.ts';
 
@@ -54,4 +56,20 @@ test('tbs demo runs the whole pipeline offline, beats the baselines, exports wit
   const stats = JSON.parse((await runTbs(['stats', '--db', db, '--json'], { env })).stdout);
   assert.equal(stats.samples, s.demoSamples + s.stdlibSamples);
   assert.equal(stats.labels.human, 346);
+});
+
+test('tbs demo refuses a dataset it did not make and leaves it exactly as it was', async () => {
+  const dir = await tempDir();
+  const db = join(dir, 'mine');
+  const src = join(dir, 'code.jsonl');
+  await writeFile(src, '{"text": "def f(x):\\n    return x + 1\\n"}\n{"text": "def g():\\n    pass\\n"}\n');
+  assert.equal((await runTbs(['import', src, '--db', db])).code, 0);
+  const before = JSON.parse((await runTbs(['stats', '--db', db, '--json'])).stdout);
+  const r = await runTbs(['demo', '--db', db, '--out', join(dir, 'out'), '--no-stdlib']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /holds 2 samples that the demo did not import.*own dataset/);
+  const after = JSON.parse((await runTbs(['stats', '--db', db, '--json'])).stdout);
+  assert.deepEqual(after, before, 'nothing added, no model trained');
+  assert.ok(!existsSync(join(dir, 'out')), 'no export written');
+  assert.ok(!existsSync(join(db, DEMO_MARKER)));
 });

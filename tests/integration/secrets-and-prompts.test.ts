@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { SettingsStore } from '../../electron/host/settings-store.ts';
+import { SettingsStore, type SecretCodec } from '../../electron/host/settings-store.ts';
 import { buildPrompt } from '../../electron/engine/label/prompt.ts';
 import { builtinTemplates } from '../../electron/engine/label/templates.ts';
 import { TOKEN_HEADER, startWebServer } from '../../electron/web/web-server.ts';
@@ -39,6 +40,76 @@ test('Origin is checked on state-changing requests; the API key never goes to a 
     await server.close();
     await attacker.close();
   }
+});
+
+test('an LLM job picks a configured endpoint by name and sends that endpoint its own key, never the default key', async () => {
+  const dir = await tempDir();
+  const main = await startFakeOpenAI();
+  const local = await startFakeOpenAI();
+  const codec: SecretCodec = {
+    isAvailable: () => true,
+    encrypt: (p) => Buffer.from(p).toString('base64'),
+    decrypt: (e) => Buffer.from(e, 'base64').toString(),
+  };
+  const settings = await SettingsStore.load({ file: null, codec, env: {} });
+  await settings.update({ endpoint: main.url, apiKey: 'sk-main-key' });
+  await settings.update({ saveEndpoint: { name: 'local', url: local.url } });
+  const server = await startWebServer({ dir: join(dir, 'db'), staticDir: dir, settings });
+  const post = (name: string, body: unknown) =>
+    fetch(`http://127.0.0.1:${server.port}/api/invoke/${name}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [TOKEN_HEADER]: server.token },
+      body: JSON.stringify(body),
+    });
+  try {
+    const src = join(dir, 'code.jsonl');
+    await writeFile(src, '{"text": "def f(x):\\n    return x * 2\\n"}\n');
+    assert.equal((await post('samples.import', { paths: [src] })).status, 200);
+    const view = await (await post('app.state', {})).json();
+    assert.deepEqual(view.settings.endpoints, [{ name: 'local', url: local.url, hasApiKey: false }]);
+    assert.doesNotMatch(JSON.stringify(view), /sk-main-key/, 'no key reaches the renderer');
+
+    const byName = await post('llm.run', { endpoint: 'local', limit: 1, model: 'fake-model' });
+    assert.equal(byName.status, 200, await byName.clone().text());
+    assert.equal(local.requests.length, 1);
+    assert.equal(main.requests.length, 0);
+    assert.doesNotMatch(String(local.requests[0].headers.authorization), /sk-main-key/, 'the default key stays home');
+
+    const unknown = await post('llm.run', { endpoint: 'elsewhere', limit: 1 });
+    assert.equal(unknown.status, 404);
+    assert.match(
+      (await unknown.json()).error.message,
+      /no LLM endpoint named "elsewhere" \(configured: default, local\)/,
+    );
+
+    // The default endpoint gets the default key.
+    const byDefault = await post('llm.run', { limit: 1, model: 'other-model' });
+    assert.equal(byDefault.status, 200, await byDefault.clone().text());
+    assert.equal(main.requests.length, 1);
+    assert.equal(main.requests[0].headers.authorization, 'Bearer sk-main-key');
+
+    // Repointing a named endpoint that has a key needs the key again; a bad name is refused.
+    await settings.update({ saveEndpoint: { name: 'keyed', url: local.url, apiKey: 'sk-keyed' } });
+    await assert.rejects(settings.update({ saveEndpoint: { name: 'keyed', url: main.url } }), /entered again/);
+    await assert.rejects(settings.update({ saveEndpoint: { name: 'default', url: main.url } }), /not "default"/);
+    assert.equal(settings.resolveEndpoint('keyed')?.apiKey, 'sk-keyed');
+    await settings.update({ removeEndpoint: 'keyed' });
+    assert.equal(settings.resolveEndpoint('keyed'), null);
+  } finally {
+    await server.close();
+    await main.close();
+    await local.close();
+  }
+});
+
+test('browser mode: a named endpoint may be added without a key, never with one (keys come from the environment)', async () => {
+  const settings = await SettingsStore.load({ file: null, env: { OPENAI_API_KEY: 'sk-env' } });
+  await assert.rejects(
+    settings.update({ saveEndpoint: { name: 'x', url: 'http://127.0.0.1:1/v1', apiKey: 'sk-other' } }),
+    /cannot be stored here/,
+  );
+  await settings.update({ saveEndpoint: { name: 'x', url: 'http://127.0.0.1:1/v1' } });
+  assert.equal(settings.resolveEndpoint('x')?.apiKey, null, 'the environment key is never lent to it');
 });
 
 test('a language field that tries to leave the fence is replaced and reported as an injection', async () => {

@@ -53,3 +53,26 @@ test('exact counts replace import estimates, survive reopen, and the job resumes
   assert.equal(stats.tokensExact, 12_000);
   await again.close();
 });
+
+test("countAndCut keeps exactly what decoding the first n tokens of js-tiktoken's encode gives", async () => {
+  const tc = new TokenCounter();
+  const files = (await readdir(join(STDLIB, 'asyncio'))).filter((f) => f.endsWith('.py')).slice(0, 12);
+  // Multi-byte characters and long punctuation runs put cuts inside one piece, mid-character too.
+  const texts = [
+    ...(await Promise.all(files.map((f) => readFile(join(STDLIB, 'asyncio', f), 'utf8')))),
+    '# ünïcödé 日本語 🎉🎉🎉 ' + '='.repeat(300) + '\n' + 'x'.repeat(500),
+  ];
+  let cuts = 0;
+  for (const text of texts) {
+    const total = tc.countReference(text);
+    for (const limit of [0, 1, 2, 3, 17, 100, 1024, total - 1, total, total + 5]) {
+      if (limit < 0) continue;
+      const r = tc.countAndCut(text, limit);
+      assert.equal(r.tokens, total);
+      assert.equal(r.kept ?? text, tc.cutReference(text, limit), `limit ${limit}`);
+      assert.equal(r.kept === null, limit >= total);
+      if (r.kept !== null) cuts++;
+    }
+  }
+  assert.ok(cuts > 50);
+});

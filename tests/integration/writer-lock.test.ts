@@ -77,6 +77,61 @@ test('one writer per dataset: a second writer is refused naming the holder; a st
   await lock('build-box-7', dead);
   await assert.rejects(DatasetStore.open(db), /on host build-box-7.*another host is never taken over/);
   assert.equal(JSON.parse(await readFile(join(db, LOCK_FILE), 'utf8')).host, 'build-box-7', 'left untouched');
+
+  // A lock file this tool did not write (a non-numeric pid, garbage, empty) is never judged stale
+  // and taken over: it is refused, left as it is, and the message names the file.
+  for (const text of [
+    JSON.stringify({ pid: 'abc', host: hostname(), nonce: 'n' }),
+    JSON.stringify({ pid: -1, host: hostname(), nonce: 'n' }),
+    'not json at all',
+    '',
+  ]) {
+    await writeFile(join(db, LOCK_FILE), text);
+    await assert.rejects(DatasetStore.open(db), (e: Error) => {
+      assert.ok(e instanceof DatasetBusyError, text);
+      assert.match(e.message, /writer\.lock is not a lock this tool wrote.*delete that file/);
+      return true;
+    });
+    assert.equal(await readFile(join(db, LOCK_FILE), 'utf8'), text, 'left untouched');
+  }
+  assert.deepEqual(
+    (await readdir(db)).filter((f) => f.startsWith(`${LOCK_FILE}.`)),
+    [],
+    'no private lock files left behind',
+  );
+});
+
+test('twenty processes racing for one free dataset: exactly one holds it, the others are refused', async () => {
+  const dir = await tempDir();
+  const db = join(dir, 'db');
+  await (await DatasetStore.open(db, { create: true })).close();
+  const script = `
+    import { WriterLock } from './electron/engine/store/writer-lock.ts';
+    try { await WriterLock.acquire(${JSON.stringify(db)}); const t0 = Date.now(); await new Promise((r) => setTimeout(r, 1500)); console.log('held ' + t0 + ' ' + Date.now()); }
+    catch (e) { console.log(e.name === 'DatasetBusyError' ? 'busy' : 'error ' + e.message); }`;
+  const outs = await Promise.all(
+    Array.from(
+      { length: 20 },
+      () =>
+        new Promise<string>((resolve) => {
+          const c = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+            stdio: ['ignore', 'pipe', 'inherit'],
+          });
+          let out = '';
+          c.stdout.on('data', (d) => (out += d));
+          c.on('exit', () => resolve(out.trim()));
+        }),
+    ),
+  );
+  const spans = outs
+    .filter((o) => o.startsWith('held '))
+    .map((o) => o.split(' ').slice(1).map(Number))
+    .sort((a, b) => a[0] - b[0]);
+  assert.equal(outs.filter((o) => !o.startsWith('held ') && o !== 'busy').length, 0, outs.join('\n'));
+  assert.ok(spans.length >= 1 && outs.filter((o) => o === 'busy').length >= 1, outs.join('\n'));
+  // Holders may follow one another (process starts are staggered), never overlap.
+  for (let i = 1; i < spans.length; i++) assert.ok(spans[i][0] >= spans[i - 1][1], `two holders at once: ${outs}`);
+  assert.ok(!existsSync(join(db, LOCK_FILE)), 'each holder released its lock on exit');
 });
 
 test('within one process: concurrent imports of one folder store each sample once; 20 retries of one requestId store one label', async () => {

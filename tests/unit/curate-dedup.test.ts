@@ -249,7 +249,7 @@ describe('MinHash near-dup', () => {
     assert.ok(1 - Math.pow(1 - Math.pow(0.85, rows), bands) >= 0.97);
   });
 
-  it('removes a lexical near-copy and keeps unrelated code, independent of input order', () => {
+  it('removes a lexical near-copy and keeps unrelated code, independent of input order', async () => {
     const items = [
       ranked('orig', 5, { text: long }),
       ranked('copy', 4, { text: long.replace('threshold):', 'limit):') }),
@@ -259,7 +259,7 @@ describe('MinHash near-dup', () => {
       ranked('tiny', 3, { text: '' }),
     ];
     const rule = { threshold: 0.8, ngram: 5, numPerm: 128 };
-    const res = nearDedupMinhash(items, rule);
+    const res = await nearDedupMinhash(items, rule);
     assert.deepEqual(
       res.kept.map((r) => r.candidate.id),
       ['orig', 'far', 'tiny'],
@@ -268,6 +268,6 @@ describe('MinHash near-dup', () => {
     assert.equal(res.clusters[0].method, 'minhash');
     assert.deepEqual(res.clusters[0].removedIds, ['copy']);
     assert.ok(res.clusters[0].maxSimilarity >= 0.8 && res.clusters[0].maxSimilarity < 1);
-    assert.deepEqual(nearDedupMinhash(seededShuffle(items, 4), rule), res);
+    assert.deepEqual(await nearDedupMinhash(seededShuffle(items, 4), rule), res);
   });
 });

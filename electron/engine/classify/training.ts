@@ -31,6 +31,11 @@ export interface TrainOptions {
   hyper?: ClassifierHyper;
   /** Replace the labels with a seeded permutation (a sanity check: metrics must collapse). */
   shuffleLabels?: boolean;
+  /**
+   * Cancels before the fit and, since the fit itself is one synchronous step, after it: a
+   * cancelled training saves no model.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ModelRecord {
@@ -109,6 +114,8 @@ export async function trainModel(store: DatasetStore, embedder: Embedder, o: Tra
       `all ${y.length} labeled samples are ${positives ? 'keep' : 'drop'}: need both classes`,
     );
   const X = t.ids.map((id) => vecs.get(id)!);
+  const cancelled = () => new CodedError('cancelled', 'training cancelled: no model was saved');
+  if (o.signal?.aborted) throw cancelled();
   const res = trainAndEvaluate({
     ids: t.ids,
     X,
@@ -119,6 +126,7 @@ export async function trainModel(store: DatasetStore, embedder: Embedder, o: Tra
     thresholdRule: o.thresholdRule ?? { kind: 'max-f1' },
     hyper: o.hyper,
   });
+  if (o.signal?.aborted) throw cancelled();
   const baselines = lengthAndMajorityBaselines(store, t.ids, y, res.trainIds, res.testIds);
   const modelId = `${o.algo}-${new Date()
     .toISOString()

@@ -10,6 +10,8 @@ import { activeModel, listModels, type ModelRecord } from '../classify/training.
 import { modelFor, scoreSamples, trainClassifier } from '../use-cases/pipeline-steps.js';
 import { reviewQueue, similarSamples } from '../classify/queues.js';
 import { exportFromStore } from '../curate/store-export.js';
+import type { SubsetReport } from '../curate/subsets.js';
+import { parseLicenseFilter } from '../hygiene/licenses.js';
 import { runDemo } from '../pipeline/demo.js';
 import type { HandlerFactory } from './handler-types.js';
 
@@ -44,6 +46,9 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     createdAt: m.createdAt,
     active: m.modelId === activeId,
   });
+  // The UI sends licenses as typed (`permissive`, `mit`): the same expansion as `tbs export --licenses`.
+  const hygieneOf = <H extends { licenses?: string[] | null }>(h: H | undefined): H | undefined =>
+    h?.licenses ? { ...h, licenses: parseLicenseFilter(h.licenses) } : h;
   const rule = (i: {
     precedence: ('human' | 'llm' | 'classifier')[];
     minScore: number;
@@ -64,9 +69,20 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
   });
   return {
     'llm.estimate': async (i) => estimateLabeling(store, i),
-    'llm.run': async (i) => {
+    'llm.run': async (i, host) => {
+      // A host (app, browser mode) resolved the endpoint and its key from settings; the CLI passes none.
+      const ep = host?.llmEndpoint ?? { baseURL: i.baseURL };
       const job = engine.jobs.start('llm-label', (ctx) =>
-        runLabeling(store, { ...i, signal: ctx.signal, onProgress: (p) => ctx.progress('label', p.done, p.total) }),
+        engine.withPool((pool) =>
+          runLabeling(store, {
+            ...i,
+            baseURL: ep.baseURL,
+            apiKey: host?.llmEndpoint?.apiKey,
+            pool,
+            signal: ctx.signal,
+            onProgress: (p) => ctx.progress('label', p.done, p.total),
+          }),
+        ),
       );
       const s = await job.result;
       return { jobId: job.jobId, ...s };
@@ -96,7 +112,9 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     'model.score': async (i) => {
       const rec = await modelFor(store, i.modelId);
       const job = engine.jobs.start('score', (ctx) =>
-        scoreSamples(store, rec.modelId, { signal: ctx.signal, onProgress: ctx.progress }),
+        engine.withPool((pool) =>
+          scoreSamples(store, rec.modelId, { pool, signal: ctx.signal, onProgress: ctx.progress }),
+        ),
       );
       const s = await job.result;
       return { jobId: job.jobId, scored: s.scored, alreadyScored: s.alreadyScored, cancelled: s.cancelled };
@@ -119,6 +137,8 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
         dryRun: true,
         rule: rule(i),
         benchmarks: i.benchmarks,
+        ...(i.subsets ? { subsets: i.subsets } : {}),
+        hygiene: hygieneOf(i.hygiene),
       });
       return {
         funnel: r.funnel,
@@ -128,22 +148,34 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
         >,
         dropReasons: r.dropReasons,
         warnings: r.warnings,
+        ...(r.subsets ? { subsets: r.subsets.map(subsetSummary) } : {}),
       };
     },
     'export.run': async (i) => {
       const job = engine.jobs.start('export', (ctx) =>
-        exportFromStore(store, {
-          outDir: i.outDir,
-          format: i.format,
-          overwrite: i.overwrite,
-          rule: rule(i),
-          benchmarks: i.benchmarks,
-          signal: ctx.signal,
-          onProgress: (p) => ctx.progress(p.phase, p.done, p.total ?? p.done),
-        }),
+        engine.withPool((pool) =>
+          exportFromStore(store, {
+            pool,
+            outDir: i.outDir,
+            format: i.format,
+            overwrite: i.overwrite,
+            rule: rule(i),
+            benchmarks: i.benchmarks,
+            hygiene: hygieneOf(i.hygiene),
+            ...(i.subsets ? { subsets: i.subsets } : {}),
+            signal: ctx.signal,
+            onProgress: (p) => ctx.progress(p.phase, p.done, p.total ?? p.done),
+          }),
+        ),
       );
       const r = await job.result;
-      return { jobId: job.jobId, funnel: r.funnel, manifestPath: r.manifestPath, files: r.files.length };
+      return {
+        jobId: job.jobId,
+        funnel: r.funnel,
+        manifestPath: r.manifestPath,
+        files: r.files.length,
+        ...(r.subsets ? { subsets: r.subsets.map(subsetSummary) } : {}),
+      };
     },
     'demo.run': async (i) => {
       const outDir = i.outDir ?? join(store.dir, '..', `${store.config.name}-export`);
@@ -168,3 +200,11 @@ export const pipelineHandlers: HandlerFactory<keyof typeof pipelineCommands> = (
     },
   };
 };
+
+const subsetSummary = (s: SubsetReport) => ({
+  name: s.name,
+  funnel: s.funnel,
+  rows: s.rows,
+  tokens: s.tokens,
+  warnings: s.warnings,
+});

@@ -1,6 +1,7 @@
 import { CodedError } from '../../../shared/errors.js';
 import type { sampleCommands } from '../../../shared/contract/samples.js';
 import { importSamples } from '../use-cases/pipeline-steps.js';
+import { flagOf } from '../hygiene/spans.js';
 import type { HandlerFactory } from './handler-types.js';
 
 export const sampleHandlers: HandlerFactory<keyof typeof sampleCommands> = (engine) => ({
@@ -13,11 +14,14 @@ export const sampleHandlers: HandlerFactory<keyof typeof sampleCommands> = (engi
   'dataset.stats': async (i) => engine.stats({ language: i.language }),
   'samples.import': async (i) => {
     const job = engine.jobs.start('import', (ctx) =>
-      importSamples(engine.store, i.paths, {
-        ...i,
-        signal: ctx.signal,
-        onProgress: (p) => ctx.progress('import', p.doneBytes, p.totalBytes),
-      }),
+      engine.withPool((pool) =>
+        importSamples(engine.store, i.paths, {
+          ...i,
+          pool,
+          signal: ctx.signal,
+          onProgress: (p) => ctx.progress('import', p.doneBytes, p.totalBytes),
+        }),
+      ),
     );
     const r = await job.result;
     return {
@@ -31,7 +35,8 @@ export const sampleHandlers: HandlerFactory<keyof typeof sampleCommands> = (engi
   },
   'samples.list': async (i) => {
     const page = await engine.query.list(i);
-    return { total: page.total, rows: await engine.query.withUnits(page.rows) };
+    const rows = await engine.query.withUnits(page.rows);
+    return { total: page.total, rows: rows.map((r) => ({ ...r, flags: engine.store.hygiene.flagsOf(r.id) })) };
   },
   'samples.get': async (i) => {
     const sample = await engine.store.getSample(i.id);
@@ -39,7 +44,15 @@ export const sampleHandlers: HandlerFactory<keyof typeof sampleCommands> = (engi
     return {
       sample,
       labels: await engine.store.labelsOf(i.id),
-      row: engine.store.index.rowView(engine.store.index.row(i.id)!),
+      row: { ...engine.store.index.rowView(engine.store.index.row(i.id)!), flags: engine.store.hygiene.flagsOf(i.id) },
+      // NOTE: offsets and kinds only; the text the reviewer sees is the sample's own (original) text.
+      hygiene: {
+        spans:
+          engine.store.hygiene
+            .spansOf(i.id)
+            ?.map((s) => ({ kind: s.kind, flag: flagOf(s), start: s.start, end: s.end })) ?? null,
+        licenses: engine.store.hygiene.licensesOf(i.id),
+      },
     };
   },
 });

@@ -5,7 +5,7 @@ import { CONTAMINATION_METHODS } from '../../../shared/annotations.js';
 import type { Embedder } from '../embed/embedder.js';
 import { embeddingTable, readVectors } from '../embed/embedding-store.js';
 import { chunkPython } from '../ingest/python-parser.js';
-import type { AnnotationInput } from '../store/annotation-store.js';
+import type { AnnotationInput, AnnotationStore } from '../store/annotation-store.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import {
   loadBenchmarks,
@@ -14,6 +14,7 @@ import {
   type BenchmarkItem,
   type LoadedBenchmark,
 } from './benchmarks.js';
+import { saveStoredBenchmarks } from './stored-benchmarks.js';
 import { ContaminationMatcher, type ContaminationMatch, type ContaminatedSample } from './decontaminate.js';
 import { throwIfAborted } from './hashing.js';
 import { SYNTAX_MATCH_DEFAULTS } from './syntax-match.js';
@@ -41,6 +42,8 @@ export interface CheckOptions extends ContaminationParams {
   onProgress?: (done: number, total: number) => void;
   /** Samples per batch (and per recorded run, so an interrupted check resumes where it stopped). */
   batch?: number;
+  /** Where runs are recorded (default: the dataset's); a shard records into its own folder. */
+  annotations?: Pick<AnnotationStore, 'checkedBy' | 'recordRun' | 'annotationsOf'>;
 }
 
 export interface CheckSummary {
@@ -80,7 +83,7 @@ export async function checkStoredSamples(
   if (o.cosine !== null && !o.embedder)
     throw new CodedError('invalid_input', "the embedding match needs the samples' embedder");
   const scope = contaminationScope(items, o, embedderId);
-  const ann = store.annotations;
+  const ann = o.annotations ?? store.annotations;
   const idx = store.index;
   const targets = new Set<string>();
   const inScope: string[] = [];
@@ -183,11 +186,19 @@ export async function checkStoredSamples(
 /** `tbs decontaminate`: loads the benchmarks (failing loud), checks every sample, stores the flags. */
 export async function decontaminateStore(
   store: DatasetStore,
-  o: CheckOptions & { benchmarks: string[]; fields?: BenchmarkFields; allowErrors?: boolean },
+  o: CheckOptions & {
+    benchmarks: string[];
+    fields?: BenchmarkFields;
+    allowErrors?: boolean;
+    /** Only these samples (a shard's part). */
+    only?: ReadonlySet<string>;
+  },
 ): Promise<CheckSummary & { benchmarks: LoadedBenchmark[] }> {
   if (!o.benchmarks.length) throw new CodedError('invalid_input', 'no benchmarks named (--benchmarks F[,F...])');
   const loaded = await loadBenchmarks(o.benchmarks, { fields: o.fields, allowErrors: o.allowErrors });
-  const summary = await checkStoredSamples(store, loaded.items, o);
+  const summary = await checkStoredSamples(store, loaded.items, o, o.only);
+  // After the check, so a cancelled or failed run leaves the previous set with its flags.
+  await saveStoredBenchmarks(store, o.benchmarks, loaded);
   return { ...summary, errors: loaded.errors, benchmarks: loaded.benchmarks };
 }
 

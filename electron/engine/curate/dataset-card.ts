@@ -1,6 +1,20 @@
 import type { ExportRule } from './candidate.js';
 import { benchmarkTableMarkdown, type BenchmarkReportRow } from './contamination-report.js';
 import type { ExportFormat, WrittenFile } from './writers.js';
+import { SUBSET_SCOPE } from './subset-output.js';
+
+/** One config of a multi-config export: its own section of the card. */
+export interface SubsetCardSection {
+  name: string;
+  sources: string;
+  funnel: readonly { step: string; samples: number; tokens: number }[];
+  rows: number;
+  tokens: number;
+  dataFiles: number;
+  imports: readonly { module: string; count: number }[] | null;
+  importsSvg: string | null;
+  warnings: readonly string[];
+}
 
 export interface DatasetCardInput {
   title: string;
@@ -16,6 +30,57 @@ export interface DatasetCardInput {
   tokenEncoding: string;
   /** Imports of the kept samples (>= 10 samples each); the card embeds `imports.svg` drawn from them. */
   imports?: readonly { module: string; count: number }[] | null;
+  /** Subsets written as separate configs (`data/<name>/`); absent: one `default` config. */
+  subsets?: readonly SubsetCardSection[];
+}
+
+function configsYaml(split: string, subsets: readonly SubsetCardSection[] | undefined): string[] {
+  const one = (name: string, path: string) => [
+    `- config_name: ${name}`,
+    '  data_files:',
+    `  - split: ${split}`,
+    `    path: "${path}/${split}-*"`,
+  ];
+  return subsets ? subsets.flatMap((s) => one(s.name, `data/${s.name}`)) : one('default', 'data');
+}
+
+function subsetSections(subsets: readonly SubsetCardSection[] | undefined): string[] {
+  if (!subsets) return [];
+  return [
+    '## Subsets',
+    '',
+    `Each subset is its own config: \`load_dataset(<folder>, "${subsets[0]?.name ?? 'filtered'}")\`.`,
+    SUBSET_SCOPE,
+    '',
+    ...subsets.flatMap((s) => [
+      `### ${s.name}`,
+      '',
+      `- holds: ${s.sources}`,
+      `- rows: ${s.rows}`,
+      `- tokens: ${s.tokens}`,
+      `- files: ${s.dataFiles} (\`data/${s.name}/\`)`,
+      ...s.warnings.map((w) => `- **warning:** ${w}`),
+      '',
+      '| step | samples | tokens |',
+      '|---|---:|---:|',
+      ...s.funnel.map((f) => `| ${f.step} | ${f.samples} | ${f.tokens} |`),
+      '',
+      ...(s.importsSvg
+        ? [
+            `![Imports in ${s.name}: number of samples importing each module, log scale](${s.importsSvg})`,
+            '',
+            ...(s.imports?.length
+              ? [
+                  '| module | samples |',
+                  '|---|---:|',
+                  ...s.imports.slice(0, 10).map((r) => `| ${r.module} | ${r.count} |`),
+                ]
+              : ['No module is imported by 10 or more samples of this subset.']),
+            '',
+          ]
+        : []),
+    ]),
+  ];
 }
 
 function sizeCategory(n: number): string {
@@ -41,10 +106,7 @@ export function renderDatasetCard(input: DatasetCardInput): string {
   const lines = [
     '---',
     'configs:',
-    '- config_name: default',
-    '  data_files:',
-    `  - split: ${input.split}`,
-    `    path: "data/${input.split}-*"`,
+    ...configsYaml(input.split, input.subsets),
     'task_categories:',
     '- text-generation',
     'tags:',
@@ -83,7 +145,8 @@ export function renderDatasetCard(input: DatasetCardInput): string {
     '| human_score | double? | latest human score |',
     '| classifier_score | double? | classifier probability of keep |',
     '',
-    '## Funnel',
+    ...subsetSections(input.subsets),
+    ...(input.subsets ? ['## Funnel (whole export)'] : ['## Funnel']),
     '',
     '| step | samples | tokens |',
     '|---|---:|---:|',

@@ -34,10 +34,13 @@ import {
   type ScoreHistogram,
 } from './manifest.js';
 import { nearDedupMinhash } from './minhash.js';
+import type { CpuPool } from '../workers/cpu-pool.js';
 import { assertOutDirUsable, commitStagingDir, createStagingDir, discardStagingDir } from './output-dir.js';
 import { compareRank, selectCandidate, type RankedCandidate } from './select.js';
 import { applyHygiene, type HygieneFacts, type HygieneReport, type HygieneRuleInput } from '../hygiene/export-stage.js';
 import { toExportRow, writeShards, writeTextFile, type ExportFormat, type WrittenFile } from './writers.js';
+import { parseSubsets, subsetOf, SubsetFunnels, tally, type ExportSubset, type SubsetReport } from './subsets.js';
+import { subsetReports, writeSubsets } from './subset-output.js';
 
 export type ExportPhase = 'read' | 'exact-dup' | 'near-dup' | 'minhash' | 'decontaminate' | 'budget' | 'write';
 
@@ -72,6 +75,8 @@ export interface RunExportOptions {
   ) => Promise<DecontaminateResult & { overruled?: ContaminatedSample[] }>;
   /** The samples' embedder; needed only when `rule.decontaminate.cosine` is set. */
   embedText?: (texts: string[]) => Promise<Float32Array[]>;
+  /** Worker threads for MinHash sketching; inline without. */
+  pool?: CpuPool;
   provenance?: ExportProvenance;
   onProgress?: (p: ExportProgress) => void;
   signal?: AbortSignal;
@@ -89,6 +94,12 @@ export interface RunExportOptions {
   now?: () => Date;
   /** The imports chart of the kept samples (module -> samples importing it); drawn into the card as SVG. */
   importsOf?: (ids: string[]) => Promise<ImportBar[]>;
+  /**
+   * Write these subsets as separate configs (`data/<name>/`), each with its own funnel and card
+   * section; samples in none of them are left out. Dedup, decontamination and the budget still
+   * run once over the whole export. Absent: one `default` config, exactly as before.
+   */
+  subsets?: readonly string[];
 }
 
 export interface ExportResult {
@@ -106,6 +117,8 @@ export interface ExportResult {
   budgetBuckets: BucketReport[];
   warnings: string[];
   hygiene?: HygieneReport | null;
+  /** Per subset (only when subsets were asked for): funnel, rows, tokens, files. */
+  subsets?: SubsetReport[];
   /** Data files, README, reports (not the manifest itself); empty on a dry run. */
   files: WrittenFile[];
   manifestPath: string | null;
@@ -135,14 +148,23 @@ interface ReadOutcome {
   filtered: { samples: number; tokens: number };
   dropReasons: Record<string, number>;
   warnings: string[];
+  /** Per subset: candidates read and candidates past the filters (subsets only). */
+  subsetInput: Map<ExportSubset, { samples: number; tokens: number }>;
+  subsetFiltered: Map<ExportSubset, { samples: number; tokens: number }>;
 }
 
 /** Streams candidates through filters and the precedence decision, keeping only the selected. */
-async function readAndSelect(opts: RunExportOptions, rule: ExportRule): Promise<ReadOutcome> {
+async function readAndSelect(
+  opts: RunExportOptions,
+  rule: ExportRule,
+  subsets: readonly ExportSubset[] | null,
+): Promise<ReadOutcome> {
   const byId = new Map<string, RankedCandidate>();
   const input = { samples: 0, tokens: 0 };
   const filtered = { samples: 0, tokens: 0 };
   const dropReasons: Record<string, number> = {};
+  const subsetInput: ReadOutcome['subsetInput'] = new Map();
+  const subsetFiltered: ReadOutcome['subsetFiltered'] = new Map();
   let duplicateIds = 0;
   let classifierIgnored = 0;
   const noCut = classifierCut(rule) === null && rule.precedence.includes('classifier');
@@ -154,16 +176,26 @@ async function readAndSelect(opts: RunExportOptions, rule: ExportRule): Promise<
     input.samples++;
     input.tokens += c.tokens;
     if (noCut && c.classifierScore !== null) classifierIgnored++;
+    const subset = subsets ? subsetOf(c.source) : null;
+    if (subsets) {
+      if (!subset || !subsets.includes(subset)) {
+        dropReasons['not-in-subsets'] = (dropReasons['not-in-subsets'] ?? 0) + 1;
+        continue;
+      }
+      tally(subsetInput, subset, c.tokens);
+    }
     const out = selectCandidate(c, rule);
     if ('dropped' in out) {
       dropReasons[out.dropped] = (dropReasons[out.dropped] ?? 0) + 1;
       if (out.dropped !== 'unlabeled' && out.dropped !== 'below-threshold') continue;
       filtered.samples++;
       filtered.tokens += c.tokens;
+      if (subset) tally(subsetFiltered, subset, c.tokens);
       continue;
     }
     filtered.samples++;
     filtered.tokens += c.tokens;
+    if (subset) tally(subsetFiltered, subset, c.tokens);
     // Ids are content hashes, unique in a store; a repeated id is the same content, so keep the
     // better-ranked copy (the first seen on a tie) and count it as a duplicate.
     const prev = byId.get(c.id);
@@ -180,7 +212,15 @@ async function readAndSelect(opts: RunExportOptions, rule: ExportRule): Promise<
   }
   if (duplicateIds > 0) warnings.push(`${duplicateIds} candidates repeated an id already seen and were counted once`);
   if (duplicateIds > 0) dropReasons['duplicate-id'] = duplicateIds;
-  return { selected: [...byId.values()].sort(compareRank), input, filtered, dropReasons, warnings };
+  return {
+    selected: [...byId.values()].sort(compareRank),
+    input,
+    filtered,
+    dropReasons,
+    warnings,
+    subsetInput,
+    subsetFiltered,
+  };
 }
 
 /**
@@ -210,14 +250,20 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
     }
   }
 
-  const read = await readAndSelect(opts, rule);
+  const subsetNames = opts.subsets ? parseSubsets(opts.subsets) : null;
+  const read = await readAndSelect(opts, rule, subsetNames);
   const warnings = [...read.warnings];
   if (benchmarkErrors.length > 0) warnings.push(`${benchmarkErrors.length} benchmark lines or files could not be used`);
   const funnel: FunnelStep[] = [];
-  const push = (name: FunnelStepName, items: RankedCandidate[] | { samples: number; tokens: number }) =>
+  const sub = subsetNames ? new SubsetFunnels(subsetNames) : null;
+  const push = (name: FunnelStepName, items: RankedCandidate[] | { samples: number; tokens: number }) => {
     funnel.push(funnelStep(name, items, funnel[funnel.length - 1] ?? null));
+    if (sub && Array.isArray(items)) sub.push(name, items);
+  };
   push('input', read.input);
+  sub?.push('input', read.subsetInput);
   push('filtered', read.filtered);
+  sub?.push('filtered', read.subsetFiltered);
   push('selected', read.selected);
   let selected = read.selected;
   let hygiene: HygieneReport | null = null;
@@ -250,7 +296,15 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
     afterNear = near.kept;
   }
   if (rule.minhash !== null) {
-    const lexical = nearDedupMinhash(afterNear, rule.minhash, { signal: opts.signal, onProgress: progress('minhash') });
+    const m = rule.minhash;
+    const pool = opts.pool;
+    const lexical = await nearDedupMinhash(afterNear, m, {
+      signal: opts.signal,
+      onProgress: progress('minhash'),
+      sketch: pool
+        ? (texts, bands, rows) => pool.minhash({ texts, ngram: m.ngram, numPerm: m.numPerm, bands, rows })
+        : undefined,
+    });
     clusters.push(...lexical.clusters);
     afterNear = lexical.kept;
   }
@@ -274,6 +328,8 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
   const budget = applyBudget(decon.kept, rule.budgetTokens, rule.stratifyBy);
   push('budget', budget.kept);
   const histogram = buildHistogram(budget.kept);
+  const subsets = sub ? subsetReports(sub) : undefined;
+  for (const s of subsets ?? []) warnings.push(...s.warnings);
 
   const result: ExportResult = {
     rule,
@@ -287,6 +343,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
     budgetBuckets: budget.buckets,
     warnings,
     hygiene,
+    ...(subsets ? { subsets } : {}),
     files: [],
     manifestPath: null,
     outDir: null,
@@ -297,14 +354,16 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
   let files: WrittenFile[] = [];
   try {
     const toolVersion = opts.provenance?.toolVersion ?? readToolVersion();
-    files = await writeShards(budget.kept.map(toExportRow), {
+    const shardOpts = {
       dir: staging,
       format: opts.format,
       shardBytes: opts.shardBytes,
       createdBy: `textbook-studio ${toolVersion}`,
       signal: opts.signal,
       onProgress: progress('write'),
-    });
+    };
+    const subsetOut = subsets ? await writeSubsets(staging, subsets, budget.kept, shardOpts, opts.importsOf) : null;
+    files = subsetOut ? subsetOut.files : await writeShards(budget.kept.map(toExportRow), shardOpts);
     const clusterLines = clusters.map((c) => `${JSON.stringify(c)}\n`).join('');
     files.push(await writeTextFile(staging, 'reports/removed-clusters.jsonl', clusterLines));
     const imports = opts.importsOf ? await opts.importsOf(budget.kept.map((k) => k.candidate.id)) : null;
@@ -327,6 +386,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
       toolVersion,
       tokenEncoding: TOKEN_ENCODING,
       imports,
+      ...(subsetOut ? { subsets: subsetOut.card } : {}),
     });
     files.push(await writeTextFile(staging, 'README.md', card));
     const manifest = buildManifest({
@@ -355,7 +415,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
     await writeTextFile(
       staging,
       'manifest.json',
-      `${JSON.stringify(imports ? { ...manifest, imports } : manifest, null, 2)}\n`,
+      `${JSON.stringify({ ...manifest, ...(imports ? { imports } : {}), ...(subsetOut ? { subsets: subsetOut.manifest } : {}) }, null, 2)}\n`,
     );
     // Last chance to cancel: after this the export is in place and complete.
     throwIfAborted(opts.signal);

@@ -1,6 +1,6 @@
 import type { MinhashRule } from './candidate.js';
 import { collectClusters, greedyLeaders, type DedupResult, type StepHooks } from './dedup.js';
-import { fmix32, fnv1a32, mulberry32, pack53 } from './hashing.js';
+import { fmix32, fnv1a32, mulberry32, pack53, throwIfAborted } from './hashing.js';
 import { sortByRank, type RankedCandidate } from './select.js';
 
 const WORD = /[\p{L}\p{N}_]+/gu;
@@ -102,25 +102,28 @@ export interface MinhashDedupResult extends DedupResult {
   comparisons: number;
 }
 
-/** Lexical near-duplicate removal: MinHash LSH banding proposes, exact Jaccard decides. */
-export function nearDedupMinhash(
-  items: readonly RankedCandidate[],
-  rule: MinhashRule,
-  hooks: StepHooks = {},
-): MinhashDedupResult {
-  const ranked = sortByRank([...items]);
-  const n = ranked.length;
-  const shingles = ranked.map((r) => wordShingles(r.candidate.text, rule.ngram));
-  const eligible = new Uint8Array(n);
-  const { bands, rows } = chooseBands(rule.threshold, rule.numPerm);
-  const bandKeys: Float64Array[] = Array.from({ length: bands }, () => new Float64Array(n));
-  const buckets: Map<number, number[]>[] = Array.from({ length: bands }, () => new Map());
+/** What candidate generation needs of each text: its shingles and its key in every band. */
+export interface MinhashSketches {
+  shingles: Float64Array[];
+  /** `texts.length * bands` keys, row-major; 0 where a text has no shingle. */
+  bandKeys: Float64Array;
+}
+
+/** Shingles + LSH band keys of a batch of texts. Pure: runs inline or on a pool worker. */
+export function minhashSketches(
+  texts: readonly string[],
+  ngram: number,
+  numPerm: number,
+  bands: number,
+  rows: number,
+): MinhashSketches {
   const salt = mulberry32(0x6a09e667);
   const saltA = Array.from({ length: bands }, () => Math.floor(salt() * 2 ** 32));
-  for (let i = 0; i < n; i++) {
+  const shingles = texts.map((t) => wordShingles(t, ngram));
+  const bandKeys = new Float64Array(texts.length * bands);
+  for (let i = 0; i < texts.length; i++) {
     if (shingles[i].length === 0) continue;
-    eligible[i] = 1;
-    const sig = minhashSignature(shingles[i], rule.numPerm);
+    const sig = minhashSignature(shingles[i], numPerm);
     for (let b = 0; b < bands; b++) {
       let x = saltA[b];
       let y = ~saltA[b];
@@ -128,8 +131,55 @@ export function nearDedupMinhash(
         x = fmix32(Math.imul(x, 31) ^ sig[r]);
         y = fmix32(Math.imul(y, 17) + sig[r]);
       }
-      const key = pack53(x, y);
-      bandKeys[b][i] = key;
+      bandKeys[i * bands + b] = pack53(x, y);
+    }
+  }
+  return { shingles, bandKeys };
+}
+
+/** Sketches per batch of texts; the export passes the CPU pool's `minhash`. */
+export type SketchBatch = (texts: string[], bands: number, rows: number) => Promise<MinhashSketches>;
+
+/**
+ * Lexical near-duplicate removal: MinHash LSH banding proposes, exact Jaccard decides. Sketching
+ * (the costly part) runs in batches through `sketch` (on worker threads when given), in order, so
+ * the result never depends on the worker count.
+ */
+export async function nearDedupMinhash(
+  items: readonly RankedCandidate[],
+  rule: MinhashRule,
+  hooks: StepHooks & { sketch?: SketchBatch } = {},
+): Promise<MinhashDedupResult> {
+  const ranked = sortByRank([...items]);
+  const n = ranked.length;
+  const { bands, rows } = chooseBands(rule.threshold, rule.numPerm);
+  const sketch: SketchBatch =
+    hooks.sketch ?? (async (texts, b, r) => minhashSketches(texts, rule.ngram, rule.numPerm, b, r));
+  const BATCH = 512;
+  const parts: Promise<MinhashSketches>[] = [];
+  for (let i = 0; i < n; i += BATCH)
+    parts.push(
+      sketch(
+        ranked.slice(i, i + BATCH).map((r) => r.candidate.text),
+        bands,
+        rows,
+      ),
+    );
+  const shingles: Float64Array[] = [];
+  const keys = new Float64Array(n * bands);
+  for (let k = 0; k < parts.length; k++) {
+    const part = await parts[k];
+    throwIfAborted(hooks.signal);
+    keys.set(part.bandKeys, shingles.length * bands);
+    shingles.push(...part.shingles);
+  }
+  const eligible = new Uint8Array(n);
+  const buckets: Map<number, number[]>[] = Array.from({ length: bands }, () => new Map());
+  for (let i = 0; i < n; i++) {
+    if (shingles[i].length === 0) continue;
+    eligible[i] = 1;
+    for (let b = 0; b < bands; b++) {
+      const key = keys[i * bands + b];
       const list = buckets[b].get(key);
       if (list) list.push(i);
       else buckets[b].set(key, [i]);
@@ -138,7 +188,7 @@ export function nearDedupMinhash(
   const stamp = new Int32Array(n).fill(-1);
   const forEach = (i: number, visit: (j: number) => void) => {
     for (let b = 0; b < bands; b++) {
-      for (const j of buckets[b].get(bandKeys[b][i]) ?? []) {
+      for (const j of buckets[b].get(keys[i * bands + b]) ?? []) {
         if (j === i || stamp[j] === i) continue;
         stamp[j] = i;
         visit(j);

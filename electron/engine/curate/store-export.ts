@@ -97,6 +97,8 @@ export async function exportFromStore(
         n: idx.size,
         labelsVersion: store.labelsVersion,
         benchmarks: await benchmarkFingerprint(o.benchmarks ?? []),
+        // Only when given, so an export without subsets keeps the fingerprint it always had.
+        ...(o.subsets ? { subsets: o.subsets } : {}),
         annotations: store.annotations.fingerprint(),
         maybe: createHash('sha256')
           .update([...maybe].sort().join('\n'))

@@ -156,6 +156,8 @@ export interface WriteShardsOptions {
   format: ExportFormat;
   shardBytes?: number;
   split?: string;
+  /** A config's folder under `data/` (multi-config export); default: shards go straight into `data/`. */
+  subdir?: string;
   /** Parquet `created_by`, e.g. `textbook-studio 0.1.0`. */
   createdBy: string;
   signal?: AbortSignal;
@@ -163,11 +165,12 @@ export interface WriteShardsOptions {
 }
 
 /**
- * Writes rows (sorted by id first) into `data/<split>-0000i-of-0000N.<ext>`. Shards are written
+ * Writes rows (sorted by id first) into `data/[<subdir>/]<split>-0000i-of-0000N.<ext>`. Shards are written
  * under temporary names and renamed once N is known, so no file ever carries a wrong `of-N`.
  */
 export async function writeShards(rows: readonly ExportRow[], opts: WriteShardsOptions): Promise<WrittenFile[]> {
-  const dataDir = join(opts.dir, 'data');
+  const rel = opts.subdir ? `data/${opts.subdir}` : 'data';
+  const dataDir = join(opts.dir, ...rel.split('/'));
   await mkdir(dataDir, { recursive: true });
   const shards = planShards(sortRowsForOutput(rows), opts.shardBytes ?? DEFAULT_SHARD_BYTES);
   const split = opts.split ?? 'train';
@@ -187,7 +190,7 @@ export async function writeShards(rows: readonly ExportRow[], opts: WriteShardsO
     const name = shardName(split, i, shards.length, opts.format);
     await rename(temps[i], join(dataDir, name));
     const { sha256, bytes } = await sha256File(join(dataDir, name));
-    files.push({ path: `data/${name}`, bytes, sha256, rows: shards[i].length });
+    files.push({ path: `${rel}/${name}`, bytes, sha256, rows: shards[i].length });
   }
   return files;
 }

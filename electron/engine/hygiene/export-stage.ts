@@ -1,8 +1,8 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { HygieneRuleSchema } from '../../../shared/hygiene.js';
 import type { RankedCandidate } from '../curate/select.js';
 import {
   HEURISTIC_STAGES,
-  HeuristicRuleSchema,
   heuristicVerdict,
   textStats,
   type HeuristicRule,
@@ -13,21 +13,11 @@ import { scanTexts } from './scan-text.js';
 import { SENSITIVE_KINDS, redactText, type SensitiveKind, type SensitiveSpan } from './spans.js';
 
 /**
- * The hygiene part of an export rule. Runs on the selected samples (the ones whose text the export
- * loads), in this order: license filter, drop-flagged, each heuristic filter, then redaction of
- * what is left. Every stage is one funnel step.
+ * The hygiene part of an export rule (schema in shared/hygiene.ts). Runs on the selected samples
+ * (the ones whose text the export loads), in this order: license filter, drop-flagged, each
+ * heuristic filter, then redaction of what is left. Every stage is one funnel step.
  */
-export const HygieneRuleSchema = z
-  .object({
-    /** Replace sensitive spans with placeholders (<EMAIL>, <IP_ADDRESS>, <SECRET>, <PRIVATE_KEY>). */
-    redact: z.boolean().default(true),
-    /** Drop samples with a span of these kinds instead of redacting them. */
-    dropFlagged: z.array(z.enum(SENSITIVE_KINDS)).default([]),
-    /** Allowed SPDX ids (`unknown` keeps samples without one); null = no license filter. */
-    licenses: z.array(z.string()).nullable().default(null),
-    heuristics: HeuristicRuleSchema.prefault({}),
-  })
-  .strict();
+export { HygieneRuleSchema };
 export type HygieneRule = z.output<typeof HygieneRuleSchema>;
 export type HygieneRuleInput = z.input<typeof HygieneRuleSchema>;
 

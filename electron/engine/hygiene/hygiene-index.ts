@@ -1,3 +1,4 @@
+import { HEURISTIC_WHERE_FIELDS, HeuristicValues } from './heuristic-values.js';
 import { DECLARED_FIELDS } from './meta-fields.js';
 import { SENSITIVE_KINDS, flagOf, type SensitiveKind, type SensitiveSpan } from './spans.js';
 
@@ -34,11 +35,13 @@ export function spanOfAnnotation(a: AnnotationView): SensitiveSpan | null {
 export class HygieneIndex {
   private fields = new Map<string, Map<string, FieldValue>>();
   private fieldVersion = 0;
+  /** Heuristic text statistics (line lengths, alphanumeric fraction, ...) per sample. */
+  readonly heuristics = new HeuristicValues();
 
   constructor(private readonly annotations: HygieneAnnotations) {}
 
   get version() {
-    return this.annotations.version * 1_000_003 + this.fieldVersion;
+    return `${this.annotations.version}:${this.fieldVersion}:${this.heuristics.version}`;
   }
 
   isScanned(id: string): boolean {
@@ -104,10 +107,22 @@ export class HygieneIndex {
         const l = this.licensesOf(id);
         return l.length ? l : ['unknown'];
       };
+    // NOTE: a sample without stored statistics reads NULL, so `max_line_length > 1000` never
+    // matches it and `max_line_length IS NULL` finds what `tbs scan` still has to fill.
+    if ((HEURISTIC_WHERE_FIELDS as readonly string[]).includes(name)) return (id) => this.heuristics.value(id, name);
     if (!(name in DECLARED_FIELDS) && !this.fields.has(name)) return undefined;
     return (id) => this.fields.get(name)?.get(id) ?? null;
   }
   whereFieldNames(): string[] {
-    return [...new Set(['flags', 'flagged', 'license', ...Object.keys(DECLARED_FIELDS), ...this.fieldNames()])];
+    return [
+      ...new Set([
+        'flags',
+        'flagged',
+        'license',
+        ...HEURISTIC_WHERE_FIELDS,
+        ...Object.keys(DECLARED_FIELDS),
+        ...this.fieldNames(),
+      ]),
+    ];
   }
 }

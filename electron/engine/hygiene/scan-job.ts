@@ -3,6 +3,7 @@ import { detectLicenses, type LicenseFinding } from './license-detect.js';
 import { extractFields } from './meta-fields.js';
 import { recordLicenses, recordScan, writeFields } from './hygiene-store.js';
 import { SCAN_METHOD, scanTexts } from './scan-text.js';
+import { recordHeuristics } from './heuristic-values.js';
 import type { SensitiveKind } from './spans.js';
 import type { FieldValue } from './hygiene-index.js';
 
@@ -20,9 +21,26 @@ export interface HygieneItem {
 export async function recordHygiene(
   store: DatasetStore,
   items: HygieneItem[],
-  opts: { scan?: boolean; licenses?: boolean; fields?: boolean; metaFields?: readonly string[] } = {},
+  opts: {
+    scan?: boolean;
+    licenses?: boolean;
+    fields?: boolean;
+    heuristics?: boolean;
+    metaFields?: readonly string[];
+  } = {},
 ): Promise<void> {
   if (!items.length) return;
+  if (opts.heuristics ?? true) {
+    const idx = store.index;
+    await recordHeuristics(
+      store,
+      store.hygiene.heuristics,
+      items.map((i) => {
+        const r = idx.row(i.id);
+        return { id: i.id, text: i.text, language: r === undefined ? '' : idx.language[r] };
+      }),
+    );
+  }
   if (opts.scan ?? true) {
     const results = await scanTexts(items.map((i) => i.text));
     await recordScan(
@@ -46,7 +64,7 @@ export async function recordHygiene(
 }
 
 export interface ScanSummary {
-  /** Samples scanned by this run. */
+  /** Samples scanned by this run (secrets, PII, licenses or heuristic statistics filled). */
   scanned: number;
   /** Samples whose current scan already used these rules (not redone). */
   skipped: number;
@@ -61,12 +79,19 @@ const BATCH = 2000;
 /**
  * `tbs scan`: every sample without a current scan by these rules is scanned, in batches that are
  * recorded as they finish, so a cancelled or crashed scan continues where it stopped. Samples
- * without a license record get one from their metadata and text.
+ * without a license record get one from their metadata and text, samples without heuristic
+ * statistics get them: each fact is filled only where it is missing.
  */
 export async function scanDataset(
   store: DatasetStore,
-  opts: { signal?: AbortSignal; onProgress?: (p: { done: number; total: number }) => void } = {},
+  opts: {
+    signal?: AbortSignal;
+    onProgress?: (p: { done: number; total: number }) => void;
+    /** Samples recorded together (default 2000): the most a cancel or crash can make the next run redo. */
+    batch?: number;
+  } = {},
 ): Promise<ScanSummary> {
+  const batch = opts.batch ?? BATCH;
   const ann = store.annotations;
   const total = store.index.size;
   let done = 0;
@@ -74,16 +99,23 @@ export async function scanDataset(
   let skipped = 0;
   let toScan: HygieneItem[] = [];
   let toLicense: HygieneItem[] = [];
+  let toStats: HygieneItem[] = [];
+  const touched = new Set<string>();
   const flush = async () => {
-    await recordHygiene(store, toScan, { licenses: false, fields: false });
-    await recordHygiene(store, toLicense, { scan: false, fields: false });
-    scanned += toScan.length;
+    if (!touched.size && opts.signal?.aborted) return;
+    await recordHygiene(store, toScan, { licenses: false, fields: false, heuristics: false });
+    // A sample never license-checked was imported without hygiene: its metadata fields are missing too.
+    await recordHygiene(store, toLicense, { scan: false, heuristics: false });
+    await recordHygiene(store, toStats, { scan: false, licenses: false, fields: false });
+    scanned += touched.size;
+    touched.clear();
     toScan = [];
     toLicense = [];
+    toStats = [];
     opts.onProgress?.({ done, total });
   };
   const samples = await store.table('samples');
-  for await (const b of samples.query().select(['id', 'text', 'metadata'])) {
+  scan: for await (const b of samples.query().select(['id', 'text', 'metadata'])) {
     const [id, text, meta] = ['id', 'text', 'metadata'].map((n) => b.getChild(n)!);
     for (let i = 0; i < b.numRows; i++) {
       done++;
@@ -92,7 +124,8 @@ export async function scanDataset(
         (ann.checkedBy(sid, 'secret')?.scope ?? null) === SCAN_METHOD &&
         (ann.checkedBy(sid, 'pii')?.scope ?? null) === SCAN_METHOD;
       const needsLicense = ann.checkedBy(sid, 'license') === null;
-      if (current && !needsLicense) {
+      const needsStats = !store.hygiene.heuristics.has(sid);
+      if (current && !needsLicense && !needsStats) {
         skipped++;
         continue;
       }
@@ -103,13 +136,18 @@ export async function scanDataset(
         /* metadata the importer wrote is JSON; a damaged cell only loses license hints */
       }
       const item = { id: sid, text: text.get(i) as string, metadata };
+      touched.add(sid);
       if (!current) toScan.push(item);
-      else skipped++;
       if (needsLicense) toLicense.push(item);
+      if (needsStats) toStats.push(item);
+      if (touched.size >= batch) {
+        await flush();
+        if (opts.signal?.aborted) break scan;
+      }
     }
-    if (toScan.length >= BATCH || toLicense.length >= BATCH) await flush();
     if (opts.signal?.aborted) break;
   }
+  // NOTE: what was read before a cancel is still recorded: the next run starts after it.
   await flush();
   const t = store.hygiene.totals();
   return { scanned, skipped, flagged: t.flagged, by_kind: t.byKind, cancelled: Boolean(opts.signal?.aborted) };

@@ -3,7 +3,9 @@
  * placeholder; `rule` names the detector that fired (a secretlint message id, `high-entropy`,
  * `email`, `ipv4`, `ipv6`), so flags read like `secret:github-token` or `pii:email`.
  */
-export const SENSITIVE_KINDS = ['secret', 'private_key', 'email', 'ip'] as const;
+import { SENSITIVE_SPAN_KINDS } from '../../../shared/hygiene.js';
+
+export const SENSITIVE_KINDS = SENSITIVE_SPAN_KINDS;
 export type SensitiveKind = (typeof SENSITIVE_KINDS)[number];
 
 export interface SensitiveSpan {

@@ -1,5 +1,6 @@
 import { Tiktoken } from 'js-tiktoken/lite';
 import o200k from 'js-tiktoken/ranks/o200k_base';
+import { InOrder, type CpuPool } from '../workers/cpu-pool.js';
 
 /**
  * Exact o200k_base token counts, fast. tiktoken splits text with a regex and byte-pair-encodes
@@ -23,17 +24,43 @@ export class TokenCounter {
   count(text: string): number {
     let n = 0;
     this.pattern.lastIndex = 0;
+    for (const m of text.matchAll(this.pattern)) n += this.pieceCount(m[0]);
+    return n;
+  }
+
+  private pieceCount(piece: string): number {
+    let c = this.cache.get(piece);
+    if (c === undefined) {
+      c = this.enc.encode(piece, [], []).length;
+      if (this.cache.size >= this.maxCache) this.cache = new Map();
+      this.cache.set(piece, c);
+    }
+    return c;
+  }
+
+  /**
+   * The count of `text` and, when it exceeds `limit`, the text of its first `limit` tokens: exactly
+   * `decode(encode(text).slice(0, limit))`, but only the one piece the cut falls in is encoded
+   * (pieces are encoded independently, and every whole piece decodes to itself).
+   */
+  countAndCut(text: string, limit: number): { tokens: number; kept: string | null } {
+    let n = 0;
+    let kept: string | null = null;
+    this.pattern.lastIndex = 0;
     for (const m of text.matchAll(this.pattern)) {
-      const piece = m[0];
-      let c = this.cache.get(piece);
-      if (c === undefined) {
-        c = this.enc.encode(piece, [], []).length;
-        if (this.cache.size >= this.maxCache) this.cache = new Map();
-        this.cache.set(piece, c);
+      const c = this.pieceCount(m[0]);
+      if (kept === null && n + c > limit) {
+        const need = limit - n;
+        kept = text.slice(0, m.index) + (need > 0 ? this.enc.decode(this.enc.encode(m[0], [], []).slice(0, need)) : '');
       }
       n += c;
     }
-    return n;
+    return { tokens: n, kept };
+  }
+
+  /** Reference path for `countAndCut`: the library's full encode and decode. */
+  cutReference(text: string, limit: number): string {
+    return this.enc.decode(this.enc.encode(text, [], []).slice(0, limit));
   }
 
   /** Reference path: the library's own full encode. */
@@ -59,13 +86,21 @@ export async function countTokensExactly(
   opts: {
     signal?: AbortSignal;
     onProgress?: (p: { done: number; total: number }) => void;
+    /** Worker threads for the counting; inline without. */
+    pool?: CpuPool;
   } = {},
 ): Promise<TokenCountSummary> {
   const t0 = Date.now();
   const idx = store.index;
   let total = 0;
   for (let r = 0; r < idx.size; r++) if (!idx.tokensExact[r]) total++;
-  const counter = new TokenCounter();
+  // NOTE: counts run in batches on the pool's threads (inline without one) and land in order.
+  let inline: TokenCounter | null = null;
+  const countBatch = (texts: string[]): Promise<Int32Array> =>
+    opts.pool
+      ? opts.pool.count(texts)
+      : Promise.resolve(Int32Array.from(texts, (t) => (inline ??= new TokenCounter()).count(t)));
+  const inFlight = new InOrder<string[], Int32Array>(Math.max(1, (opts.pool?.workers ?? 1) * 2) - 1);
   const table = await store.table('token_counts');
   const samples = await store.table('samples');
   let pending: { sample_id: string; tokens: number }[] = [];
@@ -77,26 +112,42 @@ export async function countTokensExactly(
     for (const p of pending) idx.setTokens(p.sample_id, p.tokens);
     pending = [];
   };
+  const land = async (done: { ctx: string[]; result: Int32Array } | null) => {
+    if (!done) return;
+    done.ctx.forEach((id, i) => pending.push({ sample_id: id, tokens: done.result[i] }));
+    counted += done.ctx.length;
+    if (pending.length >= 5000) {
+      await flush();
+      opts.onProgress?.({ done: counted, total });
+    }
+  };
+  let ids: string[] = [];
+  let texts: string[] = [];
+  const submit = async () => {
+    if (!ids.length) return;
+    await land(await inFlight.push(ids, countBatch(texts)));
+    ids = [];
+    texts = [];
+  };
   opts.onProgress?.({ done: 0, total });
   try {
     outer: for await (const b of samples.query().select(['id', 'text'])) {
-      const ids = b.getChild('id')!;
-      const texts = b.getChild('text')!;
+      const idCol = b.getChild('id')!;
+      const textCol = b.getChild('text')!;
       for (let i = 0; i < b.numRows; i++) {
-        const id = ids.get(i) as string;
+        const id = idCol.get(i) as string;
         const r = idx.row(id);
         if (r === undefined || idx.tokensExact[r]) continue;
-        const text = texts.get(i) as string;
-        pending.push({ sample_id: id, tokens: counter.count(text) });
-        counted++;
+        const text = textCol.get(i) as string;
+        ids.push(id);
+        texts.push(text);
         bytes += text.length;
-        if (pending.length >= 5000) {
-          await flush();
-          opts.onProgress?.({ done: counted, total });
-        }
+        if (ids.length >= 1000) await submit();
         if (opts.signal?.aborted) break outer;
       }
     }
+    await submit();
+    for await (const done of inFlight.drain()) await land(done);
   } finally {
     await flush();
   }

@@ -62,7 +62,10 @@ export class JobRunner extends EventEmitter {
         return summary;
       },
       (e: Error) => {
-        info.state = { status: 'failed', error: { name: e.name, message: e.message } };
+        // A job that stops by throwing once it was asked to cancel was cancelled, not failed.
+        info.state = ctl.signal.aborted
+          ? { status: 'cancelled', summary: null }
+          : { status: 'failed', error: { name: e.name, message: e.message } };
         this.emit('job-state', info);
         throw e;
       },

@@ -5,8 +5,9 @@ import OpenAI from 'openai';
 import type { LabelRecord } from '../../../shared/domain.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sqlString } from '../store/dataset-store.js';
-import { outboundText } from '../hygiene/outbound.js';
-import { buildPrompt, parseAnswer, type BuiltPrompt } from './prompt.js';
+import type { CpuPool } from '../workers/cpu-pool.js';
+import { parseAnswer, type BuiltPrompt } from './prompt.js';
+import { PromptFeed } from './prompt-feed.js';
 import { costUsd, priceOf, type Price } from './pricing.js';
 import { callWithRetries, ChatSession, CostBudget } from './llm-call.js';
 import { selectSamples, type SelectionSpec } from './selection.js';
@@ -29,6 +30,20 @@ export interface LabelRunOptions extends SelectionSpec {
   backoffBaseMs?: number;
   signal?: AbortSignal;
   onProgress?: (p: LabelProgress) => void;
+  /** Worker threads for redaction + prompt building; inline without one. */
+  pool?: CpuPool;
+  /** Only these samples of the selection (a shard's part, by sample-id hash). */
+  include?: (sampleId: string) => boolean;
+  /** Where labels and failed attempts go instead of the dataset (a shard's own ledger). */
+  sink?: LabelSink;
+  /** The run's cost cap (default: a CostBudget of maxCost); a shard's also records what it spends. */
+  budget?: Pick<CostBudget, 'reserve' | 'release' | 'spent'>;
+}
+
+/** A labeling run's output when it must not write the dataset (sharded runs). */
+export interface LabelSink {
+  appendLabels(records: LabelRecord[]): Promise<void>;
+  addAttempts(rows: Record<string, unknown>[]): Promise<void>;
 }
 
 export interface LabelProgress {
@@ -114,7 +129,7 @@ export async function prepare(store: DatasetStore, o: LabelRunOptions): Promise<
   };
   const paramsHash = paramsHashOf(params);
   const agent = formatAgent({ model: o.model, templateId: template.id, templateHash: hash });
-  const selectedIds = await selectSamples(store, o);
+  const selectedIds = (await selectSamples(store, o)).filter((id) => !o.include || o.include(id));
   const done = await labeledKeys(store, agent, paramsHash);
   const todo = selectedIds.filter((id) => !done.has(id));
   return {
@@ -131,7 +146,7 @@ export async function prepare(store: DatasetStore, o: LabelRunOptions): Promise<
 }
 
 /** Sample ids that already have a label for this agent + parameters (LanceDB plus the unflushed journal). */
-async function labeledKeys(store: DatasetStore, agent: string, paramsHash: string): Promise<Set<string>> {
+export async function labeledKeys(store: DatasetStore, agent: string, paramsHash: string): Promise<Set<string>> {
   const out = new Set<string>();
   const labels = await store.table('labels');
   for await (const b of labels
@@ -153,13 +168,16 @@ export async function estimateLabeling(store: DatasetStore, o: LabelRunOptions):
   const p = await prepare(store, o);
   let promptTokens = 0;
   let truncated = 0;
-  for (const id of p.todo) {
-    const s = (await store.getSample(id))!;
-    const b = buildPrompt(p.template, await outboundText(store, id, s.text), s.language, p.params.maxInputTokens);
-    promptTokens += b.promptTokens;
-    if (b.truncated) truncated++;
+  let calls = 0;
+  const feed = new PromptFeed(store, p.todo, p.template, p.params.maxInputTokens, o.pool ?? null, {
+    batchSize: 256,
+    ahead: Math.max(2, (o.pool?.workers ?? 1) * 2),
+  });
+  for (let r = await feed.take(); r; r = await feed.take()) {
+    promptTokens += r.prompt.promptTokens;
+    if (r.prompt.truncated) truncated++;
+    calls++;
   }
-  const calls = p.todo.length;
   const expected = calls * Math.min(EXPECTED_COMPLETION_TOKENS, p.params.maxTokens);
   return {
     selected: p.selected,
@@ -193,6 +211,7 @@ export function createClient(o: { baseURL?: string; apiKey?: string; timeoutMs?:
 /**
  * Labels the selection with bounded concurrency. Each success is acknowledged only once durable
  * (journal fsync); failures become label attempts; the budget is reserved before each call.
+ * Prompts are built ahead, off the calls' path (PromptFeed).
  */
 export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Promise<LabelRunSummary> {
   const p = await prepare(store, o);
@@ -200,13 +219,13 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
     throw new Error(
       `no price known for model ${o.model}: add it to config.json "prices" (USD per 1M tokens) to use --max-cost`,
     );
-  await saveTemplate(store, p.template);
+  if (!o.sink) await saveTemplate(store, p.template);
   const session = new ChatSession(createClient(o), o.concurrency ?? 8, {
     maxAttempts: o.maxAttempts,
     backoffBaseMs: o.backoffBaseMs,
     signal: o.signal,
   });
-  const budget = new CostBudget(o.maxCost, o.signal);
+  const budget = o.budget ?? new CostBudget(o.maxCost, o.signal);
   const maxAttempts = o.maxAttempts ?? 4;
   const s: LabelRunSummary = {
     selected: p.selected,
@@ -223,11 +242,12 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
     failures: [],
   };
   let budgetHit = false;
-  let next = 0;
   const attempts: Record<string, unknown>[] = [];
-  const attemptsTable = await store.table('label_attempts');
+  const attemptsTable = o.sink ? null : await store.table('label_attempts');
   const flushAttempts = async () => {
-    if (attempts.length) await attemptsTable.add(attempts.splice(0));
+    if (!attempts.length) return;
+    if (attemptsTable) await attemptsTable.add(attempts.splice(0));
+    else await o.sink!.addAttempts(attempts.splice(0));
   };
   const progress = () =>
     o.onProgress?.({
@@ -239,12 +259,12 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
       concurrency: session.gate.concurrency,
     });
 
-  const labelOne = async (sampleId: string): Promise<void> => {
-    const sample = await store.getSample(sampleId);
-    if (!sample) return;
-    // Labeling sends the redacted text: no secret or PII reaches the LLM.
-    const text = await outboundText(store, sampleId, sample.text);
-    const b = buildPrompt(p.template, text, sample.language, p.params.maxInputTokens);
+  // Labeling sends the redacted text: no secret or PII reaches the LLM (see buildPrompts).
+  const feed = new PromptFeed(store, p.todo, p.template, p.params.maxInputTokens, o.pool ?? null, {
+    // NOTE: enough prompts ready for every slot twice over, so no call waits for a batch.
+    ahead: Math.max(2, Math.ceil((2 * (o.concurrency ?? 8)) / 32)),
+  });
+  const labelOne = async (sampleId: string, b: BuiltPrompt): Promise<void> => {
     const worst = costUsd(p.price, b.promptTokens, p.params.maxTokens);
     if (!(await budget.reserve(worst))) {
       budgetHit = true;
@@ -290,7 +310,9 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
           responseModel: r.data.model,
           finishReason: choice?.finish_reason ?? null,
         });
-        await store.appendLabels([rec]);
+        // NOTE: the slot waits for durability, so a crash repeats at most the calls in flight;
+        // concurrent slots share one journal write + fsync (DurableJournal's group commit).
+        await (o.sink ?? store).appendLabels([rec]);
         s.labeled++;
         return;
       }
@@ -314,10 +336,11 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
   };
 
   const worker = async () => {
-    while (next < p.todo.length && !budgetHit && !o.signal?.aborted) {
-      const id = p.todo[next++];
+    while (!budgetHit && !o.signal?.aborted) {
+      const r = await feed.take();
+      if (!r) return;
       try {
-        await labelOne(id);
+        await labelOne(r.sampleId, r.prompt);
       } catch (e) {
         if (!o.signal?.aborted) throw e;
       }
@@ -327,6 +350,7 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
   try {
     await Promise.all(Array.from({ length: Math.max(1, o.concurrency ?? 8) }, worker));
   } finally {
+    await feed.close();
     await flushAttempts();
     await store.flush();
   }

@@ -1,5 +1,6 @@
 import { CodedError } from '../../../shared/errors.js';
 import { existsSync, readdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import type { DatasetStore } from '../store/dataset-store.js';
@@ -72,10 +73,35 @@ export interface DemoSummary {
  * (+ the local stdlib as unlabeled real code), embed, train a forest on the demo labels, score
  * everything, export. Every step is incremental, so a second run changes nothing.
  */
+/** Marks a dataset the demo made, so a second run may add to it again. */
+export const DEMO_MARKER = 'demo-dataset.json';
+
+/**
+ * The demo adds samples, labels and a model and activates it: it runs only on an empty dataset
+ * (which it then marks) or on one it made before, never on a user's dataset.
+ */
+async function claimDemoDataset(store: DatasetStore): Promise<void> {
+  const marker = join(store.dir, DEMO_MARKER);
+  if (existsSync(marker)) return;
+  if (store.index.size > 0)
+    throw new CodedError(
+      'conflict',
+      `${store.dir} holds ${store.index.size} samples that the demo did not import, and the demo would add its own samples, labels and model to them: ` +
+        'run it on its own dataset (tbs demo uses ./demo-db unless --db is given)',
+      { name: 'NotADemoDatasetError' },
+    );
+  await writeFile(marker, JSON.stringify({ createdBy: 'tbs demo', createdAt: new Date().toISOString() }) + '\n', {
+    flag: 'wx',
+  }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+  });
+}
+
 export async function runDemo(store: DatasetStore, o: DemoOptions): Promise<DemoSummary> {
   const t0 = Date.now();
   // The demo replaces its output only when it is empty or a previous export; check before any work.
   await assertOutDirUsable(o.outDir, true, store.dir);
+  await claimDemoDataset(store);
   const step = (phase: string) => (p: { done: number; total: number }) => o.onProgress?.({ phase, ...p });
   await importPaths(store, [DEMO_SAMPLES], {
     textField: 'text',

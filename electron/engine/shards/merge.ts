@@ -7,12 +7,15 @@ import { sqlString } from '../store/dataset-store.js';
 import { embeddedIds, embeddingTable } from '../embed/embedding-store.js';
 import { ensureVectorIndex } from '../embed/vector-index.js';
 import { readShard, type ShardInfo } from './shard-folder.js';
-import { parseShardDirName, SHARDS_DIR, type ShardCommand } from './shard-spec.js';
+import { parseShardDirName, SHARD_COMMANDS, SHARDS_DIR, type ShardCommand } from './shard-spec.js';
+import { foldLabelShard } from './label-shard.js';
+import { foldDecontaminateShard } from './decontaminate-shard.js';
 
 /**
  * `tbs merge`: folds finished shard folders into the dataset, keyed so that folding twice (or
  * after a crash mid-fold) adds nothing: samples by id, vectors by (embedder, sample), scores by
- * (model, sample), import errors by the shard's import id. A set of shards (same command and N)
+ * (model, sample), import errors by the shard's import id, LLM labels by (sample, label key),
+ * label attempts by id, contamination runs by run id. A set of shards (same command and N)
  * is folded only when every one of its N shards finished, and in shard order, so an import's
  * rows land in the order a single process would have stored them. Folded folders are removed.
  */
@@ -22,7 +25,16 @@ export interface MergeSet {
   folded: boolean;
   /** Shards of the set that are missing or have not finished (no done.json). */
   incomplete: number[];
-  rows: { samples: number; vectors: number; scores: number; importErrors: number };
+  rows: {
+    samples: number;
+    vectors: number;
+    scores: number;
+    importErrors: number;
+    labels: number;
+    labelAttempts: number;
+    /** Samples whose contamination check was folded in. */
+    checked: number;
+  };
 }
 
 export interface MergeSummary {
@@ -46,14 +58,14 @@ export async function mergeShards(store: DatasetStore): Promise<MergeSummary> {
     }
   const sets: MergeSet[] = [];
   // Imports first: later embed/score sets may cover samples an import set brings in.
-  const order = (c: ShardCommand) => ['import', 'embed', 'score'].indexOf(c);
+  const order = (c: ShardCommand) => SHARD_COMMANDS.indexOf(c);
   for (const g of [...groups.values()].sort((a, b) => order(a.command) - order(b.command) || a.n - b.n)) {
     const set: MergeSet = {
       command: g.command,
       n: g.n,
       folded: false,
       incomplete: [],
-      rows: { samples: 0, vectors: 0, scores: 0, importErrors: 0 },
+      rows: { samples: 0, vectors: 0, scores: 0, importErrors: 0, labels: 0, labelAttempts: 0, checked: 0 },
     };
     sets.push(set);
     const shards: { dir: string; info: ShardInfo }[] = [];
@@ -73,8 +85,16 @@ export async function mergeShards(store: DatasetStore): Promise<MergeSummary> {
 }
 
 async function foldShard(store: DatasetStore, dir: string, info: ShardInfo, set: MergeSet): Promise<void> {
+  if (info.command === 'label') {
+    const r = await foldLabelShard(store, dir, info);
+    set.rows.labels += r.labels;
+    set.rows.labelAttempts += r.attempts;
+    return;
+  }
   const db = await lancedb.connect(join(dir, 'tables'));
   try {
+    if (info.command === 'decontaminate')
+      set.rows.checked += (await foldDecontaminateShard(store, db, info)).annotations;
     const names = new Set(await db.tableNames());
     if (info.command === 'import') {
       set.rows.samples += await foldSamples(store, await db.openTable('samples'));
@@ -180,6 +200,11 @@ async function foldImportErrors(store: DatasetStore, from: lancedb.Table): Promi
 
 async function finishSet(store: DatasetStore, command: ShardCommand, shards: { info: ShardInfo }[]): Promise<void> {
   if (command === 'import') return store.compact(['samples', 'import_errors']);
+  if (command === 'label') {
+    await store.flush();
+    return store.compact(['labels', 'label_attempts', 'templates']);
+  }
+  if (command === 'decontaminate') return store.compact(['annotations', 'annotation_coverage', 'annotation_runs']);
   const p = shards[0]?.info.params as { embedderId: string; dims: number } | undefined;
   if (p) {
     const t = await embeddingTable(store, { id: p.embedderId, dims: p.dims });

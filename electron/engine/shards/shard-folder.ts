@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
+import { CodedError } from '../../../shared/errors.js';
 import { shardDir, type ShardCommand, type ShardSpec } from './shard-spec.js';
 
 /**
@@ -27,16 +28,33 @@ export interface ShardFolder {
   finish(summary: Record<string, unknown>): Promise<void>;
 }
 
-/** Starts a shard: removes what an earlier run of the same shard left (so a re-run replaces it). */
+/**
+ * Starts a shard: removes what an earlier run of the same shard left (so a re-run replaces it).
+ * With `resume` (labeling: its output was paid for) an earlier run with the same params is kept
+ * for the caller to continue, and one with other params is refused rather than deleted.
+ */
 export async function startShard(
   datasetDir: string,
   command: ShardCommand,
   spec: ShardSpec,
   params: Record<string, unknown>,
-): Promise<ShardFolder> {
+  opts: { resume?: boolean } = {},
+): Promise<ShardFolder & { resumed: boolean }> {
   const dir = shardDir(datasetDir, command, spec);
-  // NOTE: only this shard's own folder, which only `tbs --shard` creates.
-  await rm(dir, { recursive: true, force: true });
+  const before = opts.resume ? await readShard(dir) : null;
+  let resumed = false;
+  if (before?.info) {
+    if (JSON.stringify(before.info.params) !== JSON.stringify(params))
+      throw new CodedError(
+        'conflict',
+        `${dir} holds an unmerged ${command} shard run with other settings (${JSON.stringify(before.info.params)}); re-run it with those settings and \`tbs merge\`, or remove the folder`,
+      );
+    await rm(join(dir, 'done.json'), { force: true });
+    resumed = true;
+  } else {
+    // NOTE: only this shard's own folder, which only `tbs --shard` creates.
+    await rm(dir, { recursive: true, force: true });
+  }
   await mkdir(dir, { recursive: true });
   const info: ShardInfo = {
     command,
@@ -53,6 +71,7 @@ export async function startShard(
     dir,
     db,
     info,
+    resumed,
     finish: (summary) => writeJsonAtomic(join(dir, 'done.json'), { ...summary, finishedAt: new Date().toISOString() }),
   };
 }

@@ -11,7 +11,7 @@ export interface ShardSpec {
   n: number;
 }
 
-export const SHARD_COMMANDS = ['import', 'embed', 'score'] as const;
+export const SHARD_COMMANDS = ['import', 'embed', 'score', 'label', 'decontaminate'] as const;
 export type ShardCommand = (typeof SHARD_COMMANDS)[number];
 
 export function parseShard(s: string): ShardSpec {
@@ -34,7 +34,7 @@ export function sliceForShard<T>(list: T[], s: ShardSpec): T[] {
 }
 
 export const SHARDS_DIR = 'shards';
-const NAME = /^(import|embed|score)-(\d+)-of-(\d+)$/;
+const NAME = new RegExp(`^(${SHARD_COMMANDS.join('|')})-(\\d+)-of-(\\d+)$`);
 
 export function shardDirName(command: ShardCommand, s: ShardSpec): string {
   return `${command}-${s.k}-of-${s.n}`;

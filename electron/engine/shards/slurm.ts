@@ -29,6 +29,9 @@ export interface SlurmPlan {
   cwd: string;
 }
 
+/** Commands with a CPU worker pool (`--workers`); label is network-bound, decontaminate runs inline. */
+const WORKER_COMMANDS: readonly ShardCommand[] = ['import', 'embed', 'score'];
+
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export function slurmDir(db: string): string {
@@ -49,7 +52,7 @@ export function arrayScript(p: SlurmPlan): string {
     ...(p.time ? [`#SBATCH --time=${p.time}`] : []),
     ...(p.cpusPerTask ? [`#SBATCH --cpus-per-task=${p.cpusPerTask}`] : []),
     '# Each task writes only <db>/shards/<command>-<task>-of-<N>/; the merge job folds them in.',
-    `exec ${p.tbs.map(q).join(' ')} --db ${q(db)} --progress none ${p.command} --shard "$SLURM_ARRAY_TASK_ID/${p.shards}" --workers "\${SLURM_CPUS_PER_TASK:-1}" ${p.args.map(q).join(' ')}`,
+    `exec ${p.tbs.map(q).join(' ')} --db ${q(db)} --progress none ${p.command} --shard "$SLURM_ARRAY_TASK_ID/${p.shards}"${WORKER_COMMANDS.includes(p.command) ? ' --workers "${SLURM_CPUS_PER_TASK:-1}"' : ''} ${p.args.map(q).join(' ')}`,
     '',
   ].join('\n');
 }

@@ -175,6 +175,37 @@ export class AnnotationStore {
       runId,
       createdAt,
     }));
+    const rec: AnnotationRun = {
+      runId,
+      kind: run.kind,
+      scope: run.scope,
+      params: run.params ?? {},
+      checked: samples.size,
+      createdAt,
+    };
+    await this.writeRun(rec, samples, anns, true);
+    return rec;
+  }
+
+  /**
+   * Folds a run recorded elsewhere (a decontaminate shard) under its own ids. Rows an interrupted
+   * earlier fold of this same run left are replaced; a run already here is skipped (false).
+   */
+  async importRun(rec: AnnotationRun, checked: Iterable<string>, anns: Annotation[]): Promise<boolean> {
+    if (this.runs.has(rec.runId)) return false;
+    // NOTE: only rows carrying this run's id, which only this run's fold writes.
+    const pred = `run_id = '${rec.runId.replace(/'/g, "''")}'`;
+    await (await this.folder.table('annotations')).delete(pred);
+    await (await this.folder.table('annotation_coverage')).delete(pred);
+    const samples = new Set(checked);
+    for (const a of anns) samples.add(a.sampleId);
+    await this.writeRun({ ...rec, checked: samples.size }, samples, anns, false);
+    return true;
+  }
+
+  private async writeRun(rec: AnnotationRun, samples: Set<string>, anns: Annotation[], latest: boolean) {
+    const runId = rec.runId;
+    const createdAt = rec.createdAt;
     if (anns.length) {
       await (
         await this.folder.table('annotations')
@@ -196,14 +227,6 @@ export class AnnotationStore {
         await this.folder.table('annotation_coverage')
       ).add([...samples].map((s) => ({ run_id: runId, sample_id: s })));
     }
-    const rec: AnnotationRun = {
-      runId,
-      kind: run.kind,
-      scope: run.scope,
-      params: run.params ?? {},
-      checked: samples.size,
-      createdAt,
-    };
     await (
       await this.folder.table('annotation_runs')
     ).add([
@@ -217,15 +240,19 @@ export class AnnotationStore {
       },
     ]);
     this.runs.set(runId, rec);
-    const cov = this.coverageOf(run.kind);
-    const cur = this.currentOf(run.kind);
+    const cov = this.coverageOf(rec.kind);
+    const cur = this.currentOf(rec.kind);
+    const mine = new Set<string>();
     for (const s of samples) {
+      const prev = cov.get(s);
+      // An imported run is current only where no later run checked the sample (as a reload decides).
+      if (!latest && prev !== undefined && byTimeThenId(this.runs.get(prev)!, rec, (x) => x.runId) > 0) continue;
+      mine.add(s);
       cov.set(s, runId);
       cur.delete(s);
     }
-    for (const a of anns) this.push(run.kind, a);
+    for (const a of anns) if (mine.has(a.sampleId)) this.push(rec.kind, a);
     this.version++;
-    return rec;
   }
 
   /** Appends human decisions on annotations (confirm / overrule); the annotations stay as found. */

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../../shared/errors.js';
+import { CodedError, type ErrorCode } from '../../../shared/errors.js';
 import * as lancedb from '@lancedb/lancedb';
 import { mkdir, readFile, rename, writeFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -76,6 +76,12 @@ export async function openDatasetFolder(
   dirArg: string,
   opts: { create?: boolean; readOnly?: boolean } = {},
 ): Promise<DatasetFolder> {
+  // NOTE: resolve() would turn s3://b/k into a local folder "s3:/b/k" and write there silently.
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(dirArg))
+    throw new CodedError(
+      'invalid_input',
+      `${dirArg}: a dataset must be a local or shared POSIX folder (its config, label journal, writer lock and shard folders are plain files); object storage URIs are not supported as --db`,
+    );
   const dir = resolve(dirArg);
   const readOnly = opts.readOnly ?? false;
   const configPath = join(dir, CONFIG_FILE);

@@ -7,8 +7,10 @@ import type { LabelRecord, Sample } from '../../../shared/domain.js';
 import { AnnotationStore } from './annotation-store.js';
 import { HygieneIndex } from '../hygiene/hygiene-index.js';
 import { loadFields } from '../hygiene/hygiene-store.js';
+import { loadHeuristics } from '../hygiene/heuristic-values.js';
 import { openDatasetFolder, type DatasetConfig, type DatasetFolder } from './dataset-folder.js';
 import { DurableJournal } from './durable-journal.js';
+import { readIndexSnapshot, writeIndexSnapshot, type SnapshotVersions } from './index-snapshot.js';
 import { ReadOnlyDatasetError } from './table-guard.js';
 import { WriterLock } from './writer-lock.js';
 import { SampleIndex } from './sample-index.js';
@@ -125,25 +127,11 @@ export class DatasetStore {
       ? await DurableJournal.readAcknowledged<LabelRecord>(join(this.dir, 'journal'), 'labels')
       : [];
     const samples = await this.table('samples');
-    for await (const batch of samples.query().select(['id', 'source', 'path', 'language', 'tokens', 'tokens_exact'])) {
-      const cols = ['id', 'source', 'path', 'language', 'tokens', 'tokens_exact'].map((c) => batch.getChild(c)!);
-      for (let i = 0; i < batch.numRows; i++) {
-        this.index.add({
-          id: cols[0].get(i),
-          source: cols[1].get(i),
-          path: cols[2].get(i),
-          language: cols[3].get(i),
-          tokens: cols[4].get(i),
-          tokensExact: cols[5].get(i),
-        });
-      }
-    }
     const counts = await this.table('token_counts');
-    for await (const batch of counts.query().select(['sample_id', 'tokens'])) {
-      const id = batch.getChild('sample_id')!;
-      const tk = batch.getChild('tokens')!;
-      for (let i = 0; i < batch.numRows; i++) this.index.setTokens(id.get(i), tk.get(i));
-    }
+    const versions = { samples: await samples.version(), token_counts: await counts.version() };
+    const snap = await readIndexSnapshot(this.dir, versions);
+    if (snap) this.index.loadColumns(snap);
+    else await this.scanIndex(samples, counts, versions);
     const labels = await this.table('labels');
     // NOTE: only the columns the index needs, read column-wise: rationale/details stay on disk.
     type LabelCore = Pick<
@@ -214,6 +202,30 @@ export class DatasetStore {
     this.index.contaminationOf = (id) => this.annotations.contaminationFlag(id);
     this.hygiene = new HygieneIndex(this.annotations);
     await loadFields(this, this.hygiene);
+    await loadHeuristics(this, this.hygiene.heuristics);
+  }
+
+  /** The index's base columns from LanceDB (no valid snapshot); a writer persists them for the next open. */
+  private async scanIndex(samples: lancedb.Table, counts: lancedb.Table, versions: SnapshotVersions) {
+    for await (const batch of samples.query().select(['id', 'source', 'path', 'language', 'tokens', 'tokens_exact'])) {
+      const cols = ['id', 'source', 'path', 'language', 'tokens', 'tokens_exact'].map((c) => batch.getChild(c)!);
+      for (let i = 0; i < batch.numRows; i++) {
+        this.index.add({
+          id: cols[0].get(i),
+          source: cols[1].get(i),
+          path: cols[2].get(i),
+          language: cols[3].get(i),
+          tokens: cols[4].get(i),
+          tokensExact: cols[5].get(i),
+        });
+      }
+    }
+    for await (const batch of counts.query().select(['sample_id', 'tokens'])) {
+      const id = batch.getChild('sample_id')!;
+      const tk = batch.getChild('tokens')!;
+      for (let i = 0; i < batch.numRows; i++) this.index.setTokens(id.get(i), tk.get(i));
+    }
+    if (!this.readOnly) await writeIndexSnapshot(this.dir, versions, this.index);
   }
 
   /** Model whose probabilities are "the" classifier_score: configured, else the newest. */

@@ -85,6 +85,29 @@ export class SampleIndex {
     this.version++;
   }
 
+  /** Fills an empty index from columns (a persisted snapshot; see index-snapshot.ts). */
+  loadColumns(c: {
+    ids: string[];
+    source: string[];
+    path: (string | null)[];
+    language: string[];
+    tokens: Int32Array;
+    tokensExact: Uint8Array;
+  }) {
+    if (this.ids.length) throw new Error('loadColumns needs an empty index');
+    const n = c.ids.length;
+    this.grow(n);
+    this.ids = c.ids;
+    this.source = c.source;
+    this.path = c.path;
+    this.language = c.language;
+    this.tokens.set(c.tokens);
+    this.tokensExact.set(c.tokensExact);
+    for (let r = 0; r < n; r++) this.rowOf.set(c.ids[r], r);
+    this.sortCache.clear();
+    this.version++;
+  }
+
   setTokens(id: string, tokens: number) {
     const r = this.rowOf.get(id);
     if (r === undefined) return;

@@ -45,15 +45,35 @@ export function describeHolder(info: LockInfo, dir: string): string {
   return `dataset ${dir} is open in ${info.holder} (pid ${info.pid}${where}, since ${info.startedAt})${url}`;
 }
 
-/** Reads the current lock, or null when there is none or it is unreadable (torn by a crash mid-write). */
-export async function readLock(dir: string): Promise<LockInfo | null> {
+/** Reads the current lock: null when there is none, 'unreadable' when the file is not a lock we wrote. */
+export async function readLockFile(dir: string): Promise<LockInfo | null | 'unreadable'> {
+  let text: string;
   try {
-    const raw = JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')) as Partial<LockInfo>;
-    if (typeof raw.pid !== 'number' || typeof raw.host !== 'string') return null;
+    text = await readFile(join(dir, LOCK_FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    return 'unreadable';
+  }
+  try {
+    const raw = JSON.parse(text) as Partial<LockInfo>;
+    if (
+      !Number.isSafeInteger(raw.pid) ||
+      (raw.pid as number) <= 0 ||
+      typeof raw.host !== 'string' ||
+      raw.host === '' ||
+      typeof raw.nonce !== 'string'
+    )
+      return 'unreadable';
     return raw as LockInfo;
   } catch {
-    return null;
+    return 'unreadable';
   }
+}
+
+/** The current lock, or null when there is none or it is unreadable. */
+export async function readLock(dir: string): Promise<LockInfo | null> {
+  const l = await readLockFile(dir);
+  return l === 'unreadable' ? null : l;
 }
 
 /**
@@ -90,27 +110,56 @@ export class WriterLock {
       nonce: randomBytes(8).toString('hex'),
     };
     const path = join(dir, LOCK_FILE);
-    for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        await writeFile(path, JSON.stringify(info), { flag: 'wx' });
-        return new WriterLock(dir, info);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // The lock appears whole or not at all: written to a private file, then hard-linked into
+    // place (link fails with EEXIST atomically). So a lock that cannot be read was never ours,
+    // and another process can never see our lock half written and judge it torn.
+    const tmp = `${path}.new-${info.nonce}`;
+    await writeFile(tmp, JSON.stringify(info), { flag: 'wx' });
+    try {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        try {
+          await link(tmp, path);
+          return new WriterLock(dir, info);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS') {
+            // A file system without hard links (some FUSE mounts): exclusive create, one write.
+            try {
+              await writeFile(path, JSON.stringify(info), { flag: 'wx' });
+              return new WriterLock(dir, info);
+            } catch (e) {
+              if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+            }
+          } else if (code !== 'EEXIST') throw err;
+        }
+        const current = await readLockFile(dir);
+        if (current === 'unreadable')
+          throw new DatasetBusyError(
+            `${path} is not a lock this tool wrote (unreadable, or its pid or host is invalid): it is left alone. ` +
+              'If no process is using the dataset, delete that file and try again',
+            null,
+          );
+        await WriterLock.judge(dir, path, info, current);
       }
-      const current = await readLock(dir);
-      if (current && current.pid === process.pid && current.host === info.host)
-        throw new DatasetBusyError(`${describeHolder(current, dir)}: this process already holds it`, current);
-      if (current && (current.host !== info.host || pidAlive(current.pid))) {
-        const hint =
-          current.host !== info.host
-            ? ` (a lock from another host is never taken over; if that machine is gone, delete ${path})`
-            : '; stop it first, or use read-only commands';
-        throw new DatasetBusyError(`${describeHolder(current, dir)}${hint}`, current);
-      }
-      // Stale (its process is dead) or torn: move it aside, and make sure what we moved is what we judged.
-      await WriterLock.removeStale(path, current);
+    } finally {
+      await unlink(tmp).catch(() => undefined);
     }
     throw new DatasetBusyError(`could not take the writer lock ${path}: it keeps changing`, await readLock(dir));
+  }
+
+  /** Throws when `current` is a live holder; otherwise moves the stale lock aside. */
+  private static async judge(dir: string, path: string, info: LockInfo, current: LockInfo | null): Promise<void> {
+    if (current && current.pid === process.pid && current.host === info.host)
+      throw new DatasetBusyError(`${describeHolder(current, dir)}: this process already holds it`, current);
+    if (current && (current.host !== info.host || pidAlive(current.pid))) {
+      const hint =
+        current.host !== info.host
+          ? ` (a lock from another host is never taken over; if that machine is gone, delete ${path})`
+          : '; stop it first, or use read-only commands';
+      throw new DatasetBusyError(`${describeHolder(current, dir)}${hint}`, current);
+    }
+    // Stale (its process is dead) or gone meanwhile: move it aside, and make sure what we moved is what we judged.
+    await WriterLock.removeStale(path, current);
   }
 
   private static async removeStale(path: string, judged: LockInfo | null): Promise<void> {

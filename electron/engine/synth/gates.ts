@@ -4,6 +4,7 @@ import { NgramIndex } from '../curate/decontaminate.js';
 import { chooseBands, jaccardSorted, minhashSignature, wordShingles } from '../curate/minhash.js';
 import { importedModules, pythonBlocks } from '../ingest/imports.js';
 import { sampleIdOf } from '../ingest/normalize.js';
+import { scanText } from '../hygiene/scan-text.js';
 import { countNodeKinds, getPythonParser } from '../ingest/python-parser.js';
 import type { SynthKind } from '../../../shared/enums.js';
 
@@ -116,6 +117,37 @@ export async function syntaxGate(kind: SynthKind, text: string): Promise<GateOut
 const NUM_PERM = 128;
 const NGRAM = 5;
 
+/** What the duplicate gate compares: the content id, word 5-gram shingles and MinHash band keys. */
+export interface DupFingerprint {
+  id: string;
+  shingles: Float64Array;
+  keys: string[];
+}
+
+export function dupFingerprint(text: string, threshold: number, id = sampleIdOf(text)): DupFingerprint {
+  const { bands, rows } = chooseBands(threshold, NUM_PERM);
+  const shingles = wordShingles(text, NGRAM);
+  const sig = minhashSignature(shingles, NUM_PERM);
+  const keys: string[] = [];
+  for (let b = 0; b < bands; b++) keys.push(`${b}:${sig.subarray(b * rows, (b + 1) * rows).join(',')}`);
+  return { id, shingles, keys };
+}
+
+/**
+ * The CPU part of every gate for one result, computed off the main thread (a worker task):
+ * the syntax gate, then for a result that parses its duplicate fingerprint and hygiene flags.
+ * The decisions (duplicate against what is known so far, contamination) stay on the main thread.
+ */
+export type GateWork =
+  { ok: false; detail: string } | { ok: true; value: ParsedResult; fingerprint: DupFingerprint; flags: string[] };
+
+export async function gateWork(kind: SynthKind, text: string, nearDup: number): Promise<GateWork> {
+  const g = await syntaxGate(kind, text);
+  if (!g.ok) return g;
+  const scan = await scanText(g.value.text);
+  return { ok: true, value: g.value, fingerprint: dupFingerprint(g.value.text, nearDup), flags: scan.flags };
+}
+
 /**
  * Gate 2, duplicates: exact (the sample id, i.e. normalized content) and near (MinHash LSH on
  * word 5-gram shingles proposes, exact Jaccard decides), against the corpus and every earlier
@@ -123,8 +155,6 @@ const NGRAM = 5;
  * both pass with the same text.
  */
 export class DuplicateIndex {
-  private readonly bands: number;
-  private readonly rows: number;
   private readonly buckets = new Map<string, number[]>();
   private readonly shingles: Float64Array[] = [];
   private readonly ids: string[] = [];
@@ -133,28 +163,21 @@ export class DuplicateIndex {
   constructor(
     readonly threshold: number,
     private readonly known: (id: string) => boolean,
-  ) {
-    ({ bands: this.bands, rows: this.rows } = chooseBands(threshold, NUM_PERM));
-  }
+  ) {}
 
   get size() {
     return this.ids.length;
   }
 
-  private keys(sh: Float64Array): string[] {
-    const sig = minhashSignature(sh, NUM_PERM);
-    const out: string[] = [];
-    for (let b = 0; b < this.bands; b++) out.push(`${b}:${sig.subarray(b * this.rows, (b + 1) * this.rows).join(',')}`);
-    return out;
-  }
-
   /** The reason `text` is a duplicate, or null. */
   check(text: string): string | null {
-    const id = sampleIdOf(text);
+    return this.checkFingerprint(dupFingerprint(text, this.threshold));
+  }
+
+  checkFingerprint({ id, shingles: sh, keys }: DupFingerprint): string | null {
     if (this.exact.has(id) || this.known(id)) return `exact duplicate of sample ${id}`;
-    const sh = wordShingles(text, NGRAM);
     const seen = new Set<number>();
-    for (const k of this.keys(sh))
+    for (const k of keys)
       for (const j of this.buckets.get(k) ?? []) {
         if (seen.has(j)) continue;
         seen.add(j);
@@ -166,12 +189,15 @@ export class DuplicateIndex {
   }
 
   add(text: string, id = sampleIdOf(text)): void {
+    this.addFingerprint(dupFingerprint(text, this.threshold, id));
+  }
+
+  addFingerprint({ id, shingles: sh, keys }: DupFingerprint): void {
     this.exact.add(id);
-    const sh = wordShingles(text, NGRAM);
     const j = this.ids.length;
     this.ids.push(id);
     this.shingles.push(sh);
-    for (const k of this.keys(sh)) {
+    for (const k of keys) {
       const list = this.buckets.get(k);
       if (list) list.push(j);
       else this.buckets.set(k, [j]);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Sample } from '../../../shared/domain.js';
 import type { SynthGate, SynthKind } from '../../../shared/enums.js';
 import { loadBenchmarks, type BenchmarkError } from '../curate/benchmarks.js';
+import { loadStoredBenchmarks } from '../curate/stored-benchmarks.js';
 import { estimateTokens, sampleIdOf } from '../ingest/normalize.js';
 import { getPythonParser } from '../ingest/python-parser.js';
 import { createClient } from '../label/labeler.js';
@@ -12,7 +13,7 @@ import { recordImports } from '../stats/imports-stat.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sampleToRow, type SampleRowRecord } from '../store/row-mapping.js';
 import { parseSynthAnswer } from './answer.js';
-import { scanText } from '../hygiene/scan-text.js';
+import { createCpuPool } from '../workers/cpu-pool.js';
 import { ContaminationGate, DuplicateIndex, syntaxGate, type ParsedResult } from './gates.js';
 import { runExerciseTests, type SandboxReport } from './run-tests.js';
 import { drawParams, loadSynthLists, type SynthLists } from './sampler.js';
@@ -46,6 +47,13 @@ export interface SynthOptions {
   decontaminate?: string[];
   /** Jaccard (word 5-grams) at or above which a result is a near duplicate. Default 0.85. */
   nearDup?: number;
+  /**
+   * Threads for the gates' CPU work (tree-sitter parse, MinHash, secret scan). Default 1: inline
+   * on the main thread. NOTE: measured on the 2-core bench machine, threads cost more than they
+   * save (each loads tsx, tree-sitter and secretlint: ~30 ms of CPU per call over a 300-call run,
+   * against ~3 ms of gate work moved off the main thread); worth it only for long runs on many cores.
+   */
+  workers?: number;
   /** Run each exercise's doctests and asserts in a locked-down subprocess (gate 4). */
   runTests?: boolean;
   timeoutMs?: number;
@@ -81,6 +89,8 @@ export interface SynthRunSummary {
   rejections: { index: number; reason: SynthGate; detail: string }[];
   failures: { index: number; reason: string }[];
   benchmarkErrors: BenchmarkError[];
+  /** What the contamination gate checked against: `--decontaminate` files, the stored set, or nothing. */
+  benchmarks: { from: 'option' | 'stored'; names: string[]; items: number } | null;
   sandbox: SandboxReport | null;
 }
 
@@ -266,6 +276,9 @@ export async function runSynth(store: DatasetStore, o: SynthOptions): Promise<Sy
     );
   const p = await prepare(store, o);
   const writer = new SampleWriter(store);
+  const nearDup = o.nearDup ?? 0.85;
+  // NOTE: started first, so threads (when asked for) load tree-sitter and secretlint meanwhile.
+  const pool = await createCpuPool(o.workers ?? 1);
   const s: SynthRunSummary = {
     generated: 0,
     rejected: { syntax: 0, duplicate: 0, contaminated: 0, ...(o.runTests ? { tests: 0 } : {}) },
@@ -282,16 +295,28 @@ export async function runSynth(store: DatasetStore, o: SynthOptions): Promise<Sy
     rejections: [],
     failures: [],
     benchmarkErrors: [],
+    benchmarks: null,
     sandbox: null,
   };
   try {
     await getPythonParser();
     await saveSynthTemplate(store, p.template, p.hash);
     s.repaired = await repairStored(store, p.results, writer);
-    const bench = o.decontaminate?.length ? await loadBenchmarks(o.decontaminate) : null;
+    // Without --decontaminate, the benchmarks the latest `tbs decontaminate` stored with the dataset.
+    const stored = o.decontaminate?.length ? null : await loadStoredBenchmarks(store);
+    const bench = o.decontaminate?.length
+      ? await loadBenchmarks(o.decontaminate)
+      : stored?.items.length
+        ? { items: stored.items, errors: [] }
+        : null;
     s.benchmarkErrors = bench?.errors ?? [];
+    s.benchmarks = o.decontaminate?.length
+      ? { from: 'option', names: [...o.decontaminate], items: bench?.items.length ?? 0 }
+      : stored
+        ? { from: 'stored', names: stored.benchmarks.map((b) => b.name), items: stored.items.length }
+        : null;
     const contamination = bench ? new ContaminationGate(bench.items) : null;
-    const dup = await buildDuplicateIndex(store, o.kind, o.nearDup ?? 0.85, o.signal);
+    const dup = await buildDuplicateIndex(store, o.kind, nearDup, o.signal);
     const session = new ChatSession(createClient(o), o.concurrency ?? 8, {
       maxAttempts: o.maxAttempts,
       backoffBaseMs: o.backoffBaseMs,
@@ -300,6 +325,22 @@ export async function runSynth(store: DatasetStore, o: SynthOptions): Promise<Sy
     const budget = new CostBudget(o.maxCost, o.signal);
     let budgetHit = false;
     let next = 0;
+    // NOTE: a worker hands its result to the journal and goes on to its next call instead of
+    // waiting for the fsync (p50 ~0.5 s on a busy disk, which held synth at ~0.1 of ideal). Each
+    // result is still appended the moment it arrives, so a crash loses exactly what it lost before;
+    // only what happens after durability (the sample row, `generated`) waits for it.
+    const durable = new Set<Promise<void>>();
+    let writeError: { error: unknown } | null = null;
+    const afterDurable = (rows: SynthResultRow[], then?: () => void) => {
+      const w = p.results
+        .append(rows)
+        .then(then)
+        .catch((error: unknown) => {
+          writeError ??= { error };
+        })
+        .finally(() => durable.delete(w));
+      durable.add(w);
+    };
     const rejectedTotal = () => Object.values(s.rejected).reduce((a, b) => a + (b ?? 0), 0);
     const progress = () =>
       o.onProgress?.({
@@ -395,32 +436,30 @@ export async function runSynth(store: DatasetStore, o: SynthOptions): Promise<Sy
         if (!r.ok) {
           s.failed++;
           s.failures.push({ index, reason: r.error });
-          await p.results.append([
-            row(index, { status: 'failed', detail: r.error, metadata: JSON.stringify(metadata) }),
-          ]);
+          afterDurable([row(index, { status: 'failed', detail: r.error, metadata: JSON.stringify(metadata) })]);
           return;
         }
-        const reject = async (reason: SynthGate, detail: string) => {
+        const reject = (reason: SynthGate, detail: string) => {
           s.rejected[reason] = (s.rejected[reason] ?? 0) + 1;
           s.rejections.push({ index, reason, detail });
-          await p.results.append([
+          afterDurable([
             row(index, { status: 'rejected', reason, detail, text: r.value.text, metadata: JSON.stringify(metadata) }),
           ]);
         };
-        const g1 = await syntaxGate(o.kind, r.value.text);
-        if (!g1.ok) return reject('syntax', g1.detail);
-        const parsed = g1.value;
+        // The gates' CPU work runs on a worker thread; the decisions below are taken here, in gate order.
+        const work = await pool.synthGate({ synthKind: o.kind, text: r.value.text, nearDup });
+        if (!work.ok) return reject('syntax', work.detail);
+        const parsed = work.value;
         // NOTE: check and add run with no await between them: two concurrent repeats cannot both pass.
-        const isDup = dup.check(parsed.text);
+        const isDup = dup.checkFingerprint(work.fingerprint);
         if (isDup) return reject('duplicate', isDup);
-        dup.add(parsed.text);
+        dup.addFingerprint(work.fingerprint);
         const dirty = contamination?.check(parsed.text);
         if (dirty) return reject('contaminated', dirty);
         // Hygiene (issue 16's detectors): a generated secret is never stored; PII flags are kept as metadata.
-        const scan = await scanText(parsed.text);
-        const secrets = scan.flags.filter((f) => f.startsWith('secret:'));
+        const secrets = work.flags.filter((f) => f.startsWith('secret:'));
         if (secrets.length) return reject('hygiene', `contains ${secrets.join(', ')}`);
-        if (scan.flags.length) Object.assign(metadata.synthetic, { hygieneFlags: scan.flags });
+        if (work.flags.length) Object.assign(metadata.synthetic, { hygieneFlags: work.flags });
         if (o.runTests && o.kind === 'exercises') {
           const t = await runExerciseTests(parsed.text, parsed.tests ?? '', { signal: o.signal });
           s.sandbox ??= t.sandbox;
@@ -434,11 +473,21 @@ export async function runSynth(store: DatasetStore, o: SynthOptions): Promise<Sy
         });
         const sample = synthSample(o.kind, parsed, metadata, index, p.seed);
         // The result row is durable before the sample row: a crash in between is repaired, never re-paid.
-        await p.results.append([
-          row(index, { status: 'stored', sample_id: sample.id, text: parsed.text, metadata: JSON.stringify(metadata) }),
-        ]);
-        writer.push(sample, parsed.imports);
-        s.generated++;
+        afterDurable(
+          [
+            row(index, {
+              status: 'stored',
+              sample_id: sample.id,
+              text: parsed.text,
+              metadata: JSON.stringify(metadata),
+            }),
+          ],
+          () => {
+            writer.push(sample, parsed.imports);
+            s.generated++;
+            progress();
+          },
+        );
       } finally {
         budget.release(worst);
         s.calls = session.calls;
@@ -448,7 +497,7 @@ export async function runSynth(store: DatasetStore, o: SynthOptions): Promise<Sy
     };
 
     const worker = async () => {
-      while (next < p.todo.length && !budgetHit && !o.signal?.aborted) {
+      while (next < p.todo.length && !budgetHit && !writeError && !o.signal?.aborted) {
         const index = p.todo[next++];
         try {
           await generateOne(index);
@@ -458,11 +507,17 @@ export async function runSynth(store: DatasetStore, o: SynthOptions): Promise<Sy
       }
     };
     progress();
-    await Promise.all(Array.from({ length: Math.max(1, o.concurrency ?? 8) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, o.concurrency ?? 8) }, worker));
+    } finally {
+      while (durable.size) await Promise.all([...durable]);
+    }
+    if (writeError) throw (writeError as { error: unknown }).error;
     s.notStarted = p.todo.length - s.generated - rejectedTotal() - s.failed;
     s.stoppedBy = o.signal?.aborted ? 'cancelled' : budgetHit ? 'budget' : 'done';
     return s;
   } finally {
+    await pool.close();
     await writer.flush();
     await p.results.close();
   }

@@ -1,3 +1,4 @@
+import type { CpuPool } from '../workers/cpu-pool.js';
 import { CodedError } from '../../../shared/errors.js';
 import { importPaths, type ImportOptions, type ImportResult } from '../ingest/importer.js';
 import { embedDataset } from '../embed/embedding-store.js';
@@ -71,10 +72,11 @@ export async function modelFor(store: DatasetStore, modelId?: string | null): Pr
 export async function scoreSamples(
   store: DatasetStore,
   modelId: string | null | undefined,
-  opts: { signal?: AbortSignal; onProgress?: ProgressFn } = {},
+  opts: { signal?: AbortSignal; onProgress?: ProgressFn; pool?: CpuPool } = {},
 ) {
   const rec = await modelFor(store, modelId);
   return scoreDataset(store, await embedderById(store, rec.embedderId), rec.modelId, {
+    pool: opts.pool,
     signal: opts.signal,
     onProgress: (p) => opts.onProgress?.(p.phase, p.done, p.total),
   });

@@ -1,7 +1,19 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { runCpuTask, type ChunkResult, type ChunkTask, type CpuTask, type EmbedTask } from './cpu-tasks.js';
+import type { BuiltPrompt } from '../label/prompt.js';
+import {
+  runCpuTask,
+  type ChunkResult,
+  type ChunkTask,
+  type CpuTask,
+  type EmbedTask,
+  type PromptTask,
+  type MinhashTask,
+  type SynthGateTask,
+} from './cpu-tasks.js';
+import type { MinhashSketches } from '../curate/minhash.js';
+import type { GateWork } from '../synth/gates.js';
 
 /**
  * Runs CPU tasks (cpu-tasks.ts) on `workers` threads through tinypool, or inline when
@@ -12,6 +24,11 @@ export interface CpuPool {
   readonly workers: number;
   chunk(t: Omit<ChunkTask, 'kind'>): Promise<ChunkResult[]>;
   embed(t: Omit<EmbedTask, 'kind'>): Promise<Float32Array>;
+  prompts(t: Omit<PromptTask, 'kind'>): Promise<BuiltPrompt[]>;
+  minhash(t: Omit<MinhashTask, 'kind'>): Promise<MinhashSketches>;
+  /** Exact o200k_base counts of `texts`, in order. */
+  count(texts: string[]): Promise<Int32Array>;
+  synthGate(t: Omit<SynthGateTask, 'kind'>): Promise<GateWork>;
   close(): Promise<void>;
 }
 
@@ -36,6 +53,10 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
       workers: 1,
       chunk: (t) => runCpuTask({ kind: 'chunk', ...t }) as Promise<ChunkResult[]>,
       embed: (t) => runCpuTask({ kind: 'embed', ...t }) as Promise<Float32Array>,
+      prompts: (t) => runCpuTask({ kind: 'prompts', ...t }) as Promise<BuiltPrompt[]>,
+      minhash: (t) => runCpuTask({ kind: 'minhash', ...t }) as Promise<MinhashSketches>,
+      count: (texts) => runCpuTask({ kind: 'count', texts }) as Promise<Int32Array>,
+      synthGate: (t) => runCpuTask({ kind: 'synth-gate', ...t }) as Promise<GateWork>,
       close: async () => {},
     };
   }
@@ -53,6 +74,10 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
     workers: n,
     chunk: (t) => pool.run({ kind: 'chunk', ...t } satisfies CpuTask),
     embed: (t) => pool.run({ kind: 'embed', ...t } satisfies CpuTask),
+    prompts: (t) => pool.run({ kind: 'prompts', ...t } satisfies CpuTask),
+    minhash: (t) => pool.run({ kind: 'minhash', ...t } satisfies CpuTask),
+    count: (texts) => pool.run({ kind: 'count', texts } satisfies CpuTask),
+    synthGate: (t) => pool.run({ kind: 'synth-gate', ...t } satisfies CpuTask),
     close: () => pool.destroy(),
   };
 }

@@ -1,8 +1,14 @@
-import type { ChunkMode } from '../../../shared/enums.js';
+import type { ChunkMode, SynthKind } from '../../../shared/enums.js';
+import { gateWork, type GateWork } from '../synth/gates.js';
 import { chunkCode } from '../ingest/code-parser.js';
 import { hasGrammar } from '../ingest/grammars.js';
 import { estimateTokens, sampleIdOf } from '../ingest/normalize.js';
 import { createEmbedder, type EmbedderSpec, type Embedder } from '../embed/index.js';
+import type { PromptItem } from '../label/prompt-feed.js';
+import type { BuiltPrompt } from '../label/prompt.js';
+import type { Template } from '../label/templates.js';
+import { minhashSketches, type MinhashSketches } from '../curate/minhash.js';
+import type { TokenCounter } from '../ingest/token-count.js';
 
 /**
  * The CPU-heavy steps as pure tasks: the same functions run inline (`--workers 1`) or in a
@@ -43,7 +49,39 @@ export interface EmbedTask {
   ast: string[];
 }
 
-export type CpuTask = ChunkTask | EmbedTask;
+/** Redaction + prompt building + exact prompt token counts for a batch of samples to label. */
+export interface PromptTask {
+  kind: 'prompts';
+  template: Template;
+  items: PromptItem[];
+  maxInputTokens: number;
+}
+
+/** MinHash shingles + LSH band keys (near-duplicate candidate generation). */
+export interface MinhashTask {
+  kind: 'minhash';
+  texts: string[];
+  ngram: number;
+  numPerm: number;
+  bands: number;
+  rows: number;
+}
+
+/** Exact o200k_base token counts. */
+export interface CountTask {
+  kind: 'count';
+  texts: string[];
+}
+
+/** The CPU part of `tbs synth`'s gates for one generated result (synth/gates.ts). */
+export interface SynthGateTask {
+  kind: 'synth-gate';
+  synthKind: SynthKind;
+  text: string;
+  nearDup: number;
+}
+
+export type CpuTask = ChunkTask | EmbedTask | PromptTask | MinhashTask | CountTask | SynthGateTask;
 
 export async function runChunkTask(t: ChunkTask): Promise<ChunkResult[]> {
   const out: ChunkResult[] = [];
@@ -91,6 +129,34 @@ export async function runEmbedTask(t: EmbedTask): Promise<Float32Array> {
   return flat;
 }
 
-export async function runCpuTask(t: CpuTask): Promise<ChunkResult[] | Float32Array> {
-  return t.kind === 'chunk' ? runChunkTask(t) : runEmbedTask(t);
+export async function runPromptTask(t: PromptTask): Promise<BuiltPrompt[]> {
+  // NOTE: loaded on first use: the tokenizer table and the secret scanner are not needed by
+  // commands that never label.
+  const { buildPrompts } = await import('../label/prompt-feed.js');
+  return buildPrompts(t.template, t.items, t.maxInputTokens);
+}
+
+let tokenCounter: TokenCounter | null = null;
+
+export async function runCpuTask(
+  t: CpuTask,
+): Promise<ChunkResult[] | Float32Array | BuiltPrompt[] | MinhashSketches | Int32Array | GateWork> {
+  switch (t.kind) {
+    case 'chunk':
+      return runChunkTask(t);
+    case 'embed':
+      return runEmbedTask(t);
+    case 'synth-gate':
+      return gateWork(t.synthKind, t.text, t.nearDup);
+    case 'prompts':
+      return runPromptTask(t);
+    case 'minhash':
+      return minhashSketches(t.texts, t.ngram, t.numPerm, t.bands, t.rows);
+    case 'count': {
+      // NOTE: one memoized counter per thread: pieces repeat across batches.
+      const { TokenCounter } = await import('../ingest/token-count.js');
+      tokenCounter ??= new TokenCounter();
+      return Int32Array.from(t.texts, (x) => tokenCounter!.count(x));
+    }
+  }
 }

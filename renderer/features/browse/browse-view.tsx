@@ -2,7 +2,14 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState } from 'react';
 import { LABEL_STATES } from '../../../shared/api.js';
 import { useApp } from '../../state/app-slice.js';
-import { browseQuery, rowAt, useBrowse, type BrowseFilters, type SortField } from '../../state/browse-slice.js';
+import {
+  browseQuery,
+  HYGIENE_FILTERS,
+  rowAt,
+  useBrowse,
+  type BrowseFilters,
+  type SortField,
+} from '../../state/browse-slice.js';
 import { browseQueue } from '../../state/queue-defs.js';
 import { useReview } from '../../state/review-slice.js';
 import { fmtInt, shortPath } from '../../ui/format.js';
@@ -143,6 +150,7 @@ function FilterBar() {
       source: '',
       text: '',
       contaminated: false,
+      hygiene: '',
       where: '',
     });
   return (
@@ -185,6 +193,20 @@ function FilterBar() {
         />{' '}
         Contaminated
       </label>
+      <select
+        value={filters.hygiene}
+        onChange={(e) => apply({ hygiene: e.target.value })}
+        data-testid="filter-hygiene"
+        aria-label="Hygiene"
+        title="secret / PII flags and the heuristic filters' values (as the Export view's Hygiene card uses them)"
+      >
+        <option value="">Hygiene: any</option>
+        {HYGIENE_FILTERS.map((h) => (
+          <option key={h.where} value={h.where}>
+            {h.label}
+          </option>
+        ))}
+      </select>
       <RangeInput
         label="p(keep)"
         lo={filters.probMin}

@@ -1,11 +1,13 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { StudioInput, StudioOutput } from '../../../shared/contract/app.js';
-import { DECISION_TIERS } from '../../../shared/enums.js';
+import { DECISION_TIERS, EXPORT_SUBSETS, type ExportSubset } from '../../../shared/enums.js';
 import { useApp } from '../../state/app-slice.js';
 import { call } from '../../transport/studio-client.js';
 import { fmtInt } from '../../ui/format.js';
 import { EmptyState } from '../../ui/widgets.js';
 import { DatasetEmpty } from '../datasets/dataset-empty.js';
+import { DEFAULT_HYGIENE, HygieneCard } from './hygiene-card.js';
+import type { HygieneRuleView } from '../../../shared/hygiene.js';
 
 type Tier = 'human' | 'llm' | 'classifier';
 const TIERS: { tier: Tier; label: string }[] = [
@@ -13,6 +15,11 @@ const TIERS: { tier: Tier; label: string }[] = [
   { tier: 'llm', label: 'LLM' },
   { tier: 'classifier', label: 'classifier' },
 ];
+const SUBSET_HINT: Record<ExportSubset, string> = {
+  filtered: 'imported code (every non-synthetic source)',
+  textbook: 'synthetic:textbook',
+  exercises: 'synthetic:exercises',
+};
 const optNum = (v: string) => (v.trim() === '' ? null : Number(v));
 const lines = (v: string) =>
   v
@@ -31,6 +38,9 @@ export function ExportView() {
   const [budget, setBudget] = useState('');
   const [languages, setLanguages] = useState('');
   const [benchmarks, setBenchmarks] = useState('');
+  // None checked: one default config, as always; any checked: one config per subset.
+  const [subsets, setSubsets] = useState<ExportSubset[]>([]);
+  const [hygiene, setHygiene] = useState<HygieneRuleView>(DEFAULT_HYGIENE);
   const [outDir, setOutDir] = useState(dataset ? `${dataset.dir}-export` : '');
   const [format, setFormat] = useState<'parquet' | 'jsonl' | 'jsonl.gz'>('parquet');
   const [overwrite, setOverwrite] = useState(false);
@@ -49,8 +59,10 @@ export function ExportView() {
       budgetTokens: optNum(budget),
       languages: lines(languages).length ? lines(languages) : undefined,
       benchmarks: lines(benchmarks),
+      subsets: subsets.length ? EXPORT_SUBSETS.filter((s) => subsets.includes(s)) : undefined,
+      hygiene,
     }),
-    [precedence, minScore, minProb, nearDup, budget, languages, benchmarks],
+    [precedence, minScore, minProb, nearDup, budget, languages, benchmarks, subsets, hygiene],
   );
 
   useEffect(() => {
@@ -98,6 +110,8 @@ export function ExportView() {
   };
   const toggleTier = (t: Tier) =>
     setPrecedence(precedence.includes(t) ? precedence.filter((x) => x !== t) : [...precedence, t]);
+  const toggleSubset = (s: ExportSubset) =>
+    setSubsets(subsets.includes(s) ? subsets.filter((x) => x !== s) : [...subsets, s]);
   const maxSamples = Math.max(1, ...(preview?.funnel.map((f) => f.samples) ?? [1]));
 
   return (
@@ -192,6 +206,7 @@ export function ExportView() {
               </label>
             </div>
           </section>
+          <HygieneCard value={hygiene} onChange={setHygiene} funnel={preview?.funnel} />
           <section className="card">
             <header className="card-head">
               <h3>Output</h3>
@@ -217,6 +232,19 @@ export function ExportView() {
                   )}
                 </div>
               </label>
+              <div className="field" data-testid="export-subsets">
+                <span>
+                  Subsets as separate configs{' '}
+                  <span className="muted small">(none checked: one default config with everything)</span>
+                </span>
+                <div className="row gap">
+                  {EXPORT_SUBSETS.map((s) => (
+                    <label key={s} className="check" title={SUBSET_HINT[s]}>
+                      <input type="checkbox" checked={subsets.includes(s)} onChange={() => toggleSubset(s)} /> {s}
+                    </label>
+                  ))}
+                </div>
+              </div>
               <div className="row gap">
                 <select value={format} onChange={(e) => setFormat(e.target.value as typeof format)} aria-label="Format">
                   <option value="parquet">Parquet</option>
@@ -292,6 +320,28 @@ export function ExportView() {
                 </tbody>
               </table>
             )}
+            {preview?.subsets?.map((s) => (
+              <div key={s.name} data-testid={`subset-funnel-${s.name}`}>
+                <h4>
+                  {s.name} <span className="muted small">{SUBSET_HINT[s.name]}</span>
+                  <span className="muted small">
+                    {' '}
+                    · {fmtInt(s.rows)} rows · {fmtInt(Math.round(s.tokens))} tokens
+                  </span>
+                </h4>
+                <table className="table table-compact funnel">
+                  <tbody>
+                    {s.funnel.map((f) => (
+                      <tr key={f.step}>
+                        <td>{f.step}</td>
+                        <td className="num">{fmtInt(f.samples)}</td>
+                        <td className="num muted">{f.removed ? `−${fmtInt(f.removed)}` : ''}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            ))}
             {preview?.warnings.map((w) => (
               <p key={w} className="warn-text small">
                 {w}

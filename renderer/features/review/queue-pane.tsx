@@ -135,6 +135,14 @@ export function QueuePane({ searchRef }: { searchRef: RefObject<HTMLInputElement
                 </div>
                 <div className="queue-line muted small">
                   <span className="queue-dir">{shortPath(dirName(r.path ?? r.source), 3)}</span>
+                  {r.flags && r.flags.length > 0 && (
+                    <span
+                      className={`chip chip-small sensitive-chip ${r.flags.some((f) => f.startsWith('secret:')) ? 'secret' : 'pii'}`}
+                      title={r.flags.join(', ')}
+                    >
+                      {r.flags.length === 1 ? r.flags[0] : `${r.flags.length} flags`}
+                    </span>
+                  )}
                   <span className="queue-tok">{fmtInt(r.tokens)} tok</span>
                 </div>
               </div>

@@ -1,5 +1,6 @@
-import { useEffect } from 'react';
-import { CodeView } from '../../monaco/code-view.js';
+import { useEffect, useMemo } from 'react';
+import type { SensitiveSpanView } from '../../../shared/hygiene.js';
+import { CodeView, type CodeHighlight } from '../../monaco/code-view.js';
 import { ContaminationPane } from './contamination-pane.js';
 import { useApp } from '../../state/app-slice.js';
 import { QUEUES } from '../../state/queue-defs.js';
@@ -7,6 +8,23 @@ import { currentRow, useReview } from '../../state/review-slice.js';
 import { fmtInt } from '../../ui/format.js';
 import { EmptyState } from '../../ui/widgets.js';
 import { codeBlocksOf, MarkdownView } from '../../ui/markdown-view.js';
+
+const PLACEHOLDER: Record<SensitiveSpanView['kind'], string> = {
+  secret: '<SECRET>',
+  private_key: '<PRIVATE_KEY>',
+  email: '<EMAIL>',
+  ip: '<IP_ADDRESS>',
+};
+
+/** Secret / PII spans as Monaco highlights: the hover names the finding and what an export writes instead. */
+export function sensitiveHighlights(spans: readonly SensitiveSpanView[] | null | undefined): CodeHighlight[] {
+  return (spans ?? []).map((s) => ({
+    start: s.start,
+    end: s.end,
+    hover: `**${s.flag}** — exports and LLM prompts get \`${PLACEHOLDER[s.kind]}\` here`,
+    className: s.kind === 'email' || s.kind === 'ip' ? 'sensitive-span pii' : 'sensitive-span secret',
+  }));
+}
 
 /** Centre: the sample's source path and line range above read-only Monaco. */
 export function SamplePane() {
@@ -16,6 +34,9 @@ export function SamplePane() {
   const detail = row ? s.details[row.id] : undefined;
   const err = row ? s.detailErrors[row.id] : undefined;
   const ensureDetail = s.ensureDetail;
+  const spans = detail?.hygiene.spans;
+  const highlights = useMemo(() => sensitiveHighlights(spans), [spans]);
+  const flags = [...new Set((spans ?? []).map((x) => x.flag))];
   useEffect(() => {
     if (row && !detail && !err) ensureDetail(row.id);
   }, [row, detail, err, ensureDetail]);
@@ -67,7 +88,9 @@ export function SamplePane() {
                 ? 'No sample has an LLM score without a human label. Run an LLM labeling job from Train.'
                 : s.queue.kind === 'disagree'
                   ? 'No LLM and human labels disagree on keep/drop.'
-                  : 'Pick another queue, or import more code from Datasets.'}
+                  : s.queue.kind === 'sensitive'
+                    ? 'No sample has a secret or PII finding. Datasets imported before scanning existed need `tbs scan` first.'
+                    : 'Pick another queue, or import more code from Datasets.'}
           </p>
         </EmptyState>
       </section>
@@ -103,6 +126,21 @@ export function SamplePane() {
             {row.id.slice(0, 12)}
           </span>
         </div>
+        {flags.length > 0 && (
+          <div className="code-flags" data-testid="sample-flags">
+            <span className="muted small">Sensitive (redacted on export):</span>
+            {flags.map((f) => (
+              <span
+                key={f}
+                className={`chip chip-small sensitive-chip ${f.startsWith('pii:') ? 'pii' : 'secret'}`}
+                title="found by the secret / PII scan; highlighted in the code; redacted on export"
+                data-testid="flag-chip"
+              >
+                {f}
+              </span>
+            ))}
+          </div>
+        )}
       </div>
       <div className="code-body">
         {detail && row.contamination ? (
@@ -115,7 +153,12 @@ export function SamplePane() {
             </div>
           </div>
         ) : detail ? (
-          <CodeView text={detail.sample.text} language={detail.sample.language} firstLine={start} />
+          <CodeView
+            text={detail.sample.text}
+            language={detail.sample.language}
+            firstLine={start}
+            highlights={highlights}
+          />
         ) : (
           <div className="pad muted">
             {err && err !== 'loading' ? (

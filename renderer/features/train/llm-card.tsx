@@ -12,6 +12,7 @@ export function LlmCard({ onDone }: { onDone: () => void }) {
   const settings = useApp((s) => s.settings);
   const [model, setModel] = useState(settings?.model || 'gpt-4o-mini');
   const [template, setTemplate] = useState('edu-additive');
+  const [endpoint, setEndpoint] = useState('default');
   const [limit, setLimit] = useState('200');
   const [concurrency, setConcurrency] = useState('8');
   const [maxCost, setMaxCost] = useState('');
@@ -28,7 +29,8 @@ export function LlmCard({ onDone }: { onDone: () => void }) {
     where: where.trim() || undefined,
     limit: limit ? Number(limit) : undefined,
     maxCost: maxCost ? Number(maxCost) : undefined,
-    baseURL: settings?.endpoint || undefined,
+    // By name: the host sends the key that belongs to that endpoint, and only there.
+    endpoint,
   });
   const run = async (what: 'estimate' | 'run') => {
     setBusy(what);
@@ -48,15 +50,37 @@ export function LlmCard({ onDone }: { onDone: () => void }) {
     }
   };
   const changed = () => setEstimate(null);
+  const named = settings?.endpoints ?? [];
+  const endpointUrl = named.find((e) => e.name === endpoint)?.url ?? settings?.endpoint;
 
   return (
     <section className="card" data-testid="llm-card">
       <header className="card-head">
         <h3>LLM labeling</h3>
         <span className="spacer" />
-        <span className="muted small">{settings?.endpoint || 'api.openai.com'}</span>
+        <span className="muted small">{endpointUrl || 'api.openai.com'}</span>
       </header>
       <div className="form-grid">
+        {named.length > 0 && (
+          <label className="field">
+            <span>Endpoint</span>
+            <select
+              value={endpoint}
+              data-testid="llm-endpoint"
+              onChange={(e) => {
+                setEndpoint(e.target.value);
+                changed();
+              }}
+            >
+              <option value="default">default — {settings?.endpoint || 'api.openai.com'}</option>
+              {named.map((e) => (
+                <option key={e.name} value={e.name}>
+                  {e.name} — {e.url}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <label className="field">
           <span>Model</span>
           <input

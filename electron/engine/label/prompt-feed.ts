@@ -1,0 +1,118 @@
+import { scanTexts } from '../hygiene/scan-text.js';
+import { redactText, type SensitiveSpan } from '../hygiene/spans.js';
+import { sqlString, type DatasetStore } from '../store/dataset-store.js';
+import type { CpuPool } from '../workers/cpu-pool.js';
+import { buildPrompt, type BuiltPrompt } from './prompt.js';
+import type { Template } from './templates.js';
+
+/** One sample as the prompt builder needs it; `spans` null = never scanned (scanned now). */
+export interface PromptItem {
+  text: string;
+  language: string;
+  spans: SensitiveSpan[] | null;
+}
+
+/**
+ * Redacts each text (secrets and PII never reach the LLM; samples without a stored scan are
+ * scanned here, together) and builds its prompt. Pure, so it runs inline or in a pool worker.
+ */
+export async function buildPrompts(
+  template: Template,
+  items: readonly PromptItem[],
+  maxInputTokens: number,
+): Promise<BuiltPrompt[]> {
+  const unscanned = items.flatMap((it, i) => (it.spans ? [] : [i]));
+  const spans = items.map((it) => it.spans ?? []);
+  if (unscanned.length) {
+    const found = await scanTexts(unscanned.map((i) => items[i].text));
+    unscanned.forEach((i, k) => (spans[i] = found[k].spans));
+  }
+  return items.map((it, i) => buildPrompt(template, redactText(it.text, spans[i]), it.language, maxInputTokens));
+}
+
+export interface ReadyPrompt {
+  sampleId: string;
+  prompt: BuiltPrompt;
+}
+
+/**
+ * The prompts of a run, built ahead of its calls so no call waits on CPU work and the main
+ * thread only does HTTP: the selection is read in batches (one query each, only the columns a
+ * prompt needs), and each batch is redacted and counted in the CPU pool (inline without one).
+ * Prompts come out in selection order; samples deleted since selection are skipped.
+ */
+export class PromptFeed {
+  private nextStart = 0;
+  private loading: Promise<ReadyPrompt[]>[] = [];
+  private current: ReadyPrompt[] = [];
+  private at = 0;
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly batchSize: number;
+  private readonly ahead: number;
+
+  constructor(
+    private readonly store: DatasetStore,
+    private readonly ids: readonly string[],
+    private readonly template: Template,
+    private readonly maxInputTokens: number,
+    private readonly pool: CpuPool | null,
+    opts: { batchSize?: number; ahead?: number } = {},
+  ) {
+    this.batchSize = opts.batchSize ?? 32;
+    this.ahead = opts.ahead ?? 4;
+  }
+
+  /** The next prompt, or null once the selection is used up. Callers may race; each gets its own. */
+  take(): Promise<ReadyPrompt | null> {
+    const r = this.chain.then(() => this.takeOne());
+    this.chain = r.catch(() => undefined);
+    return r;
+  }
+
+  /** Waits for batches still being built (call before the store or the pool closes). */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.loading.splice(0));
+  }
+
+  private async takeOne(): Promise<ReadyPrompt | null> {
+    for (;;) {
+      if (this.at < this.current.length) return this.current[this.at++];
+      this.fill();
+      const next = this.loading.shift();
+      if (!next) return null;
+      this.current = [];
+      this.at = 0;
+      this.current = await next;
+      this.fill();
+    }
+  }
+
+  private fill() {
+    while (this.loading.length < this.ahead && this.nextStart < this.ids.length) {
+      const ids = this.ids.slice(this.nextStart, (this.nextStart += this.batchSize));
+      const p = this.load(ids);
+      // Observed when its turn comes; a batch abandoned by a stopped run must not crash the process.
+      p.catch(() => {});
+      this.loading.push(p);
+    }
+  }
+
+  private async load(ids: string[]): Promise<ReadyPrompt[]> {
+    const table = await this.store.table('samples');
+    const rows = (await table
+      .query()
+      .where(`id IN (${ids.map(sqlString).join(',')})`)
+      .select(['id', 'text', 'language'])
+      .toArray()) as { id: string; text: string; language: string }[];
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const found = ids.filter((id) => byId.has(id));
+    const items = found.map((id) => {
+      const r = byId.get(id)!;
+      return { text: r.text, language: r.language, spans: this.store.hygiene.spansOf(id) ?? null };
+    });
+    const prompts = this.pool
+      ? await this.pool.prompts({ template: this.template, items, maxInputTokens: this.maxInputTokens })
+      : await buildPrompts(this.template, items, this.maxInputTokens);
+    return found.map((sampleId, i) => ({ sampleId, prompt: prompts[i] }));
+  }
+}

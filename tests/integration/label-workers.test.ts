@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { Engine } from '../../electron/engine/engine.ts';
+import { importPaths } from '../../electron/engine/ingest/importer.ts';
+import { estimateLabeling, runLabeling } from '../../electron/engine/label/labeler.ts';
+import { createCpuPool } from '../../electron/engine/workers/cpu-pool.ts';
+import { plantedSamples } from '../support/hygiene-fixtures.ts';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
+import { STDLIB, tempDir } from '../support/temp.ts';
+
+const servers: FakeOpenAI[] = [];
+after(async () => {
+  for (const s of servers) await s.close();
+});
+
+test('prompts built on 2 worker threads are the ones built inline: same requests, tokens, labels, redaction', async () => {
+  const dir = await tempDir();
+  const fx = plantedSamples();
+  const repo = join(dir, 'repo');
+  await mkdir(repo);
+  await writeFile(join(repo, 'client.py'), fx.python);
+  const runs: { bodies: string[]; summary: object; estimate: object; scores: string[] }[] = [];
+  for (const workers of [1, 2]) {
+    const pool = await createCpuPool(workers);
+    after(() => pool.close());
+    assert.equal(pool.workers, workers);
+    const engine = await Engine.open({ dir: join(dir, `db${workers}`), create: true });
+    try {
+      // No scan at import: the planted secrets are found by the prompt builder (in the worker).
+      await importPaths(engine.store, [join(STDLIB, 'email'), repo], { chunk: 'function', hygiene: false });
+      const server = await startFakeOpenAI();
+      servers.push(server);
+      const opts = {
+        baseURL: server.url,
+        apiKey: 'k',
+        model: 'gpt-4o-mini',
+        template: 'edu-additive',
+        concurrency: 8,
+        // Small enough that long functions are cut inside a token run.
+        maxInputTokens: 300,
+        pool,
+      };
+      const estimate = await estimateLabeling(engine.store, opts);
+      const s = await runLabeling(engine.store, opts);
+      assert.equal(s.failed, 0);
+      assert.equal(s.labeled, engine.store.index.size);
+      assert.equal(estimate.calls, s.calls);
+      const bodies = server.requests
+        .filter((r) => r.path.endsWith('/chat/completions'))
+        .map((r) => JSON.stringify(r.body));
+      const sent = bodies.join('\n');
+      for (const value of Object.values(fx.values))
+        assert.ok(!sent.includes(value), `${value.slice(0, 14)} reached the LLM`);
+      assert.ok(sent.includes('<SECRET>'));
+      const labels = await (
+        await engine.store.table('labels')
+      )
+        .query()
+        .select(['sample_id', 'score', 'details'])
+        .toArray();
+      runs.push({
+        bodies: bodies.sort(),
+        summary: { labeled: s.labeled, prompt: s.prompt_tokens, completion: s.completion_tokens, calls: s.calls },
+        estimate: { calls: estimate.calls, prompt: estimate.prompt_tokens, truncated: estimate.truncated },
+        scores: labels
+          .map((l) => {
+            const d = JSON.parse(l.details as string);
+            return `${l.sample_id} ${l.score} ${d.sampleTokens} ${d.keptTokens} ${d.truncated}`;
+          })
+          .sort(),
+      });
+    } finally {
+      await engine.close();
+      await pool.close();
+    }
+  }
+  const [one, two] = runs;
+  assert.ok(one.bodies.length > 100, `a real selection: ${one.bodies.length} calls`);
+  assert.ok((one.estimate as { truncated: number }).truncated > 0, 'some samples were truncated');
+  assert.deepEqual(two.summary, one.summary);
+  assert.deepEqual(two.estimate, one.estimate);
+  assert.deepEqual(two.scores, one.scores);
+  assert.deepEqual(two.bodies, one.bodies);
+});

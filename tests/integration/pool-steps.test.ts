@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { ExportCandidate } from '../../electron/engine/curate/candidate.ts';
+import { nearDedupMinhash } from '../../electron/engine/curate/minhash.ts';
+import type { RankedCandidate } from '../../electron/engine/curate/select.ts';
+import { Engine } from '../../electron/engine/engine.ts';
+import { importPaths } from '../../electron/engine/ingest/importer.ts';
+import { countTokensExactly, TokenCounter } from '../../electron/engine/ingest/token-count.ts';
+import { createCpuPool } from '../../electron/engine/workers/cpu-pool.ts';
+import { STDLIB, tempDir } from '../support/temp.ts';
+
+// A few hundred real stdlib files, chunked into functions.
+const INPUTS = ['email', 'json', 'asyncio', 'logging', 'unittest', 'xml', 'http', 'multiprocessing'].map((d) =>
+  join(STDLIB, d),
+);
+
+test('exact token counts and MinHash candidates are identical with 1 and 2 workers on real code', async () => {
+  const dir = await tempDir();
+  const counts: string[][] = [];
+  const dedups: unknown[] = [];
+  let texts: { id: string; text: string }[] = [];
+  for (const workers of [1, 2]) {
+    const pool = await createCpuPool(workers);
+    after(() => pool.close());
+    assert.equal(pool.workers, workers);
+    const engine = await Engine.open({ dir: join(dir, `db${workers}`), create: true });
+    try {
+      const imp = await importPaths(engine.store, INPUTS, { chunk: 'function', hygiene: false });
+      assert.ok(imp.imported > 500, `${imp.imported} samples`);
+      const s = await countTokensExactly(engine.store, { pool });
+      assert.equal(s.counted, imp.imported);
+      const rows = await (await engine.store.table('token_counts')).query().toArray();
+      counts.push(rows.map((r) => `${r.sample_id} ${r.tokens}`).sort());
+      if (!texts.length) {
+        const t = await engine.store.table('samples');
+        texts = (await t.query().select(['id', 'text']).toArray()) as { id: string; text: string }[];
+        texts.sort((a, b) => (a.id < b.id ? -1 : 1));
+      }
+    } finally {
+      await engine.close();
+    }
+    // Lexical near-copies exist among real functions (overloads, copied helpers); add renamed copies too.
+    const items = [
+      ...texts.map((t, i) => ranked(t.id, t.text, i % 5)),
+      ...texts.slice(0, 40).map((t, i) => ranked(`copy-${i}`, t.text.replace(/\bself\b/g, 'this'), 0)),
+    ];
+    const res = await nearDedupMinhash(
+      items,
+      { threshold: 0.7, ngram: 5, numPerm: 128 },
+      workers > 1
+        ? { sketch: (ts, bands, rows) => pool.minhash({ texts: ts, ngram: 5, numPerm: 128, bands, rows }) }
+        : {},
+    );
+    dedups.push({ kept: res.kept.map((r) => r.candidate.id), clusters: res.clusters, comparisons: res.comparisons });
+    await pool.close();
+  }
+  assert.deepEqual(counts[1], counts[0]);
+  const ref = new TokenCounter();
+  const byId = new Map(counts[0].map((l) => l.split(' ') as [string, string]));
+  for (const t of texts.slice(0, 50)) assert.equal(Number(byId.get(t.id)), ref.countReference(t.text), t.id);
+  const [one, two] = dedups as { clusters: unknown[] }[];
+  assert.ok(one.clusters.length >= 20, `near-copies found: ${one.clusters.length} clusters`);
+  assert.deepEqual(two, one);
+});
+
+function ranked(id: string, text: string, value: number): RankedCandidate {
+  const candidate: ExportCandidate = {
+    id,
+    text,
+    language: 'python',
+    source: 'stack',
+    repo: null,
+    path: null,
+    tokens: 10,
+    llmScore: value,
+    humanScore: null,
+    llmKeep: null,
+    humanKeep: null,
+    classifierScore: null,
+    embedding: null,
+    metadata: {},
+  };
+  return { candidate, tier: 'llm', tierIndex: 1, value };
+}
