@@ -242,7 +242,7 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
       signal: opts.signal,
     })) {
       if ('record' in item && item.record.language === null)
-        item.record.language = await detectLanguage(item.record.text, item.record.path ?? item.record.source);
+        item.record.language = await detectLanguage(item.record.text, item.record.path);
       group.push(item);
       if ('record' in item && hasParser(item.record)) {
         groupTexts.push(item.record.text);
