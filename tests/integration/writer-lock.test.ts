@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -94,6 +94,11 @@ test('one writer per dataset: a second writer is refused naming the holder; a st
     });
     assert.equal(await readFile(join(db, LOCK_FILE), 'utf8'), text, 'left untouched');
   }
+  // A FIFO in its place would block a read forever: refused without reading it (red-team finding).
+  await rm(join(db, LOCK_FILE));
+  execFileSync('mkfifo', [join(db, LOCK_FILE)]);
+  await assert.rejects(DatasetStore.open(db), /writer\.lock is not a lock this tool wrote/);
+  await rm(join(db, LOCK_FILE));
   assert.deepEqual(
     (await readdir(db)).filter((f) => f.startsWith(`${LOCK_FILE}.`)),
     [],

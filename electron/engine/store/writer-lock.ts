@@ -1,12 +1,14 @@
 import { CodedError } from '../../../shared/errors.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { link, lstat, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 /** The file that marks which process may write a dataset folder. */
 export const LOCK_FILE = 'writer.lock';
+const MAX_LOCK_BYTES = 4096;
 
 export interface LockInfo {
   pid: number;
@@ -48,8 +50,20 @@ export function describeHolder(info: LockInfo, dir: string): string {
 /** Reads the current lock: null when there is none, 'unreadable' when the file is not a lock we wrote. */
 export async function readLockFile(dir: string): Promise<LockInfo | null | 'unreadable'> {
   let text: string;
+  const path = join(dir, LOCK_FILE);
   try {
-    text = await readFile(join(dir, LOCK_FILE), 'utf8');
+    // Only a small regular file can be a lock we wrote: a FIFO would block the read forever,
+    // a link to /dev/zero or a huge file would fill memory.
+    const st = await lstat(path);
+    if (!st.isFile() || st.size > MAX_LOCK_BYTES) return 'unreadable';
+    const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      const buf = Buffer.alloc(MAX_LOCK_BYTES);
+      const { bytesRead } = await fh.read(buf, 0, MAX_LOCK_BYTES, 0);
+      text = buf.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await fh.close();
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     return 'unreadable';
@@ -116,7 +130,7 @@ export class WriterLock {
     const tmp = `${path}.new-${info.nonce}`;
     await writeFile(tmp, JSON.stringify(info), { flag: 'wx' });
     try {
-      for (let attempt = 0; attempt < 5; attempt++) {
+      for (let attempt = 0; attempt < 20; attempt++) {
         try {
           await link(tmp, path);
           return new WriterLock(dir, info);
@@ -133,6 +147,9 @@ export class WriterLock {
           } else if (code !== 'EEXIST') throw err;
         }
         const current = await readLockFile(dir);
+        // Released between our link and our read: try the link again. (Judging "nothing" stale
+        // would move aside a lock another process links in meanwhile.)
+        if (current === null) continue;
         if (current === 'unreadable')
           throw new DatasetBusyError(
             `${path} is not a lock this tool wrote (unreadable, or its pid or host is invalid): it is left alone. ` +
