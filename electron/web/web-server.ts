@@ -131,15 +131,23 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         return sendError(res, 'invalid_input', 'MethodNotAllowedError', 'use GET', 405);
       return serveStatic(staticDir, path, res, { ...baseHeaders });
     }
+    // A page on another site (an <img> or a form needs no Origin) never reaches the API: refused
+    // before the wrong-token limiter, so no web page can lock the user out by failing for them.
+    const fetchSite = req.headers['sec-fetch-site'];
+    if (fetchSite !== undefined && fetchSite !== 'same-origin' && fetchSite !== 'none')
+      return sendError(res, 'forbidden', 'ForbiddenError', `cross-site request (${fetchSite})`);
     const addr = req.socket.remoteAddress ?? '';
-    if (limiter.blocked(addr))
-      return sendError(res, 'unauthorized', 'RateLimitedError', 'too many wrong tokens; wait a minute', 429);
     const headerToken = req.headers[TOKEN_HEADER];
     // Only the event stream takes the token from its URL (EventSource cannot send headers).
     const queryToken = path === '/api/events' ? url.searchParams.get('token') : null;
+    const presented = (typeof headerToken === 'string' && headerToken !== '') || Boolean(queryToken);
+    // NOTE: only a presented wrong token counts against the address (a request without one is a
+    // plain 401); while blocked, no token is even checked, so guessing stays slow.
+    if (presented && limiter.blocked(addr))
+      return sendError(res, 'unauthorized', 'RateLimitedError', 'too many wrong tokens; wait a minute', 429);
     const user = identify(typeof headerToken === 'string' ? headerToken : null) ?? identify(queryToken);
     if (!user) {
-      limiter.fail(addr);
+      if (presented) limiter.fail(addr);
       return sendError(
         res,
         'unauthorized',

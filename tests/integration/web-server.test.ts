@@ -92,6 +92,16 @@ test('the page carries no cookie: the header the page sets from the URL token au
   assert.doesNotMatch(await escape.text(), /root:/, 'no path escapes the renderer folder');
 });
 
+test('no web page can lock the user out: tokenless and cross-site requests never count as wrong tokens', async () => {
+  // What an <img src=".../api/events"> on any site sends: no token, and Sec-Fetch-Site: cross-site.
+  for (let i = 0; i < 15; i++) {
+    assert.equal((await fetch(`${base()}/api/events`)).status, 401);
+    const cross = await fetch(`${base()}/api/events?token=guess-${i}`, { headers: { 'sec-fetch-site': 'cross-site' } });
+    assert.equal(cross.status, 403);
+  }
+  assert.equal((await invoke('dataset.stats', {})).status, 200, 'the owner is still let in');
+});
+
 test('a foreign Host header (DNS rebinding) is refused even with the token', async () => {
   const status = await new Promise<number>((resolve, reject) => {
     const req = request(
