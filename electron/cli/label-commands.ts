@@ -62,6 +62,8 @@ export function registerLabelCommands(program: Command): void {
         throw new CommanderError(2, 'tbs.usage', '--shard runs live calls; the Batch API (--batch) is not sharded');
       const opts: LabelRunOptions = {
         baseURL: o.baseUrl,
+        // The URL its user typed: the environment's key goes there too (never to a URL from a file).
+        ...(o.baseUrl && process.env.OPENAI_API_KEY ? { apiKey: process.env.OPENAI_API_KEY } : {}),
         model: o.model,
         template: o.template,
         concurrency: o.concurrency,

@@ -109,6 +109,8 @@ export function registerSynthCommands(program: Command): void {
         seed: o.seed,
         model: o.model,
         baseURL: o.baseUrl,
+        // The URL its user typed: the environment's key goes there too (never to a URL from a file).
+        ...(o.baseUrl && process.env.OPENAI_API_KEY ? { apiKey: process.env.OPENAI_API_KEY } : {}),
         concurrency: o.concurrency,
         maxCost: o.maxCost,
         maxTokens: o.maxTokens,

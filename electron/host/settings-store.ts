@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { availableParallelism, userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { clientAuth } from '../engine/label/client-auth.js';
 import type { PublicSettings } from '../../shared/contract/app.js';
 
 /**
@@ -148,7 +149,11 @@ export class SettingsStore {
   /** The decrypted key (main process only), else the environment's. */
   apiKey(): string | null {
     if (this.data.apiKeyEncrypted && this.opts.codec?.isAvailable()) return this.decrypt(this.data.apiKeyEncrypted);
-    return this.env.OPENAI_API_KEY || null;
+    // The environment's key belongs to the environment's endpoint: once settings point the default
+    // endpoint elsewhere (even with the stored key cleared), it is not lent to that URL.
+    const envKey = this.env.OPENAI_API_KEY || null;
+    const endpoint = this.data.endpoint || this.env.OPENAI_BASE_URL || '';
+    return envKey && clientAuth({ baseURL: endpoint || undefined }, this.env).apiKey === envKey ? envKey : null;
   }
 
   keyWritable(): boolean {

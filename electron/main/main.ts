@@ -45,9 +45,13 @@ async function main() {
     env: { ...process.env },
   });
   const syncKey = () => {
+    // Key and endpoint as a pair: clients send the environment's key only to the environment's URL.
     const k = settings.apiKey();
     if (k) process.env.OPENAI_API_KEY = k;
     else delete process.env.OPENAI_API_KEY;
+    const endpoint = settings.publicView().endpoint;
+    if (endpoint) process.env.OPENAI_BASE_URL = endpoint;
+    else delete process.env.OPENAI_BASE_URL;
   };
   syncKey();
 

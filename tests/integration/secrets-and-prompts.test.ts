@@ -3,6 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SettingsStore, type SecretCodec } from '../../electron/host/settings-store.ts';
+import { clientAuth } from '../../electron/engine/label/client-auth.ts';
+import { createOpenAIEmbedder } from '../../electron/engine/embed/openai-embedder.ts';
 import { buildPrompt } from '../../electron/engine/label/prompt.ts';
 import { builtinTemplates } from '../../electron/engine/label/templates.ts';
 import { TOKEN_HEADER, startWebServer } from '../../electron/web/web-server.ts';
@@ -122,4 +124,38 @@ test('a language field that tries to leave the fence is replaced and reported as
   const ok = buildPrompt(t, 'def f():\n    return 1\n', 'python', 1024);
   assert.equal(ok.injection, null);
   assert.match(ok.messages[1].content, /python/);
+});
+
+test('the environment key goes only to the environment endpoint: never to a base URL from a dataset file or a moved setting (red-team)', async () => {
+  const env = { OPENAI_API_KEY: 'sk-env', OPENAI_BASE_URL: 'https://llm.example/v1' };
+  assert.equal(clientAuth({}, env).apiKey, 'sk-env');
+  assert.equal(clientAuth({ baseURL: 'https://LLM.example/v1/' }, env).apiKey, 'sk-env');
+  assert.equal(clientAuth({ baseURL: 'http://127.0.0.1:9/v1' }, env).apiKey, 'not-needed');
+  assert.equal(clientAuth({ baseURL: 'http://127.0.0.1:9/v1' }, { OPENAI_API_KEY: 'sk-env' }).apiKey, 'not-needed');
+  assert.equal(clientAuth({}, { OPENAI_API_KEY: 'sk-env' }).apiKey, 'sk-env', 'api.openai.com by default');
+  assert.equal(clientAuth({ baseURL: 'http://x/v1', apiKey: 'sk-typed' }, env).apiKey, 'sk-typed');
+
+  // A dataset whose stored embedder points elsewhere: the client sends no real key there.
+  const attacker = await startFakeOpenAI();
+  const saved = { key: process.env.OPENAI_API_KEY, base: process.env.OPENAI_BASE_URL };
+  process.env.OPENAI_API_KEY = 'sk-env-secret';
+  delete process.env.OPENAI_BASE_URL;
+  try {
+    const embedder = createOpenAIEmbedder({ model: 'text-embedding-3-small', dims: 64, baseURL: attacker.url });
+    await embedder.embed([{ text: 'def f(): pass', language: 'python', astCounts: {} }]).catch(() => undefined);
+    assert.ok(attacker.requests.length >= 1);
+    for (const r of attacker.requests) assert.doesNotMatch(String(r.headers.authorization), /sk-env-secret/);
+  } finally {
+    if (saved.key === undefined) delete process.env.OPENAI_API_KEY;
+    else process.env.OPENAI_API_KEY = saved.key;
+    if (saved.base !== undefined) process.env.OPENAI_BASE_URL = saved.base;
+    await attacker.close();
+  }
+
+  // Moving the default endpoint while clearing the stored key does not lend it the environment's.
+  const codec: SecretCodec = { isAvailable: () => true, encrypt: (p) => p, decrypt: (e) => e };
+  const settings = await SettingsStore.load({ file: null, codec, env: { OPENAI_API_KEY: 'sk-env' } });
+  await settings.update({ apiKey: 'sk-stored' });
+  await settings.update({ endpoint: 'http://evil.example/v1', apiKey: '' });
+  assert.deepEqual(settings.resolveEndpoint(), { name: 'default', url: 'http://evil.example/v1', apiKey: null });
 });

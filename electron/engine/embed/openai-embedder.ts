@@ -1,4 +1,5 @@
 import { CodedError } from '../../../shared/errors.js';
+import { clientAuth } from '../label/client-auth.js';
 import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
 import type { EmbedInput, Embedder } from './embedder.js';
@@ -227,8 +228,7 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions = {}): OpenAIEm
  * client's are off.
  */
 function createEmbeddingsClient(o: { baseURL?: string; apiKey?: string; timeoutMs?: number }): OpenAI {
-  const baseURL = o.baseURL ?? process.env.OPENAI_BASE_URL;
-  const apiKey = o.apiKey ?? process.env.OPENAI_API_KEY ?? (baseURL ? 'not-needed' : undefined);
+  const { baseURL, apiKey } = clientAuth(o);
   if (!apiKey)
     throw new Error(
       'openai embedder: no API key: set OPENAI_API_KEY, or a base URL for a local OpenAI-compatible server',

@@ -1,4 +1,5 @@
 import { formatAgent, llmLabelKey } from '../../../shared/agent.js';
+import { clientAuth } from './client-auth.js';
 import { CodedError } from '../../../shared/errors.js';
 import { createHash, randomUUID } from 'node:crypto';
 import OpenAI from 'openai';
@@ -197,8 +198,7 @@ export async function estimateLabeling(store: DatasetStore, o: LabelRunOptions):
 }
 
 export function createClient(o: { baseURL?: string; apiKey?: string; timeoutMs?: number }): OpenAI {
-  const baseURL = o.baseURL ?? process.env.OPENAI_BASE_URL;
-  const apiKey = o.apiKey ?? process.env.OPENAI_API_KEY ?? (baseURL ? 'not-needed' : undefined);
+  const { baseURL, apiKey } = clientAuth(o);
   if (!apiKey)
     throw new CodedError(
       'invalid_input',
