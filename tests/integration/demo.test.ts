@@ -72,4 +72,10 @@ test('tbs demo refuses a dataset it did not make and leaves it exactly as it was
   assert.deepEqual(after, before, 'nothing added, no model trained');
   assert.ok(!existsSync(join(dir, 'out')), 'no export written');
   assert.ok(!existsSync(join(db, DEMO_MARKER)));
+  // A planted (or copied) marker does not make a user's samples the demo's (red-team finding).
+  await writeFile(join(db, DEMO_MARKER), '{"createdBy": "tbs demo"}\n');
+  const planted = await runTbs(['demo', '--db', db, '--out', join(dir, 'out'), '--no-stdlib']);
+  assert.notEqual(planted.code, 0);
+  assert.match(planted.stderr, /holds 2 samples that the demo did not import/);
+  assert.deepEqual(JSON.parse((await runTbs(['stats', '--db', db, '--json'])).stdout), before);
 });

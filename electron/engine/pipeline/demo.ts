@@ -82,14 +82,23 @@ export const DEMO_MARKER = 'demo-dataset.json';
  */
 async function claimDemoDataset(store: DatasetStore): Promise<void> {
   const marker = join(store.dir, DEMO_MARKER);
-  if (existsSync(marker)) return;
-  if (store.index.size > 0)
+  // Even with the marker (copied, planted, or left from an earlier demo run), every sample must be
+  // one the demo imports: the bundled set or the local stdlib.
+  const stdlib = findStdlib();
+  let foreign = 0;
+  for (let r = 0; r < store.index.size; r++) {
+    const src = store.index.source[r];
+    if (!src.startsWith(DEMO_SAMPLES) && !(stdlib && src.startsWith(stdlib))) foreign++;
+  }
+  const made = existsSync(marker);
+  if (foreign > 0 || (!made && store.index.size > 0))
     throw new CodedError(
       'conflict',
-      `${store.dir} holds ${store.index.size} samples that the demo did not import, and the demo would add its own samples, labels and model to them: ` +
+      `${store.dir} holds ${foreign || store.index.size} samples that the demo did not import, and the demo would add its own samples, labels and model to them: ` +
         'run it on its own dataset (tbs demo uses ./demo-db unless --db is given)',
       { name: 'NotADemoDatasetError' },
     );
+  if (made) return;
   await writeFile(marker, JSON.stringify({ createdBy: 'tbs demo', createdAt: new Date().toISOString() }) + '\n', {
     flag: 'wx',
   }).catch((e: NodeJS.ErrnoException) => {
