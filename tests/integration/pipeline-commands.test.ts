@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Engine } from '../../electron/engine/engine.ts';
@@ -49,4 +50,23 @@ test('the contract drives label -> train -> score -> queue -> preview -> export 
   assert.ok(ex.manifestPath);
   await assert.rejects(engine.invoke('export.run', { outDir: '' } as never), /outDir/);
   await engine.close();
+});
+
+test('a diversity queue before any embedding is a clear 409 and registers nothing (red-team: it broke training)', async () => {
+  const dir = await tempDir();
+  const engine = await Engine.open({ dir: join(dir, 'db'), create: true });
+  try {
+    const src = join(dir, 'code.jsonl');
+    await writeFile(src, '{"text": "def f(x):\\n    return x + 1\\n"}\n{"text": "def g():\\n    pass\\n"}\n');
+    await engine.invoke('samples.import', { paths: [src] });
+    await assert.rejects(engine.invoke('queue.get', { kind: 'diversity' }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'conflict');
+      assert.match(e.message, /no .* vectors yet/);
+      return true;
+    });
+    assert.deepEqual(engine.store.config.embedders, {}, 'no embedder entry without its spec');
+    assert.equal(engine.store.config.defaultEmbedder ?? null, null);
+  } finally {
+    await engine.close();
+  }
 });

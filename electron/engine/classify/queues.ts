@@ -2,7 +2,7 @@ import { CodedError } from '../../../shared/errors.js';
 import type { SampleRow } from '../../../shared/domain.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sqlString } from '../store/dataset-store.js';
-import { embeddingTable } from '../embed/embedding-store.js';
+import { existingEmbeddingTable } from '../embed/embedding-store.js';
 import type { Embedder } from '../embed/embedder.js';
 import { tunedVectorSearch } from '../embed/vector-index.js';
 import { hash53 } from '../label/selection.js';
@@ -43,7 +43,10 @@ export async function reviewQueue(
     }
   } else {
     if (!opts.embedder) throw new CodedError('invalid_input', 'the diversity queue needs an embedder');
-    const table = await embeddingTable(store, opts.embedder);
+    // NOTE: a read: never registers an embedder (an entry without its spec would break training).
+    const table = await existingEmbeddingTable(store, opts.embedder.id);
+    if (!table)
+      throw new CodedError('conflict', `no ${opts.embedder.id} vectors yet: run \`tbs embed\` (or train) first`);
     const labeled = (r: number) => idx.humanKeep[r] !== -1 || idx.llmKeep[r] !== -1;
     const pool: number[] = [];
     for (let r = 0; r < idx.size; r++) if (!labeled(r)) pool.push(r);
@@ -91,7 +94,8 @@ export async function similarSamples(
   id: string,
   k = 10,
 ): Promise<{ row: SampleRow; distance: number }[]> {
-  const table = await embeddingTable(store, embedder);
+  const table = await existingEmbeddingTable(store, embedder.id);
+  if (!table) throw new CodedError('conflict', `no ${embedder.id} vectors yet: run \`tbs embed\` first`);
   const v = await table
     .query()
     .where(`sample_id = ${sqlString(id)}`)

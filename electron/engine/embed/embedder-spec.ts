@@ -12,6 +12,11 @@ export interface EmbedderSpec {
 }
 
 export async function embedderFromSpec(spec: EmbedderSpec): Promise<Embedder> {
+  if (!spec || typeof spec.kind !== 'string')
+    throw new CodedError(
+      'conflict',
+      `the dataset's embedder entry has no spec (${JSON.stringify(spec)}): pick an embedder explicitly (tbs embed --embedder hash) or remove the entry from config.json`,
+    );
   if (spec.kind === 'hash') return createHashEmbedder({ dims: spec.dims ?? 512 });
   // NOTE: neural embedders load lazily: onnxruntime and the openai client stay out of the default path.
   const mod = (await import('./index.js')) as { createEmbedder(spec: EmbedderSpec): Promise<Embedder> | Embedder };
