@@ -158,7 +158,10 @@ export function LlmCard({ onDone }: { onDone: () => void }) {
           />
         </label>
       </div>
-      {!settings?.hasApiKey && (
+      {endpoint !== 'default' && !named.find((e) => e.name === endpoint)?.hasApiKey && (
+        <p className="muted small">{endpoint} has no key: requests go without one (fine for a local server).</p>
+      )}
+      {endpoint === 'default' && !settings?.hasApiKey && (
         <p className="warn-text small">
           No API key is set: {settings?.apiKeyWritable ? 'add one in Settings' : 'start tbs serve with OPENAI_API_KEY'}{' '}
           (a local OpenAI-compatible server may not need one).
