@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type * as lancedb from '@lancedb/lancedb';
 import type { Annotation, AnnotationKind, AnnotationRun } from '../../../shared/annotations.js';
 import type { DatasetStore } from '../store/dataset-store.js';
-import type { AnnotationInput, AnnotationStore } from '../store/annotation-store.js';
+import { newRun, writeRunRows, type AnnotationInput, type AnnotationStore } from '../store/annotation-store.js';
 import { TABLES } from '../store/table-schemas.js';
 import { decontaminateStore, type CheckSummary } from '../curate/contamination-check.js';
 import type { LoadedBenchmark } from '../curate/benchmarks.js';
@@ -39,50 +38,8 @@ class ShardAnnotations implements Pick<AnnotationStore, 'checkedBy' | 'recordRun
     checked: Iterable<string>,
     found: AnnotationInput[],
   ): Promise<AnnotationRun> {
-    const createdAt = new Date().toISOString();
-    const runId = randomUUID();
-    const samples = new Set(checked);
-    for (const f of found) samples.add(f.sampleId);
-    const anns: Annotation[] = found.map((f) => ({
-      ...f,
-      annotationId: randomUUID(),
-      kind: run.kind,
-      runId,
-      createdAt,
-    }));
-    // Same order as the dataset's own recordRun: the run row last, so a torn run does not count.
-    if (anns.length)
-      await this.t.annotations.add(
-        anns.map((a) => ({
-          annotation_id: a.annotationId,
-          sample_id: a.sampleId,
-          kind: a.kind,
-          method: a.method,
-          subject: a.subject,
-          evidence: JSON.stringify(a.evidence),
-          run_id: runId,
-          created_at: createdAt,
-        })),
-      );
-    if (samples.size) await this.t.coverage.add([...samples].map((s) => ({ run_id: runId, sample_id: s })));
-    const rec: AnnotationRun = {
-      runId,
-      kind: run.kind,
-      scope: run.scope,
-      params: run.params ?? {},
-      checked: samples.size,
-      createdAt,
-    };
-    await this.t.runs.add([
-      {
-        run_id: runId,
-        kind: rec.kind,
-        scope: rec.scope,
-        params: JSON.stringify(rec.params),
-        checked: rec.checked,
-        created_at: createdAt,
-      },
-    ]);
+    const { rec, samples, anns } = newRun(run, checked, found);
+    await writeRunRows(this.t, rec, samples, anns);
     for (const s of samples) {
       this.checked.add(s);
       this.found.delete(s);

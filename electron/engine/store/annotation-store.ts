@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type * as lancedb from '@lancedb/lancedb';
 import type {
   Annotation,
   AnnotationDecision,
@@ -164,25 +165,7 @@ export class AnnotationStore {
     checked: Iterable<string>,
     found: AnnotationInput[],
   ): Promise<AnnotationRun> {
-    const createdAt = new Date().toISOString();
-    const runId = randomUUID();
-    const samples = new Set(checked);
-    for (const f of found) samples.add(f.sampleId);
-    const anns: Annotation[] = found.map((f) => ({
-      ...f,
-      annotationId: randomUUID(),
-      kind: run.kind,
-      runId,
-      createdAt,
-    }));
-    const rec: AnnotationRun = {
-      runId,
-      kind: run.kind,
-      scope: run.scope,
-      params: run.params ?? {},
-      checked: samples.size,
-      createdAt,
-    };
+    const { rec, samples, anns } = newRun(run, checked, found);
     await this.writeRun(rec, samples, anns, true);
     return rec;
   }
@@ -205,40 +188,16 @@ export class AnnotationStore {
 
   private async writeRun(rec: AnnotationRun, samples: Set<string>, anns: Annotation[], latest: boolean) {
     const runId = rec.runId;
-    const createdAt = rec.createdAt;
-    if (anns.length) {
-      await (
-        await this.folder.table('annotations')
-      ).add(
-        anns.map((a) => ({
-          annotation_id: a.annotationId,
-          sample_id: a.sampleId,
-          kind: a.kind,
-          method: a.method,
-          subject: a.subject,
-          evidence: JSON.stringify(a.evidence),
-          run_id: a.runId,
-          created_at: a.createdAt,
-        })),
-      );
-    }
-    if (samples.size) {
-      await (
-        await this.folder.table('annotation_coverage')
-      ).add([...samples].map((s) => ({ run_id: runId, sample_id: s })));
-    }
-    await (
-      await this.folder.table('annotation_runs')
-    ).add([
+    await writeRunRows(
       {
-        run_id: runId,
-        kind: rec.kind,
-        scope: rec.scope,
-        params: JSON.stringify(rec.params),
-        checked: rec.checked,
-        created_at: createdAt,
+        annotations: await this.folder.table('annotations'),
+        coverage: await this.folder.table('annotation_coverage'),
+        runs: await this.folder.table('annotation_runs'),
       },
-    ]);
+      rec,
+      samples,
+      anns,
+    );
     this.runs.set(runId, rec);
     const cov = this.coverageOf(rec.kind);
     const cur = this.currentOf(rec.kind);
@@ -358,4 +317,62 @@ export function decision(
   note?: string,
 ): DecisionInput {
   return { sampleId, kind, subject, verdict, annotator, note: note ?? null };
+}
+
+/** A new check run with its ids: the run record, every sample it covers, its annotations. */
+export function newRun(
+  run: { kind: AnnotationKind; scope: string; params?: Record<string, unknown> },
+  checked: Iterable<string>,
+  found: AnnotationInput[],
+): { rec: AnnotationRun; samples: Set<string>; anns: Annotation[] } {
+  const createdAt = new Date().toISOString();
+  const runId = randomUUID();
+  const samples = new Set(checked);
+  for (const f of found) samples.add(f.sampleId);
+  const anns: Annotation[] = found.map((f) => ({ ...f, annotationId: randomUUID(), kind: run.kind, runId, createdAt }));
+  const rec: AnnotationRun = {
+    runId,
+    kind: run.kind,
+    scope: run.scope,
+    params: run.params ?? {},
+    checked: samples.size,
+    createdAt,
+  };
+  return { rec, samples, anns };
+}
+
+/**
+ * Writes a run's rows: annotations first, coverage next, the run row last, so a crash mid-way
+ * leaves nothing that counts (the dataset's tables or a shard's own).
+ */
+export async function writeRunRows(
+  t: { annotations: lancedb.Table; coverage: lancedb.Table; runs: lancedb.Table },
+  rec: AnnotationRun,
+  samples: Set<string>,
+  anns: Annotation[],
+): Promise<void> {
+  if (anns.length)
+    await t.annotations.add(
+      anns.map((a) => ({
+        annotation_id: a.annotationId,
+        sample_id: a.sampleId,
+        kind: a.kind,
+        method: a.method,
+        subject: a.subject,
+        evidence: JSON.stringify(a.evidence),
+        run_id: a.runId,
+        created_at: a.createdAt,
+      })),
+    );
+  if (samples.size) await t.coverage.add([...samples].map((s) => ({ run_id: rec.runId, sample_id: s })));
+  await t.runs.add([
+    {
+      run_id: rec.runId,
+      kind: rec.kind,
+      scope: rec.scope,
+      params: JSON.stringify(rec.params),
+      checked: rec.checked,
+      created_at: rec.createdAt,
+    },
+  ]);
 }
