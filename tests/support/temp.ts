@@ -1,15 +1,25 @@
-import { statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rmSync, statSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after } from 'node:test';
 
 process.env.LANCEDB_LOG ??= 'error';
 
-/** A fresh temp folder, removed when the test file finishes. */
+/**
+ * A fresh temp folder, removed when the test file's process exits.
+ *
+ * NOTE: not in an `after` hook: hooks run in the order they were registered, so a folder made
+ * before a server was started would be removed before that server's `after` closes it, and the
+ * close (a final journal flush) would then fail on a missing folder.
+ */
+const made: string[] = [];
+process.once('exit', () => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
 export async function tempDir(prefix = 'tbs-test-'): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), prefix));
-  after(() => rm(d, { recursive: true, force: true }));
+  made.push(d);
   return d;
 }
 

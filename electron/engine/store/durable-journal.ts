@@ -189,7 +189,8 @@ export class DurableJournal<T> {
       this.unflushed = [];
       const oldFh = this.fh;
       this.segment += 1;
-      this.fh = await open(this.segmentPath(this.segment), 'a');
+      // NOTE: a closing journal takes no more writes, so it needs no fresh segment.
+      this.fh = this.closed ? null : await open(this.segmentPath(this.segment), 'a');
       await oldFh?.close();
       return r;
     });
