@@ -1,6 +1,6 @@
 import { launchBrowser } from '../support/browser.js';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -31,6 +31,20 @@ before(async () => {
     engine.store,
     ['json', 'email', 'logging', 'http', 'xml/dom', 'urllib'].map((m) => join(STDLIB, m)),
   );
+  // A few team-written JavaScript and Go files, so Stats has more than one language.
+  const poly = join(root, 'polyglot');
+  await mkdir(poly, { recursive: true });
+  for (let i = 0; i < 3; i++)
+    await writeFile(
+      join(poly, `util${i}.js`),
+      `import fs from 'node:fs';\nconst path = require('path');\nexport function read${i}(p) {\n  return fs.readFileSync(path.join('.', p), 'utf8');\n}\n`,
+    );
+  for (let i = 0; i < 2; i++)
+    await writeFile(
+      join(poly, `main${i}.go`),
+      `package main\n\nimport (\n\t"fmt"\n\t"strings"\n)\n\nfunc Shout${i}(s string) {\n\tfmt.Println(strings.ToUpper(s))\n}\n`,
+    );
+  await importPaths(engine.store, [poly]);
   const o = { model: 'gpt-4o-mini', baseURL: fake.url, apiKey: 'k', concurrency: 4 };
   await runSynth(engine.store, { ...o, kind: 'exercises', count: 40 });
   await runSynth(engine.store, { ...o, kind: 'textbook', count: 6 });
@@ -120,6 +134,57 @@ test('Stats: the imports chart as in the paper, with its selector, and the topic
   await topics.scrollIntoViewIfNeeded();
   assert.ok((await topics.locator('tbody tr').count()) >= 5);
   await studio.screenshot('stats-topic-coverage');
+});
+
+test('Stats per language: the language picker narrows the counts, the histograms and the imports chart', async () => {
+  await studio.goTo('Stats');
+  const engine = server.session.currentEngine!;
+  const all = await engine.stats({});
+  const card = page.getByTestId('languages-card');
+  await card.waitFor();
+  const listed = await card.getByTestId('language-row').locator('td:first-child').allInnerTexts();
+  assert.deepEqual(new Set(listed), new Set(Object.keys(all.byLanguage)));
+  assert.ok(listed.includes('javascript') && listed.includes('go') && listed.includes('python'), listed.join(', '));
+
+  await page.getByLabel('Language').selectOption('javascript');
+  const js = await engine.stats({ language: 'javascript' });
+  assert.equal(js.samples, 3);
+  await page.waitForFunction(
+    (n) => document.querySelector('.stats .stat .stat-value')?.textContent === String(n),
+    js.samples,
+  );
+  // The token histogram counts only JavaScript samples now.
+  const tokenTotal = page.locator('.chart', { hasText: 'Tokens per sample' }).locator('.card-head .muted');
+  await page.waitForFunction((el) => el?.textContent?.startsWith('3'), await tokenTotal.elementHandle());
+  await page.getByLabel('Imports of').selectOption('all');
+  await page.getByLabel('Minimum count').fill('1');
+  const imp = await engine.invoke('stats.imports', { scope: 'all', minCount: 1, language: 'javascript' });
+  assert.deepEqual(imp.rows.map((r) => r.module).sort(), ['fs', 'path']);
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('[data-testid=imports-chart] rect.imp-bar').length === n,
+    imp.rows.length,
+  );
+  assert.deepEqual(
+    (await chart()).labels,
+    imp.rows.map((r) => r.module),
+  );
+  await card.scrollIntoViewIfNeeded();
+  await studio.screenshot('stats-language-javascript');
+
+  // A row of the languages table picks that language too.
+  await card.getByTestId('language-row').filter({ hasText: /^go/ }).click();
+  assert.equal(await page.getByLabel('Language').inputValue(), 'go');
+  const go = await engine.invoke('stats.imports', { scope: 'all', minCount: 1, language: 'go' });
+  assert.deepEqual(go.rows.map((r) => r.module).sort(), ['fmt', 'strings']);
+  await page.waitForFunction(
+    (labels) =>
+      JSON.stringify(
+        Array.from(document.querySelectorAll('[data-testid=imports-chart] text.x-label')).map((t) => t.textContent),
+      ) === JSON.stringify(labels),
+    go.rows.map((r) => r.module),
+  );
+  await page.getByLabel('Language').selectOption('');
+  await page.getByLabel('Minimum count').fill('10');
 });
 
 test('Compare: two samples selected in Browse, side by side in Monaco with their scores; top vs bottom', async () => {

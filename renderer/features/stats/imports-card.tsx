@@ -9,7 +9,7 @@ type Scope = 'all' | 'source' | 'export';
  * The phi-1 imports chart: samples importing each top-level module, most first, log scale,
  * modules below the minimum count left out. The SVG is the same one the export's dataset card embeds.
  */
-export function ImportsCard() {
+export function ImportsCard({ language }: { language: string }) {
   const [scope, setScope] = useState<Scope>('all');
   const [source, setSource] = useState('synthetic:exercises');
   const [minCount, setMinCount] = useState(10);
@@ -22,7 +22,9 @@ export function ImportsCard() {
   useEffect(() => {
     let live = true;
     setError(null);
-    call('stats.imports', { scope, source: scope === 'source' ? source : undefined, minCount })
+    // The curated export keeps one chart for all its languages.
+    const lang = scope === 'export' ? undefined : language || undefined;
+    call('stats.imports', { scope, source: scope === 'source' ? source : undefined, minCount, language: lang })
       .then((r) => {
         if (!live) return;
         const note =
@@ -35,7 +37,7 @@ export function ImportsCard() {
     return () => {
       live = false;
     };
-  }, [scope, source, minCount]);
+  }, [scope, source, minCount, language]);
   const svg = useMemo(() => (data ? importsChartSvg(data.rows) : ''), [data]);
   return (
     <section className="card chart imports-card" data-testid="imports-chart">
@@ -76,8 +78,9 @@ export function ImportsCard() {
       {data?.note && <p className="muted small">{data.note}</p>}
       {data && (
         <p className="muted small">
-          {fmtInt(data.rows.length)} modules imported by {minCount}+ of {fmtInt(data.samples)} samples (from each
-          sample's syntax tree, once per sample).
+          {fmtInt(data.rows.length)} modules imported by {minCount}+ of {fmtInt(data.samples)}
+          {language && scope !== 'export' ? ` ${language}` : ''} samples (from each sample's syntax tree, once per
+          sample{language && scope === 'export' ? '; the export has one chart for all its languages' : ''}).
         </p>
       )}
       {/* The SVG is our own string from numbers and XML-escaped module names. */}

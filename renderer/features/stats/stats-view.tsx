@@ -16,11 +16,14 @@ interface Bin {
 
 const TOKEN_EDGES = [0, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
 
-async function countWhere(where: string | undefined, labelState: 'any' | 'human' | 'llm' = 'any'): Promise<number> {
+async function countWhereAll(where: string | undefined, labelState: 'any' | 'human' | 'llm' = 'any'): Promise<number> {
   return (await call('samples.list', { where, labelState, limit: 1 })).total;
 }
 
-async function loadHistograms() {
+/** Histograms over the whole dataset, or over one language's samples. */
+async function loadHistograms(language: string) {
+  const only = language ? ` AND language = '${language.replace(/'/g, "''")}'` : '';
+  const countWhere = (where: string) => countWhereAll(where + only);
   const scores = [0, 1, 2, 3, 4, 5];
   const [llm, human, prob, tokens] = await Promise.all([
     Promise.all(scores.map(async (s) => ({ label: String(s), count: await countWhere(`llm_score = ${s}`) }))),
@@ -96,30 +99,104 @@ function Bars({
   );
 }
 
+/** Samples and tokens per language; a row picks the language the rest of the page is about. */
+function LanguagesCard({
+  all,
+  language,
+  onPick,
+}: {
+  all: Stats;
+  language: string;
+  onPick: (language: string) => void;
+}) {
+  const rows = Object.entries(all.byLanguage).sort((a, b) => b[1].samples - a[1].samples);
+  const max = Math.max(1, ...rows.map(([, v]) => v.samples));
+  return (
+    <section className="card languages-card" data-testid="languages-card">
+      <header className="card-head">
+        <h3>Languages</h3>
+        <span className="spacer" />
+        <span className="muted small">{rows.length} · pick one to see its statistics</span>
+      </header>
+      <table className="topics-table small">
+        <thead>
+          <tr>
+            <th>language</th>
+            <th className="num">samples</th>
+            <th className="num">tokens</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(([lang, v]) => (
+            <tr
+              key={lang}
+              className={lang === language ? 'selected' : undefined}
+              data-testid="language-row"
+              onClick={() => onPick(lang === language ? '' : lang)}
+            >
+              <td>{lang}</td>
+              <td className="num">{fmtInt(v.samples)}</td>
+              <td className="num">{fmtInt(v.tokens)}</td>
+              <td className="topic-bar-cell">
+                <span className="topic-bar stored" style={{ width: `${(100 * v.samples) / max}%` }} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
 export function StatsView() {
   const counts = useApp((s) => s.counts);
+  /** '' is every language. */
+  const [language, setLanguage] = useState('');
+  const [all, setAll] = useState<Stats | null>(null);
   const [stats, setStats] = useState<Stats | null>(null);
   const [hist, setHist] = useState<Awaited<ReturnType<typeof loadHistograms>> | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     void call('dataset.stats', {})
-      .then(setStats)
-      .catch((e: Error) => setError(e.message));
-    void loadHistograms()
-      .then(setHist)
+      .then(setAll)
       .catch((e: Error) => setError(e.message));
   }, [counts?.total, counts?.reviewed]);
+  useEffect(() => {
+    let live = true;
+    setError(null);
+    const lang = language || undefined;
+    void call('dataset.stats', { language: lang })
+      .then((s) => live && setStats(s))
+      .catch((e: Error) => live && setError(e.message));
+    void loadHistograms(language)
+      .then((h) => live && setHist(h))
+      .catch((e: Error) => live && setError(e.message));
+    return () => {
+      live = false;
+    };
+  }, [counts?.total, counts?.reviewed, language]);
 
   if (counts && counts.total === 0) return <DatasetEmpty />;
-  const langs = stats
-    ? Object.entries(stats.languages)
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 12)
-        .map(([label, count]) => ({ label, count }))
-    : [];
+  const languages = all ? Object.entries(all.languages).sort((a, b) => b[1] - a[1]) : [];
   return (
     <div className="page stats" data-testid="stats-view">
       {error && <div className="error-banner">{error}</div>}
+      {languages.length > 1 && (
+        <div className="toolbar stats-toolbar">
+          <label className="small">
+            Statistics of{' '}
+            <select aria-label="Language" value={language} onChange={(e) => setLanguage(e.target.value)}>
+              <option value="">every language</option>
+              {languages.map(([lang, n]) => (
+                <option key={lang} value={lang}>
+                  {lang} ({fmtInt(n)})
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+      )}
       {stats && (
         <section className="card">
           <div className="stat-row">
@@ -156,9 +233,9 @@ export function StatsView() {
         <Bars title="Human scores" bins={hist?.human ?? []} note="No human labels yet." scoreColors />
         <Bars title="Classifier p(keep)" bins={hist?.prob ?? []} note="No classifier scores yet." />
         <Bars title="Tokens per sample (from)" bins={hist?.tokens ?? []} log />
-        <Bars title="Languages" bins={langs} log />
       </div>
-      <ImportsCard />
+      {all && <LanguagesCard all={all} language={language} onPick={setLanguage} />}
+      <ImportsCard language={language} />
       <TopicsCard />
     </div>
   );
