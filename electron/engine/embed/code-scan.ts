@@ -1,3 +1,4 @@
+import { includeRange, importStyle, jsSpecifierAt, moduleRange } from './code-scan-imports.js';
 import { FNV_OFFSET, fnvStep, fnvString } from './feature-hash.js';
 
 /**
@@ -231,6 +232,10 @@ export function scanCode(text: string, language: string, sink: ScanSink): CodeSt
   let moduleLevel = true;
   let importPending = false;
   let prevKeyword = '';
+  // Non-Python modules named by strings and `#include` (code-scan-imports.ts). Python is untouched.
+  const style = py ? null : importStyle(language);
+  /** Inside a statement that began with `import` (JavaScript, Go). */
+  let importStmt = false;
 
   const endLine = (pos: number) => {
     let len = pos - lineStart;
@@ -262,6 +267,7 @@ export function scanCode(text: string, language: string, sink: ScanSink): CodeSt
     logicalTokens = 0;
     header = false;
     importPending = false;
+    importStmt = false;
   };
   const startToken = (pos: number) => {
     if (firstTok < 0) firstTok = pos;
@@ -385,6 +391,16 @@ export function scanCode(text: string, language: string, sink: ScanSink): CodeSt
         j++;
       }
       j = Math.min(j, n);
+      if (style === 'go' || style === 'js') {
+        const viaCall = !importStmt && style === 'js' && jsSpecifierAt(text, strStart);
+        if (importStmt || viaCall) {
+          const r = moduleRange(text, strStart + 1, j - 1, style);
+          if (r) sink.importName(r[0], r[1]);
+          if (viaCall) s.imports++;
+          // Go's `import ( "a" "b" )` names several; a JavaScript import statement names one.
+          if (!(style === 'go' && depth > 0)) importStmt = false;
+        }
+      }
       if (isDoc) {
         comment(strStart, j, true);
         lineDoc = true;
@@ -471,6 +487,7 @@ export function scanCode(text: string, language: string, sink: ScanSink): CodeSt
         ) {
           s.imports++;
           importPending = true;
+          if (kw === 'import' && style) importStmt = true;
         }
         prevKeyword = kw;
       } else {
@@ -501,6 +518,13 @@ export function scanCode(text: string, language: string, sink: ScanSink): CodeSt
     }
 
     // Operators and punctuation.
+    if (c === 35 && style === 'include' && firstTok < 0) {
+      const r = includeRange(text, i);
+      if (r) {
+        sink.importName(r[0], r[1]);
+        s.imports++;
+      }
+    }
     startToken(i);
     lineCode = true;
     s.operators++;
