@@ -8,6 +8,8 @@ import { DatasetStore } from '../../electron/engine/store/dataset-store.js';
 import { sampleToRow } from '../../electron/engine/store/row-mapping.js';
 import { chunkPython } from '../../electron/engine/ingest/python-parser.js';
 import { estimateTokens, sampleIdOf } from '../../electron/engine/ingest/normalize.js';
+import { importsOfSample } from '../../electron/engine/ingest/imports.js';
+import { recordImports } from '../../electron/engine/stats/imports-stat.js';
 import { createHashEmbedder } from '../../electron/engine/embed/hash-embedder.js';
 import type { EmbedInput } from '../../electron/engine/embed/embedder.js';
 import { embedDataset, embeddingTable, type EmbedRunSummary } from '../../electron/engine/embed/embedding-store.js';
@@ -154,9 +156,15 @@ async function buildFixture(n: number, log: Log): Promise<ScaleFixture> {
     const ids = new Set(heldOut.map((c) => sampleIdOf(c.text)));
     const at = new Date().toISOString();
     let batch: ReturnType<typeof sampleToRow>[] = [];
+    // As the importer does: each sample's imports from its syntax tree, stored with it. A renamed
+    // variant of a chunk that imports nothing imports nothing either, so only the others are parsed.
+    let imports: { sampleId: string; modules: string[] }[] = [];
+    const realImports = new Map<RealChunk, string[]>();
     const flush = async () => {
       if (!batch.length) return;
       await samples.add(batch);
+      await recordImports(store, imports);
+      imports = [];
       for (const r of batch)
         store.index.add({
           id: r.id,
@@ -193,6 +201,9 @@ async function buildFixture(n: number, log: Log): Promise<ScaleFixture> {
           importedAt: at,
         };
         batch.push(sampleToRow(s, 'bench-fixture'));
+        let mods = realImports.get(c);
+        if (!mods) realImports.set(c, (mods = await importsOfSample(c.text, 'python')));
+        imports.push({ sampleId: id, modules: v && mods.length ? await importsOfSample(text, 'python') : mods });
         bytes += Buffer.byteLength(text);
         if (v === 0) real++;
         else padded++;

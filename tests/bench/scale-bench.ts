@@ -41,7 +41,7 @@ export function proxyScore(text: string): number {
 }
 
 /** Splits a real documented function into a HumanEval-style item (prompt = signature + docstring). */
-function humanEvalItem(c: RealChunk, i: number): Record<string, string> | null {
+export function humanEvalItem(c: RealChunk, i: number): Record<string, string> | null {
   const m =
     /^((?:[ \t]*@[^\n]*\n)*[ \t]*(?:async\s+)?def\s+(\w+)[^\n]*:\s*\n\s*[rRuU]?("""|''')[\s\S]*?\3[^\n]*\n)([\s\S]+)$/.exec(
       c.text,

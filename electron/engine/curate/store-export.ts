@@ -160,7 +160,7 @@ export async function exportFromStore(
   }
   const res = await runExport({
     ...o,
-    importsOf: async (ids) => countImports((await ensureImports(store)).byId, ids, 10),
+    importsOf: async (ids) => countImports((await ensureImports(store, { ids })).byId, ids, 10),
     datasetDir: store.dir,
     candidates: candidates(),
     rule,

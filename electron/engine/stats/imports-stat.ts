@@ -39,7 +39,12 @@ export interface EnsureImportsResult {
  */
 export async function ensureImports(
   store: DatasetStore,
-  opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  opts: {
+    signal?: AbortSignal;
+    onProgress?: (done: number, total: number) => void;
+    /** Only these samples need their imports (an export's kept set): the rest are left for later. */
+    ids?: Iterable<string>;
+  } = {},
 ): Promise<EnsureImportsResult & { byId: Map<string, readonly string[]> }> {
   let cache = caches.get(store);
   if (!cache) {
@@ -54,7 +59,9 @@ export async function ensureImports(
   }
   const idx = store.index;
   const missing: string[] = [];
-  for (let r = 0; r < idx.size; r++) if (!cache.has(idx.ids[r])) missing.push(idx.ids[r]);
+  if (opts.ids) {
+    for (const id of opts.ids) if (!cache.has(id)) missing.push(id);
+  } else for (let r = 0; r < idx.size; r++) if (!cache.has(idx.ids[r])) missing.push(idx.ids[r]);
   let computed = 0;
   if (missing.length) {
     const samples = await store.table('samples');
@@ -67,7 +74,7 @@ export async function ensureImports(
       const lang = b.getChild('language')!;
       for (let i = 0; i < b.numRows; i++) {
         const sid = id.get(i) as string;
-        if (!want.has(sid)) continue;
+        if (!want.delete(sid)) continue;
         pending.push({ sampleId: sid, modules: await importsOfSample(text.get(i), lang.get(i)) });
         if (pending.length >= 2000) {
           await recordImports(store, pending);
@@ -76,7 +83,7 @@ export async function ensureImports(
           opts.onProgress?.(computed, missing.length);
         }
       }
-      if (opts.signal?.aborted) break;
+      if (opts.signal?.aborted || !want.size) break;
     }
     await recordImports(store, pending);
     computed += pending.length;
