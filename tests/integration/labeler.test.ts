@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import { Engine } from '../../electron/engine/engine.ts';
 import { importPaths } from '../../electron/engine/ingest/importer.ts';
 import { estimateLabeling, runLabeling } from '../../electron/engine/label/labeler.ts';
+import { createCpuPool, type CpuPool } from '../../electron/engine/workers/cpu-pool.ts';
 import { fakeScore, startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
 import { runTbs } from '../support/cli.ts';
 import { STDLIB, tempDir } from '../support/temp.ts';
@@ -74,93 +75,110 @@ test("labels land with the server's answers; a re-run pays for nothing; a larger
   await engine.close();
 });
 
-test('faults: 429 retry-after slows everyone, 5xx/timeout/malformed/truncated/bad content are retried, persistent failure is recorded, not labeled', async () => {
-  const dir = await tempDir();
-  const engine = await dataset(dir);
-  const server = await fake();
-  server.queueFaults(
-    { kind: '429', retryAfterMs: 300 },
-    { kind: '500' },
-    { kind: 'timeout' },
-    { kind: 'malformed' },
-    { kind: 'truncated' },
-    { kind: 'bad-content' },
-    { kind: '503' },
-  );
-  const victim = engine.store.index.ids[0];
-  const victimText = (await engine.store.getSample(victim))!.text;
-  server.faultWhenContains(victimText.split('\n')[0], { kind: '500' });
-  const s = await runLabeling(engine.store, {
-    baseURL: server.url,
-    apiKey: 'k',
-    model: 'gpt-4o-mini',
-    template: 'edu-additive',
-    concurrency: 3,
-    timeoutMs: 300,
-    backoffBaseMs: 20,
-    maxAttempts: 4,
+// The same faults with the calls made inline and on a worker thread (chat-transport.ts): the
+// worker must hand back the same errors (status, retry-after headers, messages) to the retry loop.
+for (const workers of [1, 2]) {
+  const where = workers === 1 ? '' : ' (calls on a worker thread)';
+  let pool: CpuPool | undefined;
+  const pools = async () => {
+    if (workers === 1) return undefined;
+    pool ??= await createCpuPool(workers);
+    after(() => pool?.close());
+    return pool;
+  };
+  test(`faults${where}: 429 retry-after slows everyone, 5xx/timeout/malformed/truncated/bad content are retried, persistent failure is recorded, not labeled`, async () => {
+    const pool = await pools();
+    const dir = await tempDir();
+    const engine = await dataset(dir);
+    const server = await fake();
+    server.queueFaults(
+      { kind: '429', retryAfterMs: 300 },
+      { kind: '500' },
+      { kind: 'timeout' },
+      { kind: 'malformed' },
+      { kind: 'truncated' },
+      { kind: 'bad-content' },
+      { kind: '503' },
+    );
+    const victim = engine.store.index.ids[0];
+    const victimText = (await engine.store.getSample(victim))!.text;
+    server.faultWhenContains(victimText.split('\n')[0], { kind: '500' });
+    const s = await runLabeling(engine.store, {
+      baseURL: server.url,
+      apiKey: 'k',
+      model: 'gpt-4o-mini',
+      template: 'edu-additive',
+      concurrency: 3,
+      timeoutMs: 300,
+      backoffBaseMs: 20,
+      maxAttempts: 4,
+      pool,
+    });
+    const total = engine.store.index.size;
+    assert.equal(s.failed, 1, JSON.stringify(s.failures));
+    assert.equal(s.failures[0].sampleId, victim);
+    assert.match(s.failures[0].reason, /500/);
+    assert.equal(s.labeled, total - 1);
+    const attempts = await (await engine.store.table('label_attempts')).query().toArray();
+    assert.equal(attempts.length, 1);
+    assert.equal(attempts[0].sample_id, victim);
+    // Every other sample got exactly one label.
+    const labels = await (await engine.store.table('labels')).query().toArray();
+    assert.equal(labels.length, total - 1);
+    assert.equal(new Set(labels.map((l) => l.sample_id)).size, total - 1);
+    // A second run retries only the failed sample (and it fails again while the fault stays).
+    const before = chatCalls(server).length;
+    const s2 = await runLabeling(engine.store, {
+      baseURL: server.url,
+      apiKey: 'k',
+      model: 'gpt-4o-mini',
+      template: 'edu-additive',
+      timeoutMs: 300,
+      backoffBaseMs: 20,
+      maxAttempts: 2,
+    });
+    assert.equal(s2.skipped, total - 1);
+    assert.equal(chatCalls(server).length - before, 2);
+    await engine.close();
   });
-  const total = engine.store.index.size;
-  assert.equal(s.failed, 1, JSON.stringify(s.failures));
-  assert.equal(s.failures[0].sampleId, victim);
-  assert.match(s.failures[0].reason, /500/);
-  assert.equal(s.labeled, total - 1);
-  const attempts = await (await engine.store.table('label_attempts')).query().toArray();
-  assert.equal(attempts.length, 1);
-  assert.equal(attempts[0].sample_id, victim);
-  // Every other sample got exactly one label.
-  const labels = await (await engine.store.table('labels')).query().toArray();
-  assert.equal(labels.length, total - 1);
-  assert.equal(new Set(labels.map((l) => l.sample_id)).size, total - 1);
-  // A second run retries only the failed sample (and it fails again while the fault stays).
-  const before = chatCalls(server).length;
-  const s2 = await runLabeling(engine.store, {
-    baseURL: server.url,
-    apiKey: 'k',
-    model: 'gpt-4o-mini',
-    template: 'edu-additive',
-    timeoutMs: 300,
-    backoffBaseMs: 20,
-    maxAttempts: 2,
-  });
-  assert.equal(s2.skipped, total - 1);
-  assert.equal(chatCalls(server).length - before, 2);
-  await engine.close();
-});
 
-test('a server without structured outputs: falls back to plain text and records the path; binary template works', async () => {
-  const dir = await tempDir();
-  const engine = await dataset(dir);
-  const server = await fake({ rejectJsonSchema: true });
-  const s = await runLabeling(engine.store, {
-    baseURL: server.url,
-    apiKey: 'k',
-    model: 'local-model',
-    template: 'edu-additive',
-    limit: 5,
-    concurrency: 1,
+  test(`a server without structured outputs${where}: falls back to plain text and records the path; binary template works`, async () => {
+    const pool = await pools();
+    const dir = await tempDir();
+    const engine = await dataset(dir);
+    const server = await fake({ rejectJsonSchema: true });
+    const s = await runLabeling(engine.store, {
+      baseURL: server.url,
+      apiKey: 'k',
+      model: 'local-model',
+      template: 'edu-additive',
+      limit: 5,
+      concurrency: 1,
+      pool,
+    });
+    assert.equal(s.labeled, 5);
+    assert.equal(s.structuredFallback, true);
+    const labels = await (await engine.store.table('labels')).query().toArray();
+    for (const l of labels) assert.equal(JSON.parse(l.details).outputPath, 'plain-text');
+    const b = await runLabeling(engine.store, {
+      baseURL: server.url,
+      apiKey: 'k',
+      model: 'local-model',
+      template: 'phi1-binary',
+      limit: 5,
+      concurrency: 2,
+      pool,
+    });
+    assert.equal(b.labeled, 5);
+    const bin = await (await engine.store.table('labels')).query().where("agent LIKE '%phi1-binary%'").toArray();
+    assert.equal(bin.length, 5);
+    for (const l of bin) {
+      assert.equal(l.score, null);
+      assert.equal(typeof l.keep, 'boolean');
+    }
+    await engine.close();
   });
-  assert.equal(s.labeled, 5);
-  assert.equal(s.structuredFallback, true);
-  const labels = await (await engine.store.table('labels')).query().toArray();
-  for (const l of labels) assert.equal(JSON.parse(l.details).outputPath, 'plain-text');
-  const b = await runLabeling(engine.store, {
-    baseURL: server.url,
-    apiKey: 'k',
-    model: 'local-model',
-    template: 'phi1-binary',
-    limit: 5,
-    concurrency: 2,
-  });
-  assert.equal(b.labeled, 5);
-  const bin = await (await engine.store.table('labels')).query().where("agent LIKE '%phi1-binary%'").toArray();
-  assert.equal(bin.length, 5);
-  for (const l of bin) {
-    assert.equal(l.score, null);
-    assert.equal(typeof l.keep, 'boolean');
-  }
-  await engine.close();
-});
+}
 
 test('--max-cost is never exceeded, --estimate makes no call and matches the tokens a run sends', async () => {
   const dir = await tempDir();

@@ -1,8 +1,5 @@
 import { formatAgent, llmLabelKey } from '../../../shared/agent.js';
-import { clientAuth } from './client-auth.js';
-import { CodedError } from '../../../shared/errors.js';
 import { createHash, randomUUID } from 'node:crypto';
-import OpenAI from 'openai';
 import type { LabelRecord } from '../../../shared/domain.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sqlString } from '../store/dataset-store.js';
@@ -11,6 +8,7 @@ import { parseAnswer, type BuiltPrompt } from './prompt.js';
 import { PromptFeed } from './prompt-feed.js';
 import { costUsd, priceOf, type Price } from './pricing.js';
 import { callWithRetries, ChatSession, CostBudget } from './llm-call.js';
+import { openChat } from './chat-transport.js';
 import { selectSamples, type SelectionSpec } from './selection.js';
 import { resolveTemplate, saveTemplate, type Template } from './templates.js';
 
@@ -197,17 +195,6 @@ export async function estimateLabeling(store: DatasetStore, o: LabelRunOptions):
   };
 }
 
-export function createClient(o: { baseURL?: string; apiKey?: string; timeoutMs?: number }): OpenAI {
-  const { baseURL, apiKey } = clientAuth(o);
-  if (!apiKey)
-    throw new CodedError(
-      'invalid_input',
-      'no API key: set OPENAI_API_KEY, or --base-url for a local OpenAI-compatible server',
-    );
-  // NOTE: retries are ours (global slow-down, attempt records), so the client's are off.
-  return new OpenAI({ baseURL, apiKey, maxRetries: 0, timeout: o.timeoutMs ?? 60_000 });
-}
-
 /**
  * Labels the selection with bounded concurrency. Each success is acknowledged only once durable
  * (journal fsync); failures become label attempts; the budget is reserved before each call.
@@ -220,11 +207,6 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
       `no price known for model ${o.model}: add it to config.json "prices" (USD per 1M tokens) to use --max-cost`,
     );
   if (!o.sink) await saveTemplate(store, p.template);
-  const session = new ChatSession(createClient(o), o.concurrency ?? 8, {
-    maxAttempts: o.maxAttempts,
-    backoffBaseMs: o.backoffBaseMs,
-    signal: o.signal,
-  });
   const budget = o.budget ?? new CostBudget(o.maxCost, o.signal);
   const maxAttempts = o.maxAttempts ?? 4;
   const s: LabelRunSummary = {
@@ -346,10 +328,17 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
       }
     }
   };
+  // With worker threads, the calls' HTTP runs on one of its own (chat-transport.ts).
+  const session = new ChatSession(openChat(o, o.pool ?? null), o.concurrency ?? 8, {
+    maxAttempts: o.maxAttempts,
+    backoffBaseMs: o.backoffBaseMs,
+    signal: o.signal,
+  });
   progress();
   try {
     await Promise.all(Array.from({ length: Math.max(1, o.concurrency ?? 8) }, worker));
   } finally {
+    await session.chat.close();
     await feed.close();
     await flushAttempts();
     await store.flush();

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type { ChatTransport } from './chat-transport.js';
 import { UnparseableAnswer } from './prompt.js';
 import { abortableSleep, backoffMs, RateGate } from './rate-gate.js';
 
@@ -53,7 +54,7 @@ export class ChatSession {
   readonly gate: RateGate;
 
   constructor(
-    readonly client: OpenAI,
+    readonly chat: ChatTransport,
     concurrency: number,
     readonly opts: { maxAttempts?: number; backoffBaseMs?: number; signal?: AbortSignal } = {},
   ) {
@@ -100,10 +101,8 @@ export async function callWithRetries<T>(
     const askedStructured = session.structured;
     try {
       session.calls++;
-      const { data, response } = await session.client.chat.completions
-        .create(request(askedStructured), { signal })
-        .withResponse();
-      const pause = RateGate.pauseFromHeaders(response.headers);
+      const { data, headers } = await session.chat.create(request(askedStructured), signal);
+      const pause = RateGate.pauseFromHeaders(headers);
       if (pause > 0) gate.pause(pause);
       release();
       onUsage(data.usage);

@@ -6,7 +6,7 @@ import { loadBenchmarks, type BenchmarkError } from '../curate/benchmarks.js';
 import { loadStoredBenchmarks } from '../curate/stored-benchmarks.js';
 import { estimateTokens, sampleIdOf } from '../ingest/normalize.js';
 import { getPythonParser } from '../ingest/python-parser.js';
-import { createClient } from '../label/labeler.js';
+import { openChat, type ChatTransport } from '../label/chat-transport.js';
 import { callWithRetries, ChatSession, CostBudget } from '../label/llm-call.js';
 import { costUsd, priceOf, type Price } from '../label/pricing.js';
 import { recordImports } from '../stats/imports-stat.js';
@@ -280,6 +280,7 @@ export async function runSynth(store: DatasetStore, o: SynthOptions): Promise<Sy
   const nearDup = o.nearDup ?? 0.85;
   // NOTE: started first, so threads (when asked for) load tree-sitter and secretlint meanwhile.
   const pool = await createCpuPool(o.workers ?? 1);
+  let chat: ChatTransport | null = null;
   const s: SynthRunSummary = {
     generated: 0,
     rejected: { syntax: 0, duplicate: 0, contaminated: 0, ...(o.runTests ? { tests: 0 } : {}) },
@@ -318,7 +319,8 @@ export async function runSynth(store: DatasetStore, o: SynthOptions): Promise<Sy
         : null;
     const contamination = bench ? new ContaminationGate(bench.items) : null;
     const dup = await buildDuplicateIndex(store, o.kind, nearDup, o.signal);
-    const session = new ChatSession(createClient(o), o.concurrency ?? 8, {
+    chat = openChat(o, pool);
+    const session = new ChatSession(chat, o.concurrency ?? 8, {
       maxAttempts: o.maxAttempts,
       backoffBaseMs: o.backoffBaseMs,
       signal: o.signal,
@@ -525,6 +527,7 @@ export async function runSynth(store: DatasetStore, o: SynthOptions): Promise<Sy
     s.stoppedBy = o.signal?.aborted ? 'cancelled' : budgetHit ? 'budget' : 'done';
     return s;
   } finally {
+    await chat?.close();
     await pool.close();
     await writer.flush();
     await p.results.close();
