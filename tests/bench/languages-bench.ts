@@ -37,6 +37,8 @@ interface ImportRun {
   /** Stored rows per `language` value, and distinct source paths with at least one row. */
   languages: Map<string, number>;
   paths: number;
+  /** Bytes of the stored sample texts (function mode keeps only the units, not the code between them). */
+  storedBytes: number;
 }
 
 /** Copies the files into one folder, named so the importer's extension map gives `language`. */
@@ -55,14 +57,16 @@ async function importOnce(src: string, dbDir: string, chunk: 'file' | 'function'
   const store = await DatasetStore.open(dbDir, { create: true });
   try {
     const r = await timed(() => importPaths(store, [src], { chunk }));
-    const rows = await (await store.table('samples')).query().select(['language', 'path']).toArray();
+    const rows = await (await store.table('samples')).query().select(['language', 'path', 'text']).toArray();
     const languages = new Map<string, number>();
     const paths = new Set<string>();
-    for (const row of rows as { language: string; path: string | null }[]) {
+    let storedBytes = 0;
+    for (const row of rows as { language: string; path: string | null; text: string }[]) {
       languages.set(row.language, (languages.get(row.language) ?? 0) + 1);
       paths.add(row.path ?? '');
+      storedBytes += Buffer.byteLength(row.text);
     }
-    return { seconds: r.seconds, result: r.result, languages, paths: paths.size };
+    return { seconds: r.seconds, result: r.result, languages, paths: paths.size, storedBytes };
   } finally {
     await store.close();
   }
@@ -153,6 +157,7 @@ async function benchLanguage(c: LangCorpus, o: BenchOpts, dir: string): Promise<
     note:
       `median of ${reps}; ${fn0.result.imported} function/type chunks (${(fn0.result.imported / Math.max(1, fn0.result.files)).toFixed(1)} per file), ` +
       `${fn0.result.duplicates} dup, ${fn0.result.errorCount} errors; ${c.files.length - fn0.paths} of ${c.files.length} files gave no chunk; ` +
+      `the chunks hold ${fmtMB(fn0.storedBytes)} of the ${fmtMB(c.bytes)} (MB/s counts the input); ` +
       `${(fnMBs / parseMBs).toFixed(2)}x the bare parse speed (file mode ${(fileMBs / parseMBs).toFixed(2)}x)`,
   });
   rows.push({
