@@ -82,52 +82,49 @@ export function corpusDirs(): string[] {
 let cached: Corpus | null = null;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** A file as the importer would take it: valid UTF-8, no NUL, not blank, <= 2 MB; else null. */
+export function readCodeFile(path: string): { text: string; bytes: number } | null {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch {
+    return null;
+  }
+  if (buf.length > MAX_FILE_BYTES || buf.length === 0) return null;
+  let text: string;
+  try {
+    text = utf8.decode(buf);
+  } catch {
+    return null;
+  }
+  if (text.includes('\u0000') || !text.trim()) return null;
+  return { text, bytes: buf.length };
+}
+
 /** Every unique, importable .py file (valid UTF-8, no NUL, not blank, <= 2 MB), in path order. */
 export function loadCorpus(): Corpus {
   if (cached) return cached;
   const paths: string[] = [];
-  const realDirs = new Set<string>();
-  for (const d of corpusDirs()) {
-    const before = paths.length;
-    walk(d, paths);
-    if (paths.length > before) realDirs.add(d);
-  }
+  for (const d of corpusDirs()) walk(d, paths);
   const ids = new Set<string>();
   const files: CorpusFile[] = [];
   let bytes = 0;
   let duplicates = 0;
   let skipped = 0;
   for (const p of paths) {
-    let buf: Buffer;
-    try {
-      buf = readFileSync(p);
-    } catch {
+    const f = readCodeFile(p);
+    if (!f) {
       skipped++;
       continue;
     }
-    if (buf.length > MAX_FILE_BYTES || buf.length === 0) {
-      skipped++;
-      continue;
-    }
-    let text: string;
-    try {
-      text = utf8.decode(buf);
-    } catch {
-      skipped++;
-      continue;
-    }
-    if (text.includes('\u0000') || !text.trim()) {
-      skipped++;
-      continue;
-    }
-    const id = sampleIdOf(text);
+    const id = sampleIdOf(f.text);
     if (ids.has(id)) {
       duplicates++;
       continue;
     }
     ids.add(id);
-    files.push({ path: p, text, bytes: buf.length });
-    bytes += buf.length;
+    files.push({ path: p, text: f.text, bytes: f.bytes });
+    bytes += f.bytes;
   }
   cached = { files, bytes, seen: paths.length, duplicates, skipped };
   return cached;

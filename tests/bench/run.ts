@@ -28,6 +28,11 @@ const BENCHES: Bench[] = [
     run: async (o) => (await import('./import-bench.js')).run(o),
   },
   {
+    name: 'languages',
+    what: 'import per language (file / function chunks) and the bare tree-sitter parse, on real code of each language found on the machine',
+    run: async (o) => (await import('./languages-bench.js')).run(o),
+  },
+  {
     name: 'rss',
     what: 'peak RSS of JSONL imports (child processes)',
     run: async (o) => (await import('./rss-bench.js')).run(o),
