@@ -84,3 +84,37 @@ test('prompts built on 2 worker threads are the ones built inline: same requests
   assert.deepEqual(two.scores, one.scores);
   assert.deepEqual(two.bodies, one.bodies);
 });
+
+test('cancelling a run whose calls are on a worker thread stops at once, with nothing labeled or paid twice', async () => {
+  const dir = await tempDir();
+  const pool = await createCpuPool(2);
+  after(() => pool.close());
+  const engine = await Engine.open({ dir: join(dir, 'db'), create: true });
+  try {
+    await importPaths(engine.store, [join(STDLIB, 'json')], { chunk: 'function' });
+    // Answers would take 60 s: only the cancellation can end this run within the test's time.
+    const server = await startFakeOpenAI({ latencyMs: 60_000 });
+    servers.push(server);
+    const ac = new AbortController();
+    const run = runLabeling(engine.store, {
+      baseURL: server.url,
+      apiKey: 'k',
+      model: 'gpt-4o-mini',
+      template: 'edu-additive',
+      concurrency: 4,
+      pool,
+      signal: ac.signal,
+    });
+    while (server.requests.filter((r) => r.path.endsWith('/chat/completions')).length < 4)
+      await new Promise((r) => setTimeout(r, 20));
+    ac.abort();
+    const s = await run;
+    assert.equal(s.stoppedBy, 'cancelled');
+    assert.equal(s.labeled, 0);
+    assert.equal(s.failed, 0, 'a cancelled call is not a failure');
+    assert.equal(await (await engine.store.table('labels')).countRows(), 0);
+  } finally {
+    await engine.close();
+    await pool.close();
+  }
+});
