@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Command } from 'commander';
 import { CommanderError, Option } from 'commander';
 import { createCpuPool, defaultWorkers, type CpuPool } from '../engine/workers/cpu-pool.js';
@@ -41,6 +42,8 @@ export async function withEngine<T>(
     }
   } else engine = await open(access);
   const ctl = new AbortController();
+  // NOTE: every in-flight call of a command (up to --concurrency) listens on this one signal.
+  setMaxListeners(0, ctl.signal);
   const onSig = () => {
     if (ctl.signal.aborted) process.exit(130);
     process.stderr.write('\ncancelling: finishing the current batch (Ctrl-C again to quit now)\n');

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type { JobStatus } from '../../../shared/enums.js';
 
 export interface JobProgress {
@@ -39,6 +39,8 @@ export class JobRunner extends EventEmitter {
   start<T>(kind: string, fn: (ctx: JobContext) => Promise<T>): { jobId: string; result: Promise<T> } {
     const jobId = randomUUID();
     const ctl = new AbortController();
+    // NOTE: every in-flight call of a job (up to --concurrency) listens on this one signal.
+    setMaxListeners(0, ctl.signal);
     const info: JobInfo = {
       jobId,
       kind,
