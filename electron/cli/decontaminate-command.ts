@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { resolveEmbedder, embedderById } from '../engine/embed/embedder-spec.js';
 import { formatBenchmarkError } from '../engine/curate/benchmarks.js';
 import { decontaminateStore } from '../engine/curate/contamination-check.js';
-import { globals, printJson, withEngine } from './common.js';
+import { globals, openPool, printJson, withEngine, workersOption } from './common.js';
 import { addDecontaminationOptions, cosineOption, splitList } from './decontaminate-options.js';
 import { createProgress } from './progress.js';
 import { parseShard } from '../engine/shards/shard-spec.js';
@@ -19,10 +19,8 @@ export function registerDecontaminateCommand(program: Command): void {
         'benchmark files or folders, comma-separated; name=path to name one',
         splitList,
       )
-      .option(
-        '--shard <K/N>',
-        'check only the samples whose id hashes to K of N, into shards/ (fold with `tbs merge`)',
-      ),
+      .option('--shard <K/N>', 'check only the samples whose id hashes to K of N, into shards/ (fold with `tbs merge`)')
+      .addOption(workersOption()),
   ).action(async (o, cmd: Command) => {
     const g = globals(cmd);
     const shard = o.shard ? parseShard(o.shard) : null;
@@ -39,6 +37,7 @@ export function registerDecontaminateCommand(program: Command): void {
               ? await embedderById(store, embedderId)
               : (await resolveEmbedder(store)).embedder;
         const bar = createProgress(g.progress);
+        await using pool = await openPool(o.workers);
         const run = shard
           ? (x: Parameters<typeof decontaminateStore>[1]) => decontaminateShard(store, shard, x)
           : (x: Parameters<typeof decontaminateStore>[1]) => decontaminateStore(store, x);
@@ -51,6 +50,7 @@ export function registerDecontaminateCommand(program: Command): void {
           ast: o.decontaminateAst !== false,
           embedder,
           signal,
+          pool: pool.pool,
           onProgress: (d, t) => bar.update('decontaminate', d, t),
         });
         bar.end();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { ExportCandidate } from '../../electron/engine/curate/candidate.ts';
@@ -8,6 +9,10 @@ import { Engine } from '../../electron/engine/engine.ts';
 import { importPaths } from '../../electron/engine/ingest/importer.ts';
 import { countTokensExactly, TokenCounter } from '../../electron/engine/ingest/token-count.ts';
 import { createCpuPool } from '../../electron/engine/workers/cpu-pool.ts';
+import { loadBenchmarks } from '../../electron/engine/curate/benchmarks.ts';
+import { ContaminationMatcher, pooledTextMatches } from '../../electron/engine/curate/decontaminate.ts';
+import { SYNTAX_MATCH_DEFAULTS } from '../../electron/engine/curate/syntax-match.ts';
+import { corpus, jsonl, TEAM_ITEMS } from '../support/benchmark-items.ts';
 import { STDLIB, tempDir } from '../support/temp.ts';
 
 // A few hundred real stdlib files, chunked into functions.
@@ -83,3 +88,27 @@ function ranked(id: string, text: string, value: number): RankedCandidate {
   };
   return { candidate, tier: 'llm', tierIndex: 1, value };
 }
+
+test('decontamination matches (n-gram and syntax) are identical inline and on 2 worker threads', async () => {
+  const dir = await tempDir();
+  const { rows } = await corpus(dir);
+  const bench = join(dir, 'team.jsonl');
+  await writeFile(bench, jsonl(TEAM_ITEMS));
+  const { items } = await loadBenchmarks([bench]);
+  const samples = rows.map((r, i) => ({ id: `s${i}`, text: r.text, embedding: null }));
+  const o = { ngram: 13, cosine: null, ast: SYNTAX_MATCH_DEFAULTS };
+  const inline = await (await ContaminationMatcher.create(items, o)).match(samples);
+  const pool = await createCpuPool(2);
+  after(() => pool.close());
+  const textMatchesOf = pooledTextMatches(pool, items, o);
+  assert.ok(textMatchesOf, 'a 2-thread pool matches on its threads');
+  const pooled = await (await ContaminationMatcher.create(items, { ...o, textMatchesOf })).match(samples);
+  assert.deepEqual([...pooled.entries()], [...inline.entries()]);
+  // The planted exact, renamed and reformatted copies are the findings, by n-gram and syntax.
+  assert.deepEqual(
+    [...inline.values()].map((m) => m.map((x) => `${x.itemId}:${x.method}`)).sort(),
+    [[`${TEAM_ITEMS[2].task_id}:ngram`], [`${TEAM_ITEMS[10].task_id}:ast`], [`${TEAM_ITEMS[4].task_id}:ast`]].sort(),
+  );
+  assert.equal(pooledTextMatches({ workers: 1, contamination: pool.contamination }, items, o), undefined);
+  await pool.close();
+});

@@ -15,7 +15,13 @@ import {
   type LoadedBenchmark,
 } from './benchmarks.js';
 import { saveStoredBenchmarks } from './stored-benchmarks.js';
-import { ContaminationMatcher, type ContaminationMatch, type ContaminatedSample } from './decontaminate.js';
+import {
+  ContaminationMatcher,
+  pooledTextMatches,
+  type ContaminationMatch,
+  type ContaminatedSample,
+} from './decontaminate.js';
+import type { CpuPool } from '../workers/cpu-pool.js';
 import { throwIfAborted } from './hashing.js';
 import { SYNTAX_MATCH_DEFAULTS } from './syntax-match.js';
 
@@ -42,6 +48,8 @@ export interface CheckOptions extends ContaminationParams {
   onProgress?: (done: number, total: number) => void;
   /** Samples per batch (and per recorded run, so an interrupted check resumes where it stopped). */
   batch?: number;
+  /** Worker threads for the n-gram and syntax matching (default inline). */
+  pool?: CpuPool;
   /** Where runs are recorded (default: the dataset's); a shard records into its own folder. */
   annotations?: Pick<AnnotationStore, 'checkedBy' | 'recordRun' | 'annotationsOf'>;
 }
@@ -95,10 +103,13 @@ export async function checkStoredSamples(
   }
   const params = { ngram: o.ngram, cosine: o.cosine, ast: o.ast, embedder: embedderId, items: items.length };
   if (targets.size) {
+    const ast = o.ast ? SYNTAX_MATCH_DEFAULTS : null;
+    const textMatchesOf = pooledTextMatches(o.pool, items, { ngram: o.ngram, ast });
     const matcher = await ContaminationMatcher.create(items, {
       ngram: o.ngram,
       cosine: o.cosine,
-      ast: o.ast ? SYNTAX_MATCH_DEFAULTS : null,
+      ast,
+      textMatchesOf,
       embedText: o.embedder
         ? async (texts) => {
             const inputs = await Promise.all(

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { CpuPool } from '../workers/cpu-pool.js';
 import { CodedError } from '../../../shared/errors.js';
 import type { BenchmarkItem } from './benchmarks.js';
 import { CosineLsh, planLsh } from './cosine-lsh.js';
@@ -104,6 +106,8 @@ export interface DecontaminateOptions extends StepHooks {
   /** The embedder of the samples' `embedding` vectors (mixing embedders makes cosine meaningless). */
   embedText?: (texts: string[]) => Promise<Float32Array[]>;
   batchSize?: number;
+  /** The n-gram and syntax matches of these texts, in order (a worker pool's; see `textMatches`). */
+  textMatchesOf?: (texts: string[]) => Promise<ContaminationMatch[][]>;
 }
 
 export interface DecontaminateResult {
@@ -241,7 +245,10 @@ export class ContaminationMatcher {
       benchmarks,
       opts,
       new NgramIndex(benchmarks, opts.ngram),
-      opts.ast && benchmarks.length ? new SyntaxIndex(await getPythonParser(), benchmarks, opts.ast) : null,
+      // NOTE: with `textMatchesOf` the worker threads hold the syntax index; this one only embeds.
+      opts.ast && benchmarks.length && !opts.textMatchesOf
+        ? new SyntaxIndex(await getPythonParser(), benchmarks, opts.ast)
+        : null,
       opts.cosine === null || !benchmarks.length
         ? null
         : await ItemVectors.create(benchmarks, { ...opts, cosine: opts.cosine }),
@@ -257,7 +264,47 @@ export class ContaminationMatcher {
     return this.syntax?.tooShort ?? 0;
   }
 
-  /** Matches per sample position (only positions with at least one). */
+  /**
+   * The n-gram and syntax matches of one text, n-gram first (ordered by item), then syntax
+   * matches of items the n-grams did not find: a pure function of the text, so worker threads
+   * compute it for batches (cpu-tasks.ts) and the result is the same for any worker count.
+   */
+  textMatches(text: string): ContaminationMatch[] {
+    const { benchmarks } = this;
+    const matches: ContaminationMatch[] = [];
+    const grams = [...this.ngrams.match(text).entries()].sort((a, b) => a[0] - b[0]);
+    for (const [item, evidence] of grams) {
+      matches.push({
+        ...baseOf(benchmarks[item]),
+        method: 'ngram',
+        similarity: null,
+        evidence,
+        sampleSpan: locateTokens(text, evidence),
+        itemSpan: locateTokens(benchmarks[item].code, evidence),
+      });
+    }
+    if (this.syntax) {
+      const seen = new Set(grams.map(([i]) => i));
+      for (const m of this.syntax.match(text)) {
+        if (seen.has(m.item)) continue;
+        seen.add(m.item);
+        matches.push({
+          ...baseOf(benchmarks[m.item]),
+          method: 'ast',
+          similarity: m.similarity,
+          evidence: text.slice(m.sampleSpan[0], m.sampleSpan[1]).slice(0, 4000),
+          sampleSpan: m.sampleSpan,
+          itemSpan: m.itemSpan,
+        });
+      }
+    }
+    return matches;
+  }
+
+  /**
+   * Matches per sample position (only positions with at least one). With `opts.textMatchesOf`
+   * the text matches of a batch come from there (worker threads), else they are computed here.
+   */
   async match(
     samples: readonly ContaminationInput[],
     onProgress?: (done: number, total: number) => void,
@@ -268,48 +315,19 @@ export class ContaminationMatcher {
     const byEmbedding = this.vectors
       ? await this.vectors.match(samples, opts.signal)
       : new Map<number, { item: number; sim: number }[]>();
-    const base = (item: number) => ({
-      benchmark: benchmarks[item].benchmark,
-      file: benchmarks[item].file,
-      itemId: benchmarks[item].itemId,
-    });
+    const pooled = opts.textMatchesOf ? await opts.textMatchesOf(samples.map((x) => x.text)) : null;
     for (let s = 0; s < samples.length; s++) {
       if ((s & 255) === 0) {
         throwIfAborted(opts.signal);
         onProgress?.(s, samples.length);
       }
-      const text = samples[s].text;
-      const matches: ContaminationMatch[] = [];
-      const grams = [...this.ngrams.match(text).entries()].sort((a, b) => a[0] - b[0]);
-      for (const [item, evidence] of grams) {
-        matches.push({
-          ...base(item),
-          method: 'ngram',
-          similarity: null,
-          evidence,
-          sampleSpan: locateTokens(text, evidence),
-          itemSpan: locateTokens(benchmarks[item].code, evidence),
-        });
-      }
-      const seen = new Set(grams.map(([i]) => i));
-      if (this.syntax) {
-        for (const m of this.syntax.match(text)) {
-          if (seen.has(m.item)) continue;
-          seen.add(m.item);
-          matches.push({
-            ...base(m.item),
-            method: 'ast',
-            similarity: m.similarity,
-            evidence: text.slice(m.sampleSpan[0], m.sampleSpan[1]).slice(0, 4000),
-            sampleSpan: m.sampleSpan,
-            itemSpan: m.itemSpan,
-          });
-        }
-      }
+      const matches = pooled ? pooled[s] : this.textMatches(samples[s].text);
+      const seen = new Set(matches.map((m) => `${m.benchmark}\u0000${m.file}\u0000${m.itemId}`));
       for (const { item, sim } of byEmbedding.get(s) ?? []) {
-        if (seen.has(item)) continue;
+        const it = benchmarks[item];
+        if (seen.has(`${it.benchmark}\u0000${it.file}\u0000${it.itemId}`)) continue;
         matches.push({
-          ...base(item),
+          ...baseOf(benchmarks[item]),
           method: 'embedding',
           similarity: sim,
           evidence: null,
@@ -322,6 +340,32 @@ export class ContaminationMatcher {
     onProgress?.(samples.length, samples.length);
     return out;
   }
+}
+
+const baseOf = (it: BenchmarkItem) => ({ benchmark: it.benchmark, file: it.file, itemId: it.itemId });
+
+/**
+ * `textMatchesOf` on a worker pool: texts go out in slices (a few per thread), each thread builds
+ * the matcher once for these items and settings, and the slices come back in order. Null for an
+ * inline pool (one worker), where the matcher itself is faster.
+ */
+export function pooledTextMatches(
+  pool: Pick<CpuPool, 'workers' | 'contamination'> | null | undefined,
+  items: readonly BenchmarkItem[],
+  o: { ngram: number; ast: SyntaxMatchOptions | null },
+): ((texts: string[]) => Promise<ContaminationMatch[][]>) | undefined {
+  if (!pool || pool.workers <= 1 || !items.length) return undefined;
+  const h = createHash('sha256').update(JSON.stringify({ ngram: o.ngram, ast: o.ast }));
+  for (const it of items) h.update(`\u0000${it.benchmark}\u0000${it.file}\u0000${it.itemId}\u0000${it.text}`);
+  const key = h.digest('hex');
+  const list = [...items];
+  return async (texts) => {
+    const size = Math.max(32, Math.min(1000, Math.ceil(texts.length / (pool.workers * 2))));
+    const parts: Promise<ContaminationMatch[][]>[] = [];
+    for (let i = 0; i < texts.length; i += size)
+      parts.push(pool.contamination({ key, items: list, ngram: o.ngram, ast: o.ast, texts: texts.slice(i, i + size) }));
+    return (await Promise.all(parts)).flat();
+  };
 }
 
 /** Drops samples that match any benchmark item by any enabled method. */

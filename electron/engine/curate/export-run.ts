@@ -19,7 +19,12 @@ import {
   type ExportRuleInput,
 } from './candidate.js';
 import { renderDatasetCard } from './dataset-card.js';
-import { decontaminate, type ContaminatedSample, type DecontaminateResult } from './decontaminate.js';
+import {
+  decontaminate,
+  pooledTextMatches,
+  type ContaminatedSample,
+  type DecontaminateResult,
+} from './decontaminate.js';
 import { SYNTAX_MATCH_DEFAULTS } from './syntax-match.js';
 import { exactDedup, nearDedupEmbeddings, type RemovedCluster } from './dedup.js';
 import type { LshOptions } from './cosine-lsh.js';
@@ -316,6 +321,10 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
         ngram: rule.decontaminate.ngram,
         cosine: rule.decontaminate.cosine,
         ast: rule.decontaminate.ast ? SYNTAX_MATCH_DEFAULTS : null,
+        textMatchesOf: pooledTextMatches(opts.pool, benchmarkItems, {
+          ngram: rule.decontaminate.ngram,
+          ast: rule.decontaminate.ast ? SYNTAX_MATCH_DEFAULTS : null,
+        }),
         embedText: opts.embedText,
         signal: opts.signal,
         onProgress: progress('decontaminate'),

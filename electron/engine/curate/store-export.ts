@@ -175,6 +175,7 @@ export async function exportFromStore(
           ...rule.decontaminate,
           embedder: deconEmbedder,
           signal: o.signal,
+          pool: o.pool,
           onProgress: (d, t) => o.onProgress?.({ phase: 'decontaminate', done: d, total: t }),
         },
         new Set(ids),

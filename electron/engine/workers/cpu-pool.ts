@@ -11,7 +11,9 @@ import {
   type PromptTask,
   type MinhashTask,
   type SynthGateTask,
+  type ContaminationTask,
 } from './cpu-tasks.js';
+import type { ContaminationMatch } from '../curate/decontaminate.js';
 import type { MinhashSketches } from '../curate/minhash.js';
 import type { GateWork } from '../synth/gates.js';
 
@@ -29,6 +31,8 @@ export interface CpuPool {
   /** Exact o200k_base counts of `texts`, in order. */
   count(texts: string[]): Promise<Int32Array>;
   synthGate(t: Omit<SynthGateTask, 'kind'>): Promise<GateWork>;
+  /** Decontamination's n-gram and syntax matches of each text, in order. */
+  contamination(t: Omit<ContaminationTask, 'kind'>): Promise<ContaminationMatch[][]>;
   close(): Promise<void>;
 }
 
@@ -57,6 +61,7 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
       minhash: (t) => runCpuTask({ kind: 'minhash', ...t }) as Promise<MinhashSketches>,
       count: (texts) => runCpuTask({ kind: 'count', texts }) as Promise<Int32Array>,
       synthGate: (t) => runCpuTask({ kind: 'synth-gate', ...t }) as Promise<GateWork>,
+      contamination: (t) => runCpuTask({ kind: 'contamination', ...t }) as Promise<ContaminationMatch[][]>,
       close: async () => {},
     };
   }
@@ -78,6 +83,7 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
     minhash: (t) => pool.run({ kind: 'minhash', ...t } satisfies CpuTask),
     count: (texts) => pool.run({ kind: 'count', texts } satisfies CpuTask),
     synthGate: (t) => pool.run({ kind: 'synth-gate', ...t } satisfies CpuTask),
+    contamination: (t) => pool.run({ kind: 'contamination', ...t } satisfies CpuTask),
     close: () => pool.destroy(),
   };
 }

@@ -1,3 +1,6 @@
+import type { BenchmarkItem } from '../curate/benchmarks.js';
+import type { ContaminationMatch, ContaminationMatcher } from '../curate/decontaminate.js';
+import type { SyntaxMatchOptions } from '../curate/syntax-match.js';
 import type { ChunkMode, SynthKind } from '../../../shared/enums.js';
 import { gateWork, type GateWork } from '../synth/gates.js';
 import { chunkCode } from '../ingest/code-parser.js';
@@ -81,7 +84,32 @@ export interface SynthGateTask {
   nearDup: number;
 }
 
-export type CpuTask = ChunkTask | EmbedTask | PromptTask | MinhashTask | CountTask | SynthGateTask;
+/** The n-gram and syntax matches of texts against benchmark items (decontamination). */
+export interface ContaminationTask {
+  kind: 'contamination';
+  /** Identifies items + settings: a thread builds its matcher once per key. */
+  key: string;
+  items: BenchmarkItem[];
+  ngram: number;
+  ast: SyntaxMatchOptions | null;
+  texts: string[];
+}
+
+export type CpuTask = ChunkTask | EmbedTask | PromptTask | MinhashTask | CountTask | SynthGateTask | ContaminationTask;
+
+let matcher: { key: string; matcher: Promise<ContaminationMatcher> } | null = null;
+
+export async function runContaminationTask(t: ContaminationTask): Promise<ContaminationMatch[][]> {
+  if (matcher?.key !== t.key) {
+    const { ContaminationMatcher } = await import('../curate/decontaminate.js');
+    matcher = {
+      key: t.key,
+      matcher: ContaminationMatcher.create(t.items, { ngram: t.ngram, cosine: null, ast: t.ast }),
+    };
+  }
+  const m = await matcher.matcher;
+  return t.texts.map((text) => m.textMatches(text));
+}
 
 export async function runChunkTask(t: ChunkTask): Promise<ChunkResult[]> {
   const out: ChunkResult[] = [];
@@ -140,8 +168,12 @@ let tokenCounter: TokenCounter | null = null;
 
 export async function runCpuTask(
   t: CpuTask,
-): Promise<ChunkResult[] | Float32Array | BuiltPrompt[] | MinhashSketches | Int32Array | GateWork> {
+): Promise<
+  ChunkResult[] | Float32Array | BuiltPrompt[] | MinhashSketches | Int32Array | GateWork | ContaminationMatch[][]
+> {
   switch (t.kind) {
+    case 'contamination':
+      return runContaminationTask(t);
     case 'chunk':
       return runChunkTask(t);
     case 'embed':
