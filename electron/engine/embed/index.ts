@@ -2,7 +2,7 @@ import { CodedError } from '../../../shared/errors.js';
 import type { Embedder } from './embedder.js';
 import { createHashEmbedder, type HashEmbedderOptions } from './hash-embedder.js';
 import type { LocalEmbedderOptions } from './local-embedder.js';
-import { createOpenAIEmbedder, type OpenAIEmbedderOptions } from './openai-embedder.js';
+import type { OpenAIEmbedderOptions } from './openai-embedder.js';
 
 export type { EmbedInput, Embedder } from './embedder.js';
 
@@ -14,8 +14,9 @@ export type EmbedderSpec =
 
 /**
  * Builds an embedder. Async because a local model is loaded (and probed for its size) first.
- * NOTE: the local embedder is imported on demand: @huggingface/transformers and ONNX Runtime take
- * a second to load, which the default hash path should never pay.
+ * NOTE: the local and OpenAI embedders are imported on demand: @huggingface/transformers and ONNX
+ * Runtime take a second to load, the `openai` client half a second (in every worker thread), which
+ * the default hash path should never pay.
  */
 export async function createEmbedder(spec: EmbedderSpec): Promise<Embedder> {
   switch (spec.kind) {
@@ -25,6 +26,7 @@ export async function createEmbedder(spec: EmbedderSpec): Promise<Embedder> {
     }
     case 'openai': {
       const { kind: _, ...o } = spec;
+      const { createOpenAIEmbedder } = await import('./openai-embedder.js');
       return createOpenAIEmbedder(o);
     }
     case 'local': {

@@ -2,16 +2,19 @@ import type { BenchmarkItem } from '../curate/benchmarks.js';
 import type { ContaminationMatch, ContaminationMatcher } from '../curate/decontaminate.js';
 import type { SyntaxMatchOptions } from '../curate/syntax-match.js';
 import type { ChunkMode, SynthKind } from '../../../shared/enums.js';
-import { gateWork, type GateWork } from '../synth/gates.js';
+import type { GateWork } from '../synth/gates.js';
 import { chunkCode } from '../ingest/code-parser.js';
 import { hasGrammar } from '../ingest/grammars.js';
 import { estimateTokens, sampleIdOf } from '../ingest/normalize.js';
-import { createEmbedder, type EmbedderSpec, type Embedder } from '../embed/index.js';
+import type { EmbedderSpec, Embedder } from '../embed/index.js';
 import type { PromptItem } from '../label/prompt-feed.js';
 import type { BuiltPrompt } from '../label/prompt.js';
 import type { Template } from '../label/templates.js';
-import { minhashSketches, type MinhashSketches } from '../curate/minhash.js';
+import type { MinhashSketches } from '../curate/minhash.js';
 import type { TokenCounter } from '../ingest/token-count.js';
+
+// NOTE: a task's modules are imported on its first use: every worker thread loads this file, and
+// an import needs neither the embedders (the `openai` client) nor the synth gates.
 
 /**
  * The CPU-heavy steps as pure tasks: the same functions run inline (`--workers 1`) or in a
@@ -147,7 +150,7 @@ const embedders = new Map<string, Promise<Embedder>>();
 export async function runEmbedTask(t: EmbedTask): Promise<Float32Array> {
   const key = JSON.stringify(t.spec);
   let p = embedders.get(key);
-  if (!p) embedders.set(key, (p = createEmbedder(t.spec)));
+  if (!p) embedders.set(key, (p = import('../embed/index.js').then((m) => m.createEmbedder(t.spec))));
   const embedder = await p;
   const vecs = await embedder.embed(
     t.texts.map((text, i) => ({ text, language: t.languages[i], astCounts: JSON.parse(t.ast[i] || '{}') })),
@@ -179,11 +182,11 @@ export async function runCpuTask(
     case 'embed':
       return runEmbedTask(t);
     case 'synth-gate':
-      return gateWork(t.synthKind, t.text, t.nearDup);
+      return (await import('../synth/gates.js')).gateWork(t.synthKind, t.text, t.nearDup);
     case 'prompts':
       return runPromptTask(t);
     case 'minhash':
-      return minhashSketches(t.texts, t.ngram, t.numPerm, t.bands, t.rows);
+      return (await import('../curate/minhash.js')).minhashSketches(t.texts, t.ngram, t.numPerm, t.bands, t.rows);
     case 'count': {
       // NOTE: one memoized counter per thread: pieces repeat across batches.
       const { TokenCounter } = await import('../ingest/token-count.js');
