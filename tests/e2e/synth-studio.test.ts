@@ -153,6 +153,8 @@ test('Stats per language: the language picker narrows the counts, the histograms
     (n) => document.querySelector('.stats .stat .stat-value')?.textContent === String(n),
     js.samples,
   );
+  await page.getByTestId('stats-view').evaluate((el) => el.scrollIntoView());
+  await studio.screenshot('stats-language-picker');
   // The token histogram counts only JavaScript samples now.
   const tokenTotal = page.locator('.chart', { hasText: 'Tokens per sample' }).locator('.card-head .muted');
   await page.waitForFunction((el) => el?.textContent?.startsWith('3'), await tokenTotal.elementHandle());
