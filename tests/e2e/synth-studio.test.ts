@@ -153,7 +153,7 @@ test('Stats per language: the language picker narrows the counts, the histograms
     (n) => document.querySelector('.stats .stat .stat-value')?.textContent === String(n),
     js.samples,
   );
-  await page.getByTestId('stats-view').evaluate((el) => el.scrollIntoView());
+  await page.getByLabel('Language').evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await studio.screenshot('stats-language-picker');
   // The token histogram counts only JavaScript samples now.
   const tokenTotal = page.locator('.chart', { hasText: 'Tokens per sample' }).locator('.card-head .muted');
