@@ -72,3 +72,14 @@ test('stratified k-fold: each row tested once, folds balanced', () => {
   const sizes = stratifiedKFold(ids.slice(0, 103), y.slice(0, 103), { k: 4, seed: 1 }).map((f) => f.test.length);
   assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `${sizes}`);
 });
+
+test('a split of 3x10^5 labels works (a spread push overflowed the stack at this size)', () => {
+  const n = 300_000;
+  const ids = Array.from({ length: n }, (_, i) => `s${i}`);
+  const y = Uint8Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 1 : 0));
+  const { train, test: held } = stratifiedSplit(ids, y, { testFraction: 0.2, seed: 3 });
+  assert.equal(train.length + held.length, n);
+  assert.equal(new Set([...train, ...held]).size, n);
+  const pos = held.filter((i) => y[i] === 1).length;
+  assert.ok(Math.abs(pos / held.length - 1 / 7) < 0.001, `stratified: ${pos} of ${held.length}`);
+});

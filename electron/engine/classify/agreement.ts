@@ -1,3 +1,4 @@
+import { pushAll } from '../../../shared/arrays.js';
 import { llmSourceOf } from '../../../shared/agent.js';
 import type { LabelRecord } from '../../../shared/domain.js';
 import type { DatasetStore } from '../store/dataset-store.js';
@@ -95,7 +96,7 @@ function keepPair(pair: string, a: number[], b: number[]): PairAgreement {
 
 export async function agreementReport(store: DatasetStore, classifierThreshold: number | null) {
   const labels: LabelRecord[] = (await (await store.table('labels')).query().toArray()).map((r) => labelFromRow(r));
-  labels.push(...store.pendingLabels());
+  pushAll(labels, store.pendingLabels());
   labels.sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
   const retracted = new Set(labels.filter((l) => l.retracts).map((l) => l.retracts!));
   const llm = new Map<string, Map<string, LabelRecord>>(); // source -> sample -> latest

@@ -1,3 +1,4 @@
+import { pushAll } from '../../../shared/arrays.js';
 import { mulberry32, shuffleInPlace } from './prng.js';
 
 /**
@@ -40,8 +41,8 @@ export function stratifiedSplit(
     let k = Math.round(group.length * f);
     // Keep every class on both sides when it has at least two members.
     if (f > 0 && group.length >= 2) k = Math.min(group.length - 1, Math.max(1, k));
-    test.push(...group.slice(0, k));
-    train.push(...group.slice(k));
+    pushAll(test, group.slice(0, k));
+    pushAll(train, group.slice(k));
   }
   return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
 }

@@ -1,3 +1,4 @@
+import { pushAll } from '../../../shared/arrays.js';
 import { CodedError } from '../../../shared/errors.js';
 import type { synthCommands } from '../../../shared/contract/synth.js';
 import { countImports, ensureImports, idsByLanguage } from '../stats/imports-stat.js';
@@ -36,7 +37,7 @@ export const synthHandlers: HandlerFactory<keyof typeof synthCommands> = (engine
     const ids: string[] = [];
     if (i.scope === 'source' && i.source) {
       for await (const r of engine.query.iterate({ source: i.source })) ids.push(r.id);
-    } else ids.push(...engine.store.index.ids);
+    } else pushAll(ids, engine.store.index.ids);
     const split = idsByLanguage(engine.store, ids);
     const languages = Object.fromEntries([...split].map(([l, list]) => [l, list.length]));
     const scoped = i.language ? (split.get(normalizeLanguage(i.language)) ?? []) : ids;

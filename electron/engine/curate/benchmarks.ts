@@ -1,3 +1,4 @@
+import { pushAll } from '../../../shared/arrays.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -302,7 +303,7 @@ export async function loadBenchmarkSpecs(
     for (const f of files) {
       b.files.push(f);
       const r = await readBenchmarkFile(f, spec.name, fields);
-      items.push(...r.items);
+      pushAll(items, r.items);
       b.items += r.items.length;
       b.errors.push(...r.errors);
     }

@@ -1,3 +1,4 @@
+import { pushAll } from '../../../shared/arrays.js';
 import { compareRank, sortByRank, type RankedCandidate } from './select.js';
 
 export interface BucketReport {
@@ -95,7 +96,7 @@ export function applyBudget(
   for (const name of [...groups.keys()].sort()) {
     const quota = quotas.get(name) ?? 0;
     const part = rankPrefix(groups.get(name) ?? [], quota);
-    kept.push(...part.kept);
+    pushAll(kept, part.kept);
     tokens += part.tokens;
     buckets.push({
       bucket: name,

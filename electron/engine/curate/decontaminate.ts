@@ -1,3 +1,4 @@
+import { pushAll } from '../../../shared/arrays.js';
 import { createHash } from 'node:crypto';
 import type { CpuPool } from '../workers/cpu-pool.js';
 import { CodedError } from '../../../shared/errors.js';
@@ -134,7 +135,7 @@ async function embedAll(
     const vecs = await embed(part);
     if (vecs.length !== part.length)
       throw new Error(`embedder returned ${vecs.length} vectors for ${part.length} texts`);
-    out.push(...vecs);
+    pushAll(out, vecs);
   }
   return out;
 }

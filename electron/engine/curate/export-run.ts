@@ -1,3 +1,4 @@
+import { pushAll } from '../../../shared/arrays.js';
 import { importsChartSvg, type ImportBar } from '../../../shared/imports-chart.js';
 import { CodedError } from '../../../shared/errors.js';
 import { join, resolve } from 'node:path';
@@ -297,7 +298,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
     nearDupMode = near.mode;
     if (near.withoutEmbedding > 0)
       warnings.push(`${near.withoutEmbedding} samples had no embedding and skipped near-dup`);
-    clusters.push(...near.clusters);
+    pushAll(clusters, near.clusters);
     afterNear = near.kept;
   }
   if (rule.minhash !== null) {
@@ -310,7 +311,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
         ? (texts, bands, rows) => pool.minhash({ texts, ngram: m.ngram, numPerm: m.numPerm, bands, rows })
         : undefined,
     });
-    clusters.push(...lexical.clusters);
+    pushAll(clusters, lexical.clusters);
     afterNear = lexical.kept;
   }
   push('near-dup', afterNear);

@@ -1,3 +1,4 @@
+import { pushAll } from '../../../shared/arrays.js';
 import type { MinhashRule } from './candidate.js';
 import { collectClusters, greedyLeaders, type DedupResult, type StepHooks } from './dedup.js';
 import { fmix32, fnv1a32, mulberry32, pack53, throwIfAborted } from './hashing.js';
@@ -171,7 +172,7 @@ export async function nearDedupMinhash(
     const part = await parts[k];
     throwIfAborted(hooks.signal);
     keys.set(part.bandKeys, shingles.length * bands);
-    shingles.push(...part.shingles);
+    pushAll(shingles, part.shingles);
   }
   const eligible = new Uint8Array(n);
   const buckets: Map<number, number[]>[] = Array.from({ length: bands }, () => new Map());

@@ -1,3 +1,4 @@
+import { pushAll } from '../../../shared/arrays.js';
 import { randomUUID } from 'node:crypto';
 import type * as lancedb from '@lancedb/lancedb';
 import { stat } from 'node:fs/promises';
@@ -300,7 +301,7 @@ async function totalInputBytes(paths: string[], follow: boolean, signal?: AbortS
       const dir = stack.pop()!;
       const listed = await listFolder(dir, follow, seen).catch(() => null);
       if (!listed) continue;
-      stack.push(...listed.subdirs);
+      pushAll(stack, listed.subdirs);
       for (const f of listed.files) total += (await stat(f).catch(() => null))?.size ?? 0;
     }
   }

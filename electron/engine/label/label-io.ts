@@ -1,3 +1,4 @@
+import { pushAll } from '../../../shared/arrays.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
@@ -156,7 +157,7 @@ async function importHumanLabelsAlone(
   if (retractedInFile.size) {
     const kept = batch.filter((b) => !retractedInFile.has(b.details.sourceLabelId as string));
     batch.length = 0;
-    batch.push(...kept);
+    pushAll(batch, kept);
   }
   for (let i = 0; i < batch.length; i += 5000) await store.appendLabels(batch.slice(i, i + 5000));
   await store.flush();

@@ -1,3 +1,4 @@
+import { pushAll } from '../../../shared/arrays.js';
 import { join } from 'node:path';
 import type { LabelRecord } from '../../../shared/domain.js';
 import { CodedError } from '../../../shared/errors.js';
@@ -202,7 +203,10 @@ export async function foldLabelShard(
       .select(['attempt_id'])
       .toArray();
     const known = new Set(got.map((g) => g.attempt_id as string));
-    fresh.push(...chunk.filter((r) => !known.has(String(r.attempt_id))));
+    pushAll(
+      fresh,
+      chunk.filter((r) => !known.has(String(r.attempt_id))),
+    );
   }
   if (fresh.length) await table.add(fresh);
   return { labels, attempts: fresh.length };

@@ -1,3 +1,4 @@
+import { pushAll } from '../../../shared/arrays.js';
 import { llmSourceOf } from '../../../shared/agent.js';
 import { CodedError } from '../../../shared/errors.js';
 import * as lancedb from '@lancedb/lancedb';
@@ -187,12 +188,12 @@ export class DatasetStore {
           seen.add(r.labelId);
           this.readonlyPending.push(r);
         }
-      all.push(...this.readonlyPending);
+      pushAll(all, this.readonlyPending);
     } else {
       // Replayed journal records were acknowledged before a crash: they are labels like any other.
       const replayed = await this.labelJournal.open();
       this.replayedOnOpen = replayed.length;
-      all.push(...replayed);
+      pushAll(all, replayed);
     }
     all.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
     for (const r of all) this.applyLabel(r);

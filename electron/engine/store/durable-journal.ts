@@ -1,3 +1,4 @@
+import { pushAll } from '../../../shared/arrays.js';
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -106,7 +107,7 @@ export class DurableJournal<T> {
         const have = await this.opts.existingKeys(records.map((r) => this.opts.keyOf(r)));
         const missing = records.filter((r) => !have.has(this.opts.keyOf(r)));
         if (missing.length) await this.opts.flushTo(missing);
-        replayed.push(...missing);
+        pushAll(replayed, missing);
       }
       await rm(join(this.opts.dir, f), { force: true });
     }

@@ -1,3 +1,4 @@
+import { pushAll } from '../../../shared/arrays.js';
 import type { LabelRecord } from '../../../shared/domain.js';
 import type { HumansAgreement } from '../../../shared/contract/team.js';
 import { quadraticKappa } from '../classify/agreement.js';
@@ -49,7 +50,10 @@ export async function humansAgreement(store: DatasetStore): Promise<HumansAgreem
   const labels: LabelRecord[] = (await (await store.table('labels')).query().where("kind = 'human'").toArray()).map(
     (r) => labelFromRow(r),
   );
-  labels.push(...store.pendingLabels().filter((l) => l.kind === 'human'));
+  pushAll(
+    labels,
+    store.pendingLabels().filter((l) => l.kind === 'human'),
+  );
   labels.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
   const retracted = new Set(labels.filter((l) => l.retracts).map((l) => l.retracts!));
   const per = new Map<string, Map<string, LabelRecord>>(); // annotator -> sample -> current label
