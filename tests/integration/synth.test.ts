@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { scanText } from '../../electron/engine/hygiene/scan-text.ts';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -107,8 +108,14 @@ test('every gate, in order: syntax, then duplicate (generations and corpus, exac
   });
   assert.equal(s.generated, rows.filter((r) => r.status === 'stored').length);
   assert.equal(s.failed, 0);
-  // Rejected results keep their text and reason, visible in the table.
+  // Rejected results keep their text and reason, visible in the table; redacted, so the secret
+  // that got a result rejected is not stored either (red-team).
   for (const r of rows.filter((r) => r.status === 'rejected')) assert.ok(r.text && r.detail, r.key);
+  const hygieneRows = rows.filter((r) => r.reason === 'hygiene');
+  for (const r of hygieneRows) {
+    assert.match(r.text!, /<SECRET>/);
+    assert.deepEqual((await scanText(r.text!)).flags, [], 'nothing left to find');
+  }
 
   // Stored samples: source synthetic:exercises, the function alone, generation parameters as metadata.
   const parser = await getPythonParser();

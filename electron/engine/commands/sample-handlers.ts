@@ -49,7 +49,7 @@ export const sampleHandlers: HandlerFactory<keyof typeof sampleCommands> = (engi
       hygiene: {
         spans:
           engine.store.hygiene
-            .spansOf(i.id)
+            .displaySpansOf(i.id)
             ?.map((s) => ({ kind: s.kind, flag: flagOf(s), start: s.start, end: s.end })) ?? null,
         licenses: engine.store.hygiene.licensesOf(i.id),
       },

@@ -1,5 +1,6 @@
 import { HEURISTIC_WHERE_FIELDS, HeuristicValues } from './heuristic-values.js';
 import { DECLARED_FIELDS } from './meta-fields.js';
+import { SCAN_METHOD } from './scan-method.js';
 import { SENSITIVE_KINDS, flagOf, type SensitiveKind, type SensitiveSpan } from './spans.js';
 
 /** A declared metadata field's value: numbers stay numbers so `repo_stars >= 100` compares numerically. */
@@ -47,8 +48,19 @@ export class HygieneIndex {
   isScanned(id: string): boolean {
     return this.annotations.checkedBy(id, 'secret') !== null && this.annotations.checkedBy(id, 'pii') !== null;
   }
-  /** Current spans not overruled; undefined when the sample was never scanned. */
+  /**
+   * Spans to redact text that leaves the machine (exports, prompts): only from a scan by today's
+   * detectors (SCAN_METHOD); undefined otherwise, and the caller scans the text now. An older scan
+   * may have missed what today's rules find (a `secretlint-disable` comment silenced it).
+   */
   spansOf(id: string): SensitiveSpan[] | undefined {
+    const scope = (kind: HygieneKind) => (this.annotations.checkedBy(id, kind) as { scope?: string } | null)?.scope;
+    if (scope('secret') !== SCAN_METHOD || scope('pii') !== SCAN_METHOD) return undefined;
+    return this.displaySpansOf(id);
+  }
+
+  /** Current spans not overruled, from whichever scan: what review shows. Undefined when never scanned. */
+  displaySpansOf(id: string): SensitiveSpan[] | undefined {
     if (!this.isScanned(id)) return undefined;
     const out: SensitiveSpan[] = [];
     for (const kind of ['secret', 'pii'] as const)
@@ -59,7 +71,7 @@ export class HygieneIndex {
     return out.sort((a, b) => a.start - b.start);
   }
   flagsOf(id: string): string[] {
-    return [...new Set((this.spansOf(id) ?? []).map(flagOf))].sort();
+    return [...new Set((this.displaySpansOf(id) ?? []).map(flagOf))].sort();
   }
 
   /** Dataset totals: samples with any active span, and samples per kind. */
@@ -68,7 +80,7 @@ export class HygieneIndex {
     const ids = new Set([...this.annotations.annotatedSamples('secret'), ...this.annotations.annotatedSamples('pii')]);
     let flagged = 0;
     for (const id of ids) {
-      const kinds = new Set((this.spansOf(id) ?? []).map((s) => s.kind));
+      const kinds = new Set((this.displaySpansOf(id) ?? []).map((s) => s.kind));
       if (kinds.size) flagged++;
       for (const k of kinds) byKind[k]++;
     }
@@ -101,7 +113,7 @@ export class HygieneIndex {
         const f = this.flagsOf(id);
         return f.length ? f : null;
       };
-    if (name === 'flagged') return (id) => ((this.spansOf(id) ?? []).length ? 1 : 0);
+    if (name === 'flagged') return (id) => ((this.displaySpansOf(id) ?? []).length ? 1 : 0);
     if (name === 'license')
       return (id) => {
         const l = this.licensesOf(id);

@@ -85,7 +85,12 @@ for (const [net, prefix] of [
 const IPV4 = /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\w)/g;
 /** Words that make a dotted number a version or a section number: `version 1.2.3.4`, `__version__ = '2.0.0.1'`, `section 8.2.4.44`. */
 const VERSION_CONTEXT =
-  /(?<![A-Za-z])(?:version|ver|release|rev|build|sections?|chapter|step|rule|rfc\d*#section-)[\s_:='"(]*$/i;
+  /(?:version|(?<![A-Za-z])ver|(?<!\w)(?:release|rev|build|sections?|chapter|step|rule|rfc\d*#section-))[\s_:='"(>]*$/i;
+/**
+ * A dotted number right after a product token or a comparison is a version: `Chrome/120.0.0.0`,
+ * `protobuf==3.20.3.1`, `pkg>=1.2.3.4`. (A URL's `//` is not a product token.)
+ */
+const VERSION_PREFIX = /(?:[A-Za-z]\/|[=<>~!]=)$/;
 
 export function scanIPv4(text: string): SensitiveSpan[] {
   const out: SensitiveSpan[] = [];
@@ -95,7 +100,8 @@ export function scanIPv4(text: string): SensitiveSpan[] {
     // Octets with leading zeros (01.02.03.04) are dates and versions in practice, not addresses.
     if (!isIPv4(ip) || ip.split('.').some((o) => o.length > 1 && o.startsWith('0'))) continue;
     if (NOT_PERSONAL.check(ip, 'ipv4')) continue;
-    if (VERSION_CONTEXT.test(text.slice(Math.max(0, at - 20), at))) continue;
+    const before = text.slice(Math.max(0, at - 20), at);
+    if (VERSION_CONTEXT.test(before) || VERSION_PREFIX.test(before)) continue;
     out.push({ kind: 'ip', rule: 'ipv4', start: at, end: at + ip.length });
   }
   return out;

@@ -1,9 +1,9 @@
 import { scanPii } from './pii-scan.js';
 import { scanEntropy, scanSecretlint } from './secret-scan.js';
+import { scanBearer, scanPrivateKeyBlocks, scanTokenRules } from './extra-secret-rules.js';
 import { flagOf, mergeSpans, type SensitiveKind, type SensitiveSpan } from './spans.js';
 
-/** Identifies the detector set in stored annotations, so a rule change can be told apart. */
-export const SCAN_METHOD = 'secretlint-recommend@13.1.0+entropy+pii-regex@1';
+export { SCAN_METHOD } from './scan-method.js';
 
 export interface ScanResult {
   spans: SensitiveSpan[];
@@ -35,7 +35,13 @@ const SEPARATOR = '\n\n\n\n';
 const JOIN_CHARS = 1 << 20;
 
 export async function scanTexts(texts: readonly string[]): Promise<ScanResult[]> {
-  const spans: SensitiveSpan[][] = texts.map((t) => [...scanEntropy(t), ...scanPii(t)]);
+  const spans: SensitiveSpan[][] = texts.map((t) => [
+    ...scanEntropy(t),
+    ...scanPii(t),
+    ...scanTokenRules(t),
+    ...scanBearer(t),
+    ...scanPrivateKeyBlocks(t),
+  ]);
   for (let i = 0; i < texts.length;) {
     const starts: number[] = [];
     let joined = '';
@@ -46,7 +52,7 @@ export async function scanTexts(texts: readonly string[]): Promise<ScanResult[]>
       joined += texts[i];
       i++;
     }
-    for (const s of await scanSecretlint(joined)) {
+    for (const s of await scanSecretlint(neutralize(joined))) {
       let k = upperBound(starts, s.start) - 1;
       if (k < 0) k = 0;
       const base = starts[k];
@@ -57,6 +63,15 @@ export async function scanTexts(texts: readonly string[]): Promise<ScanResult[]>
     }
   }
   return spans.map(resultOf);
+}
+
+/**
+ * Text must not configure its own scan. secretlint obeys `secretlint-disable` comments, which in a
+ * joined batch silenced every later sample, and drops a leading BOM, which shifted every offset
+ * by one. Both are rewritten character for character, so offsets stay those of the samples.
+ */
+export function neutralize(text: string): string {
+  return text.replace(/secretlint/gi, 'secretlin_').replace(/\uFEFF/g, ' ');
 }
 
 function upperBound(a: number[], x: number): number {

@@ -56,7 +56,11 @@ export async function scanSecretlint(text: string): Promise<SensitiveSpan[]> {
  * strings, which this keeps.
  */
 const KEYWORD_ASSIGNMENT =
-  /\b([A-Za-z0-9_]*?(?:api[_-]?key|apikey|secret|passw(?:or)?d|passwd|token|auth[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|credentials?)[A-Za-z0-9_]*)["']?\s*(?::=|=>|=(?!=)|:)\s*[bru]{0,2}(["'`])([^"'`\s\\]{16,200})\2/gi;
+  /\b([A-Za-z0-9_]*?(?:api[_-]?key|apikey|secret|passw(?:or)?d|passwd|token|auth[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|credentials?)[A-Za-z0-9_]*)["']?\]?(?:[ \t]+[A-Za-z_][\w.]*)?\s*(?::=|=>|=(?!=)|:)\s*[bruf]{0,2}(["'`])([^"'`\s\\]{16,200})\2/gi;
+
+/** The same, unquoted, as a whole line of a .env, YAML, INI or properties file: `API_KEY=...`, `password: ...`. */
+const KEYWORD_LINE =
+  /^[ \t]*(?:export[ \t]+)?([A-Za-z0-9_.-]*?(?:api[_-]?key|apikey|secret|passw(?:or)?d|passwd|token|auth[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|credentials?)[A-Za-z0-9_.-]*)[ \t]*(?:=|:)[ \t]*()([^\s"'`#]{16,200})[ \t\r]*$/gim;
 
 const PLACEHOLDER_VALUE =
   /x{4}|\*{3}|\.\.\.|<|>|\$\{|\{\{|%[sd(]|your[_-]|example|changeme|dummy|placeholder|fake|test|sample|redacted/i;
@@ -74,18 +78,22 @@ export function shannonEntropy(s: string): number {
 
 export function scanEntropy(text: string): SensitiveSpan[] {
   const out: SensitiveSpan[] = [];
-  for (const m of text.matchAll(KEYWORD_ASSIGNMENT)) {
+  const seen = new Set<number>();
+  for (const m of [...text.matchAll(KEYWORD_ASSIGNMENT), ...text.matchAll(KEYWORD_LINE)]) {
     const value = m[3];
+    const start = (m.index ?? 0) + m[0].trimEnd().length - value.length - (m[2] ? 1 : 0);
+    if (seen.has(start)) continue;
     if (PLACEHOLDER_VALUE.test(value)) continue;
     // Random keys mix letters and digits; a value without both is a word, a name or a number.
     if (!/\d/.test(value) || !/[A-Za-z]/.test(value)) continue;
     const hex = /^[0-9a-fA-F]+$/.test(value);
     const limit = hex ? 3.0 : 4.5;
     // NOTE: a 16-character string cannot reach 4.5 bits of entropy per character (log2(16) = 4),
-    // so short values are judged against the highest entropy their length allows.
-    const bound = Math.min(limit, Math.log2(value.length) - 0.5);
+    // so values are judged against what their length allows: random 32-character keys measure
+    // 4.3-4.8 bits, and a bound of log2(length) - 0.5 let a third of them through (red-team).
+    const bound = Math.min(limit, Math.log2(value.length) - 0.85);
     if (shannonEntropy(value) < bound) continue;
-    const start = (m.index ?? 0) + m[0].length - value.length - 1;
+    seen.add(start);
     out.push({ kind: 'secret', rule: 'high-entropy', start, end: start + value.length });
   }
   return out;

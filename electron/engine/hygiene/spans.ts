@@ -60,13 +60,19 @@ const PRIORITY: Record<SensitiveKind, number> = { private_key: 0, secret: 1, ema
  * keeping the stronger kind (private key > secret > email > ip), so redaction never leaves a
  * fragment of a secret behind.
  */
+const GENERIC_RULES = new Set(['high-entropy', 'bearer-token']);
+
 export function mergeSpans(spans: SensitiveSpan[]): SensitiveSpan[] {
   const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
   const out: SensitiveSpan[] = [];
   for (const s of sorted) {
     const last = out[out.length - 1];
     if (last && s.start < last.end) {
-      const stronger = PRIORITY[s.kind] < PRIORITY[last.kind] ? s : last;
+      // A vendor rule names the secret better than the generic checks that also caught it.
+      const better =
+        PRIORITY[s.kind] < PRIORITY[last.kind] ||
+        (PRIORITY[s.kind] === PRIORITY[last.kind] && GENERIC_RULES.has(last.rule) && !GENERIC_RULES.has(s.rule));
+      const stronger = better ? s : last;
       out[out.length - 1] = {
         kind: stronger.kind,
         rule: stronger.rule,
@@ -84,9 +90,10 @@ export function redactText(text: string, spans: readonly SensitiveSpan[]): strin
   let out = '';
   let at = 0;
   for (const s of mergeSpans([...spans])) {
-    if (s.start < at || s.end > text.length) continue;
+    // NOTE: a span past the end (a text changed since its scan) still hides everything it reaches.
+    if (s.start < at || s.start >= text.length) continue;
     out += text.slice(at, s.start) + PLACEHOLDERS[s.kind];
-    at = s.end;
+    at = Math.min(s.end, text.length);
   }
   return out + text.slice(at);
 }

@@ -155,7 +155,7 @@ async function* readJsonl(file: string, opts: ReaderOptions): AsyncGenerator<Rea
       try {
         row = JSON.parse(raw);
       } catch (e) {
-        yield { error: err(file, line, null, `malformed JSON: ${(e as Error).message}`) };
+        yield { error: err(file, line, null, `malformed JSON: ${jsonErrorSummary((e as Error).message)}`) };
         continue;
       }
       yield rowToRecord(row, file, line, opts);
@@ -164,6 +164,20 @@ async function* readJsonl(file: string, opts: ReaderOptions): AsyncGenerator<Rea
     yield { error: err(file, line + 1, null, `read failed: ${(e as Error).message}`) };
   }
   yield { fileDone: file, bytes };
+}
+
+/**
+ * Parse errors name the place, never the text there: V8 quotes the bad line
+ * (`Unexpected token 'g', "{"token": ghp_Nf"... is not valid JSON`) and csv-parse the bad value,
+ * and error messages reach the terminal, `--json` output and the `import_errors` table.
+ */
+export function jsonErrorSummary(message: string): string {
+  return message.split('"')[0].replace(/[,.\s]+$/, '') || 'not valid JSON';
+}
+
+export function csvErrorSummary(e: Error & { code?: string }): string {
+  const m = e.message.replace(/,?\s*value is[\s\S]*$/, '').replace(/"[^"]*"/g, (q) => (q.length > 42 ? '"…"' : q));
+  return e.code ? `${e.code}: ${m}` : m;
 }
 
 async function* readCsv(file: string, opts: ReaderOptions): AsyncGenerator<ReadItem> {
@@ -189,7 +203,7 @@ async function* readCsv(file: string, opts: ReaderOptions): AsyncGenerator<ReadI
       yield r;
     }
   } catch (e) {
-    yield { error: err(file, row + 2, null, `CSV parse failed: ${(e as Error).message}`) };
+    yield { error: err(file, row + 2, null, `CSV parse failed: ${csvErrorSummary(e as Error)}`) };
   }
   yield { fileDone: file, bytes };
 }

@@ -16,6 +16,7 @@ import { parseSynthAnswer } from './answer.js';
 import { createCpuPool } from '../workers/cpu-pool.js';
 import { ContaminationGate, DuplicateIndex, dupFingerprint, syntaxGate, type ParsedResult } from './gates.js';
 import { scanText } from '../hygiene/scan-text.js';
+import { redactText } from '../hygiene/spans.js';
 import { runExerciseTests, type SandboxReport } from './run-tests.js';
 import { drawParams, loadSynthLists, type SynthLists } from './sampler.js';
 import { SynthResults, synthKey, type SynthResultRow } from './synth-results.js';
@@ -442,12 +443,12 @@ export async function runSynth(store: DatasetStore, o: SynthOptions): Promise<Sy
           afterDurable([row(index, { status: 'failed', detail: r.error, metadata: JSON.stringify(metadata) })]);
           return;
         }
-        const reject = (reason: SynthGate, detail: string) => {
+        const reject = async (reason: SynthGate, detail: string) => {
           s.rejected[reason] = (s.rejected[reason] ?? 0) + 1;
           s.rejections.push({ index, reason, detail });
-          afterDurable([
-            row(index, { status: 'rejected', reason, detail, text: r.value.text, metadata: JSON.stringify(metadata) }),
-          ]);
+          // A rejected result is kept for review, redacted: a generated secret is never stored.
+          const text = redactText(r.value.text, (await scanText(r.value.text)).spans);
+          afterDurable([row(index, { status: 'rejected', reason, detail, text, metadata: JSON.stringify(metadata) })]);
         };
         // The gates' CPU work (on worker threads when asked for); the decisions are taken here, in gate order.
         // Inline, the secret scan waits until a result passed the other gates (no scan of duplicates).
