@@ -122,3 +122,10 @@ test('dotted versions are not addresses; an address after an identifier ending i
   assert.deepEqual(ips('firewall_rule = "34.201.5.6"'), ['34.201.5.6']);
   assert.deepEqual(ips('url = "http://34.201.5.7/x"'), ['34.201.5.7']);
 });
+
+test('emails: a non-ASCII local part is covered whole; newer generic TLDs count; matmul does not', async () => {
+  const found = (t: string) => scanText(t).then((r) => r.spans.map((s) => t.slice(s.start, s.end)));
+  assert.deepEqual(await found('# contact josé.garcía@posteo.de'), ['josé.garcía@posteo.de']);
+  assert.deepEqual(await found('owner = "bob.smith@acme.travel"'), ['bob.smith@acme.travel']);
+  assert.deepEqual(await found('y = x@self.weights'), []);
+});

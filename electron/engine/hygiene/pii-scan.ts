@@ -12,14 +12,15 @@ import type { SensitiveSpan } from './spans.js';
 // Anchored on '@' (rare in code), then the local part is read backwards: scanning every position
 // with a look-behind regex was 10x slower on the stdlib.
 const EMAIL_DOMAIN = /@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24}))(?![\w-]|\.[A-Za-z0-9])/g;
-const LOCAL_CHAR = /[A-Za-z0-9._%+-]/;
+// Unicode letters too: `josé.garcía@…` must be covered whole, not from its first ASCII run.
+const LOCAL_CHAR = /[\p{L}\p{N}._%+-]/u;
 
 /**
  * A real email's TLD is a country code (2 letters) or one of the common generic ones. Without this
  * check `x@self.weights` (Python's matrix product) or `user@host.local` would count as emails.
  */
 const GENERIC_TLDS = new Set(
-  'com org net edu gov mil int info biz name pro io dev app ai co me tech cloud online site xyz email mail page blog codes software systems solutions digital network services company group agency studio design law live news store shop club team center academy institute university'.split(
+  'com org net edu gov mil int info biz name pro io dev app ai co me tech cloud online site xyz email mail page blog codes software systems solutions digital network services company group agency studio design law live news store shop club team center academy institute university travel consulting healthcare health finance financial legal media support tools works world zone global international family social agency associates partners capital ventures careers jobs services life love art photo photography music film events education school training coach expert marketing management engineering industries solar energy'.split(
     ' ',
   ),
 );
@@ -37,8 +38,8 @@ export function scanEmails(text: string): SensitiveSpan[] {
     const at = m.index ?? 0;
     let start = at;
     while (start > 0 && at - start < 64 && LOCAL_CHAR.test(text[start - 1])) start--;
-    while (start < at && !/[A-Za-z0-9]/.test(text[start])) start++;
-    if (start === at || (start > 0 && /\w/.test(text[start - 1]))) continue;
+    while (start < at && !/[\p{L}\p{N}]/u.test(text[start])) start++;
+    if (start === at || (start > 0 && /[\p{L}\p{N}_]/u.test(text[start - 1]))) continue;
     const whole = text.slice(start, at) + tail;
     if (tld.length > 2 && !GENERIC_TLDS.has(tld.toLowerCase())) continue;
     if (DOCUMENTATION_DOMAIN.test(domain)) continue;
