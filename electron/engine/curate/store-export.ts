@@ -15,6 +15,7 @@ import { assertOutDirUsable } from './output-dir.js';
 import { runExport, type ExportResult, type RunExportOptions } from './export-run.js';
 import { countImports, ensureImports } from '../stats/imports-stat.js';
 import { HygieneRuleSchema, type HygieneRuleInput } from '../hygiene/export-stage.js';
+import { EXPORT_REDACTION, redactModuleLists, ValueRedactor } from '../hygiene/export-redact.js';
 
 export interface StoreExportOptions extends Omit<
   RunExportOptions,
@@ -41,6 +42,7 @@ export async function exportFromStore(
   const model = await activeModel(store);
   const rule = parseExportRule({ ...o.rule, modelThreshold: o.rule.modelThreshold ?? model?.threshold ?? null });
   const llmSource = store.activeLlmSource();
+  const hygieneRule = HygieneRuleSchema.parse(o.hygiene ?? {});
   const candidateOf = (
     r: number,
     text: string,
@@ -87,7 +89,9 @@ export async function exportFromStore(
       JSON.stringify({
         rule,
         hygiene: {
-          rule: HygieneRuleSchema.parse(o.hygiene ?? {}),
+          rule: hygieneRule,
+          // What redaction covers: a change re-exports a folder that an older version wrote.
+          ...(hygieneRule.redact ? { covers: EXPORT_REDACTION } : {}),
           runs: (['secret', 'pii', 'license'] as const).map((k) => store.annotations.runsOf(k).length),
         },
         format: o.format,
@@ -158,9 +162,15 @@ export async function exportFromStore(
       }
     }
   }
+  // NOTE: with redaction on, module names (`34.201.57.61/acme/lib`) are scanned like the text and
+  // redacted before counting, so the chart, the card and the manifest never name a flagged value.
+  const modules = new ValueRedactor();
   const res = await runExport({
     ...o,
-    importsOf: async (ids) => countImports((await ensureImports(store, { ids })).byId, ids, 10),
+    importsOf: async (ids) => {
+      const { byId } = await ensureImports(store, { ids });
+      return countImports(hygieneRule.redact ? await redactModuleLists(byId, ids, modules) : byId, ids, 10);
+    },
     datasetDir: store.dir,
     candidates: candidates(),
     rule,
