@@ -15,7 +15,8 @@ import { assertOutDirUsable } from './output-dir.js';
 import { runExport, type ExportResult, type RunExportOptions } from './export-run.js';
 import { countImports, ensureImports } from '../stats/imports-stat.js';
 import { HygieneRuleSchema, type HygieneRuleInput } from '../hygiene/export-stage.js';
-import { EXPORT_REDACTION, redactModuleLists, ValueRedactor } from '../hygiene/export-redact.js';
+import { EXPORT_REDACTION, redactContamination, redactModuleLists, ValueRedactor } from '../hygiene/export-redact.js';
+import { scanText } from '../hygiene/scan-text.js';
 
 export interface StoreExportOptions extends Omit<
   RunExportOptions,
@@ -191,9 +192,11 @@ export async function exportFromStore(
         new Set(ids),
       );
       const { dropped, overruled } = storedContamination(store, ids);
+      const removed = ids.flatMap((id) => dropped.get(id) ?? []);
       return {
         kept: items.filter((r) => !dropped.has(r.candidate.id)),
-        dropped: ids.flatMap((id) => dropped.get(id) ?? []),
+        // Stored evidence quotes the original text; the export quotes it redacted.
+        dropped: hygieneRule.redact ? await redactContamination(removed, originalOf(store)) : removed,
         overruled,
         itemsTooShort: 0,
       };
@@ -237,6 +240,15 @@ export async function exportFromStore(
     ]);
   }
   return { ...res, fingerprint };
+}
+
+/** A sample's original text and its spans (stored, or scanned now when it never was). */
+function originalOf(store: DatasetStore) {
+  return async (id: string) => {
+    const s = await store.getSample(id);
+    if (!s) return null;
+    return { text: s.text, spans: store.hygiene.spansOf(id) ?? (await scanText(s.text)).spans };
+  };
 }
 
 function nan(v: number): number | null {
