@@ -15,6 +15,8 @@ import { assertOutDirUsable } from './output-dir.js';
 import { runExport, type ExportResult, type RunExportOptions } from './export-run.js';
 import { countImports, ensureImports } from '../stats/imports-stat.js';
 import { HygieneRuleSchema, type HygieneRuleInput } from '../hygiene/export-stage.js';
+import { EXPORT_REDACTION, redactContamination, redactModuleLists, ValueRedactor } from '../hygiene/export-redact.js';
+import { scanText } from '../hygiene/scan-text.js';
 
 export interface StoreExportOptions extends Omit<
   RunExportOptions,
@@ -41,6 +43,7 @@ export async function exportFromStore(
   const model = await activeModel(store);
   const rule = parseExportRule({ ...o.rule, modelThreshold: o.rule.modelThreshold ?? model?.threshold ?? null });
   const llmSource = store.activeLlmSource();
+  const hygieneRule = HygieneRuleSchema.parse(o.hygiene ?? {});
   const candidateOf = (
     r: number,
     text: string,
@@ -87,7 +90,9 @@ export async function exportFromStore(
       JSON.stringify({
         rule,
         hygiene: {
-          rule: HygieneRuleSchema.parse(o.hygiene ?? {}),
+          rule: hygieneRule,
+          // What redaction covers: a change re-exports a folder that an older version wrote.
+          ...(hygieneRule.redact ? { covers: EXPORT_REDACTION } : {}),
           runs: (['secret', 'pii', 'license'] as const).map((k) => store.annotations.runsOf(k).length),
         },
         format: o.format,
@@ -158,9 +163,15 @@ export async function exportFromStore(
       }
     }
   }
+  // NOTE: with redaction on, module names (`34.201.57.61/acme/lib`) are scanned like the text and
+  // redacted before counting, so the chart, the card and the manifest never name a flagged value.
+  const modules = new ValueRedactor();
   const res = await runExport({
     ...o,
-    importsOf: async (ids) => countImports((await ensureImports(store, { ids })).byId, ids, 10),
+    importsOf: async (ids) => {
+      const { byId } = await ensureImports(store, { ids });
+      return countImports(hygieneRule.redact ? await redactModuleLists(byId, ids, modules) : byId, ids, 10);
+    },
     datasetDir: store.dir,
     candidates: candidates(),
     rule,
@@ -181,9 +192,11 @@ export async function exportFromStore(
         new Set(ids),
       );
       const { dropped, overruled } = storedContamination(store, ids);
+      const removed = ids.flatMap((id) => dropped.get(id) ?? []);
       return {
         kept: items.filter((r) => !dropped.has(r.candidate.id)),
-        dropped: ids.flatMap((id) => dropped.get(id) ?? []),
+        // Stored evidence quotes the original text; the export quotes it redacted.
+        dropped: hygieneRule.redact ? await redactContamination(removed, originalOf(store)) : removed,
         overruled,
         itemsTooShort: 0,
       };
@@ -227,6 +240,15 @@ export async function exportFromStore(
     ]);
   }
   return { ...res, fingerprint };
+}
+
+/** A sample's original text and its spans (stored, or scanned now when it never was). */
+function originalOf(store: DatasetStore) {
+  return async (id: string) => {
+    const s = await store.getSample(id);
+    if (!s) return null;
+    return { text: s.text, spans: store.hygiene.spansOf(id) ?? (await scanText(s.text)).spans };
+  };
 }
 
 function nan(v: number): number | null {

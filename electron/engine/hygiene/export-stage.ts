@@ -9,6 +9,7 @@ import {
   type HeuristicStage,
 } from './heuristics.js';
 import { licenseAllowed, UNKNOWN_LICENSE } from './licenses.js';
+import { redactCandidateFields, type RedactedField } from './export-redact.js';
 import { scanTexts } from './scan-text.js';
 import { SENSITIVE_KINDS, redactText, type SensitiveKind, type SensitiveSpan } from './spans.js';
 
@@ -34,7 +35,11 @@ export interface HygieneReport {
   rule: HygieneRule;
   /** Samples removed per stage. */
   removed: Record<HygieneStep, number>;
-  redacted: { samples: number; spans: Record<SensitiveKind, number> };
+  /**
+   * Samples whose text was redacted, the spans by kind, and per metadata column (`source`, `repo`,
+   * `path`, `language`) the samples whose value was redacted.
+   */
+  redacted: { samples: number; spans: Record<SensitiveKind, number>; fields?: Record<RedactedField, number> };
   /** Samples scanned during the export because no stored scan existed for them. */
   scannedNow: number;
   /** License counts of the samples that passed the license stage (`unknown` when none). */
@@ -116,6 +121,10 @@ export async function applyHygiene(
       for (const x of s) redacted.spans[x.kind]++;
       return { ...r, candidate: { ...r.candidate, text: redactText(r.candidate.text, s) } };
     });
+    // The metadata columns the export writes are scanned here, where no stored scan covers them.
+    const meta = await redactCandidateFields(cur, signal);
+    cur = meta.kept;
+    redacted.fields = meta.fields;
   }
   if (rule.redact) steps.push({ step: 'redacted', kept: cur });
   return { kept: cur, steps, report: { rule, removed, redacted, scannedNow: unscanned.length, licenseCounts } };
