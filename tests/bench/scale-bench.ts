@@ -168,7 +168,7 @@ export async function run(opts: { rows: number; log?: Log }): Promise<BenchRow[]
     writeFileSync(benchFile, bench.map((x) => JSON.stringify(x)).join('\n') + '\n');
     const ex = await child(['export', fx.dbDir, benchFile, join(tmp, 'export')]);
     rows.push({
-      name: `export ${nTxt} (parquet, near-dup 0.95, decontaminate ${bench.length} items)`,
+      name: `export ${nTxt} (parquet, near-dup 0.95, decontaminate ${bench.length} items, ${ex.workers} workers)`,
       value: ex.seconds as number,
       unit: 's',
       note: `${(n / (ex.seconds as number)).toFixed(0)} samples/s; funnel ${ex.funnel}; ${ex.nearDupClusters} near-dup clusters, ${ex.contaminated} contaminated; phases ${ex.phases}; ${rss(ex)}; target 10^6 <= 120 s`,

@@ -10,7 +10,7 @@ import { embeddingTableName } from '../../electron/engine/embed/embedding-store.
 import { scoreDataset } from '../../electron/engine/classify/scoring.js';
 import { exportFromStore } from '../../electron/engine/curate/store-export.js';
 import type { ExportPhase } from '../../electron/engine/curate/export-run.js';
-import { createCpuPool } from '../../electron/engine/workers/cpu-pool.js';
+import { createCpuPool, defaultWorkers } from '../../electron/engine/workers/cpu-pool.js';
 import type { ListQuery } from '../../shared/api.js';
 import { DIMS } from './ann-bench.js';
 
@@ -49,8 +49,12 @@ if (step === 'open') {
   const [benchFile, outDir] = rest;
   const engine = await Engine.open({ dir: db });
   const phases = new Map<ExportPhase, number>();
+  // As `tbs export` runs: a pool of every core (MinHash, decontamination matching).
+  const pool = await createCpuPool(defaultWorkers());
+  out.workers = pool.workers;
   const t0 = now();
   const ex = await exportFromStore(engine.store, {
+    pool,
     rule: { minScore: 3, nearDup: 0.95, decontaminate: { ngram: 13 } },
     outDir,
     format: 'parquet',
@@ -67,6 +71,7 @@ if (step === 'open') {
   out.phases = order
     .map(([p, at], k) => `${p} ${(((k + 1 < order.length ? order[k + 1][1] : now()) - at) / 1000).toFixed(0)} s`)
     .join(', ');
+  await pool.close();
   await engine.close();
 } else {
   throw new Error(`unknown step ${step}`);
