@@ -44,6 +44,11 @@ test('the index snapshot is used only for the table versions it was built from, 
   const snap = await readIndexSnapshot(db, v);
   assert.ok(snap, 'the snapshot matches the current versions');
   assert.deepEqual(snap.ids, before.ids);
+  // The id order travels with it, so the first sorted page after an open sorts no ids.
+  assert.deepEqual(
+    [...snap.byRank!].map((r) => snap.ids[r]),
+    [...before.ids].sort(),
+  );
   assert.ok(before.path.includes(null));
   const r = await DatasetStore.open(db, { mode: 'read' });
   assert.deepEqual(columns(r), before);

@@ -77,3 +77,42 @@ test('--where compiles to the same rows as a brute-force filter', () => {
   assert.throws(() => compileWhere('bogus > 1', idx), /unknown field "bogus"/);
   assert.throws(() => compileWhere('tokens >> 1', idx), /value|cannot read/);
 });
+
+test('sortRows gives a subset in exactly the order a full sort gives it, for every field and direction', () => {
+  for (const hex of [false, true]) {
+    const idx = seeded(3000, hex);
+    for (let r = 0; r < idx.size; r += 3) idx.setClassifier(r, ((r * 7919) % 1000) / 1000);
+    const subset = Int32Array.from({ length: idx.size }, (_, r) => r).filter((r) => (r * 2654435761) % 7 < 3);
+    for (const field of ['llm_score', 'human_score', 'classifier_score', 'tokens', 'id', 'source'] as const)
+      for (const desc of [false, true]) {
+        const fresh = seeded(3000, hex);
+        for (let r = 0; r < fresh.size; r += 3) fresh.setClassifier(r, ((r * 7919) % 1000) / 1000);
+        const want = new Set(subset);
+        const expected = [...idx.order(field, desc)].filter((r) => want.has(r));
+        // A fresh index (no cached order): the subset sort must not depend on one.
+        assert.equal(fresh.cachedOrder(field, desc), null);
+        assert.deepEqual([...fresh.sortRows(subset, field, desc)], expected, `${field} ${desc ? 'desc' : 'asc'}`);
+      }
+  }
+});
+
+test('an index loaded with a persisted id order sorts like one that computed it; a bad order is not trusted', () => {
+  const idx = seeded(500, true);
+  const cols = {
+    ids: [...idx.ids],
+    source: [...idx.source],
+    path: [...idx.path],
+    language: [...idx.language],
+    tokens: idx.tokens.slice(0, idx.size),
+    tokensExact: idx.tokensExact.slice(0, idx.size),
+  };
+  const good = new SampleIndex();
+  good.loadColumns({ ...cols, byRank: idx.idOrder().slice() });
+  assert.deepEqual([...good.order('id', false)], [...idx.order('id', false)]);
+  assert.deepEqual([...good.order('tokens', true)], [...idx.order('tokens', true)]);
+  const bad = idx.idOrder().slice();
+  bad[0] = bad[1]; // not a permutation
+  const recomputed = new SampleIndex();
+  recomputed.loadColumns({ ...cols, byRank: bad });
+  assert.deepEqual([...recomputed.order('id', false)], [...idx.order('id', false)]);
+});

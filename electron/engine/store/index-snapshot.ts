@@ -5,7 +5,7 @@ import type { SampleIndex } from './sample-index.js';
 /**
  * A persisted copy of the sample index's base columns (ids, source, path, language, tokens), so
  * opening a 10^6-sample dataset reads one file instead of scanning five LanceDB columns cell by
- * cell (4 s at 10^6). It is valid only for the exact versions of the `samples` and `token_counts`
+ * cell (4 s at 10^6), plus the rows' id order (a 0.5 s sort at 10^6). It is valid only for the exact versions of the `samples` and `token_counts`
  * tables it was built from: any write to either makes the next open scan again (and, when that
  * open writes, persist a fresh snapshot). Labels, scores and annotations are still read from
  * their tables.
@@ -16,7 +16,8 @@ export interface SnapshotVersions {
 }
 
 const FILE = 'index-snapshot.bin';
-const MAGIC = 'TBSIDX1\n';
+// NOTE: version 2 adds the id order, so the first sorted page after an open needs no id sort.
+const MAGIC = 'TBSIDX2\n';
 
 interface Header {
   versions: SnapshotVersions;
@@ -60,6 +61,8 @@ export async function writeIndexSnapshot(dir: string, versions: SnapshotVersions
   push(Buffer.from(lang.buffer, lang.byteOffset, lang.byteLength));
   push(Buffer.from(index.tokens.buffer, index.tokens.byteOffset, n * 4));
   push(Buffer.from(index.tokensExact.buffer, index.tokensExact.byteOffset, n));
+  const byRank = index.idOrder();
+  push(Buffer.from(byRank.buffer, byRank.byteOffset, n * 4));
   chunks.push(Buffer.from(text, 'utf8'));
   const path = join(dir, FILE);
   const tmp = `${path}.${process.pid}.tmp`;
@@ -99,6 +102,7 @@ export async function readIndexSnapshot(
     const lang = new Uint16Array(take(2 * n));
     const tokens = new Int32Array(take(4 * n));
     const tokensExact = new Uint8Array(take(n));
+    const byRank = new Int32Array(take(4 * n));
     const text = buf.toString('utf8', at);
     // A string that does not survive UTF-8 (a lone surrogate) would shift every later one.
     if (text.length !== h.chars) return null;
@@ -114,7 +118,7 @@ export async function readIndexSnapshot(
       path[r] = pl < 0 ? null : text.slice(pos, (pos += pl));
       language[r] = h.languages[lang[r]];
     }
-    return { ids, source, path, language, tokens, tokensExact };
+    return { ids, source, path, language, tokens, tokensExact, byRank };
   } catch {
     return null;
   }
