@@ -62,11 +62,43 @@ test('import errors name the place of a malformed row, never the text there', as
   try {
     const r = await importPaths(engine.store, [csv, jsonl]);
     assert.equal(r.errorCount, 3, JSON.stringify(r.errors));
+    // The good CSV row before the bad one and the good JSONL row are kept (red-team: a bad quote
+    // used to drop the whole CSV file).
+    assert.equal(r.imported, 2);
     const said = JSON.stringify(r.errors);
     for (const v of [token, token.slice(0, 10), fx.values.email, fx.values.email.slice(0, 8)])
       assert.ok(!said.includes(v), `${v} quoted in ${said}`);
     assert.match(said, /rows\.csv.*CSV parse failed/);
     assert.match(said, /malformed JSON: Unexpected token/);
+  } finally {
+    await engine.close();
+  }
+});
+
+test('label-file errors do not echo long cell values (a key in the wrong column)', async () => {
+  const dir = await tempDir();
+  const src = join(dir, 'rows.jsonl');
+  await writeFile(src, JSON.stringify({ content: 'def f():\n    return 1\n' }) + '\n');
+  const engine = await Engine.open({ dir: join(dir, 'db') });
+  try {
+    await importPaths(engine.store, [src], { textField: 'content' });
+    const id = engine.store.index.ids[0];
+    const token = fx.values.githubToken;
+    const labels = join(dir, 'labels.jsonl');
+    await writeFile(
+      labels,
+      [
+        { sample_id: token, score: 3 },
+        { sample_id: id, score: token },
+        { sample_id: id, keep: token },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n') + `\n{"sample_id": "${id}", "score": ${token}}\n`,
+    );
+    const r = await importHumanLabels(engine.store, labels, { annotator: 'team' });
+    assert.equal(r.errors.length, 4, JSON.stringify(r.errors));
+    const said = JSON.stringify(r.errors);
+    assert.ok(!said.includes(token.slice(0, 8)), said);
   } finally {
     await engine.close();
   }

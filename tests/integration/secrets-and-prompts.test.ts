@@ -124,6 +124,17 @@ test('a language field that tries to leave the fence is replaced and reported as
   const ok = buildPrompt(t, 'def f():\n    return 1\n', 'python', 1024);
   assert.equal(ok.injection, null);
   assert.match(ok.messages[1].content, /python/);
+  // A plain-looking field that is no language (an address, a token) never reaches the prompt or
+  // the stored injection note (red-team).
+  for (const field of [
+    '34.201.57.99',
+    'gh' + 'p_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8',
+    'by lena.berg@posteo.de',
+  ]) {
+    const p2 = buildPrompt(t, 'def f():\n    return 1\n', field, 1024);
+    const all = JSON.stringify(p2);
+    assert.ok(!all.includes(field) && !all.includes(field.toLowerCase()), `${field} reached ${all.slice(0, 300)}`);
+  }
 });
 
 test('the environment key goes only to the environment endpoint: never to a base URL from a dataset file or a moved setting (red-team)', async () => {

@@ -174,3 +174,14 @@ test('createEmbedder builds the openai embedder from a spec', async () => {
   const h = await createEmbedder({ kind: 'hash' });
   assert.equal(h.dims, 512);
 });
+
+test('text goes to the embeddings API with secrets and PII replaced by placeholders (red-team)', async () => {
+  const { embedder, embeddingCalls } = await setup();
+  const token = 'gh' + 'p_' + 'Zx81Kq0PwL3mN7vR2tY9uB4cD6eF1gH5iJ7k';
+  const email = 'maria.kowalska' + '@posteo.de';
+  await embedder.embed(inputs([`# token ${token}\n# owner ${email}\ndef f():\n    return 1\n`]));
+  const sent = JSON.stringify(embeddingCalls().map((r) => r.body.input));
+  assert.ok(!sent.includes(token) && !sent.includes(email), sent);
+  assert.match(sent, /<SECRET>/);
+  assert.match(sent, /<EMAIL>/);
+});

@@ -129,3 +129,14 @@ test('emails: a non-ASCII local part is covered whole; newer generic TLDs count;
   assert.deepEqual(await found('owner = "bob.smith@acme.travel"'), ['bob.smith@acme.travel']);
   assert.deepEqual(await found('y = x@self.weights'), []);
 });
+
+test('tokens glued to a letter (CJK comments, identifiers) are found too', async () => {
+  const token = gh();
+  const stripe = 'sk' + '_live_' + alnum(24);
+  for (const text of [`# 令牌${token}`, `x = "a${token}"`, `k=a${stripe}`, `STRIPE=_${stripe}`])
+    await assertHidden(
+      text,
+      [token.slice(4), stripe.slice(8)].filter((v) => text.includes(v)),
+      text.slice(0, 12),
+    );
+});

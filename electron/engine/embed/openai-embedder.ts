@@ -1,3 +1,5 @@
+import { scanTexts } from '../hygiene/scan-text.js';
+import { redactText } from '../hygiene/spans.js';
 import { CodedError } from '../../../shared/errors.js';
 import { clientAuth } from '../label/client-auth.js';
 import { createHash } from 'node:crypto';
@@ -145,7 +147,9 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions = {}): OpenAIEm
     texts: string[],
     signal?: AbortSignal,
   ): Promise<Map<string, Float32Array>> => {
-    const prepared = texts.map(prepare);
+    // Text leaves the machine here, so secrets and PII become placeholders first, as in prompts.
+    const res = await scanTexts(texts);
+    const prepared = texts.map((t, i) => prepare(redactText(t, res[i].spans)));
     const data = await request(
       prepared.map((p) => p.text),
       signal,

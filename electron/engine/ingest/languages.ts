@@ -64,6 +64,15 @@ const ALIASES: Record<string, string> = {
   bash: 'shell',
 };
 
+/** Language ids this project knows by name; anything else a row claims is only a string. */
+export const KNOWN_LANGUAGES: ReadonlySet<string> = new Set([
+  ...Object.values(BY_EXT),
+  ...Object.values(ALIASES),
+  ...'markdown text json yaml toml xml html css scss haskell ocaml fsharp dart elixir erlang clojure fortran matlab assembly powershell dockerfile makefile cmake tex vue zig nim groovy visual-basic pascal prolog scheme lisp racket solidity verilog vhdl cuda'.split(
+    ' ',
+  ),
+]);
+
 /**
  * A language name as users and datasets write it (`C++`, `JavaScript`, `golang`, `ts`) as the
  * id stored in `samples.language` (`cpp`, `javascript`, `go`, `typescript`). Names it does not

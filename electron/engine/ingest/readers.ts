@@ -189,20 +189,36 @@ async function* readCsv(file: string, opts: ReaderOptions): AsyncGenerator<ReadI
       skip_empty_lines: true,
       bom: true,
       max_record_size: lineLimit(opts.maxFileBytes),
+      // A malformed record is reported and skipped; the rows around it still import.
+      skip_records_with_error: true,
     }),
   );
   source.on('error', (e: Error) => parser.destroy(e));
+  const skipped: (Error & { lines?: number })[] = [];
+  let skippedTotal = 0;
+  parser.on('skip', (e: Error & { lines?: number }) => {
+    skipped.push(e);
+    skippedTotal++;
+  });
+  const skips = function* () {
+    for (const e of skipped.splice(0))
+      yield { error: err(file, e.lines ?? null, null, `CSV parse failed: ${csvErrorSummary(e)}`) };
+  };
   let row = 0;
   let bytes = 0;
   try {
     for await (const rec of parser) {
       row++;
       if (opts.signal?.aborted) return;
-      const r = rowToRecord(rec, file, row + 1, opts); // +1: the header is line 1
+      yield* skips();
+      // +1: the header is line 1 (records are counted, skipped ones too; a skip names its own line).
+      const r = rowToRecord(rec, file, row + skippedTotal + 1, opts);
       if ('record' in r) bytes += r.record.bytes;
       yield r;
     }
+    yield* skips();
   } catch (e) {
+    yield* skips();
     yield { error: err(file, row + 2, null, `CSV parse failed: ${csvErrorSummary(e as Error)}`) };
   }
   yield { fileDone: file, bytes };

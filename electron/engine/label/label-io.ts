@@ -1,3 +1,4 @@
+import { jsonErrorSummary } from '../ingest/readers.js';
 import { pushAll } from '../../../shared/arrays.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -24,6 +25,15 @@ export interface LabelImportSummary {
  * verdict), `annotator` (or the default), optional `note` and `rationale`. Each row becomes a human
  * label with origin `import`; its id is a hash of the row, so importing the same file twice adds nothing.
  */
+/**
+ * A cell's value in an error message only when it is short: a long one may be anything (a key
+ * pasted into the wrong column), and errors reach the terminal and `--json` output.
+ */
+function shown(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length <= 12 ? s : `(a ${typeof v} of ${s.length} characters)`;
+}
+
 export function importHumanLabels(
   store: DatasetStore,
   file: string,
@@ -48,7 +58,7 @@ async function importHumanLabelsAlone(
   const handle = (row: Record<string, unknown>, line: number) => {
     const fromExport = typeof row.labelId === 'string' && typeof row.kind === 'string';
     if (fromExport && row.kind !== 'human')
-      return err(line, 'kind', `a ${String(row.kind)} label; only human labels import`);
+      return err(line, 'kind', `a ${shown(row.kind)} label; only human labels import`);
     if (fromExport && typeof row.retracts === 'string' && row.retracts) {
       retractedInFile.add(row.retracts);
       return;
@@ -58,19 +68,23 @@ async function importHumanLabelsAlone(
     const sampleId = idField ? String(row[idField]) : textField ? sampleIdOf(String(row[textField])) : null;
     if (!sampleId) return err(line, 'id|text', 'no sample id or text');
     if (!store.index.has(sampleId))
-      return err(line, idField ?? textField!, `no sample ${idField ? sampleId : 'with this text'} in the dataset`);
+      return err(
+        line,
+        idField ?? textField!,
+        `no sample ${idField ? (/^[0-9a-f]{8,64}$/.test(sampleId) ? sampleId : 'with this id') : 'with this text'} in the dataset`,
+      );
     const rawScore = row.score;
     let score: number | null = null;
     let keep: boolean;
     if (rawScore !== undefined && rawScore !== null && rawScore !== '') {
       score = Number(rawScore);
       if (!Number.isInteger(score) || score < 0 || score > 5)
-        return err(line, 'score', `score ${JSON.stringify(rawScore)} is not an integer 0-5`);
+        return err(line, 'score', `score ${shown(rawScore)} is not an integer 0-5`);
       keep = score >= store.config.keepThreshold;
     } else if (row.keep !== undefined && row.keep !== '') {
       const k = String(row.keep).toLowerCase();
       if (!['true', 'false', '1', '0', 'keep', 'drop'].includes(k))
-        return err(line, 'keep', `keep ${JSON.stringify(row.keep)} is not a boolean`);
+        return err(line, 'keep', `keep ${shown(row.keep)} is not a boolean`);
       keep = ['true', '1', 'keep'].includes(k);
     } else return err(line, 'score', 'no score (0-5) or keep verdict');
     const annotator =
@@ -143,7 +157,7 @@ async function importHumanLabelsAlone(
       try {
         row = JSON.parse(raw);
       } catch (e) {
-        err(line, null, `malformed JSON: ${(e as Error).message}`);
+        err(line, null, `malformed JSON: ${jsonErrorSummary((e as Error).message)}`);
         continue;
       }
       if (!row || typeof row !== 'object') {

@@ -1,3 +1,4 @@
+import { KNOWN_LANGUAGES, normalizeLanguage } from '../ingest/languages.js';
 import { Tiktoken } from 'js-tiktoken/lite';
 import o200k from 'js-tiktoken/ranks/o200k_base';
 import { z } from 'zod';
@@ -60,14 +61,17 @@ export function detectInjection(code: string): string | null {
  * Builds the messages for one sample: truncated to `maxInputTokens` of the sample itself, fenced
  * with a backtick run longer than any inside the code, between explicit markers.
  */
-/** A language name that can stand on a fence line and in the instructions without changing them. */
+/** A language field that is at least a plain word: anything else is reported as an injection. */
 const SAFE_LANGUAGE = /^[A-Za-z0-9][A-Za-z0-9+#._-]{0,31}$/;
 
 export function buildPrompt(t: Template, code: string, languageField: string, maxInputTokens: number): BuiltPrompt {
   // NOTE: the language comes from the imported row; it is pasted outside the fence, so anything
   // but a plain name (newlines, backticks, sentences) is replaced and reported as an injection.
   const languageOk = SAFE_LANGUAGE.test(languageField);
-  const language = languageOk ? languageField : 'text';
+  // NOTE: only a language this project knows reaches the prompt. The field comes from the imported
+  // row and is not scanned for secrets, so an address or a key must not pass as a "language".
+  const known = normalizeLanguage(languageField);
+  const language = languageOk && KNOWN_LANGUAGES.has(known) ? known : 'text';
   // NOTE: one memoized pass counts the sample and finds the cut (see TokenCounter.countAndCut).
   const cut = counter().countAndCut(code, maxInputTokens);
   const sampleTokens = cut.tokens;
@@ -92,7 +96,8 @@ export function buildPrompt(t: Template, code: string, languageField: string, ma
   // through the memoized counter (exact, ~3.6x faster than encode; the system text is a cache hit).
   const promptTokens = systemTokens(t.system) + counter().count(user) + 3 * messages.length + 3;
   const injection =
-    detectInjection(code) ?? (languageOk ? null : `language field ${JSON.stringify(languageField.slice(0, 80))}`);
+    // The field's value is not quoted: it is stored with the label and may hold anything.
+    detectInjection(code) ?? (languageOk ? null : 'language field is not a language name');
   return { messages, promptTokens, truncated, sampleTokens, keptTokens, injection };
 }
 
