@@ -1,5 +1,5 @@
 import { extname } from 'node:path';
-import { parseSource, type CodeLanguage } from './grammars.js';
+import { getParser, type CodeLanguage } from './grammars.js';
 
 /**
  * The content check for inputs whose extension and row fields name no language: the text is
@@ -28,16 +28,39 @@ export async function detectLanguage(text: string, name: string | null): Promise
   let src = text;
   if (src.length > MAX_CHARS) src = src.slice(0, Math.max(src.lastIndexOf('\n', MAX_CHARS), 1));
   for (const lang of ORDER) {
-    const tree = await parseSource(lang, src);
-    if (!tree) continue;
-    try {
-      const root = tree.rootNode;
-      if (!root.hasError && root.descendantCount >= MIN_NODES && hasNamedDepth(root)) return lang;
-    } finally {
-      tree.delete();
+    for (const grammar of lang === 'typescript' ? (['typescript', 'tsx'] as const) : [lang]) {
+      const tree = await cleanParse(grammar, src);
+      if (!tree) continue;
+      try {
+        const root = tree.rootNode;
+        if (!root.hasError && root.descendantCount >= MIN_NODES && hasNamedDepth(root)) return lang;
+      } finally {
+        tree.delete();
+      }
     }
   }
   return fallback;
+}
+
+/** Time one grammar may spend on a text before it counts as not this language. */
+const PARSE_BUDGET_MS = 200;
+
+/**
+ * A tree when `grammar` parses `src` with no syntax error, else null. The parse is cancelled at
+ * the first error: only a clean parse is evidence, and tree-sitter's error recovery on a text of
+ * another language is where the time goes (and, at 10^6 rows, where the WASM heap ran out).
+ */
+async function cleanParse(grammar: CodeLanguage | 'tsx', src: string) {
+  const parser = await getParser(grammar);
+  const deadline = performance.now() + PARSE_BUDGET_MS;
+  // NOTE: web-tree-sitter calls this during the parse; returning true cancels it.
+  const progressCallback = ((s: { hasError: boolean }) => s.hasError || performance.now() > deadline) as (s: {
+    hasError: boolean;
+  }) => void;
+  const tree = parser.parse(src, null, { progressCallback });
+  // A cancelled parse would resume on the next call: start the next text afresh.
+  if (!tree) parser.reset();
+  return tree;
 }
 
 /** More than a flat list of words: some statement has named children of its own. */
