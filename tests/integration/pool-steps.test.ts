@@ -112,3 +112,27 @@ test('decontamination matches (n-gram and syntax) are identical inline and on 2 
   assert.equal(pooledTextMatches({ workers: 1, contamination: pool.contamination }, items, o), undefined);
   await pool.close();
 });
+
+test('the secret / PII scan on 2 worker threads finds exactly what the inline scan finds, in order', async () => {
+  const { scanTexts } = await import('../../electron/engine/hygiene/scan-text.ts');
+  const { plantedSamples } = await import('../support/hygiene-fixtures.ts');
+  const dir = await tempDir();
+  const { rows } = await corpus(dir);
+  const fx = plantedSamples();
+  // Real code with the planted leaks spread through it, so every slice of the pool gets some.
+  const texts = Array.from({ length: 300 }, (_, i) => `${rows[i % rows.length].text}\n# copy ${i}`);
+  for (let i = 0; i < texts.length; i += 37) texts[i] = `${texts[i]}\n${i % 2 ? fx.python : fx.javascript}`;
+  const inline = await scanTexts(texts);
+  const pool = await createCpuPool(2);
+  after(() => pool.close());
+  const pooled = await pool.scan(texts);
+  assert.equal(pooled.length, texts.length);
+  assert.deepEqual(pooled, inline);
+  for (let i = 0; i < texts.length; i += 37)
+    assert.ok(
+      inline[i].flags.includes(i % 2 ? 'secret:github-token' : 'secret:private-key'),
+      `planted leak in text ${i}`,
+    );
+  assert.ok(texts.length > 100, `${texts.length} texts: the pool gets more than one slice each`);
+  await pool.close();
+});

@@ -279,3 +279,34 @@ describe('matching', () => {
     );
   });
 });
+
+it('syntax units: one per function, nested ones in their own unit and their parent, names numbered per unit', async () => {
+  const { getPythonParser, syntaxUnits } = await import('../../electron/engine/curate/syntax-tokens.js');
+  const parser = await getPythonParser();
+  const src = [
+    'def outer(a, b=(1,)):',
+    '    """Docstring, dropped."""',
+    '    def inner(c):',
+    '        return (c + a)  # comment',
+    '    x = [inner(a), b,]',
+    '    return x.append',
+    '',
+  ].join('\n');
+  const units = syntaxUnits(parser, src);
+  assert.equal(units.length, 2);
+  const [outer, inner] = units.map((u) => u.tokens.join(' '));
+  assert.equal(
+    outer,
+    'def $0 ( $1 , $2 = ( n:1 ) ) : { def $3 ( $4 ) : { return $4 + $1 } $5 = [ $3 ( $1 ) , $2 ] return $5 . append }',
+  );
+  assert.equal(inner, 'def $0 ( $1 ) : { return $1 + $2 }');
+  // Offsets point into the source.
+  const u = units[1];
+  assert.equal(src.slice(u.starts[0], u.ends[0]), 'def');
+  assert.equal(src.slice(u.starts[u.tokens.indexOf('+')], u.ends[u.tokens.indexOf('+')]), '+');
+  // No function: the module is the unit; a text that does not parse at all gives [].
+  assert.deepEqual(
+    syntaxUnits(parser, 'x = 1\n').map((v) => v.tokens),
+    [['$0', '=', 'n:1']],
+  );
+});

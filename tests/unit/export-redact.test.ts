@@ -35,7 +35,7 @@ test('n-gram evidence (lower-cased tokens) over a span and AST evidence cut insi
         ],
       },
     ],
-    async () => orig,
+    async () => new Map([['s', orig]]),
   );
   const [ngram, ast, unlocated, embedding] = s.matches;
   assert.ok(!gram.includes(v.githubToken) && gram.includes(v.githubToken.toLowerCase()), 'the fixture is a real leak');

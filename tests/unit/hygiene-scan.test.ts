@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { scanEmails, scanIPv4, scanIPv6 } from '../../electron/engine/hygiene/pii-scan.js';
 import { ruleSlug, scanEntropy } from '../../electron/engine/hygiene/secret-scan.js';
 import { scanText, scanTexts } from '../../electron/engine/hygiene/scan-text.js';
@@ -54,6 +55,23 @@ describe('secret and PII detection', () => {
     const js = redactText(fx.javascript, (await scanText(fx.javascript)).spans);
     assert.match(js, /const KEY = `<PRIVATE_KEY>`;/);
     assert.match(js, /const upstream = '<IP_ADDRESS>';/);
+  });
+
+  it("leaves no performance marks behind: secretlint's profiler would keep every one (quadratic time over a corpus)", async () => {
+    const seen: string[] = [];
+    const obs = new PerformanceObserver((list) => seen.push(...list.getEntries().map((e) => e.name)));
+    obs.observe({ entryTypes: ['mark', 'measure'] });
+    const before = performance.getEntriesByType('mark').length;
+    for (let i = 0; i < 20; i++) await scanText(`${fx.python}\n# run ${i}`);
+    await new Promise((r) => setTimeout(r, 20));
+    obs.disconnect();
+    assert.equal(performance.getEntriesByType('mark').length, before, 'marks were added to the global timeline');
+    assert.deepEqual(
+      seen.filter((n) => n.includes('secretlint') || n.includes('@')),
+      [],
+    );
+    // The scan still finds what it found before.
+    assert.ok((await scanText(fx.python)).flags.includes('secret:github-token'));
   });
 
   it('scans many texts joined and maps each finding back to its own text', async () => {

@@ -23,6 +23,8 @@ export interface ExportCandidate {
   classifierScore: number | null;
   embedding: Float32Array | null;
   metadata: Record<string, unknown>;
+  /** The stored text when redaction replaced `text` (what decontamination matches and quotes). */
+  originalText?: string;
 }
 
 export const MinhashRuleSchema = z.object({

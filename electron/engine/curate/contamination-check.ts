@@ -50,6 +50,11 @@ export interface CheckOptions extends ContaminationParams {
   batch?: number;
   /** Worker threads for the n-gram and syntax matching (default inline). */
   pool?: CpuPool;
+  /**
+   * The stored texts of the samples to check, when the caller holds them already (an export):
+   * no second read of the samples table. Samples missing from it are read from the table.
+   */
+  texts?: ReadonlyMap<string, string>;
   /** Where runs are recorded (default: the dataset's); a shard records into its own folder. */
   annotations?: Pick<AnnotationStore, 'checkedBy' | 'recordRun' | 'annotationsOf'>;
 }
@@ -169,14 +174,26 @@ export async function checkStoredSamples(
       o.onProgress?.(done, targets.size);
       batch = [];
     };
+    const known = o.texts;
+    const rest = new Set<string>();
+    for (const id of targets) {
+      const text = known?.get(id);
+      if (text === undefined) {
+        rest.add(id);
+        continue;
+      }
+      throwIfAborted(o.signal);
+      batch.push({ id, text });
+      if (batch.length >= batchSize) await flush();
+    }
     const samples = await store.table('samples');
-    for await (const b of samples.query().select(['id', 'text'])) {
+    for await (const b of rest.size ? samples.query().select(['id', 'text']) : []) {
       throwIfAborted(o.signal);
       const ids = b.getChild('id')!;
       const texts = b.getChild('text')!;
       for (let i = 0; i < b.numRows; i++) {
         const id = ids.get(i) as string;
-        if (!targets.has(id)) continue;
+        if (!rest.has(id)) continue;
         batch.push({ id, text: texts.get(i) as string });
         if (batch.length >= batchSize) await flush();
       }

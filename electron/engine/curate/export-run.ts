@@ -43,6 +43,7 @@ import { nearDedupMinhash } from './minhash.js';
 import type { CpuPool } from '../workers/cpu-pool.js';
 import { assertOutDirUsable, commitStagingDir, createStagingDir, discardStagingDir } from './output-dir.js';
 import { compareRank, selectCandidate, type RankedCandidate } from './select.js';
+import type { ScanResult } from '../hygiene/scan-text.js';
 import { applyHygiene, type HygieneFacts, type HygieneReport, type HygieneRuleInput } from '../hygiene/export-stage.js';
 import { toExportRow, writeShards, writeTextFile, type ExportFormat, type WrittenFile } from './writers.js';
 import { parseSubsets, subsetOf, SubsetFunnels, tally, type ExportSubset, type SubsetReport } from './subsets.js';
@@ -95,7 +96,7 @@ export interface RunExportOptions {
   /** Dataset card title. */
   title?: string;
   /** Licenses, drop-flagged, heuristic filters and redaction of the selected samples; see hygiene/export-stage.ts. */
-  hygiene?: { rule: HygieneRuleInput; facts: HygieneFacts };
+  hygiene?: { rule: HygieneRuleInput; facts: HygieneFacts; scan?: (texts: string[]) => Promise<ScanResult[]> };
   /** Clock for the manifest's createdAt (tests pin it). */
   now?: () => Date;
   /** The imports chart of the kept samples (module -> samples importing it); drawn into the card as SVG. */
@@ -274,7 +275,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
   let selected = read.selected;
   let hygiene: HygieneReport | null = null;
   if (opts.hygiene) {
-    const h = await applyHygiene(selected, opts.hygiene.rule, opts.hygiene.facts, opts.signal);
+    const h = await applyHygiene(selected, opts.hygiene.rule, opts.hygiene.facts, opts.signal, opts.hygiene.scan);
     for (const s of h.steps) push(s.step, s.kept);
     selected = h.kept;
     hygiene = h.report;

@@ -2,7 +2,7 @@ import { CodedError } from '../../../shared/errors.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DatasetStore } from '../store/dataset-store.js';
+import { sqlString, type DatasetStore } from '../store/dataset-store.js';
 import { embeddingTable, readVectors } from '../embed/embedding-store.js';
 import { embedderById, resolveEmbedder } from '../embed/embedder-spec.js';
 import { checkStoredSamples, storedContamination } from './contamination-check.js';
@@ -15,8 +15,14 @@ import { assertOutDirUsable } from './output-dir.js';
 import { runExport, type ExportResult, type RunExportOptions } from './export-run.js';
 import { countImports, ensureImports } from '../stats/imports-stat.js';
 import { HygieneRuleSchema, type HygieneRuleInput } from '../hygiene/export-stage.js';
-import { EXPORT_REDACTION, redactContamination, redactModuleLists, ValueRedactor } from '../hygiene/export-redact.js';
-import { scanText } from '../hygiene/scan-text.js';
+import {
+  EXPORT_REDACTION,
+  redactContamination,
+  redactModuleLists,
+  ValueRedactor,
+  type OriginalSample,
+} from '../hygiene/export-redact.js';
+import { scanTexts, type ScanResult } from '../hygiene/scan-text.js';
 
 export interface StoreExportOptions extends Omit<
   RunExportOptions,
@@ -165,7 +171,10 @@ export async function exportFromStore(
   }
   // NOTE: with redaction on, module names (`34.201.57.61/acme/lib`) are scanned like the text and
   // redacted before counting, so the chart, the card and the manifest never name a flagged value.
-  const modules = new ValueRedactor();
+  // Scans an export needs (samples never scanned, evidence, module names) run on the pool when it has threads.
+  const pool = o.pool && o.pool.workers > 1 ? o.pool : null;
+  const scan = pool ? (texts: string[]) => pool.scan(texts) : scanTexts;
+  const modules = new ValueRedactor(scan);
   const res = await runExport({
     ...o,
     importsOf: async (ids) => {
@@ -175,7 +184,7 @@ export async function exportFromStore(
     datasetDir: store.dir,
     candidates: candidates(),
     rule,
-    hygiene: { rule: o.hygiene ?? {}, facts: store.hygiene },
+    hygiene: { rule: o.hygiene ?? {}, facts: store.hygiene, scan },
     decontaminateWith: async (items, benchmarkItems) => {
       if (!benchmarkItems.length) return { kept: items, dropped: [], itemsTooShort: 0 };
       const ids = items.map((r) => r.candidate.id);
@@ -187,6 +196,7 @@ export async function exportFromStore(
           embedder: deconEmbedder,
           signal: o.signal,
           pool: o.pool,
+          texts: new Map(items.map((r) => [r.candidate.id, r.candidate.originalText ?? r.candidate.text])),
           onProgress: (d, t) => o.onProgress?.({ phase: 'decontaminate', done: d, total: t }),
         },
         new Set(ids),
@@ -196,7 +206,7 @@ export async function exportFromStore(
       return {
         kept: items.filter((r) => !dropped.has(r.candidate.id)),
         // Stored evidence quotes the original text; the export quotes it redacted.
-        dropped: hygieneRule.redact ? await redactContamination(removed, originalOf(store)) : removed,
+        dropped: hygieneRule.redact ? await redactContamination(removed, originalsOf(store, scan), scan) : removed,
         overruled,
         itemsTooShort: 0,
       };
@@ -242,12 +252,37 @@ export async function exportFromStore(
   return { ...res, fingerprint };
 }
 
-/** A sample's original text and its spans (stored, or scanned now when it never was). */
-function originalOf(store: DatasetStore) {
-  return async (id: string) => {
-    const s = await store.getSample(id);
-    if (!s) return null;
-    return { text: s.text, spans: store.hygiene.spansOf(id) ?? (await scanText(s.text)).spans };
+/**
+ * Original texts and spans of samples whose evidence an export quotes: only the ones with spans
+ * (stored, or scanned now when they never were) are read, in a few `IN` queries.
+ */
+function originalsOf(store: DatasetStore, scan: (texts: string[]) => Promise<ScanResult[]>) {
+  return async (ids: string[]) => {
+    const out = new Map<string, OriginalSample>();
+    const want = ids.filter((id) => (store.hygiene.spansOf(id) ?? [null]).length > 0);
+    const table = await store.table('samples');
+    const texts = new Map<string, string>();
+    for (let i = 0; i < want.length; i += 500) {
+      const chunk = want.slice(i, i + 500);
+      for await (const b of table
+        .query()
+        .where(`id IN (${chunk.map(sqlString).join(',')})`)
+        .select(['id', 'text'])) {
+        const id = b.getChild('id')!;
+        const text = b.getChild('text')!;
+        for (let k = 0; k < b.numRows; k++) texts.set(id.get(k) as string, text.get(k) as string);
+      }
+    }
+    const unscanned = want.filter((id) => texts.has(id) && !store.hygiene.spansOf(id));
+    const scanned = await scan(unscanned.map((id) => texts.get(id)!));
+    const fresh = new Map(unscanned.map((id, k) => [id, scanned[k].spans]));
+    for (const id of want) {
+      const text = texts.get(id);
+      if (text === undefined) continue;
+      const spans = store.hygiene.spansOf(id) ?? fresh.get(id) ?? [];
+      if (spans.length) out.set(id, { text, spans });
+    }
+    return out;
   };
 }
 

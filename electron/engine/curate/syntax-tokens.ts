@@ -1,4 +1,4 @@
-import type { Node, Parser, TreeCursor } from 'web-tree-sitter';
+import type { Parser, TreeCursor } from 'web-tree-sitter';
 import { getPythonParser } from '../ingest/grammars.js';
 
 /**
@@ -48,78 +48,35 @@ function normalizeNumber(text: string): string {
   return `n:${Number.isFinite(n) ? String(n) : clean.toLowerCase()}`;
 }
 
-/**
- * Tokens of one subtree, with names renamed by first occurrence inside it. A cursor walk with
- * text sliced from the source: node objects cost a WASM round trip each and were 5x slower.
- */
-function unitTokens(root: Node, src: string): SyntaxUnit {
-  const tokens: string[] = [];
-  const starts: number[] = [];
-  const ends: number[] = [];
-  const names = new Map<string, string>();
-  const emit = (t: string, s: number, e: number) => {
-    tokens.push(t);
-    starts.push(s);
-    ends.push(e);
-  };
-  const c = root.walk();
-  /** Types of the nodes entered and not yet left (the cursor's ancestors). */
-  const path: string[] = [];
-  const leave = () => {
-    if (path.pop() === 'block') emit('}', c.endIndex, c.endIndex);
-  };
-  try {
-    for (;;) {
-      const type = c.nodeType;
-      const s = c.startIndex;
-      const e = c.endIndex;
-      let descend = false;
-      if (type === 'comment') {
-        /* dropped */
-      } else if (type === 'string') {
-        emit(normalizeString(src.slice(s, e)), s, e);
-      } else if (type === 'integer' || type === 'float') {
-        emit(normalizeNumber(src.slice(s, e)), s, e);
-      } else if (type === 'identifier') {
-        const text = src.slice(s, e);
-        if (BUILTINS.has(text) || (c.currentFieldName === 'attribute' && path[path.length - 1] === 'attribute')) {
-          emit(text, s, e);
-        } else {
-          let id = names.get(text);
-          if (id === undefined) names.set(text, (id = `$${names.size}`));
-          emit(id, s, e);
-        }
-      } else if (type === 'expression_statement' && isBareString(c)) {
-        /* a docstring or a no-op string: dropped */
-      } else if ((type === '(' || type === ')') && path[path.length - 1] === 'parenthesized_expression') {
-        /* redundant parentheses: dropped */
-      } else if (c.gotoFirstChild()) {
-        c.gotoParent();
-        descend = true;
-      } else if (e > s) {
-        const t = src.slice(s, e);
-        if (CLOSERS.has(t) && tokens[tokens.length - 1] === ',') {
-          tokens.pop();
-          starts.pop();
-          ends.pop();
-        }
-        emit(t, s, e);
-      }
-      if (descend) {
-        path.push(type);
-        if (type === 'block') emit('{', s, s);
-        c.gotoFirstChild();
-        continue;
-      }
-      while (!c.gotoNextSibling()) {
-        if (!path.length || !c.gotoParent())
-          return { tokens, starts: Int32Array.from(starts), ends: Int32Array.from(ends) };
-        leave();
-        if (!path.length) return { tokens, starts: Int32Array.from(starts), ends: Int32Array.from(ends) };
-      }
+/** A unit being built: its tokens and its own renaming (names are numbered per function). */
+class UnitBuilder {
+  readonly tokens: string[] = [];
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  readonly names = new Map<string, string>();
+  /** Ancestors on the path when the unit's node was entered (it ends when the path is back there). */
+  constructor(readonly depth: number) {}
+
+  /** `block`: a block's own brace, never a closing bracket of the source (no comma is dropped). */
+  emit(t: string, s: number, e: number, block = false) {
+    if (!block && CLOSERS.has(t) && this.tokens[this.tokens.length - 1] === ',') {
+      this.tokens.pop();
+      this.starts.pop();
+      this.ends.pop();
     }
-  } finally {
-    c.delete();
+    this.tokens.push(t);
+    this.starts.push(s);
+    this.ends.push(e);
+  }
+
+  rename(name: string): string {
+    let id = this.names.get(name);
+    if (id === undefined) this.names.set(name, (id = `$${this.names.size}`));
+    return id;
+  }
+
+  done(): SyntaxUnit {
+    return { tokens: this.tokens, starts: Int32Array.from(this.starts), ends: Int32Array.from(this.ends) };
   }
 }
 
@@ -135,33 +92,84 @@ function isBareString(c: TreeCursor): boolean {
 const FUNCTION_TYPES = new Set(['function_definition']);
 
 /**
- * The units of a Python source: every function (nested ones too, each numbered on its own), or
- * the whole module when it defines none. Returns [] when the text does not parse at all.
+ * The units of a Python source: every function (nested ones too, each numbered on its own: a
+ * nested function's tokens are in its own unit and in every enclosing one), or the whole module
+ * when it defines none. Returns [] when the text does not parse at all.
+ *
+ * NOTE: one cursor walk over the tree feeds every open unit, with text sliced from the source.
+ * Each cursor call marshals the cursor through WASM memory: node objects were 5x slower, and a
+ * walk per function plus a walk to find them was most of the decontamination's time.
  */
 export function syntaxUnits(parser: Parser, text: string): SyntaxUnit[] {
   const tree = parser.parse(text);
   if (!tree) return [];
+  const c = tree.rootNode.walk();
   try {
-    const root = tree.rootNode;
-    const fns: Node[] = [];
-    const cursor = root.walk();
-    let depth = 0;
+    const module = new UnitBuilder(0);
+    const fns: UnitBuilder[] = [];
+    /** Units the cursor is inside; the module's only until the first function. */
+    const open: UnitBuilder[] = [module];
+    /** Types of the nodes entered and not yet left (the cursor's ancestors). */
+    const path: string[] = [];
+    const emit = (t: string, s: number, e: number, block = false) => {
+      for (const u of open) u.emit(t, s, e, block);
+    };
     for (;;) {
-      const n = cursor.currentNode;
-      if (FUNCTION_TYPES.has(n.type)) fns.push(n);
-      if (cursor.gotoFirstChild()) {
-        depth++;
-        continue;
+      const type = c.nodeType;
+      if (type === 'comment') {
+        /* dropped */
+      } else if (type === 'string') {
+        const s = c.startIndex;
+        const e = c.endIndex;
+        emit(normalizeString(text.slice(s, e)), s, e);
+      } else if (type === 'integer' || type === 'float') {
+        const s = c.startIndex;
+        const e = c.endIndex;
+        emit(normalizeNumber(text.slice(s, e)), s, e);
+      } else if (type === 'identifier') {
+        const s = c.startIndex;
+        const e = c.endIndex;
+        const name = text.slice(s, e);
+        if (BUILTINS.has(name) || (path[path.length - 1] === 'attribute' && c.currentFieldName === 'attribute')) {
+          emit(name, s, e);
+        } else for (const u of open) u.emit(u.rename(name), s, e);
+      } else if (type === 'expression_statement' && isBareString(c)) {
+        /* a docstring or a no-op string: dropped */
+      } else if ((type === '(' || type === ')') && path[path.length - 1] === 'parenthesized_expression') {
+        /* redundant parentheses: dropped */
+      } else {
+        const blockStart = type === 'block' ? c.startIndex : 0;
+        if (c.gotoFirstChild()) {
+          // Entered the first child: the node itself is now an ancestor.
+          if (FUNCTION_TYPES.has(type)) {
+            if (!fns.length) open.shift();
+            const u = new UnitBuilder(path.length);
+            fns.push(u);
+            open.push(u);
+          }
+          if (type === 'block') emit('{', blockStart, blockStart, true);
+          path.push(type);
+          continue;
+        }
+        const s = c.startIndex;
+        const e = c.endIndex;
+        if (e > s) emit(text.slice(s, e), s, e);
       }
-      while (depth > 0 && !cursor.gotoNextSibling()) {
-        cursor.gotoParent();
-        depth--;
+      // Next: the next sibling, else up (leaving each ancestor) until one has a next sibling.
+      while (!c.gotoNextSibling()) {
+        if (!path.length || !c.gotoParent()) return (fns.length ? fns : [module]).map((u) => u.done());
+        const left = path.pop();
+        if (left === 'block') {
+          const e = c.endIndex;
+          emit('}', e, e, true);
+        }
+        const top = open[open.length - 1];
+        if (top && top !== module && top.depth === path.length) open.pop();
+        if (!path.length) return (fns.length ? fns : [module]).map((u) => u.done());
       }
-      if (depth === 0) break;
     }
-    cursor.delete();
-    return (fns.length ? fns : [root]).map((n) => unitTokens(n, text));
   } finally {
+    c.delete();
     tree.delete();
   }
 }

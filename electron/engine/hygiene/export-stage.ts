@@ -10,7 +10,7 @@ import {
 } from './heuristics.js';
 import { licenseAllowed, UNKNOWN_LICENSE } from './licenses.js';
 import { redactCandidateFields, type RedactedField } from './export-redact.js';
-import { scanTexts } from './scan-text.js';
+import { scanTexts, type ScanResult } from './scan-text.js';
 import { SENSITIVE_KINDS, redactText, type SensitiveKind, type SensitiveSpan } from './spans.js';
 
 /**
@@ -58,6 +58,8 @@ export async function applyHygiene(
   input: HygieneRuleInput,
   facts: HygieneFacts,
   signal?: AbortSignal,
+  /** The secret / PII scan (a worker pool's, or inline). */
+  scan: (texts: string[]) => Promise<ScanResult[]> = scanTexts,
 ): Promise<HygieneOutcome> {
   const rule = HygieneRuleSchema.parse(input);
   const removed = Object.fromEntries(HYGIENE_STEPS.map((s) => [s, 0])) as Record<HygieneStep, number>;
@@ -97,7 +99,7 @@ export async function applyHygiene(
   for (let i = 0; i < unscanned.length; i += 2000) {
     if (signal?.aborted) throw signal.reason ?? new Error('cancelled');
     const batch = unscanned.slice(i, i + 2000);
-    const res = await scanTexts(batch.map((r) => r.candidate.text));
+    const res = await scan(batch.map((r) => r.candidate.text));
     batch.forEach((r, k) => spans.set(r.candidate.id, res[k].spans));
   }
   const drop = new Set(rule.dropFlagged);
@@ -119,10 +121,11 @@ export async function applyHygiene(
       if (!s.length) return r;
       redacted.samples++;
       for (const x of s) redacted.spans[x.kind]++;
-      return { ...r, candidate: { ...r.candidate, text: redactText(r.candidate.text, s) } };
+      const c = r.candidate;
+      return { ...r, candidate: { ...c, text: redactText(c.text, s), originalText: c.originalText ?? c.text } };
     });
     // The metadata columns the export writes are scanned here, where no stored scan covers them.
-    const meta = await redactCandidateFields(cur, signal);
+    const meta = await redactCandidateFields(cur, signal, scan);
     cur = meta.kept;
     redacted.fields = meta.fields;
   }

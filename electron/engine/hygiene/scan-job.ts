@@ -2,7 +2,7 @@ import type { DatasetStore } from '../store/dataset-store.js';
 import { detectLicenses, type LicenseFinding } from './license-detect.js';
 import { extractFields } from './meta-fields.js';
 import { recordLicenses, recordScan, writeFields } from './hygiene-store.js';
-import { SCAN_METHOD, scanTexts } from './scan-text.js';
+import { SCAN_METHOD, scanTexts, type ScanResult } from './scan-text.js';
 import { recordHeuristics } from './heuristic-values.js';
 import type { SensitiveKind } from './spans.js';
 import type { FieldValue } from './hygiene-index.js';
@@ -27,6 +27,8 @@ export async function recordHygiene(
     fields?: boolean;
     heuristics?: boolean;
     metaFields?: readonly string[];
+    /** The secret / PII scan (a worker pool's); inline without. */
+    scanner?: (texts: string[]) => Promise<ScanResult[]>;
   } = {},
 ): Promise<void> {
   if (!items.length) return;
@@ -42,7 +44,7 @@ export async function recordHygiene(
     );
   }
   if (opts.scan ?? true) {
-    const results = await scanTexts(items.map((i) => i.text));
+    const results = await (opts.scanner ?? scanTexts)(items.map((i) => i.text));
     await recordScan(
       store.annotations,
       items.map((i, k) => ({ id: i.id, text: i.text, result: results[k] })),

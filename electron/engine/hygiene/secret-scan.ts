@@ -1,4 +1,5 @@
 import { lintSource } from '@secretlint/core';
+import { secretLintProfiler } from '@secretlint/profiler';
 import { creator as recommendedPreset } from '@secretlint/secretlint-rule-preset-recommend';
 import type { SecretLintCoreConfig } from '@secretlint/types';
 import type { SensitiveSpan } from './spans.js';
@@ -31,6 +32,16 @@ export function ruleSlug(messageId: string): string {
     .replace(/[_\s]+/g, '-')
     .toLowerCase();
 }
+
+/**
+ * secretlint's core marks about 40 performance entries per `lintSource` into Node's global
+ * timeline, and its profiler's observer keeps every one and searches them all on each new mark:
+ * quadratic time and unbounded memory over a corpus (23 s of a 10^5-sample export's main thread,
+ * and the marks are never cleared). Its marks go nowhere here; the profiler is for its CLI's
+ * `--profile`, which this app does not use. (tests/unit/hygiene.test.ts checks no mark is left.)
+ */
+const NO_MARKS = { mark() {}, measure() {} };
+(secretLintProfiler as unknown as { perf: typeof NO_MARKS }).perf = NO_MARKS;
 
 export async function scanSecretlint(text: string): Promise<SensitiveSpan[]> {
   const result = await lintSource({

@@ -118,7 +118,11 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
       batchImports = [];
       // NOTE: after the rows are written: a crash in between leaves samples without a scan, which
       // `tbs scan` (and every export) picks up, never a finding for a sample that is not stored.
-      if (opts.hygiene ?? true) await recordHygiene(store, hygieneBatch, { metaFields: opts.metaFields });
+      if (opts.hygiene ?? true)
+        await recordHygiene(store, hygieneBatch, {
+          metaFields: opts.metaFields,
+          scanner: pool.workers > 1 ? (texts) => pool.scan(texts) : undefined,
+        });
       hygieneBatch = [];
       batch = [];
       batchBytes = 0;

@@ -16,6 +16,7 @@ import {
 import type { ContaminationMatch } from '../curate/decontaminate.js';
 import type { MinhashSketches } from '../curate/minhash.js';
 import type { GateWork } from '../synth/gates.js';
+import type { ScanResult } from '../hygiene/scan-text.js';
 
 /**
  * Runs CPU tasks (cpu-tasks.ts) on `workers` threads through tinypool, or inline when
@@ -33,6 +34,8 @@ export interface CpuPool {
   synthGate(t: Omit<SynthGateTask, 'kind'>): Promise<GateWork>;
   /** Decontamination's n-gram and syntax matches of each text, in order. */
   contamination(t: Omit<ContaminationTask, 'kind'>): Promise<ContaminationMatch[][]>;
+  /** The secret / PII scan of each text, in order (split across the threads). */
+  scan(texts: readonly string[]): Promise<ScanResult[]>;
   close(): Promise<void>;
 }
 
@@ -62,6 +65,7 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
       count: (texts) => runCpuTask({ kind: 'count', texts }) as Promise<Int32Array>,
       synthGate: (t) => runCpuTask({ kind: 'synth-gate', ...t }) as Promise<GateWork>,
       contamination: (t) => runCpuTask({ kind: 'contamination', ...t }) as Promise<ContaminationMatch[][]>,
+      scan: (texts) => runCpuTask({ kind: 'scan', texts: [...texts] }) as Promise<ScanResult[]>,
       close: async () => {},
     };
   }
@@ -84,6 +88,15 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
     count: (texts) => pool.run({ kind: 'count', texts } satisfies CpuTask),
     synthGate: (t) => pool.run({ kind: 'synth-gate', ...t } satisfies CpuTask),
     contamination: (t) => pool.run({ kind: 'contamination', ...t } satisfies CpuTask),
+    scan: async (texts) => {
+      // NOTE: secretlint costs per call, not per byte (scan-text.ts joins texts), so a batch is
+      // cut into one slice per thread, not into many small ones.
+      const size = Math.max(64, Math.ceil(texts.length / n));
+      const parts: Promise<ScanResult[]>[] = [];
+      for (let i = 0; i < texts.length; i += size)
+        parts.push(pool.run({ kind: 'scan', texts: texts.slice(i, i + size) } satisfies CpuTask));
+      return (await Promise.all(parts)).flat();
+    },
     close: () => pool.destroy(),
   };
 }

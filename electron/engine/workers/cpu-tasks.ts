@@ -12,6 +12,7 @@ import type { BuiltPrompt } from '../label/prompt.js';
 import type { Template } from '../label/templates.js';
 import type { MinhashSketches } from '../curate/minhash.js';
 import type { TokenCounter } from '../ingest/token-count.js';
+import type { ScanResult } from '../hygiene/scan-text.js';
 
 // NOTE: a task's modules are imported on its first use: every worker thread loads this file, and
 // an import needs neither the embedders (the `openai` client) nor the synth gates.
@@ -98,7 +99,14 @@ export interface ContaminationTask {
   texts: string[];
 }
 
-export type CpuTask = ChunkTask | EmbedTask | PromptTask | MinhashTask | CountTask | SynthGateTask | ContaminationTask;
+/** The secret / PII scan of each text (hygiene/scan-text.ts), in order. */
+export interface ScanTask {
+  kind: 'scan';
+  texts: string[];
+}
+
+export type CpuTask =
+  ChunkTask | EmbedTask | PromptTask | MinhashTask | CountTask | SynthGateTask | ContaminationTask | ScanTask;
 
 let matcher: { key: string; matcher: Promise<ContaminationMatcher> } | null = null;
 
@@ -172,9 +180,18 @@ let tokenCounter: TokenCounter | null = null;
 export async function runCpuTask(
   t: CpuTask,
 ): Promise<
-  ChunkResult[] | Float32Array | BuiltPrompt[] | MinhashSketches | Int32Array | GateWork | ContaminationMatch[][]
+  | ChunkResult[]
+  | Float32Array
+  | BuiltPrompt[]
+  | MinhashSketches
+  | Int32Array
+  | GateWork
+  | ContaminationMatch[][]
+  | ScanResult[]
 > {
   switch (t.kind) {
+    case 'scan':
+      return (await import('../hygiene/scan-text.js')).scanTexts(t.texts);
     case 'contamination':
       return runContaminationTask(t);
     case 'chunk':
