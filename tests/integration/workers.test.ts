@@ -78,3 +78,39 @@ test('the type-id cursor walk counts exactly what a per-node walk counts, and ch
     for (const c of await chunkPython(text, 'function')) assert.equal(c.text, text.slice(c.start, c.end));
   }
 });
+
+test('rows that name no language are detected on the pool: the same languages, ids and order with 1 and 2 workers', async () => {
+  const { readdir, readFile, writeFile } = await import('node:fs/promises');
+  const dir = await tempDir();
+  const fixtures = join(import.meta.dirname, '..', 'fixtures', 'languages');
+  const others = await Promise.all((await readdir(fixtures)).map((f) => readFile(join(fixtures, f), 'utf8')));
+  const python = await Promise.all(
+    (await readdir(join(STDLIB, 'json')))
+      .filter((f) => f.endsWith('.py'))
+      .map((f) => readFile(join(STDLIB, 'json', f), 'utf8')),
+  );
+  // No path, no lang field: every row's language comes from its content.
+  const texts = [...python, ...others, 'Just a note, not code at all.\n', 'x'];
+  const file = join(dir, 'rows.jsonl');
+  await writeFile(file, texts.map((content) => JSON.stringify({ content })).join('\n') + '\n');
+  const results: { rows: string[]; languages: string[] }[] = [];
+  for (const workers of [1, 2]) {
+    const pool = await createCpuPool(workers);
+    after(() => pool.close());
+    const engine = await Engine.open({ dir: join(dir, `db${workers}`), create: true });
+    await importPaths(engine.store, [file], { chunk: 'function', pool });
+    const t = await engine.store.table('samples');
+    const languages: string[] = [];
+    for await (const b of t.query().select(['language']))
+      for (let i = 0; i < b.numRows; i++) languages.push(b.getChild('language')!.get(i));
+    results.push({ rows: await rows(engine), languages });
+    await engine.close();
+    await pool.close();
+  }
+  const [one, two] = results;
+  assert.deepEqual(two.rows, one.rows);
+  assert.deepEqual(two.languages, one.languages);
+  const found = new Set(one.languages);
+  for (const lang of ['python', 'go', 'rust', 'java', 'text'])
+    assert.ok(found.has(lang), `${lang} detected: ${[...found]}`);
+});

@@ -1,4 +1,4 @@
-import type { Node } from 'web-tree-sitter';
+import type { Node, Tree } from 'web-tree-sitter';
 import { parseSource, type CodeLanguage } from './grammars.js';
 import { topLevelUnits } from './code-units.js';
 import { importedModules } from './imports.js';
@@ -74,8 +74,14 @@ export function importsOf(node: Node, language: CodeLanguage): string[] {
 }
 
 /** Parses source once; returns the whole file or its top-level units (code-units.ts). */
-export async function chunkCode(text: string, language: CodeLanguage, mode: 'file' | 'function'): Promise<Chunk[]> {
-  const tree = await parseSource(language, text);
+/** `parsed`: a tree of `text` in `language` already made (detection's); chunkCode deletes it. */
+export async function chunkCode(
+  text: string,
+  language: CodeLanguage,
+  mode: 'file' | 'function',
+  parsed?: Tree,
+): Promise<Chunk[]> {
+  const tree = parsed ?? (await parseSource(language, text));
   const whole = (astCounts: Record<string, number>, imports: string[]): Chunk[] => [
     { text, start: 0, end: text.length, startLine: null, endLine: null, astCounts, imports },
   ];

@@ -1,4 +1,5 @@
 import { extname } from 'node:path';
+import type { Tree } from 'web-tree-sitter';
 import { getParser, type CodeLanguage } from './grammars.js';
 
 /**
@@ -24,6 +25,19 @@ const MIN_NODES = 6;
  * stays `txt`, as before the check existed), else `text`.
  */
 export async function detectLanguage(text: string, name: string | null): Promise<string> {
+  const { language, tree } = await detectLanguageTree(text, name);
+  tree?.delete();
+  return language;
+}
+
+/**
+ * `detectLanguage`, with the clean parse that decided it when it covers the whole text (the
+ * caller owns it and deletes it): the importer chunks from it instead of parsing again.
+ */
+export async function detectLanguageTree(
+  text: string,
+  name: string | null,
+): Promise<{ language: string; tree: Tree | null }> {
   const fallback = (name && extname(name).slice(1).toLowerCase()) || 'text';
   let src = text;
   if (src.length > MAX_CHARS) src = src.slice(0, Math.max(src.lastIndexOf('\n', MAX_CHARS), 1));
@@ -31,15 +45,16 @@ export async function detectLanguage(text: string, name: string | null): Promise
     for (const grammar of lang === 'typescript' ? (['typescript', 'tsx'] as const) : [lang]) {
       const tree = await cleanParse(grammar, src);
       if (!tree) continue;
-      try {
-        const root = tree.rootNode;
-        if (!root.hasError && root.descendantCount >= MIN_NODES && hasNamedDepth(root)) return lang;
-      } finally {
+      const root = tree.rootNode;
+      if (!root.hasError && root.descendantCount >= MIN_NODES && hasNamedDepth(root)) {
+        if (src === text) return { language: lang, tree };
         tree.delete();
+        return { language: lang, tree: null };
       }
+      tree.delete();
     }
   }
-  return fallback;
+  return { language: fallback, tree: null };
 }
 
 /** Time one grammar may spend on a text before it counts as not this language. */

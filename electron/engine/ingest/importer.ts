@@ -10,7 +10,6 @@ import { estimateTokens, sampleIdOf } from './normalize.js';
 import { folderKey, listFolder, readInputs, type RawRecord, type ReadItem } from './readers.js';
 import { importsOfSample } from './imports.js';
 import { hasGrammar } from './grammars.js';
-import { detectLanguage } from './detect-language.js';
 import { recordImports } from '../stats/imports-stat.js';
 import { recordHygiene, type HygieneItem } from '../hygiene/scan-job.js';
 import { createCpuPool, InOrder, type CpuPool } from '../workers/cpu-pool.js';
@@ -201,7 +200,10 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
       } else {
         const rec = item.record;
         doneBytes += rec.bytes;
-        const r = hasParser(rec) ? parsed[k++] : { chunks: [await wholeChunk(rec)] };
+        let r = sentToPool(rec) ? parsed[k++] : { chunks: [await wholeChunk(rec)] };
+        // A language the pool detected (the record named none) is the record's from here on.
+        if (r.language !== undefined) rec.language = r.language;
+        if ('whole' in r) r = { chunks: [await wholeChunk(rec)] };
         if ('error' in r) addError({ file: rec.source, line: null, field: null, message: `parse failed: ${r.error}` });
         else
           for (const c of r.chunks)
@@ -223,18 +225,22 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
   const inFlight = new InOrder<ReadItem[], ChunkResult[]>(Math.max(2, pool.workers * 2));
   let group: ReadItem[] = [];
   let groupTexts: string[] = [];
-  let groupLanguages: string[] = [];
+  let groupLanguages: (string | null)[] = [];
+  let groupNames: (string | null)[] = [];
   let groupBytes = 0;
   const submit = async () => {
     if (!group.length) return;
     const texts = groupTexts;
     const done = await inFlight.push(
       group,
-      texts.length ? pool.chunk({ mode: chunkMode, texts, languages: groupLanguages }) : Promise.resolve([]),
+      texts.length
+        ? pool.chunk({ mode: chunkMode, texts, languages: groupLanguages, names: groupNames })
+        : Promise.resolve([]),
     );
     group = [];
     groupTexts = [];
     groupLanguages = [];
+    groupNames = [];
     groupBytes = 0;
     if (done) await applyGroup(done.ctx, done.result);
   };
@@ -246,12 +252,13 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
       followSymlinks: opts.followSymlinks,
       signal: opts.signal,
     })) {
-      if ('record' in item && item.record.language === null)
-        item.record.language = await detectLanguage(item.record.text, item.record.path);
       group.push(item);
-      if ('record' in item && hasParser(item.record)) {
+      // NOTE: a record with no language is detected on the pool too: on the main thread, detection
+      // (a parse per candidate grammar) bound a text-only import to one core.
+      if ('record' in item && sentToPool(item.record)) {
         groupTexts.push(item.record.text);
-        groupLanguages.push(item.record.language!);
+        groupLanguages.push(item.record.language);
+        groupNames.push(item.record.path);
         groupBytes += item.record.text.length;
       } else if ('record' in item) groupBytes += item.record.text.length >> 4;
       if (groupBytes >= GROUP_CHARS || group.length >= GROUP_ITEMS) await submit();
@@ -268,6 +275,11 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
   doneBytes = summary.cancelled ? doneBytes : totalBytes;
   report(true);
   return summary;
+}
+
+/** Records the pool gets: those to parse, and those whose language it must detect first. */
+function sentToPool(rec: RawRecord): boolean {
+  return rec.language === null || hasParser(rec);
 }
 
 /** Languages with a grammar are parsed (chunks, node kinds, imports); others are imported whole. */

@@ -3,6 +3,7 @@ import type { ContaminationMatch, ContaminationMatcher } from '../curate/deconta
 import type { SyntaxMatchOptions } from '../curate/syntax-match.js';
 import type { ChunkMode, SynthKind } from '../../../shared/enums.js';
 import type { GateWork } from '../synth/gates.js';
+import type { Tree } from 'web-tree-sitter';
 import { chunkCode } from '../ingest/code-parser.js';
 import { hasGrammar } from '../ingest/grammars.js';
 import { estimateTokens, sampleIdOf } from '../ingest/normalize.js';
@@ -28,8 +29,13 @@ export interface ChunkTask {
   mode: ChunkMode;
   /** Record texts; only records in a language with a grammar are sent (grammars.ts). */
   texts: string[];
-  /** Each text's language (absent: all Python, as before languages had grammars). */
-  languages?: string[];
+  /**
+   * Each text's language (absent: all Python, as before languages had grammars). null: not
+   * known, so detected here (detect-language.ts) from the text and `names[i]`'s extension.
+   */
+  languages?: (string | null)[];
+  /** File or source names, for detection's fallback (`notes.txt` stays `txt`). */
+  names?: (string | null)[];
 }
 
 /** One chunk: offsets into its record's text (not a copy of it), the sample id and token estimate. */
@@ -45,7 +51,11 @@ export interface ChunkOut {
   tokens: number;
 }
 
-export type ChunkResult = { chunks: ChunkOut[] } | { error: string };
+/**
+ * `language` is set when the task detected it. `whole`: the detected language has no grammar,
+ * so the record is imported whole, as a record of that language always was.
+ */
+export type ChunkResult = ({ chunks: ChunkOut[] } | { error: string } | { whole: true }) & { language?: string };
 
 export interface EmbedTask {
   kind: 'embed';
@@ -126,11 +136,28 @@ export async function runChunkTask(t: ChunkTask): Promise<ChunkResult[]> {
   const out: ChunkResult[] = [];
   for (let i = 0; i < t.texts.length; i++) {
     const text = t.texts[i];
-    const language = t.languages?.[i] ?? 'python';
+    let language = t.languages ? t.languages[i] : 'python';
+    let detected: { language?: string } = {};
+    let tree: Tree | undefined;
+    if (language === null) {
+      // NOTE: loaded on first use, like the other tasks' modules.
+      const { detectLanguageTree } = await import('../ingest/detect-language.js');
+      const d = await detectLanguageTree(text, t.names?.[i] ?? null);
+      language = d.language;
+      tree = d.tree ?? undefined;
+      detected = { language };
+      if (!hasGrammar(language)) {
+        tree?.delete();
+        out.push({ whole: true, language });
+        continue;
+      }
+    }
     try {
       if (!hasGrammar(language)) throw new Error(`no grammar for ${language}`);
-      const chunks = await chunkCode(text, language, t.mode);
+      // Detection's clean parse is the tree chunking needs: the text is not parsed twice.
+      const chunks = await chunkCode(text, language, t.mode, tree);
       out.push({
+        ...detected,
         chunks: chunks.map((c) => {
           const body = text.slice(c.start, c.end);
           return {
@@ -146,7 +173,7 @@ export async function runChunkTask(t: ChunkTask): Promise<ChunkResult[]> {
         }),
       });
     } catch (e) {
-      out.push({ error: (e as Error).message });
+      out.push({ ...detected, error: (e as Error).message });
     }
   }
   return out;
