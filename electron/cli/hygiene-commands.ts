@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { globals, printJson, withEngine } from './common.js';
+import { globals, openPool, printJson, withEngine, workersOption } from './common.js';
 import { createProgress } from './progress.js';
 
 /** `tbs scan`: secrets, PII and licenses for samples imported without them (resumable). */
@@ -7,12 +7,18 @@ export function registerHygieneCommands(program: Command): void {
   program
     .command('scan')
     .description('scan every sample for secrets and PII and record licenses (resumable; imports scan already)')
-    .action(async (_o, cmd: Command) => {
+    .addOption(workersOption())
+    .action(async (o: { workers: number }, cmd: Command) => {
       const g = globals(cmd);
       const r = await withEngine(cmd, async (engine, signal) => {
         const { scanDataset } = await import('../engine/hygiene/scan-job.js');
         const bar = createProgress(g.progress);
-        const s = await scanDataset(engine.store, { signal, onProgress: (p) => bar.update('scan', p.done, p.total) });
+        await using pool = await openPool(o.workers);
+        const s = await scanDataset(engine.store, {
+          signal,
+          pool: pool.pool,
+          onProgress: (p) => bar.update('scan', p.done, p.total),
+        });
         bar.end();
         return s;
       });

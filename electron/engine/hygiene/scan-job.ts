@@ -1,4 +1,5 @@
 import type { DatasetStore } from '../store/dataset-store.js';
+import type { CpuPool } from '../workers/cpu-pool.js';
 import { detectLicenses, type LicenseFinding } from './license-detect.js';
 import { extractFields } from './meta-fields.js';
 import { recordLicenses, recordScan, writeFields } from './hygiene-store.js';
@@ -91,6 +92,8 @@ export async function scanDataset(
     onProgress?: (p: { done: number; total: number }) => void;
     /** Samples recorded together (default 2000): the most a cancel or crash can make the next run redo. */
     batch?: number;
+    /** Worker threads for the secret / PII scan (inline without). */
+    pool?: Pick<CpuPool, 'workers' | 'scan'>;
   } = {},
 ): Promise<ScanSummary> {
   const batch = opts.batch ?? BATCH;
@@ -105,7 +108,13 @@ export async function scanDataset(
   const touched = new Set<string>();
   const flush = async () => {
     if (!touched.size && opts.signal?.aborted) return;
-    await recordHygiene(store, toScan, { licenses: false, fields: false, heuristics: false });
+    const pool = opts.pool && opts.pool.workers > 1 ? opts.pool : null;
+    await recordHygiene(store, toScan, {
+      licenses: false,
+      fields: false,
+      heuristics: false,
+      scanner: pool ? (texts) => pool.scan(texts) : undefined,
+    });
     // A sample never license-checked was imported without hygiene: its metadata fields are missing too.
     await recordHygiene(store, toLicense, { scan: false, heuristics: false });
     await recordHygiene(store, toStats, { scan: false, licenses: false, fields: false });
