@@ -9,6 +9,7 @@ import type {
   ContaminationFlag,
 } from '../../../shared/annotations.js';
 import type { DatasetFolder } from './dataset-folder.js';
+import { stringCells } from './arrow-strings.js';
 
 /** What a detector reports for one sample; ids, run and time are filled in by `recordRun`. */
 export type AnnotationInput = Pick<Annotation, 'sampleId' | 'method' | 'subject' | 'evidence'>;
@@ -73,14 +74,14 @@ export class AnnotationStore {
     const order = new Map(runs.map((r, i) => [r.runId, i]));
     const cov = await this.folder.table('annotation_coverage');
     for await (const b of cov.query().select(['run_id', 'sample_id'])) {
-      const rid = b.getChild('run_id')!;
-      const sid = b.getChild('sample_id')!;
+      const rid = stringCells(b.getChild('run_id')!);
+      const sid = stringCells(b.getChild('sample_id')!);
       for (let i = 0; i < b.numRows; i++) {
-        const run = this.runs.get(rid.get(i) as string);
+        const run = this.runs.get(rid(i) as string);
         // NOTE: coverage of a run without its run row is a write that never finished: ignored.
         if (!run) continue;
         const m = this.coverageOf(run.kind);
-        const sample = sid.get(i) as string;
+        const sample = sid(i) as string;
         const prev = m.get(sample);
         if (prev === undefined || order.get(prev)! < order.get(run.runId)!) m.set(sample, run.runId);
       }

@@ -17,6 +17,7 @@ import { WriterLock } from './writer-lock.js';
 import { SampleIndex } from './sample-index.js';
 import { labelFromRow, labelToRow, sampleFromRow, type SampleRowRecord } from './row-mapping.js';
 import type { TableName } from './table-schemas.js';
+import { stringCells } from './arrow-strings.js';
 
 /** Quotes a string literal for a LanceDB (DataFusion SQL) filter. */
 export const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -143,20 +144,28 @@ export class DatasetStore {
     for await (const b of labels
       .query()
       .select(['label_id', 'sample_id', 'kind', 'score', 'keep', 'agent', 'origin', 'retracts', 'created_at'])) {
-      const c = ['label_id', 'sample_id', 'kind', 'score', 'keep', 'agent', 'origin', 'retracts', 'created_at'].map(
-        (n) => b.getChild(n)!,
-      );
+      const [labelId, sampleId, kind, agent, origin, retracts, createdAt] = [
+        'label_id',
+        'sample_id',
+        'kind',
+        'agent',
+        'origin',
+        'retracts',
+        'created_at',
+      ].map((n) => stringCells(b.getChild(n)!));
+      const score = b.getChild('score')!;
+      const keep = b.getChild('keep')!;
       for (let i = 0; i < b.numRows; i++) {
         all.push({
-          labelId: c[0].get(i),
-          sampleId: c[1].get(i),
-          kind: c[2].get(i),
-          score: c[3].get(i) ?? null,
-          keep: Boolean(c[4].get(i)),
-          agent: c[5].get(i),
-          origin: c[6].get(i) ?? null,
-          retracts: c[7].get(i) ?? null,
-          createdAt: c[8].get(i),
+          labelId: labelId(i)!,
+          sampleId: sampleId(i)!,
+          kind: kind(i) as LabelRecord['kind'],
+          score: score.get(i) ?? null,
+          keep: Boolean(keep.get(i)),
+          agent: agent(i)!,
+          origin: (origin(i) ?? null) as LabelRecord['origin'],
+          retracts: retracts(i) ?? null,
+          createdAt: createdAt(i)!,
         });
       }
     }
@@ -255,10 +264,10 @@ export class DatasetStore {
       .query()
       .where(`model_id = ${sqlString(id)}`)
       .select(['sample_id', 'prob'])) {
-      const sid = b.getChild('sample_id')!;
+      const sid = stringCells(b.getChild('sample_id')!);
       const prob = b.getChild('prob')!;
       for (let i = 0; i < b.numRows; i++) {
-        const r = this.index.row(sid.get(i));
+        const r = this.index.row(sid(i)!);
         if (r !== undefined) this.index.setClassifier(r, prob.get(i));
       }
     }
