@@ -3,12 +3,14 @@
 // every figure of the scale section has its own peak RSS.
 //   open <db>                          Engine.open + the first sorted, filtered page
 //   embed-score <db> <modelId> <workers>  drop the vectors, then `tbs score`'s work: embed + predict + write
+//   scan <db> <workers>                 tbs scan: the hygiene facts an import records
 //   export <db> <benchFile> <outDir>   curated export with near-dup 0.95 and 13-gram decontamination
 import { Engine } from '../../electron/engine/engine.js';
 import { createHashEmbedder } from '../../electron/engine/embed/hash-embedder.js';
 import { embeddingTableName } from '../../electron/engine/embed/embedding-store.js';
 import { scoreDataset } from '../../electron/engine/classify/scoring.js';
 import { exportFromStore } from '../../electron/engine/curate/store-export.js';
+import { scanDataset } from '../../electron/engine/hygiene/scan-job.js';
 import type { ExportPhase } from '../../electron/engine/curate/export-run.js';
 import { createCpuPool, defaultWorkers } from '../../electron/engine/workers/cpu-pool.js';
 import type { ListQuery } from '../../shared/api.js';
@@ -30,6 +32,19 @@ if (step === 'open') {
   out.matches = page.total;
   out.samples = engine.store.index.size;
   out.labels = (await engine.stats()).labels;
+  await engine.close();
+} else if (step === 'scan') {
+  // As `tbs scan --workers N` (and `tbs import`, which scans as it imports): secrets, PII,
+  // licenses and heuristic statistics of every sample, recorded as coverage runs.
+  const [workers] = rest;
+  const engine = await Engine.open({ dir: db });
+  const pool = await createCpuPool(Number(workers));
+  const t0 = now();
+  const s = await scanDataset(engine.store, { pool });
+  out.seconds = (now() - t0) / 1000;
+  out.scanned = s.scanned;
+  out.flagged = s.flagged;
+  await pool.close();
   await engine.close();
 } else if (step === 'embed-score') {
   const [modelId, workers] = rest;
