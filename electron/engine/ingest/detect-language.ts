@@ -57,8 +57,14 @@ export async function detectLanguageTree(
   return { language: fallback, tree: null };
 }
 
-/** Time one grammar may spend on a text before it counts as not this language. */
-const PARSE_BUDGET_MS = 200;
+/**
+ * Work one grammar may spend on a text before it counts as not this language, in progress
+ * callbacks (tree-sitter calls back every ~100 parse operations; a clean parse of Python makes
+ * about one call per 200 characters). A count, not a clock: detection must give the same answer
+ * on a loaded machine and on any worker thread, and a 200 ms deadline did not (a C++ file parsed
+ * under CI load came out `text` inline and `cpp` on a worker).
+ */
+const callBudget = (chars: number) => 256 + Math.ceil(chars / 16);
 
 /**
  * A tree when `grammar` parses `src` with no syntax error, else null. The parse is cancelled at
@@ -67,9 +73,9 @@ const PARSE_BUDGET_MS = 200;
  */
 async function cleanParse(grammar: CodeLanguage | 'tsx', src: string) {
   const parser = await getParser(grammar);
-  const deadline = performance.now() + PARSE_BUDGET_MS;
+  let calls = callBudget(src.length);
   // NOTE: web-tree-sitter calls this during the parse; returning true cancels it.
-  const progressCallback = ((s: { hasError: boolean }) => s.hasError || performance.now() > deadline) as (s: {
+  const progressCallback = ((s: { hasError: boolean }) => s.hasError || --calls < 0) as (s: {
     hasError: boolean;
   }) => void;
   const tree = parser.parse(src, null, { progressCallback });
