@@ -6,7 +6,7 @@ import type { Embedder } from '../embed/embedder.js';
 import { embeddingTable, readVectors } from '../embed/embedding-store.js';
 import { chunkPython } from '../ingest/python-parser.js';
 import type { AnnotationInput, AnnotationStore } from '../store/annotation-store.js';
-import type { DatasetStore } from '../store/dataset-store.js';
+import { DatasetStore } from '../store/dataset-store.js';
 import {
   loadBenchmarks,
   type BenchmarkError,
@@ -199,6 +199,9 @@ export async function checkStoredSamples(
       }
     }
     await flush();
+    // A run per batch of 2,000: compacted, so opening does not read a fragment per batch. A shard
+    // (its own annotations) and a read-only open leave the dataset's tables alone.
+    if (!o.annotations && !store.readOnly) await store.compact(DatasetStore.HYGIENE_TABLES);
   }
   const by_method = Object.fromEntries(CONTAMINATION_METHODS.map((m) => [m, 0])) as Record<ContaminationMethod, number>;
   let flagged = 0;

@@ -1,4 +1,4 @@
-import type { DatasetStore } from '../store/dataset-store.js';
+import { DatasetStore } from '../store/dataset-store.js';
 import type { CpuPool } from '../workers/cpu-pool.js';
 import { detectLicenses, type LicenseFinding } from './license-detect.js';
 import { extractFields } from './meta-fields.js';
@@ -161,5 +161,7 @@ export async function scanDataset(
   // NOTE: what was read before a cancel is still recorded: the next run starts after it.
   await flush();
   const t = store.hygiene.totals();
+  // A scan appends a run per batch and kind: compacted, so opening does not read hundreds of fragments.
+  if (scanned && !store.readOnly) await store.compact(DatasetStore.HYGIENE_TABLES);
   return { scanned, skipped, flagged: t.flagged, by_kind: t.byKind, cancelled: Boolean(opts.signal?.aborted) };
 }

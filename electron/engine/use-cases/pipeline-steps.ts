@@ -5,7 +5,7 @@ import { embedDataset } from '../embed/embedding-store.js';
 import { embedderById, resolveEmbedder, type EmbedderSpec } from '../embed/embedder-spec.js';
 import { activeModel, listModels, trainModel, type ModelRecord, type TrainOptions } from '../classify/training.js';
 import { scoreDataset } from '../classify/scoring.js';
-import type { DatasetStore } from '../store/dataset-store.js';
+import { DatasetStore } from '../store/dataset-store.js';
 
 /**
  * The application layer: each pipeline step as one use-case that every host runs the same way
@@ -21,7 +21,7 @@ export async function importSamples(
   opts: Omit<ImportOptions, 'onProgress'> & { onProgress?: ImportOptions['onProgress'] } = {},
 ): Promise<ImportResult> {
   const r = await importPaths(store, paths, opts);
-  await store.compact(['samples', 'import_errors', 'sample_imports']);
+  await store.compact(['samples', 'import_errors', 'sample_imports', ...DatasetStore.HYGIENE_TABLES]);
   return r;
 }
 
