@@ -43,7 +43,7 @@ import { nearDedupMinhash } from './minhash.js';
 import type { CpuPool } from '../workers/cpu-pool.js';
 import { assertOutDirUsable, commitStagingDir, createStagingDir, discardStagingDir } from './output-dir.js';
 import { compareRank, selectCandidate, type RankedCandidate } from './select.js';
-import type { ScanResult } from '../hygiene/scan-text.js';
+import type { Scanner } from '../hygiene/scan-text.js';
 import { applyHygiene, type HygieneFacts, type HygieneReport, type HygieneRuleInput } from '../hygiene/export-stage.js';
 import { toExportRow, writeShards, writeTextFile, type ExportFormat, type WrittenFile } from './writers.js';
 import { parseSubsets, subsetOf, SubsetFunnels, tally, type ExportSubset, type SubsetReport } from './subsets.js';
@@ -96,7 +96,7 @@ export interface RunExportOptions {
   /** Dataset card title. */
   title?: string;
   /** Licenses, drop-flagged, heuristic filters and redaction of the selected samples; see hygiene/export-stage.ts. */
-  hygiene?: { rule: HygieneRuleInput; facts: HygieneFacts; scan?: (texts: string[]) => Promise<ScanResult[]> };
+  hygiene?: { rule: HygieneRuleInput; facts: HygieneFacts; scan?: Scanner };
   /** Clock for the manifest's createdAt (tests pin it). */
   now?: () => Date;
   /** The imports chart of the kept samples (module -> samples importing it); drawn into the card as SVG. */

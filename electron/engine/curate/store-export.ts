@@ -2,7 +2,7 @@ import { CodedError } from '../../../shared/errors.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sqlString, type DatasetStore } from '../store/dataset-store.js';
+import type { DatasetStore } from '../store/dataset-store.js';
 import { embeddingTable, readVectors } from '../embed/embedding-store.js';
 import { embedderById, resolveEmbedder } from '../embed/embedder-spec.js';
 import { checkStoredSamples, storedContamination } from './contamination-check.js';
@@ -22,7 +22,7 @@ import {
   ValueRedactor,
   type OriginalSample,
 } from '../hygiene/export-redact.js';
-import { scanTexts, type ScanResult } from '../hygiene/scan-text.js';
+import { scanTexts, type Scanner } from '../hygiene/scan-text.js';
 
 export interface StoreExportOptions extends Omit<
   RunExportOptions,
@@ -172,8 +172,8 @@ export async function exportFromStore(
   // NOTE: with redaction on, module names (`34.201.57.61/acme/lib`) are scanned like the text and
   // redacted before counting, so the chart, the card and the manifest never name a flagged value.
   // Scans an export needs (samples never scanned, evidence, module names) run on the pool when it has threads.
-  const pool = o.pool && o.pool.workers > 1 ? o.pool : null;
-  const scan = pool ? (texts: string[]) => pool.scan(texts) : scanTexts;
+  const pool = o.pool;
+  const scan: Scanner = pool ? (texts) => pool.scan(texts) : scanTexts;
   const modules = new ValueRedactor(scan);
   const res = await runExport({
     ...o,
@@ -188,6 +188,8 @@ export async function exportFromStore(
     decontaminateWith: async (items, benchmarkItems) => {
       if (!benchmarkItems.length) return { kept: items, dropped: [], itemsTooShort: 0 };
       const ids = items.map((r) => r.candidate.id);
+      // The stored texts (before redaction): what the check matches and the evidence quotes.
+      const texts = new Map(items.map((r) => [r.candidate.id, r.candidate.originalText ?? r.candidate.text]));
       await checkStoredSamples(
         store,
         benchmarkItems,
@@ -196,7 +198,7 @@ export async function exportFromStore(
           embedder: deconEmbedder,
           signal: o.signal,
           pool: o.pool,
-          texts: new Map(items.map((r) => [r.candidate.id, r.candidate.originalText ?? r.candidate.text])),
+          texts,
           onProgress: (d, t) => o.onProgress?.({ phase: 'decontaminate', done: d, total: t }),
         },
         new Set(ids),
@@ -206,7 +208,9 @@ export async function exportFromStore(
       return {
         kept: items.filter((r) => !dropped.has(r.candidate.id)),
         // Stored evidence quotes the original text; the export quotes it redacted.
-        dropped: hygieneRule.redact ? await redactContamination(removed, originalsOf(store, scan), scan) : removed,
+        dropped: hygieneRule.redact
+          ? await redactContamination(removed, originalsOf(store, texts, scan), scan)
+          : removed,
         overruled,
         itemsTooShort: 0,
       };
@@ -253,34 +257,19 @@ export async function exportFromStore(
 }
 
 /**
- * Original texts and spans of samples whose evidence an export quotes: only the ones with spans
- * (stored, or scanned now when they never were) are read, in a few `IN` queries.
+ * Original texts and spans of samples whose evidence an export quotes, from the stored texts the
+ * export already holds: only the ones with spans (stored, or scanned now when they never were).
  */
-function originalsOf(store: DatasetStore, scan: (texts: string[]) => Promise<ScanResult[]>) {
+function originalsOf(store: DatasetStore, texts: ReadonlyMap<string, string>, scan: Scanner) {
   return async (ids: string[]) => {
     const out = new Map<string, OriginalSample>();
-    const want = ids.filter((id) => (store.hygiene.spansOf(id) ?? [null]).length > 0);
-    const table = await store.table('samples');
-    const texts = new Map<string, string>();
-    for (let i = 0; i < want.length; i += 500) {
-      const chunk = want.slice(i, i + 500);
-      for await (const b of table
-        .query()
-        .where(`id IN (${chunk.map(sqlString).join(',')})`)
-        .select(['id', 'text'])) {
-        const id = b.getChild('id')!;
-        const text = b.getChild('text')!;
-        for (let k = 0; k < b.numRows; k++) texts.set(id.get(k) as string, text.get(k) as string);
-      }
-    }
-    const unscanned = want.filter((id) => texts.has(id) && !store.hygiene.spansOf(id));
+    const want = ids.filter((id) => texts.has(id) && (store.hygiene.spansOf(id) ?? [null]).length > 0);
+    const unscanned = want.filter((id) => !store.hygiene.spansOf(id));
     const scanned = await scan(unscanned.map((id) => texts.get(id)!));
     const fresh = new Map(unscanned.map((id, k) => [id, scanned[k].spans]));
     for (const id of want) {
-      const text = texts.get(id);
-      if (text === undefined) continue;
       const spans = store.hygiene.spansOf(id) ?? fresh.get(id) ?? [];
-      if (spans.length) out.set(id, { text, spans });
+      if (spans.length) out.set(id, { text: texts.get(id)!, spans });
     }
     return out;
   };

@@ -1,6 +1,6 @@
 import type { ContaminatedSample, ContaminationMatch } from '../curate/decontaminate.js';
 import type { RankedCandidate } from '../curate/select.js';
-import { scanTexts, type ScanResult } from './scan-text.js';
+import { scanTexts, type Scanner } from './scan-text.js';
 import { mergeSpans, redactText, type SensitiveSpan } from './spans.js';
 
 /**
@@ -16,7 +16,7 @@ export const EXPORT_REDACTION = 'text+fields+modules+evidence@2';
 /** Scans distinct strings once (an export repeats repos, sources and modules many times). */
 export class ValueRedactor {
   private readonly done = new Map<string, string>();
-  constructor(private readonly scan: (texts: string[]) => Promise<ScanResult[]> = scanTexts) {}
+  constructor(private readonly scan: Scanner = scanTexts) {}
 
   /** The redacted form of each value, in order (equal to the value when nothing was found). */
   async redactAll(values: readonly string[], signal?: AbortSignal): Promise<string[]> {
@@ -42,7 +42,7 @@ export type RedactedField = (typeof REDACTED_FIELDS)[number];
 export async function redactCandidateFields(
   items: readonly RankedCandidate[],
   signal?: AbortSignal,
-  scan: (texts: string[]) => Promise<ScanResult[]> = scanTexts,
+  scan: Scanner = scanTexts,
 ): Promise<{ kept: RankedCandidate[]; fields: Record<RedactedField, number> }> {
   const fields = Object.fromEntries(REDACTED_FIELDS.map((f) => [f, 0])) as Record<RedactedField, number>;
   const values = items.flatMap((r) => REDACTED_FIELDS.map((f) => r.candidate[f] ?? ''));
@@ -98,7 +98,7 @@ export interface OriginalSample {
 export async function redactContamination(
   samples: readonly ContaminatedSample[],
   originalsOf: (ids: string[]) => Promise<ReadonlyMap<string, OriginalSample>>,
-  scan: (texts: string[]) => Promise<ScanResult[]> = scanTexts,
+  scan: Scanner = scanTexts,
 ): Promise<ContaminatedSample[]> {
   // NOTE: one lookup for all of them: fetched one by one, originals cost an export 15 ms a sample.
   const quoted = samples.filter((s) => s.matches.some((m) => m.evidence !== null)).map((s) => s.sampleId);

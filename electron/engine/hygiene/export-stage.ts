@@ -10,7 +10,7 @@ import {
 } from './heuristics.js';
 import { licenseAllowed, UNKNOWN_LICENSE } from './licenses.js';
 import { redactCandidateFields, type RedactedField } from './export-redact.js';
-import { scanTexts, type ScanResult } from './scan-text.js';
+import { scanTexts, type Scanner } from './scan-text.js';
 import { SENSITIVE_KINDS, redactText, type SensitiveKind, type SensitiveSpan } from './spans.js';
 
 /**
@@ -59,7 +59,7 @@ export async function applyHygiene(
   facts: HygieneFacts,
   signal?: AbortSignal,
   /** The secret / PII scan (a worker pool's, or inline). */
-  scan: (texts: string[]) => Promise<ScanResult[]> = scanTexts,
+  scan: Scanner = scanTexts,
 ): Promise<HygieneOutcome> {
   const rule = HygieneRuleSchema.parse(input);
   const removed = Object.fromEntries(HYGIENE_STEPS.map((s) => [s, 0])) as Record<HygieneStep, number>;

@@ -3,7 +3,7 @@ import type { CpuPool } from '../workers/cpu-pool.js';
 import { detectLicenses, type LicenseFinding } from './license-detect.js';
 import { extractFields } from './meta-fields.js';
 import { recordLicenses, recordScan, writeFields } from './hygiene-store.js';
-import { SCAN_METHOD, scanTexts, type ScanResult } from './scan-text.js';
+import { SCAN_METHOD, scanTexts, type Scanner } from './scan-text.js';
 import { recordHeuristics } from './heuristic-values.js';
 import type { SensitiveKind } from './spans.js';
 import type { FieldValue } from './hygiene-index.js';
@@ -29,7 +29,7 @@ export async function recordHygiene(
     heuristics?: boolean;
     metaFields?: readonly string[];
     /** The secret / PII scan (a worker pool's); inline without. */
-    scanner?: (texts: string[]) => Promise<ScanResult[]>;
+    scanner?: Scanner;
   } = {},
 ): Promise<void> {
   if (!items.length) return;
@@ -93,7 +93,7 @@ export async function scanDataset(
     /** Samples recorded together (default 2000): the most a cancel or crash can make the next run redo. */
     batch?: number;
     /** Worker threads for the secret / PII scan (inline without). */
-    pool?: Pick<CpuPool, 'workers' | 'scan'>;
+    pool?: Pick<CpuPool, 'scan'>;
   } = {},
 ): Promise<ScanSummary> {
   const batch = opts.batch ?? BATCH;
@@ -108,7 +108,7 @@ export async function scanDataset(
   const touched = new Set<string>();
   const flush = async () => {
     if (!touched.size && opts.signal?.aborted) return;
-    const pool = opts.pool && opts.pool.workers > 1 ? opts.pool : null;
+    const pool = opts.pool;
     await recordHygiene(store, toScan, {
       licenses: false,
       fields: false,

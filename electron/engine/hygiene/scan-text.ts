@@ -12,6 +12,9 @@ export interface ScanResult {
   kinds: SensitiveKind[];
 }
 
+/** `scanTexts` or a worker pool's `scan`: the same results in the same order. */
+export type Scanner = (texts: string[]) => Promise<ScanResult[]>;
+
 export function resultOf(spans: SensitiveSpan[]): ScanResult {
   const merged = mergeSpans(spans);
   return {

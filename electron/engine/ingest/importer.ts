@@ -120,7 +120,7 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
       if (opts.hygiene ?? true)
         await recordHygiene(store, hygieneBatch, {
           metaFields: opts.metaFields,
-          scanner: pool.workers > 1 ? (texts) => pool.scan(texts) : undefined,
+          scanner: (texts) => pool.scan(texts),
         });
       hygieneBatch = [];
       batch = [];
