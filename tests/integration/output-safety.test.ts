@@ -99,6 +99,16 @@ test('only marked, orphaned staging folders are cleaned; a look-alike sibling su
       join(orphan, STAGING_MARKER),
       JSON.stringify({ tool: 'textbook-studio', pid: dead, host: hostname(), createdAt: '' }),
     );
+    // A staging folder killed before its rename (made as `.init-`, marked): cleaned the same way;
+    // an unmarked `.init-` look-alike is left alone.
+    const half = join(root, 'out.init-deadbeef0001');
+    await mkdir(half);
+    await writeFile(
+      join(half, STAGING_MARKER),
+      JSON.stringify({ tool: 'textbook-studio', pid: dead, host: hostname(), createdAt: '' }),
+    );
+    const initLookalike = join(root, 'out.init-notes');
+    await mkdir(initLookalike);
     // A marked folder from another host: its pid means nothing here, so it is left alone.
     const foreign = join(root, 'out.tmp-feedface0000');
     await mkdir(foreign);
@@ -109,6 +119,13 @@ test('only marked, orphaned staging folders are cleaned; a look-alike sibling su
     await exportFromStore(engine.store, { outDir: out, format: 'jsonl', rule });
     assert.equal(await readFile(join(lookalike, 'data.bin'), 'utf8'), 'backup');
     assert.ok(!existsSync(orphan), 'orphaned staging folder removed');
+    assert.ok(!existsSync(half), 'orphaned staging folder that was never renamed removed');
+    assert.ok(existsSync(initLookalike), 'an unmarked look-alike kept');
+    assert.deepEqual(
+      (await readdir(root)).filter((f) => /^out\.(tmp|init)-[0-9a-f]{12}$/.test(f) && f !== 'out.tmp-feedface0000'),
+      [],
+      'the export left no staging folder of its own',
+    );
     assert.ok(existsSync(foreign), 'staging folder of another host kept');
     assert.ok(!existsSync(join(out, STAGING_MARKER)), 'the finished export carries no staging marker');
   } finally {

@@ -137,15 +137,21 @@ export async function createStagingDir(outDir: string): Promise<string> {
   const target = resolve(outDir);
   await mkdir(dirname(target), { recursive: true });
   await removeStaleStaging(target);
-  const staging = `${target}.tmp-${randomBytes(6).toString('hex')}`;
-  await mkdir(staging);
+  const rand = randomBytes(6).toString('hex');
+  const staging = `${target}.tmp-${rand}`;
+  // NOTE: made under another name and renamed once its marker is written, so a folder named like
+  // staging always carries the marker that lets a later export clean it up (a kill between the
+  // mkdir and the marker used to leave an unmarked `.tmp-` folder that nothing would remove).
+  const init = `${target}.init-${rand}`;
+  await mkdir(init);
   const marker: StagingMarker = {
     tool: 'textbook-studio',
     pid: process.pid,
     host: hostname(),
     createdAt: new Date().toISOString(),
   };
-  await writeFile(join(staging, STAGING_MARKER), JSON.stringify(marker));
+  await writeFile(join(init, STAGING_MARKER), JSON.stringify(marker));
+  await rename(init, staging);
   return staging;
 }
 
@@ -163,9 +169,9 @@ function pidAlive(pid: number): boolean {
  * were written on this host and whose writer process is gone. A look-alike name is not enough.
  */
 async function removeStaleStaging(target: string): Promise<void> {
-  const prefix = `${basename(target)}.tmp-`;
+  const prefixes = [`${basename(target)}.tmp-`, `${basename(target)}.init-`];
   for (const name of await readdir(dirname(target)).catch(() => [] as string[])) {
-    if (!name.startsWith(prefix)) continue;
+    if (!prefixes.some((p) => name.startsWith(p))) continue;
     const dir = join(dirname(target), name);
     let marker: Partial<StagingMarker>;
     try {
