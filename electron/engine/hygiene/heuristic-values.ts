@@ -1,4 +1,6 @@
 import type { DatasetStore } from '../store/dataset-store.js';
+import { stringCells } from '../store/arrow-strings.js';
+import { readRowSnapshot, writeRowSnapshot } from '../store/row-snapshot.js';
 import { textStats, type TextStats } from './heuristics.js';
 
 /**
@@ -38,47 +40,106 @@ function rowOf(stats: TextStats): Record<HeuristicColumn, number> {
   };
 }
 
-/** In memory: one slot per sample, one Float64Array per column (a Map of objects would cost ~10x). */
+/**
+ * In memory: one Float64Array per column, indexed by the sample's row in the sample index (a Map
+ * of objects would cost ~10x), so a snapshot of it is a handful of typed arrays. A sample the
+ * index does not hold (or every sample, without an index) keeps its row in a small map.
+ */
 export class HeuristicValues {
-  private slots = new Map<string, number>();
+  private present = new Uint8Array(1024);
+  private count = 0;
+  private other = new Map<string, Record<HeuristicColumn, number>>();
   private cols = Object.fromEntries(HEURISTIC_COLUMNS.map((c) => [c, new Float64Array(1024)])) as Record<
     HeuristicColumn,
     Float64Array
   >;
   version = 0;
 
+  constructor(private readonly rowOf: (id: string) => number | undefined = () => undefined) {}
+
   has(id: string): boolean {
-    return this.slots.has(id);
+    const r = this.rowOf(id);
+    return r === undefined ? this.other.has(id) : r < this.present.length && this.present[r] === 1;
   }
   get size(): number {
-    return this.slots.size;
+    return this.count + this.other.size;
+  }
+
+  private grow(min: number) {
+    let cap = this.present.length;
+    if (min <= cap) return;
+    while (cap < min) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.present);
+    this.present = next;
+    for (const c of HEURISTIC_COLUMNS) {
+      const col = new Float64Array(cap);
+      col.set(this.cols[c]);
+      this.cols[c] = col;
+    }
   }
 
   set(id: string, row: Record<HeuristicColumn, number>) {
-    let slot = this.slots.get(id);
-    if (slot === undefined) {
-      slot = this.slots.size;
-      this.slots.set(id, slot);
-      if (slot >= this.cols.lines.length)
-        for (const c of HEURISTIC_COLUMNS) {
-          const next = new Float64Array(this.cols[c].length * 2);
-          next.set(this.cols[c]);
-          this.cols[c] = next;
-        }
-    }
-    for (const c of HEURISTIC_COLUMNS) this.cols[c][slot] = row[c];
+    const r = this.rowOf(id);
     this.version++;
+    if (r === undefined) {
+      this.other.set(id, { ...row });
+      return;
+    }
+    this.grow(r + 1);
+    if (this.present[r] !== 1) {
+      this.present[r] = 1;
+      this.count++;
+    }
+    for (const c of HEURISTIC_COLUMNS) this.cols[c][r] = row[c];
   }
 
   /** A column's value, or null for a sample without stored statistics. */
   value(id: string, field: string): number | null {
-    const slot = this.slots.get(id);
-    if (slot === undefined) return null;
+    const r = this.rowOf(id);
+    const get = (c: HeuristicColumn): number | null =>
+      r === undefined
+        ? (this.other.get(id)?.[c] ?? null)
+        : r < this.present.length && this.present[r] === 1
+          ? this.cols[c][r]
+          : null;
     if (field === 'data_blobs') {
-      const blob = this.cols.blob_chars[slot];
-      return blob > 1024 || blob > 0.5 * this.cols.chars[slot] ? 1 : 0;
+      const blob = get('blob_chars');
+      if (blob === null) return null;
+      return blob > 1024 || blob > 0.5 * get('chars')! ? 1 : 0;
     }
-    return this.cols[field as HeuristicColumn][slot];
+    return get(field as HeuristicColumn);
+  }
+
+  /** The first n rows as columns (a snapshot), or null while a sample outside the index has values. */
+  columns(n: number): Record<string, Float64Array | Uint8Array> | null {
+    if (this.other.size) return null;
+    this.grow(n);
+    const out: Record<string, Float64Array | Uint8Array> = { present: this.present.slice(0, n) };
+    for (const c of HEURISTIC_COLUMNS) out[c] = this.cols[c].slice(0, n);
+    return out;
+  }
+
+  /** Replaces everything with n rows of columns as `columns` gave them; false (nothing changed) if they do not fit. */
+  loadColumns(cols: Record<string, unknown>, n: number): boolean {
+    const present = cols.present;
+    if (!(present instanceof Uint8Array) || present.length !== n) return false;
+    for (const c of HEURISTIC_COLUMNS) {
+      const col = cols[c];
+      if (!(col instanceof Float64Array) || col.length !== n) return false;
+    }
+    this.other.clear();
+    this.present = new Uint8Array(Math.max(1024, n));
+    this.present.set(present);
+    for (const c of HEURISTIC_COLUMNS) {
+      this.cols[c] = new Float64Array(Math.max(1024, n));
+      this.cols[c].set(cols[c] as Float64Array);
+    }
+    let count = 0;
+    for (let r = 0; r < n; r++) count += present[r] === 1 ? 1 : 0;
+    this.count = count;
+    this.version++;
+    return true;
   }
 }
 
@@ -98,15 +159,25 @@ export async function recordHeuristics(
 export async function loadHeuristics(store: DatasetStore, values: HeuristicValues): Promise<void> {
   const t = await store.table('sample_heuristics');
   const names = ['sample_id', 'method', ...HEURISTIC_COLUMNS];
+  const row = Object.fromEntries(HEURISTIC_COLUMNS.map((c) => [c, 0])) as Record<HeuristicColumn, number>;
   for await (const b of t.query().select(names)) {
-    const [sid, method, ...cols] = names.map((n) => b.getChild(n)!);
+    const sid = stringCells(b.getChild('sample_id')!);
+    const method = stringCells(b.getChild('method')!);
+    const cols = HEURISTIC_COLUMNS.map((c) => b.getChild(c)!);
     for (let i = 0; i < b.numRows; i++) {
-      if (method.get(i) !== HEURISTICS_METHOD) continue;
-      const row = Object.fromEntries(HEURISTIC_COLUMNS.map((c, k) => [c, cols[k].get(i) as number])) as Record<
-        HeuristicColumn,
-        number
-      >;
-      values.set(sid.get(i) as string, row);
+      if (method(i) !== HEURISTICS_METHOD) continue;
+      for (let k = 0; k < cols.length; k++) row[HEURISTIC_COLUMNS[k]] = cols[k].get(i) as number;
+      values.set(sid(i)!, row);
     }
   }
+}
+
+/** At open: the statistics from their snapshot when it is current, else from the table (then persisted). */
+export async function openHeuristics(store: DatasetStore, values: HeuristicValues): Promise<void> {
+  const key = await store.rowSnapshotKey(['sample_heuristics']);
+  const snap = await readRowSnapshot(store.dir, 'heuristics', key);
+  if (snap && values.loadColumns(snap.columns, store.index.size)) return;
+  await loadHeuristics(store, values);
+  const cols = store.readOnly ? null : values.columns(store.index.size);
+  if (cols) await writeRowSnapshot(store.dir, 'heuristics', key, cols);
 }

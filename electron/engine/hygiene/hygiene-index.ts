@@ -37,9 +37,15 @@ export class HygieneIndex {
   private fields = new Map<string, Map<string, FieldValue>>();
   private fieldVersion = 0;
   /** Heuristic text statistics (line lengths, alphanumeric fraction, ...) per sample. */
-  readonly heuristics = new HeuristicValues();
+  readonly heuristics: HeuristicValues;
 
-  constructor(private readonly annotations: HygieneAnnotations) {}
+  /** `rowOf`: a sample's row in the sample index, where per-sample columns are kept. */
+  constructor(
+    private readonly annotations: HygieneAnnotations,
+    rowOf?: (id: string) => number | undefined,
+  ) {
+    this.heuristics = new HeuristicValues(rowOf);
+  }
 
   get version() {
     return `${this.annotations.version}:${this.fieldVersion}:${this.heuristics.version}`;

@@ -8,10 +8,11 @@ import type { LabelRecord, Sample } from '../../../shared/domain.js';
 import { AnnotationStore } from './annotation-store.js';
 import { HygieneIndex } from '../hygiene/hygiene-index.js';
 import { loadFields } from '../hygiene/hygiene-store.js';
-import { loadHeuristics } from '../hygiene/heuristic-values.js';
+import { openHeuristics } from '../hygiene/heuristic-values.js';
 import { openDatasetFolder, type DatasetConfig, type DatasetFolder } from './dataset-folder.js';
 import { DurableJournal } from './durable-journal.js';
 import { readIndexSnapshot, writeIndexSnapshot, type SnapshotVersions } from './index-snapshot.js';
+import { readRowSnapshot, writeRowSnapshot } from './row-snapshot.js';
 import { ReadOnlyDatasetError } from './table-guard.js';
 import { WriterLock } from './writer-lock.js';
 import { SampleIndex } from './sample-index.js';
@@ -207,12 +208,20 @@ export class DatasetStore {
     all.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
     for (const r of all) this.applyLabel(r);
     this.recomputeLlm();
-    await this.reloadClassifierScores();
-    this.annotations = await AnnotationStore.open(this.folder);
+    await this.reloadClassifierScores({ snapshot: true });
+    this.annotations = await AnnotationStore.open(this.folder, {
+      rowOf: (id) => this.index.row(id),
+      snapshot: {
+        dir: this.dir,
+        key: await this.rowSnapshotKey(['annotation_runs', 'annotation_coverage']),
+        rows: this.index.size,
+        write: !this.readOnly,
+      },
+    });
     this.index.contaminationOf = (id) => this.annotations.contaminationFlag(id);
-    this.hygiene = new HygieneIndex(this.annotations);
+    this.hygiene = new HygieneIndex(this.annotations, (id) => this.index.row(id));
     await loadFields(this, this.hygiene);
-    await loadHeuristics(this, this.hygiene.heuristics);
+    await openHeuristics(this, this.hygiene.heuristics);
   }
 
   /** The index's base columns from LanceDB (no valid snapshot); a writer persists them for the next open. */
@@ -242,7 +251,7 @@ export class DatasetStore {
   activeModelId: string | null = null;
 
   /** Loads the active model's probabilities into the index (after training or a model switch). */
-  async reloadClassifierScores(): Promise<void> {
+  async reloadClassifierScores(opts: { snapshot?: boolean } = {}): Promise<void> {
     const models = await this.table('models');
     let id = this.config.activeModel;
     if (!id) {
@@ -260,6 +269,12 @@ export class DatasetStore {
     this.index.clearClassifier();
     if (!id) return;
     const scores = await this.table('scores');
+    const key = opts.snapshot ? await this.rowSnapshotKey(['scores'], { model: id }) : null;
+    const snap = key && (await readRowSnapshot(this.dir, 'scores', key));
+    if (snap && snap.columns.cls instanceof Float32Array && snap.columns.cls.length === this.index.size) {
+      this.index.loadClassifier(snap.columns.cls);
+      return;
+    }
     for await (const b of scores
       .query()
       .where(`model_id = ${sqlString(id)}`)
@@ -271,6 +286,18 @@ export class DatasetStore {
         if (r !== undefined) this.index.setClassifier(r, prob.get(i));
       }
     }
+    if (key && !this.readOnly)
+      await writeRowSnapshot(this.dir, 'scores', key, { cls: this.index.cls.slice(0, this.index.size) });
+  }
+
+  /**
+   * What a per-row snapshot (row-snapshot.ts) of this open is valid for: the index's row
+   * numbering and the versions of the tables it summarizes, plus anything else it depends on.
+   */
+  async rowSnapshotKey(tables: TableName[], extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    const versions: Record<string, number> = {};
+    for (const t of tables) versions[t] = await (await this.table(t)).version();
+    return { origin: this.index.origin, n: this.index.size, versions, ...extra };
   }
 
   /** `templateId@model` of an LLM label. */

@@ -16,14 +16,16 @@ export interface SnapshotVersions {
 }
 
 const FILE = 'index-snapshot.bin';
-// NOTE: version 2 adds the id order, so the first sorted page after an open needs no id sort.
-const MAGIC = 'TBSIDX2\n';
+// NOTE: version 2 adds the id order, so the first sorted page after an open needs no id sort;
+// version 3 the index's origin, which per-row snapshots (row-snapshot.ts) are keyed by.
+const MAGIC = 'TBSIDX3\n';
 
 interface Header {
   versions: SnapshotVersions;
   n: number;
   chars: number;
   languages: string[];
+  origin: string;
 }
 
 const align4 = (x: number) => (x + 3) & ~3;
@@ -43,7 +45,10 @@ export async function writeIndexSnapshot(dir: string, versions: SnapshotVersions
     parts.push(index.ids[r], index.source[r], p ?? '');
   }
   const text = parts.join('');
-  const header = Buffer.from(JSON.stringify({ versions, n, chars: text.length, languages } satisfies Header), 'utf8');
+  const header = Buffer.from(
+    JSON.stringify({ versions, n, chars: text.length, languages, origin: index.origin } satisfies Header),
+    'utf8',
+  );
   const lang = new Uint16Array(n);
   for (let r = 0; r < n; r++) lang[r] = langOf.get(index.language[r])!;
   const headLen = Buffer.alloc(4);
@@ -118,7 +123,7 @@ export async function readIndexSnapshot(
       path[r] = pl < 0 ? null : text.slice(pos, (pos += pl));
       language[r] = h.languages[lang[r]];
     }
-    return { ids, source, path, language, tokens, tokensExact, byRank };
+    return { ids, source, path, language, tokens, tokensExact, byRank, origin: h.origin };
   } catch {
     return null;
   }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ContaminationFlag } from '../../../shared/annotations.js';
 import { SORT_FIELD_NAMES } from '../../../shared/contract/samples.js';
 import type { SampleRow } from '../../../shared/domain.js';
@@ -40,6 +41,11 @@ export class SampleIndex {
   private sortCache = new Map<string, Int32Array>();
   /** Bumped on every change, so query caches know when they are stale. */
   version = 0;
+  /**
+   * Names this index's row numbering: new whenever the index is built from the samples table,
+   * carried by the index snapshot. Per-row snapshots (row-snapshot.ts) are valid only for it.
+   */
+  origin: string = randomUUID();
 
   get size() {
     return this.ids.length;
@@ -95,6 +101,7 @@ export class SampleIndex {
     tokensExact: Uint8Array;
     /** Rows in id order, as `idOrder()` gave them when the snapshot was written. */
     byRank?: Int32Array;
+    origin?: string;
   }) {
     if (this.ids.length) throw new Error('loadColumns needs an empty index');
     const n = c.ids.length;
@@ -105,6 +112,7 @@ export class SampleIndex {
     this.language = c.language;
     this.tokens.set(c.tokens);
     this.tokensExact.set(c.tokensExact);
+    if (c.origin) this.origin = c.origin;
     for (let r = 0; r < n; r++) this.rowOf.set(c.ids[r], r);
     this.sortCache.clear();
     this.idRankCache = null;
@@ -146,6 +154,12 @@ export class SampleIndex {
 
   setClassifier(r: number, prob: number | null) {
     this.cls[r] = prob ?? NaN;
+    this.invalidate('classifier_score');
+  }
+  /** Every row's classifier probability at once (NaN for none), from a snapshot. */
+  loadClassifier(probs: Float32Array) {
+    this.cls.fill(NaN);
+    this.cls.set(probs.subarray(0, Math.min(probs.length, this.cls.length)));
     this.invalidate('classifier_score');
   }
   clearClassifier() {

@@ -1,0 +1,99 @@
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * Persisted per-row columns derived from a dataset's tables (classifier scores, heuristic
+ * statistics, scan coverage), so opening a 10^6-sample dataset reads a few typed arrays instead
+ * of millions of LanceDB rows. A snapshot is keyed by everything it was built from: the sample
+ * index it is aligned to (its `origin`, which changes whenever the index is rebuilt from the
+ * table) and the versions of the tables it summarizes. Any other key, or a damaged file, and the
+ * caller reads the tables instead (and, when it may write, persists a fresh snapshot).
+ */
+export type RowColumn = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+const TYPES = { f32: Float32Array, f64: Float64Array, i32: Int32Array, u8: Uint8Array } as const;
+type TypeName = keyof typeof TYPES;
+const typeName = (c: RowColumn): TypeName =>
+  c instanceof Float32Array ? 'f32' : c instanceof Float64Array ? 'f64' : c instanceof Int32Array ? 'i32' : 'u8';
+
+const MAGIC = 'TBSROW1\n';
+const align8 = (x: number) => (x + 7) & ~7;
+
+interface Header {
+  key: string;
+  columns: { name: string; type: TypeName; length: number }[];
+  extra: unknown;
+}
+
+export const rowSnapshotPath = (dir: string, name: string) => join(dir, `${name}-snapshot.bin`);
+
+export async function writeRowSnapshot(
+  dir: string,
+  name: string,
+  key: Record<string, unknown>,
+  columns: Record<string, RowColumn>,
+  extra: unknown = null,
+): Promise<void> {
+  const cols = Object.entries(columns);
+  const header: Header = {
+    key: JSON.stringify(key),
+    columns: cols.map(([n, c]) => ({ name: n, type: typeName(c), length: c.length })),
+    extra,
+  };
+  const head = Buffer.from(JSON.stringify(header), 'utf8');
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(head.length);
+  const chunks: Buffer[] = [Buffer.from(MAGIC), len, head];
+  let at = MAGIC.length + 4 + head.length;
+  for (const [, c] of cols) {
+    chunks.push(Buffer.alloc(align8(at) - at));
+    at = align8(at);
+    chunks.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+    at += c.byteLength;
+  }
+  const path = rowSnapshotPath(dir, name);
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(tmp, Buffer.concat(chunks));
+    await rename(tmp, path);
+  } catch {
+    // NOTE: only a cache; a dataset on a read-only or full disk opens from its tables.
+    await rm(tmp, { force: true }).catch(() => {});
+  }
+}
+
+/** The columns and extra written under exactly this key, or null. */
+export async function readRowSnapshot(
+  dir: string,
+  name: string,
+  key: Record<string, unknown>,
+): Promise<{ columns: Record<string, RowColumn>; extra: unknown } | null> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(rowSnapshotPath(dir, name));
+  } catch {
+    return null;
+  }
+  try {
+    if (buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return null;
+    const hl = buf.readUInt32LE(MAGIC.length);
+    const h = JSON.parse(buf.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + hl)) as Header;
+    if (h.key !== JSON.stringify(key)) return null;
+    let at = MAGIC.length + 4 + hl;
+    const columns: Record<string, RowColumn> = {};
+    for (const c of h.columns) {
+      const T = TYPES[c.type];
+      if (!T) return null;
+      at = align8(at);
+      const bytes = c.length * T.BYTES_PER_ELEMENT;
+      if (at + bytes > buf.length) return null;
+      // A copy, so the column owns an aligned buffer of its own.
+      columns[c.name] = new T(new Uint8Array(buf.subarray(at, at + bytes)).buffer);
+      at += bytes;
+    }
+    if (at !== buf.length) return null;
+    return { columns, extra: h.extra };
+  } catch {
+    return null;
+  }
+}
