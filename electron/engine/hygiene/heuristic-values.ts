@@ -174,7 +174,8 @@ export async function loadHeuristics(store: DatasetStore, values: HeuristicValue
 
 /** At open: the statistics from their snapshot when it is current, else from the table (then persisted). */
 export async function openHeuristics(store: DatasetStore, values: HeuristicValues): Promise<void> {
-  const key = await store.rowSnapshotKey(['sample_heuristics']);
+  // NOTE: the method is part of the key: statistics of another definition count as missing (loadHeuristics).
+  const key = await store.rowSnapshotKey(['sample_heuristics'], { method: HEURISTICS_METHOD });
   const snap = await readRowSnapshot(store.dir, 'heuristics', key);
   if (snap && values.loadColumns(snap.columns, store.index.size)) return;
   await loadHeuristics(store, values);
