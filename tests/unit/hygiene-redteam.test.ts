@@ -104,10 +104,23 @@ test('the entropy check reaches unquoted config lines, f-strings, typed constant
     const v = /[A-Za-z0-9]{32}/.exec(text)![0];
     await assertHidden(text, [v], what);
   }
-  // Random keys of 32 characters are caught nearly always (a third were missed before).
-  let missed = 0;
-  for (let i = 0; i < 200; i++) if (!(await scanText(`api_key = "${alnum(32)}"`)).flags.length) missed++;
-  assert.ok(missed <= 4, `${missed} of 200 random keys missed`);
+  // Random keys of 32 characters are caught nearly always (a third were missed before). Seeded, so
+  // the count is the same on every run (about 0.75% of random keys are missed: mostly keys with no
+  // digit; 200 unseeded keys crossed a bound of 4 misses about one run in fifty).
+  let seed = 0x5eed;
+  const next = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const CH = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const keys = Array.from({ length: 1000 }, () =>
+    Array.from({ length: 32 }, () => CH[Math.floor(next() * 62)]).join(''),
+  );
+  const results = await scanTexts(keys.map((k) => `api_key = "${k}"`));
+  const missed = results.filter((r) => !r.flags.length).length;
+  assert.ok(missed <= 20, `${missed} of 1000 random keys missed`);
   assert.deepEqual(
     (await scanText('password: correct-horse-battery-staple\nname: just-a-long-plain-name\n')).flags,
     [],
