@@ -305,6 +305,8 @@ export class DatasetStore {
     return llmSourceOf(r.agent);
   }
 
+  private sourceOfAgent = new Map<string, string>();
+
   private applyLabel(
     r: Pick<
       LabelRecord,
@@ -318,7 +320,9 @@ export class DatasetStore {
       this.index.applyHuman(row, r);
       return;
     }
-    const src = DatasetStore.llmSourceOf(r);
+    // NOTE: a handful of distinct agents across every label: parsed once each.
+    let src = this.sourceOfAgent.get(r.agent);
+    if (src === undefined) this.sourceOfAgent.set(r.agent, (src = DatasetStore.llmSourceOf(r)));
     let m = this.llmLatest.get(src);
     if (!m) {
       m = new Map();

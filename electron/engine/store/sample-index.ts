@@ -3,6 +3,7 @@ import type { ContaminationFlag } from '../../../shared/annotations.js';
 import { SORT_FIELD_NAMES } from '../../../shared/contract/samples.js';
 import type { SampleRow } from '../../../shared/domain.js';
 import { DEFAULT_KEEP_THRESHOLD, type ConsensusRule } from '../../../shared/enums.js';
+import { IdRows } from './id-rows.js';
 import { resolveHuman, type HumanVote, type Resolution } from '../team/consensus.js';
 
 /**
@@ -24,7 +25,7 @@ export class SampleIndex {
   source: string[] = [];
   path: (string | null)[] = [];
   language: string[] = [];
-  private rowOf = new Map<string, number>();
+  private rowOf = new IdRows(this.ids);
   tokens = new Int32Array(1024);
   tokensExact = new Uint8Array(1024);
   llm = new Float32Array(1024).fill(NaN);
@@ -84,7 +85,7 @@ export class SampleIndex {
     this.source.push(s.source);
     this.path.push(s.path);
     this.language.push(s.language);
-    this.rowOf.set(s.id, r);
+    this.rowOf.add(r);
     this.tokens[r] = s.tokens;
     this.tokensExact[r] = s.tokensExact ? 1 : 0;
     this.sortCache.clear();
@@ -113,7 +114,7 @@ export class SampleIndex {
     this.tokens.set(c.tokens);
     this.tokensExact.set(c.tokensExact);
     if (c.origin) this.origin = c.origin;
-    for (let r = 0; r < n; r++) this.rowOf.set(c.ids[r], r);
+    this.rowOf.reset(c.ids);
     this.sortCache.clear();
     this.idRankCache = null;
     if (c.byRank && c.byRank.length === n) {
