@@ -9,8 +9,7 @@ import type {
   ContaminationFlag,
 } from '../../../shared/annotations.js';
 import type { DatasetFolder } from './dataset-folder.js';
-import { stringCells } from './arrow-strings.js';
-import { readRowSnapshot, writeRowSnapshot } from './row-snapshot.js';
+import { RunCoverage } from './run-coverage.js';
 
 /** What a detector reports for one sample; ids, run and time are filled in by `recordRun`. */
 export type AnnotationInput = Pick<Annotation, 'sampleId' | 'method' | 'subject' | 'evidence'>;
@@ -40,14 +39,8 @@ const byTimeThenId = <T extends { createdAt: string }>(a: T, b: T, id: (x: T) =>
  * touch LanceDB.
  */
 export class AnnotationStore {
-  private runs = new Map<string, AnnotationRun>();
-  /** Runs in the order they became known (by time at load); coverage holds ordinal + 1. */
-  private runList: AnnotationRun[] = [];
-  private ordinal = new Map<string, number>();
-  /** kind -> per sample-index row: ordinal + 1 of the latest run that checked it (0: never). */
-  private coverage = new Map<AnnotationKind, Int32Array>();
-  /** kind -> sample id -> run id, for samples the index does not hold. */
-  private coverageOther = new Map<AnnotationKind, Map<string, string>>();
+  /** Every run, and for each sample and kind the run whose findings are current. */
+  private readonly cov: RunCoverage;
   /** kind -> sample id -> annotations of its current run. */
   private current = new Map<AnnotationKind, Map<string, Annotation[]>>();
   private decisions = new Map<string, AnnotationDecision>();
@@ -57,8 +50,10 @@ export class AnnotationStore {
 
   private constructor(
     private readonly folder: DatasetFolder,
-    private readonly rowOf: (id: string) => number | undefined,
-  ) {}
+    rowOf: (id: string) => number | undefined,
+  ) {
+    this.cov = new RunCoverage(rowOf);
+  }
 
   /**
    * `rowOf` places a sample's coverage in per-row arrays (10^6 samples x 3 scans: 12 MB instead of
@@ -77,40 +72,6 @@ export class AnnotationStore {
     return s;
   }
 
-  private addRun(r: AnnotationRun) {
-    this.runs.set(r.runId, r);
-    this.ordinal.set(r.runId, this.runList.length);
-    this.runList.push(r);
-  }
-
-  private coveringRun(kind: AnnotationKind, sampleId: string): AnnotationRun | undefined {
-    const r = this.rowOf(sampleId);
-    if (r === undefined) {
-      const id = this.coverageOther.get(kind)?.get(sampleId);
-      return id === undefined ? undefined : this.runs.get(id);
-    }
-    const col = this.coverage.get(kind);
-    const v = col && r < col.length ? col[r] : 0;
-    return v ? this.runList[v - 1] : undefined;
-  }
-
-  private cover(kind: AnnotationKind, sampleId: string, runId: string) {
-    const r = this.rowOf(sampleId);
-    if (r === undefined) {
-      let m = this.coverageOther.get(kind);
-      if (!m) this.coverageOther.set(kind, (m = new Map()));
-      m.set(sampleId, runId);
-      return;
-    }
-    let col = this.coverage.get(kind);
-    if (!col || r >= col.length) {
-      const next = new Int32Array(Math.max(1024, r + 1, 2 * (col?.length ?? 0)));
-      if (col) next.set(col);
-      this.coverage.set(kind, (col = next));
-    }
-    col[r] = this.ordinal.get(runId)! + 1;
-  }
-
   private async load(snapshot?: { dir: string; key: Record<string, unknown>; rows: number; write: boolean }) {
     const runs: AnnotationRun[] = [];
     for (const r of await (await this.folder.table('annotation_runs')).query().toArray()) {
@@ -124,11 +85,11 @@ export class AnnotationStore {
       });
     }
     runs.sort((a, b) => byTimeThenId(a, b, (x) => x.runId));
-    for (const r of runs) this.addRun(r);
-    const fromSnapshot = snapshot && (await this.loadCoverageSnapshot(snapshot.dir, snapshot.key, snapshot.rows));
+    for (const r of runs) this.cov.addRun(r);
+    const fromSnapshot = snapshot && (await this.cov.loadSnapshot(snapshot.dir, snapshot.key, snapshot.rows));
     if (!fromSnapshot) {
-      await this.loadCoverage();
-      if (snapshot?.write) await this.writeCoverageSnapshot(snapshot.dir, snapshot.key, snapshot.rows);
+      await this.cov.loadRows(await this.folder.table('annotation_coverage'));
+      if (snapshot?.write) await this.cov.writeSnapshot(snapshot.dir, snapshot.key, snapshot.rows);
     }
     const ann = await this.folder.table('annotations');
     for await (const b of ann.query()) {
@@ -147,7 +108,7 @@ export class AnnotationStore {
         const k = kind.get(i) as AnnotationKind;
         const sample = sid.get(i) as string;
         const runId = rid.get(i) as string;
-        if (this.coveringRun(k, sample)?.runId !== runId) continue;
+        if (this.cov.get(k, sample)?.runId !== runId) continue;
         this.push(k, {
           annotationId: aid.get(i),
           sampleId: sample,
@@ -178,78 +139,9 @@ export class AnnotationStore {
     this.decisionRecords = dec.length;
   }
 
-  /** Every coverage row: for each sample and kind, the latest run (by time) that checked it. */
-  private async loadCoverage() {
-    const cov = await this.folder.table('annotation_coverage');
-    for await (const b of cov.query().select(['run_id', 'sample_id'])) {
-      const rid = stringCells(b.getChild('run_id')!);
-      const sid = stringCells(b.getChild('sample_id')!);
-      for (let i = 0; i < b.numRows; i++) {
-        const run = this.runs.get(rid(i) as string);
-        // NOTE: coverage of a run without its run row is a write that never finished: ignored.
-        if (!run) continue;
-        const sample = sid(i) as string;
-        const prev = this.coveringRun(run.kind, sample);
-        if (prev === undefined || this.ordinal.get(prev.runId)! < this.ordinal.get(run.runId)!)
-          this.cover(run.kind, sample, run.runId);
-      }
-    }
-  }
-
-  private async writeCoverageSnapshot(dir: string, key: Record<string, unknown>, rows: number) {
-    const columns: Record<string, Int32Array> = {};
-    for (const [kind, col] of this.coverage) {
-      const out = new Int32Array(rows);
-      out.set(col.subarray(0, Math.min(rows, col.length)));
-      columns[kind] = out;
-    }
-    const other: [string, string, string][] = [];
-    for (const [kind, m] of this.coverageOther) for (const [s, r] of m) other.push([kind, s, r]);
-    await writeRowSnapshot(dir, 'coverage', key, columns, { runIds: this.runList.map((r) => r.runId), other });
-  }
-
-  /** False (nothing loaded) unless the snapshot fits these rows and names only known runs. */
-  private async loadCoverageSnapshot(dir: string, key: Record<string, unknown>, rows: number): Promise<boolean> {
-    const snap = await readRowSnapshot(dir, 'coverage', key);
-    if (!snap) return false;
-    const extra = snap.extra as { runIds?: unknown; other?: unknown } | null;
-    if (!extra || !Array.isArray(extra.runIds) || !Array.isArray(extra.other)) return false;
-    // Snapshot ordinal + 1 -> ours + 1 (the same list, unless runs sort differently now).
-    const map = new Int32Array(extra.runIds.length + 1);
-    let identity = extra.runIds.length === this.runList.length;
-    for (let k = 0; k < extra.runIds.length; k++) {
-      const o = this.ordinal.get(String(extra.runIds[k]));
-      if (o === undefined) return false;
-      map[k + 1] = o + 1;
-      if (o !== k) identity = false;
-    }
-    const cols = new Map<AnnotationKind, Int32Array>();
-    for (const [kind, col] of Object.entries(snap.columns)) {
-      if (!(col instanceof Int32Array) || col.length !== rows) return false;
-      if (!identity)
-        for (let r = 0; r < rows; r++) {
-          const v = col[r];
-          if (v < 0 || v >= map.length) return false;
-          col[r] = map[v];
-        }
-      cols.set(kind as AnnotationKind, col);
-    }
-    const other = new Map<AnnotationKind, Map<string, string>>();
-    for (const o of extra.other as unknown[]) {
-      if (!Array.isArray(o) || o.length !== 3 || !this.runs.has(String(o[2]))) return false;
-      const kind = String(o[0]) as AnnotationKind;
-      let m = other.get(kind);
-      if (!m) other.set(kind, (m = new Map()));
-      m.set(String(o[1]), String(o[2]));
-    }
-    this.coverage = cols;
-    this.coverageOther = other;
-    return true;
-  }
-
   /** Changes whenever a run or a decision is recorded (part of export fingerprints). */
   fingerprint(): string {
-    return `${this.runs.size}:${this.decisionRecords}`;
+    return `${this.cov.runs.size}:${this.decisionRecords}`;
   }
 
   private currentOf(kind: AnnotationKind) {
@@ -284,7 +176,7 @@ export class AnnotationStore {
    * earlier fold of this same run left are replaced; a run already here is skipped (false).
    */
   async importRun(rec: AnnotationRun, checked: Iterable<string>, anns: Annotation[]): Promise<boolean> {
-    if (this.runs.has(rec.runId)) return false;
+    if (this.cov.runs.has(rec.runId)) return false;
     // NOTE: only rows carrying this run's id, which only this run's fold writes.
     const pred = `run_id = '${rec.runId.replace(/'/g, "''")}'`;
     await (await this.folder.table('annotations')).delete(pred);
@@ -307,15 +199,15 @@ export class AnnotationStore {
       samples,
       anns,
     );
-    this.addRun(rec);
+    this.cov.addRun(rec);
     const cur = this.currentOf(rec.kind);
     const mine = new Set<string>();
     for (const s of samples) {
-      const prev = this.coveringRun(rec.kind, s);
+      const prev = this.cov.get(rec.kind, s);
       // An imported run is current only where no later run checked the sample (as a reload decides).
       if (!latest && prev !== undefined && byTimeThenId(prev, rec, (x) => x.runId) > 0) continue;
       mine.add(s);
-      this.cover(rec.kind, s, runId);
+      this.cov.set(rec.kind, s, runId);
       cur.delete(s);
     }
     for (const a of anns) if (mine.has(a.sampleId)) this.push(rec.kind, a);
@@ -358,7 +250,7 @@ export class AnnotationStore {
 
   /** The run whose findings are current for this sample and kind, or null if never checked. */
   checkedBy(sampleId: string, kind: AnnotationKind): AnnotationRun | null {
-    return this.coveringRun(kind, sampleId) ?? null;
+    return this.cov.get(kind, sampleId) ?? null;
   }
 
   /** Current annotations of a sample for a kind (empty if unchecked or nothing found). */
@@ -410,7 +302,7 @@ export class AnnotationStore {
   }
 
   runsOf(kind: AnnotationKind): AnnotationRun[] {
-    return [...this.runs.values()].filter((r) => r.kind === kind);
+    return [...this.cov.runs.values()].filter((r) => r.kind === kind);
   }
 }
 
