@@ -11,41 +11,17 @@ import { loadFields } from '../hygiene/hygiene-store.js';
 import { openHeuristics } from '../hygiene/heuristic-values.js';
 import { openDatasetFolder, type DatasetConfig, type DatasetFolder } from './dataset-folder.js';
 import { DurableJournal } from './durable-journal.js';
-import { readIndexSnapshot, writeIndexSnapshot, type SnapshotVersions } from './index-snapshot.js';
-import { readRowSnapshot, writeRowSnapshot } from './row-snapshot.js';
+import { readIndexSnapshot, scanIndexTables, writeIndexSnapshot, type SnapshotVersions } from './index-snapshot.js';
+import { loadClassifierScores } from './classifier-scores.js';
 import { ReadOnlyDatasetError } from './table-guard.js';
 import { WriterLock } from './writer-lock.js';
 import { SampleIndex } from './sample-index.js';
 import { labelFromRow, labelToRow, sampleFromRow, type SampleRowRecord } from './row-mapping.js';
 import type { TableName } from './table-schemas.js';
-import { stringCells } from './arrow-strings.js';
+import { ensureScalarIndex, inChunks, sqlString } from './table-helpers.js';
+import { readLabelCores, type LabelCore } from './label-cores.js';
 
-/** Quotes a string literal for a LanceDB (DataFusion SQL) filter. */
-export const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
-
-/**
- * Point lookups by id need a BTREE index once tables are big: measured at 10^6 samples,
- * getSample took 26 ms without one and 4 ms with one (built in 0.7 s). `optimize()` keeps the
- * index current after later writes.
- */
-const SCALAR_INDEXED: Partial<Record<TableName, string[]>> = {
-  samples: ['id'],
-  labels: ['sample_id', 'label_id'],
-  scores: ['model_id'],
-};
-const SCALAR_INDEX_MIN_ROWS = 10_000;
-
-export async function ensureScalarIndex(t: lancedb.Table, columns: string[] | undefined): Promise<void> {
-  if (!columns?.length) return;
-  if ((await t.countRows()) < SCALAR_INDEX_MIN_ROWS) return;
-  const have = new Set((await t.listIndices()).flatMap((i) => i.columns));
-  for (const c of columns) if (!have.has(c)) await t.createIndex(c, { config: lancedb.Index.btree() });
-}
-
-/** Runs `fn` over chunks of `items` (LanceDB filters get slow with thousands of IN values). */
-async function inChunks<T>(items: T[], size: number, fn: (chunk: T[]) => Promise<void>) {
-  for (let i = 0; i < items.length; i += size) await fn(items.slice(i, i + size));
-}
+export { sqlString } from './table-helpers.js';
 
 /**
  * The dataset: a folder of LanceDB tables plus the in-memory index of current values and the
@@ -136,40 +112,7 @@ export class DatasetStore {
     if (snap) this.index.loadColumns(snap);
     else await this.scanIndex(samples, counts, versions);
     const labels = await this.table('labels');
-    // NOTE: only the columns the index needs, read column-wise: rationale/details stay on disk.
-    type LabelCore = Pick<
-      LabelRecord,
-      'labelId' | 'sampleId' | 'kind' | 'score' | 'keep' | 'agent' | 'origin' | 'retracts' | 'createdAt'
-    >;
-    const all: LabelCore[] = [];
-    for await (const b of labels
-      .query()
-      .select(['label_id', 'sample_id', 'kind', 'score', 'keep', 'agent', 'origin', 'retracts', 'created_at'])) {
-      const [labelId, sampleId, kind, agent, origin, retracts, createdAt] = [
-        'label_id',
-        'sample_id',
-        'kind',
-        'agent',
-        'origin',
-        'retracts',
-        'created_at',
-      ].map((n) => stringCells(b.getChild(n)!));
-      const score = b.getChild('score')!;
-      const keep = b.getChild('keep')!;
-      for (let i = 0; i < b.numRows; i++) {
-        all.push({
-          labelId: labelId(i)!,
-          sampleId: sampleId(i)!,
-          kind: kind(i) as LabelRecord['kind'],
-          score: score.get(i) ?? null,
-          keep: Boolean(keep.get(i)),
-          agent: agent(i)!,
-          origin: (origin(i) ?? null) as LabelRecord['origin'],
-          retracts: retracts(i) ?? null,
-          createdAt: createdAt(i)!,
-        });
-      }
-    }
+    const all = await readLabelCores(labels);
     this.labelJournal = new DurableJournal<LabelRecord>({
       dir: join(this.dir, 'journal'),
       name: 'labels',
@@ -226,24 +169,7 @@ export class DatasetStore {
 
   /** The index's base columns from LanceDB (no valid snapshot); a writer persists them for the next open. */
   private async scanIndex(samples: lancedb.Table, counts: lancedb.Table, versions: SnapshotVersions) {
-    for await (const batch of samples.query().select(['id', 'source', 'path', 'language', 'tokens', 'tokens_exact'])) {
-      const cols = ['id', 'source', 'path', 'language', 'tokens', 'tokens_exact'].map((c) => batch.getChild(c)!);
-      for (let i = 0; i < batch.numRows; i++) {
-        this.index.add({
-          id: cols[0].get(i),
-          source: cols[1].get(i),
-          path: cols[2].get(i),
-          language: cols[3].get(i),
-          tokens: cols[4].get(i),
-          tokensExact: cols[5].get(i),
-        });
-      }
-    }
-    for await (const batch of counts.query().select(['sample_id', 'tokens'])) {
-      const id = batch.getChild('sample_id')!;
-      const tk = batch.getChild('tokens')!;
-      for (let i = 0; i < batch.numRows; i++) this.index.setTokens(id.get(i), tk.get(i));
-    }
+    await scanIndexTables(this.index, samples, counts);
     if (!this.readOnly) await writeIndexSnapshot(this.dir, versions, this.index);
   }
 
@@ -267,27 +193,7 @@ export class DatasetStore {
     }
     this.activeModelId = id ?? null;
     this.index.clearClassifier();
-    if (!id) return;
-    const scores = await this.table('scores');
-    const key = opts.snapshot ? await this.rowSnapshotKey(['scores'], { model: id }) : null;
-    const snap = key && (await readRowSnapshot(this.dir, 'scores', key));
-    if (snap && snap.columns.cls instanceof Float32Array && snap.columns.cls.length === this.index.size) {
-      this.index.loadClassifier(snap.columns.cls);
-      return;
-    }
-    for await (const b of scores
-      .query()
-      .where(`model_id = ${sqlString(id)}`)
-      .select(['sample_id', 'prob'])) {
-      const sid = stringCells(b.getChild('sample_id')!);
-      const prob = b.getChild('prob')!;
-      for (let i = 0; i < b.numRows; i++) {
-        const r = this.index.row(sid(i)!);
-        if (r !== undefined) this.index.setClassifier(r, prob.get(i));
-      }
-    }
-    if (key && !this.readOnly)
-      await writeRowSnapshot(this.dir, 'scores', key, { cls: this.index.cls.slice(0, this.index.size) });
+    if (id) await loadClassifierScores(this, id, opts.snapshot ?? false);
   }
 
   /**
@@ -307,12 +213,7 @@ export class DatasetStore {
 
   private sourceOfAgent = new Map<string, string>();
 
-  private applyLabel(
-    r: Pick<
-      LabelRecord,
-      'labelId' | 'sampleId' | 'kind' | 'score' | 'keep' | 'agent' | 'origin' | 'retracts' | 'createdAt'
-    >,
-  ) {
+  private applyLabel(r: LabelCore) {
     this.labelsVersion++;
     const row = this.index.row(r.sampleId);
     if (row === undefined) return;
@@ -508,7 +409,7 @@ export class DatasetStore {
     this.assertWritable('compact');
     for (const n of names) {
       const t = await this.table(n);
-      await ensureScalarIndex(t, SCALAR_INDEXED[n]);
+      await ensureScalarIndex(t, n);
       await t.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
     }
   }

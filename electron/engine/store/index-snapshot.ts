@@ -1,5 +1,6 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type * as lancedb from '@lancedb/lancedb';
 import type { SampleIndex } from './sample-index.js';
 
 /**
@@ -126,5 +127,31 @@ export async function readIndexSnapshot(
     return { ids, source, path, language, tokens, tokensExact, byRank, origin: h.origin };
   } catch {
     return null;
+  }
+}
+
+/** The index's base columns from the tables (no valid snapshot): every sample, then exact token counts. */
+export async function scanIndexTables(
+  index: SampleIndex,
+  samples: lancedb.Table,
+  counts: lancedb.Table,
+): Promise<void> {
+  for await (const batch of samples.query().select(['id', 'source', 'path', 'language', 'tokens', 'tokens_exact'])) {
+    const cols = ['id', 'source', 'path', 'language', 'tokens', 'tokens_exact'].map((c) => batch.getChild(c)!);
+    for (let i = 0; i < batch.numRows; i++) {
+      index.add({
+        id: cols[0].get(i),
+        source: cols[1].get(i),
+        path: cols[2].get(i),
+        language: cols[3].get(i),
+        tokens: cols[4].get(i),
+        tokensExact: cols[5].get(i),
+      });
+    }
+  }
+  for await (const batch of counts.query().select(['sample_id', 'tokens'])) {
+    const id = batch.getChild('sample_id')!;
+    const tk = batch.getChild('tokens')!;
+    for (let i = 0; i < batch.numRows; i++) index.setTokens(id.get(i), tk.get(i));
   }
 }
