@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { DecisionTier, ExportCandidate } from '../../electron/engine/curate/candidate.js';
 import {
   contentHash,
+  normalizeSlow,
+  normalizeText,
   exactDedup,
   nearDedupEmbeddings,
   type NearDupOptions,
@@ -10,6 +14,7 @@ import {
 import { mulberry32, seededShuffle } from '../../electron/engine/curate/hashing.js';
 import { chooseBands, jaccardSorted, nearDedupMinhash, wordShingles } from '../../electron/engine/curate/minhash.js';
 import type { RankedCandidate } from '../../electron/engine/curate/select.js';
+import { STDLIB } from '../support/temp.ts';
 
 const TIER_INDEX: Record<DecisionTier, number> = { human: 0, llm: 1, classifier: 2 };
 
@@ -81,6 +86,31 @@ describe('exact dedup', () => {
   it('treats line endings, trailing spaces and blank edges as the same content', () => {
     assert.equal(contentHash('a = 1  \r\nb = 2\r\n\n'), contentHash('\na = 1\nb = 2'));
     assert.notEqual(contentHash('a = 1\nb = 2'), contentHash('a = 1\nb =  2'));
+  });
+
+  it('the fast path normalizes exactly as the definition, on edge cases and real files', () => {
+    const cases = [
+      '',
+      '\n',
+      '\n\n x \t\v\f\n\r\r\n',
+      'x\u2028  \ny  ',
+      'a \u00a0 \nb',
+      'a\t\r\n\t\r\n',
+      'z  \r',
+      '\n\ndef f():\n    return 1\n\n\n',
+      'def f():\n    return 1',
+      'tab\t\nend',
+      'no trailing\nblank ',
+      '\u3000full width\u3000\n',
+    ];
+    for (const f of readdirSync(STDLIB)
+      .filter((n) => n.endsWith('.py'))
+      .slice(0, 200)) {
+      const t = readFileSync(join(STDLIB, f), 'utf8');
+      // As found, then with CRLF and with trailing blanks (the slow path).
+      cases.push(t, t.replace(/\n/g, '\r\n'), t.replace(/\n/g, ' \t\n'));
+    }
+    for (const t of cases) assert.equal(normalizeText(t), normalizeSlow(t), JSON.stringify(t.slice(0, 60)));
   });
 
   it('keeps the best-ranked copy: tier precedence beats a higher score', () => {

@@ -32,7 +32,23 @@ export interface StepHooks {
  * Normalization for exact dedup: line endings, trailing whitespace and surrounding blank lines
  * never change what a model learns from a file, so copies differing only there are the same sample.
  */
+const TRAILING_SPACE = /[ \t\f\v](?:\n|$)/;
+
 export function normalizeText(text: string): string {
+  // NOTE: most code has no CR and no trailing blanks: then only the end newlines go, without the
+  // split / map / join (3-4x faster on stdlib files; exact dedup hashes every selected sample).
+  if (text.indexOf('\r') < 0 && !TRAILING_SPACE.test(text)) {
+    let a = 0;
+    let b = text.length;
+    while (a < b && text.charCodeAt(a) === 10) a++;
+    while (b > a && text.charCodeAt(b - 1) === 10) b--;
+    return a === 0 && b === text.length ? text : text.slice(a, b);
+  }
+  return normalizeSlow(text);
+}
+
+/** The definition: CRLF / CR to LF, trailing blanks of each line dropped, leading and trailing newlines dropped. */
+export function normalizeSlow(text: string): string {
   return text
     .replace(/\r\n?/g, '\n')
     .split('\n')
