@@ -67,21 +67,17 @@ test(
     // only that shard. A machine under load can still let the shard finish between the poll and
     // the cancel; then the run says so and starts again on a fresh dataset (at most 3 times).
     const env = { ...process.env, ...slurm!.env };
-    let sharded = '';
-    let shard1 = '';
-    let killedMidRun = false;
-    for (let attempt = 1; attempt <= 3 && !killedMidRun; attempt++) {
-      sharded = join(dir, `imp-sharded-${attempt}`);
-      shard1 = join(sharded, 'shards', 'import-1-of-4');
-      const sub = await runTbs(
+    const slurmImport = (db: string, extra: string[]) =>
+      runTbs(
         [
           '--db',
-          sharded,
+          db,
           '--json',
           'slurm',
           'import',
           '--shards',
           '4',
+          ...extra,
           '--',
           '--files-from',
           list,
@@ -90,6 +86,13 @@ test(
         ],
         { env: slurm!.env },
       );
+    let sharded = '';
+    let shard1 = '';
+    let killedMidRun = false;
+    for (let attempt = 1; attempt <= 3 && !killedMidRun; attempt++) {
+      sharded = join(dir, `imp-sharded-${attempt}`);
+      shard1 = join(sharded, 'shards', 'import-1-of-4');
+      const sub = await slurmImport(sharded, []);
       assert.equal(sub.code, 0, sub.stderr);
       const jobId = JSON.parse(sub.stdout).job_id as string;
       let cancelled = false;
@@ -118,26 +121,7 @@ test(
     assert.equal(merge1.code, 1);
     assert.deepEqual(JSON.parse(merge1.stdout).sets[0].incomplete, [1]);
 
-    const rerun = await runTbs(
-      [
-        '--db',
-        sharded,
-        '--json',
-        'slurm',
-        'import',
-        '--shards',
-        '4',
-        '--indices',
-        '1',
-        '--wait',
-        '--',
-        '--files-from',
-        list,
-        '--chunk',
-        'function',
-      ],
-      { env: slurm!.env },
-    );
+    const rerun = await slurmImport(sharded, ['--indices', '1', '--wait']);
     assert.equal(rerun.code, 0, rerun.stderr + rerun.stdout);
     assert.deepEqual(JSON.parse(rerun.stdout).failed_shards, []);
 

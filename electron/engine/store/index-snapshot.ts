@@ -1,7 +1,8 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as lancedb from '@lancedb/lancedb';
 import type { SampleIndex } from './sample-index.js';
+import { writeCacheFile } from './row-snapshot.js';
 
 /**
  * A persisted copy of the sample index's base columns (ids, source, path, language, tokens), so
@@ -70,15 +71,7 @@ export async function writeIndexSnapshot(dir: string, versions: SnapshotVersions
   const byRank = index.idOrder();
   push(Buffer.from(byRank.buffer, byRank.byteOffset, n * 4));
   chunks.push(Buffer.from(text, 'utf8'));
-  const path = join(dir, FILE);
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, Buffer.concat(chunks));
-    await rename(tmp, path);
-  } catch {
-    // NOTE: a snapshot is only a cache; a dataset on a read-only or full disk opens by scanning.
-    await rm(tmp, { force: true }).catch(() => {});
-  }
+  await writeCacheFile(join(dir, FILE), Buffer.concat(chunks));
 }
 
 /** The index columns, or null when there is no snapshot for exactly these table versions. */

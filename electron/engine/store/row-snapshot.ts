@@ -51,13 +51,19 @@ export async function writeRowSnapshot(
     chunks.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
     at += c.byteLength;
   }
-  const path = rowSnapshotPath(dir, name);
+  await writeCacheFile(rowSnapshotPath(dir, name), Buffer.concat(chunks));
+}
+
+/**
+ * Writes a cache file whole or not at all (a temporary sibling renamed into place). A failure is
+ * swallowed: a snapshot is only a cache, and a dataset on a read-only or full disk opens from its tables.
+ */
+export async function writeCacheFile(path: string, data: Buffer): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
-    await writeFile(tmp, Buffer.concat(chunks));
+    await writeFile(tmp, data);
     await rename(tmp, path);
   } catch {
-    // NOTE: only a cache; a dataset on a read-only or full disk opens from its tables.
     await rm(tmp, { force: true }).catch(() => {});
   }
 }
