@@ -15,6 +15,8 @@ import { HEURISTIC_WHERE_FIELDS } from '../../electron/engine/hygiene/heuristic-
 import { readRowSnapshot, rowSnapshotPath, writeRowSnapshot } from '../../electron/engine/store/row-snapshot.ts';
 import { plantedSamples } from '../support/hygiene-fixtures.ts';
 import { tempDir } from '../support/temp.ts';
+import type { LabelRecord } from '../../shared/domain.ts';
+import { randomUUID } from 'node:crypto';
 
 // Opening reads classifier scores, heuristic statistics and scan coverage from per-row snapshots
 // when they were written for this index and these table versions (row-snapshot.ts). These tests
@@ -23,6 +25,7 @@ import { tempDir } from '../support/temp.ts';
 
 const DEMO = join(process.cwd(), 'resources/demo/samples.jsonl');
 const KINDS = ['secret', 'pii', 'license', 'contamination'] as const;
+const SNAPSHOTS = ['scores', 'heuristics', 'coverage', 'labels'];
 
 /** Everything the snapshots stand for, per sample, in index order. */
 function state(s: DatasetStore) {
@@ -32,11 +35,44 @@ function state(s: DatasetStore) {
     out.push([
       id,
       s.index.cls[r],
+      s.index.llm[r],
+      s.index.llmKeep[r],
+      s.index.human[r],
       KINDS.map((k) => s.annotations.checkedBy(id, k)?.runId ?? null),
       KINDS.map((k) => s.annotations.annotationsOf(id, k).map((a) => a.annotationId)),
       HEURISTIC_WHERE_FIELDS.map((f) => s.hygiene.heuristics.value(id, f)),
     ]);
   }
+  return { rows: out, llm: s.llmSources(), active: s.activeLlmSource(), labelsVersion: s.labelsVersion };
+}
+
+/** LLM labels of two sources (each sample twice in one of them: the later label wins), one with a null score. */
+function llmLabels(ids: string[]): LabelRecord[] {
+  const out: LabelRecord[] = [];
+  const t0 = Date.parse('2026-01-01T00:00:00Z');
+  ids.forEach((sampleId, i) => {
+    for (const [k, agent] of [
+      [0, 'model-a|edu|1'],
+      [1, 'model-b|edu|1'],
+      [2, 'model-a|edu|1'],
+    ] as const) {
+      if (k === 1 && i % 3) continue;
+      out.push({
+        labelId: randomUUID(),
+        sampleId,
+        kind: 'llm',
+        score: i === 1 && k === 2 ? null : (i + k) % 6,
+        keep: (i + k) % 2 === 0,
+        rationale: null,
+        agent,
+        origin: null,
+        note: null,
+        retracts: null,
+        details: {},
+        createdAt: new Date(t0 + 1000 * (k * 100_000 + i)).toISOString(),
+      });
+    }
+  });
   return out;
 }
 
@@ -58,6 +94,8 @@ async function build(db: string) {
   await importPaths(engine.store, [DEMO], { textField: 'text' });
   await importPaths(engine.store, [planted]);
   await importHumanLabels(engine.store, DEMO, { annotator: 'demo' });
+  await engine.store.appendLabels(llmLabels(engine.store.index.ids.slice(0, 200)));
+  await engine.store.flush();
   const emb = createHashEmbedder({ dims: 256 });
   await embedDataset(engine.store, emb, { spec: { kind: 'hash', dims: 256 } });
   const modelId = (await trainModel(engine.store, emb, { algo: 'logistic', seed: 3 })).modelId;
@@ -70,28 +108,33 @@ test('an open from the per-row snapshots equals an open from the tables, and a m
   const dir = await tempDir();
   const db = join(dir, 'db');
   await build(db);
-  for (const name of ['scores', 'heuristics', 'coverage']) await rm(rowSnapshotPath(db, name), { force: true });
+  for (const name of SNAPSHOTS) await rm(rowSnapshotPath(db, name), { force: true });
 
   // From the tables (a reader persists nothing), then a writer open that persists the snapshots.
   const fromTables = await DatasetStore.open(db, { mode: 'read' });
   const expected = state(fromTables);
   assert.ok(fromTables.index.size > 100);
   assert.ok(
-    expected.some((e) => (e as unknown[][])[3].some((list) => (list as unknown[]).length)),
+    expected.rows.some((e) => (e as unknown[][])[6].some((list) => (list as unknown[]).length)),
     'findings',
   );
   assert.ok(
-    expected.every((e) => !Number.isNaN((e as number[])[1])),
+    expected.rows.every((e) => !Number.isNaN((e as number[])[1])),
     'every sample scored',
   );
+  assert.equal(expected.llm.length, 2, 'two LLM sources');
+  assert.ok(
+    expected.rows.some((e) => Number.isNaN((e as number[])[2]) && (e as number[])[3] !== -1),
+    'a label with a null score',
+  );
   await fromTables.close();
-  for (const name of ['scores', 'heuristics', 'coverage']) assert.ok(!existsSync(rowSnapshotPath(db, name)), name);
+  for (const name of SNAPSHOTS) assert.ok(!existsSync(rowSnapshotPath(db, name)), name);
   const w = await DatasetStore.open(db);
   assert.deepEqual(state(w), expected);
   const covKey = await w.rowSnapshotKey(['annotation_runs', 'annotation_coverage']);
   const scoreKey = await w.rowSnapshotKey(['scores'], { model: w.activeModelId });
   await w.close();
-  for (const name of ['scores', 'heuristics', 'coverage']) assert.ok(existsSync(rowSnapshotPath(db, name)), name);
+  for (const name of SNAPSHOTS) assert.ok(existsSync(rowSnapshotPath(db, name)), name);
 
   // From the snapshots: the same state.
   const r = await DatasetStore.open(db, { mode: 'read' });
@@ -107,6 +150,19 @@ test('an open from the per-row snapshots equals an open from the tables, and a m
   const r2 = await DatasetStore.open(db, { mode: 'read' });
   assert.equal(r2.index.cls[0], 0.125);
   await r2.close();
+  // The same for the LLM labels: a planted score under the current key is what is read.
+  const w0 = await DatasetStore.open(db, { mode: 'read' });
+  const labelKey = await w0.rowSnapshotKey(['labels']);
+  const active = w0.activeLlmSource();
+  await w0.close();
+  const lsnap = await readRowSnapshot(db, 'labels', labelKey);
+  assert.ok(lsnap, 'labels snapshot for the current key');
+  const k = (lsnap.extra as { sources: { name: string }[] }).sources.findIndex((x) => x.name === active);
+  (lsnap.columns[`score:${k}`] as Float32Array)[0] = 4.5;
+  await writeRowSnapshot(db, 'labels', labelKey, lsnap.columns, lsnap.extra);
+  const r1 = await DatasetStore.open(db, { mode: 'read' });
+  assert.equal(r1.index.llm[0], 4.5);
+  await r1.close();
   // ... but not once the index is rebuilt from the table (another origin): the tables again.
   await rm(join(db, 'index-snapshot.bin'));
   const r3 = await DatasetStore.open(db, { mode: 'read' });
@@ -160,6 +216,14 @@ test('after a write (a new scan run, new scores, new statistics) an open reads t
       comment_ratio: 0,
     },
   ]);
+  // A new LLM label (a third source, now the most recently used) and one more for an existing source.
+  await w2.appendLabels(
+    llmLabels([w2.index.ids[5]]).map((l, i) => ({
+      ...l,
+      agent: i ? l.agent : 'model-c|edu|2',
+      createdAt: new Date(Date.now() + i).toISOString(),
+    })),
+  );
   await w2.close();
   // A second model's scores (the newest model becomes the active one).
   const e = await Engine.open({ dir: db });
@@ -172,10 +236,12 @@ test('after a write (a new scan run, new scores, new statistics) an open reads t
   assert.equal(r.annotations.checkedBy(id, 'secret')!.runId, run.runId);
   assert.equal(r.hygiene.heuristics.value(id, 'lines'), 4242);
   assert.equal(r.activeModelId, m2);
+  assert.equal(r.activeLlmSource(), 'edu@model-a');
+  assert.equal(r.llmSources().length, 3);
   const seen = state(r);
   await r.close();
   // The same as an open with no snapshot at all.
-  for (const name of ['scores', 'heuristics', 'coverage']) await rm(rowSnapshotPath(db, name), { force: true });
+  for (const name of SNAPSHOTS) await rm(rowSnapshotPath(db, name), { force: true });
   const r0 = await DatasetStore.open(db, { mode: 'read' });
   assert.deepEqual(seen, state(r0));
   await r0.close();

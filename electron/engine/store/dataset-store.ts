@@ -13,6 +13,8 @@ import { openDatasetFolder, type DatasetConfig, type DatasetFolder } from './dat
 import { DurableJournal } from './durable-journal.js';
 import { readIndexSnapshot, scanIndexTables, writeIndexSnapshot, type SnapshotVersions } from './index-snapshot.js';
 import { loadClassifierScores } from './classifier-scores.js';
+import { LlmLabels } from './llm-labels.js';
+import { readRowSnapshot, writeRowSnapshot } from './row-snapshot.js';
 import { ReadOnlyDatasetError } from './table-guard.js';
 import { WriterLock } from './writer-lock.js';
 import { SampleIndex } from './sample-index.js';
@@ -35,8 +37,8 @@ export class DatasetStore {
   hygiene!: HygieneIndex;
   private labelJournal!: DurableJournal<LabelRecord>;
   /** Active LLM source per label, `templateId@model`; see `activeLlmSource`. */
-  private llmLatest = new Map<string, Map<number, { score: number | null; keep: boolean; at: string }>>();
-  private llmSourceLastUsed = new Map<string, string>();
+  /** Every LLM source's latest label per row (its columns become the index's llm_score). */
+  private llm = new LlmLabels();
   replayedOnOpen = 0;
 
   private lock: WriterLock | null = null;
@@ -112,7 +114,6 @@ export class DatasetStore {
     if (snap) this.index.loadColumns(snap);
     else await this.scanIndex(samples, counts, versions);
     const labels = await this.table('labels');
-    const all = await readLabelCores(labels);
     this.labelJournal = new DurableJournal<LabelRecord>({
       dir: join(this.dir, 'journal'),
       name: 'labels',
@@ -133,23 +134,10 @@ export class DatasetStore {
       },
       keyOf: (r) => r.labelId,
     });
-    if (this.readOnly) {
-      const stored = new Set(all.map((r) => r.labelId));
-      const seen = new Set<string>();
-      for (const r of journaled)
-        if (!stored.has(r.labelId) && !seen.has(r.labelId)) {
-          seen.add(r.labelId);
-          this.readonlyPending.push(r);
-        }
-      pushAll(all, this.readonlyPending);
-    } else {
-      // Replayed journal records were acknowledged before a crash: they are labels like any other.
-      const replayed = await this.labelJournal.open();
-      this.replayedOnOpen = replayed.length;
-      pushAll(all, replayed);
-    }
-    all.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
-    for (const r of all) this.applyLabel(r);
+    // Replayed journal records were acknowledged before a crash: the journal writes the missing
+    // ones to the table (before it is read below), and they are labels like any other.
+    if (!this.readOnly) this.replayedOnOpen = (await this.labelJournal.open()).length;
+    await this.loadLabels(labels, journaled);
     this.recomputeLlm();
     await this.reloadClassifierScores({ snapshot: true });
     this.annotations = await AnnotationStore.open(this.folder, {
@@ -165,6 +153,49 @@ export class DatasetStore {
     this.hygiene = new HygieneIndex(this.annotations, (id) => this.index.row(id));
     await loadFields(this, this.hygiene);
     await openHeuristics(this, this.hygiene.heuristics);
+  }
+
+  /**
+   * Applies every label in time order. LLM labels come from `labels-snapshot.bin` when it was
+   * written for this index and this version of the labels table, and no journal record waits
+   * to be merged; human labels are always read (a filtered scan) and applied on top.
+   */
+  private async loadLabels(labels: lancedb.Table, journaled: LabelRecord[]) {
+    const key = journaled.length ? null : await this.rowSnapshotKey(['labels']);
+    const snap = key && (await readRowSnapshot(this.dir, 'labels', key));
+    const extra = snap ? (snap.extra as { llmRows?: unknown; sources?: unknown } | null) : null;
+    let all: LabelCore[];
+    const fromSnapshot = Boolean(
+      snap && typeof extra?.llmRows === 'number' && this.llm.load(snap.columns, extra.sources, this.index.size),
+    );
+    if (fromSnapshot) {
+      all = await readLabelCores(labels, "kind = 'human'");
+      this.labelsVersion += extra!.llmRows as number;
+    } else {
+      all = await readLabelCores(labels);
+      if (journaled.length) {
+        // A reader: journal records the table does not hold yet are pending labels.
+        const stored = new Set(all.map((r) => r.labelId));
+        const seen = new Set<string>();
+        for (const r of journaled)
+          if (!stored.has(r.labelId) && !seen.has(r.labelId)) {
+            seen.add(r.labelId);
+            this.readonlyPending.push(r);
+          }
+        pushAll(all, this.readonlyPending);
+      }
+      this.llm.sources.clear();
+    }
+    all.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+    let llmRows = 0;
+    for (const r of all) {
+      if (r.kind !== 'human') llmRows++;
+      this.applyLabel(r);
+    }
+    if (key && !fromSnapshot && !this.readOnly) {
+      const { columns, sources } = this.llm.snapshot(this.index.size);
+      await writeRowSnapshot(this.dir, 'labels', key, columns, { llmRows, sources });
+    }
   }
 
   /** The index's base columns from LanceDB (no valid snapshot); a writer persists them for the next open. */
@@ -224,14 +255,7 @@ export class DatasetStore {
     // NOTE: a handful of distinct agents across every label: parsed once each.
     let src = this.sourceOfAgent.get(r.agent);
     if (src === undefined) this.sourceOfAgent.set(r.agent, (src = DatasetStore.llmSourceOf(r)));
-    let m = this.llmLatest.get(src);
-    if (!m) {
-      m = new Map();
-      this.llmLatest.set(src, m);
-    }
-    m.set(row, { score: r.score, keep: r.keep, at: r.createdAt });
-    const last = this.llmSourceLastUsed.get(src);
-    if (!last || r.createdAt > last) this.llmSourceLastUsed.set(src, r.createdAt);
+    this.llm.set(src, row, r.score, r.keep, r.createdAt);
   }
 
   /** The LLM source whose labels are "the" llm_score: configured, else the most recently used. */
@@ -239,27 +263,23 @@ export class DatasetStore {
     if (this.config.activeLlmSource) return this.config.activeLlmSource;
     let best: string | null = null;
     let at = '';
-    for (const [src, t] of this.llmSourceLastUsed)
-      if (t > at) {
-        at = t;
+    for (const [src, s] of this.llm.sources)
+      if (s.lastUsed > at) {
+        at = s.lastUsed;
         best = src;
       }
     return best;
   }
 
   llmSources(): { source: string; samples: number; lastUsed: string }[] {
-    return [...this.llmLatest.entries()].map(([source, m]) => ({
-      source,
-      samples: m.size,
-      lastUsed: this.llmSourceLastUsed.get(source) ?? '',
-    }));
+    return [...this.llm.sources].map(([source, s]) => ({ source, samples: s.count, lastUsed: s.lastUsed }));
   }
 
   private recomputeLlm() {
-    this.index.clearLlm();
     const src = this.activeLlmSource();
-    const m = src ? this.llmLatest.get(src) : undefined;
-    if (m) for (const [row, v] of m) this.index.setLlm(row, v.score, v.keep);
+    const s = src ? this.llm.sources.get(src) : undefined;
+    if (s) this.index.loadLlm(s.score, s.keep);
+    else this.index.clearLlm();
   }
 
   /** Sets how the human value is resolved (persisted in config.json) and re-resolves the index. */

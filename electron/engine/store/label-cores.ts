@@ -9,11 +9,21 @@ export type LabelCore = Pick<
 >;
 
 /** Every label's core columns, read column-wise (string columns decoded a batch at a time). */
-export async function readLabelCores(labels: lancedb.Table): Promise<LabelCore[]> {
+/** `where`: a filter on the labels table (e.g. only human labels). */
+export async function readLabelCores(labels: lancedb.Table, where?: string): Promise<LabelCore[]> {
   const all: LabelCore[] = [];
-  for await (const b of labels
-    .query()
-    .select(['label_id', 'sample_id', 'kind', 'score', 'keep', 'agent', 'origin', 'retracts', 'created_at'])) {
+  const q = labels.query();
+  for await (const b of (where ? q.where(where) : q).select([
+    'label_id',
+    'sample_id',
+    'kind',
+    'score',
+    'keep',
+    'agent',
+    'origin',
+    'retracts',
+    'created_at',
+  ])) {
     const [labelId, sampleId, kind, agent, origin, retracts, createdAt] = [
       'label_id',
       'sample_id',

@@ -9,12 +9,20 @@ import { join } from 'node:path';
  * table) and the versions of the tables it summarizes. Any other key, or a damaged file, and the
  * caller reads the tables instead (and, when it may write, persists a fresh snapshot).
  */
-export type RowColumn = Float32Array | Float64Array | Int32Array | Uint8Array;
+export type RowColumn = Float32Array | Float64Array | Int32Array | Int8Array | Uint8Array;
 
-const TYPES = { f32: Float32Array, f64: Float64Array, i32: Int32Array, u8: Uint8Array } as const;
+const TYPES = { f32: Float32Array, f64: Float64Array, i32: Int32Array, i8: Int8Array, u8: Uint8Array } as const;
 type TypeName = keyof typeof TYPES;
 const typeName = (c: RowColumn): TypeName =>
-  c instanceof Float32Array ? 'f32' : c instanceof Float64Array ? 'f64' : c instanceof Int32Array ? 'i32' : 'u8';
+  c instanceof Float32Array
+    ? 'f32'
+    : c instanceof Float64Array
+      ? 'f64'
+      : c instanceof Int32Array
+        ? 'i32'
+        : c instanceof Int8Array
+          ? 'i8'
+          : 'u8';
 
 const MAGIC = 'TBSROW1\n';
 const align8 = (x: number) => (x + 7) & ~7;

@@ -146,6 +146,14 @@ export class SampleIndex {
     this.invalidate('disagreement');
   }
 
+  /** Every row's LLM value at once (score NaN for none given, keep -1 for no label), from one source's columns. */
+  loadLlm(score: Float32Array, keep: Int8Array) {
+    this.clearLlm();
+    const n = Math.min(this.ids.length, score.length, keep.length);
+    this.llm.set(score.subarray(0, n));
+    this.llmKeep.set(keep.subarray(0, n));
+  }
+
   clearLlm() {
     this.llm.fill(NaN);
     this.llmKeep.fill(-1);
