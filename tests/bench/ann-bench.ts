@@ -394,14 +394,17 @@ export async function run(opts: { rows: number; log?: Log }): Promise<BenchRow[]
     // Around the chosen setting: a smaller and a larger ef, and without the refine step (re-ranking
     // refineFactor x k candidates on the full vectors), which is where the latency / recall trade sits.
     // NOTE: LanceDB refuses ef below the candidates it must return (k, or k x refineFactor).
-    const settings = [
-      { ...chosen, ef: 100 },
-      chosen,
-      { ...chosen, ef: 320 },
-      { ...chosen, ef: 64, refineFactor: 0 },
-      { ...chosen, ef: 100, refineFactor: 0 },
-      { ...chosen, refineFactor: 0 },
-    ].filter((s) => s.ef >= 10 * Math.max(1, s.refineFactor));
+    const around = [
+      { ef: 100, refineFactor: 10 },
+      { ef: 160, refineFactor: 10 },
+      { ef: 320, refineFactor: 10 },
+      { ef: 64, refineFactor: 0 },
+      { ef: 100, refineFactor: 0 },
+      { ef: 160, refineFactor: 0 },
+    ]
+      .filter((s) => s.ef >= 10 * Math.max(1, s.refineFactor))
+      .map((s) => (s.ef === chosen.ef && s.refineFactor === chosen.refineFactor ? chosen : { ...chosen, ...s }));
+    const settings = around.includes(chosen) ? around : [chosen, ...around];
     for (const s of settings) {
       const m = await measure(table, queries, truth, (q) => {
         q = q.nprobes(s.nprobes).ef(s.ef);
