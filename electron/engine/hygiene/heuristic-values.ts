@@ -46,7 +46,7 @@ function rowOf(stats: TextStats): Record<HeuristicColumn, number> {
  * index does not hold (or every sample, without an index) keeps its row in a small map.
  */
 export class HeuristicValues {
-  private present = new Uint8Array(1024);
+  private present: Uint8Array = new Uint8Array(1024);
   private count = 0;
   private other = new Map<string, Record<HeuristicColumn, number>>();
   private cols = Object.fromEntries(HEURISTIC_COLUMNS.map((c) => [c, new Float64Array(1024)])) as Record<
@@ -66,8 +66,8 @@ export class HeuristicValues {
   }
 
   private grow(min: number) {
-    let cap = this.present.length;
-    if (min <= cap) return;
+    if (min <= this.present.length) return;
+    let cap = Math.max(1024, this.present.length);
     while (cap < min) cap *= 2;
     const next = new Uint8Array(cap);
     next.set(this.present);
@@ -129,12 +129,9 @@ export class HeuristicValues {
       if (!(col instanceof Float64Array) || col.length !== n) return false;
     }
     this.other.clear();
-    this.present = new Uint8Array(Math.max(1024, n));
-    this.present.set(present);
-    for (const c of HEURISTIC_COLUMNS) {
-      this.cols[c] = new Float64Array(Math.max(1024, n));
-      this.cols[c].set(cols[c] as Float64Array);
-    }
+    // NOTE: the columns are taken as they are (no copy); a later row past n grows them.
+    this.present = present;
+    for (const c of HEURISTIC_COLUMNS) this.cols[c] = cols[c] as Float64Array;
     let count = 0;
     for (let r = 0; r < n; r++) count += present[r] === 1 ? 1 : 0;
     this.count = count;

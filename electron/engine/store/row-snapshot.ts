@@ -101,8 +101,13 @@ export async function readRowSnapshot(
       at = align8(at);
       const bytes = c.length * T.BYTES_PER_ELEMENT;
       if (at + bytes > buf.length) return null;
-      // A copy, so the column owns an aligned buffer of its own.
-      columns[c.name] = new T(new Uint8Array(buf.subarray(at, at + bytes)).buffer);
+      // A view into the file's buffer where it is aligned (a large read is a buffer of its own),
+      // else a copy: 10^6 rows of statistics are 72 MB that need not be copied twice.
+      const off = buf.byteOffset + at;
+      columns[c.name] =
+        off % T.BYTES_PER_ELEMENT === 0
+          ? new T(buf.buffer as ArrayBuffer, off, c.length)
+          : new T(new Uint8Array(buf.subarray(at, at + bytes)).buffer);
       at += bytes;
     }
     if (at !== buf.length) return null;
