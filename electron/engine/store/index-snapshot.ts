@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as lancedb from '@lancedb/lancedb';
 import type { SampleIndex } from './sample-index.js';
-import { writeCacheFile } from './row-snapshot.js';
+import { readCacheFile, writeCacheFile } from './row-snapshot.js';
 
 /**
  * A persisted copy of the sample index's base columns (ids, source, path, language, tokens), so
@@ -79,19 +78,13 @@ export async function readIndexSnapshot(
   dir: string,
   versions: SnapshotVersions,
 ): Promise<Parameters<SampleIndex['loadColumns']>[0] | null> {
-  let buf: Buffer;
+  const file = await readCacheFile<Header>(join(dir, FILE), MAGIC);
+  if (!file) return null;
+  const { buf, header: h } = file;
   try {
-    buf = await readFile(join(dir, FILE));
-  } catch {
-    return null;
-  }
-  try {
-    if (buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return null;
-    const hl = buf.readUInt32LE(MAGIC.length);
-    const h = JSON.parse(buf.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + hl)) as Header;
     if (h.versions.samples !== versions.samples || h.versions.token_counts !== versions.token_counts) return null;
     const n = h.n;
-    let at = align4(MAGIC.length + 4 + hl);
+    let at = align4(file.at);
     const take = (bytes: number) => {
       const ab = buf.buffer.slice(buf.byteOffset + at, buf.byteOffset + at + bytes);
       at = align4(at + bytes);

@@ -63,6 +63,25 @@ export async function writeRowSnapshot(
 }
 
 /**
+ * A cache file written as MAGIC, a u32 header length, a JSON header, then binary data from `at`;
+ * null when it is missing, of another format or its header does not parse.
+ */
+export async function readCacheFile<H>(
+  path: string,
+  magic: string,
+): Promise<{ buf: Buffer; header: H; at: number } | null> {
+  try {
+    const buf = await readFile(path);
+    if (buf.toString('latin1', 0, magic.length) !== magic) return null;
+    const hl = buf.readUInt32LE(magic.length);
+    const header = JSON.parse(buf.toString('utf8', magic.length + 4, magic.length + 4 + hl)) as H;
+    return { buf, header, at: magic.length + 4 + hl };
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Writes a cache file whole or not at all (a temporary sibling renamed into place). A failure is
  * swallowed: a snapshot is only a cache, and a dataset on a read-only or full disk opens from its tables.
  */
@@ -82,18 +101,12 @@ export async function readRowSnapshot(
   name: string,
   key: Record<string, unknown>,
 ): Promise<{ columns: Record<string, RowColumn>; extra: unknown } | null> {
-  let buf: Buffer;
+  const file = await readCacheFile<Header>(rowSnapshotPath(dir, name), MAGIC);
+  if (!file) return null;
+  const { buf, header: h } = file;
   try {
-    buf = await readFile(rowSnapshotPath(dir, name));
-  } catch {
-    return null;
-  }
-  try {
-    if (buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return null;
-    const hl = buf.readUInt32LE(MAGIC.length);
-    const h = JSON.parse(buf.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + hl)) as Header;
     if (h.key !== JSON.stringify(key)) return null;
-    let at = MAGIC.length + 4 + hl;
+    let at = file.at;
     const columns: Record<string, RowColumn> = {};
     for (const c of h.columns) {
       const T = TYPES[c.type];
