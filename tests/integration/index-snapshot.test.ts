@@ -15,6 +15,8 @@ const columns = (s: DatasetStore) => ({
   language: [...s.index.language],
   tokens: Array.from(s.index.tokens.subarray(0, s.index.size)),
   exact: Array.from(s.index.tokensExact.subarray(0, s.index.size)),
+  // Every id finds its row (through the stored id table when the snapshot was used).
+  rows: s.index.ids.map((id) => s.index.row(id)),
 });
 const versions = async (s: DatasetStore) => ({
   samples: await (await s.table('samples')).version(),
@@ -50,6 +52,12 @@ test('the index snapshot is used only for the table versions it was built from, 
     [...before.ids].sort(),
   );
   assert.ok(before.path.includes(null));
+  // Sources and paths are stored once each; the id table covers every id.
+  assert.equal(snap.idTable?.count, before.ids.length);
+  assert.deepEqual(
+    before.rows,
+    before.ids.map((_, i) => i),
+  );
   const r = await DatasetStore.open(db, { mode: 'read' });
   assert.deepEqual(columns(r), before);
   await r.close();

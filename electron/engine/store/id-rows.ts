@@ -5,9 +5,9 @@
  * ids themselves stay in the index's array; a slot holds row + 1 (0 = empty), compared by id.
  */
 export class IdRows {
-  private slots = new Int32Array(2048);
+  private slots: Int32Array = new Int32Array(2048);
   /** Each slot's id hash: a probe compares strings only when the hashes match. */
-  private hashes = new Uint32Array(2048);
+  private hashes: Uint32Array = new Uint32Array(2048);
   private mask = 2047;
   private count = 0;
 
@@ -65,6 +65,44 @@ export class IdRows {
       count++;
     }
     this.count = count;
+  }
+
+  /** The table as stored by an index snapshot: slots (row + 1, 0 = empty) and each slot's hash. */
+  table(): { slots: Int32Array; hashes: Uint32Array; count: number } {
+    return { slots: this.slots, hashes: this.hashes, count: this.count };
+  }
+
+  /**
+   * Takes a table `table()` gave for exactly these ids (an index snapshot), instead of hashing
+   * every id again (~270 ms at 10^6). Returns false, and changes nothing, when the table is not
+   * plausibly theirs: a wrong size, or one of up to `checks` rows spread over the ids that does
+   * not map back to itself. Then the caller resets.
+   */
+  adopt(ids: readonly string[], t: { slots: Int32Array; hashes: Uint32Array; count: number }, checks = 1024): boolean {
+    const cap = t.slots.length;
+    if (cap < 2048 || (cap & (cap - 1)) !== 0 || t.hashes.length !== cap || t.count !== ids.length) return false;
+    if (2 * t.count > cap) return false;
+    let used = 0;
+    for (let i = 0; i < cap; i++) {
+      const v = t.slots[i];
+      if (v < 0 || v > ids.length) return false;
+      if (v !== 0) used++;
+    }
+    if (used !== t.count) return false;
+    const prev = { ids: this.ids, slots: this.slots, hashes: this.hashes, mask: this.mask, count: this.count };
+    this.ids = ids;
+    this.slots = t.slots;
+    this.hashes = t.hashes;
+    this.mask = cap - 1;
+    this.count = t.count;
+    const step = Math.max(1, Math.floor(ids.length / checks));
+    for (let r = 0; r < ids.length; r += step) {
+      if (this.get(ids[r]) !== r) {
+        Object.assign(this, prev);
+        return false;
+      }
+    }
+    return true;
   }
 
   private place(row: number, h: number) {

@@ -102,6 +102,8 @@ export class SampleIndex {
     tokensExact: Uint8Array;
     /** Rows in id order, as `idOrder()` gave them when the snapshot was written. */
     byRank?: Int32Array;
+    /** The id -> row table `idTable()` gave for these ids; checked, and rebuilt when it does not fit. */
+    idTable?: ReturnType<IdRows['table']>;
     origin?: string;
   }) {
     if (this.ids.length) throw new Error('loadColumns needs an empty index');
@@ -114,7 +116,7 @@ export class SampleIndex {
     this.tokens.set(c.tokens);
     this.tokensExact.set(c.tokensExact);
     if (c.origin) this.origin = c.origin;
-    this.rowOf.reset(c.ids);
+    if (!c.idTable || !this.rowOf.adopt(c.ids, c.idTable)) this.rowOf.reset(c.ids);
     this.sortCache.clear();
     this.idRankCache = null;
     if (c.byRank && c.byRank.length === n) {
@@ -347,6 +349,11 @@ export class SampleIndex {
   }
 
   /** The id order (each row's rank), for a snapshot to persist; computed if needed. */
+  /** The id -> row table, for the index snapshot. */
+  idTable(): ReturnType<IdRows['table']> {
+    return this.rowOf.table();
+  }
+
   idOrder(): Int32Array {
     return this.idRanks().byRank;
   }
