@@ -12,6 +12,8 @@ import {
   type NearDupOptions,
 } from '../../electron/engine/curate/dedup.js';
 import { mulberry32, seededShuffle } from '../../electron/engine/curate/hashing.js';
+import { CosineLsh } from '../../electron/engine/curate/cosine-lsh.js';
+import { packUnitVectors } from '../../electron/engine/curate/unit-vectors.js';
 import { chooseBands, jaccardSorted, nearDedupMinhash, wordShingles } from '../../electron/engine/curate/minhash.js';
 import type { RankedCandidate } from '../../electron/engine/curate/select.js';
 import { STDLIB } from '../support/temp.ts';
@@ -245,19 +247,41 @@ describe('near-dup by embedding', () => {
     );
   });
 
-  it('scales to 30k vectors with planted duplicates in seconds', () => {
+  it('an LSH query skips removed items before any sketch work, and proposes the same others', () => {
+    const items = plantedSet(3000, 64, 200, 8, { maxCopies: 2, minCos: 0.97 });
+    const vecs = packUnitVectors(items.map((r) => r.candidate.embedding));
+    const index = new CosineLsh(vecs, { bits: 16, tables: 20, threshold: 0.95 });
+    const removed = new Int32Array(vecs.count).fill(-1);
+    const rand = mulberry32(5);
+    for (let j = 0; j < vecs.count; j++) if (rand() < 0.4) removed[j] = 0;
+    let proposals = 0;
+    for (let i = 0; i < vecs.count; i++) {
+      const all: number[] = [];
+      const alive: number[] = [];
+      index.forEachCandidateOfItem(i, (j) => all.push(j), true);
+      index.forEachCandidateOfItem(i, (j) => alive.push(j), true, removed);
+      proposals += all.length;
+      assert.deepEqual(
+        alive,
+        all.filter((j) => removed[j] < 0),
+        `item ${i}`,
+      );
+    }
+    assert.ok(proposals > 100, `${proposals} proposals`);
+  });
+
+  it('scales to 30k vectors with planted duplicates: a small fraction of the pairs is compared', () => {
     const items = plantedSet(30_000, 128, 400, 21, { maxCopies: 1, minCos: 0.96 });
-    const t0 = performance.now();
     const res = nearDedupEmbeddings(items, { threshold: 0.95 });
-    const ms = performance.now() - t0;
     assert.equal(res.mode, 'lsh');
+    // Exact cosines computed, not time (the bench times it): 399 of the 4.5e8 pairs with this seed.
+    assert.ok(res.comparisons < 3_000, `${res.comparisons} comparisons`);
     // A planted pair is missed only if both members survived: with perfect recall that cannot happen.
     const kept = new Set(res.kept.map((r) => r.candidate.id));
     const missed = Array.from({ length: 400 }, (_, g) => g).filter(
       (g) => kept.has(`g${String(g).padStart(4, '0')}-0`) && kept.has(`s${String(g * 75).padStart(6, '0')}`),
     );
     assert.ok(missed.length <= 8, `missed ${missed.length} of 400 planted pairs`);
-    assert.ok(ms < 10_000, `took ${ms} ms`);
   });
 });
 

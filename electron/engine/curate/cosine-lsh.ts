@@ -50,12 +50,12 @@ export function sketchCutoff(threshold: number, bits: number): number {
   return Math.ceil(bits * q + 4.5 * Math.sqrt(bits * q * (1 - q)));
 }
 
-function popcount32(v: number): number {
-  let x = v - ((v >>> 1) & 0x55555555);
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  x = (x + (x >>> 4)) & 0x0f0f0f0f;
-  return Math.imul(x, 0x01010101) >>> 24;
-}
+/** Bits set in each 16-bit value: two lookups per word were about twice the speed of SWAR arithmetic. */
+const POPCOUNT16 = (() => {
+  const t = new Uint8Array(65536);
+  for (let v = 1; v < 65536; v++) t[v] = (v & 1) + t[v >>> 1];
+  return t;
+})();
 
 export function planLsh(vecs: UnitVectors, threshold: number, opts: LshOptions = {}): LshPlan {
   const recall = opts.recall ?? 0.98;
@@ -275,10 +275,16 @@ export class CosineLsh {
     }
   }
 
-  private sketchDistance(a: Uint32Array, aOff: number, j: number): number {
+  /** Hamming distance of two sketches, or any value above `cutoff` once it is certain to exceed it. */
+  private sketchDistance(a: Uint32Array, aOff: number, j: number, cutoff: number): number {
     let d = 0;
     const bOff = j * this.sketchWords;
-    for (let w = 0; w < this.sketchWords; w++) d += popcount32(a[aOff + w] ^ this.sketch[bOff + w]);
+    const sketch = this.sketch;
+    for (let w = 0; w < this.sketchWords; w++) {
+      const x = a[aOff + w] ^ sketch[bOff + w];
+      d += POPCOUNT16[x & 0xffff] + POPCOUNT16[x >>> 16];
+      if (d > cutoff) return d;
+    }
     return d;
   }
 
@@ -324,32 +330,43 @@ export class CosineLsh {
     qs: Uint32Array,
     qOff: number,
     visit: (j: number) => void,
+    removed: Int32Array | null,
   ): void {
     const sk = this.sortedKeys[t];
     const ord = this.order[t];
     if (lo >= sk.length) return;
     const key = sk[lo];
+    const stamp = this.stamp;
+    const query = this.query;
+    const cutoff = this.cutoff;
     for (let m = lo; m < sk.length && sk[m] === key; m++) {
       const j = ord[m];
-      if (j <= floor || this.stamp[j] === this.query) continue;
-      this.stamp[j] = this.query;
-      if (this.sketchDistance(qs, qOff, j) > this.cutoff) continue;
+      if (j <= floor || stamp[j] === query) continue;
+      stamp[j] = query;
+      if (removed !== null && removed[j] >= 0) continue;
+      if (this.sketchDistance(qs, qOff, j, cutoff) > cutoff) continue;
       visit(j);
     }
   }
 
   /**
    * Calls `visit` once per distinct indexed item sharing a bucket with indexed item `i` (and
-   * passing the sketch filter); with `onlyAfter`, only items with a larger index.
+   * passing the sketch filter); with `onlyAfter`, only items with a larger index; with `removed`,
+   * only items j with `removed[j] < 0` (a greedy pass's removals: no sketch work for them).
    */
-  forEachCandidateOfItem(i: number, visit: (j: number) => void, onlyAfter = false): void {
+  forEachCandidateOfItem(
+    i: number,
+    visit: (j: number) => void,
+    onlyAfter = false,
+    removed: Int32Array | null = null,
+  ): void {
     if (!this.vecs.valid[i]) return;
     this.query++;
     // Marking i itself as seen excludes it without a per-item comparison.
     this.stamp[i] = this.query;
     const floor = onlyAfter ? i : -1;
     for (let t = 0; t < this.tables; t++)
-      this.visitBucket(t, this.itemBucket[t][i], floor, this.sketch, i * this.sketchWords, visit);
+      this.visitBucket(t, this.itemBucket[t][i], floor, this.sketch, i * this.sketchWords, visit, removed);
   }
 
   /** Same for an outside unit vector (row `row` of `data`, same dim), e.g. a sample vs benchmark items. */
@@ -361,7 +378,7 @@ export class CosineLsh {
     for (let t = 0; t < this.tables; t++) {
       const lo = this.bucketStart(t, keys[t]);
       if (lo < this.sortedKeys[t].length && this.sortedKeys[t][lo] === keys[t])
-        this.visitBucket(t, lo, -1, this.querySketch, 0, visit);
+        this.visitBucket(t, lo, -1, this.querySketch, 0, visit, null);
     }
   }
 }

@@ -117,7 +117,8 @@ export function collectClusters(
 export function greedyLeaders(
   n: number,
   eligible: Uint8Array,
-  forEachCandidate: (i: number, visit: (j: number) => void) => void,
+  /** `removedBy[j] >= 0`: j is removed already (a proposer may skip it before any work). */
+  forEachCandidate: (i: number, visit: (j: number) => void, removedBy: Int32Array) => void,
   similarity: (i: number, j: number) => number,
   threshold: number,
   hooks: StepHooks = {},
@@ -131,15 +132,19 @@ export function greedyLeaders(
       hooks.onProgress?.(i, n);
     }
     if (!eligible[i] || removedBy[i] >= 0) continue;
-    forEachCandidate(i, (j) => {
-      if (j <= i || !eligible[j] || removedBy[j] >= 0) return;
-      comparisons++;
-      const s = similarity(i, j);
-      if (s >= threshold) {
-        removedBy[j] = i;
-        sims[j] = s;
-      }
-    });
+    forEachCandidate(
+      i,
+      (j) => {
+        if (j <= i || !eligible[j] || removedBy[j] >= 0) return;
+        comparisons++;
+        const s = similarity(i, j);
+        if (s >= threshold) {
+          removedBy[j] = i;
+          sims[j] = s;
+        }
+      },
+      removedBy,
+    );
   }
   hooks.onProgress?.(n, n);
   return { removedBy, similarity: sims, comparisons };
@@ -233,7 +238,8 @@ export function nearDedupEmbeddings(items: readonly RankedCandidate[], opts: Nea
     const planned = planLsh(vecs, opts.threshold, opts.lsh);
     plan = { ...planned, bits: opts.lsh?.bits ?? planned.bits, tables: opts.lsh?.tables ?? planned.tables };
     const index = new CosineLsh(vecs, { ...opts.lsh, bits: plan.bits, tables: plan.tables, threshold: opts.threshold });
-    const forEach = (i: number, visit: (j: number) => void) => index.forEachCandidateOfItem(i, visit, true);
+    const forEach = (i: number, visit: (j: number) => void, removed: Int32Array) =>
+      index.forEachCandidateOfItem(i, visit, true, removed);
     g = greedyLeaders(n, vecs.valid, forEach, sim, opts.threshold, opts);
   }
   const result = collectClusters(ranked, g.removedBy, g.similarity, 'embedding');
