@@ -1,4 +1,5 @@
 import { HEURISTIC_WHERE_FIELDS, HeuristicValues } from './heuristic-values.js';
+import type { TextStats } from './heuristics.js';
 import { DECLARED_FIELDS } from './meta-fields.js';
 import { SCAN_METHOD } from './scan-method.js';
 import { SENSITIVE_KINDS, flagOf, type SensitiveKind, type SensitiveSpan } from './spans.js';
@@ -94,6 +95,11 @@ export class HygieneIndex {
   }
 
   /** SPDX ids, or [] when unknown. */
+  /** Stored heuristic statistics (of the stored text), or null: the caller computes them. */
+  statsOf(id: string): TextStats | null {
+    return this.heuristics.stats(id);
+  }
+
   licensesOf(id: string): string[] {
     return [...new Set(this.annotations.activeOf(id, 'license').map((a) => a.subject))].sort();
   }
