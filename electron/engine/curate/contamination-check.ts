@@ -140,15 +140,17 @@ export async function checkStoredSamples(
     const batchSize = o.batch ?? 2000;
     let done = 0;
     let batch: { id: string; text: string }[] = [];
-    const flush = async () => {
-      if (!batch.length) return;
-      const vectors = vecTable ? await readVectors(vecTable, new Set(batch.map((b) => b.id))) : new Map();
-      const found = await matcher.match(batch.map((b) => ({ ...b, embedding: vectors.get(b.id) ?? null })));
+    // NOTE: two batches in flight: the pool matches the next batch while this thread records the
+    // previous one (a LanceDB write), so the workers do not wait for it. Runs are recorded in
+    // batch order, one at a time, so an interrupted check still resumes after its last whole run.
+    let recorded: Promise<void> = Promise.resolve();
+    const inFlight: Promise<void>[] = [];
+    const record = async (cur: { id: string; text: string }[], found: Map<number, ContaminationMatch[]>) => {
       const annotations: AnnotationInput[] = [];
       for (const [pos, matches] of found) {
         for (const m of matches) {
           annotations.push({
-            sampleId: batch[pos].id,
+            sampleId: cur[pos].id,
             method: m.method,
             subject: subjectOf(m),
             evidence: {
@@ -165,14 +167,30 @@ export async function checkStoredSamples(
           });
         }
       }
+      throwIfAborted(o.signal);
       await ann.recordRun(
         { kind: 'contamination', scope, params },
-        batch.map((b) => b.id),
+        cur.map((b) => b.id),
         annotations,
       );
-      done += batch.length;
+      done += cur.length;
       o.onProgress?.(done, targets.size);
+    };
+    const flush = async () => {
+      if (!batch.length) return;
+      const cur = batch;
       batch = [];
+      const found = (async () => {
+        const vectors = vecTable ? await readVectors(vecTable, new Set(cur.map((b) => b.id))) : new Map();
+        return matcher.match(cur.map((b) => ({ ...b, embedding: vectors.get(b.id) ?? null })));
+      })();
+      const step = recorded.then(async () => record(cur, await found));
+      // Awaited below; this only keeps a failure from counting as unhandled before then.
+      step.catch(() => {});
+      found.catch(() => {});
+      recorded = step;
+      inFlight.push(step);
+      if (inFlight.length >= 2) await inFlight.shift();
     };
     const known = o.texts;
     const rest = new Set<string>();
@@ -199,6 +217,7 @@ export async function checkStoredSamples(
       }
     }
     await flush();
+    for (const step of inFlight.splice(0)) await step;
     // A run per batch of 2,000: compacted, so opening does not read a fragment per batch. A shard
     // (its own annotations) and a read-only open leave the dataset's tables alone.
     if (!o.annotations && !store.readOnly) await store.compact(DatasetStore.HYGIENE_TABLES);
