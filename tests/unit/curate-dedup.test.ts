@@ -9,6 +9,7 @@ import {
   normalizeText,
   exactDedup,
   nearDedupEmbeddings,
+  nearDedupEmbeddingsStreaming,
   type NearDupOptions,
 } from '../../electron/engine/curate/dedup.js';
 import { mulberry32, seededShuffle } from '../../electron/engine/curate/hashing.js';
@@ -268,6 +269,25 @@ describe('near-dup by embedding', () => {
       );
     }
     assert.ok(proposals > 100, `${proposals} proposals`);
+  });
+
+  it('the streaming pass gives the same result, handing over every survivor once, in rank order', async () => {
+    const items = plantedSet(6000, 64, 300, 9, { maxCopies: 3, minCos: 0.96 });
+    const opts: NearDupOptions = { threshold: 0.95, candidates: 'lsh' };
+    const whole = nearDedupEmbeddings(items, opts);
+    const handed: string[][] = [];
+    const streamed = await nearDedupEmbeddingsStreaming(seededShuffle(items, 4), {
+      ...opts,
+      step: 500,
+      onFinal: (kept) => handed.push(kept.map((k) => k.candidate.id)),
+    });
+    same(signature(streamed), signature(whole), 'streaming vs whole');
+    assert.ok(handed.length >= 10, `${handed.length} hand-overs`);
+    assert.deepEqual(
+      handed.flat(),
+      whole.kept.map((k) => k.candidate.id),
+    );
+    assert.ok(whole.kept.length < items.length - 250, `${whole.kept.length} kept of ${items.length}`);
   });
 
   it('scales to 30k vectors with planted duplicates: a small fraction of the pairs is compared', () => {

@@ -81,6 +81,142 @@ export function contaminationScope(items: readonly BenchmarkItem[], p: Contamina
 
 const subjectOf = (m: Pick<ContaminationMatch, 'benchmark' | 'itemId'>) => `${m.benchmark}/${m.itemId}`;
 
+/** A check in progress: samples are added as they come, in batches that run as runs. */
+export interface ContaminationCheck {
+  readonly scope: string;
+  /** Queues samples; resolves once full batches are under way (at most two in flight). */
+  add(samples: readonly { id: string; text: string }[]): Promise<void>;
+  /** Checks what is queued, waits for every run to be recorded, and compacts the tables. */
+  finish(): Promise<void>;
+  /** After a failure elsewhere: drops what is queued and waits until no batch is running (errors ignored). */
+  abandon(): Promise<void>;
+}
+
+/**
+ * Starts a check of samples against benchmark items; `add` takes the samples (the caller skips
+ * those already checked for `scope`). Each batch of `o.batch` samples is recorded as one run
+ * of `contamination` annotations, so an interrupted check resumes after its last whole run.
+ */
+export async function openContaminationCheck(
+  store: DatasetStore,
+  items: readonly BenchmarkItem[],
+  o: CheckOptions,
+  progressTotal: () => number | null = () => null,
+): Promise<ContaminationCheck> {
+  const embedderId = o.embedder?.id ?? null;
+  if (o.cosine !== null && !o.embedder)
+    throw new CodedError('invalid_input', "the embedding match needs the samples' embedder");
+  const scope = contaminationScope(items, o, embedderId);
+  const ann = o.annotations ?? store.annotations;
+  const params = { ngram: o.ngram, cosine: o.cosine, ast: o.ast, embedder: embedderId, items: items.length };
+  const ast = o.ast ? SYNTAX_MATCH_DEFAULTS : null;
+  const textMatchesOf = pooledTextMatches(o.pool, items, { ngram: o.ngram, ast });
+  const matcher = await ContaminationMatcher.create(items, {
+    ngram: o.ngram,
+    cosine: o.cosine,
+    ast,
+    textMatchesOf,
+    embedText: o.embedder
+      ? async (texts) => {
+          const inputs = await Promise.all(
+            texts.map(async (text) => ({
+              text,
+              language: 'python',
+              astCounts: (await chunkPython(text, 'file'))[0]?.astCounts ?? {},
+            })),
+          );
+          return o.embedder!.embed(inputs, o.signal);
+        }
+      : undefined,
+    signal: o.signal,
+  });
+  // Stored vectors are reused when this embedder has some; a check never registers an embedder.
+  const vecTable =
+    o.cosine !== null && o.embedder && store.config.embedders[o.embedder.id]
+      ? await embeddingTable(store, o.embedder)
+      : null;
+  const codeOf = new Map(
+    items.map((it) => [subjectOf({ benchmark: it.benchmark, itemId: it.itemId }), it.code || it.text]),
+  );
+  const batchSize = o.batch ?? 2000;
+  let done = 0;
+  let batch: { id: string; text: string }[] = [];
+  // NOTE: two batches in flight: the pool matches the next batch while this thread records the
+  // previous one (a LanceDB write), so the workers do not wait for it. Runs are recorded in
+  // batch order, one at a time, so an interrupted check still resumes after its last whole run.
+  let recorded: Promise<void> = Promise.resolve();
+  const inFlight: Promise<void>[] = [];
+  const record = async (cur: { id: string; text: string }[], found: Map<number, ContaminationMatch[]>) => {
+    const annotations: AnnotationInput[] = [];
+    for (const [pos, matches] of found) {
+      for (const m of matches) {
+        annotations.push({
+          sampleId: cur[pos].id,
+          method: m.method,
+          subject: subjectOf(m),
+          evidence: {
+            benchmark: m.benchmark,
+            item: m.itemId,
+            file: m.file,
+            similarity: m.similarity,
+            span: m.evidence,
+            sampleSpan: m.sampleSpan,
+            itemSpan: m.itemSpan,
+            // The item's program travels with the match, so review can diff it without the file.
+            itemCode: codeOf.get(subjectOf(m)) ?? null,
+          },
+        });
+      }
+    }
+    throwIfAborted(o.signal);
+    await ann.recordRun(
+      { kind: 'contamination', scope, params },
+      cur.map((b) => b.id),
+      annotations,
+    );
+    done += cur.length;
+    const total = progressTotal();
+    if (total !== null) o.onProgress?.(done, total);
+  };
+  const flush = async () => {
+    if (!batch.length) return;
+    const cur = batch;
+    batch = [];
+    const found = (async () => {
+      const vectors = vecTable ? await readVectors(vecTable, new Set(cur.map((b) => b.id))) : new Map();
+      return matcher.match(cur.map((b) => ({ ...b, embedding: vectors.get(b.id) ?? null })));
+    })();
+    const step = recorded.then(async () => record(cur, await found));
+    // Awaited below; this only keeps a failure from counting as unhandled before then.
+    step.catch(() => {});
+    found.catch(() => {});
+    recorded = step;
+    inFlight.push(step);
+    if (inFlight.length >= 2) await inFlight.shift();
+  };
+  return {
+    scope,
+    async add(samples) {
+      for (const x of samples) {
+        throwIfAborted(o.signal);
+        batch.push(x);
+        if (batch.length >= batchSize) await flush();
+      }
+    },
+    async abandon() {
+      batch = [];
+      for (const step of inFlight.splice(0)) await step.catch(() => {});
+    },
+    async finish() {
+      await flush();
+      for (const step of inFlight.splice(0)) await step;
+      // A run per batch of 2,000: compacted, so opening does not read a fragment per batch. A shard
+      // (its own annotations) and a read-only open leave the dataset's tables alone.
+      if (!o.annotations && !store.readOnly) await store.compact(DatasetStore.HYGIENE_TABLES);
+    },
+  };
+}
+
 /**
  * Checks samples of the store against loaded benchmark items and stores the findings as
  * `contamination` annotations. Samples whose current flags were made for the same scope are not
@@ -106,103 +242,14 @@ export async function checkStoredSamples(
     inScope.push(id);
     if (ann.checkedBy(id, 'contamination')?.scope !== scope) targets.add(id);
   }
-  const params = { ngram: o.ngram, cosine: o.cosine, ast: o.ast, embedder: embedderId, items: items.length };
   if (targets.size) {
-    const ast = o.ast ? SYNTAX_MATCH_DEFAULTS : null;
-    const textMatchesOf = pooledTextMatches(o.pool, items, { ngram: o.ngram, ast });
-    const matcher = await ContaminationMatcher.create(items, {
-      ngram: o.ngram,
-      cosine: o.cosine,
-      ast,
-      textMatchesOf,
-      embedText: o.embedder
-        ? async (texts) => {
-            const inputs = await Promise.all(
-              texts.map(async (text) => ({
-                text,
-                language: 'python',
-                astCounts: (await chunkPython(text, 'file'))[0]?.astCounts ?? {},
-              })),
-            );
-            return o.embedder!.embed(inputs, o.signal);
-          }
-        : undefined,
-      signal: o.signal,
-    });
-    // Stored vectors are reused when this embedder has some; a check never registers an embedder.
-    const vecTable =
-      o.cosine !== null && o.embedder && store.config.embedders[o.embedder.id]
-        ? await embeddingTable(store, o.embedder)
-        : null;
-    const codeOf = new Map(
-      items.map((it) => [subjectOf({ benchmark: it.benchmark, itemId: it.itemId }), it.code || it.text]),
-    );
-    const batchSize = o.batch ?? 2000;
-    let done = 0;
-    let batch: { id: string; text: string }[] = [];
-    // NOTE: two batches in flight: the pool matches the next batch while this thread records the
-    // previous one (a LanceDB write), so the workers do not wait for it. Runs are recorded in
-    // batch order, one at a time, so an interrupted check still resumes after its last whole run.
-    let recorded: Promise<void> = Promise.resolve();
-    const inFlight: Promise<void>[] = [];
-    const record = async (cur: { id: string; text: string }[], found: Map<number, ContaminationMatch[]>) => {
-      const annotations: AnnotationInput[] = [];
-      for (const [pos, matches] of found) {
-        for (const m of matches) {
-          annotations.push({
-            sampleId: cur[pos].id,
-            method: m.method,
-            subject: subjectOf(m),
-            evidence: {
-              benchmark: m.benchmark,
-              item: m.itemId,
-              file: m.file,
-              similarity: m.similarity,
-              span: m.evidence,
-              sampleSpan: m.sampleSpan,
-              itemSpan: m.itemSpan,
-              // The item's program travels with the match, so review can diff it without the file.
-              itemCode: codeOf.get(subjectOf(m)) ?? null,
-            },
-          });
-        }
-      }
-      throwIfAborted(o.signal);
-      await ann.recordRun(
-        { kind: 'contamination', scope, params },
-        cur.map((b) => b.id),
-        annotations,
-      );
-      done += cur.length;
-      o.onProgress?.(done, targets.size);
-    };
-    const flush = async () => {
-      if (!batch.length) return;
-      const cur = batch;
-      batch = [];
-      const found = (async () => {
-        const vectors = vecTable ? await readVectors(vecTable, new Set(cur.map((b) => b.id))) : new Map();
-        return matcher.match(cur.map((b) => ({ ...b, embedding: vectors.get(b.id) ?? null })));
-      })();
-      const step = recorded.then(async () => record(cur, await found));
-      // Awaited below; this only keeps a failure from counting as unhandled before then.
-      step.catch(() => {});
-      found.catch(() => {});
-      recorded = step;
-      inFlight.push(step);
-      if (inFlight.length >= 2) await inFlight.shift();
-    };
+    const check = await openContaminationCheck(store, items, o, () => targets.size);
     const known = o.texts;
     const rest = new Set<string>();
     for (const id of targets) {
       const text = known?.get(id);
-      if (text === undefined) {
-        rest.add(id);
-        continue;
-      }
-      throwIfAborted(o.signal);
-      batch.push({ id, text });
-      if (batch.length >= batchSize) await flush();
+      if (text === undefined) rest.add(id);
+      else await check.add([{ id, text }]);
     }
     const samples = await store.table('samples');
     for await (const b of rest.size ? samples.query().select(['id', 'text']) : []) {
@@ -211,16 +258,10 @@ export async function checkStoredSamples(
       const texts = b.getChild('text')!;
       for (let i = 0; i < b.numRows; i++) {
         const id = ids.get(i) as string;
-        if (!rest.has(id)) continue;
-        batch.push({ id, text: texts.get(i) as string });
-        if (batch.length >= batchSize) await flush();
+        if (rest.has(id)) await check.add([{ id, text: texts.get(i) as string }]);
       }
     }
-    await flush();
-    for (const step of inFlight.splice(0)) await step;
-    // A run per batch of 2,000: compacted, so opening does not read a fragment per batch. A shard
-    // (its own annotations) and a read-only open leave the dataset's tables alone.
-    if (!o.annotations && !store.readOnly) await store.compact(DatasetStore.HYGIENE_TABLES);
+    await check.finish();
   }
   const by_method = Object.fromEntries(CONTAMINATION_METHODS.map((m) => [m, 0])) as Record<ContaminationMethod, number>;
   let flagged = 0;

@@ -123,31 +123,58 @@ export function greedyLeaders(
   threshold: number,
   hooks: StepHooks = {},
 ): { removedBy: Int32Array; similarity: Float64Array; comparisons: number } {
-  const removedBy = new Int32Array(n).fill(-1);
-  const sims = new Float64Array(n);
-  let comparisons = 0;
-  for (let i = 0; i < n; i++) {
-    if ((i & 1023) === 0) {
-      throwIfAborted(hooks.signal);
-      hooks.onProgress?.(i, n);
-    }
-    if (!eligible[i] || removedBy[i] >= 0) continue;
-    forEachCandidate(
-      i,
-      (j) => {
-        if (j <= i || !eligible[j] || removedBy[j] >= 0) return;
-        comparisons++;
-        const s = similarity(i, j);
-        if (s >= threshold) {
-          removedBy[j] = i;
-          sims[j] = s;
-        }
-      },
-      removedBy,
-    );
-  }
+  const g = new GreedyPass(n, eligible, forEachCandidate, similarity, threshold);
+  g.run(n, hooks);
   hooks.onProgress?.(n, n);
-  return { removedBy, similarity: sims, comparisons };
+  return g;
+}
+
+/**
+ * `greedyLeaders` in steps: `run(to)` decides items up to `to`. Item i's fate is final once the
+ * pass is past it (only earlier survivors remove), so a caller can hand the survivors of each
+ * step to the next stage while the pass goes on.
+ */
+class GreedyPass {
+  readonly removedBy: Int32Array;
+  readonly similarity: Float64Array;
+  comparisons = 0;
+  next = 0;
+
+  constructor(
+    readonly n: number,
+    private readonly eligible: Uint8Array,
+    private readonly forEachCandidate: (i: number, visit: (j: number) => void, removedBy: Int32Array) => void,
+    private readonly sim: (i: number, j: number) => number,
+    private readonly threshold: number,
+  ) {
+    this.removedBy = new Int32Array(n).fill(-1);
+    this.similarity = new Float64Array(n);
+  }
+
+  run(to: number, hooks: StepHooks = {}) {
+    const { removedBy, eligible, threshold } = this;
+    for (; this.next < to; this.next++) {
+      const i = this.next;
+      if ((i & 1023) === 0) {
+        throwIfAborted(hooks.signal);
+        hooks.onProgress?.(i, this.n);
+      }
+      if (!eligible[i] || removedBy[i] >= 0) continue;
+      this.forEachCandidate(
+        i,
+        (j) => {
+          if (j <= i || !eligible[j] || removedBy[j] >= 0) return;
+          this.comparisons++;
+          const s = this.sim(i, j);
+          if (s >= threshold) {
+            removedBy[j] = i;
+            this.similarity[j] = s;
+          }
+        },
+        removedBy,
+      );
+    }
+  }
 }
 
 /**
@@ -217,6 +244,45 @@ export interface NearDupResult extends DedupResult {
 
 /** Near-duplicate removal by embedding cosine, keeping the best-ranked member of each cluster. */
 export function nearDedupEmbeddings(items: readonly RankedCandidate[], opts: NearDupOptions): NearDupResult {
+  const p = prepareNearDup(items, opts);
+  const g = p.exhaustive
+    ? p.exhaustive()
+    : greedyLeaders(p.ranked.length, p.valid, p.forEach!, p.sim, opts.threshold, opts);
+  return p.finish(g);
+}
+
+/**
+ * `nearDedupEmbeddings`, handing each survivor to `onFinal` (in rank order, in steps of `step`
+ * items) as soon as its fate is final, and giving the event loop a turn after each step: a
+ * later stage on a worker pool (decontamination) starts on them while the pass goes on.
+ * Same result as `nearDedupEmbeddings`.
+ */
+export async function nearDedupEmbeddingsStreaming(
+  items: readonly RankedCandidate[],
+  opts: NearDupOptions & { onFinal: (kept: RankedCandidate[]) => void; step?: number },
+): Promise<NearDupResult> {
+  const p = prepareNearDup(items, opts);
+  if (p.exhaustive) {
+    const res = p.finish(p.exhaustive());
+    opts.onFinal(res.kept);
+    return res;
+  }
+  const n = p.ranked.length;
+  const g = new GreedyPass(n, p.valid, p.forEach!, p.sim, opts.threshold);
+  const step = Math.max(1, opts.step ?? 4096);
+  while (g.next < n) {
+    const from = g.next;
+    g.run(Math.min(n, from + step), opts);
+    const kept: RankedCandidate[] = [];
+    for (let i = from; i < g.next; i++) if (g.removedBy[i] < 0) kept.push(p.ranked[i]);
+    if (kept.length) opts.onFinal(kept);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  opts.onProgress?.(n, n);
+  return p.finish(g);
+}
+
+function prepareNearDup(items: readonly RankedCandidate[], opts: NearDupOptions) {
   const ranked = sortByRank([...items]);
   const n = ranked.length;
   const vecs = packUnitVectors(ranked.map((r) => r.candidate.embedding));
@@ -231,17 +297,23 @@ export function nearDedupEmbeddings(items: readonly RankedCandidate[], opts: Nea
   const { data, dim } = vecs;
   const sim = (i: number, j: number) => dotRows(data, dim, i, j);
   let plan: LshPlan | null = null;
-  let g: { removedBy: Int32Array; similarity: Float64Array; comparisons: number };
-  if (mode === 'exhaustive') {
-    g = exhaustiveLeaders(vecs.data, dim, n, vecs.valid, opts.threshold, opts);
-  } else {
+  let forEach: ((i: number, visit: (j: number) => void, removed: Int32Array) => void) | null = null;
+  if (mode === 'lsh') {
     const planned = planLsh(vecs, opts.threshold, opts.lsh);
     plan = { ...planned, bits: opts.lsh?.bits ?? planned.bits, tables: opts.lsh?.tables ?? planned.tables };
     const index = new CosineLsh(vecs, { ...opts.lsh, bits: plan.bits, tables: plan.tables, threshold: opts.threshold });
-    const forEach = (i: number, visit: (j: number) => void, removed: Int32Array) =>
-      index.forEachCandidateOfItem(i, visit, true, removed);
-    g = greedyLeaders(n, vecs.valid, forEach, sim, opts.threshold, opts);
+    forEach = (i, visit, removed) => index.forEachCandidateOfItem(i, visit, true, removed);
   }
-  const result = collectClusters(ranked, g.removedBy, g.similarity, 'embedding');
-  return { ...result, mode, withoutEmbedding, comparisons: g.comparisons, lsh: plan };
+  return {
+    ranked,
+    valid: vecs.valid,
+    sim,
+    forEach,
+    exhaustive:
+      mode === 'exhaustive' ? () => exhaustiveLeaders(vecs.data, dim, n, vecs.valid, opts.threshold, opts) : null,
+    finish: (g: { removedBy: Int32Array; similarity: Float64Array; comparisons: number }): NearDupResult => {
+      const result = collectClusters(ranked, g.removedBy, g.similarity, 'embedding');
+      return { ...result, mode, withoutEmbedding, comparisons: g.comparisons, lsh: plan };
+    },
+  };
 }

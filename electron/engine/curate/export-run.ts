@@ -27,7 +27,7 @@ import {
   type DecontaminateResult,
 } from './decontaminate.js';
 import { SYNTAX_MATCH_DEFAULTS } from './syntax-match.js';
-import { exactDedup, nearDedupEmbeddings, type RemovedCluster } from './dedup.js';
+import { exactDedup, nearDedupEmbeddings, nearDedupEmbeddingsStreaming, type RemovedCluster } from './dedup.js';
 import type { LshOptions } from './cosine-lsh.js';
 import { throwIfAborted } from './hashing.js';
 import {
@@ -80,6 +80,12 @@ export interface RunExportOptions {
     items: RankedCandidate[],
     benchmarks: readonly BenchmarkItem[],
   ) => Promise<DecontaminateResult & { overruled?: ContaminatedSample[] }>;
+  /**
+   * With `decontaminateWith`: survivors of near-dup whose fate is final, handed over while
+   * near-dup goes on (only when no MinHash stage follows), so their check on the worker pool
+   * overlaps the near-dup pass; `decontaminateWith` is still called with every survivor after.
+   */
+  decontaminateAhead?: (items: RankedCandidate[], benchmarks: readonly BenchmarkItem[]) => void;
   /** The samples' embedder; needed only when `rule.decontaminate.cosine` is set. */
   embedText?: (texts: string[]) => Promise<Float32Array[]>;
   /** Worker threads for MinHash sketching; inline without. */
@@ -288,14 +294,19 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
   let afterNear = exact.kept;
   let nearDupMode: 'exhaustive' | 'lsh' | null = null;
   if (rule.nearDup !== null) {
-    const near = nearDedupEmbeddings(afterNear, {
+    const nearOpts = {
       threshold: rule.nearDup,
       candidates: opts.nearDupCandidates?.mode,
       exhaustiveBelow: opts.nearDupCandidates?.exhaustiveBelow,
       lsh: opts.nearDupCandidates?.lsh,
       signal: opts.signal,
       onProgress: progress('near-dup'),
-    });
+    };
+    const ahead =
+      opts.decontaminateWith && rule.minhash === null && benchmarkItems.length ? opts.decontaminateAhead : undefined;
+    const near = ahead
+      ? await nearDedupEmbeddingsStreaming(afterNear, { ...nearOpts, onFinal: (kept) => ahead(kept, benchmarkItems) })
+      : nearDedupEmbeddings(afterNear, nearOpts);
     nearDupMode = near.mode;
     if (near.withoutEmbedding > 0)
       warnings.push(`${near.withoutEmbedding} samples had no embedding and skipped near-dup`);

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { embeddingTable, readVectors } from '../embed/embedding-store.js';
 import { embedderById, resolveEmbedder } from '../embed/embedder-spec.js';
-import { checkStoredSamples, storedContamination } from './contamination-check.js';
+import {
+  checkStoredSamples,
+  openContaminationCheck,
+  storedContamination,
+  type ContaminationCheck,
+} from './contamination-check.js';
 import { benchmarkFingerprint } from './benchmark-fingerprint.js';
 import { activeModel } from '../classify/training.js';
 import { datasetTemplates } from '../label/templates.js';
@@ -175,71 +180,92 @@ export async function exportFromStore(
   const pool = o.pool;
   const scan: Scanner = pool ? (texts) => pool.scan(texts) : scanTexts;
   const modules = new ValueRedactor(scan);
-  const res = await runExport({
-    ...o,
-    importsOf: async (ids) => {
-      const { byId } = await ensureImports(store, { ids });
-      return countImports(hygieneRule.redact ? await redactModuleLists(byId, ids, modules) : byId, ids, 10);
-    },
-    datasetDir: store.dir,
-    candidates: candidates(),
-    rule,
-    hygiene: { rule: o.hygiene ?? {}, facts: store.hygiene, scan },
-    decontaminateWith: async (items, benchmarkItems) => {
-      if (!benchmarkItems.length) return { kept: items, dropped: [], itemsTooShort: 0 };
-      const ids = items.map((r) => r.candidate.id);
-      // The stored texts (before redaction): what the check matches and the evidence quotes.
-      const texts = new Map(items.map((r) => [r.candidate.id, r.candidate.originalText ?? r.candidate.text]));
-      await checkStoredSamples(
-        store,
-        benchmarkItems,
-        {
-          ...rule.decontaminate,
-          embedder: deconEmbedder,
-          signal: o.signal,
-          pool: o.pool,
-          texts,
-          onProgress: (d, t) => o.onProgress?.({ phase: 'decontaminate', done: d, total: t }),
-        },
-        new Set(ids),
-      );
-      const { dropped, overruled } = storedContamination(store, ids);
-      const removed = ids.flatMap((id) => dropped.get(id) ?? []);
-      return {
-        kept: items.filter((r) => !dropped.has(r.candidate.id)),
-        // Stored evidence quotes the original text; the export quotes it redacted.
-        dropped: hygieneRule.redact
-          ? await redactContamination(removed, originalsOf(store, texts, scan), scan)
-          : removed,
-        overruled,
-        itemsTooShort: 0,
-      };
-    },
-    title: o.title ?? `${store.config.name} (Textbook Studio export)`,
-    provenance: {
-      dataset: store.config.name,
-      embedderId: embedderId ?? null,
-      promptTemplates: templates
-        .filter((t) => t.template.id === llmTemplateId)
-        .map((t) => ({ id: t.template.id, hash: t.hash, text: `${t.template.system}\n\n${t.template.user}` })),
-      llmModels: llmModel ? [llmModel] : [],
-      classifier: model
-        ? {
-            modelId: model.modelId,
-            embedderId: model.embedderId,
-            threshold: model.threshold,
-            metrics: { ...model.metrics, prCurve: undefined },
-          }
-        : null,
-      extra: {
-        inputsFingerprint: fingerprint,
-        llmSource,
-        keepThreshold: store.config.keepThreshold,
-        // The human value every kept/dropped decision used: adjudication first, then this rule.
-        humanResolution: { adjudicationWins: true, consensusRule: store.config.consensusRule },
+  const checkOpts = {
+    ...rule.decontaminate,
+    embedder: deconEmbedder,
+    signal: o.signal,
+    pool: o.pool,
+    onProgress: (d: number, t: number) => o.onProgress?.({ phase: 'decontaminate', done: d, total: t }),
+  };
+  let ahead: Promise<void> = Promise.resolve();
+  let aheadCheck: ContaminationCheck | undefined;
+  let res: ExportResult;
+  try {
+    res = await runExport({
+      ...o,
+      importsOf: async (ids) => {
+        const { byId } = await ensureImports(store, { ids });
+        return countImports(hygieneRule.redact ? await redactModuleLists(byId, ids, modules) : byId, ids, 10);
       },
-    },
-  });
+      datasetDir: store.dir,
+      candidates: candidates(),
+      rule,
+      hygiene: { rule: o.hygiene ?? {}, facts: store.hygiene, scan },
+      decontaminateAhead: (items, benchmarkItems) => {
+        ahead = ahead.then(async () => {
+          aheadCheck ??= await openContaminationCheck(store, benchmarkItems, { ...checkOpts, onProgress: undefined });
+          const scope = aheadCheck.scope;
+          await aheadCheck.add(
+            items
+              .filter((r) => store.annotations.checkedBy(r.candidate.id, 'contamination')?.scope !== scope)
+              .map((r) => ({ id: r.candidate.id, text: r.candidate.originalText ?? r.candidate.text })),
+          );
+        });
+        // Awaited by decontaminateWith; this only keeps a failure from counting as unhandled before then.
+        ahead.catch(() => {});
+      },
+      decontaminateWith: async (items, benchmarkItems) => {
+        // What was handed over during near-dup is checked (and recorded) first; the check below
+        // then finds those samples done and checks only the rest.
+        await ahead;
+        await aheadCheck?.finish();
+        if (!benchmarkItems.length) return { kept: items, dropped: [], itemsTooShort: 0 };
+        const ids = items.map((r) => r.candidate.id);
+        // The stored texts (before redaction): what the check matches and the evidence quotes.
+        const texts = new Map(items.map((r) => [r.candidate.id, r.candidate.originalText ?? r.candidate.text]));
+        await checkStoredSamples(store, benchmarkItems, { ...checkOpts, texts }, new Set(ids));
+        const { dropped, overruled } = storedContamination(store, ids);
+        const removed = ids.flatMap((id) => dropped.get(id) ?? []);
+        return {
+          kept: items.filter((r) => !dropped.has(r.candidate.id)),
+          // Stored evidence quotes the original text; the export quotes it redacted.
+          dropped: hygieneRule.redact
+            ? await redactContamination(removed, originalsOf(store, texts, scan), scan)
+            : removed,
+          overruled,
+          itemsTooShort: 0,
+        };
+      },
+      title: o.title ?? `${store.config.name} (Textbook Studio export)`,
+      provenance: {
+        dataset: store.config.name,
+        embedderId: embedderId ?? null,
+        promptTemplates: templates
+          .filter((t) => t.template.id === llmTemplateId)
+          .map((t) => ({ id: t.template.id, hash: t.hash, text: `${t.template.system}\n\n${t.template.user}` })),
+        llmModels: llmModel ? [llmModel] : [],
+        classifier: model
+          ? {
+              modelId: model.modelId,
+              embedderId: model.embedderId,
+              threshold: model.threshold,
+              metrics: { ...model.metrics, prCurve: undefined },
+            }
+          : null,
+        extra: {
+          inputsFingerprint: fingerprint,
+          llmSource,
+          keepThreshold: store.config.keepThreshold,
+          // The human value every kept/dropped decision used: adjudication first, then this rule.
+          humanResolution: { adjudicationWins: true, consensusRule: store.config.consensusRule },
+        },
+      },
+    });
+  } finally {
+    // A failed export leaves no check running behind it (no run recorded after it returns).
+    await ahead.catch(() => {});
+    await aheadCheck?.abandon();
+  }
   // NOTE: a read-only open (another process holds the dataset) exports without logging the export.
   if (!o.dryRun && res.manifestPath && !store.readOnly) {
     await (
