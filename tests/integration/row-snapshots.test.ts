@@ -178,6 +178,15 @@ test('an open from the per-row snapshots equals an open from the tables, and a m
   const r4 = await DatasetStore.open(db, { mode: 'read' });
   assert.deepEqual(state(r4), expected);
   await r4.close();
+  // A flipped bit in the data (same length, header intact) fails the checksum: the tables again.
+  assert.ok(existsSync(rowSnapshotPath(db, 'scores')));
+  const scores = await readFile(rowSnapshotPath(db, 'scores'));
+  const flipped = Buffer.from(scores);
+  flipped[flipped.length - 9] ^= 0x40;
+  await writeFile(rowSnapshotPath(db, 'scores'), flipped);
+  const r5 = await DatasetStore.open(db, { mode: 'read' });
+  assert.deepEqual(state(r5), expected);
+  await r5.close();
 });
 
 /** The coverage key after index-snapshot.bin was rewritten (a new origin). */

@@ -101,7 +101,8 @@ export async function openContaminationCheck(
   store: DatasetStore,
   items: readonly BenchmarkItem[],
   o: CheckOptions,
-  progressTotal: () => number | null = () => null,
+  /** After each recorded run: how many samples are recorded so far. */
+  onRecorded?: (done: number) => void,
 ): Promise<ContaminationCheck> {
   const embedderId = o.embedder?.id ?? null;
   if (o.cosine !== null && !o.embedder)
@@ -175,8 +176,7 @@ export async function openContaminationCheck(
       annotations,
     );
     done += cur.length;
-    const total = progressTotal();
-    if (total !== null) o.onProgress?.(done, total);
+    onRecorded?.(done);
   };
   const flush = async () => {
     if (!batch.length) return;
@@ -211,8 +211,9 @@ export async function openContaminationCheck(
       await flush();
       for (const step of inFlight.splice(0)) await step;
       // A run per batch of 2,000: compacted, so opening does not read a fragment per batch. A shard
-      // (its own annotations) and a read-only open leave the dataset's tables alone.
-      if (!o.annotations && !store.readOnly) await store.compact(DatasetStore.HYGIENE_TABLES);
+      // (its own annotations) and a read-only open leave the dataset's tables alone, and a check
+      // that recorded nothing writes nothing.
+      if (done > 0 && !o.annotations && !store.readOnly) await store.compact(DatasetStore.HYGIENE_TABLES);
     },
   };
 }
@@ -243,25 +244,30 @@ export async function checkStoredSamples(
     if (ann.checkedBy(id, 'contamination')?.scope !== scope) targets.add(id);
   }
   if (targets.size) {
-    const check = await openContaminationCheck(store, items, o, () => targets.size);
-    const known = o.texts;
-    const rest = new Set<string>();
-    for (const id of targets) {
-      const text = known?.get(id);
-      if (text === undefined) rest.add(id);
-      else await check.add([{ id, text }]);
-    }
-    const samples = await store.table('samples');
-    for await (const b of rest.size ? samples.query().select(['id', 'text']) : []) {
-      throwIfAborted(o.signal);
-      const ids = b.getChild('id')!;
-      const texts = b.getChild('text')!;
-      for (let i = 0; i < b.numRows; i++) {
-        const id = ids.get(i) as string;
-        if (rest.has(id)) await check.add([{ id, text: texts.get(i) as string }]);
+    const check = await openContaminationCheck(store, items, o, (done) => o.onProgress?.(done, targets.size));
+    try {
+      const known = o.texts;
+      const rest = new Set<string>();
+      for (const id of targets) {
+        const text = known?.get(id);
+        if (text === undefined) rest.add(id);
+        else await check.add([{ id, text }]);
       }
+      const samples = await store.table('samples');
+      for await (const b of rest.size ? samples.query().select(['id', 'text']) : []) {
+        throwIfAborted(o.signal);
+        const ids = b.getChild('id')!;
+        const texts = b.getChild('text')!;
+        for (let i = 0; i < b.numRows; i++) {
+          const id = ids.get(i) as string;
+          if (rest.has(id)) await check.add([{ id, text: texts.get(i) as string }]);
+        }
+      }
+      await check.finish();
+    } finally {
+      // After a cancel or a failure: no run is still being recorded when this returns.
+      await check.abandon();
     }
-    await check.finish();
   }
   const by_method = Object.fromEntries(CONTAMINATION_METHODS.map((m) => [m, 0])) as Record<ContaminationMethod, number>;
   let flagged = 0;

@@ -7,6 +7,7 @@ import { embeddingTable, readVectors } from '../embed/embedding-store.js';
 import { embedderById, resolveEmbedder } from '../embed/embedder-spec.js';
 import {
   checkStoredSamples,
+  contaminationScope,
   openContaminationCheck,
   storedContamination,
   type ContaminationCheck,
@@ -189,6 +190,8 @@ export async function exportFromStore(
   };
   let ahead: Promise<void> = Promise.resolve();
   let aheadCheck: ContaminationCheck | undefined;
+  /** Survivors to check, once near-dup is done (null while it goes on). */
+  let deconTotal: number | null = null;
   let res: ExportResult;
   try {
     res = await runExport({
@@ -203,13 +206,23 @@ export async function exportFromStore(
       hygiene: { rule: o.hygiene ?? {}, facts: store.hygiene, scan },
       decontaminateAhead: (items, benchmarkItems) => {
         ahead = ahead.then(async () => {
-          aheadCheck ??= await openContaminationCheck(store, benchmarkItems, { ...checkOpts, onProgress: undefined });
-          const scope = aheadCheck.scope;
-          await aheadCheck.add(
-            items
-              .filter((r) => store.annotations.checkedBy(r.candidate.id, 'contamination')?.scope !== scope)
-              .map((r) => ({ id: r.candidate.id, text: r.candidate.originalText ?? r.candidate.text })),
+          const scope = contaminationScope(benchmarkItems, checkOpts, deconEmbedder?.id ?? null);
+          const todo = items
+            .filter((r) => store.annotations.checkedBy(r.candidate.id, 'contamination')?.scope !== scope)
+            .map((r) => ({ id: r.candidate.id, text: r.candidate.originalText ?? r.candidate.text }));
+          // Nothing to check (all checked for this scope already): no matcher built, nothing written.
+          if (!todo.length) return;
+          aheadCheck ??= await openContaminationCheck(
+            store,
+            benchmarkItems,
+            { ...checkOpts, onProgress: undefined },
+            (d) => {
+              // While near-dup goes on, its progress is the one shown (one phase at a time); the
+              // check's shows once near-dup is done and the export waits for the check.
+              if (deconTotal !== null) o.onProgress?.({ phase: 'decontaminate', done: d, total: deconTotal });
+            },
           );
+          await aheadCheck.add(todo);
         });
         // Awaited by decontaminateWith; this only keeps a failure from counting as unhandled before then.
         ahead.catch(() => {});
@@ -217,6 +230,7 @@ export async function exportFromStore(
       decontaminateWith: async (items, benchmarkItems) => {
         // What was handed over during near-dup is checked (and recorded) first; the check below
         // then finds those samples done and checks only the rest.
+        deconTotal = items.length;
         await ahead;
         await aheadCheck?.finish();
         if (!benchmarkItems.length) return { kept: items, dropped: [], itemsTooShort: 0 };

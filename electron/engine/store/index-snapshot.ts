@@ -140,9 +140,15 @@ export async function readIndexSnapshot(
     const lang = take(Uint16Array, n);
     const tokens = take(Int32Array, n);
     const tokensExact = take(Uint8Array, n);
-    const byRank = take(Int32Array, n);
+    // NOTE: what the index keeps (the id order and the id table) is copied out, so the file's
+    // buffer (174 MB at 10^6) is not held for the store's lifetime by a 20 MB view.
+    const byRank = take(Int32Array, n).slice();
     const valueLens = take(Int32Array, h.sources + h.paths);
-    const idTable = { slots: take(Int32Array, h.slots), hashes: take(Uint32Array, h.slots), count: h.idRows };
+    const idTable = {
+      slots: take(Int32Array, h.slots).slice(),
+      hashes: take(Uint32Array, h.slots).slice(),
+      count: h.idRows,
+    };
     const text = buf.toString('utf8', at);
     // A string that does not survive UTF-8 (a lone surrogate) would shift every later one.
     if (text.length !== h.chars) return null;
@@ -158,7 +164,7 @@ export async function readIndexSnapshot(
     for (let r = 0; r < n; r++) {
       const s = lens[n + r];
       const p = lens[2 * n + r];
-      if (s < 0 || s >= h.sources || p >= h.paths) return null;
+      if (s < 0 || s >= h.sources || p < -1 || p >= h.paths || lang[r] >= h.languages.length) return null;
       source[r] = values[s];
       path[r] = p < 0 ? null : values[h.sources + p];
       language[r] = h.languages[lang[r]];

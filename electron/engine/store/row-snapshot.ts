@@ -1,4 +1,5 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 
 /**
@@ -24,7 +25,8 @@ const typeName = (c: RowColumn): TypeName =>
           ? 'i8'
           : 'u8';
 
-const MAGIC = 'TBSROW1\n';
+// NOTE: version 2 adds the CRC-32 trailer (writeCacheFile).
+const MAGIC = 'TBSROW2\n';
 const align8 = (x: number) => (x + 7) & ~7;
 
 interface Header {
@@ -63,15 +65,20 @@ export async function writeRowSnapshot(
 }
 
 /**
- * A cache file written as MAGIC, a u32 header length, a JSON header, then binary data from `at`;
- * null when it is missing, of another format or its header does not parse.
+ * A cache file written as MAGIC, a u32 header length, a JSON header, binary data from `at`, and a
+ * CRC-32 of all of it as the last 4 bytes; null when it is missing, of another format, damaged
+ * (the checksum: a cache is trusted without other checks, so a flipped bit must not pass) or its
+ * header does not parse. `buf` ends before the checksum.
  */
 export async function readCacheFile<H>(
   path: string,
   magic: string,
 ): Promise<{ buf: Buffer; header: H; at: number } | null> {
   try {
-    const buf = await readFile(path);
+    const file = await readFile(path);
+    if (file.length < magic.length + 8) return null;
+    const buf = file.subarray(0, file.length - 4);
+    if (crc32(buf) !== file.readUInt32LE(file.length - 4)) return null;
     if (buf.toString('latin1', 0, magic.length) !== magic) return null;
     const hl = buf.readUInt32LE(magic.length);
     const header = JSON.parse(buf.toString('utf8', magic.length + 4, magic.length + 4 + hl)) as H;
@@ -82,13 +89,17 @@ export async function readCacheFile<H>(
 }
 
 /**
- * Writes a cache file whole or not at all (a temporary sibling renamed into place). A failure is
- * swallowed: a snapshot is only a cache, and a dataset on a read-only or full disk opens from its tables.
+ * Writes a cache file whole or not at all (a temporary sibling renamed into place), with the
+ * CRC-32 trailer `readCacheFile` checks. A failure is swallowed: a snapshot is only a cache, and a
+ * dataset on a read-only or full disk opens from its tables.
  */
 export async function writeCacheFile(path: string, data: Buffer): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32LE(crc32(data));
     await writeFile(tmp, data);
+    await appendFile(tmp, crc);
     await rename(tmp, path);
   } catch {
     await rm(tmp, { force: true }).catch(() => {});
