@@ -12,21 +12,27 @@ cd "$work/clone"
 mapfile -t cmds < <(awk '/^```bash$/{inb=1; n++; next} /^```$/{inb=0} inb && n<=2' README.md)
 echo "fresh clone of $(git rev-parse --short HEAD) in $work/clone"
 status=0
+step=0
+# Each step keeps its own log (step-N.log), so a failure can still be read after the later steps.
 for c in "${cmds[@]}"; do
+  step=$((step + 1))
+  log="$work/step-$step.log"
   start=$(date +%s)
-  "${clean[@]}" bash -c "$c" >"$work/step.log" 2>&1
+  "${clean[@]}" bash -c "$c" >"$log" 2>&1
   rc=$?
   secs=$(( $(date +%s) - start ))
-  warns=$(grep -c 'npm warn' "$work/step.log" || true)
-  echo "== \`$c\` -> exit $rc in ${secs}s, npm warnings: $warns"
-  tail -n 4 "$work/step.log" | sed 's/^/   | /'
-  [ "$rc" -eq 0 ] || status=1
+  warns=$(grep -c 'npm warn' "$log" || true)
+  echo "== \`$c\` -> exit $rc in ${secs}s, npm warnings: $warns (log: $log)"
+  tail -n 4 "$log" | sed 's/^/   | /'
+  [ "$rc" -eq 0 ] || { grep -E '^(✖|not ok)' "$log" | head -n 20 | sed 's/^/   | failed: /'; status=1; }
 done
 for c in "npm run typecheck" "npm run lint"; do
-  "${clean[@]}" bash -c "$c" >"$work/step.log" 2>&1
+  step=$((step + 1))
+  log="$work/step-$step.log"
+  "${clean[@]}" bash -c "$c" >"$log" 2>&1
   rc=$?
   echo "== \`$c\` -> exit $rc"
-  [ "$rc" -eq 0 ] || { tail -n 10 "$work/step.log" | sed 's/^/   | /'; status=1; }
+  [ "$rc" -eq 0 ] || { tail -n 10 "$log" | sed 's/^/   | /'; status=1; }
 done
 echo "fresh-clone check: $([ $status -eq 0 ] && echo PASS || echo FAIL) (logs in $work)"
 exit $status
