@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type * as lancedb from '@lancedb/lancedb';
 import type { SampleIndex } from './sample-index.js';
-import { readCacheFile, writeCacheFile } from './row-snapshot.js';
+import { readCacheFile, typedAt, writeCacheFile } from './row-snapshot.js';
 
 /**
  * A persisted copy of the sample index's base columns (ids, source, path, language, tokens), so
@@ -121,19 +121,13 @@ export async function readIndexSnapshot(
     if (h.versions.samples !== versions.samples || h.versions.token_counts !== versions.token_counts) return null;
     const n = h.n;
     let at = align4(file.at);
-    // Views into the file's buffer where aligned (a large read is a buffer of its own), else copies.
     const take = <T extends Int32Array | Uint32Array | Uint16Array | Uint8Array>(
       T: { new (b: ArrayBuffer, off?: number, len?: number): T; BYTES_PER_ELEMENT: number },
       length: number,
     ): T => {
-      const bytes = length * T.BYTES_PER_ELEMENT;
-      if (at + bytes > buf.length) throw new RangeError('index snapshot is truncated');
-      const off = buf.byteOffset + at;
-      const v =
-        off % T.BYTES_PER_ELEMENT === 0
-          ? new T(buf.buffer as ArrayBuffer, off, length)
-          : new T(new Uint8Array(buf.subarray(at, at + bytes)).buffer);
-      at = align4(at + bytes);
+      const v = typedAt(buf, at, T, length);
+      if (!v) throw new RangeError('index snapshot is truncated');
+      at = align4(at + v.byteLength);
       return v;
     };
     const lens = take(Int32Array, 3 * n);

@@ -106,6 +106,25 @@ export async function writeCacheFile(path: string, data: Buffer): Promise<void> 
   }
 }
 
+/**
+ * `length` elements of type T at byte `at` of a cache file's buffer, or null past its end: a view
+ * where aligned (a large read is a buffer of its own; 10^6 rows of statistics are 72 MB that need
+ * not be copied twice), else a copy.
+ */
+export function typedAt<T extends RowColumn | Uint16Array | Uint32Array>(
+  buf: Buffer,
+  at: number,
+  T: { new (b: ArrayBuffer, off?: number, len?: number): T; BYTES_PER_ELEMENT: number },
+  length: number,
+): T | null {
+  const bytes = length * T.BYTES_PER_ELEMENT;
+  if (at + bytes > buf.length) return null;
+  const off = buf.byteOffset + at;
+  return off % T.BYTES_PER_ELEMENT === 0
+    ? new T(buf.buffer as ArrayBuffer, off, length)
+    : new T(new Uint8Array(buf.subarray(at, at + bytes)).buffer);
+}
+
 /** The columns and extra written under exactly this key, or null. */
 export async function readRowSnapshot(
   dir: string,
@@ -123,16 +142,10 @@ export async function readRowSnapshot(
       const T = TYPES[c.type];
       if (!T) return null;
       at = align8(at);
-      const bytes = c.length * T.BYTES_PER_ELEMENT;
-      if (at + bytes > buf.length) return null;
-      // A view into the file's buffer where it is aligned (a large read is a buffer of its own),
-      // else a copy: 10^6 rows of statistics are 72 MB that need not be copied twice.
-      const off = buf.byteOffset + at;
-      columns[c.name] =
-        off % T.BYTES_PER_ELEMENT === 0
-          ? new T(buf.buffer as ArrayBuffer, off, c.length)
-          : new T(new Uint8Array(buf.subarray(at, at + bytes)).buffer);
-      at += bytes;
+      const col = typedAt<RowColumn>(buf, at, T, c.length);
+      if (!col) return null;
+      columns[c.name] = col;
+      at += col.byteLength;
     }
     if (at !== buf.length) return null;
     return { columns, extra: h.extra };
