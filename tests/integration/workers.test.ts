@@ -6,8 +6,9 @@ import { importPaths } from '../../electron/engine/ingest/importer.ts';
 import { createHashEmbedder } from '../../electron/engine/embed/hash-embedder.ts';
 import { embedDataset, embeddingTable } from '../../electron/engine/embed/embedding-store.ts';
 import { createCpuPool } from '../../electron/engine/workers/cpu-pool.ts';
-import { chunkPython, getPythonParser, countNodeKinds } from '../../electron/engine/ingest/python-parser.ts';
+import { chunkPython, countNodeKinds } from '../../electron/engine/ingest/python-parser.ts';
 import { STDLIB, tempDir } from '../support/temp.ts';
+import type { CodeLanguage } from '../../electron/engine/ingest/grammars.ts';
 
 // Real standard-library packages (~2 MB), with a duplicate file and an empty one among them.
 const INPUTS = ['json', 'email', 'asyncio', 'unittest', 'logging'].map((d) => join(STDLIB, d));
@@ -59,24 +60,76 @@ test('import (function chunks + AST features) and hash embedding give identical 
   assert.deepEqual(two.vecs, one.vecs);
 });
 
-test('the type-id cursor walk counts exactly what a per-node walk counts, and chunks are slices of the source', async () => {
-  const parser = await getPythonParser();
+test('the descendant-index walk counts exactly what a per-node walk counts, for whole trees and subtrees of every grammar', async () => {
   const { readFileSync, readdirSync } = await import('node:fs');
+  const { parseSource } = await import('../../electron/engine/ingest/grammars.ts');
+  const { topLevelUnits } = await import('../../electron/engine/ingest/code-units.ts');
+  const { chunkCode, importsOf } = await import('../../electron/engine/ingest/code-parser.ts');
   const dir = join(STDLIB, 'json');
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.py'))) {
-    const text = readFileSync(join(dir, name), 'utf8');
-    const tree = parser.parse(text)!;
-    const slow: Record<string, number> = {};
-    const visit = (n: NonNullable<ReturnType<typeof tree.rootNode.child>>) => {
-      if (n.isNamed) slow[n.type] = (slow[n.type] ?? 0) + 1;
-      for (const c of n.children) if (c) visit(c);
+  const fixtures = join(import.meta.dirname, '..', 'fixtures', 'languages');
+  const ext: Record<string, CodeLanguage> = {
+    py: 'python',
+    js: 'javascript',
+    ts: 'typescript',
+    java: 'java',
+    go: 'go',
+    rs: 'rust',
+    c: 'c',
+    cpp: 'cpp',
+  };
+  const inputs = [
+    ...readdirSync(dir)
+      .filter((n) => n.endsWith('.py'))
+      .map((n) => ({ name: n, language: 'python' as CodeLanguage, text: readFileSync(join(dir, n), 'utf8') })),
+    // Imports inside classes and functions (`import pydoc` in a method).
+    {
+      name: '_sitebuiltins.py',
+      language: 'python' as CodeLanguage,
+      text: readFileSync(join(STDLIB, '_sitebuiltins.py'), 'utf8'),
+    },
+    ...readdirSync(fixtures).map((n) => ({
+      name: n,
+      language: ext[n.split('.').pop()!],
+      text: readFileSync(join(fixtures, n), 'utf8'),
+    })),
+  ];
+  let subtrees = 0;
+  let chunksWithImports = 0;
+  let filesWithImports = 0;
+  for (const { name, language, text } of inputs) {
+    const tree = (await parseSource(language, text))!;
+    const slowCount = (root: typeof tree.rootNode) => {
+      const slow: Record<string, number> = {};
+      const visit = (n: typeof root) => {
+        if (n.isNamed) slow[n.type] = (slow[n.type] ?? 0) + 1;
+        for (const c of n.children) if (c) visit(c);
+      };
+      visit(root);
+      return Object.entries(slow).sort();
     };
-    visit(tree.rootNode);
-    const fast = countNodeKinds(tree.rootNode);
-    assert.deepEqual(Object.entries(fast).sort(), Object.entries(slow).sort(), name);
+    assert.deepEqual(Object.entries(countNodeKinds(tree.rootNode)).sort(), slowCount(tree.rootNode), name);
+    // A subtree's walk must stop at its own last descendant (indices are relative to the cursor's root).
+    const units = topLevelUnits(tree.rootNode, language);
+    for (const u of units) {
+      assert.deepEqual(Object.entries(countNodeKinds(u.node)).sort(), slowCount(u.node), `${name}: ${u.name}`);
+      subtrees++;
+    }
+    // Chunks skip the import search when their counts hold no import node: same imports as searching.
+    const chunks = await chunkCode(text, language, 'function');
+    assert.equal(chunks.length, units.length, name);
+    chunks.forEach((c, k) => assert.deepEqual(c.imports, importsOf(units[k].node, language), `${name}: ${c.name}`));
+    chunksWithImports += chunks.filter((c) => c.imports.length).length;
+    const [file] = await chunkCode(text, language, 'file');
+    assert.deepEqual(file.imports, importsOf(tree.rootNode, language), name);
+    filesWithImports += file.imports.length ? 1 : 0;
     tree.delete();
-    for (const c of await chunkPython(text, 'function')) assert.equal(c.text, text.slice(c.start, c.end));
+    if (language === 'python')
+      for (const c of await chunkPython(text, 'function')) assert.equal(c.text, text.slice(c.start, c.end));
   }
+  assert.ok(subtrees >= 40, `${subtrees} subtrees compared`);
+  // Not vacuous: imports inside units (_sitebuiltins.py) and every fixture language's imports.
+  assert.ok(chunksWithImports >= 1, `${chunksWithImports} chunks import something`);
+  assert.ok(filesWithImports >= 8, `${filesWithImports} files import something`);
 });
 
 test('rows that name no language are detected on the pool: the same languages, ids and order with 1 and 2 workers', async () => {
