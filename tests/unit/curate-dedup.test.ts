@@ -271,6 +271,33 @@ describe('near-dup by embedding', () => {
     assert.ok(proposals > 100, `${proposals} proposals`);
   });
 
+  it("a forward scan proposes exactly the later, live items an item query proposes, through the tables' compactions", () => {
+    const items = plantedSet(12000, 64, 600, 8, { maxCopies: 3, minCos: 0.96 });
+    const vecs = packUnitVectors(items.map((r) => r.candidate.embedding));
+    const opts = { bits: 12, tables: 16, threshold: 0.95 };
+    const reference = new CosineLsh(vecs, opts);
+    const forward = new CosineLsh(vecs, opts);
+    const removed = new Int32Array(vecs.count).fill(-1);
+    const rand = mulberry32(11);
+    let proposals = 0;
+    for (let i = 0; i < vecs.count; i++) {
+      if (removed[i] >= 0) continue;
+      const want: number[] = [];
+      const got: number[] = [];
+      reference.forEachCandidateOfItem(i, (j) => want.push(j), true, removed);
+      forward.forEachLaterCandidate(i, (j) => got.push(j), removed);
+      assert.deepEqual(got, want, `item ${i}`);
+      proposals += got.length;
+      // Removals grow as a greedy pass's do: some proposals and some random later items.
+      for (const j of got) if (rand() < 0.5) removed[j] = i;
+      const k = i + 1 + Math.floor(rand() * 500);
+      if (k < vecs.count && rand() < 0.3) removed[k] = i;
+    }
+    assert.ok(proposals > 1000, `${proposals} proposals`);
+    assert.throws(() => forward.forEachLaterCandidate(5, () => {}, removed), /went back/);
+    assert.throws(() => forward.forEachCandidateOfItem(5, () => {}), /consumed/);
+  });
+
   it('the streaming pass gives the same result, handing over every survivor once, in rank order', async () => {
     const items = plantedSet(6000, 64, 300, 9, { maxCopies: 3, minCos: 0.96 });
     const opts: NearDupOptions = { threshold: 0.95, candidates: 'lsh' };

@@ -302,7 +302,7 @@ function prepareNearDup(items: readonly RankedCandidate[], opts: NearDupOptions)
     const planned = planLsh(vecs, opts.threshold, opts.lsh);
     plan = { ...planned, bits: opts.lsh?.bits ?? planned.bits, tables: opts.lsh?.tables ?? planned.tables };
     const index = new CosineLsh(vecs, { ...opts.lsh, bits: plan.bits, tables: plan.tables, threshold: opts.threshold });
-    forEach = (i, visit, removed) => index.forEachCandidateOfItem(i, visit, true, removed);
+    forEach = (i, visit, removed) => index.forEachLaterCandidate(i, visit, removed);
   }
   return {
     ranked,
