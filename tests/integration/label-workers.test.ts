@@ -118,3 +118,53 @@ test('cancelling a run whose calls are on a worker thread stops at once, with no
     await pool.close();
   }
 });
+
+test(
+  'a cold pool does not hold up the first prompts: batches are built inline until every thread has warmed up',
+  { timeout: 60_000 },
+  async () => {
+    const { PromptFeed, buildPrompts } = await import('../../electron/engine/label/prompt-feed.ts');
+    const { resolveTemplate } = await import('../../electron/engine/label/templates.ts');
+    const dir = await tempDir();
+    const engine = await Engine.open({ dir: join(dir, 'db'), create: true });
+    after(() => engine.close());
+    await importPaths(engine.store, [join(STDLIB, 'json'), join(STDLIB, 'email', 'mime')], {
+      chunk: 'function',
+      hygiene: false,
+    });
+    const ids = [...engine.store.index.ids].slice(0, 40);
+    assert.ok(ids.length >= 24, `${ids.length} samples`);
+    const { template } = await resolveTemplate(engine.store, 'edu-additive');
+    // A pool whose threads answer only once released: the warm-up tasks and every pooled batch wait.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const pooled: number[] = [];
+    const pool = {
+      workers: 2,
+      prompts: async (t: {
+        template: typeof template;
+        items: Parameters<typeof buildPrompts>[1];
+        maxInputTokens: number;
+      }) => {
+        pooled.push(t.items.length);
+        await released;
+        return buildPrompts(t.template, t.items, t.maxInputTokens);
+      },
+    } as unknown as import('../../electron/engine/workers/cpu-pool.ts').CpuPool;
+    const feed = new PromptFeed(engine.store, ids, template, 300, pool, { batchSize: 4, ahead: 2 });
+    const got: { sampleId: string; prompt: unknown }[] = [];
+    for (let k = 0; k < 12; k++) got.push((await feed.take())!);
+    assert.deepEqual(pooled, [1, 1], 'only the two one-sample warm-up tasks went to the cold pool');
+    assert.ok(feed.inlineBatches >= 3, `${feed.inlineBatches} batches built inline`);
+    release();
+    for (let r = await feed.take(); r; r = await feed.take()) got.push(r);
+    await feed.close();
+    assert.ok(pooled.length > 2, `pool batches after warm-up: ${pooled}`);
+    // The same prompts, in selection order, as a feed with no pool at all.
+    const plain = new PromptFeed(engine.store, ids, template, 300, null, { batchSize: 4 });
+    const want: { sampleId: string; prompt: unknown }[] = [];
+    for (let r = await plain.take(); r; r = await plain.take()) want.push(r);
+    assert.equal(got.length, ids.length);
+    assert.deepEqual(got, want);
+  },
+);

@@ -35,11 +35,19 @@ export interface ReadyPrompt {
   prompt: BuiltPrompt;
 }
 
+/** What a warm-up task builds: enough to load the scanner, the redactor and the tokenizer. */
+const WARM_UP: PromptItem = { text: 'def warm_up(x):\n    return x + 1\n', language: 'python', spans: null };
+
 /**
  * The prompts of a run, built ahead of its calls so no call waits on CPU work and the main
  * thread only does HTTP: the selection is read in batches (one query each, only the columns a
  * prompt needs), and each batch is redacted and counted in the CPU pool (inline without one).
  * Prompts come out in selection order; samples deleted since selection are skipped.
+ *
+ * NOTE: a pool's threads load the scanner and the tokenizer on their first prompt task, which
+ * took ~2 s before the first request of a run (0.2-0.3 s once warm). So the feed sends each
+ * thread a one-sample warm-up task at once and builds batches inline until every thread has
+ * answered; prompts are the same either way (`buildPrompts` is pure).
  */
 export class PromptFeed {
   private nextStart = 0;
@@ -49,6 +57,10 @@ export class PromptFeed {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly batchSize: number;
   private readonly ahead: number;
+  /** Settles once every pool thread has built a prompt (null: no pool, or warm already). */
+  private warming: Promise<void> | null = null;
+  /** Batches built inline while the pool warmed up (for tests and progress notes). */
+  inlineBatches = 0;
 
   constructor(
     private readonly store: DatasetStore,
@@ -60,6 +72,19 @@ export class PromptFeed {
   ) {
     this.batchSize = opts.batchSize ?? 32;
     this.ahead = opts.ahead ?? 4;
+    if (pool && pool.workers > 1) {
+      const task = { template, items: [WARM_UP], maxInputTokens };
+      const warming = Promise.all(Array.from({ length: pool.workers }, () => pool.prompts(task))).then(
+        () => {
+          if (this.warming === warming) this.warming = null;
+        },
+        // A thread that cannot build prompts fails the first pooled batch, where the run reports it.
+        () => {
+          if (this.warming === warming) this.warming = null;
+        },
+      );
+      this.warming = warming;
+    }
   }
 
   /** The next prompt, or null once the selection is used up. Callers may race; each gets its own. */
@@ -71,7 +96,7 @@ export class PromptFeed {
 
   /** Waits for batches still being built (call before the store or the pool closes). */
   async close(): Promise<void> {
-    await Promise.allSettled(this.loading.splice(0));
+    await Promise.allSettled([...this.loading.splice(0), this.warming]);
   }
 
   private async takeOne(): Promise<ReadyPrompt | null> {
@@ -110,9 +135,11 @@ export class PromptFeed {
       const r = byId.get(id)!;
       return { text: r.text, language: r.language, spans: this.store.hygiene.spansOf(id) ?? null };
     });
-    const prompts = this.pool
-      ? await this.pool.prompts({ template: this.template, items, maxInputTokens: this.maxInputTokens })
-      : await buildPrompts(this.template, items, this.maxInputTokens);
+    const inline = !this.pool || this.warming !== null;
+    if (inline && this.pool) this.inlineBatches++;
+    const prompts = inline
+      ? await buildPrompts(this.template, items, this.maxInputTokens)
+      : await this.pool!.prompts({ template: this.template, items, maxInputTokens: this.maxInputTokens });
     return found.map((sampleId, i) => ({ sampleId, prompt: prompts[i] }));
   }
 }
