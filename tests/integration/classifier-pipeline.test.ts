@@ -62,7 +62,8 @@ test('embedding is incremental and deterministic; scoring writes probabilities a
   assert.deepEqual(Array.from(row.vector.toArray() as Float32Array), Array.from(v));
 
   const m = await trainModel(engine.store, emb, { algo: 'logistic', seed: 1 });
-  await engine.store.reloadClassifierScores();
+  // Training activates the new model in the open store: scoring below fills the index's column.
+  assert.equal(engine.store.activeModelId, m.modelId);
   const ctl = new AbortController();
   const partial = await scoreDataset(engine.store, emb, m.modelId, {
     signal: ctl.signal,

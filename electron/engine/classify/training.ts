@@ -174,6 +174,9 @@ export async function trainModel(store: DatasetStore, embedder: Embedder, o: Tra
       created_at: record.createdAt,
     },
   ]);
+  // The newest model becomes the active one (unless the config names one): the open store must
+  // agree, or a `scoreDataset` in the same process would not update the index's classifier column.
+  await store.reloadClassifierScores();
   return record;
 }
 
