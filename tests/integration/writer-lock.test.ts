@@ -271,3 +271,33 @@ test('two parallel CLI imports of one folder: one runs, the other is refused; no
   assert.equal((await importPaths(w, [src])).imported, 0);
   await w.close();
 });
+
+test('an open that fails after the label journal opened releases everything: no open journal handle, the lock free', async () => {
+  const dir = await tempDir();
+  await (await DatasetStore.open(dir, { create: true })).close();
+  const openJournalHandles = async () => {
+    const out: string[] = [];
+    for (const fd of await readdir('/proc/self/fd')) {
+      const target = await import('node:fs/promises').then((fs) => fs.readlink(`/proc/self/fd/${fd}`).catch(() => ''));
+      if (target.startsWith(join(dir, 'journal'))) out.push(target);
+    }
+    return out;
+  };
+  const original = DatasetStore.prototype.reloadClassifierScores;
+  DatasetStore.prototype.reloadClassifierScores = async () => {
+    throw new Error('planted failure after the journal opened');
+  };
+  try {
+    await assert.rejects(DatasetStore.open(dir), /planted failure/);
+  } finally {
+    DatasetStore.prototype.reloadClassifierScores = original;
+  }
+  assert.deepEqual(await openJournalHandles(), []);
+  // The lock was released too: a writer opens at once.
+  const store = await DatasetStore.open(dir);
+  assert.ok(
+    (await openJournalHandles()).length >= 1,
+    'an open store holds its journal segment (the probe sees handles)',
+  );
+  await store.close();
+});

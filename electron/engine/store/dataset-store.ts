@@ -65,6 +65,8 @@ export class DatasetStore {
     try {
       await store.load();
     } catch (e) {
+      // A load that failed after the label journal opened its segment must not leave the handle open.
+      if (!readOnly) await store.labelJournal?.close().catch(() => undefined);
       await store.lock?.release();
       folder.db.close();
       throw e;
