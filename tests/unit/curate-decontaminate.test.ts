@@ -310,3 +310,39 @@ it('syntax units: one per function, nested ones in their own unit and their pare
     [['$0', '=', 'n:1']],
   );
 });
+
+it('with more items than an exhaustive search covers, embedding matches do not depend on how samples are batched', async () => {
+  const { ContaminationMatcher, EXHAUSTIVE_ITEMS } = await import('../../electron/engine/curate/decontaminate.js');
+  const { mulberry32 } = await import('../../electron/engine/classify/prng.js');
+  const rand = mulberry32(23);
+  const dim = 32;
+  const unit = (v: Float32Array) => {
+    const n = Math.hypot(...v);
+    return v.map((x) => x / n);
+  };
+  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+  const nItems = EXHAUSTIVE_ITEMS + 200;
+  const vectors = new Map<string, Float32Array>();
+  const items: BenchmarkItem[] = Array.from({ length: nItems }, (_, k) => {
+    const text = `item ${k}`;
+    vectors.set(text, unit(Float32Array.from({ length: dim }, gauss)));
+    return { benchmark: 'b', file: 'b.jsonl', itemId: `i${k}`, line: k + 1, segments: [text], code: '', text };
+  });
+  // Samples just above the threshold from an item: the pairs an LSH proposer may miss.
+  const samples = Array.from({ length: 2000 }, (_, s) => {
+    const base = vectors.get(`item ${(s * 7) % nItems}`)!;
+    const noise = unit(Float32Array.from({ length: dim }, gauss));
+    const t = 0.3 + 0.02 * rand();
+    return { id: `s${s}`, text: `sample ${s}`, embedding: unit(base.map((x, k) => x + t * noise[k])) };
+  });
+  const embedText = async (texts: string[]) => texts.map((t) => vectors.get(t)!);
+  const matcher = await ContaminationMatcher.create(items, { ngram: 13, cosine: 0.95, embedText });
+  const flagged = (m: Map<number, { method: string; itemId: string; similarity: number | null }[]>, offset: number) =>
+    [...m].flatMap(([s, ms]) => ms.map((x) => `${s + offset} ${x.method} ${x.itemId} ${x.similarity}`));
+  const whole = flagged(await matcher.match(samples), 0);
+  const sliced: string[] = [];
+  for (let at = 0; at < samples.length; at += 37)
+    sliced.push(...flagged(await matcher.match(samples.slice(at, at + 37)), at));
+  assert.ok(whole.length > 500, `${whole.length} matches`);
+  assert.deepEqual(sliced, whole);
+});

@@ -140,6 +140,9 @@ async function embedAll(
   return out;
 }
 
+/** Up to this many benchmark items, every sample is compared with every item (no LSH). */
+export const EXHAUSTIVE_ITEMS = 5000;
+
 /** Benchmark item vectors packed once, with an LSH index when exhaustive search would be slow. */
 class ItemVectors {
   private constructor(
@@ -194,8 +197,11 @@ class ItemVectors {
       out.set(s, list);
     };
     // Exhaustive while it is cheap; otherwise LSH over the items proposes, exact cosine decides.
+    // NOTE: decided by the item count alone. A rule on samples x items switched a run's last,
+    // partial batch to exhaustive search, so a pair at the threshold that LSH may miss could be
+    // flagged or not depending on where the batches were cut.
     const items = iv.valid.length;
-    const exhaustive = samples.length * items <= 10_000_000;
+    const exhaustive = items <= EXHAUSTIVE_ITEMS;
     if (!exhaustive && !this.lsh) this.lsh = new CosineLsh(iv, { ...planLsh(iv, this.cosine), threshold: this.cosine });
     for (let s = 0; s < samples.length; s++) {
       if ((s & 1023) === 0) throwIfAborted(signal);
