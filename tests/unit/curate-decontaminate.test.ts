@@ -311,6 +311,39 @@ it('syntax units: one per function, nested ones in their own unit and their pare
   );
 });
 
+it('syntax units: the keyword fast path gives the tokens and offsets of the general path, on real code and on traps', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { getPythonParser, syntaxUnits, syntaxUnitsGeneral } =
+    await import('../../electron/engine/curate/syntax-tokens.js');
+  const parser = await getPythonParser();
+  const traps = [
+    // A comment holding the next token's text, between two punctuation tokens.
+    'def f(a):\n    return g(  # )\n        a)\n',
+    // Line continuations, `not in` / `is not` (aliased two-word operators), walrus, f-strings.
+    'def f(a, b):\n    if a not in b and \\\n       a is not None:\n        return (y := f"{a!r:>{b}}")\n',
+    // A docstring holding the next keyword, decorators, lambda, star-args, a trailing comma.
+    '@dec(1)\ndef f(*a, **k):\n    """return def ( ) :"""\n    return lambda x: (x, a, k,)\n',
+    // Does not parse cleanly: the general path only (MISSING and ERROR nodes).
+    'def f(a:\n    return (a +\n',
+  ];
+  const dir = join(STDLIB, 'email');
+  const files = readdirSync(dir)
+    .filter((n) => n.endsWith('.py'))
+    .map((n) => readFileSync(join(dir, n), 'utf8'));
+  let tokens = 0;
+  for (const text of [...traps, ...files]) {
+    const fast = syntaxUnits(parser, text);
+    const general = syntaxUnitsGeneral(parser, text);
+    assert.deepEqual(fast, general, text.slice(0, 60));
+    for (const u of fast) tokens += u.tokens.length;
+  }
+  assert.ok(tokens > 20000, `${tokens} tokens compared`);
+  // The comment trap: the closing parenthesis is the real one, on the next line.
+  const [unit] = syntaxUnits(parser, traps[0]);
+  const close = unit.tokens.lastIndexOf(')');
+  assert.equal(unit.starts[close], traps[0].lastIndexOf(')'));
+});
+
 it('with more items than an exhaustive search covers, embedding matches do not depend on how samples are batched', async () => {
   const { ContaminationMatcher, EXHAUSTIVE_ITEMS } = await import('../../electron/engine/curate/decontaminate.js');
   const { mulberry32 } = await import('../../electron/engine/classify/prng.js');
@@ -345,4 +378,22 @@ it('with more items than an exhaustive search covers, embedding matches do not d
     sliced.push(...flagged(await matcher.match(samples.slice(at, at + 37)), at));
   assert.ok(whole.length > 500, `${whole.length} matches`);
   assert.deepEqual(sliced, whole);
+});
+
+it('a gram filter never hides a gram of its set, and skips most others', async () => {
+  const { forEachNgram, GramFilter } = await import('../../electron/engine/curate/hashing.js');
+  const { readFileSync } = await import('node:fs');
+  const tokens = codeTokens(readFileSync(join(STDLIB, 'json', 'decoder.py'), 'utf8'));
+  const all: [number, number][] = [];
+  forEachNgram(tokens, 5, (start, key) => all.push([start, key]));
+  const wanted = new Set(all.filter((_, k) => k % 50 === 0).map(([, key]) => key));
+  const filter = new GramFilter(wanted, wanted.size);
+  const seen: [number, number][] = [];
+  forEachNgram(tokens, 5, (start, key) => seen.push([start, key]), filter);
+  // Same keys at the same offsets for what passes, every wanted gram among them.
+  const allByStart = new Map(all);
+  for (const [start, key] of seen) assert.equal(allByStart.get(start), key);
+  const passed = new Set(seen.map(([, key]) => key));
+  for (const key of wanted) assert.ok(passed.has(key), `gram ${key} hidden`);
+  assert.ok(seen.length < all.length / 5, `${seen.length} of ${all.length} grams passed`);
 });

@@ -6,7 +6,7 @@ import type { BenchmarkItem } from './benchmarks.js';
 import { CosineLsh, planLsh } from './cosine-lsh.js';
 import type { StepHooks } from './dedup.js';
 import type { ContaminationMethod } from '../../../shared/annotations.js';
-import { forEachNgram, throwIfAborted } from './hashing.js';
+import { forEachNgram, GramFilter, throwIfAborted } from './hashing.js';
 import { SyntaxIndex, type SyntaxMatchOptions } from './syntax-match.js';
 import { getPythonParser } from './syntax-tokens.js';
 import { sortByRank, type RankedCandidate } from './select.js';
@@ -48,7 +48,10 @@ export class NgramIndex {
       });
     });
     this.tooShort = short;
+    this.filter = new GramFilter(this.postings.keys(), this.postings.size);
   }
+
+  private readonly filter: GramFilter;
 
   get size(): number {
     return this.postings.size;
@@ -60,19 +63,24 @@ export class NgramIndex {
     if (this.postings.size === 0) return found;
     const toks = codeTokens(text);
     const n = this.n;
-    forEachNgram(toks, n, (start, key) => {
-      const list = this.postings.get(key);
-      if (!list) return;
-      for (let p = 0; p < list.length; p += 3) {
-        const item = list[p];
-        if (found.has(item)) continue;
-        const ref = this.tokens[item][list[p + 1]];
-        const off = list[p + 2];
-        let same = true;
-        for (let k = 0; k < n && same; k++) same = ref[off + k] === toks[start + k];
-        if (same) found.set(item, toks.slice(start, start + n).join(' '));
-      }
-    });
+    forEachNgram(
+      toks,
+      n,
+      (start, key) => {
+        const list = this.postings.get(key);
+        if (!list) return;
+        for (let p = 0; p < list.length; p += 3) {
+          const item = list[p];
+          if (found.has(item)) continue;
+          const ref = this.tokens[item][list[p + 1]];
+          const off = list[p + 2];
+          let same = true;
+          for (let k = 0; k < n && same; k++) same = ref[off + k] === toks[start + k];
+          if (same) found.set(item, toks.slice(start, start + n).join(' '));
+        }
+      },
+      this.filter,
+    );
     return found;
   }
 }

@@ -31,8 +31,39 @@ function powMod32(base: number, exp: number): number {
   return r;
 }
 
-/** Calls `visit(start, key)` for every n-gram of `tokens` with a rolling (Rabin-Karp) hash. */
-export function forEachNgram(tokens: readonly string[], n: number, visit: (start: number, key: number) => void): void {
+/**
+ * A set of n-gram keys as a bitmap over their first 32-bit hash: a clear bit means no key of
+ * the set has that hash, so `forEachNgram` skips the gram without building its key or calling
+ * back. NOTE: a benchmark's grams are a few per cent of any sample's; matching looked every
+ * sample gram up in a Map keyed by 53-bit doubles, which was ~1/3 of the text matching's time.
+ */
+export class GramFilter {
+  readonly bits: Uint32Array;
+  readonly mask: number;
+
+  constructor(keys: Iterable<number>, count: number) {
+    // ~16 bits per key (few false positives), between 2^16 and 2^26 bits.
+    let size = 1 << 16;
+    while (size < count * 16 && size < 1 << 26) size *= 2;
+    this.bits = new Uint32Array(size >>> 5);
+    this.mask = size - 1;
+    for (const key of keys) {
+      const h = Math.floor(key / 0x200000) & this.mask;
+      this.bits[h >>> 5] |= 1 << (h & 31);
+    }
+  }
+}
+
+/**
+ * Calls `visit(start, key)` for every n-gram of `tokens` with a rolling (Rabin-Karp) hash; with
+ * `filter`, only for grams whose key may be in the filter's set (never skips one that is).
+ */
+export function forEachNgram(
+  tokens: readonly string[],
+  n: number,
+  visit: (start: number, key: number) => void,
+  filter: GramFilter | null = null,
+): void {
   if (tokens.length < n) return;
   const ta = tokens.map((t) => fnv1a32(t));
   const tb = tokens.map((t) => fnv1a32(t, 0x2166136b));
@@ -44,8 +75,15 @@ export function forEachNgram(tokens: readonly string[], n: number, visit: (start
     ha = (Math.imul(ha, BASE_A) + ta[k]) | 0;
     hb = (Math.imul(hb, BASE_B) + tb[k]) | 0;
   }
+  const bits = filter?.bits;
+  const mask = filter?.mask ?? 0;
   for (let s = 0; ; s++) {
-    visit(s, pack53(fmix32(ha), fmix32(hb)));
+    const h1 = fmix32(ha);
+    if (bits === undefined) visit(s, pack53(h1, fmix32(hb)));
+    else {
+      const h = h1 & mask;
+      if (bits[h >>> 5] & (1 << (h & 31))) visit(s, pack53(h1, fmix32(hb)));
+    }
     if (s + n >= tokens.length) break;
     ha = (Math.imul((ha - Math.imul(ta[s], powA)) | 0, BASE_A) + ta[s + n]) | 0;
     hb = (Math.imul((hb - Math.imul(tb[s], powB)) | 0, BASE_B) + tb[s + n]) | 0;

@@ -1,6 +1,6 @@
 import type { Parser } from 'web-tree-sitter';
 import type { BenchmarkItem } from './benchmarks.js';
-import { forEachNgram } from './hashing.js';
+import { forEachNgram, GramFilter } from './hashing.js';
 import { syntaxUnits, type SyntaxUnit } from './syntax-tokens.js';
 
 /**
@@ -78,7 +78,10 @@ export class SyntaxIndex {
       }
     }
     this.tooShort = items.filter((it, i) => !seen.has(i) && it.code.trim()).length;
+    this.filter = new GramFilter(this.postings.keys(), this.postings.size);
   }
+
+  private readonly filter: GramFilter;
 
   get size(): number {
     return this.entries.length;
@@ -91,18 +94,29 @@ export class SyntaxIndex {
     const { n, threshold } = this.opts;
     for (const unit of syntaxUnits(this.parser, text)) {
       if (unit.tokens.length < n) continue;
+      // NOTE: few of a sample's grams are benchmark grams, so only those are remembered (each
+      // distinct one counted once); the map of every gram is built only for a unit that matches.
       const counts = new Map<number, number>();
-      const grams = gramsOf(unit, n);
-      for (const g of grams.keys()) {
-        const list = this.postings.get(g);
-        if (list) for (const e of list) counts.set(e, (counts.get(e) ?? 0) + 1);
-      }
+      const shared = new Set<number>();
+      forEachNgram(
+        unit.tokens,
+        n,
+        (_start, g) => {
+          const list = this.postings.get(g);
+          if (!list || shared.has(g)) return;
+          shared.add(g);
+          for (const e of list) counts.set(e, (counts.get(e) ?? 0) + 1);
+        },
+        this.filter,
+      );
+      let grams: Map<number, number> | null = null;
       for (const [id, c] of counts) {
         const e = this.entries[id];
         const sim = c / e.grams.size;
         if (sim < threshold) continue;
         const prev = best.get(e.item);
         if (prev && prev.similarity >= sim) continue;
+        grams ??= gramsOf(unit, n);
         best.set(e.item, { item: e.item, similarity: sim, ...spans(unit, grams, e, n) });
       }
     }

@@ -1,4 +1,4 @@
-import type { Parser, TreeCursor } from 'web-tree-sitter';
+import type { Language, Parser, Tree, TreeCursor } from 'web-tree-sitter';
 import { getPythonParser } from '../ingest/grammars.js';
 
 /**
@@ -92,18 +92,77 @@ function isBareString(c: TreeCursor): boolean {
 const FUNCTION_TYPES = new Set(['function_definition']);
 
 /**
+ * Per type id of a grammar: its name, and whether it is a one-token leaf whose text is its name
+ * (an anonymous node: keywords, operators, punctuation). Aliased multi-token nodes such as
+ * `not in` have a space in their name and keep the general path (they have children).
+ */
+const typeTables = new WeakMap<Language, { names: string[]; token: Uint8Array }>();
+function typeTable(lang: Language) {
+  let t = typeTables.get(lang);
+  if (!t) {
+    const n = lang.nodeTypeCount;
+    const names: string[] = [];
+    const token = new Uint8Array(n);
+    for (let id = 0; id < n; id++) {
+      const name = lang.nodeTypeForId(id) ?? '';
+      names.push(name);
+      token[id] = name && !lang.nodeTypeIsNamed(id) && !/\s/.test(name) ? 1 : 0;
+    }
+    typeTables.set(lang, (t = { names, token }));
+  }
+  return t;
+}
+
+/**
  * The units of a Python source: every function (nested ones too, each numbered on its own: a
  * nested function's tokens are in its own unit and in every enclosing one), or the whole module
  * when it defines none. Returns [] when the text does not parse at all.
  *
  * NOTE: one cursor walk over the tree feeds every open unit, with text sliced from the source.
  * Each cursor call marshals the cursor through WASM memory: node objects were 5x slower, and a
- * walk per function plus a walk to find them was most of the decontamination's time.
+ * walk per function plus a walk to find them was most of the decontamination's time. In a tree
+ * without errors, a keyword or punctuation leaf costs no position calls and no child probe: its
+ * text is its type, found from the end of what the walk consumed last (every comment, string
+ * and skipped statement moves that point past itself, so only whitespace lies in between).
  */
 export function syntaxUnits(parser: Parser, text: string): SyntaxUnit[] {
   const tree = parser.parse(text);
   if (!tree) return [];
+  try {
+    // Error recovery inserts zero-width MISSING tokens and ERROR nodes: those trees take the
+    // general path (positions read for every leaf).
+    if (tree.rootNode.hasError) return walkUnits(tree, text, false);
+    try {
+      return walkUnits(tree, text, true);
+    } catch (e) {
+      // NOTE: never seen on 4,797 standard-library files; a token not where the fast path
+      // expects it means its premise failed, and the general path gives the right answer.
+      if (!(e instanceof TokenNotFound)) throw e;
+      return walkUnits(tree, text, false);
+    }
+  } finally {
+    tree.delete();
+  }
+}
+
+/** The general path alone (every leaf's position read): what the fast path is tested against. */
+export function syntaxUnitsGeneral(parser: Parser, text: string): SyntaxUnit[] {
+  const tree = parser.parse(text);
+  if (!tree) return [];
+  try {
+    return walkUnits(tree, text, false);
+  } finally {
+    tree.delete();
+  }
+}
+
+class TokenNotFound extends Error {}
+
+function walkUnits(tree: Tree, text: string, fast: boolean): SyntaxUnit[] {
   const c = tree.rootNode.walk();
+  const { names, token } = typeTable(tree.language);
+  /** Source offset up to which every token has been consumed (fast path only). */
+  let pos = 0;
   try {
     const module = new UnitBuilder(0);
     const fns: UnitBuilder[] = [];
@@ -115,17 +174,29 @@ export function syntaxUnits(parser: Parser, text: string): SyntaxUnit[] {
       for (const u of open) u.emit(t, s, e, block);
     };
     for (;;) {
-      const type = c.nodeType;
-      if (type === 'comment') {
+      const id = c.nodeTypeId;
+      const type = names[id] || 'ERROR';
+      if (fast && token[id] === 1) {
+        // A keyword or punctuation token: its text is its type.
+        const s = text.indexOf(type, pos);
+        if (s < 0) throw new TokenNotFound(type);
+        pos = s + type.length;
+        // Redundant parentheses are dropped.
+        if (!((type === '(' || type === ')') && path[path.length - 1] === 'parenthesized_expression'))
+          emit(type, s, pos);
+      } else if (type === 'comment') {
         /* dropped */
+        if (fast) pos = c.endIndex;
       } else if (type === 'string') {
         const s = c.startIndex;
         const e = c.endIndex;
         emit(normalizeString(text.slice(s, e)), s, e);
+        pos = e;
       } else if (type === 'integer' || type === 'float') {
         const s = c.startIndex;
         const e = c.endIndex;
         emit(normalizeNumber(text.slice(s, e)), s, e);
+        pos = e;
       } else if (type === 'identifier') {
         const s = c.startIndex;
         const e = c.endIndex;
@@ -133,8 +204,10 @@ export function syntaxUnits(parser: Parser, text: string): SyntaxUnit[] {
         if (BUILTINS.has(name) || (path[path.length - 1] === 'attribute' && c.currentFieldName === 'attribute')) {
           emit(name, s, e);
         } else for (const u of open) u.emit(u.rename(name), s, e);
+        pos = e;
       } else if (type === 'expression_statement' && isBareString(c)) {
         /* a docstring or a no-op string: dropped */
+        if (fast) pos = c.endIndex;
       } else if ((type === '(' || type === ')') && path[path.length - 1] === 'parenthesized_expression') {
         /* redundant parentheses: dropped */
       } else {
@@ -154,6 +227,7 @@ export function syntaxUnits(parser: Parser, text: string): SyntaxUnit[] {
         const s = c.startIndex;
         const e = c.endIndex;
         if (e > s) emit(text.slice(s, e), s, e);
+        pos = e;
       }
       // Next: the next sibling, else up (leaving each ancestor) until one has a next sibling.
       while (!c.gotoNextSibling()) {
@@ -170,7 +244,6 @@ export function syntaxUnits(parser: Parser, text: string): SyntaxUnit[] {
     }
   } finally {
     c.delete();
-    tree.delete();
   }
 }
 
