@@ -13,7 +13,7 @@ import { trainModel } from '../../electron/engine/classify/training.js';
 import { hash53 } from '../../electron/engine/label/selection.js';
 import { defaultWorkers } from '../../electron/engine/workers/cpu-pool.js';
 import { DIMS, releaseScaleFixture, scaleFixture, type RealChunk } from './ann-bench.js';
-import type { BenchRow } from './corpus.js';
+import { median, type BenchRow } from './corpus.js';
 
 const run$ = promisify(execFile);
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'scale-child.ts');
@@ -179,6 +179,21 @@ export async function run(opts: { rows: number; log?: Log }): Promise<BenchRow[]
       unit: 's',
       note: `${es.embedded} embedded, ${es.scored} scored, ${((es.scored as number) / (es.seconds as number)).toFixed(0)} samples/s (~${(fx.bytes / 1e6 / (es.seconds as number)).toFixed(1)} MB/s of ${(fx.bytes / n / 1000).toFixed(1)} KB rows); ${rss(es)}; target 10^6 <= 300 s`,
     });
+    // The 1 -> N worker speed-up of the same step, on the same rows (a whole process each, as
+    // `tbs score --workers 1|N` runs): alternating pairs, so a change of machine load hits both.
+    // NOTE: skipped above 2x10^5 rows, where each 1-worker run would add minutes.
+    if (workers > 1 && n <= 2e5) {
+      const runs: Record<number, number[]> = { 1: [], [workers]: [es.seconds as number] };
+      for (const w of [1, workers, 1])
+        runs[w].push((await child(['embed-score', fx.dbDir, modelId, String(w)])).seconds as number);
+      const [a, b] = [median(runs[1]), median(runs[workers])];
+      rows.push({
+        name: `embed + score ${nTxt}: speed-up 1 -> ${workers} workers`,
+        value: a / b,
+        unit: 'x',
+        note: `median of ${runs[1].length}: ${a.toFixed(1)} s with 1 worker (inline), ${b.toFixed(1)} s with ${workers}; runs 1: ${runs[1].map((x) => x.toFixed(1)).join(', ')} s, ${workers}: ${runs[workers].map((x) => x.toFixed(1)).join(', ')} s; target >= 1.7x`,
+      });
+    }
 
     // 4. Export with near-dup (cosine 0.95) and 13-gram decontamination against 164 items.
     const items = fx.chunks.map((c, i) => humanEvalItem(c, i)).filter((x): x is Record<string, string> => x !== null);
