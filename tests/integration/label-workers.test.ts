@@ -151,7 +151,7 @@ test(
         return buildPrompts(t.template, t.items, t.maxInputTokens);
       },
     } as unknown as import('../../electron/engine/workers/cpu-pool.ts').CpuPool;
-    const feed = new PromptFeed(engine.store, ids, template, 300, pool, { batchSize: 4, ahead: 2 });
+    const feed = new PromptFeed(engine.store, ids, template, 300, pool, { batchSize: 4, ahead: 2, warmUp: true });
     const got: { sampleId: string; prompt: unknown }[] = [];
     for (let k = 0; k < 12; k++) got.push((await feed.take())!);
     assert.deepEqual(pooled, [1, 1], 'only the two one-sample warm-up tasks went to the cold pool');
@@ -168,3 +168,37 @@ test(
     assert.deepEqual(got, want);
   },
 );
+
+test('without warm-up (an estimate), every batch goes to the pool from the first', async () => {
+  const { PromptFeed, buildPrompts } = await import('../../electron/engine/label/prompt-feed.ts');
+  const { resolveTemplate } = await import('../../electron/engine/label/templates.ts');
+  const dir = await tempDir();
+  const engine = await Engine.open({ dir: join(dir, 'db'), create: true });
+  after(() => engine.close());
+  await importPaths(engine.store, [join(STDLIB, 'json')], { chunk: 'function', hygiene: false });
+  const ids = [...engine.store.index.ids];
+  const { template } = await resolveTemplate(engine.store, 'edu-additive');
+  const pooled: number[] = [];
+  const pool = {
+    workers: 2,
+    prompts: async (t: {
+      template: typeof template;
+      items: Parameters<typeof buildPrompts>[1];
+      maxInputTokens: number;
+    }) => {
+      pooled.push(t.items.length);
+      return buildPrompts(t.template, t.items, t.maxInputTokens);
+    },
+  } as unknown as import('../../electron/engine/workers/cpu-pool.ts').CpuPool;
+  const feed = new PromptFeed(engine.store, ids, template, 300, pool, { batchSize: 4 });
+  let n = 0;
+  for (let r = await feed.take(); r; r = await feed.take()) n++;
+  await feed.close();
+  assert.equal(n, ids.length);
+  assert.equal(feed.inlineBatches, 0);
+  assert.equal(
+    pooled.reduce((a, b) => a + b, 0),
+    ids.length,
+    'no warm-up task, every sample built on the pool',
+  );
+});

@@ -57,3 +57,35 @@ test('records reach the table within the group-commit bounds even while writers 
     'no segment left after a clean close',
   );
 });
+
+test('a replay that fails leaves every segment for the next open: abandon() removes nothing', async () => {
+  const dir = await tempDir();
+  const { writeFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  // A crash left two segments of acknowledged records (a flush of 3 failed after 4 was opened).
+  await writeFile(join(dir, 't-3.jsonl'), JSON.stringify({ id: 'a' }) + '\n');
+  await writeFile(join(dir, 't-4.jsonl'), JSON.stringify({ id: 'b' }) + '\n');
+  const sink: string[][] = [];
+  let fail = true;
+  const failing = new DurableJournal<{ id: string }>({
+    dir,
+    name: 't',
+    flushTo: async (recs) => {
+      if (fail) throw new Error('disk full');
+      sink.push(recs.map((r) => r.id));
+    },
+    existingKeys: async () => new Set(),
+    keyOf: (r) => r.id,
+  });
+  await assert.rejects(failing.open(), /disk full/);
+  await failing.abandon();
+  assert.deepEqual((await readdir(dir)).sort(), ['t-3.jsonl', 't-4.jsonl']);
+  fail = false;
+  const again = journal(dir, sink);
+  const replayed = await again.open();
+  assert.deepEqual(
+    replayed.map((r) => r.id),
+    ['a', 'b'],
+  );
+  await again.close();
+});

@@ -148,8 +148,11 @@ async function embedAll(
   return out;
 }
 
-/** Up to this many benchmark items, every sample is compared with every item (no LSH). */
-export const EXHAUSTIVE_ITEMS = 5000;
+/**
+ * Up to this many benchmark items, every sample is compared with every item (no LSH): ~0.5 ms
+ * per sample at 256 dimensions, against ~13 us for LSH over 5,000 items.
+ */
+export const EXHAUSTIVE_ITEMS = 2000;
 
 /** Benchmark item vectors packed once, with an LSH index when exhaustive search would be slow. */
 class ItemVectors {

@@ -245,6 +245,7 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
   const feed = new PromptFeed(store, p.todo, p.template, p.params.maxInputTokens, o.pool ?? null, {
     // NOTE: enough prompts ready for every slot twice over, so no call waits for a batch.
     ahead: Math.max(2, Math.ceil((2 * (o.concurrency ?? 8)) / 32)),
+    warmUp: true,
   });
   const labelOne = async (sampleId: string, b: BuiltPrompt): Promise<void> => {
     const worst = costUsd(p.price, b.promptTokens, p.params.maxTokens);

@@ -45,9 +45,10 @@ const WARM_UP: PromptItem = { text: 'def warm_up(x):\n    return x + 1\n', langu
  * Prompts come out in selection order; samples deleted since selection are skipped.
  *
  * NOTE: a pool's threads load the scanner and the tokenizer on their first prompt task, which
- * took ~2 s before the first request of a run (0.2-0.3 s once warm). So the feed sends each
- * thread a one-sample warm-up task at once and builds batches inline until every thread has
- * answered; prompts are the same either way (`buildPrompts` is pure).
+ * took ~2 s before the first request of a run (0.2-0.3 s once warm). With `warmUp` (a labeling
+ * run, where every second of idle connections counts) the feed sends each thread a one-sample
+ * warm-up task at once and builds batches inline until every thread has answered; prompts are
+ * the same either way (`buildPrompts` is pure). An estimate leaves the work to the pool.
  */
 export class PromptFeed {
   private nextStart = 0;
@@ -68,11 +69,11 @@ export class PromptFeed {
     private readonly template: Template,
     private readonly maxInputTokens: number,
     private readonly pool: CpuPool | null,
-    opts: { batchSize?: number; ahead?: number } = {},
+    opts: { batchSize?: number; ahead?: number; warmUp?: boolean } = {},
   ) {
     this.batchSize = opts.batchSize ?? 32;
     this.ahead = opts.ahead ?? 4;
-    if (pool && pool.workers > 1) {
+    if (opts.warmUp && pool && pool.workers > 1 && ids.length) {
       const task = { template, items: [WARM_UP], maxInputTokens };
       const warming = Promise.all(Array.from({ length: pool.workers }, () => pool.prompts(task))).then(
         () => {
@@ -94,9 +95,12 @@ export class PromptFeed {
     return r;
   }
 
-  /** Waits for batches still being built (call before the store or the pool closes). */
+  /**
+   * Waits for batches still being built (call before the store or the pool closes). Warm-up
+   * tasks are not waited for: they touch no store, and a closing pool may drop them.
+   */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.loading.splice(0), this.warming]);
+    await Promise.allSettled(this.loading.splice(0));
   }
 
   private async takeOne(): Promise<ReadyPrompt | null> {

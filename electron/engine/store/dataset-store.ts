@@ -65,8 +65,9 @@ export class DatasetStore {
     try {
       await store.load();
     } catch (e) {
-      // A load that failed after the label journal opened its segment must not leave the handle open.
-      if (!readOnly) await store.labelJournal?.close().catch(() => undefined);
+      // A failed load must not leave the journal's segment handle open, nor remove any segment:
+      // if the replay itself failed, the segments it had not replayed are still needed.
+      if (!readOnly) await store.labelJournal?.abandon().catch(() => undefined);
       await store.lock?.release();
       folder.db.close();
       throw e;

@@ -222,6 +222,22 @@ export class DurableJournal<T> {
     return this.inFlight.length ? this.inFlight.concat(this.unflushed) : this.unflushed;
   }
 
+  /**
+   * Lets go of the segment handle without flushing or removing anything: for an open that
+   * failed part-way (a replay that threw leaves segments still to replay, and a later segment
+   * may already be the one `close` would remove).
+   */
+  async abandon(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.closed = true;
+    const fh = this.fh;
+    this.fh = null;
+    await fh?.close();
+  }
+
   async close(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);

@@ -52,9 +52,9 @@ export async function trainClassifier(
   });
   if (o.signal?.aborted) throw new CodedError('cancelled', 'training cancelled while embedding');
   o.onProgress?.('train', 0, 1);
+  // trainModel makes the new model's scores "the" classifier column of the open store.
   const model = await trainModel(store, embedder, o);
   o.onProgress?.('train', 1, 1);
-  await store.reloadClassifierScores();
   return model;
 }
 
