@@ -123,7 +123,7 @@ test(
   'a cold pool does not hold up the first prompts: batches are built inline until every thread has warmed up',
   { timeout: 60_000 },
   async () => {
-    const { PromptFeed, buildPrompts } = await import('../../electron/engine/label/prompt-feed.ts');
+    const { PromptFeed } = await import('../../electron/engine/label/prompt-feed.ts');
     const { resolveTemplate } = await import('../../electron/engine/label/templates.ts');
     const dir = await tempDir();
     const engine = await Engine.open({ dir: join(dir, 'db'), create: true });
@@ -138,19 +138,7 @@ test(
     // A pool whose threads answer only once released: the warm-up tasks and every pooled batch wait.
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
-    const pooled: number[] = [];
-    const pool = {
-      workers: 2,
-      prompts: async (t: {
-        template: typeof template;
-        items: Parameters<typeof buildPrompts>[1];
-        maxInputTokens: number;
-      }) => {
-        pooled.push(t.items.length);
-        await released;
-        return buildPrompts(t.template, t.items, t.maxInputTokens);
-      },
-    } as unknown as import('../../electron/engine/workers/cpu-pool.ts').CpuPool;
+    const { pool, pooled } = await fakePromptPool(released);
     const feed = new PromptFeed(engine.store, ids, template, 300, pool, { batchSize: 4, ahead: 2, warmUp: true });
     const got: { sampleId: string; prompt: unknown }[] = [];
     for (let k = 0; k < 12; k++) got.push((await feed.take())!);
@@ -170,7 +158,7 @@ test(
 );
 
 test('without warm-up (an estimate), every batch goes to the pool from the first', async () => {
-  const { PromptFeed, buildPrompts } = await import('../../electron/engine/label/prompt-feed.ts');
+  const { PromptFeed } = await import('../../electron/engine/label/prompt-feed.ts');
   const { resolveTemplate } = await import('../../electron/engine/label/templates.ts');
   const dir = await tempDir();
   const engine = await Engine.open({ dir: join(dir, 'db'), create: true });
@@ -178,18 +166,7 @@ test('without warm-up (an estimate), every batch goes to the pool from the first
   await importPaths(engine.store, [join(STDLIB, 'json')], { chunk: 'function', hygiene: false });
   const ids = [...engine.store.index.ids];
   const { template } = await resolveTemplate(engine.store, 'edu-additive');
-  const pooled: number[] = [];
-  const pool = {
-    workers: 2,
-    prompts: async (t: {
-      template: typeof template;
-      items: Parameters<typeof buildPrompts>[1];
-      maxInputTokens: number;
-    }) => {
-      pooled.push(t.items.length);
-      return buildPrompts(t.template, t.items, t.maxInputTokens);
-    },
-  } as unknown as import('../../electron/engine/workers/cpu-pool.ts').CpuPool;
+  const { pool, pooled } = await fakePromptPool(Promise.resolve());
   const feed = new PromptFeed(engine.store, ids, template, 300, pool, { batchSize: 4 });
   let n = 0;
   for (let r = await feed.take(); r; r = await feed.take()) n++;
@@ -202,3 +179,22 @@ test('without warm-up (an estimate), every batch goes to the pool from the first
     'no warm-up task, every sample built on the pool',
   );
 });
+
+/** A 2-thread pool that builds prompts inline once `gate` settles, logging each task's size. */
+async function fakePromptPool(gate: Promise<void>) {
+  const { buildPrompts } = await import('../../electron/engine/label/prompt-feed.ts');
+  const pooled: number[] = [];
+  const pool = {
+    workers: 2,
+    prompts: async (t: {
+      template: Parameters<typeof buildPrompts>[0];
+      items: Parameters<typeof buildPrompts>[1];
+      maxInputTokens: number;
+    }) => {
+      pooled.push(t.items.length);
+      await gate;
+      return buildPrompts(t.template, t.items, t.maxInputTokens);
+    },
+  } as unknown as import('../../electron/engine/workers/cpu-pool.ts').CpuPool;
+  return { pool, pooled };
+}
