@@ -15,6 +15,19 @@ import type { CodeLanguage } from './grammars.js';
  *   `super::` are the crate itself and are left out.
  * - C / C++: the header of each `#include` (`stdio.h`, `vector`, `foo/bar.h`).
  */
+/**
+ * The node kinds each language's imports sit in, searched below (code-parser.ts skips the search
+ * when a chunk has none). JavaScript and TypeScript are absent: `require('p')` and `import('p')`
+ * are calls, and calls are everywhere.
+ */
+export const IMPORT_KINDS = {
+  java: ['import_declaration'],
+  go: ['import_spec'],
+  rust: ['use_declaration', 'extern_crate_declaration'],
+  c: ['preproc_include'],
+  cpp: ['preproc_include'],
+} as const satisfies Partial<Record<CodeLanguage, readonly string[]>>;
+
 export function importsOfTree(root: Node, language: Exclude<CodeLanguage, 'python'>): string[] {
   const out = new Set<string>();
   switch (language) {
@@ -23,17 +36,17 @@ export function importsOfTree(root: Node, language: Exclude<CodeLanguage, 'pytho
       jsImports(root, out);
       break;
     case 'java':
-      for (const n of root.descendantsOfType('import_declaration')) if (n) javaImport(n, out);
+      for (const n of root.descendantsOfType([...IMPORT_KINDS.java])) if (n) javaImport(n, out);
       break;
     case 'go':
-      for (const n of root.descendantsOfType('import_spec')) {
+      for (const n of root.descendantsOfType([...IMPORT_KINDS.go])) {
         const path = n?.childForFieldName('path');
         const p = path ? unquote(path.text) : '';
         if (p) out.add(p);
       }
       break;
     case 'rust':
-      for (const n of root.descendantsOfType(['use_declaration', 'extern_crate_declaration'])) {
+      for (const n of root.descendantsOfType([...IMPORT_KINDS.rust])) {
         if (!n) continue;
         if (n.type === 'extern_crate_declaration') {
           const name = n.childForFieldName('name')?.text;
@@ -43,7 +56,7 @@ export function importsOfTree(root: Node, language: Exclude<CodeLanguage, 'pytho
       break;
     case 'c':
     case 'cpp':
-      for (const n of root.descendantsOfType('preproc_include')) {
+      for (const n of root.descendantsOfType([...IMPORT_KINDS[language]])) {
         const path = n?.childForFieldName('path');
         if (!path) continue;
         const p = path.text.replace(/^[<"]|[>"]$/g, '').trim();

@@ -1,8 +1,8 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import { parseSource, type CodeLanguage } from './grammars.js';
 import { topLevelUnits } from './code-units.js';
-import { importedModules } from './imports.js';
-import { importsOfTree } from './code-imports.js';
+import { importedModules, PYTHON_IMPORT_KINDS } from './imports.js';
+import { IMPORT_KINDS as OTHER_IMPORT_KINDS, importsOfTree } from './code-imports.js';
 
 /**
  * Function chunks and structural features (node-kind counts, imports) of source in any language
@@ -72,17 +72,10 @@ export function importsOf(node: Node, language: CodeLanguage): string[] {
   return language === 'python' ? importedModules(node) : importsOfTree(node, language);
 }
 
-/**
- * The node kinds every import of a language sits in (imports.ts, code-imports.ts). JavaScript and
- * TypeScript are absent: `require('p')` and `import('p')` are calls.
- */
+/** Where each language's imports sit (imports.ts, code-imports.ts); JavaScript / TypeScript: anywhere. */
 const IMPORT_KINDS: Partial<Record<CodeLanguage, readonly string[]>> = {
-  python: ['import_statement', 'import_from_statement', 'future_import_statement'],
-  java: ['import_declaration'],
-  go: ['import_spec'],
-  rust: ['use_declaration', 'extern_crate_declaration'],
-  c: ['preproc_include'],
-  cpp: ['preproc_include'],
+  python: PYTHON_IMPORT_KINDS,
+  ...OTHER_IMPORT_KINDS,
 };
 
 /**

@@ -3,7 +3,8 @@ import type { Node } from 'web-tree-sitter';
 import { getPythonParser, hasGrammar, parseSource } from './grammars.js';
 import { importsOfTree } from './code-imports.js';
 
-const IMPORT_KINDS = ['import_statement', 'import_from_statement', 'future_import_statement'];
+/** The node kinds a Python import sits in (code-parser.ts skips the search when a chunk has none). */
+export const PYTHON_IMPORT_KINDS = ['import_statement', 'import_from_statement', 'future_import_statement'];
 
 /**
  * Top-level modules a Python syntax tree imports, anywhere (inside functions, classes, `try`
@@ -14,7 +15,7 @@ const IMPORT_KINDS = ['import_statement', 'import_from_statement', 'future_impor
  */
 export function importedModules(root: Node): string[] {
   const out = new Set<string>();
-  for (const n of root.descendantsOfType(IMPORT_KINDS)) {
+  for (const n of root.descendantsOfType(PYTHON_IMPORT_KINDS)) {
     if (!n) continue;
     if (n.type === 'future_import_statement') {
       out.add('__future__');
