@@ -182,7 +182,7 @@ test('without warm-up (an estimate), every batch goes to the pool from the first
 
 /** A 2-thread pool that builds prompts inline once `gate` settles, logging each task's size. */
 async function fakePromptPool(gate: Promise<void>) {
-  const { buildPrompts } = await import('../../electron/engine/label/prompt-feed.ts');
+  const { buildPrompts } = await import('../../electron/engine/label/prompt-build.ts');
   const pooled: number[] = [];
   const pool = {
     workers: 2,

@@ -8,7 +8,7 @@ import { chunkCode } from '../ingest/code-parser.js';
 import { hasGrammar } from '../ingest/grammars.js';
 import { estimateTokens, sampleIdOf } from '../ingest/normalize.js';
 import type { EmbedderSpec, Embedder } from '../embed/index.js';
-import type { PromptItem } from '../label/prompt-feed.js';
+import type { PromptItem } from '../label/prompt-build.js';
 import type { BuiltPrompt } from '../label/prompt.js';
 import type { Template } from '../label/templates.js';
 import type { MinhashSketches } from '../curate/minhash.js';
@@ -198,7 +198,7 @@ export async function runEmbedTask(t: EmbedTask): Promise<Float32Array> {
 export async function runPromptTask(t: PromptTask): Promise<BuiltPrompt[]> {
   // NOTE: loaded on first use: the tokenizer table and the secret scanner are not needed by
   // commands that never label.
-  const { buildPrompts } = await import('../label/prompt-feed.js');
+  const { buildPrompts } = await import('../label/prompt-build.js');
   return buildPrompts(t.template, t.items, t.maxInputTokens);
 }
 
