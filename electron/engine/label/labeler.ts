@@ -8,7 +8,7 @@ import { parseAnswer, type BuiltPrompt } from './prompt.js';
 import { PromptFeed } from './prompt-feed.js';
 import { costUsd, priceOf, type Price } from './pricing.js';
 import { callWithRetries, ChatSession, CostBudget } from './llm-call.js';
-import { openChat } from './chat-transport.js';
+import { openChat, type ChatTransport } from './chat-transport.js';
 import { selectSamples, type SelectionSpec } from './selection.js';
 import { resolveTemplate, saveTemplate, type Template } from './templates.js';
 
@@ -201,6 +201,17 @@ export async function estimateLabeling(store: DatasetStore, o: LabelRunOptions):
  * Prompts are built ahead, off the calls' path (PromptFeed).
  */
 export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Promise<LabelRunSummary> {
+  // With worker threads, the calls' HTTP runs on one of its own (chat-transport.ts). It starts
+  // here, so its thread loads the client while the selection is read.
+  const chat = openChat(o, o.pool ?? null);
+  try {
+    return await labelSelection(store, o, chat);
+  } finally {
+    await chat.close();
+  }
+}
+
+async function labelSelection(store: DatasetStore, o: LabelRunOptions, chat: ChatTransport): Promise<LabelRunSummary> {
   const p = await prepare(store, o);
   if (o.maxCost !== undefined && !p.price)
     throw new Error(
@@ -329,8 +340,7 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
       }
     }
   };
-  // With worker threads, the calls' HTTP runs on one of its own (chat-transport.ts).
-  const session = new ChatSession(openChat(o, o.pool ?? null), o.concurrency ?? 8, {
+  const session = new ChatSession(chat, o.concurrency ?? 8, {
     maxAttempts: o.maxAttempts,
     backoffBaseMs: o.backoffBaseMs,
     signal: o.signal,
@@ -339,7 +349,6 @@ export async function runLabeling(store: DatasetStore, o: LabelRunOptions): Prom
   try {
     await Promise.all(Array.from({ length: Math.max(1, o.concurrency ?? 8) }, worker));
   } finally {
-    await session.chat.close();
     await feed.close();
     await flushAttempts();
     await store.flush();
