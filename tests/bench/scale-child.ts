@@ -57,8 +57,20 @@ if (step === 'open') {
   await (await engine.store.table('scores')).delete(`model_id = ${sqlString(modelId)}`);
   const pool = await createCpuPool(Number(workers));
   const t0 = now();
-  const s = await scoreDataset(engine.store, embedder, modelId, { pool });
+  // Phases from the progress events: the embedding pass ends with its last batch; the ANN index
+  // build (LanceDB's, on its own threads) runs between it and the first score event.
+  let embedEnd = 0;
+  let scoreStart = 0;
+  const s = await scoreDataset(engine.store, embedder, modelId, {
+    pool,
+    onProgress: (p) => {
+      if (p.phase === 'embed' && p.done === p.total) embedEnd = now();
+      if (p.phase === 'score' && !scoreStart) scoreStart = now();
+    },
+  });
   out.seconds = (now() - t0) / 1000;
+  out.embedSeconds = ((embedEnd || scoreStart) - t0) / 1000;
+  out.indexSeconds = (scoreStart - (embedEnd || scoreStart)) / 1000;
   out.embedded = s.embedded;
   out.scored = s.scored;
   await pool.close();
