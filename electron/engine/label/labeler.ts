@@ -258,11 +258,12 @@ async function labelSelection(store: DatasetStore, o: LabelRunOptions, chat: Cha
     ahead: Math.max(2, Math.ceil((2 * (o.concurrency ?? 8)) / 32)),
     warmUp: true,
   });
-  const labelOne = async (sampleId: string, b: BuiltPrompt): Promise<void> => {
+  /** One call; resolves to the label to store, or null (failed, or the budget is spent). */
+  const labelOne = async (sampleId: string, b: BuiltPrompt): Promise<LabelRecord | null> => {
     const worst = costUsd(p.price, b.promptTokens, p.params.maxTokens);
     if (!(await budget.reserve(worst))) {
       budgetHit = true;
-      return;
+      return null;
     }
     let last = { pt: 0, ct: 0, cost: 0 };
     try {
@@ -304,11 +305,7 @@ async function labelSelection(store: DatasetStore, o: LabelRunOptions, chat: Cha
           responseModel: r.data.model,
           finishReason: choice?.finish_reason ?? null,
         });
-        // NOTE: the slot waits for durability, so a crash repeats at most the calls in flight;
-        // concurrent slots share one journal write + fsync (DurableJournal's group commit).
-        await (o.sink ?? store).appendLabels([rec]);
-        s.labeled++;
-        return;
+        return rec;
       }
       s.failed++;
       s.failures.push({ sampleId, reason: r.error });
@@ -323,21 +320,49 @@ async function labelSelection(store: DatasetStore, o: LabelRunOptions, chat: Cha
         created_at: new Date().toISOString(),
       });
       if (attempts.length >= 200) await flushAttempts();
+      return null;
     } finally {
       budget.release(worst);
       progress();
     }
   };
 
+  // NOTE: a slot starts its next call while its last label is being made durable (journal fsync,
+  // shared by concurrent slots: DurableJournal's group commit), and waits for it before it stores
+  // another: a crash repeats at most 2 calls per slot, and no slot's cycle includes an fsync.
+  let runError: { e: unknown } | null = null;
   const worker = async () => {
-    while (!budgetHit && !o.signal?.aborted) {
-      const r = await feed.take();
-      if (!r) return;
-      try {
-        await labelOne(r.sampleId, r.prompt);
-      } catch (e) {
-        if (!o.signal?.aborted) throw e;
+    let durable: Promise<void> = Promise.resolve();
+    let storeError: { e: unknown } | null = null;
+    const stored = async () => {
+      await durable;
+      if (storeError && !o.signal?.aborted) throw storeError.e;
+    };
+    try {
+      while (!budgetHit && !runError && !o.signal?.aborted) {
+        const r = await feed.take();
+        if (!r) return;
+        let rec: LabelRecord | null = null;
+        try {
+          rec = await labelOne(r.sampleId, r.prompt);
+        } catch (e) {
+          if (!o.signal?.aborted) throw e;
+        }
+        if (!rec) continue;
+        await stored();
+        // The error is kept (not left unhandled) and thrown by this slot's next wait.
+        durable = (o.sink ?? store).appendLabels([rec]).then(
+          () => {
+            s.labeled++;
+            progress();
+          },
+          (e: unknown) => {
+            storeError ??= { e };
+          },
+        );
       }
+    } finally {
+      await stored();
     }
   };
   const session = new ChatSession(chat, o.concurrency ?? 8, {
@@ -347,7 +372,17 @@ async function labelSelection(store: DatasetStore, o: LabelRunOptions, chat: Cha
   });
   progress();
   try {
-    await Promise.all(Array.from({ length: Math.max(1, o.concurrency ?? 8) }, worker));
+    // The first slot to fail stops the others (each finishes the call it has in flight), and the
+    // run ends with that slot's error once all have stopped: nothing is still calling after it.
+    await Promise.all(
+      Array.from({ length: Math.max(1, o.concurrency ?? 8) }, () =>
+        worker().catch((e: unknown) => {
+          runError ??= { e };
+        }),
+      ),
+    );
+    const failure = runError as { e: unknown } | null;
+    if (failure) throw failure.e;
   } finally {
     await feed.close();
     await flushAttempts();

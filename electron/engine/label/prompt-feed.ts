@@ -57,14 +57,14 @@ export class PromptFeed {
       const warming = firstBatch
         .then(() => Promise.all(Array.from({ length: pool.workers }, () => pool.prompts(task))))
         .then(
-        () => {
-          if (this.warming === warming) this.warming = null;
-        },
-        // A thread that cannot build prompts fails the first pooled batch, where the run reports it.
-        () => {
-          if (this.warming === warming) this.warming = null;
-        },
-      );
+          () => {
+            if (this.warming === warming) this.warming = null;
+          },
+          // A thread that cannot build prompts fails the first pooled batch, where the run reports it.
+          () => {
+            if (this.warming === warming) this.warming = null;
+          },
+        );
       this.warming = warming;
     }
   }
