@@ -203,7 +203,7 @@ async function main() {
     `\`npm run bench${args.quick ? ' -- --quick' : ''}${args.only ? ` -- --only ${args.only.join(',')}` : ''}\` (tests/bench/run.ts), ${new Date(started).toISOString()}; scale and ANN datasets of ${args.scaleRows.toLocaleString('en-US')} rows.`,
     '',
     `- Machine: ${cpu.length} cores (${cpu[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM (${(freemem() / 2 ** 30).toFixed(0)} GiB free at the end), Linux ${release()}`,
-    `- Node ${process.version}; @lancedb/lancedb ${pkgVersion('@lancedb/lancedb')}, web-tree-sitter ${pkgVersion('web-tree-sitter')}, js-tiktoken ${pkgVersion('js-tiktoken')}`,
+    `- Node ${process.version}; @lancedb/lancedb ${pkgVersion('@lancedb/lancedb')}, web-tree-sitter ${pkgVersion('web-tree-sitter')}, tiktoken ${pkgVersion('tiktoken')}`,
     `- Load average at start ${loadStart.map((x) => x.toFixed(2)).join(' / ')}, at end ${loadavg()
       .map((x) => x.toFixed(2))
       .join(' / ')}: the CPU is shared with other work, so numbers are indicative, single run of the whole suite.`,

@@ -76,3 +76,25 @@ test("countAndCut keeps exactly what decoding the first n tokens of js-tiktoken'
   }
   assert.ok(cuts > 50);
 });
+
+test("the o200k codec (tiktoken, WebAssembly) gives js-tiktoken's tokens, pieces and cuts on real code", async () => {
+  const { Tiktoken } = await import('js-tiktoken/lite');
+  const ranks = (await import('js-tiktoken/ranks/o200k_base')).default;
+  const { o200k, O200K_PATTERN } = await import('../../electron/engine/ingest/o200k.ts');
+  // The counter splits text with this pattern; the split must be the encoder's own.
+  assert.equal(O200K_PATTERN, ranks.pat_str);
+  const js = new Tiktoken(ranks);
+  const wasm = o200k();
+  const tc = new TokenCounter();
+  const files = (await readdir(join(STDLIB, 'json'))).filter((f) => f.endsWith('.py'));
+  const texts = [
+    ...(await Promise.all(files.map((f) => readFile(join(STDLIB, 'json', f), 'utf8')))),
+    'x = "<|endoftext|>" <|fim_prefix|>\r\n# ünïcödé 日本語 🎉 don\'t WE\'LL\n\t\t  \n',
+  ];
+  for (const text of texts) {
+    const ref = js.encode(text, [], []);
+    assert.deepEqual([...wasm.encode(text)], ref);
+    assert.equal(tc.count(text), ref.length);
+    for (const n of [1, 7, 100, ref.length - 1]) assert.equal(tc.cutReference(text, n), js.decode(ref.slice(0, n)));
+  }
+});

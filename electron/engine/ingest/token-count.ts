@@ -1,24 +1,23 @@
-import { Tiktoken } from 'js-tiktoken/lite';
-import o200k from 'js-tiktoken/ranks/o200k_base';
 import { InOrder, type CpuPool } from '../workers/cpu-pool.js';
+import { o200k, O200K_PATTERN, type TokenCodec } from './o200k.js';
 
 /**
  * Exact o200k_base token counts, fast. tiktoken splits text with a regex and byte-pair-encodes
  * each piece independently, so the count of a text is the sum of its pieces' counts. Code repeats
  * the same pieces (identifiers, keywords, indentation) endlessly, so counts are memoized per piece.
  * NOTE: special-token strings in code (e.g. "<|endoftext|>") are counted as plain text.
- * The test suite checks equality with js-tiktoken's full encode on real code.
+ * The test suite checks equality with the full encode (and with js-tiktoken's) on real code.
  */
 export class TokenCounter {
-  private readonly enc: Tiktoken;
-  private readonly pattern = new RegExp(o200k.pat_str, 'gu');
+  private readonly enc: TokenCodec;
+  private readonly pattern = new RegExp(O200K_PATTERN, 'gu');
   private cache = new Map<string, number>();
   private readonly maxCache: number;
 
-  /** `enc` lets callers share one o200k_base table (its load costs ~0.8 s and tens of MB). */
-  constructor(opts: { maxCache?: number; enc?: Tiktoken } = {}) {
+  /** `enc`: another codec (the thread's shared o200k_base table by default). */
+  constructor(opts: { maxCache?: number; enc?: TokenCodec } = {}) {
     this.maxCache = opts.maxCache ?? 500_000;
-    this.enc = opts.enc ?? new Tiktoken(o200k);
+    this.enc = opts.enc ?? o200k();
   }
 
   count(text: string): number {
@@ -31,7 +30,7 @@ export class TokenCounter {
   private pieceCount(piece: string): number {
     let c = this.cache.get(piece);
     if (c === undefined) {
-      c = this.enc.encode(piece, [], []).length;
+      c = this.enc.encode(piece).length;
       if (this.cache.size >= this.maxCache) this.cache = new Map();
       this.cache.set(piece, c);
     }
@@ -51,7 +50,7 @@ export class TokenCounter {
       const c = this.pieceCount(m[0]);
       if (kept === null && n + c > limit) {
         const need = limit - n;
-        kept = text.slice(0, m.index) + (need > 0 ? this.enc.decode(this.enc.encode(m[0], [], []).slice(0, need)) : '');
+        kept = text.slice(0, m.index) + (need > 0 ? this.enc.decode(this.enc.encode(m[0]).subarray(0, need)) : '');
       }
       n += c;
     }
@@ -60,12 +59,12 @@ export class TokenCounter {
 
   /** Reference path for `countAndCut`: the library's full encode and decode. */
   cutReference(text: string, limit: number): string {
-    return this.enc.decode(this.enc.encode(text, [], []).slice(0, limit));
+    return this.enc.decode(this.enc.encode(text).subarray(0, limit));
   }
 
   /** Reference path: the library's own full encode. */
   countReference(text: string): number {
-    return this.enc.encode(text, [], []).length;
+    return this.enc.encode(text).length;
   }
 }
 

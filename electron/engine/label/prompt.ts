@@ -1,17 +1,15 @@
 import { KNOWN_LANGUAGES, normalizeLanguage } from '../ingest/languages.js';
-import { Tiktoken } from 'js-tiktoken/lite';
-import o200k from 'js-tiktoken/ranks/o200k_base';
 import { z } from 'zod';
 import { SCORE_MAX, SCORE_MIN } from '../../../shared/enums.js';
+import { o200k, type TokenCodec } from '../ingest/o200k.js';
 import { TokenCounter } from '../ingest/token-count.js';
 import type { Template } from './templates.js';
 
-let enc: Tiktoken | null = null;
 let tc: TokenCounter | null = null;
 const counter = () => (tc ??= new TokenCounter({ enc: encoder() }));
 /** o200k_base, the encoding of the GPT-4o / 4.1 / 5 family. */
-export function encoder(): Tiktoken {
-  return (enc ??= new Tiktoken(o200k));
+export function encoder(): TokenCodec {
+  return o200k();
 }
 
 /** The template's system text is the same for every call of a run: counted once. */
