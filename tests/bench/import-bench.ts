@@ -154,7 +154,9 @@ export async function run(o: BenchOpts): Promise<BenchRow[]> {
     const parser = await getPythonParser();
     const parseRuns: number[] = [];
     const chunkRuns: number[] = [];
-    for (let k = 0; k < (o.quick ? 1 : 2); k++) {
+    // NOTE: pairs, each a parse run then a chunk run: the ratio is taken per pair, so a change of
+    // machine load between pairs does not enter it.
+    for (let k = 0; k < (o.quick ? 1 : 3); k++) {
       parseRuns.push(
         (
           await timed(() => {
@@ -181,6 +183,13 @@ export async function run(o: BenchOpts): Promise<BenchRow[]> {
       value: mb(fb) / median(chunkRuns),
       unit: 'MB/s',
       note: 'chunkPython(text, "function"): the importer\'s per-file parser work',
+    });
+    const pairRatios = chunkRuns.map((c, k) => c / parseRuns[k]);
+    rows.push({
+      name: 'parse + chunk + node counts / bare parse',
+      value: median(pairRatios),
+      unit: 'x',
+      note: `time ratio, median over ${pairRatios.length} back-to-back pairs (${pairRatios.map((r) => r.toFixed(2)).join(', ')}); target <= 1.5x (issue 13)`,
     });
     rows.push({
       name: 'folder import / parser ratio',
