@@ -4,7 +4,7 @@ import { toFile } from 'openai';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sqlString } from '../store/dataset-store.js';
 import { createClient } from './chat-transport.js';
-import { labelKey, llmLabelRecord, prepare, type LabelRunOptions } from './labeler.js';
+import { labelKey, llmLabelRecord, prepare, type LabelRunOptions } from './label-plan.js';
 import { buildPrompt, parseAnswer, type BuiltPrompt } from './prompt.js';
 import { costUsd } from './pricing.js';
 import { abortableSleep } from './rate-gate.js';
