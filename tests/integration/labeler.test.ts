@@ -397,3 +397,40 @@ test('a label the store cannot take fails the run with the store error; labels s
   engine.store.appendLabels = append;
   await engine.close();
 });
+
+test('a store error stops the run even when every call after it fails, and a throwing progress callback fails the run, not the process', async () => {
+  const dir = await tempDir();
+  const engine = await dataset(dir);
+  const server = await fake({ latencyMs: 20 });
+  const base = { baseURL: server.url, apiKey: 'k', model: 'gpt-4o-mini', template: 'edu-additive', limit: 30 };
+  const append = engine.store.appendLabels.bind(engine.store);
+  let n = 0;
+  engine.store.appendLabels = async (records) => {
+    if (++n > 1) return append(records);
+    // From here on every call fails: no later label is stored that would surface the error.
+    server.queueFaults(...Array.from({ length: 200 }, () => ({ kind: '500' as const })));
+    throw new Error('disk full (test)');
+  };
+  await assert.rejects(
+    runLabeling(engine.store, { ...base, concurrency: 1, maxAttempts: 1, backoffBaseMs: 1 }),
+    /disk full \(test\)/,
+  );
+  assert.ok(chatCalls(server).length <= 3, `${chatCalls(server).length} calls made after the store failed`);
+  engine.store.appendLabels = append;
+
+  // The progress callback runs once a label is durable; its throw must reach the caller.
+  const healthy = await fake({ latencyMs: 20 });
+  await assert.rejects(
+    runLabeling(engine.store, {
+      ...base,
+      baseURL: healthy.url,
+      concurrency: 2,
+      onProgress: (p) => {
+        if (p.labeled > 0) throw new Error('progress sink broke (test)');
+      },
+    }),
+    /progress sink broke \(test\)/,
+  );
+  assert.ok(chatCalls(healthy).length < 30, 'the run stopped early');
+  await engine.close();
+});

@@ -87,11 +87,19 @@ async function labelSelection(store: DatasetStore, o: LabelRunOptions, chat: Cha
     ahead: Math.max(2, Math.ceil((2 * (o.concurrency ?? 8)) / 32)),
     warmUp: true,
   });
+  // The first failure (a call that throws, a label the store refuses) stops every slot.
+  let runError: { e: unknown } | null = null;
+  const stopped = () => budgetHit || runError !== null || Boolean(o.signal?.aborted);
   /** One call; resolves to the label to store, or null (failed, or the budget is spent). */
   const labelOne = async (sampleId: string, b: BuiltPrompt): Promise<LabelRecord | null> => {
     const worst = costUsd(p.price, b.promptTokens, p.params.maxTokens);
     if (!(await budget.reserve(worst))) {
       budgetHit = true;
+      return null;
+    }
+    // A slot that waited for the budget must not start a call once the run has failed.
+    if (runError) {
+      budget.release(worst);
       return null;
     }
     let last = { pt: 0, ct: 0, cost: 0 };
@@ -159,18 +167,19 @@ async function labelSelection(store: DatasetStore, o: LabelRunOptions, chat: Cha
   // NOTE: a slot starts its next call while its last label is being made durable (journal fsync,
   // shared by concurrent slots: DurableJournal's group commit), and waits for it before it stores
   // another: a crash repeats at most 2 calls per slot, and no slot's cycle includes an fsync.
-  let runError: { e: unknown } | null = null;
   const worker = async () => {
+    // This slot's label on its way to the journal. It never rejects: a failure is kept in `failed`
+    // (and in `runError`, which stops every slot at its next turn) and thrown by `stored()`.
     let durable: Promise<void> = Promise.resolve();
-    let storeError: { e: unknown } | null = null;
+    let failed: { e: unknown } | null = null;
     const stored = async () => {
       await durable;
-      if (storeError && !o.signal?.aborted) throw storeError.e;
+      if (failed && !o.signal?.aborted) throw failed.e;
     };
     try {
-      while (!budgetHit && !runError && !o.signal?.aborted) {
+      while (!stopped()) {
         const r = await feed.take();
-        if (!r) return;
+        if (!r || stopped()) return;
         let rec: LabelRecord | null = null;
         try {
           rec = await labelOne(r.sampleId, r.prompt);
@@ -179,16 +188,17 @@ async function labelSelection(store: DatasetStore, o: LabelRunOptions, chat: Cha
         }
         if (!rec) continue;
         await stored();
-        // The error is kept (not left unhandled) and thrown by this slot's next wait.
-        durable = (o.sink ?? store).appendLabels([rec]).then(
-          () => {
+        const label = rec;
+        durable = (async () => {
+          try {
+            await (o.sink ?? store).appendLabels([label]);
             s.labeled++;
             progress();
-          },
-          (e: unknown) => {
-            storeError ??= { e };
-          },
-        );
+          } catch (e) {
+            failed ??= { e };
+            if (!o.signal?.aborted) runError ??= { e };
+          }
+        })();
       }
     } finally {
       await stored();

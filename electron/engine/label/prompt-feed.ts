@@ -81,6 +81,8 @@ export class PromptFeed {
    * tasks are not waited for: they touch no store, and a closing pool may drop them.
    */
   async close(): Promise<void> {
+    // A batch that finishes from here on must not start the warm-up of a run that has ended.
+    this.firstInlineBuilt = null;
     await Promise.allSettled(this.loading.splice(0));
   }
 
