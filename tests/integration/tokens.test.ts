@@ -7,7 +7,7 @@ import { importPaths } from '../../electron/engine/ingest/importer.ts';
 import { countTokensExactly, TokenCounter } from '../../electron/engine/ingest/token-count.ts';
 import { STDLIB, tempDir } from '../support/temp.ts';
 
-test("the memoized counter equals js-tiktoken's full encode on real stdlib files, special-token strings included", async () => {
+test('the memoized counter equals the full encode on real stdlib files, special-token strings included', async () => {
   const tc = new TokenCounter();
   const files = (await readdir(join(STDLIB, 'email'))).filter((f) => f.endsWith('.py')).slice(0, 25);
   assert.ok(files.length > 10);
@@ -54,7 +54,7 @@ test('exact counts replace import estimates, survive reopen, and the job resumes
   await again.close();
 });
 
-test("countAndCut keeps exactly what decoding the first n tokens of js-tiktoken's encode gives", async () => {
+test('countAndCut keeps exactly what decoding the first n tokens of the full encode gives', async () => {
   const tc = new TokenCounter();
   const files = (await readdir(join(STDLIB, 'asyncio'))).filter((f) => f.endsWith('.py')).slice(0, 12);
   // Multi-byte characters and long punctuation runs put cuts inside one piece, mid-character too.
@@ -96,5 +96,37 @@ test("the o200k codec (tiktoken, WebAssembly) gives js-tiktoken's tokens, pieces
     assert.deepEqual([...wasm.encode(text)], ref);
     assert.equal(tc.count(text), ref.length);
     for (const n of [1, 7, 100, ref.length - 1]) assert.equal(tc.cutReference(text, n), js.decode(ref.slice(0, n)));
+  }
+  // Every cut of a text of multi-byte characters, most of them inside a character (U+FFFD there).
+  const wide = '# ünïcödé 日本語 🎉🎉 naïve';
+  const all = js.encode(wide, [], []);
+  for (let n = 0; n <= all.length; n++) {
+    assert.equal(tc.cutReference(wide, n), js.decode(all.slice(0, n)), `cut at ${n}`);
+    assert.equal(tc.countAndCut(wide, n).kept ?? wide, js.decode(all.slice(0, n)), `countAndCut at ${n}`);
+  }
+});
+
+test('texts the two split patterns disagree on (U+FEFF, U+0085, long s) are counted and cut like the full encode', () => {
+  const tc = new TokenCounter();
+  const texts = [
+    ' \uFEFFa',
+    '\uFEFF;a',
+    '\uFEFFdef f():\n    return 1\n',
+    ' \u0085a',
+    'x = 1\u0085y = 2',
+    "it'\u017F done",
+    '\uFEFF',
+    ' \uFEFF\u0085\u017F ',
+  ];
+  for (const text of texts) {
+    const full = tc.countReference(text);
+    assert.equal(tc.count(text), full, JSON.stringify(text));
+    for (let n = 0; n <= full + 1; n++) {
+      const r = tc.countAndCut(text, n);
+      assert.equal(r.tokens, full);
+      assert.equal(r.kept ?? text, tc.cutReference(text, n), `${JSON.stringify(text)} at ${n}`);
+    }
+    // Decoding all the tokens gives the text back, a leading U+FEFF included.
+    assert.equal(tc.cutReference(text, full), text);
   }
 });

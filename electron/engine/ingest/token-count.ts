@@ -8,6 +8,13 @@ import { o200k, O200K_PATTERN, type TokenCodec } from './o200k.js';
  * NOTE: special-token strings in code (e.g. "<|endoftext|>") are counted as plain text.
  * The test suite checks equality with the full encode (and with js-tiktoken's) on real code.
  */
+/**
+ * Characters that this JavaScript pattern and tiktoken's own (Rust) pattern split differently:
+ * U+FEFF is `\s` in JavaScript only, U+0085 in Rust only, and Rust's case-insensitive
+ * contractions also match U+017F (long s). A text holding any of them is encoded whole.
+ */
+const SPLIT_DIFFERS = /[\u0085\u017f\ufeff]/;
+
 export class TokenCounter {
   private readonly enc: TokenCodec;
   private readonly pattern = new RegExp(O200K_PATTERN, 'gu');
@@ -21,6 +28,7 @@ export class TokenCounter {
   }
 
   count(text: string): number {
+    if (SPLIT_DIFFERS.test(text)) return this.enc.encode(text).length;
     let n = 0;
     this.pattern.lastIndex = 0;
     for (const m of text.matchAll(this.pattern)) n += this.pieceCount(m[0]);
@@ -43,6 +51,10 @@ export class TokenCounter {
    * (pieces are encoded independently, and every whole piece decodes to itself).
    */
   countAndCut(text: string, limit: number): { tokens: number; kept: string | null } {
+    if (SPLIT_DIFFERS.test(text)) {
+      const all = this.enc.encode(text);
+      return { tokens: all.length, kept: all.length > limit ? this.enc.decode(all.subarray(0, limit)) : null };
+    }
     let n = 0;
     let kept: string | null = null;
     this.pattern.lastIndex = 0;
