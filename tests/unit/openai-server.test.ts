@@ -201,9 +201,12 @@ test('timeout fault: the client timeout fires; a delayed answer still arrives', 
     client(fake, { timeout: 200 }).chat.completions.create({ model: 'm', messages: msgs }),
     APIConnectionTimeoutError,
   );
-  assert.ok(Date.now() - t0 < 1500);
+  // NOTE: timed on the client, whose timer cannot fire early; the server's arrival times were
+  // compared before, and a loaded machine delayed the first arrival past the 10 ms slack.
+  const waited = Date.now() - t0;
+  assert.ok(waited >= 195 && waited < 1500, `the client gave up after ${waited} ms`);
   const r = await client(fake, { timeout: 2000 }).chat.completions.create({ model: 'm', messages: msgs });
-  assert.ok(fake.requests[1].at - fake.requests[0].at >= 190);
+  assert.equal(fake.requests.length, 2);
   assert.match(r.choices[0].message.content!, /^Score: 5/);
 });
 
