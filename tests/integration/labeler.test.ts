@@ -434,3 +434,70 @@ test('a store error stops the run even when every call after it fails, and a thr
   assert.ok(chatCalls(healthy).length < 30, 'the run stopped early');
   await engine.close();
 });
+
+test('a cancelled run whose store fails reports the store error, not "cancelled"', async () => {
+  const dir = await tempDir();
+  const engine = await dataset(dir);
+  const append = engine.store.appendLabels.bind(engine.store);
+  const opts = { apiKey: 'k', model: 'gpt-4o-mini', template: 'edu-additive', limit: 40 };
+  // The paid call's label is lost: that is an error even though the user cancelled.
+  const ac = new AbortController();
+  const healthy = await fake({ latencyMs: 30 });
+  engine.store.appendLabels = async () => {
+    ac.abort();
+    throw new Error('EIO journal (test)');
+  };
+  await assert.rejects(
+    runLabeling(engine.store, { ...opts, baseURL: healthy.url, concurrency: 2, signal: ac.signal }),
+    /EIO journal \(test\)/,
+  );
+  engine.store.appendLabels = append;
+  await engine.close();
+});
+
+test('a shard whose ledger fails under --max-cost ends with the error instead of waiting for a reservation forever', async () => {
+  const { labelShard } = await import('../../electron/engine/shards/label-shard.ts');
+  const { AppendLog } = await import('../../electron/engine/shards/append-log.ts');
+  const { costUsd, priceOf } = await import('../../electron/engine/label/pricing.ts');
+  const dir = await tempDir();
+  const engine = await dataset(dir);
+  const server = await fake({ latencyMs: 50 });
+  const maxTokens = 200_000;
+  // One call's worst case fits at a time, so a third slot waits on the reservations of the others.
+  const maxCost = costUsd(priceOf('gpt-4o-mini'), 1100, maxTokens) * 1.5;
+  const orig = AppendLog.prototype.append;
+  let broken: Error | null = null;
+  AppendLog.prototype.append = function (this: unknown, entries: unknown[]) {
+    if (broken) return Promise.reject(broken);
+    if (entries.some((e) => (e as { t?: string }).t === 'l'))
+      return Promise.reject((broken = new Error('ENOSPC (test)')));
+    return orig.call(this, entries);
+  } as typeof orig;
+  try {
+    const run = labelShard(
+      engine.store,
+      { k: 0, n: 1 },
+      {
+        baseURL: server.url,
+        apiKey: 'k',
+        model: 'gpt-4o-mini',
+        template: 'edu-additive',
+        concurrency: 3,
+        limit: 20,
+        maxTokens,
+        maxCost,
+      },
+    );
+    const outcome = await Promise.race([
+      run.then(
+        () => 'resolved',
+        (e: Error) => e.message,
+      ),
+      new Promise((r) => setTimeout(() => r('still running after 8 s'), 8000)),
+    ]);
+    assert.equal(outcome, 'ENOSPC (test)');
+  } finally {
+    AppendLog.prototype.append = orig;
+  }
+  await engine.close();
+});

@@ -87,8 +87,18 @@ async function labelSelection(store: DatasetStore, o: LabelRunOptions, chat: Cha
     ahead: Math.max(2, Math.ceil((2 * (o.concurrency ?? 8)) / 32)),
     warmUp: true,
   });
-  // The first failure (a call that throws, a label the store refuses) stops every slot.
+  // The first failure (a call that throws, a label the store refuses) stops every slot: no slot
+  // takes another prompt, and the calls in flight (with their retries and rate-limit waits) are
+  // aborted through the session's signal, which the caller's signal also aborts.
   let runError: { e: unknown } | null = null;
+  const stopCalls = new AbortController();
+  const onCancel = () => stopCalls.abort();
+  if (o.signal?.aborted) stopCalls.abort();
+  else o.signal?.addEventListener('abort', onCancel, { once: true });
+  const fail = (e: unknown) => {
+    runError ??= { e };
+    stopCalls.abort();
+  };
   const stopped = () => budgetHit || runError !== null || Boolean(o.signal?.aborted);
   /** One call; resolves to the label to store, or null (failed, or the budget is spent). */
   const labelOne = async (sampleId: string, b: BuiltPrompt): Promise<LabelRecord | null> => {
@@ -172,9 +182,10 @@ async function labelSelection(store: DatasetStore, o: LabelRunOptions, chat: Cha
     // (and in `runError`, which stops every slot at its next turn) and thrown by `stored()`.
     let durable: Promise<void> = Promise.resolve();
     let failed: { e: unknown } | null = null;
+    // NOTE: a label the store refused is an error even in a cancelled run: its call was paid for.
     const stored = async () => {
       await durable;
-      if (failed && !o.signal?.aborted) throw failed.e;
+      if (failed) throw failed.e;
     };
     try {
       while (!stopped()) {
@@ -184,7 +195,8 @@ async function labelSelection(store: DatasetStore, o: LabelRunOptions, chat: Cha
         try {
           rec = await labelOne(r.sampleId, r.prompt);
         } catch (e) {
-          if (!o.signal?.aborted) throw e;
+          // An abort is the caller's cancel, or this run stopping after its first failure.
+          if (!stopCalls.signal.aborted) throw e;
         }
         if (!rec) continue;
         await stored();
@@ -196,7 +208,7 @@ async function labelSelection(store: DatasetStore, o: LabelRunOptions, chat: Cha
             progress();
           } catch (e) {
             failed ??= { e };
-            if (!o.signal?.aborted) runError ??= { e };
+            fail(e);
           }
         })();
       }
@@ -207,22 +219,19 @@ async function labelSelection(store: DatasetStore, o: LabelRunOptions, chat: Cha
   const session = new ChatSession(chat, o.concurrency ?? 8, {
     maxAttempts: o.maxAttempts,
     backoffBaseMs: o.backoffBaseMs,
-    signal: o.signal,
+    signal: stopCalls.signal,
   });
   progress();
   try {
     // The first slot to fail stops the others (each finishes the call it has in flight), and the
     // run ends with that slot's error once all have stopped: nothing is still calling after it.
     await Promise.all(
-      Array.from({ length: Math.max(1, o.concurrency ?? 8) }, () =>
-        worker().catch((e: unknown) => {
-          runError ??= { e };
-        }),
-      ),
+      Array.from({ length: Math.max(1, o.concurrency ?? 8) }, () => worker().catch((e: unknown) => fail(e))),
     );
     const failure = runError as { e: unknown } | null;
     if (failure) throw failure.e;
   } finally {
+    o.signal?.removeEventListener('abort', onCancel);
     await feed.close();
     await flushAttempts();
     await store.flush();

@@ -74,7 +74,15 @@ class LedgerBudget {
   async reserve(worst: number): Promise<boolean> {
     if (!(await this.inner.reserve(worst))) return false;
     // NOTE: durable before the call goes out, so a kill mid-call still counts its worst case.
-    if (this.inner.maxCost !== undefined) await this.log.append([{ t: 'r', usd: worst }]);
+    if (this.inner.maxCost !== undefined) {
+      try {
+        await this.log.append([{ t: 'r', usd: worst }]);
+      } catch (e) {
+        // The caller gets no reservation to release: give it back, or other slots wait for it forever.
+        this.inner.release(worst);
+        throw e;
+      }
+    }
     return true;
   }
   release(worst: number): void {
