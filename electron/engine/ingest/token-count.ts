@@ -2,19 +2,24 @@ import { InOrder, type CpuPool } from '../workers/cpu-pool.js';
 import { o200k, O200K_PATTERN, type TokenCodec } from './o200k.js';
 
 /**
+ * Texts the per-piece path may count: every character in ranges where this JavaScript pattern and
+ * tiktoken's own (Rust) one classify alike. Outside them the text is encoded whole:
+ * - U+FEFF is `\s` in JavaScript only and U+0085 in Rust only; Rust's case-insensitive
+ *   contractions also match U+017F (long s);
+ * - the two sides' Unicode versions differ (Node 20 here has Unicode 17, tiktoken 1.0.22's tables
+ *   are older), so a character assigned since is a letter on one side and unassigned on the other.
+ * Basic Latin, Latin-1, Latin Extended-A/B and General Punctuation have been fully assigned for
+ * decades; code is mostly these. Surrogates (lone ones too) take the whole path.
+ */
+const PER_PIECE_SAFE = /^[\u0000-\u0084\u0086-\u017e\u0180-\u024f\u2000-\u206f]*$/;
+
+/**
  * Exact o200k_base token counts, fast. tiktoken splits text with a regex and byte-pair-encodes
  * each piece independently, so the count of a text is the sum of its pieces' counts. Code repeats
  * the same pieces (identifiers, keywords, indentation) endlessly, so counts are memoized per piece.
  * NOTE: special-token strings in code (e.g. "<|endoftext|>") are counted as plain text.
  * The test suite checks equality with the full encode (and with js-tiktoken's) on real code.
  */
-/**
- * Characters that this JavaScript pattern and tiktoken's own (Rust) pattern split differently:
- * U+FEFF is `\s` in JavaScript only, U+0085 in Rust only, and Rust's case-insensitive
- * contractions also match U+017F (long s). A text holding any of them is encoded whole.
- */
-const SPLIT_DIFFERS = /[\u0085\u017f\ufeff]/;
-
 export class TokenCounter {
   private readonly enc: TokenCodec;
   private readonly pattern = new RegExp(O200K_PATTERN, 'gu');
@@ -28,7 +33,7 @@ export class TokenCounter {
   }
 
   count(text: string): number {
-    if (SPLIT_DIFFERS.test(text)) return this.enc.encode(text).length;
+    if (!PER_PIECE_SAFE.test(text)) return this.enc.encode(text).length;
     let n = 0;
     this.pattern.lastIndex = 0;
     for (const m of text.matchAll(this.pattern)) n += this.pieceCount(m[0]);
@@ -51,7 +56,7 @@ export class TokenCounter {
    * (pieces are encoded independently, and every whole piece decodes to itself).
    */
   countAndCut(text: string, limit: number): { tokens: number; kept: string | null } {
-    if (SPLIT_DIFFERS.test(text)) {
+    if (!PER_PIECE_SAFE.test(text)) {
       const all = this.enc.encode(text);
       return { tokens: all.length, kept: all.length > limit ? this.enc.decode(all.subarray(0, limit)) : null };
     }
