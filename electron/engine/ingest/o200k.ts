@@ -8,9 +8,10 @@ import { get_encoding } from 'tiktoken';
  * NOTE: chosen over js-tiktoken for its load time, paid once per thread that counts (the main
  * thread and each pool thread of an import, a labeling run or an export): 0.19-0.26 s against
  * 0.63-0.96 s. Cold per-piece encoding was ~2x faster too (4.7 MB of stdlib: 0.37 vs 0.82-0.88 s),
- * with identical tokens on real code. js-tiktoken's JavaScript split pattern differs from
- * tiktoken's Rust one on U+FEFF, U+0085 and U+017F; the counts here follow tiktoken, OpenAI's own
- * implementation (token-count.ts encodes such texts whole). The tests compare with js-tiktoken.
+ * with identical tokens on real code. A JavaScript split pattern differs from tiktoken's Rust one
+ * on U+FEFF, U+0085, U+017F and on characters newer than tiktoken's Unicode tables; the counts
+ * here follow tiktoken, OpenAI's own implementation (token-count.ts encodes texts outside the
+ * ranges where both agree whole). The tests compare with js-tiktoken.
  */
 export interface TokenCodec {
   encode(text: string): Uint32Array;
