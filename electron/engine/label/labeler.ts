@@ -99,7 +99,8 @@ async function labelSelection(store: DatasetStore, o: LabelRunOptions, chat: Cha
     runError ??= { e };
     stopCalls.abort();
   };
-  const stopped = () => budgetHit || runError !== null || Boolean(o.signal?.aborted);
+  // The session's signal is aborted by a cancel and by the first failure alike.
+  const stopped = () => budgetHit || stopCalls.signal.aborted;
   /** One call; resolves to the label to store, or null (failed, or the budget is spent). */
   const labelOne = async (sampleId: string, b: BuiltPrompt): Promise<LabelRecord | null> => {
     const worst = costUsd(p.price, b.promptTokens, p.params.maxTokens);
