@@ -1,6 +1,7 @@
 import type { Parser } from 'web-tree-sitter';
 import type { BenchmarkItem } from './benchmarks.js';
 import { forEachNgram, GramFilter } from './hashing.js';
+import { SkeletonFilter, skeletonOfToken } from './syntax-skeleton.js';
 import { syntaxUnits, type SyntaxUnit } from './syntax-tokens.js';
 
 /**
@@ -17,6 +18,11 @@ export interface SyntaxMatchOptions {
   minGrams: number;
   /** A gram in more benchmark functions than this is boilerplate; it counts for none. */
   maxDf: number;
+  /**
+   * Skip the parse of texts that cannot match by their lexed skeleton (syntax-skeleton.ts).
+   * Default on; off only to compare against (the results are the same).
+   */
+  skeletonFilter?: boolean;
 }
 
 export const SYNTAX_MATCH_DEFAULTS: SyntaxMatchOptions = { n: 10, threshold: 0.6, minGrams: 20, maxDf: 8 };
@@ -79,9 +85,24 @@ export class SyntaxIndex {
     }
     this.tooShort = items.filter((it, i) => !seen.has(i) && it.code.trim()).length;
     this.filter = new GramFilter(this.postings.keys(), this.postings.size);
+    this.skeleton =
+      opts.skeletonFilter === false
+        ? null
+        : new SkeletonFilter(
+            this.entries.map((e) =>
+              [...e.grams.values()].map((start) => {
+                const out: number[] = [];
+                for (let k = start; k < start + opts.n; k++) skeletonOfToken(e.unit.tokens[k], out);
+                return out;
+              }),
+            ),
+            opts.threshold,
+          );
   }
 
   private readonly filter: GramFilter;
+  /** The parse-free pre-filter; null when turned off. */
+  readonly skeleton: SkeletonFilter | null;
 
   get size(): number {
     return this.entries.length;
@@ -90,6 +111,7 @@ export class SyntaxIndex {
   /** Benchmark items whose function a function of `text` re-states; best similarity per item. */
   match(text: string): SyntaxMatch[] {
     if (!this.entries.length) return [];
+    if (this.skeleton && !this.skeleton.mayMatch(text)) return [];
     const best = new Map<number, SyntaxMatch>();
     const { n, threshold } = this.opts;
     for (const unit of syntaxUnits(this.parser, text)) {

@@ -23,7 +23,7 @@ export interface SyntaxUnit {
   ends: Int32Array;
 }
 
-const BUILTINS = new Set(
+export const BUILTINS = new Set(
   (
     'abs all any ascii bin bool breakpoint bytearray bytes callable chr classmethod compile complex delattr dict dir ' +
     'divmod enumerate eval exec filter float format frozenset getattr globals hasattr hash help hex id input int ' +

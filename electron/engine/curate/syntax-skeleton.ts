@@ -1,0 +1,559 @@
+import { fnv1a32 } from './hashing.js';
+import { BUILTINS } from './syntax-tokens.js';
+
+/**
+ * A sound pre-filter for the `ast` contamination match (syntax-match.ts) that needs no parse.
+ *
+ * The skeleton of a syntax-normalized token stream (syntax-tokens.ts) keeps what a plain lexer can
+ * see the same way tree-sitter does: keywords, builtins and attribute names stay, every other name
+ * is `$` (and so are the soft keywords, names or keywords depending on the place), every string
+ * is `s` and every number `n`, operators stay; parentheses, commas, braces and line continuations
+ * are dropped, and `...` is three dots. The lexer drops a string statement (a docstring) as the
+ * normalization does, and reads a name after a dot as a name, not an attribute, in an import
+ * statement (tree-sitter's `dotted_name`). It maps each normalized token to a fixed
+ * sequence, so a gram (10 consecutive normalized tokens) of a sample maps to a contiguous window
+ * of the sample's skeleton. `lexSkeleton` computes that skeleton straight from the text.
+ *
+ * Hence: a benchmark function's gram can be in a sample only if the gram's skeleton is a window
+ * of the sample's skeleton. Counting, per benchmark function, the grams whose skeleton is there
+ * over-counts the grams the sample really shares, so a sample the count rules out cannot match,
+ * and its parse is skipped. On the standard library about 1 in 10 functions pass it against the
+ * stdlib benchmark (tests/bench/RESULTS.md).
+ *
+ * The lexer gives up (null: the sample is parsed) on anything it cannot read exactly as
+ * tree-sitter-python does: characters outside ASCII or Python's alphabet outside strings and
+ * comments, an unterminated string, a backslash not ending a line, and an f-string whose
+ * replacement field holds its own quote (Python 3.12's nesting). Its agreement with the parser is
+ * tested over the standard library (tests/unit/syntax-skeleton.test.ts).
+ */
+
+/** Words tree-sitter-python never takes for a name: kept as themselves. */
+const KEYWORDS = new Set(
+  (
+    'False None True and as assert break class continue def del elif else except finally for from ' +
+    'global if import in is lambda nonlocal not or pass raise return try while with yield'
+  ).split(' '),
+);
+
+/**
+ * The grammar's other words: names in one place, keywords in another (`print` in Python 2, `async`
+ * before 3.7, `match`, `type`, `_`), so always `$`.
+ */
+const SOFT = new Set(['_', '__future__', 'async', 'await', 'case', 'exec', 'match', 'print', 'type']);
+
+const symbolIds = new Map<string, number>();
+/** A skeleton symbol's number: a hash of its text, so every thread numbers it alike. */
+export function symbolId(s: string): number {
+  let id = symbolIds.get(s);
+  if (id === undefined) symbolIds.set(s, (id = fnv1a32(s) | 0));
+  return id;
+}
+
+/** Symbols as text, for messages and tests. */
+export function skeletonText(symbols: readonly number[]): string {
+  const names = new Map([...symbolIds].map(([text, id]) => [id, text]));
+  return symbols.map((s) => names.get(s) ?? '?').join(' ');
+}
+
+const NAME = symbolId('$');
+const NUMBER = symbolId('n');
+const STRING = symbolId('s');
+const DOT = symbolId('.');
+const WORD = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Appends the skeleton of one normalized token (syntax-tokens.ts) to `out`. */
+export function skeletonOfToken(t: string, out: number[]): void {
+  const c = t.charCodeAt(0);
+  if (t === '(' || t === ')' || t === ',' || t === '{' || t === '}') return;
+  if (c === 36 /* $ */) out.push(NAME);
+  else if (c === 92 /* \ */) return;
+  else if (t.startsWith('s:')) out.push(STRING);
+  else if (t.startsWith('n:')) out.push(NUMBER);
+  else if (WORD.test(t)) out.push(SOFT.has(t) ? NAME : symbolId(t));
+  else if (t === '...') out.push(DOT, DOT, DOT);
+  else out.push(symbolId(t));
+}
+
+/** Operators the lexer knows, longest first within each first character. */
+const OPERATORS = [
+  '**=',
+  '//=',
+  '>>=',
+  '<<=',
+  '!=',
+  '==',
+  '<=',
+  '>=',
+  '<>',
+  '->',
+  ':=',
+  '**',
+  '//',
+  '<<',
+  '>>',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '&=',
+  '|=',
+  '^=',
+  '@=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '@',
+  '&',
+  '|',
+  '^',
+  '~',
+  '<',
+  '>',
+  '=',
+  ':',
+  ';',
+  '[',
+  ']',
+];
+const OPS_BY_CHAR = new Map<number, { text: string; id: number }[]>();
+for (const op of OPERATORS) {
+  const list = OPS_BY_CHAR.get(op.charCodeAt(0)) ?? [];
+  list.push({ text: op, id: symbolId(op) });
+  OPS_BY_CHAR.set(op.charCodeAt(0), list);
+}
+
+const NUMBER_RE =
+  /(?:0[xX](?:_?[0-9a-fA-F])+[lL]?|0[oO](?:_?[0-7])+[lL]?|0[bB](?:_?[01])+[lL]?|(?:(?:\d(?:_?\d)*)?\.\d(?:_?\d)*|\d(?:_?\d)*\.?)(?:[eE][+-]?\d(?:_?\d)*)?[jJlL]?)/y;
+const NAME_RE = /[A-Za-z_][A-Za-z0-9_]*/y;
+const STRING_PREFIX = /^(?:[rRuUbBfFtT]|[rR][bBfFtT]|[bBfFtT][rR]|[uU][rR])$/;
+
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
+
+/**
+ * Skips a string literal whose opening quote is at `i` (after any prefix); returns the index after
+ * it, or -1 when the lexer cannot be sure where it ends.
+ */
+function skipString(text: string, i: number, formatted: boolean): number {
+  const q = text.charCodeAt(i);
+  const triple = text.charCodeAt(i + 1) === q && text.charCodeAt(i + 2) === q;
+  let p = i + (triple ? 3 : 1);
+  /** Depth of replacement fields (f-strings only). */
+  let depth = 0;
+  while (p < text.length) {
+    const c = text.charCodeAt(p);
+    if (c === 92 /* \ */) {
+      p += 2;
+      continue;
+    }
+    if (depth > 0) {
+      if (c === q) return -1;
+      if (c === 35 /* # */) return -1;
+      if (c === 34 || c === 39) {
+        // A string inside a replacement field (the other quote).
+        const end = skipString(text, p, false);
+        if (end < 0) return -1;
+        p = end;
+        continue;
+      }
+      if (c === 123) depth++;
+      else if (c === 125) depth--;
+      p++;
+      continue;
+    }
+    if (c === q) {
+      if (!triple) return p + 1;
+      if (text.charCodeAt(p + 1) === q && text.charCodeAt(p + 2) === q) return p + 3;
+      p++;
+      continue;
+    }
+    if (!triple && (c === 10 || c === 13)) return -1;
+    if (formatted && c === 123 /* { */) {
+      if (text.charCodeAt(p + 1) === 123) p += 2;
+      else {
+        depth = 1;
+        p++;
+      }
+      continue;
+    }
+    p++;
+  }
+  return -1;
+}
+
+const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+/** Where the string literal starting at `i` (prefix included) ends; 0 when none starts there, -1 when unsure. */
+function stringAt(text: string, i: number): number {
+  let q = i;
+  while (q - i < 3 && isLetter(text.charCodeAt(q))) q++;
+  const quote = text.charCodeAt(q);
+  if (quote !== 34 && quote !== 39) return 0;
+  const prefix = text.slice(i, q);
+  if (prefix && !STRING_PREFIX.test(prefix)) return 0;
+  // A longer word ending in a quote (`xrb"..."`) is a name then a string: not a prefix.
+  if (i > 0 && prefix && /[A-Za-z0-9_]/.test(text[i - 1])) return 0;
+  return skipString(text, q, /[fFtT]/.test(prefix));
+}
+
+/**
+ * The run of string literals (implicitly concatenated) starting at `i`: its end, how many, and
+ * whether the statement ends after it (a newline, `;`, a comment or the end). Undefined when no
+ * string starts at `i`, null when the lexer is unsure where one ends.
+ */
+function stringRun(text: string, i: number): { end: number; count: number; bare: boolean } | null | undefined {
+  let end = stringAt(text, i);
+  if (end === 0) return undefined;
+  let count = 0;
+  for (;;) {
+    if (end < 0) return null;
+    count++;
+    let r = end;
+    for (;;) {
+      const c = text.charCodeAt(r);
+      if (c === 32 || c === 9 || c === 12) r++;
+      else if (c === 92 && text.charCodeAt(r + 1) === 10) r += 2;
+      else if (c === 92 && text.charCodeAt(r + 1) === 13) r += text.charCodeAt(r + 2) === 10 ? 3 : 2;
+      else break;
+    }
+    const next = stringAt(text, r);
+    if (next === 0) {
+      const c = text.charCodeAt(r);
+      return { end, count, bare: r >= text.length || c === 10 || c === 13 || c === 59 || c === 35 };
+    }
+    end = next;
+  }
+}
+
+/** A text's skeleton and where its functions lie in it. */
+export interface TextSkeleton {
+  symbols: number[];
+  /**
+   * Symbol ranges [start, end) as pairs: one per `def`, from its line's first symbol to the first
+   * later line indented no deeper (a superset of the function's tokens), or the whole text when it
+   * defines no function (the match's units: syntax-tokens.ts).
+   */
+  regions: number[];
+}
+
+const DEF = symbolId('def');
+
+/**
+ * The skeleton of a Python text, or null when the lexer cannot vouch that it reads the text as
+ * tree-sitter would (the caller then parses it). Beyond the characters it does not know, that
+ * includes indentation it cannot place: a tab in it, an indent after a line that does not end
+ * in `:`, a dedent to a depth no enclosing line had, a `def` that does not start its line.
+ */
+export function lexSkeleton(text: string): TextSkeleton | null {
+  const out: number[] = [];
+  const regions: number[] = [];
+  /** Open `def` regions: indentation and first symbol, innermost last. */
+  const open: { indent: number; start: number }[] = [];
+  /** Indentation of the enclosing lines, as Python keeps it; the first line's is the base. */
+  const indents: number[] = [];
+  const n = text.length;
+  let i = 0;
+  let depth = 0;
+  let newLine = true;
+  let lineIndent = 0;
+  /** Symbol index where the current logical line starts, and whether it started with `async`. */
+  let lineFirst = 0;
+  let lineStartPos = 0;
+  let lastColon = false;
+  let sawDef = false;
+  /** A statement may start here (line start, after `;`), or a block's may (after `:`, 'colon'). */
+  let stmtStart: false | 'line' | 'colon' = 'line';
+  /** In an import statement: a name after a dot is a name (dotted_name), not an attribute. */
+  let importStmt = false;
+  /** The logical line starts with `case` (a match pattern may hold a dotted_name). */
+  let caseLine = false;
+  let prevDot = false;
+  /** At the first token of a logical line: its indentation closes and opens blocks. */
+  const startLine = (at: number): boolean => {
+    let k = at;
+    let ind = 0;
+    while (k > 0) {
+      const ch = text.charCodeAt(k - 1);
+      if (ch === 10 || ch === 13) break;
+      if (ch !== 32 && ch !== 12) return false;
+      k--;
+    }
+    // Python resets the count at a form feed.
+    for (let j = k; j < at; j++) ind = text.charCodeAt(j) === 12 ? 0 : ind + 1;
+    if (!indents.length) indents.push(ind);
+    else if (ind > indents[indents.length - 1]) {
+      if (!lastColon) return false;
+      indents.push(ind);
+    } else {
+      while (indents.length && ind < indents[indents.length - 1]) indents.pop();
+      if (!indents.length || indents[indents.length - 1] !== ind) return false;
+    }
+    while (open.length && open[open.length - 1].indent >= ind) regions.push(open.pop()!.start, out.length);
+    lineIndent = ind;
+    lineFirst = out.length;
+    lineStartPos = at;
+    newLine = false;
+    stmtStart = 'line';
+    importStmt = false;
+    caseLine = /^case\b/.test(text.slice(at, at + 5));
+    return true;
+  };
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) {
+      if (depth === 0) newLine = true;
+      i++;
+      continue;
+    }
+    if (isSpace(c)) {
+      i++;
+      continue;
+    }
+    if (c === 35 /* # */) {
+      while (i < n && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++;
+      continue;
+    }
+    if (c === 92 /* \ */) {
+      // A line continuation, nothing else.
+      if (text.charCodeAt(i + 1) === 10) i += 2;
+      else if (text.charCodeAt(i + 1) === 13) i += text.charCodeAt(i + 2) === 10 ? 3 : 2;
+      else return null;
+      continue;
+    }
+    if (newLine && !startLine(i)) return null;
+    lastColon = false;
+    const start = stmtStart;
+    stmtStart = false;
+    const wasDot = prevDot;
+    prevDot = false;
+    const run = stringRun(text, i);
+    if (run === null) return null;
+    if (run) {
+      // A statement of strings alone (a docstring) is dropped; after a `:` it may be a block's
+      // statement or a lambda's body or an annotation, which only the parse can tell.
+      if (run.bare && start === 'colon') return null;
+      if (!(run.bare && start === 'line')) for (let k = 0; k < run.count; k++) out.push(STRING);
+      i = run.end;
+      continue;
+    }
+    if ((c >= 48 && c <= 57) || (c === 46 && text.charCodeAt(i + 1) >= 48 && text.charCodeAt(i + 1) <= 57)) {
+      NUMBER_RE.lastIndex = i;
+      const m = NUMBER_RE.exec(text);
+      if (!m) return null;
+      i += m[0].length;
+      // `1if`, `0x1fg`: a name glued to a number is not something to guess about.
+      const next = text.charCodeAt(i);
+      if ((next >= 65 && next <= 90) || (next >= 97 && next <= 122) || next === 95 || (next >= 48 && next <= 57))
+        return null;
+      out.push(NUMBER);
+      continue;
+    }
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95) {
+      NAME_RE.lastIndex = i;
+      const word = NAME_RE.exec(text)![0];
+      const after = text.charCodeAt(i + word.length);
+      if (after >= 128) return null;
+      let id = NAME;
+      if (KEYWORDS.has(word)) {
+        id = symbolId(word);
+        if (word === 'import' || (word === 'from' && start)) importStmt = true;
+      } else if (SOFT.has(word)) id = NAME;
+      else if (BUILTINS.has(word)) id = symbolId(word);
+      else if (wasDot && !importStmt) {
+        // An attribute, but in a `case` pattern `a.b` is a dotted_name.
+        if (caseLine) return null;
+        id = symbolId(word);
+      }
+      if (id === DEF) {
+        // `def` or `async def` at the start of a logical line, outside any bracket.
+        const first = out.length === lineFirst;
+        const afterAsync = out.length === lineFirst + 1 && /^async[ \f]+$/.test(text.slice(lineStartPos, i));
+        if (depth !== 0 || !(first || afterAsync)) return null;
+        open.push({ indent: lineIndent, start: lineFirst });
+        sawDef = true;
+      }
+      out.push(id);
+      i += word.length;
+      continue;
+    }
+    if (c === 40 || c === 91 || c === 123) depth++;
+    else if (c === 41 || c === 93 || c === 125) {
+      if (--depth < 0) return null;
+    }
+    if (c === 40 || c === 41 || c === 44 || c === 123 || c === 125) {
+      i++;
+      continue;
+    }
+    if (c === 46 /* . */) {
+      // An ellipsis is three dots, and no attribute follows it.
+      if (text.startsWith('...', i)) {
+        out.push(DOT, DOT, DOT);
+        i += 3;
+        continue;
+      }
+      out.push(DOT);
+      prevDot = true;
+      i++;
+      continue;
+    }
+    const ops = OPS_BY_CHAR.get(c);
+    if (!ops) return null;
+    const op = ops.find((o) => text.startsWith(o.text, i))!;
+    out.push(op.id);
+    lastColon = op.text === ':';
+    if (depth === 0 && op.text === ';') {
+      stmtStart = 'line';
+      importStmt = false;
+    } else if (depth === 0 && op.text === ':') stmtStart = 'colon';
+    i += op.text.length;
+  }
+  if (depth !== 0) return null;
+  while (open.length) regions.push(open.pop()!.start, out.length);
+  if (!sawDef) regions.push(0, out.length);
+  return { symbols: out, regions };
+}
+
+const BASE = 0x01000193;
+
+/** Key of a skeleton window: its polynomial hash (what a rolling hash over the text gives), mixed with its length. */
+export function windowKey(hash: number, length: number): number {
+  // NOTE: a signed 32-bit key stays a small integer in V8 (no heap number per lookup).
+  return hash ^ Math.imul(length + 1, 0x9e3779b1);
+}
+
+const FILTER_BITS = 1 << 16;
+
+/** Polynomial hash of a whole sequence of symbols. */
+export function sequenceHash(symbols: readonly number[]): number {
+  let h = 0;
+  for (const s of symbols) h = (Math.imul(h, BASE) + s) | 0;
+  return h;
+}
+
+/**
+ * Per benchmark function: how many of its distinctive grams have each skeleton window, and the
+ * count a sample needs. `mayMatch` tells whether a text can reach any function's threshold.
+ */
+export class SkeletonFilter {
+  /** Window key -> (function, grams with that skeleton) pairs, flattened. */
+  private readonly byKey = new Map<number, number[]>();
+  /** Window lengths that occur (a sample's windows of other lengths cannot count). */
+  private readonly lengths: number[];
+  /** Per function: grams whose skeleton is empty (always present), and how many grams it has. */
+  private readonly base: Int32Array;
+  private readonly size: Int32Array;
+  private readonly counts: Int32Array;
+  private readonly touched: number[] = [];
+  /** A bit per key hash: a clear bit means no window key of the benchmark has it (no lookup). */
+  private readonly bits = new Uint32Array(FILTER_BITS >>> 5);
+  /** Texts `mayMatch` ruled out / let through / could not lex (for the bench). */
+  readonly stats = { skipped: 0, passed: 0, unlexed: 0 };
+
+  /** `entries[f]`: the skeletons of function f's distinctive grams; `threshold`: the match's containment. */
+  constructor(
+    entries: readonly (readonly (readonly number[])[])[],
+    private readonly threshold: number,
+  ) {
+    this.base = new Int32Array(entries.length);
+    this.size = new Int32Array(entries.length);
+    this.counts = new Int32Array(entries.length);
+    const lengths = new Set<number>();
+    entries.forEach((grams, f) => {
+      this.size[f] = grams.length;
+      const perKey = new Map<number, number>();
+      for (const g of grams) {
+        if (!g.length) {
+          this.base[f]++;
+          continue;
+        }
+        lengths.add(g.length);
+        const key = windowKey(sequenceHash(g), g.length);
+        perKey.set(key, (perKey.get(key) ?? 0) + 1);
+      }
+      for (const [key, count] of perKey) {
+        const list = this.byKey.get(key);
+        if (list) list.push(f, count);
+        else this.byKey.set(key, [f, count]);
+      }
+    });
+    this.lengths = [...lengths].sort((a, b) => a - b);
+    for (const key of this.byKey.keys()) {
+      const h = key & (FILTER_BITS - 1);
+      this.bits[h >>> 5] |= 1 << (h & 31);
+    }
+  }
+
+  /**
+   * False only when no benchmark function can be matched by `text` (its parse may be skipped).
+   * NOTE: a function counts a window once however often the text has it, as the match counts
+   * each distinct gram once; hash collisions only add counts (a needless parse, never a miss).
+   */
+  mayMatch(text: string): boolean {
+    const skel = lexSkeleton(text);
+    if (!skel) {
+      this.stats.unlexed++;
+      return true;
+    }
+    const sym = skel.symbols;
+    const m = sym.length;
+    const prefix = new Int32Array(m + 1);
+    for (let k = 0; k < m; k++) prefix[k + 1] = (Math.imul(prefix[k], BASE) + sym[k]) | 0;
+    let pass = false;
+    for (let f = 0; f < this.base.length && !pass; f++) if (this.reaches(f, this.base[f])) pass = true;
+    // NOTE: per function region, as the match counts per function: a region holds every token of
+    // its function (and of the ones nested in it), so its count is at least the function's.
+    for (let r = 0; r < skel.regions.length && !pass; r += 2)
+      pass = this.regionReaches(prefix, skel.regions[r], skel.regions[r + 1]);
+    if (pass) this.stats.passed++;
+    else this.stats.skipped++;
+    return pass;
+  }
+
+  /**
+   * The same comparison as the match's (count / size >= threshold): with a count at least the
+   * match's, it cannot come out false where the match's comes out true.
+   */
+  private reaches(f: number, count: number): boolean {
+    return count / this.size[f] >= this.threshold;
+  }
+
+  /** Does some function's count reach its threshold from the windows within symbols [a, b)? */
+  private regionReaches(prefix: Int32Array, a: number, b: number): boolean {
+    const counts = this.counts;
+    const touched = this.touched;
+    const bits = this.bits;
+    let seen: Set<number> | null = null;
+    let pow = 1;
+    let len = 0;
+    let pass = false;
+    for (const L of this.lengths) {
+      if (pass || L > b - a) break;
+      while (len < L) {
+        pow = Math.imul(pow, BASE);
+        len++;
+      }
+      for (let s = a; s + L <= b; s++) {
+        const key = windowKey((prefix[s + L] - Math.imul(prefix[s], pow)) | 0, L);
+        const h = key & (FILTER_BITS - 1);
+        if (!(bits[h >>> 5] & (1 << (h & 31)))) continue;
+        const list = this.byKey.get(key);
+        if (!list) continue;
+        seen ??= new Set<number>();
+        if (seen.has(key)) continue;
+        seen.add(key);
+        for (let k = 0; k < list.length; k += 2) {
+          const f = list[k];
+          if (counts[f] === 0) touched.push(f);
+          counts[f] += list[k + 1];
+          if (this.reaches(f, counts[f] + this.base[f])) pass = true;
+        }
+        if (pass) break;
+      }
+    }
+    for (const f of touched) counts[f] = 0;
+    touched.length = 0;
+    return pass;
+  }
+}
