@@ -154,23 +154,60 @@ export async function exportFromStore(
   }
   async function* candidates(): AsyncGenerator<ExportCandidate> {
     const samples = await store.table('samples');
-    for await (const b of samples.query().select(['id', 'text', 'repo', 'metadata'])) {
+    // Pass 1, the id column alone: samples the rule drops anyway travel without text (no more
+    // reads for them), the others' places in the table are noted.
+    // NOTE: at 10^6 rows with a third kept, scanning every row's text took ~21 s of LanceDB work
+    // (26 s of CPU); taking the kept rows by offset ~8 s, and the id scan ~0.7 s.
+    const wanted: { offset: number; id: string; r: number }[] = [];
+    let offset = 0;
+    for await (const b of samples.query().select(['id'])) {
       const id = b.getChild('id')!;
-      const text = b.getChild('text')!;
-      const repo = b.getChild('repo')!;
-      const meta = b.getChild('metadata')!;
-      for (let i = 0; i < b.numRows; i++) {
+      for (let i = 0; i < b.numRows; i++, offset++) {
         const sid = id.get(i) as string;
         const r = idx.row(sid);
         if (r === undefined) continue;
-        // NOTE: samples the rule drops anyway travel without text, so memory holds only the kept ones.
-        const keep = maybe.has(sid);
+        if (maybe.has(sid)) wanted.push({ offset, id: sid, r });
+        else yield candidateOf(r, '', {}, null, null);
+      }
+    }
+    // Pass 2: the kept rows by offset, a slice at a time, the next slice read while this one is used.
+    const SLICE = 16_384;
+    const take = (from: number) => {
+      const p = samples
+        .takeOffsets(wanted.slice(from, from + SLICE).map((w) => w.offset))
+        .select(['id', 'text', 'repo', 'metadata'])
+        .toArrow();
+      // Awaited below; this only keeps a read left behind by a cancel from counting as unhandled.
+      p.catch(() => {});
+      return p;
+    };
+    let next = wanted.length ? take(0) : null;
+    for (let from = 0; next; from += SLICE) {
+      const t = await next;
+      next = from + SLICE < wanted.length ? take(from + SLICE) : null;
+      const id = t.getChild('id')!;
+      const text = t.getChild('text')!;
+      const repo = t.getChild('repo')!;
+      const meta = t.getChild('metadata')!;
+      const part = wanted.slice(from, from + SLICE);
+      if (t.numRows !== part.length)
+        throw new CodedError(
+          'conflict',
+          `the samples table changed during the export (${t.numRows} of ${part.length} rows read back)`,
+        );
+      for (let i = 0; i < t.numRows; i++) {
+        const w = part[i];
+        if (id.get(i) !== w.id)
+          throw new CodedError(
+            'conflict',
+            `the samples table changed during the export (row ${w.offset} is no longer ${w.id})`,
+          );
         yield candidateOf(
-          r,
-          keep ? text.get(i) : '',
-          keep ? JSON.parse(meta.get(i) || '{}') : {},
+          w.r,
+          text.get(i),
+          JSON.parse(meta.get(i) || '{}'),
           repo.get(i) ?? null,
-          keep ? (vectors.get(sid) ?? null) : null,
+          vectors.get(w.id) ?? null,
         );
       }
     }
