@@ -18,6 +18,7 @@ import { packUnitVectors } from '../../electron/engine/curate/unit-vectors.js';
 import { chooseBands, jaccardSorted, nearDedupMinhash, wordShingles } from '../../electron/engine/curate/minhash.js';
 import type { RankedCandidate } from '../../electron/engine/curate/select.js';
 import { STDLIB } from '../support/temp.ts';
+import { createCpuPool } from '../../electron/engine/workers/cpu-pool.js';
 
 const TIER_INDEX: Record<DecisionTier, number> = { human: 0, llm: 1, classifier: 2 };
 
@@ -316,6 +317,43 @@ describe('near-dup by embedding', () => {
       whole.kept.map((k) => k.candidate.id),
     );
     assert.ok(whole.kept.length < items.length - 250, `${whole.kept.length} kept of ${items.length}`);
+  });
+
+  it('hashing on worker threads (shared buffers, uneven shares) builds the same tables and the same result', async () => {
+    const items = plantedSet(9000, 64, 300, 13, { maxCopies: 3, minCos: 0.96 });
+    // Some rows without a vector: the shares skip them as the inline hashing does.
+    for (let k = 0; k < items.length; k += 97)
+      items[k] = { ...items[k], candidate: { ...items[k].candidate, embedding: null } };
+    const opts: NearDupOptions = { threshold: 0.95, candidates: 'lsh' };
+    const whole = nearDedupEmbeddings(items, opts);
+    const pool = await createCpuPool(2);
+    try {
+      const shares: [number, number][] = [];
+      const streamed = await nearDedupEmbeddingsStreaming(items, {
+        ...opts,
+        onFinal: () => {},
+        hashOn: {
+          shares: 3,
+          run: (t) => {
+            shares.push([t.from, t.to]);
+            assert.ok(t.data.buffer instanceof SharedArrayBuffer && t.keys.buffer instanceof SharedArrayBuffer);
+            return pool.lshHash(t);
+          },
+        },
+      });
+      same(signature(streamed), signature(whole), 'hashed on threads vs inline');
+      // The same tables propose the same pairs: as many exact cosines, not just the same survivors.
+      assert.equal(streamed.comparisons, whole.comparisons);
+      assert.ok(shares.length >= 3, `${shares.length} shares`);
+      assert.equal(
+        shares.at(-1)![1],
+        shares.reduce((a, [f, t]) => a + t - f, 0),
+        'the shares cover every member once',
+      );
+      assert.ok(whole.kept.length < items.length - 250, `${whole.kept.length} kept of ${items.length}`);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('scales to 30k vectors with planted duplicates: a small fraction of the pairs is compared', () => {

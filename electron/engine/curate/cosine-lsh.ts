@@ -46,7 +46,7 @@ const KEY_BITS = 26;
  * Stable LSD radix sort of 26-bit keys (two 13-bit passes): O(n) per table where a comparison
  * sort was the largest cost of building 50+ tables. Stability keeps equal keys in member order.
  */
-function radixSortKeys(keys: Uint32Array, members: readonly number[]): { sortedKeys: Uint32Array; order: Uint32Array } {
+function radixSortKeys(keys: Uint32Array, members: ArrayLike<number>): { sortedKeys: Uint32Array; order: Uint32Array } {
   const n = keys.length;
   let idx = new Uint32Array(n);
   for (let m = 0; m < n; m++) idx[m] = m;
@@ -68,63 +68,42 @@ function radixSortKeys(keys: Uint32Array, members: readonly number[]): { sortedK
   return { sortedKeys, order };
 }
 
+/** What fixes how a vector is hashed: the same parameters hash alike in any thread. */
+export interface LshHashParams {
+  dim: number;
+  bits: number;
+  tables: number;
+  seed?: number;
+  maxRotations?: number;
+}
+
 /**
- * Random-hyperplane LSH that only PROPOSES candidate pairs; callers verify with exact cosine.
- *
- * NOTE: the hyperplanes are the rows of pseudo-random rotations H·D2·H·D1 (Hadamard times
- * random sign flips, as in FJLT / cross-polytope LSH) instead of a dense Gaussian matrix: it costs
- * O(d log d) per vector instead of O(d · bits · tables), which is what makes 100k x 256 hash in
- * about half a second. Each table samples its bits from that pool with a seeded PRNG, so a
- * vector's bucket keys depend only on the vector and the seed, never on the other vectors or
- * their order.
+ * A vector's bucket key per table and its SimHash sketch (CosineLsh's hashing, on its own so a
+ * worker thread can hash a share of the rows: cpu-tasks.ts `lsh-hash`).
  */
-export class CosineLsh {
+export class LshHasher {
   readonly tables: number;
   readonly bits: number;
-  private readonly dim: number;
-  private readonly padded: number;
+  readonly dim: number;
+  readonly padded: number;
+  readonly sketchWords: number;
   private readonly signs: Float64Array[][];
   private readonly bitPos: Uint32Array[];
-  private readonly sortedKeys: Uint32Array[] = [];
-  private readonly order: Uint32Array[] = [];
-  /**
-   * Per table, each indexed item's position in `order`. Within a bucket `order` is ascending
-   * (the radix sort is stable over ascending members), so an item's later candidates are exactly
-   * the entries after its own position up to the bucket's end.
-   */
-  private readonly itemPos: Uint32Array[] = [];
-  /** Set by `forEachLaterCandidate`: entries of items below it are gone from the tables. */
-  private forwardFloor = -1;
-  private nextCompactAt = 0;
-  private readonly stamp: Int32Array;
-  private query = 0;
-  /** Per item, the first `sketchWords * 32` pool bits: a SimHash sketch for the Hamming pre-filter. */
-  private readonly sketch: Uint32Array;
-  private readonly sketchWords: number;
-  private readonly cutoff: number;
-  private readonly querySketch: Uint32Array;
   private readonly work: Float64Array;
   private readonly pool: Uint8Array;
 
-  /**
-   * `threshold`, when given, turns on the sketch pre-filter: proposals whose sketches disagree on
-   * more bits than a pair at the threshold plausibly would (`sketchCutoff`) are not proposed.
-   */
-  constructor(
-    private readonly vecs: UnitVectors,
-    opts: LshOptions & { bits: number; tables: number; threshold?: number },
-  ) {
-    this.tables = Math.max(1, opts.tables);
-    this.bits = Math.max(1, Math.min(32, opts.bits));
-    this.dim = vecs.dim;
-    this.padded = nextPow2(Math.max(vecs.dim, 2));
+  constructor(p: LshHashParams) {
+    this.tables = Math.max(1, p.tables);
+    this.bits = Math.max(1, Math.min(32, p.bits));
+    this.dim = p.dim;
+    this.padded = nextPow2(Math.max(p.dim, 2));
     // NOTE: tables that reuse pool bits fail together (a pair that happens to disagree on many
     // pool bits misses in all of them), so each table gets its own bits while the pool allows:
     // enough rotations for tables x bits, capped (hashing cost grows with rotations).
-    const maxRotations = Math.max(opts.maxRotations ?? 4, Math.ceil(this.bits / this.padded));
+    const maxRotations = Math.max(p.maxRotations ?? 4, Math.ceil(this.bits / this.padded));
     const wanted = Math.max(256, this.tables * this.bits);
     const rotations = Math.min(Math.max(1, Math.ceil(wanted / this.padded)), maxRotations);
-    const rand = mulberry32(opts.seed ?? 0x1f2e3d4c);
+    const rand = mulberry32(p.seed ?? 0x1f2e3d4c);
     this.signs = [];
     for (let r = 0; r < rotations; r++) {
       const rounds: Float64Array[] = [];
@@ -151,16 +130,11 @@ export class CosineLsh {
     }
     this.work = new Float64Array(this.padded);
     this.pool = new Uint8Array(poolSize);
-    this.stamp = new Int32Array(vecs.count).fill(-1);
     this.sketchWords = Math.max(1, Math.min(8, Math.floor(poolSize / 32)));
-    this.sketch = new Uint32Array(vecs.count * this.sketchWords);
-    this.querySketch = new Uint32Array(this.sketchWords);
-    this.cutoff = opts.threshold === undefined ? Infinity : sketchCutoff(opts.threshold, this.sketchWords * 32);
-    this.buildTables();
   }
 
-  /** Hashes one unit vector (row `row` of `data`) into one key (< 2^26) per table. */
-  private keysFor(data: Float32Array, row: number, out: Uint32Array): void {
+  /** Hashes one unit vector (row `row` of `data`) into one key (< 2^26) per table, at out[outOff + t]. */
+  keysFor(data: Float32Array, row: number, out: Uint32Array, outOff = 0): void {
     const base = row * this.dim;
     const dim = this.dim;
     const padded = this.padded;
@@ -182,16 +156,121 @@ export class CosineLsh {
       for (let b = 0; b < pos.length; b++) key = (key << 1) | pool[pos[b]];
       // Wider keys are folded by a bijective mix then truncated: distinct buckets merge with
       // probability 2^-26, which only adds a few proposals and never changes a decision.
-      out[t] = this.bits > KEY_BITS ? fmix32(key) >>> (32 - KEY_BITS) : key >>> 0;
+      out[outOff + t] = this.bits > KEY_BITS ? fmix32(key) >>> (32 - KEY_BITS) : key >>> 0;
     }
   }
 
   /** Packs the first pool bits of the vector just hashed by `keysFor`. */
-  private writeSketch(out: Uint32Array, offset: number): void {
+  writeSketch(out: Uint32Array, offset: number): void {
     for (let w = 0; w < this.sketchWords; w++) {
       let word = 0;
       for (let b = 0; b < 32; b++) word |= this.pool[w * 32 + b] << b;
       out[offset + w] = word >>> 0;
+    }
+  }
+
+  /**
+   * Hashes rows `members[from..to)`: keys at `keys[m * tables + t]`, sketches at
+   * `sketch[row * sketchWords]`. Threads given disjoint ranges of shared buffers fill them alike.
+   */
+  hashMembers(
+    data: Float32Array,
+    members: ArrayLike<number>,
+    from: number,
+    to: number,
+    keys: Uint32Array,
+    sketch: Uint32Array,
+  ): void {
+    for (let m = from; m < to; m++) {
+      this.keysFor(data, members[m], keys, m * this.tables);
+      this.writeSketch(sketch, members[m] * this.sketchWords);
+    }
+  }
+}
+
+/** The valid rows of `vecs`, ascending: the items the tables index. */
+export function validMembers(vecs: UnitVectors): Uint32Array {
+  let n = 0;
+  for (let i = 0; i < vecs.count; i++) if (vecs.valid[i]) n++;
+  const out = new Uint32Array(n);
+  for (let i = 0, m = 0; i < vecs.count; i++) if (vecs.valid[i]) out[m++] = i;
+  return out;
+}
+
+/** Keys and sketches of every valid row, hashed elsewhere (CosineLsh's `hashed` option). */
+export interface LshHashed {
+  /** Valid rows in ascending order. */
+  members: Uint32Array;
+  keys: Uint32Array;
+  sketch: Uint32Array;
+}
+
+/**
+ * Random-hyperplane LSH that only PROPOSES candidate pairs; callers verify with exact cosine.
+ *
+ * NOTE: the hyperplanes are the rows of pseudo-random rotations H·D2·H·D1 (Hadamard times
+ * random sign flips, as in FJLT / cross-polytope LSH) instead of a dense Gaussian matrix: it costs
+ * O(d log d) per vector instead of O(d · bits · tables), which is what makes 100k x 256 hash in
+ * about half a second. Each table samples its bits from that pool with a seeded PRNG, so a
+ * vector's bucket keys depend only on the vector and the seed, never on the other vectors or
+ * their order.
+ */
+export class CosineLsh {
+  readonly tables: number;
+  readonly bits: number;
+  private readonly hasher: LshHasher;
+  private readonly sortedKeys: Uint32Array[] = [];
+  private readonly order: Uint32Array[] = [];
+  /**
+   * Per table, each indexed item's position in `order`. Within a bucket `order` is ascending
+   * (the radix sort is stable over ascending members), so an item's later candidates are exactly
+   * the entries after its own position up to the bucket's end.
+   */
+  private readonly itemPos: Uint32Array[] = [];
+  /** Set by `forEachLaterCandidate`: entries of items below it are gone from the tables. */
+  private forwardFloor = -1;
+  private nextCompactAt = 0;
+  private readonly stamp: Int32Array;
+  private query = 0;
+  /** Per item, the first `sketchWords * 32` pool bits: a SimHash sketch for the Hamming pre-filter. */
+  private readonly sketch: Uint32Array;
+  private readonly sketchWords: number;
+  private readonly cutoff: number;
+  private readonly querySketch: Uint32Array;
+
+  /** The hashing parameters these options give for `vecs` (what a worker needs to hash a share). */
+  static hashParams(vecs: UnitVectors, opts: LshOptions & { bits: number; tables: number }): LshHashParams {
+    return { dim: vecs.dim, bits: opts.bits, tables: opts.tables, seed: opts.seed, maxRotations: opts.maxRotations };
+  }
+
+  /**
+   * `threshold`, when given, turns on the sketch pre-filter: proposals whose sketches disagree on
+   * more bits than a pair at the threshold plausibly would (`sketchCutoff`) are not proposed.
+   * `hashed`: keys and sketches already computed with `hashParams` (on worker threads); the same
+   * tables as hashing here.
+   */
+  constructor(
+    private readonly vecs: UnitVectors,
+    opts: LshOptions & { bits: number; tables: number; threshold?: number; hashed?: LshHashed },
+  ) {
+    this.hasher = new LshHasher(CosineLsh.hashParams(vecs, opts));
+    this.tables = this.hasher.tables;
+    this.bits = this.hasher.bits;
+    this.stamp = new Int32Array(vecs.count).fill(-1);
+    this.sketchWords = this.hasher.sketchWords;
+    this.querySketch = new Uint32Array(this.sketchWords);
+    this.cutoff = opts.threshold === undefined ? Infinity : sketchCutoff(opts.threshold, this.sketchWords * 32);
+    if (opts.hashed) {
+      if (opts.hashed.sketch.length !== vecs.count * this.sketchWords)
+        throw new Error('CosineLsh: hashed sketches do not fit these vectors');
+      this.sketch = opts.hashed.sketch;
+      this.buildTables(opts.hashed.members, opts.hashed.keys);
+    } else {
+      this.sketch = new Uint32Array(vecs.count * this.sketchWords);
+      const members = validMembers(vecs);
+      const keys = new Uint32Array(members.length * this.tables);
+      this.hasher.hashMembers(vecs.data, members, 0, members.length, keys, this.sketch);
+      this.buildTables(members, keys);
     }
   }
 
@@ -208,25 +287,18 @@ export class CosineLsh {
     return d;
   }
 
-  private buildTables(): void {
+  /** Sorts each table's keys (`keys[m * tables + t]` for `members[m]`). */
+  private buildTables(members: Uint32Array, keys: Uint32Array): void {
     const n = this.vecs.count;
-    const members: number[] = [];
-    for (let i = 0; i < n; i++) if (this.vecs.valid[i]) members.push(i);
-    const keys: Uint32Array[] = Array.from({ length: this.tables }, () => new Uint32Array(members.length));
-    const row = new Uint32Array(this.tables);
-    for (let m = 0; m < members.length; m++) {
-      this.keysFor(this.vecs.data, members[m], row);
-      this.writeSketch(this.sketch, members[m] * this.sketchWords);
-      for (let t = 0; t < this.tables; t++) keys[t][m] = row[t];
-    }
+    const column = new Uint32Array(members.length);
     for (let t = 0; t < this.tables; t++) {
-      const { sortedKeys: sk, order: ord } = radixSortKeys(keys[t], members);
+      for (let m = 0; m < members.length; m++) column[m] = keys[m * this.tables + t];
+      const { sortedKeys: sk, order: ord } = radixSortKeys(column, members);
       const pos = new Uint32Array(n);
       for (let m = 0; m < members.length; m++) pos[ord[m]] = m;
       this.sortedKeys.push(sk);
       this.order.push(ord);
       this.itemPos.push(pos);
-      keys[t] = new Uint32Array(0);
     }
     this.nextCompactAt = members.length >>> 3;
   }
@@ -341,8 +413,8 @@ export class CosineLsh {
   forEachCandidateOfVector(data: Float32Array, row: number, visit: (j: number) => void): void {
     if (this.forwardFloor >= 0) throw new Error('CosineLsh: the tables were consumed by forEachLaterCandidate');
     const keys = new Uint32Array(this.tables);
-    this.keysFor(data, row, keys);
-    this.writeSketch(this.querySketch, 0);
+    this.hasher.keysFor(data, row, keys);
+    this.hasher.writeSketch(this.querySketch, 0);
     this.query++;
     for (let t = 0; t < this.tables; t++) {
       const lo = this.bucketStart(t, keys[t]);

@@ -1,8 +1,17 @@
 import { createHash } from 'node:crypto';
-import { CosineLsh, planLsh, type LshOptions, type LshPlan } from './cosine-lsh.js';
+import {
+  CosineLsh,
+  LshHasher,
+  planLsh,
+  validMembers,
+  type LshHashed,
+  type LshHashParams,
+  type LshOptions,
+  type LshPlan,
+} from './cosine-lsh.js';
 import { throwIfAborted } from './hashing.js';
 import { sortByRank, type RankedCandidate } from './select.js';
-import { dotRows, packUnitVectors } from './unit-vectors.js';
+import { dotRows, packUnitVectors, type UnitVectors } from './unit-vectors.js';
 
 export type DedupMethod = 'exact' | 'embedding' | 'minhash';
 
@@ -230,6 +239,22 @@ export interface NearDupOptions extends StepHooks {
   candidates?: 'auto' | 'exhaustive' | 'lsh';
   exhaustiveBelow?: number;
   lsh?: LshOptions;
+  /**
+   * Worker threads for the LSH hashing (the streaming pass only): `run` hashes a share of the rows
+   * into shared buffers, `shares` is how many to cut (the threads). Same tables as inline.
+   */
+  hashOn?: { run: (t: LshHashShare) => Promise<unknown>; shares: number };
+}
+
+/** One share of the LSH hashing, for a worker thread (cpu-tasks.ts `lsh-hash`). */
+export interface LshHashShare {
+  params: LshHashParams;
+  data: Float32Array;
+  members: Uint32Array;
+  from: number;
+  to: number;
+  keys: Uint32Array;
+  sketch: Uint32Array;
 }
 
 export interface NearDupResult extends DedupResult {
@@ -261,7 +286,7 @@ export async function nearDedupEmbeddingsStreaming(
   items: readonly RankedCandidate[],
   opts: NearDupOptions & { onFinal: (kept: RankedCandidate[]) => void; step?: number },
 ): Promise<NearDupResult> {
-  const p = prepareNearDup(items, opts);
+  const p = opts.hashOn ? await prepareNearDupPooled(items, opts, opts.hashOn) : prepareNearDup(items, opts);
   if (p.exhaustive) {
     const res = p.finish(p.exhaustive());
     opts.onFinal(res.kept);
@@ -282,26 +307,76 @@ export async function nearDedupEmbeddingsStreaming(
   return p.finish(g);
 }
 
-function prepareNearDup(items: readonly RankedCandidate[], opts: NearDupOptions) {
+/**
+ * `prepareNearDup` with the LSH hashing (~1/3 of the preparation, 12 s of 366,863 vectors on one
+ * thread) cut into shares for worker threads; the vectors and the results sit in shared memory.
+ */
+async function prepareNearDupPooled(
+  items: readonly RankedCandidate[],
+  opts: NearDupOptions,
+  on: NonNullable<NearDupOptions['hashOn']>,
+) {
   const ranked = sortByRank([...items]);
+  const vecs = packUnitVectors(
+    ranked.map((r) => r.candidate.embedding),
+    undefined,
+    true,
+  );
+  if (nearDupMode(ranked.length, opts) !== 'lsh') return prepareNearDup(items, opts, { ranked, vecs });
+  const plan = lshPlanOf(vecs, opts);
+  const params = CosineLsh.hashParams(vecs, { ...opts.lsh, bits: plan.bits, tables: plan.tables });
+  const members = validMembers(vecs);
+  const hasher = new LshHasher(params);
+  const keys = new Uint32Array(new SharedArrayBuffer(members.length * hasher.tables * 4));
+  const sketch = new Uint32Array(new SharedArrayBuffer(vecs.count * hasher.sketchWords * 4));
+  const shares = Math.max(1, Math.min(on.shares * 4, Math.ceil(members.length / 4096)));
+  const size = Math.ceil(members.length / shares);
+  const runs: Promise<unknown>[] = [];
+  for (let from = 0; from < members.length; from += size)
+    runs.push(
+      on.run({ params, data: vecs.data, members, from, to: Math.min(members.length, from + size), keys, sketch }),
+    );
+  await Promise.all(runs);
+  return prepareNearDup(items, opts, { ranked, vecs, plan, hashed: { members, keys, sketch } });
+}
+
+function nearDupMode(n: number, opts: NearDupOptions): 'exhaustive' | 'lsh' {
+  return opts.candidates === 'exhaustive' || opts.candidates === 'lsh'
+    ? opts.candidates
+    : n < (opts.exhaustiveBelow ?? 5000)
+      ? 'exhaustive'
+      : 'lsh';
+}
+
+function lshPlanOf(vecs: UnitVectors, opts: NearDupOptions): LshPlan {
+  const planned = planLsh(vecs, opts.threshold, opts.lsh);
+  return { ...planned, bits: opts.lsh?.bits ?? planned.bits, tables: opts.lsh?.tables ?? planned.tables };
+}
+
+function prepareNearDup(
+  items: readonly RankedCandidate[],
+  opts: NearDupOptions,
+  pre?: { ranked: RankedCandidate[]; vecs: UnitVectors; plan?: LshPlan; hashed?: LshHashed },
+) {
+  const ranked = pre?.ranked ?? sortByRank([...items]);
   const n = ranked.length;
-  const vecs = packUnitVectors(ranked.map((r) => r.candidate.embedding));
+  const vecs = pre?.vecs ?? packUnitVectors(ranked.map((r) => r.candidate.embedding));
   let withoutEmbedding = 0;
   for (let i = 0; i < n; i++) if (!vecs.valid[i]) withoutEmbedding++;
-  const mode =
-    opts.candidates === 'exhaustive' || opts.candidates === 'lsh'
-      ? opts.candidates
-      : n < (opts.exhaustiveBelow ?? 5000)
-        ? 'exhaustive'
-        : 'lsh';
+  const mode = nearDupMode(n, opts);
   const { data, dim } = vecs;
   const sim = (i: number, j: number) => dotRows(data, dim, i, j);
   let plan: LshPlan | null = null;
   let forEach: ((i: number, visit: (j: number) => void, removed: Int32Array) => void) | null = null;
   if (mode === 'lsh') {
-    const planned = planLsh(vecs, opts.threshold, opts.lsh);
-    plan = { ...planned, bits: opts.lsh?.bits ?? planned.bits, tables: opts.lsh?.tables ?? planned.tables };
-    const index = new CosineLsh(vecs, { ...opts.lsh, bits: plan.bits, tables: plan.tables, threshold: opts.threshold });
+    plan = pre?.plan ?? lshPlanOf(vecs, opts);
+    const index = new CosineLsh(vecs, {
+      ...opts.lsh,
+      bits: plan.bits,
+      tables: plan.tables,
+      threshold: opts.threshold,
+      hashed: pre?.hashed,
+    });
     forEach = (i, visit, removed) => index.forEachLaterCandidate(i, visit, removed);
   }
   return {

@@ -218,9 +218,17 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
     };
     const ahead =
       opts.decontaminateWith && rule.minhash === null && benchmarkItems.length ? opts.decontaminateAhead : undefined;
-    const near = ahead
-      ? await nearDedupEmbeddingsStreaming(afterNear, { ...nearOpts, onFinal: (kept) => ahead(kept, benchmarkItems) })
-      : nearDedupEmbeddings(afterNear, nearOpts);
+    // The LSH hashing goes to the worker threads when there are some (the same tables).
+    const pool = opts.pool;
+    const hashOn = pool && pool.workers > 1 ? { run: pool.lshHash, shares: pool.workers } : undefined;
+    const near =
+      ahead || hashOn
+        ? await nearDedupEmbeddingsStreaming(afterNear, {
+            ...nearOpts,
+            hashOn,
+            onFinal: ahead ? (kept) => ahead(kept, benchmarkItems) : () => {},
+          })
+        : nearDedupEmbeddings(afterNear, nearOpts);
     nearDupMode = near.mode;
     if (near.withoutEmbedding > 0)
       warnings.push(`${near.withoutEmbedding} samples had no embedding and skipped near-dup`);

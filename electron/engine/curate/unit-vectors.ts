@@ -9,9 +9,12 @@ export interface UnitVectors {
 }
 
 /** Copies and L2-normalizes vectors so a dot product is the cosine. `dim` defaults to the first non-null. */
-export function packUnitVectors(vectors: readonly (Float32Array | null)[], dim?: number): UnitVectors {
+export function packUnitVectors(vectors: readonly (Float32Array | null)[], dim?: number, shared = false): UnitVectors {
   const d = dim ?? vectors.find((v) => v !== null && v.length > 0)?.length ?? 0;
-  const data = new Float32Array(vectors.length * d);
+  // `shared`: in a SharedArrayBuffer, which worker threads read without a copy.
+  const data = shared
+    ? new Float32Array(new SharedArrayBuffer(vectors.length * d * 4))
+    : new Float32Array(vectors.length * d);
   const valid = new Uint8Array(vectors.length);
   for (let i = 0; i < vectors.length; i++) {
     const v = vectors[i];

@@ -12,6 +12,7 @@ import {
   type MinhashTask,
   type SynthGateTask,
   type ContaminationTask,
+  type LshHashTask,
 } from './cpu-tasks.js';
 import type { ContaminationMatch } from '../curate/decontaminate.js';
 import type { MinhashSketches } from '../curate/minhash.js';
@@ -36,6 +37,8 @@ export interface CpuPool {
   contamination(t: Omit<ContaminationTask, 'kind'>): Promise<ContaminationMatch[][]>;
   /** The secret / PII scan of each text, in order (split across the threads). */
   scan(texts: readonly string[]): Promise<ScanResult[]>;
+  /** Hashes a share of near-dup vectors into shared buffers (see LshHashTask). */
+  lshHash(t: Omit<LshHashTask, 'kind'>): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -66,6 +69,7 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
       synthGate: (t) => runCpuTask({ kind: 'synth-gate', ...t }) as Promise<GateWork>,
       contamination: (t) => runCpuTask({ kind: 'contamination', ...t }) as Promise<ContaminationMatch[][]>,
       scan: (texts) => runCpuTask({ kind: 'scan', texts: [...texts] }) as Promise<ScanResult[]>,
+      lshHash: (t) => runCpuTask({ kind: 'lsh-hash', ...t }) as Promise<number>,
       close: async () => {},
     };
   }
@@ -97,6 +101,7 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
         parts.push(pool.run({ kind: 'scan', texts: texts.slice(i, i + size) } satisfies CpuTask));
       return (await Promise.all(parts)).flat();
     },
+    lshHash: (t) => pool.run({ kind: 'lsh-hash', ...t } satisfies CpuTask),
     close: () => pool.destroy(),
   };
 }

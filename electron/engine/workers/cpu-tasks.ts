@@ -14,6 +14,7 @@ import type { Template } from '../label/templates.js';
 import type { MinhashSketches } from '../curate/minhash.js';
 import type { TokenCounter } from '../ingest/token-count.js';
 import type { ScanResult } from '../hygiene/scan-text.js';
+import type { LshHashParams } from '../curate/cosine-lsh.js';
 
 // NOTE: a task's modules are imported on its first use: every worker thread loads this file, and
 // an import needs neither the embedders (the `openai` client) nor the synth gates.
@@ -115,8 +116,31 @@ export interface ScanTask {
   texts: string[];
 }
 
+/**
+ * Near-dup LSH: hash `members[from..to)` of unit vectors into shared `keys` / `sketch` buffers
+ * (SharedArrayBuffer-backed, so nothing is copied; each thread writes only its own range).
+ */
+export interface LshHashTask {
+  kind: 'lsh-hash';
+  params: LshHashParams;
+  data: Float32Array;
+  members: Uint32Array;
+  from: number;
+  to: number;
+  keys: Uint32Array;
+  sketch: Uint32Array;
+}
+
 export type CpuTask =
-  ChunkTask | EmbedTask | PromptTask | MinhashTask | CountTask | SynthGateTask | ContaminationTask | ScanTask;
+  | ChunkTask
+  | EmbedTask
+  | PromptTask
+  | MinhashTask
+  | CountTask
+  | SynthGateTask
+  | ContaminationTask
+  | ScanTask
+  | LshHashTask;
 
 let matcher: { key: string; matcher: Promise<ContaminationMatcher> } | null = null;
 
@@ -215,6 +239,7 @@ export async function runCpuTask(
   | GateWork
   | ContaminationMatch[][]
   | ScanResult[]
+  | number
 > {
   switch (t.kind) {
     case 'scan':
@@ -231,6 +256,11 @@ export async function runCpuTask(
       return runPromptTask(t);
     case 'minhash':
       return (await import('../curate/minhash.js')).minhashSketches(t.texts, t.ngram, t.numPerm, t.bands, t.rows);
+    case 'lsh-hash': {
+      const { LshHasher } = await import('../curate/cosine-lsh.js');
+      new LshHasher(t.params).hashMembers(t.data, t.members, t.from, t.to, t.keys, t.sketch);
+      return t.to - t.from;
+    }
     case 'count': {
       // NOTE: one memoized counter per thread: pieces repeat across batches.
       const { TokenCounter } = await import('../ingest/token-count.js');
