@@ -134,6 +134,11 @@ export async function run(o: BenchOpts): Promise<BenchRow[]> {
   const methods = [
     ['ngram', { ngram: 13, cosine: null, ast: null }],
     ['ast', { ngram: 1_000_000, cosine: null, ast: SYNTAX_MATCH_DEFAULTS }],
+    // Every sample parsed: what the skeleton filter (syntax-skeleton.ts) saves, same matches.
+    [
+      'ast, every sample parsed',
+      { ngram: 1_000_000, cosine: null, ast: { ...SYNTAX_MATCH_DEFAULTS, skeletonFilter: false } },
+    ],
     // Matched at a lower cosine, so the log can show the trade-off around the default.
     ['embedding', { ngram: 1_000_000, cosine: CALIBRATE_FROM, ast: null, embedText }],
   ] as const;
