@@ -108,6 +108,18 @@ describe('syntax skeleton', () => {
       'a dotted pattern in a case clause': 'def f(c):\n    match c:\n        case Color.RED:\n            return 1\n',
       'a backslash not ending a line': 'def f(x):\n    return x \\ 2\n',
       'a def that does not start its line': 'class A: def f(self): pass\n',
+      // Found by review: each made the lexer's regions miss code tree-sitter puts in a function.
+      "a quote in an f-string's format spec (a fill character)":
+        "label = f\"{name:'^12}\" + '}\"'''\ndef f(x):\n    return x\n",
+      'a def cut before its colon (a truncated chunk)': 'x = 1\ndef solve(n, arr) -> in',
+      'a def cut after its name': 'x = 1\ndef solve',
+      'a def with no name': 'def if(): pass\n',
+      'a line whose first token follows a continuation': 'def f():\n    x = 1\n    \\\ny = 2\n    return y\n',
+      'a shell escape': 'def f(x):\n    !pip install numpy\n    return x\n',
+      'a carriage return alone': 'def f():\n    x = 1\ry = 2\n',
+      'a string prefix Python does not have': 'def f():\n    return ub"x"\n',
+      'prose (a chunk cut inside a docstring)':
+        '    included with the fileset and represents the level\n    of AIX. For binary compatibility the\n',
     };
     for (const [why, src] of Object.entries(unsure)) assert.equal(lexSkeleton(src), null, why);
   });
@@ -171,6 +183,35 @@ describe('syntax match with the skeleton filter', () => {
     const texts: string[] = [];
     for (const t of TEAM_ITEMS)
       texts.push(programOf(t), renamedCopy(t), reformattedCopy(t), `${host}\n${renamedCopy(t)}`);
+    // The review's counterexamples: each hid a real match from the filter before it was fixed.
+    const hidden =
+      "label = f\"{name:'^12}\" + '}\"'''\n" +
+      'def running_mean(values, window):\n    result = []\n    acc = 0.0\n' +
+      '    for i, v in enumerate(values):\n        acc += v\n        if i >= window:\n' +
+      '            acc -= values[i - window]\n        if i + 1 >= window:\n' +
+      '            result.append(acc / window)\n    return result\nend = "\'\'\'"  # "\n';
+    const script =
+      'n = int(input())\narr = list(map(int, input().split()))\nbest = 0\ncur = 0\n' +
+      'for x in arr:\n    cur = max(x, cur + x)\n    best = max(best, cur)\nprint(best if best > 0 else max(arr))\n';
+    const trapItems = [hidden.slice(hidden.indexOf('def'), hidden.indexOf('end =')), script].map(
+      (code, i) =>
+        ({
+          benchmark: 'r',
+          file: 'r.jsonl',
+          itemId: `r${i}`,
+          line: i + 1,
+          segments: [code],
+          code,
+          text: code,
+        }) as BenchmarkItem,
+    );
+    const traps = new SyntaxIndex(parser, trapItems);
+    const trapsAll = new SyntaxIndex(parser, trapItems, { ...SYNTAX_MATCH_DEFAULTS, skeletonFilter: false });
+    for (const text of [hidden, `${script}\ndef solve`, `${script}def solve(n, arr) -> in`]) {
+      const want = trapsAll.match(text);
+      assert.ok(want.length > 0, text.slice(0, 60));
+      assert.deepEqual(traps.match(text), want, text.slice(0, 60));
+    }
     const clean = pyFiles(STDLIB, 150).map((f) => readFileSync(f, 'utf8'));
     // Functions one by one, as an import chunks them: the unit the filter works on.
     const functions = clean.flatMap((src) => src.split(/\n(?=def |class )/).filter((s) => /^(def|class) /.test(s)));

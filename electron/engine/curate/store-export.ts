@@ -195,12 +195,19 @@ export async function exportFromStore(
           'conflict',
           `the samples table changed during the export (${t.numRows} of ${part.length} rows read back)`,
         );
+      // NOTE: rows are matched by id, not position: LanceDB does not promise the offsets' order.
+      const byId = new Map<string, (typeof part)[number][]>();
+      for (const w of part) {
+        const list = byId.get(w.id);
+        if (list) list.push(w);
+        else byId.set(w.id, [w]);
+      }
       for (let i = 0; i < t.numRows; i++) {
-        const w = part[i];
-        if (id.get(i) !== w.id)
+        const w = byId.get(id.get(i) as string)?.shift();
+        if (!w)
           throw new CodedError(
             'conflict',
-            `the samples table changed during the export (row ${w.offset} is no longer ${w.id})`,
+            `the samples table changed during the export (row ${id.get(i)} was not asked for)`,
           );
         yield candidateOf(
           w.r,

@@ -140,8 +140,11 @@ function skipString(text: string, i: number, formatted: boolean): number {
   const q = text.charCodeAt(i);
   const triple = text.charCodeAt(i + 1) === q && text.charCodeAt(i + 2) === q;
   let p = i + (triple ? 3 : 1);
-  /** Depth of replacement fields (f-strings only). */
+  /** Depth of replacement fields (f-strings only), and of brackets in their expressions. */
   let depth = 0;
+  let brackets = 0;
+  /** A format spec has begun (`{x:'>10}`): its quotes are fill characters, not strings. */
+  let spec = false;
   while (p < text.length) {
     const c = text.charCodeAt(p);
     if (c === 92 /* \ */) {
@@ -152,14 +155,20 @@ function skipString(text: string, i: number, formatted: boolean): number {
       if (c === q) return -1;
       if (c === 35 /* # */) return -1;
       if (c === 34 || c === 39) {
+        // A quote in a format spec may be a fill character or a string: only the parse can tell.
+        if (spec) return -1;
         // A string inside a replacement field (the other quote).
         const end = skipString(text, p, false);
         if (end < 0) return -1;
         p = end;
         continue;
       }
-      if (c === 123) depth++;
-      else if (c === 125) depth--;
+      if (c === 40 || c === 91 || (c === 123 && !spec)) brackets++;
+      else if (c === 123) depth++;
+      else if ((c === 41 || c === 93 || c === 125) && brackets > 0) brackets--;
+      else if (c === 125) {
+        if (--depth === 0) spec = false;
+      } else if (c === 58 /* : */ && brackets === 0 && text.charCodeAt(p + 1) !== 61) spec = true;
       p++;
       continue;
     }
@@ -192,7 +201,8 @@ function stringAt(text: string, i: number): number {
   const quote = text.charCodeAt(q);
   if (quote !== 34 && quote !== 39) return 0;
   const prefix = text.slice(i, q);
-  if (prefix && !STRING_PREFIX.test(prefix)) return 0;
+  // tree-sitter takes any mix of prefix letters (`ub"x"`) for a string; Python and this lexer do not.
+  if (prefix && !STRING_PREFIX.test(prefix)) return /^[rRuUbBfFtT]+$/.test(prefix) ? -1 : 0;
   // A longer word ending in a quote (`xrb"..."`) is a name then a string: not a prefix.
   if (i > 0 && prefix && /[A-Za-z0-9_]/.test(text[i - 1])) return 0;
   return skipString(text, q, /[fFtT]/.test(prefix));
@@ -240,13 +250,33 @@ export interface TextSkeleton {
 
 const DEF = symbolId('def');
 
+/** Keywords that only start a statement (`for` also in a comprehension, `import` after `from`). */
+const STATEMENT_KEYWORDS = new Set(
+  'class elif while with try except finally return pass break continue raise global nonlocal del assert for import'.split(
+    ' ',
+  ),
+);
+
+/** Soft keywords a name may follow. */
+const LEADING_SOFT = new Set(['print', 'exec', 'match', 'case', 'type', 'async', 'await']);
+
+/** Operators no statement starts with. */
+const NOT_LEADING = new Set(
+  '= : ; == != <= >= < > / // % | & ^ << >> -> += -= *= /= %= &= |= ^= @= **= //= >>= <<= := ** <>'.split(' '),
+);
+
 /**
  * The skeleton of a Python text, or null when the lexer cannot vouch that it reads the text as
  * tree-sitter would (the caller then parses it). Beyond the characters it does not know, that
  * includes indentation it cannot place: a tab in it, an indent after a line that does not end
- * in `:`, a dedent to a depth no enclosing line had, a `def` that does not start its line.
+ * in `:`, a dedent to a depth no enclosing line had, a `def` that does not start its line or
+ * has no `:` and body, a carriage return alone (tree-sitter does not end a line there), and
+ * code that cannot parse cleanly as far as a lexer sees it: a statement keyword or an operator
+ * where no statement can have one (prose, a chunk cut mid-statement), which tree-sitter's error
+ * recovery reads in its own way.
  */
 export function lexSkeleton(text: string): TextSkeleton | null {
+  if (/\r(?!\n)/.test(text)) return null;
   const out: number[] = [];
   const regions: number[] = [];
   /** Open `def` regions: indentation and first symbol, innermost last. */
@@ -270,6 +300,16 @@ export function lexSkeleton(text: string): TextSkeleton | null {
   /** The logical line starts with `case` (a match pattern may hold a dotted_name). */
   let caseLine = false;
   let prevDot = false;
+  /** The last token was a name no other name may follow (two in a row: prose, not code). */
+  let prevName = false;
+  /** `async` just began a statement (`async def / for / with`). */
+  let prevAsync = false;
+  /**
+   * The last `def`: 3 until its name, 4 until the `(` or `[` after it, 1 until its header's `:`,
+   * 2 until its body's first token; and its line's indentation.
+   */
+  let defState = 0;
+  let defIndent = 0;
   /** At the first token of a logical line: its indentation closes and opens blocks. */
   const startLine = (at: number): boolean => {
     let k = at;
@@ -282,6 +322,9 @@ export function lexSkeleton(text: string): TextSkeleton | null {
     }
     // Python resets the count at a form feed.
     for (let j = k; j < at; j++) ind = text.charCodeAt(j) === 12 ? 0 : ind + 1;
+    // A `def` line needs its `:` and then a body on a deeper line.
+    if (defState === 1 || defState >= 3 || (defState === 2 && ind <= defIndent)) return false;
+    defState = 0;
     if (!indents.length) indents.push(ind);
     else if (ind > indents[indents.length - 1]) {
       if (!lastColon) return false;
@@ -297,6 +340,7 @@ export function lexSkeleton(text: string): TextSkeleton | null {
     newLine = false;
     stmtStart = 'line';
     importStmt = false;
+    prevName = false;
     caseLine = /^case\b/.test(text.slice(at, at + 5));
     return true;
   };
@@ -316,7 +360,9 @@ export function lexSkeleton(text: string): TextSkeleton | null {
       continue;
     }
     if (c === 92 /* \ */) {
-      // A line continuation, nothing else.
+      // A line continuation, nothing else, and not before a line's first token (Python and
+      // tree-sitter then count the indentation across it).
+      if (newLine) return null;
       if (text.charCodeAt(i + 1) === 10) i += 2;
       else if (text.charCodeAt(i + 1) === 13) i += text.charCodeAt(i + 2) === 10 ? 3 : 2;
       else return null;
@@ -328,9 +374,15 @@ export function lexSkeleton(text: string): TextSkeleton | null {
     stmtStart = false;
     const wasDot = prevDot;
     prevDot = false;
+    const afterAsync = prevAsync;
+    prevAsync = false;
+    const afterName = prevName;
+    prevName = false;
+    if (defState === 2) defState = 0;
     const run = stringRun(text, i);
     if (run === null) return null;
     if (run) {
+      if (defState >= 3) return null;
       // A statement of strings alone (a docstring) is dropped; after a `:` it may be a block's
       // statement or a lambda's body or an annotation, which only the parse can tell.
       if (run.bare && start === 'colon') return null;
@@ -341,7 +393,7 @@ export function lexSkeleton(text: string): TextSkeleton | null {
     if ((c >= 48 && c <= 57) || (c === 46 && text.charCodeAt(i + 1) >= 48 && text.charCodeAt(i + 1) <= 57)) {
       NUMBER_RE.lastIndex = i;
       const m = NUMBER_RE.exec(text);
-      if (!m) return null;
+      if (!m || defState >= 3) return null;
       i += m[0].length;
       // `1if`, `0x1fg`: a name glued to a number is not something to guess about.
       const next = text.charCodeAt(i);
@@ -358,6 +410,14 @@ export function lexSkeleton(text: string): TextSkeleton | null {
       let id = NAME;
       if (KEYWORDS.has(word)) {
         id = symbolId(word);
+        if (
+          STATEMENT_KEYWORDS.has(word) &&
+          !start &&
+          !(word === 'for' && (depth > 0 || afterAsync)) &&
+          !(word === 'with' && afterAsync) &&
+          !(word === 'import' && importStmt)
+        )
+          return null;
         if (word === 'import' || (word === 'from' && start)) importStmt = true;
       } else if (SOFT.has(word)) id = NAME;
       else if (BUILTINS.has(word)) id = symbolId(word);
@@ -366,14 +426,24 @@ export function lexSkeleton(text: string): TextSkeleton | null {
         if (caseLine) return null;
         id = symbolId(word);
       }
+      // NOTE: `print x`, `exec x`, `match x:`, `case x:`, `type X = ...`, `async def`, `await x`
+      // are Python; any other two names in a row are prose (a chunk cut in a docstring), which
+      // tree-sitter's error recovery reads in ways a lexer cannot follow.
+      if (afterName && !KEYWORDS.has(word)) return null;
+      prevName = !KEYWORDS.has(word) && !LEADING_SOFT.has(word);
+      if (defState === 4 || (defState === 3 && id !== NAME && !BUILTINS.has(word))) return null;
+      if (defState === 3) defState = 4;
       if (id === DEF) {
         // `def` or `async def` at the start of a logical line, outside any bracket.
         const first = out.length === lineFirst;
-        const afterAsync = out.length === lineFirst + 1 && /^async[ \f]+$/.test(text.slice(lineStartPos, i));
-        if (depth !== 0 || !(first || afterAsync)) return null;
+        const async = afterAsync && out.length === lineFirst + 1 && /^async[ \f]+$/.test(text.slice(lineStartPos, i));
+        if (depth !== 0 || !(first || async) || defState !== 0) return null;
         open.push({ indent: lineIndent, start: lineFirst });
         sawDef = true;
+        defState = 3;
+        defIndent = lineIndent;
       }
+      prevAsync = word === 'async' && !!start;
       out.push(id);
       i += word.length;
       continue;
@@ -382,7 +452,10 @@ export function lexSkeleton(text: string): TextSkeleton | null {
     else if (c === 41 || c === 93 || c === 125) {
       if (--depth < 0) return null;
     }
+    if (defState === 3 || (defState === 4 && c !== 40 && c !== 91)) return null;
+    if (defState === 4) defState = 1;
     if (c === 40 || c === 41 || c === 44 || c === 123 || c === 125) {
+      if (c === 44 && start) return null;
       i++;
       continue;
     }
@@ -393,6 +466,7 @@ export function lexSkeleton(text: string): TextSkeleton | null {
         i += 3;
         continue;
       }
+      if (start) return null;
       out.push(DOT);
       prevDot = true;
       i++;
@@ -400,16 +474,22 @@ export function lexSkeleton(text: string): TextSkeleton | null {
     }
     const ops = OPS_BY_CHAR.get(c);
     if (!ops) return null;
-    const op = ops.find((o) => text.startsWith(o.text, i))!;
+    const op = ops.find((o) => text.startsWith(o.text, i));
+    // `!` alone: a shell escape in a notebook, nothing Python has.
+    if (!op) return null;
+    if (start === 'line' && NOT_LEADING.has(op.text)) return null;
     out.push(op.id);
     lastColon = op.text === ':';
     if (depth === 0 && op.text === ';') {
       stmtStart = 'line';
       importStmt = false;
-    } else if (depth === 0 && op.text === ':') stmtStart = 'colon';
+    } else if (depth === 0 && op.text === ':') {
+      stmtStart = 'colon';
+      if (defState === 1) defState = 2;
+    }
     i += op.text.length;
   }
-  if (depth !== 0) return null;
+  if (depth !== 0 || defState !== 0) return null;
   while (open.length) regions.push(open.pop()!.start, out.length);
   if (!sawDef) regions.push(0, out.length);
   return { symbols: out, regions };
