@@ -14,7 +14,7 @@ import type { Template } from '../label/templates.js';
 import type { MinhashSketches } from '../curate/minhash.js';
 import type { TokenCounter } from '../ingest/token-count.js';
 import type { ScanResult } from '../hygiene/scan-text.js';
-import type { LshHashParams } from '../curate/cosine-lsh.js';
+import type { LshHashShare } from '../curate/dedup.js';
 
 // NOTE: a task's modules are imported on its first use: every worker thread loads this file, and
 // an import needs neither the embedders (the `openai` client) nor the synth gates.
@@ -120,15 +120,8 @@ export interface ScanTask {
  * Near-dup LSH: hash `members[from..to)` of unit vectors into shared `keys` / `sketch` buffers
  * (SharedArrayBuffer-backed, so nothing is copied; each thread writes only its own range).
  */
-export interface LshHashTask {
+export interface LshHashTask extends LshHashShare {
   kind: 'lsh-hash';
-  params: LshHashParams;
-  data: Float32Array;
-  members: Uint32Array;
-  from: number;
-  to: number;
-  keys: Uint32Array;
-  sketch: Uint32Array;
 }
 
 export type CpuTask =
