@@ -1,7 +1,8 @@
 import type { Parser } from 'web-tree-sitter';
 import type { BenchmarkItem } from './benchmarks.js';
 import { forEachNgram, GramFilter } from './hashing.js';
-import { SkeletonFilter, skeletonOfToken } from './syntax-skeleton.js';
+import { SkeletonFilter } from './skeleton-filter.js';
+import { skeletonOfToken } from './syntax-skeleton.js';
 import { syntaxUnits, type SyntaxUnit } from './syntax-tokens.js';
 
 /**
