@@ -366,6 +366,33 @@ test('users add templates by file; a new version is a new label key; bad templat
   assert.equal(JSON.parse(run.stdout).labeled, 3);
 });
 
+test('a run at concurrency 32 prints no warning (one abort listener per call in flight)', async () => {
+  const dir = await tempDir();
+  const engine = await dataset(dir, 'email');
+  const server = await fake({ latencyMs: 200 });
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  try {
+    const s = await runLabeling(engine.store, {
+      baseURL: server.url,
+      apiKey: 'k',
+      model: 'gpt-4o-mini',
+      template: 'edu-additive',
+      concurrency: 32,
+      limit: 64,
+    });
+    assert.equal(s.labeled, 64);
+    assert.equal(server.inFlightMax, 32, 'the run really had 32 calls in flight');
+    // Warnings are emitted on the next tick.
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(warnings, []);
+  } finally {
+    process.off('warning', onWarning);
+    await engine.close();
+  }
+});
+
 test('a label the store cannot take fails the run with the store error; labels stored before it stay', async () => {
   const dir = await tempDir();
   const engine = await dataset(dir);

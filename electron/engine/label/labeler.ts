@@ -1,6 +1,7 @@
 import type { LabelRecord } from '../../../shared/domain.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { parseAnswer, type BuiltPrompt } from './prompt.js';
 import { PromptFeed } from './prompt-feed.js';
 import { costUsd } from './pricing.js';
@@ -92,6 +93,9 @@ async function labelSelection(store: DatasetStore, o: LabelRunOptions, chat: Cha
   // aborted through the session's signal, which the caller's signal also aborts.
   let runError: { e: unknown } | null = null;
   const stopCalls = new AbortController();
+  // Every call in flight (and its retry or rate-limit wait) listens on this signal: at concurrency
+  // 32 that is 32+ listeners at once, all removed as calls end, so Node's leak warning (> 10) is moot.
+  setMaxListeners(2 * (o.concurrency ?? 8) + 16, stopCalls.signal);
   const onCancel = () => stopCalls.abort();
   if (o.signal?.aborted) stopCalls.abort();
   else o.signal?.addEventListener('abort', onCancel, { once: true });
