@@ -9,7 +9,6 @@ import {
   normalizeText,
   exactDedup,
   nearDedupEmbeddings,
-  nearDedupEmbeddingsStreaming,
   type NearDupOptions,
 } from '../../electron/engine/curate/dedup.js';
 import { mulberry32, seededShuffle } from '../../electron/engine/curate/hashing.js';
@@ -19,6 +18,7 @@ import { chooseBands, jaccardSorted, nearDedupMinhash, wordShingles } from '../.
 import type { RankedCandidate } from '../../electron/engine/curate/select.js';
 import { STDLIB } from '../support/temp.ts';
 import { createCpuPool } from '../../electron/engine/workers/cpu-pool.js';
+import { nearDedupEmbeddingsStreaming } from '../../electron/engine/curate/near-dup-stream.js';
 
 const TIER_INDEX: Record<DecisionTier, number> = { human: 0, llm: 1, classifier: 2 };
 
@@ -319,37 +319,55 @@ describe('near-dup by embedding', () => {
     assert.ok(whole.kept.length < items.length - 250, `${whole.kept.length} kept of ${items.length}`);
   });
 
-  it('hashing on worker threads (shared buffers, uneven shares) builds the same tables and the same result', async () => {
+  it('the LSH pass on worker threads (hashing, table sorts, proposals ahead of the decisions) gives the same result and the same cosines', async () => {
     const items = plantedSet(9000, 64, 300, 13, { maxCopies: 3, minCos: 0.96 });
-    // Some rows without a vector: the shares skip them as the inline hashing does.
+    // Some rows without a vector: the threads skip them as the inline pass does.
     for (let k = 0; k < items.length; k += 97)
       items[k] = { ...items[k], candidate: { ...items[k].candidate, embedding: null } };
     const opts: NearDupOptions = { threshold: 0.95, candidates: 'lsh' };
     const whole = nearDedupEmbeddings(items, opts);
     const pool = await createCpuPool(2);
     try {
-      const shares: [number, number][] = [];
-      const streamed = await nearDedupEmbeddingsStreaming(items, {
-        ...opts,
-        onFinal: () => {},
-        hashOn: {
-          shares: 3,
-          run: (t) => {
-            shares.push([t.from, t.to]);
-            assert.ok(t.data.buffer instanceof SharedArrayBuffer && t.keys.buffer instanceof SharedArrayBuffer);
-            return pool.lshHash(t);
+      for (const block of [1, 37, 256, 20_000]) {
+        const hashed: [number, number][] = [];
+        const sorted: [number, number][] = [];
+        const proposed: [number, number][] = [];
+        const handed: string[] = [];
+        const streamed = await nearDedupEmbeddingsStreaming(items, {
+          ...opts,
+          block,
+          onFinal: (kept) => handed.push(...kept.map((k) => k.candidate.id)),
+          threads: {
+            shares: 3,
+            hash: (t) => {
+              hashed.push([t.from, t.to]);
+              assert.ok(t.data.buffer instanceof SharedArrayBuffer && t.keys.buffer instanceof SharedArrayBuffer);
+              return pool.lshHash(t);
+            },
+            sortTables: (t) => {
+              sorted.push([t.tFrom, t.tTo]);
+              return pool.lshTables(t);
+            },
+            candidates: (t) => {
+              proposed.push([t.from, t.to]);
+              assert.ok(t.removed.buffer instanceof SharedArrayBuffer && t.tables.order.buffer instanceof SharedArrayBuffer);
+              return pool.lshCandidates(t);
+            },
           },
-        },
-      });
-      same(signature(streamed), signature(whole), 'hashed on threads vs inline');
-      // The same tables propose the same pairs: as many exact cosines, not just the same survivors.
-      assert.equal(streamed.comparisons, whole.comparisons);
-      assert.ok(shares.length >= 3, `${shares.length} shares`);
-      assert.equal(
-        shares.at(-1)![1],
-        shares.reduce((a, [f, t]) => a + t - f, 0),
-        'the shares cover every member once',
-      );
+        });
+        same(signature(streamed), signature(whole), `on threads (block ${block}) vs inline`);
+        // The same proposals reach the decisions: as many exact cosines, not just the same survivors.
+        assert.equal(streamed.comparisons, whole.comparisons, `block ${block}`);
+        assert.deepEqual(
+          handed,
+          whole.kept.map((k) => k.candidate.id),
+        );
+        assert.ok(hashed.length >= 3, `${hashed.length} hashing shares`);
+        assert.equal(hashed.at(-1)![1], hashed.reduce((a, [f, t]) => a + t - f, 0), 'the shares cover every member once');
+        assert.equal(sorted.at(-1)![1], streamed.lsh!.tables, 'every table sorted');
+        assert.equal(sorted.reduce((a, [f, t]) => a + t - f, 0), streamed.lsh!.tables, 'each table once');
+        assert.equal(proposed.length, Math.ceil(items.length / block), `block ${block}: every item proposed for once`);
+      }
       assert.ok(whole.kept.length < items.length - 250, `${whole.kept.length} kept of ${items.length}`);
     } finally {
       await pool.close();

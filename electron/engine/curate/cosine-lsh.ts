@@ -12,11 +12,29 @@ const POPCOUNT16 = (() => {
   return t;
 })();
 
+/** Hamming distance of sketch words at `aOff` and `bOff`, or any value above `cutoff` once it must exceed it. */
+export function sketchDistanceAt(
+  a: Uint32Array,
+  aOff: number,
+  b: Uint32Array,
+  bOff: number,
+  words: number,
+  cutoff: number,
+): number {
+  let d = 0;
+  for (let w = 0; w < words; w++) {
+    const x = a[aOff + w] ^ b[bOff + w];
+    d += POPCOUNT16[x & 0xffff] + POPCOUNT16[x >>> 16];
+    if (d > cutoff) return d;
+  }
+  return d;
+}
+
 /**
  * Stable LSD radix sort of 26-bit keys (two 13-bit passes): O(n) per table where a comparison
  * sort was the largest cost of building 50+ tables. Stability keeps equal keys in member order.
  */
-function radixSortKeys(keys: Uint32Array, members: ArrayLike<number>): { sortedKeys: Uint32Array; order: Uint32Array } {
+export function radixSortKeys(keys: Uint32Array, members: ArrayLike<number>): { sortedKeys: Uint32Array; order: Uint32Array } {
   const n = keys.length;
   let idx = new Uint32Array(n);
   for (let m = 0; m < n; m++) idx[m] = m;
@@ -45,14 +63,6 @@ export function validMembers(vecs: UnitVectors): Uint32Array {
   const out = new Uint32Array(n);
   for (let i = 0, m = 0; i < vecs.count; i++) if (vecs.valid[i]) out[m++] = i;
   return out;
-}
-
-/** Keys and sketches of every valid row, hashed elsewhere (CosineLsh's `hashed` option). */
-export interface LshHashed {
-  /** Valid rows in ascending order. */
-  members: Uint32Array;
-  keys: Uint32Array;
-  sketch: Uint32Array;
 }
 
 /**
@@ -96,12 +106,11 @@ export class CosineLsh {
   /**
    * `threshold`, when given, turns on the sketch pre-filter: proposals whose sketches disagree on
    * more bits than a pair at the threshold plausibly would (`sketchCutoff`) are not proposed.
-   * `hashed`: keys and sketches already computed with `hashParams` (on worker threads); the same
-   * tables as hashing here.
+   * (The same tables, in shared memory for worker threads: lsh-candidates.ts.)
    */
   constructor(
     private readonly vecs: UnitVectors,
-    opts: LshOptions & { bits: number; tables: number; threshold?: number; hashed?: LshHashed },
+    opts: LshOptions & { bits: number; tables: number; threshold?: number },
   ) {
     this.hasher = new LshHasher(CosineLsh.hashParams(vecs, opts));
     this.tables = this.hasher.tables;
@@ -110,31 +119,11 @@ export class CosineLsh {
     this.sketchWords = this.hasher.sketchWords;
     this.querySketch = new Uint32Array(this.sketchWords);
     this.cutoff = opts.threshold === undefined ? Infinity : sketchCutoff(opts.threshold, this.sketchWords * 32);
-    if (opts.hashed) {
-      if (opts.hashed.sketch.length !== vecs.count * this.sketchWords)
-        throw new Error('CosineLsh: hashed sketches do not fit these vectors');
-      this.sketch = opts.hashed.sketch;
-      this.buildTables(opts.hashed.members, opts.hashed.keys);
-    } else {
-      this.sketch = new Uint32Array(vecs.count * this.sketchWords);
-      const members = validMembers(vecs);
-      const keys = new Uint32Array(members.length * this.tables);
-      this.hasher.hashMembers(vecs.data, members, 0, members.length, keys, this.sketch);
-      this.buildTables(members, keys);
-    }
-  }
-
-  /** Hamming distance of two sketches, or any value above `cutoff` once it is certain to exceed it. */
-  private sketchDistance(a: Uint32Array, aOff: number, j: number, cutoff: number): number {
-    let d = 0;
-    const bOff = j * this.sketchWords;
-    const sketch = this.sketch;
-    for (let w = 0; w < this.sketchWords; w++) {
-      const x = a[aOff + w] ^ sketch[bOff + w];
-      d += POPCOUNT16[x & 0xffff] + POPCOUNT16[x >>> 16];
-      if (d > cutoff) return d;
-    }
-    return d;
+    this.sketch = new Uint32Array(vecs.count * this.sketchWords);
+    const members = validMembers(vecs);
+    const keys = new Uint32Array(members.length * this.tables);
+    this.hasher.hashMembers(vecs.data, members, 0, members.length, keys, this.sketch);
+    this.buildTables(members, keys);
   }
 
   /** Sorts each table's keys (`keys[m * tables + t]` for `members[m]`). */
@@ -185,7 +174,7 @@ export class CosineLsh {
       if (stamp[j] === query) continue;
       stamp[j] = query;
       if (removed !== null && removed[j] >= 0) continue;
-      if (this.sketchDistance(qs, qOff, j, cutoff) > cutoff) continue;
+      if (sketchDistanceAt(qs, qOff, this.sketch, j * this.sketchWords, this.sketchWords, cutoff) > cutoff) continue;
       visit(j);
     }
   }

@@ -1,14 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  CosineLsh,
-  LshHasher,
-  planLsh,
-  validMembers,
-  type LshHashed,
-  type LshHashParams,
-  type LshOptions,
-  type LshPlan,
-} from './cosine-lsh.js';
+import { CosineLsh, planLsh, type LshOptions, type LshPlan } from './cosine-lsh.js';
 import { throwIfAborted } from './hashing.js';
 import { sortByRank, type RankedCandidate } from './select.js';
 import { dotRows, packUnitVectors, type UnitVectors } from './unit-vectors.js';
@@ -143,7 +134,7 @@ export function greedyLeaders(
  * pass is past it (only earlier survivors remove), so a caller can hand the survivors of each
  * step to the next stage while the pass goes on.
  */
-class GreedyPass {
+export class GreedyPass {
   readonly removedBy: Int32Array;
   readonly similarity: Float64Array;
   comparisons = 0;
@@ -239,22 +230,6 @@ export interface NearDupOptions extends StepHooks {
   candidates?: 'auto' | 'exhaustive' | 'lsh';
   exhaustiveBelow?: number;
   lsh?: LshOptions;
-  /**
-   * Worker threads for the LSH hashing (the streaming pass only): `run` hashes a share of the rows
-   * into shared buffers, `shares` is how many to cut (the threads). Same tables as inline.
-   */
-  hashOn?: { run: (t: LshHashShare) => Promise<unknown>; shares: number };
-}
-
-/** One share of the LSH hashing, for a worker thread (cpu-tasks.ts `lsh-hash`). */
-export interface LshHashShare {
-  params: LshHashParams;
-  data: Float32Array;
-  members: Uint32Array;
-  from: number;
-  to: number;
-  keys: Uint32Array;
-  sketch: Uint32Array;
 }
 
 export interface NearDupResult extends DedupResult {
@@ -276,71 +251,7 @@ export function nearDedupEmbeddings(items: readonly RankedCandidate[], opts: Nea
   return p.finish(g);
 }
 
-/**
- * `nearDedupEmbeddings`, handing each survivor to `onFinal` (in rank order, in steps of `step`
- * items) as soon as its fate is final, and giving the event loop a turn after each step: a
- * later stage on a worker pool (decontamination) starts on them while the pass goes on.
- * Same result as `nearDedupEmbeddings`.
- */
-export async function nearDedupEmbeddingsStreaming(
-  items: readonly RankedCandidate[],
-  opts: NearDupOptions & { onFinal: (kept: RankedCandidate[]) => void; step?: number },
-): Promise<NearDupResult> {
-  const p = opts.hashOn ? await prepareNearDupPooled(items, opts, opts.hashOn) : prepareNearDup(items, opts);
-  if (p.exhaustive) {
-    const res = p.finish(p.exhaustive());
-    opts.onFinal(res.kept);
-    return res;
-  }
-  const n = p.ranked.length;
-  const g = new GreedyPass(n, p.valid, p.forEach!, p.sim, opts.threshold);
-  const step = Math.max(1, opts.step ?? 4096);
-  while (g.next < n) {
-    const from = g.next;
-    g.run(Math.min(n, from + step), opts);
-    const kept: RankedCandidate[] = [];
-    for (let i = from; i < g.next; i++) if (g.removedBy[i] < 0) kept.push(p.ranked[i]);
-    if (kept.length) opts.onFinal(kept);
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-  opts.onProgress?.(n, n);
-  return p.finish(g);
-}
-
-/**
- * `prepareNearDup` with the LSH hashing (~1/3 of the preparation, 12 s of 366,863 vectors on one
- * thread) cut into shares for worker threads; the vectors and the results sit in shared memory.
- */
-async function prepareNearDupPooled(
-  items: readonly RankedCandidate[],
-  opts: NearDupOptions,
-  on: NonNullable<NearDupOptions['hashOn']>,
-) {
-  const ranked = sortByRank([...items]);
-  const vecs = packUnitVectors(
-    ranked.map((r) => r.candidate.embedding),
-    undefined,
-    true,
-  );
-  if (nearDupMode(ranked.length, opts) !== 'lsh') return prepareNearDup(items, opts, { ranked, vecs });
-  const plan = lshPlanOf(vecs, opts);
-  const params = CosineLsh.hashParams(vecs, { ...opts.lsh, bits: plan.bits, tables: plan.tables });
-  const members = validMembers(vecs);
-  const hasher = new LshHasher(params);
-  const keys = new Uint32Array(new SharedArrayBuffer(members.length * hasher.tables * 4));
-  const sketch = new Uint32Array(new SharedArrayBuffer(vecs.count * hasher.sketchWords * 4));
-  const shares = Math.max(1, Math.min(on.shares * 4, Math.ceil(members.length / 4096)));
-  const size = Math.ceil(members.length / shares);
-  const runs: Promise<unknown>[] = [];
-  for (let from = 0; from < members.length; from += size)
-    runs.push(
-      on.run({ params, data: vecs.data, members, from, to: Math.min(members.length, from + size), keys, sketch }),
-    );
-  await Promise.all(runs);
-  return prepareNearDup(items, opts, { ranked, vecs, plan, hashed: { members, keys, sketch } });
-}
-
-function nearDupMode(n: number, opts: NearDupOptions): 'exhaustive' | 'lsh' {
+export function nearDupMode(n: number, opts: NearDupOptions): 'exhaustive' | 'lsh' {
   return opts.candidates === 'exhaustive' || opts.candidates === 'lsh'
     ? opts.candidates
     : n < (opts.exhaustiveBelow ?? 5000)
@@ -348,15 +259,16 @@ function nearDupMode(n: number, opts: NearDupOptions): 'exhaustive' | 'lsh' {
       : 'lsh';
 }
 
-function lshPlanOf(vecs: UnitVectors, opts: NearDupOptions): LshPlan {
+export function lshPlanOf(vecs: UnitVectors, opts: NearDupOptions): LshPlan {
   const planned = planLsh(vecs, opts.threshold, opts.lsh);
   return { ...planned, bits: opts.lsh?.bits ?? planned.bits, tables: opts.lsh?.tables ?? planned.tables };
 }
 
-function prepareNearDup(
+export function prepareNearDup(
   items: readonly RankedCandidate[],
   opts: NearDupOptions,
-  pre?: { ranked: RankedCandidate[]; vecs: UnitVectors; plan?: LshPlan; hashed?: LshHashed },
+  /** `proposedElsewhere`: the caller proposes LSH candidates itself (no tables are built here). */
+  pre?: { ranked: RankedCandidate[]; vecs: UnitVectors; plan?: LshPlan; proposedElsewhere?: boolean },
 ) {
   const ranked = pre?.ranked ?? sortByRank([...items]);
   const n = ranked.length;
@@ -368,19 +280,15 @@ function prepareNearDup(
   const sim = (i: number, j: number) => dotRows(data, dim, i, j);
   let plan: LshPlan | null = null;
   let forEach: ((i: number, visit: (j: number) => void, removed: Int32Array) => void) | null = null;
-  if (mode === 'lsh') {
-    plan = pre?.plan ?? lshPlanOf(vecs, opts);
-    const index = new CosineLsh(vecs, {
-      ...opts.lsh,
-      bits: plan.bits,
-      tables: plan.tables,
-      threshold: opts.threshold,
-      hashed: pre?.hashed,
-    });
+  if (mode === 'lsh') plan = pre?.plan ?? lshPlanOf(vecs, opts);
+  if (plan && !pre?.proposedElsewhere) {
+    const index = new CosineLsh(vecs, { ...opts.lsh, bits: plan.bits, tables: plan.tables, threshold: opts.threshold });
     forEach = (i, visit, removed) => index.forEachLaterCandidate(i, visit, removed);
   }
   return {
     ranked,
+    vecs,
+    plan,
     valid: vecs.valid,
     sim,
     forEach,

@@ -21,7 +21,8 @@ import {
   type DecontaminateResult,
 } from './decontaminate.js';
 import { SYNTAX_MATCH_DEFAULTS } from './syntax-match.js';
-import { exactDedup, nearDedupEmbeddings, nearDedupEmbeddingsStreaming, type RemovedCluster } from './dedup.js';
+import { exactDedup, nearDedupEmbeddings, type RemovedCluster } from './dedup.js';
+import { nearDedupEmbeddingsStreaming } from './near-dup-stream.js';
 import type { LshOptions } from './cosine-lsh.js';
 import { throwIfAborted } from './hashing.js';
 import {
@@ -218,14 +219,22 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
     };
     const ahead =
       opts.decontaminateWith && rule.minhash === null && benchmarkItems.length ? opts.decontaminateAhead : undefined;
-    // The LSH hashing goes to the worker threads when there are some (the same tables).
+    // The LSH work goes to the worker threads when there are some (the same proposals and decisions).
     const pool = opts.pool;
-    const hashOn = pool && pool.workers > 1 ? { run: pool.lshHash, shares: pool.workers } : undefined;
+    const threads =
+      pool && pool.workers > 1
+        ? {
+            shares: pool.workers,
+            hash: pool.lshHash,
+            sortTables: pool.lshTables,
+            candidates: pool.lshCandidates,
+          }
+        : undefined;
     const near =
-      ahead || hashOn
+      ahead || threads
         ? await nearDedupEmbeddingsStreaming(afterNear, {
             ...nearOpts,
-            hashOn,
+            threads,
             onFinal: ahead ? (kept) => ahead(kept, benchmarkItems) : () => {},
           })
         : nearDedupEmbeddings(afterNear, nearOpts);

@@ -12,10 +12,13 @@ import {
   type MinhashTask,
   type SynthGateTask,
   type ContaminationTask,
+  type LshCandidatesTask,
   type LshHashTask,
+  type LshTablesTask,
 } from './cpu-tasks.js';
 import type { ContaminationMatch } from '../curate/decontaminate.js';
 import type { MinhashSketches } from '../curate/minhash.js';
+import type { LaterCandidates } from '../curate/lsh-candidates.js';
 import type { GateWork } from '../synth/gates.js';
 import type { ScanResult } from '../hygiene/scan-text.js';
 
@@ -39,6 +42,10 @@ export interface CpuPool {
   scan(texts: readonly string[]): Promise<ScanResult[]>;
   /** Hashes a share of near-dup vectors into shared buffers (see LshHashTask). */
   lshHash(t: Omit<LshHashTask, 'kind'>): Promise<number>;
+  /** Sorts a range of near-dup LSH tables into shared buffers (see LshTablesTask). */
+  lshTables(t: Omit<LshTablesTask, 'kind'>): Promise<number>;
+  /** Near-dup candidate proposals of an item range (see LshCandidatesTask). */
+  lshCandidates(t: Omit<LshCandidatesTask, 'kind'>): Promise<LaterCandidates>;
   close(): Promise<void>;
 }
 
@@ -70,6 +77,8 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
       contamination: (t) => runCpuTask({ kind: 'contamination', ...t }) as Promise<ContaminationMatch[][]>,
       scan: (texts) => runCpuTask({ kind: 'scan', texts: [...texts] }) as Promise<ScanResult[]>,
       lshHash: (t) => runCpuTask({ kind: 'lsh-hash', ...t }) as Promise<number>,
+      lshTables: (t) => runCpuTask({ kind: 'lsh-tables', ...t }) as Promise<number>,
+      lshCandidates: (t) => runCpuTask({ kind: 'lsh-candidates', ...t }) as Promise<LaterCandidates>,
       close: async () => {},
     };
   }
@@ -102,6 +111,8 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
       return (await Promise.all(parts)).flat();
     },
     lshHash: (t) => pool.run({ kind: 'lsh-hash', ...t } satisfies CpuTask),
+    lshTables: (t) => pool.run({ kind: 'lsh-tables', ...t } satisfies CpuTask),
+    lshCandidates: (t) => pool.run({ kind: 'lsh-candidates', ...t } satisfies CpuTask),
     close: () => pool.destroy(),
   };
 }

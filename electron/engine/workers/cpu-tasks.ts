@@ -14,7 +14,8 @@ import type { Template } from '../label/templates.js';
 import type { MinhashSketches } from '../curate/minhash.js';
 import type { TokenCounter } from '../ingest/token-count.js';
 import type { ScanResult } from '../hygiene/scan-text.js';
-import type { LshHashShare } from '../curate/dedup.js';
+import type { LaterCandidates } from '../curate/lsh-candidates.js';
+import type { LshCandidatesShare, LshHashShare, LshTablesShare } from '../curate/near-dup-stream.js';
 
 // NOTE: a task's modules are imported on its first use: every worker thread loads this file, and
 // an import needs neither the embedders (the `openai` client) nor the synth gates.
@@ -124,6 +125,16 @@ export interface LshHashTask extends LshHashShare {
   kind: 'lsh-hash';
 }
 
+/** Near-dup LSH: sort a range of tables into the shared tables (lsh-candidates.ts `sortTables`). */
+export interface LshTablesTask extends LshTablesShare {
+  kind: 'lsh-tables';
+}
+
+/** Near-dup LSH: the candidate proposals of an item range (lsh-candidates.ts `laterCandidates`). */
+export interface LshCandidatesTask extends LshCandidatesShare {
+  kind: 'lsh-candidates';
+}
+
 export type CpuTask =
   | ChunkTask
   | EmbedTask
@@ -133,7 +144,9 @@ export type CpuTask =
   | SynthGateTask
   | ContaminationTask
   | ScanTask
-  | LshHashTask;
+  | LshHashTask
+  | LshTablesTask
+  | LshCandidatesTask;
 
 let matcher: { key: string; matcher: Promise<ContaminationMatcher> } | null = null;
 
@@ -232,6 +245,7 @@ export async function runCpuTask(
   | GateWork
   | ContaminationMatch[][]
   | ScanResult[]
+  | LaterCandidates
   | number
 > {
   switch (t.kind) {
@@ -254,6 +268,10 @@ export async function runCpuTask(
       new LshHasher(t.params).hashMembers(t.data, t.members, t.from, t.to, t.keys, t.sketch);
       return t.to - t.from;
     }
+    case 'lsh-tables':
+      return (await import('../curate/lsh-candidates.js')).sortTables(t.out, t.members, t.hashed, t.tFrom, t.tTo);
+    case 'lsh-candidates':
+      return (await import('../curate/lsh-candidates.js')).laterCandidates(t.tables, t.removed, t.from, t.to);
     case 'count': {
       // NOTE: one memoized counter per thread: pieces repeat across batches.
       const { TokenCounter } = await import('../ingest/token-count.js');
