@@ -15,19 +15,27 @@ import { STDLIB, tempDir } from '../support/temp.ts';
 
 // Real standard-library packages, function-chunked: thousands of samples with real near-duplicates
 // (overloads, generated accessors, copied helpers), plus two benchmark programs planted as samples.
-const INPUTS = ['email', 'asyncio', 'unittest', 'logging', 'json', 'xml', 'idlelib', 'multiprocessing', 'http'].map((d) => join(STDLIB, d));
+const INPUTS = ['email', 'asyncio', 'unittest', 'logging', 'json', 'xml', 'idlelib', 'multiprocessing', 'http'].map(
+  (d) => join(STDLIB, d),
+);
 
-test('an export with LSH near-dup (proposals on worker threads) and decontamination writes the same files with 1 and 2 workers', async () => {
+test('an export with LSH near-dup (proposals on worker threads), decontamination and Parquet shards encoded on the threads writes the same files with 1 and 2 workers', async () => {
   const dir = await tempDir();
   const planted = join(dir, 'planted');
   await writeFile(join(dir, 'bench.jsonl'), jsonl(TEAM_ITEMS));
   await mkdir(planted);
   await writeFile(join(planted, 'copies.py'), `${programOf(TEAM_ITEMS[2])}\n\n${programOf(TEAM_ITEMS[4])}\n`);
-  const runs: { files: Record<string, string>; funnel: { step: string; samples: number }[]; report: string }[] = [];
+  const runs: { files: Record<string, string>; funnel: { step: string; samples: number }[] }[] = [];
   for (const workers of [1, 2]) {
-    const pool = await createCpuPool(workers);
-    after(() => pool.close());
-    assert.equal(pool.workers, workers);
+    const real = await createCpuPool(workers);
+    after(() => real.close());
+    assert.equal(real.workers, workers);
+    const calls = { parquet: 0, candidates: 0 };
+    const pool = {
+      ...real,
+      parquet: (t: Parameters<typeof real.parquet>[0]) => (calls.parquet++, real.parquet(t)),
+      lshCandidates: (t: Parameters<typeof real.lshCandidates>[0]) => (calls.candidates++, real.lshCandidates(t)),
+    };
     const store = await DatasetStore.open(join(dir, `db${workers}`), { create: true });
     try {
       const r = await importPaths(store, [...INPUTS, planted], { chunk: 'function', pool });
@@ -40,6 +48,8 @@ test('an export with LSH near-dup (proposals on worker threads) and decontaminat
       const res = await exportFromStore(store, {
         outDir: out,
         format: 'parquet',
+        // Several shards, so the 2-thread run encodes two side by side.
+        shardBytes: 150_000,
         rule: { nearDup: 0.9 },
         nearDupCandidates: { mode: 'lsh' },
         benchmarks: [join(dir, 'bench.jsonl')],
@@ -51,7 +61,11 @@ test('an export with LSH near-dup (proposals on worker threads) and decontaminat
         files[f] = createHash('sha256')
           .update(await readFile(join(out, f)))
           .digest('hex');
-      runs.push({ files, funnel: res.funnel, report: '' });
+      runs.push({ files, funnel: res.funnel });
+      if (workers === 2) {
+        assert.equal(calls.parquet, Object.keys(files).length, 'every shard encoded on a thread');
+        assert.ok(calls.candidates > 0, 'near-dup proposals made on the threads');
+      } else assert.deepEqual(calls, { parquet: 0, candidates: 0 }, 'one worker: all inline');
     } finally {
       await store.close();
       await pool.close();
@@ -61,7 +75,7 @@ test('an export with LSH near-dup (proposals on worker threads) and decontaminat
   const step = (name: string) => one.funnel.find((f) => f.step === name)!.samples;
   assert.ok(step('near-dup') < step('exact-dup') - 50, `near-dup removed ${step('exact-dup') - step('near-dup')}`);
   assert.ok(step('decontaminated') < step('near-dup'), 'the planted benchmark copies are dropped');
-  assert.ok(Object.keys(one.files).length >= 1, 'Parquet files written');
+  assert.ok(Object.keys(one.files).length >= 3, `${Object.keys(one.files).length} Parquet shards`);
   assert.deepEqual(two.funnel, one.funnel);
   assert.deepEqual(two.files, one.files, 'byte-identical data files');
 });

@@ -350,7 +350,9 @@ describe('near-dup by embedding', () => {
             },
             candidates: (t) => {
               proposed.push([t.from, t.to]);
-              assert.ok(t.removed.buffer instanceof SharedArrayBuffer && t.tables.order.buffer instanceof SharedArrayBuffer);
+              assert.ok(
+                t.removed.buffer instanceof SharedArrayBuffer && t.tables.order.buffer instanceof SharedArrayBuffer,
+              );
               return pool.lshCandidates(t);
             },
           },
@@ -363,9 +365,17 @@ describe('near-dup by embedding', () => {
           whole.kept.map((k) => k.candidate.id),
         );
         assert.ok(hashed.length >= 3, `${hashed.length} hashing shares`);
-        assert.equal(hashed.at(-1)![1], hashed.reduce((a, [f, t]) => a + t - f, 0), 'the shares cover every member once');
+        assert.equal(
+          hashed.at(-1)![1],
+          hashed.reduce((a, [f, t]) => a + t - f, 0),
+          'the shares cover every member once',
+        );
         assert.equal(sorted.at(-1)![1], streamed.lsh!.tables, 'every table sorted');
-        assert.equal(sorted.reduce((a, [f, t]) => a + t - f, 0), streamed.lsh!.tables, 'each table once');
+        assert.equal(
+          sorted.reduce((a, [f, t]) => a + t - f, 0),
+          streamed.lsh!.tables,
+          'each table once',
+        );
         assert.equal(proposed.length, Math.ceil(items.length / block), `block ${block}: every item proposed for once`);
       }
       assert.ok(whole.kept.length < items.length - 250, `${whole.kept.length} kept of ${items.length}`);

@@ -34,7 +34,10 @@ export function sketchDistanceAt(
  * Stable LSD radix sort of 26-bit keys (two 13-bit passes): O(n) per table where a comparison
  * sort was the largest cost of building 50+ tables. Stability keeps equal keys in member order.
  */
-export function radixSortKeys(keys: Uint32Array, members: ArrayLike<number>): { sortedKeys: Uint32Array; order: Uint32Array } {
+export function radixSortKeys(
+  keys: Uint32Array,
+  members: ArrayLike<number>,
+): { sortedKeys: Uint32Array; order: Uint32Array } {
   const n = keys.length;
   let idx = new Uint32Array(n);
   for (let m = 0; m < n; m++) idx[m] = m;

@@ -314,6 +314,8 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
       createdBy: `textbook-studio ${toolVersion}`,
       signal: opts.signal,
       onProgress: progress('write'),
+      parquetOn:
+        opts.pool && opts.pool.workers > 1 ? { run: opts.pool.parquet, parallel: opts.pool.workers } : undefined,
     };
     const subsetOut = subsets ? await writeSubsets(staging, subsets, budget.kept, shardOpts, opts.importsOf) : null;
     files = subsetOut ? subsetOut.files : await writeShards(budget.kept.map(toExportRow), shardOpts);

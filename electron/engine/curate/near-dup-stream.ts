@@ -140,7 +140,9 @@ async function pooledPass(
   const size = Math.ceil(m / shares);
   const hashing: Promise<unknown>[] = [];
   for (let from = 0; from < m; from += size)
-    hashing.push(on.hash({ params, data: vecs.data, members, from, to: Math.min(m, from + size), keys: hashed, sketch }));
+    hashing.push(
+      on.hash({ params, data: vecs.data, members, from, to: Math.min(m, from + size), keys: hashed, sketch }),
+    );
   await Promise.all(hashing);
   throwIfAborted(opts.signal);
 
@@ -178,7 +180,7 @@ async function pooledPass(
     }
   };
   try {
-    for (let from = 0; from < n; ) {
+    for (let from = 0; from < n;) {
       submit();
       const { offsets, cands } = await inflight.shift()!;
       throwIfAborted(opts.signal);

@@ -15,6 +15,7 @@ import {
   type LshCandidatesTask,
   type LshHashTask,
   type LshTablesTask,
+  type ParquetTask,
 } from './cpu-tasks.js';
 import type { ContaminationMatch } from '../curate/decontaminate.js';
 import type { MinhashSketches } from '../curate/minhash.js';
@@ -46,6 +47,8 @@ export interface CpuPool {
   lshTables(t: Omit<LshTablesTask, 'kind'>): Promise<number>;
   /** Near-dup candidate proposals of an item range (see LshCandidatesTask). */
   lshCandidates(t: Omit<LshCandidatesTask, 'kind'>): Promise<LaterCandidates>;
+  /** Writes one Parquet data file (see ParquetTask); resolves to its row count. */
+  parquet(t: Omit<ParquetTask, 'kind'>): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -79,6 +82,7 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
       lshHash: (t) => runCpuTask({ kind: 'lsh-hash', ...t }) as Promise<number>,
       lshTables: (t) => runCpuTask({ kind: 'lsh-tables', ...t }) as Promise<number>,
       lshCandidates: (t) => runCpuTask({ kind: 'lsh-candidates', ...t }) as Promise<LaterCandidates>,
+      parquet: (t) => runCpuTask({ kind: 'parquet', ...t }) as Promise<number>,
       close: async () => {},
     };
   }
@@ -113,6 +117,7 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
     lshHash: (t) => pool.run({ kind: 'lsh-hash', ...t } satisfies CpuTask),
     lshTables: (t) => pool.run({ kind: 'lsh-tables', ...t } satisfies CpuTask),
     lshCandidates: (t) => pool.run({ kind: 'lsh-candidates', ...t } satisfies CpuTask),
+    parquet: (t) => pool.run({ kind: 'parquet', ...t } satisfies CpuTask),
     close: () => pool.destroy(),
   };
 }

@@ -15,6 +15,7 @@ import type { MinhashSketches } from '../curate/minhash.js';
 import type { TokenCounter } from '../ingest/token-count.js';
 import type { ScanResult } from '../hygiene/scan-text.js';
 import type { LaterCandidates } from '../curate/lsh-candidates.js';
+import type { ExportRow } from '../curate/writers.js';
 import type { LshCandidatesShare, LshHashShare, LshTablesShare } from '../curate/near-dup-stream.js';
 
 // NOTE: a task's modules are imported on its first use: every worker thread loads this file, and
@@ -125,6 +126,14 @@ export interface LshHashTask extends LshHashShare {
   kind: 'lsh-hash';
 }
 
+/** Writes one Parquet data file of an export (writers.ts `writeParquet`). */
+export interface ParquetTask {
+  kind: 'parquet';
+  rows: ExportRow[];
+  file: string;
+  createdBy: string;
+}
+
 /** Near-dup LSH: sort a range of tables into the shared tables (lsh-candidates.ts `sortTables`). */
 export interface LshTablesTask extends LshTablesShare {
   kind: 'lsh-tables';
@@ -146,7 +155,8 @@ export type CpuTask =
   | ScanTask
   | LshHashTask
   | LshTablesTask
-  | LshCandidatesTask;
+  | LshCandidatesTask
+  | ParquetTask;
 
 let matcher: { key: string; matcher: Promise<ContaminationMatcher> } | null = null;
 
@@ -268,6 +278,9 @@ export async function runCpuTask(
       new LshHasher(t.params).hashMembers(t.data, t.members, t.from, t.to, t.keys, t.sketch);
       return t.to - t.from;
     }
+    case 'parquet':
+      await (await import('../curate/writers.js')).writeParquet(t.rows, t.file, t.createdBy);
+      return t.rows.length;
     case 'lsh-tables':
       return (await import('../curate/lsh-candidates.js')).sortTables(t.out, t.members, t.hashed, t.tFrom, t.tTo);
     case 'lsh-candidates':
