@@ -384,6 +384,27 @@ describe('near-dup by embedding', () => {
     }
   });
 
+  it('the threaded LSH pass keeps every sample when none has a usable vector, and takes an empty list', async () => {
+    const items = plantedSet(300, 16, 10, 5, { maxCopies: 1, minCos: 0.96 }).map((r, k) => ({
+      ...r,
+      candidate: { ...r.candidate, embedding: k % 2 ? null : new Float32Array(16) },
+    }));
+    const pool = await createCpuPool(2);
+    try {
+      const threads = { shares: 2, hash: pool.lshHash, sortTables: pool.lshTables, candidates: pool.lshCandidates };
+      for (const list of [items, []]) {
+        const opts: NearDupOptions = { threshold: 0.95, candidates: 'lsh' };
+        const whole = nearDedupEmbeddings(list, opts);
+        const streamed = await nearDedupEmbeddingsStreaming(list, { ...opts, threads, onFinal: () => {} });
+        same(signature(streamed), signature(whole), `${list.length} items`);
+        assert.equal(streamed.kept.length, list.length);
+        assert.equal(streamed.withoutEmbedding, list.length);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('scales to 30k vectors with planted duplicates: a small fraction of the pairs is compared', () => {
     const items = plantedSet(30_000, 128, 400, 21, { maxCopies: 1, minCos: 0.96 });
     const res = nearDedupEmbeddings(items, { threshold: 0.95 });

@@ -92,6 +92,13 @@ export async function nearDedupEmbeddingsStreaming(
   return p.finish(g);
 }
 
+/** Like Promise.all, but only once every task has ended (they write into buffers the caller drops). */
+async function settleAll(tasks: Promise<unknown>[]): Promise<void> {
+  const ended = await Promise.allSettled(tasks);
+  const failed = ended.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 function handOver(
   ranked: readonly RankedCandidate[],
   removedBy: Int32Array,
@@ -134,16 +141,17 @@ async function pooledPass(
   const hasher = new LshHasher(params);
   const m = members.length;
   const n = ranked.length;
-  const hashed = new Uint32Array(new SharedArrayBuffer(Math.max(1, m * hasher.tables * 4)));
-  const sketch = new Uint32Array(new SharedArrayBuffer(Math.max(1, n * hasher.sketchWords * 4)));
-  const shares = Math.max(1, Math.min(on.shares * 4, Math.ceil(m / 4096)));
+  const hashed = new Uint32Array(new SharedArrayBuffer(Math.max(1, m * hasher.tables) * 4));
+  const sketch = new Uint32Array(new SharedArrayBuffer(Math.max(1, n * hasher.sketchWords) * 4));
+  const threads = Math.max(1, Math.floor(on.shares) || 1);
+  const shares = Math.max(1, Math.min(threads * 4, Math.ceil(m / 4096)));
   const size = Math.ceil(m / shares);
   const hashing: Promise<unknown>[] = [];
   for (let from = 0; from < m; from += size)
     hashing.push(
       on.hash({ params, data: vecs.data, members, from, to: Math.min(m, from + size), keys: hashed, sketch }),
     );
-  await Promise.all(hashing);
+  await settleAll(hashing);
   throwIfAborted(opts.signal);
 
   const tables = allocSharedTables({
@@ -155,18 +163,18 @@ async function pooledPass(
     sketch,
     valid,
   });
-  const perTask = Math.ceil(hasher.tables / (on.shares * 2));
+  const perTask = Math.max(1, Math.ceil(hasher.tables / (threads * 2)));
   const sorting: Promise<unknown>[] = [];
   for (let t = 0; t < hasher.tables; t += perTask)
     sorting.push(on.sortTables({ out: tables, members, hashed, tFrom: t, tTo: Math.min(hasher.tables, t + perTask) }));
-  await Promise.all(sorting);
+  await settleAll(sorting);
   throwIfAborted(opts.signal);
 
   const removedBy = new Int32Array(new SharedArrayBuffer(Math.max(1, n) * 4)).fill(-1);
   const similarity = new Float64Array(n);
   let comparisons = 0;
-  const block = Math.max(1, opts.block ?? 256);
-  const depth = on.shares * 4;
+  const block = Math.max(1, Math.floor(opts.block ?? 256) || 256);
+  const depth = threads * 4;
   const inflight: Promise<LaterCandidates>[] = [];
   let submitted = 0;
   const submit = () => {
