@@ -9,8 +9,8 @@ export interface ReadyPrompt {
   prompt: BuiltPrompt;
 }
 
-/** What a warm-up task builds: enough to load the scanner, the redactor and the tokenizer. */
-const WARM_UP: PromptItem = { text: 'def warm_up(x):\n    return x + 1\n', language: 'python', spans: null };
+/** What a warm-up task builds: enough to load the redactor and the tokenizer (the scanner loads when a sample needs it). */
+const WARM_UP: PromptItem = { text: 'def warm_up(x):\n    return x + 1\n', language: 'python', spans: [] };
 
 /**
  * The prompts of a run, built ahead of its calls so no call waits on CPU work and the main
