@@ -207,7 +207,8 @@ async function pooledPass(
         }
       }
       handOver(ranked, removedBy, from, to, opts.onFinal);
-      opts.onProgress?.(to, n);
+      // As often as the inline pass reports (every 1,024 items), not once per block.
+      if (to >> 10 !== from >> 10) opts.onProgress?.(to, n);
       from = to;
     }
   } finally {
