@@ -1,4 +1,5 @@
 import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { GroupCommit } from '../store/group-commit.js';
 
 /**
  * An append-only JSONL file with group commit: `append` resolves once its line is fsync'd (one
@@ -6,11 +7,20 @@ import { open, readFile, type FileHandle } from 'node:fs/promises';
  * (labels, spend, reservations) lives in one of these inside the shard's own folder.
  */
 export class AppendLog<T> {
-  private queue: { line: string; done: (err?: Error) => void }[] = [];
-  private writing: Promise<void> | null = null;
   private failed: Error | null = null;
+  private readonly writer: GroupCommit<string>;
 
-  private constructor(private readonly fh: FileHandle) {}
+  private constructor(private readonly fh: FileHandle) {
+    this.writer = new GroupCommit<string>(async (lines) => {
+      try {
+        await this.fh.write(lines.join(''));
+        await this.fh.datasync();
+      } catch (e) {
+        this.failed = e as Error;
+        throw e;
+      }
+    }, 10);
+  }
 
   static async open<T>(path: string): Promise<AppendLog<T>> {
     const fh = await open(path, 'a+');
@@ -49,14 +59,7 @@ export class AppendLog<T> {
   append(entries: T[]): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
     if (!entries.length) return Promise.resolve();
-    const p = new Promise<void>((resolve, reject) =>
-      this.queue.push({
-        line: entries.map((e) => JSON.stringify(e) + '\n').join(''),
-        done: (err) => (err ? reject(err) : resolve()),
-      }),
-    );
-    this.kick();
-    return p;
+    return this.writer.add([entries.map((e) => JSON.stringify(e) + '\n').join('')]);
   }
 
   /** Queued with the next group; a write error surfaces on the next `append` or `close`. */
@@ -64,26 +67,8 @@ export class AppendLog<T> {
     this.append([entry]).catch(() => {});
   }
 
-  private kick() {
-    if (this.writing) return;
-    this.writing = (async () => {
-      while (this.queue.length) {
-        const group = this.queue.splice(0);
-        try {
-          await this.fh.write(group.map((g) => g.line).join(''));
-          await this.fh.datasync();
-          for (const g of group) g.done();
-        } catch (e) {
-          this.failed = e as Error;
-          for (const g of group) g.done(e as Error);
-        }
-      }
-      this.writing = null;
-    })();
-  }
-
   async close(): Promise<void> {
-    while (this.writing) await this.writing;
+    await this.writer.idle();
     await this.fh.close();
     if (this.failed) throw this.failed;
   }

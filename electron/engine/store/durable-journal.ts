@@ -1,6 +1,7 @@
 import { pushAll } from '../../../shared/arrays.js';
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { GroupCommit } from './group-commit.js';
 
 /**
  * Group-committed write-ahead journal in front of a LanceDB table.
@@ -21,13 +22,15 @@ export interface JournalOptions<T> {
   keyOf(record: T): string;
   intervalMs?: number;
   maxRows?: number;
+  /** Group-commit window while appends keep coming (GroupCommit); 10 ms unless set. */
+  commitWindowMs?: number;
 }
 
 export class DurableJournal<T> {
   private fh: FileHandle | null = null;
   private segment = 0;
-  private queue: { line: string; record: T; done: (err?: Error) => void }[] = [];
-  private writing: Promise<void> | null = null;
+  /** Appends on their way to the segment: one write + fsync per group (see GroupCommit). */
+  private readonly writer: GroupCommit<{ line: string; record: T }>;
   /** Serializes segment writes and segment rotation, so no write lands in a retired segment. */
   private lock: Promise<unknown> = Promise.resolve();
   private unflushed: T[] = [];
@@ -42,6 +45,21 @@ export class DurableJournal<T> {
   constructor(private readonly opts: JournalOptions<T>) {
     this.intervalMs = opts.intervalMs ?? 500;
     this.maxRows = opts.maxRows ?? 1000;
+    this.writer = new GroupCommit<{ line: string; record: T }>(async (group) => {
+      try {
+        await this.exclusive(async () => {
+          const fh = this.fh;
+          if (!fh) throw new Error(`journal ${this.opts.name} is not open`);
+          let text = '';
+          for (const g of group) text += g.line;
+          await fh.write(text);
+          await fh.datasync();
+          for (const g of group) this.unflushed.push(g.record);
+        });
+      } finally {
+        this.scheduleFlush();
+      }
+    }, opts.commitWindowMs ?? 10);
   }
 
   private segmentPath(n: number) {
@@ -118,42 +136,14 @@ export class DurableJournal<T> {
   /** Resolves once the records are durable on disk (fsync'd), not yet necessarily in LanceDB. */
   append(records: T[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`journal ${this.opts.name} is closed`));
-    if (!records.length) return Promise.resolve();
-    const promises = records.map(
-      (record) =>
-        new Promise<void>((resolve, reject) => {
-          this.queue.push({
-            line: JSON.stringify(record) + '\n',
-            record,
-            done: (err) => (err ? reject(err) : resolve()),
-          });
-        }),
-    );
-    this.kickWriter();
-    return Promise.all(promises).then(() => undefined);
-  }
-
-  private kickWriter() {
-    if (this.writing) return;
-    this.writing = (async () => {
-      while (this.queue.length) {
-        const group = this.queue.splice(0, this.queue.length);
-        try {
-          await this.exclusive(async () => {
-            const fh = this.fh;
-            if (!fh) throw new Error(`journal ${this.opts.name} is not open`);
-            await fh.write(group.map((g) => g.line).join(''));
-            await fh.datasync();
-            for (const g of group) this.unflushed.push(g.record);
-          });
-          for (const g of group) g.done();
-        } catch (e) {
-          for (const g of group) g.done(e as Error);
-        }
-        this.scheduleFlush();
-      }
-      this.writing = null;
-    })();
+    // Serialized now: a record that cannot be written fails its own append, not its group's.
+    let entries: { line: string; record: T }[];
+    try {
+      entries = records.map((record) => ({ line: JSON.stringify(record) + '\n', record }));
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    return this.writer.add(entries);
   }
 
   private scheduleFlush() {
@@ -244,7 +234,7 @@ export class DurableJournal<T> {
       this.timer = null;
     }
     this.closed = true;
-    if (this.writing) await this.writing;
+    await this.writer.idle();
     try {
       await this.flush();
     } finally {
