@@ -1,5 +1,6 @@
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { GroupCommit } from '../store/group-commit.js';
+import { jsonLine } from '../store/durable-journal.js';
 
 /**
  * An append-only JSONL file with group commit: `append` resolves once its line is fsync'd (one
@@ -59,7 +60,13 @@ export class AppendLog<T> {
   append(entries: T[]): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
     if (!entries.length) return Promise.resolve();
-    return this.writer.add([entries.map((e) => JSON.stringify(e) + '\n').join('')]);
+    let text: string;
+    try {
+      text = entries.map(jsonLine).join('');
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    return this.writer.add([text]);
   }
 
   /** Queued with the next group; a write error surfaces on the next `append` or `close`. */

@@ -26,6 +26,13 @@ export interface JournalOptions<T> {
   commitWindowMs?: number;
 }
 
+/** One JSONL line; throws for a record JSON cannot represent (a BigInt, a function, undefined). */
+export function jsonLine(record: unknown): string {
+  const json = JSON.stringify(record);
+  if (json === undefined) throw new TypeError('a record that JSON cannot represent');
+  return json + '\n';
+}
+
 export class DurableJournal<T> {
   private fh: FileHandle | null = null;
   private segment = 0;
@@ -39,6 +46,8 @@ export class DurableJournal<T> {
   private flushChain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Set once a closing journal's writer has committed everything queued: no segment is needed after it. */
+  private drained = false;
   private readonly intervalMs: number;
   private readonly maxRows: number;
 
@@ -139,7 +148,7 @@ export class DurableJournal<T> {
     // Serialized now: a record that cannot be written fails its own append, not its group's.
     let entries: { line: string; record: T }[];
     try {
-      entries = records.map((record) => ({ line: JSON.stringify(record) + '\n', record }));
+      entries = records.map((record) => ({ line: jsonLine(record), record }));
     } catch (e) {
       return Promise.reject(e as Error);
     }
@@ -151,7 +160,8 @@ export class DurableJournal<T> {
       void this.flush().catch(() => {});
       return;
     }
-    if (!this.timer && this.unflushed.length) {
+    // A closing journal flushes everything itself: no timer may outlive it.
+    if (!this.timer && this.unflushed.length && !this.closed) {
       this.timer = setTimeout(() => {
         this.timer = null;
         void this.flush().catch(() => {});
@@ -180,8 +190,9 @@ export class DurableJournal<T> {
       this.unflushed = [];
       const oldFh = this.fh;
       this.segment += 1;
-      // NOTE: a closing journal takes no more writes, so it needs no fresh segment.
-      this.fh = this.closed ? null : await open(this.segmentPath(this.segment), 'a');
+      // NOTE: a closing journal whose writer has drained takes no more writes, so it needs no fresh
+      // segment; before that, appends queued ahead of close() still need one.
+      this.fh = this.drained ? null : await open(this.segmentPath(this.segment), 'a');
       await oldFh?.close();
       return r;
     });
@@ -235,6 +246,7 @@ export class DurableJournal<T> {
     }
     this.closed = true;
     await this.writer.idle();
+    this.drained = true;
     try {
       await this.flush();
     } finally {
