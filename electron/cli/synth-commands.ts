@@ -98,7 +98,8 @@ export function registerSynthCommands(program: Command): void {
     .option('--estimate', 'count the prompt tokens of the calls a run would make and price them; make no call')
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
-      const { estimateSynth, runSynth } = await import('../engine/synth/generator.js');
+      const { runSynth } = await import('../engine/synth/generator.js');
+      const { estimateSynth } = await import('../engine/synth/synth-plan.js');
       const opts = {
         kind: o.kind,
         count: o.count,

@@ -1,7 +1,8 @@
 import { CodedError } from '../../../shared/errors.js';
 import { LogisticRegression, type LogisticJSON, type LogisticOptions } from './logistic-regression.js';
 import { evaluateBinary, selectThreshold, type BinaryMetrics, type ThresholdRule } from './metrics.js';
-import { RandomForest, type ForestJSON, type ForestOptions } from './random-forest.js';
+import type { ForestJSON, ForestOptions } from './forest-options.js';
+import { RandomForest } from './random-forest.js';
 import { stratifiedKFold, stratifiedSplit } from './split.js';
 
 export type ClassifierAlgo = 'forest' | 'logistic';

@@ -1,6 +1,3 @@
-import { mulberry32, randInt, type Rng } from './prng.js';
-import { checkRows, decodeFloat32, decodeInt16, decodeInt32, encodeTyped } from './typed-codec.js';
-
 /**
  * A random-forest classifier (phi-1's choice) built for speed on dense embeddings:
  * features are quantile-binned once into uint8 columns, each split scans per-bin histograms of
@@ -8,116 +5,16 @@ import { checkRows, decodeFloat32, decodeInt16, decodeInt32, encodeTyped } from 
  * typed arrays. Trees are stored in preorder, so a node's left child is the next node and only
  * the right child index is kept.
  */
-export interface ForestOptions {
-  nTrees?: number;
-  /** Depth cap; the default is effectively unlimited, as in scikit-learn. */
-  maxDepth?: number;
-  minSamplesLeaf?: number;
-  minSamplesSplit?: number;
-  /** Features tried per split: 'sqrt' (default), 'log2', a fraction in (0, 1], or a count. */
-  maxFeatures?: 'sqrt' | 'log2' | number;
-  /** Quantile bins per feature, 2..255. */
-  maxBins?: number;
-  bootstrap?: boolean;
-  /** 'balanced' reweights classes to equal total weight (rare keeps still shape the trees). */
-  classWeight?: 'balanced' | 'none';
-  seed?: number;
-}
-
-type ResolvedForestOptions = Required<ForestOptions>;
-
-const DEFAULTS: ResolvedForestOptions = {
-  nTrees: 100,
-  maxDepth: 64,
-  minSamplesLeaf: 1,
-  minSamplesSplit: 2,
-  maxFeatures: 'sqrt',
-  maxBins: 32,
-  bootstrap: true,
-  classWeight: 'none',
-  seed: 1,
-};
-
-export interface ForestJSON {
-  algo: 'forest';
-  version: 1;
-  nFeatures: number;
-  options: ResolvedForestOptions;
-  /** Start of each tree in the node arrays. */
-  roots: number[];
-  /** base64 Int16: split feature, -1 at leaves. */
-  feature: string;
-  /** base64 Float32: split threshold (go left when x <= t), or P(keep) at leaves. */
-  payload: string;
-  /** base64 Int32: right child (global index); unused at leaves. */
-  right: string;
-  /** Normalized mean impurity decrease per feature. */
-  importances: number[];
-}
-
-interface Binned {
-  /** Column-major bins: bins[f * n + i]. */
-  bins: Uint8Array;
-  /** Per feature, the split thresholds between consecutive bins. */
-  thresholds: Float32Array[];
-}
-
-/** Quantile bin edges from (a sample of) each column; bin b holds thresholds[b-1] < v <= thresholds[b]. */
-function binFeatures(X: Float32Array[], maxBins: number, rng: Rng): Binned {
-  const n = X.length;
-  const d = X[0].length;
-  const sampleSize = Math.min(n, 20_000);
-  const rows = new Int32Array(sampleSize);
-  for (let k = 0; k < sampleSize; k++) rows[k] = sampleSize === n ? k : randInt(rng, n);
-  const col = new Float32Array(sampleSize);
-  const bins = new Uint8Array(d * n);
-  const thresholds: Float32Array[] = [];
-  for (let f = 0; f < d; f++) {
-    for (let k = 0; k < sampleSize; k++) col[k] = X[rows[k]][f];
-    col.sort();
-    const edges: number[] = [];
-    let last = -Infinity;
-    for (let q = 1; q < maxBins; q++) {
-      const v = col[Math.min(sampleSize - 1, Math.floor((q * sampleSize) / maxBins))];
-      if (v > last && v < col[sampleSize - 1]) {
-        // Split halfway to the next distinct value so unseen values fall on the nearer side.
-        let lo = 0;
-        let hi = sampleSize - 1;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (col[mid] > v) hi = mid;
-          else lo = mid + 1;
-        }
-        const next = col[lo];
-        const mid = Math.fround((v + next) / 2);
-        edges.push(mid < next && mid >= v ? mid : v);
-        last = v;
-      }
-    }
-    const t = Float32Array.from(edges);
-    thresholds.push(t);
-    const base = f * n;
-    for (let i = 0; i < n; i++) {
-      const v = X[i][f];
-      let lo = 0;
-      let hi = t.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (v <= t[mid]) hi = mid;
-        else lo = mid + 1;
-      }
-      bins[base + i] = lo;
-    }
-  }
-  return { bins, thresholds };
-}
-
-function resolveMaxFeatures(m: ResolvedForestOptions['maxFeatures'], d: number): number {
-  if (m === 'sqrt') return Math.max(1, Math.round(Math.sqrt(d)));
-  if (m === 'log2') return Math.max(1, Math.round(Math.log2(d)));
-  if (m > 0 && m <= 1) return Math.max(1, Math.round(m * d));
-  return Math.max(1, Math.min(d, Math.floor(m)));
-}
+import { binFeatures } from './forest-binning.js';
+import {
+  DEFAULTS,
+  resolveMaxFeatures,
+  type ForestJSON,
+  type ForestOptions,
+  type ResolvedForestOptions,
+} from './forest-options.js';
+import { mulberry32, randInt } from './prng.js';
+import { checkRows, decodeFloat32, decodeInt16, decodeInt32, encodeTyped } from './typed-codec.js';
 
 /** A growable node store for one tree (preorder). */
 class TreeBuilder {
