@@ -7,7 +7,9 @@ import type { ImportError, ImportSummary, Sample } from '../../../shared/domain.
 import type { DatasetStore } from '../store/dataset-store.js';
 import { sampleToRow, type SampleRowRecord } from '../store/row-mapping.js';
 import { estimateTokens, sampleIdOf } from './normalize.js';
-import { folderKey, listFolder, readInputs, type RawRecord, type ReadItem } from './readers.js';
+import { readInputs } from './readers.js';
+import { folderKey, listFolder } from './folder-readers.js';
+import type { RawRecord, ReadItem } from './read-items.js';
 import { importsOfSample } from './imports.js';
 import { hasGrammar } from './grammars.js';
 import { recordImports } from '../stats/imports-stat.js';

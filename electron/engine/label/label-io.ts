@@ -1,4 +1,4 @@
-import { jsonErrorSummary } from '../ingest/readers.js';
+import { jsonErrorSummary } from '../ingest/read-items.js';
 import { pushAll } from '../../../shared/arrays.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';

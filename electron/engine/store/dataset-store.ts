@@ -1,8 +1,6 @@
-import { pushAll } from '../../../shared/arrays.js';
 import { llmSourceOf } from '../../../shared/agent.js';
 import { CodedError } from '../../../shared/errors.js';
 import * as lancedb from '@lancedb/lancedb';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { LabelRecord, Sample } from '../../../shared/domain.js';
 import { AnnotationStore } from './annotation-store.js';
@@ -14,14 +12,15 @@ import { DurableJournal } from './durable-journal.js';
 import { readIndexSnapshot, scanIndexTables, writeIndexSnapshot, type SnapshotVersions } from './index-snapshot.js';
 import { loadClassifierScores } from './classifier-scores.js';
 import { LlmLabels } from './llm-labels.js';
-import { readRowSnapshot, writeRowSnapshot } from './row-snapshot.js';
 import { ReadOnlyDatasetError } from './table-guard.js';
 import { WriterLock } from './writer-lock.js';
 import { SampleIndex } from './sample-index.js';
-import { labelFromRow, labelToRow, sampleFromRow, type SampleRowRecord } from './row-mapping.js';
 import type { TableName } from './table-schemas.js';
-import { ensureScalarIndex, inChunks, sqlString } from './table-helpers.js';
-import { readLabelCores, type LabelCore } from './label-cores.js';
+import { ensureScalarIndex } from './table-helpers.js';
+import type { LabelCore } from './label-cores.js';
+import { createLabelJournal, loadLabels } from './label-loading.js';
+import { findLabelRecord, labelRecordsOf, retractLabel } from './label-history.js';
+import { readSample, sampleIdsWithText } from './sample-reads.js';
 
 export { sqlString } from './table-helpers.js';
 
@@ -117,30 +116,15 @@ export class DatasetStore {
     if (snap) this.index.loadColumns(snap);
     else await this.scanIndex(samples, counts, versions);
     const labels = await this.table('labels');
-    this.labelJournal = new DurableJournal<LabelRecord>({
-      dir: join(this.dir, 'journal'),
-      name: 'labels',
-      flushTo: async (recs) => {
-        await labels.add(recs.map(labelToRow));
-      },
-      existingKeys: async (keys) => {
-        const have = new Set<string>();
-        await inChunks(keys, 500, async (chunk) => {
-          const rows = await labels
-            .query()
-            .where(`label_id IN (${chunk.map(sqlString).join(',')})`)
-            .select(['label_id'])
-            .toArray();
-          for (const r of rows) have.add(r.label_id as string);
-        });
-        return have;
-      },
-      keyOf: (r) => r.labelId,
-    });
+    this.labelJournal = createLabelJournal(this.dir, labels);
     // Replayed journal records were acknowledged before a crash: the journal writes the missing
     // ones to the table (before it is read below), and they are labels like any other.
     if (!this.readOnly) this.replayedOnOpen = (await this.labelJournal.open()).length;
-    await this.loadLabels(labels, journaled);
+    await loadLabels(this, labels, journaled, {
+      llm: this.llm,
+      readonlyPending: this.readonlyPending,
+      applyLabel: (r) => this.applyLabel(r),
+    });
     this.recomputeLlm();
     await this.reloadClassifierScores({ snapshot: true });
     this.annotations = await AnnotationStore.open(this.folder, {
@@ -156,49 +140,6 @@ export class DatasetStore {
     this.hygiene = new HygieneIndex(this.annotations, (id) => this.index.row(id));
     await loadFields(this, this.hygiene);
     await openHeuristics(this, this.hygiene.heuristics);
-  }
-
-  /**
-   * Applies every label in time order. LLM labels come from `labels-snapshot.bin` when it was
-   * written for this index and this version of the labels table, and no journal record waits
-   * to be merged; human labels are always read (a filtered scan) and applied on top.
-   */
-  private async loadLabels(labels: lancedb.Table, journaled: LabelRecord[]) {
-    const key = journaled.length ? null : await this.rowSnapshotKey(['labels']);
-    const snap = key && (await readRowSnapshot(this.dir, 'labels', key));
-    const extra = snap ? (snap.extra as { llmRows?: unknown; sources?: unknown } | null) : null;
-    let all: LabelCore[];
-    const fromSnapshot = Boolean(
-      snap && typeof extra?.llmRows === 'number' && this.llm.load(snap.columns, extra.sources, this.index.size),
-    );
-    if (fromSnapshot) {
-      all = await readLabelCores(labels, "kind = 'human'");
-      this.labelsVersion += extra!.llmRows as number;
-    } else {
-      all = await readLabelCores(labels);
-      if (journaled.length) {
-        // A reader: journal records the table does not hold yet are pending labels.
-        const stored = new Set(all.map((r) => r.labelId));
-        const seen = new Set<string>();
-        for (const r of journaled)
-          if (!stored.has(r.labelId) && !seen.has(r.labelId)) {
-            seen.add(r.labelId);
-            this.readonlyPending.push(r);
-          }
-        pushAll(all, this.readonlyPending);
-      }
-      this.llm.sources.clear();
-    }
-    all.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
-    let llmRows = 0;
-    for (const r of all) {
-      if (r.kind !== 'human') llmRows++;
-      this.applyLabel(r);
-    }
-    if (key && !fromSnapshot && !this.readOnly) {
-      const { columns, sources } = this.llm.snapshot(this.index.size);
-      await writeRowSnapshot(this.dir, 'labels', key, columns, { llmRows, sources });
-    }
   }
 
   /** The index's base columns from LanceDB (no valid snapshot); a writer persists them for the next open. */
@@ -315,93 +256,27 @@ export class DatasetStore {
   }
 
   /** One label record by id, from LanceDB or the unflushed journal. */
-  async findLabel(labelId: string): Promise<LabelRecord | null> {
-    const pending = this.pendingLabels().find((p) => p.labelId === labelId);
-    if (pending) return pending;
-    const rows = await (
-      await this.table('labels')
-    )
-      .query()
-      .where(`label_id = ${sqlString(labelId)}`)
-      .limit(1)
-      .toArray();
-    return rows.length ? labelFromRow(rows[0]) : null;
+  findLabel(labelId: string): Promise<LabelRecord | null> {
+    return findLabelRecord(this, labelId);
   }
 
   /** Undo: appends a record retracting a human label (the original stays in history). */
-  async appendRetraction(labelId: string, annotator: string): Promise<LabelRecord> {
-    const found = await this.findLabel(labelId);
-    if (!found) throw new CodedError('not_found', `no label with id ${labelId}`);
-    if (found.kind !== 'human' || found.retracts)
-      throw new CodedError('invalid_input', `label ${labelId} is not a human judgement; only those can be retracted`);
-    const row = this.index.row(found.sampleId);
-    const entry = row === undefined ? undefined : this.index.humanHistory.get(row)?.find((h) => h.labelId === labelId);
-    if (entry?.retracted) throw new CodedError('conflict', `label ${labelId} is already retracted`);
-    const rec: LabelRecord = {
-      labelId: randomUUID(),
-      sampleId: found.sampleId,
-      kind: 'human',
-      score: null,
-      keep: false,
-      rationale: null,
-      agent: annotator,
-      origin: 'key',
-      note: null,
-      retracts: labelId,
-      details: {},
-      createdAt: new Date().toISOString(),
-    };
-    await this.appendLabels([rec]);
-    return rec;
+  appendRetraction(labelId: string, annotator: string): Promise<LabelRecord> {
+    return retractLabel(this, labelId, annotator);
   }
 
   /** Every label record of a sample, oldest first, including ones not yet flushed to LanceDB. */
-  async labelsOf(sampleId: string): Promise<LabelRecord[]> {
-    // NOTE: pending first: a record leaves the pending list only once the table holds it.
-    const pending = this.pendingLabels().filter((p) => p.sampleId === sampleId);
-    const labels = await this.table('labels');
-    const rows = await labels
-      .query()
-      .where(`sample_id = ${sqlString(sampleId)}`)
-      .toArray();
-    const out = rows.map((r) => labelFromRow(r));
-    const seen = new Set(out.map((r) => r.labelId));
-    for (const p of pending) if (!seen.has(p.labelId)) out.push(p);
-    return out.sort((a, b) =>
-      a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.labelId < b.labelId ? -1 : 1,
-    );
+  labelsOf(sampleId: string): Promise<LabelRecord[]> {
+    return labelRecordsOf(this, sampleId);
   }
 
-  async getSample(id: string): Promise<Sample | null> {
-    const t = await this.table('samples');
-    const rows = await t
-      .query()
-      .where(`id = ${sqlString(id)}`)
-      .limit(1)
-      .toArray();
-    if (!rows.length) return null;
-    const s = sampleFromRow(rows[0] as SampleRowRecord);
-    const r = this.index.row(id);
-    if (r !== undefined) {
-      s.tokens = this.index.tokens[r];
-      s.tokensExact = this.index.tokensExact[r] === 1;
-    }
-    return s;
+  getSample(id: string): Promise<Sample | null> {
+    return readSample(this, id);
   }
 
   /** Ids of samples whose text contains `needle` (case-insensitive), via LanceDB's scan. */
-  async idsWithText(needle: string): Promise<Set<string>> {
-    const t = await this.table('samples');
-    const pattern = `%${needle.toLowerCase().replace(/[%_\\]/g, (c) => '\\' + c)}%`;
-    const out = new Set<string>();
-    for await (const batch of t
-      .query()
-      .where(`lower(text) LIKE ${sqlString(pattern)}`)
-      .select(['id'])) {
-      const col = batch.getChild('id')!;
-      for (let i = 0; i < batch.numRows; i++) out.add(col.get(i));
-    }
-    return out;
+  idsWithText(needle: string): Promise<Set<string>> {
+    return sampleIdsWithText(this, needle);
   }
 
   /** Acknowledged labels not yet in LanceDB. */
