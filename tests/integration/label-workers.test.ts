@@ -198,3 +198,38 @@ async function fakePromptPool(gate: Promise<void>) {
   } as unknown as import('../../electron/engine/workers/cpu-pool.ts').CpuPool;
   return { pool, pooled };
 }
+
+test("a success's rate-limit headers pause the calls on either transport: the limit is never hit", async () => {
+  const dir = await tempDir();
+  for (const workers of [1, 2]) {
+    const pool = await createCpuPool(workers);
+    after(() => pool.close());
+    const engine = await Engine.open({ dir: join(dir, `db${workers}`), create: true });
+    try {
+      await importPaths(engine.store, [join(STDLIB, 'colorsys.py')], { chunk: 'function', hygiene: false });
+      const n = engine.store.index.size;
+      assert.ok(n >= 6, `${n} samples`);
+      // 3 requests per 400 ms window: the 3rd answer says none are left, and when the window resets.
+      const server = await startFakeOpenAI({ rateLimit: { remainingRequests: 3, resetRequestsMs: 400 } });
+      servers.push(server);
+      const s = await runLabeling(engine.store, {
+        baseURL: server.url,
+        apiKey: 'k',
+        model: 'gpt-4o-mini',
+        template: 'edu-additive',
+        concurrency: 1,
+        backoffBaseMs: 1,
+        pool,
+      });
+      assert.equal(s.labeled, n);
+      // Without the headers the 4th call of each window is refused (429) and retried: more calls than labels.
+      assert.equal(
+        server.requests.filter((r) => r.path.endsWith('/chat/completions')).length,
+        n,
+        `${workers} worker(s)`,
+      );
+    } finally {
+      await engine.close();
+    }
+  }
+});

@@ -11,6 +11,8 @@ const client = new OpenAI({
   maxRetries: 0,
   timeout: workerData.timeoutMs,
 });
+/** The headers RateGate.pauseFromHeaders reads (an error's headers are sent whole). */
+const GATE_HEADER = /^(retry-after|x-ratelimit-)/;
 /** @type {Map<number, AbortController>} */
 const inFlight = new Map();
 
@@ -39,7 +41,11 @@ parentPort.on('message', async (m) => {
   inFlight.set(m.id, ac);
   try {
     const { data, response } = await client.chat.completions.create(m.params, { signal: ac.signal }).withResponse();
-    parentPort.postMessage({ id: m.id, data, headers: [...response.headers] });
+    // NOTE: an answer's headers matter to the caller only for its rate gate (RateGate.pauseFromHeaders):
+    // the rest (~15 of them) would be copied across threads and rebuilt on every call for nothing.
+    const headers = [];
+    for (const h of response.headers) if (GATE_HEADER.test(h[0])) headers.push(h);
+    parentPort.postMessage({ id: m.id, data, headers });
   } catch (e) {
     parentPort.postMessage({ id: m.id, error: serialize(e) });
   } finally {
