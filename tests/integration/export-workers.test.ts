@@ -30,11 +30,13 @@ test('an export with LSH near-dup (proposals on worker threads), decontamination
     const real = await createCpuPool(workers);
     after(() => real.close());
     assert.equal(real.workers, workers);
-    const calls = { parquet: 0, candidates: 0 };
+    const calls = { parquet: 0, candidates: 0, prebits: 0, hashedFromBits: 0 };
     const pool = {
       ...real,
       parquet: (t: Parameters<typeof real.parquet>[0]) => (calls.parquet++, real.parquet(t)),
       lshCandidates: (t: Parameters<typeof real.lshCandidates>[0]) => (calls.candidates++, real.lshCandidates(t)),
+      lshPrebits: (t: Parameters<typeof real.lshPrebits>[0]) => (calls.prebits++, real.lshPrebits(t)),
+      lshHash: (t: Parameters<typeof real.lshHash>[0]) => (t.pre && calls.hashedFromBits++, real.lshHash(t)),
     };
     const store = await DatasetStore.open(join(dir, `db${workers}`), { create: true });
     try {
@@ -65,7 +67,10 @@ test('an export with LSH near-dup (proposals on worker threads), decontamination
       if (workers === 2) {
         assert.equal(calls.parquet, Object.keys(files).length, 'every shard encoded on a thread');
         assert.ok(calls.candidates > 0, 'near-dup proposals made on the threads');
-      } else assert.deepEqual(calls, { parquet: 0, candidates: 0 }, 'one worker: all inline');
+        assert.ok(calls.prebits > 0, 'the vectors hashed ahead, while the texts were read');
+        assert.ok(calls.hashedFromBits > 0, "the pass's keys derived from those bits");
+      } else
+        assert.deepEqual(calls, { parquet: 0, candidates: 0, prebits: 0, hashedFromBits: 0 }, 'one worker: all inline');
     } finally {
       await store.close();
       await pool.close();

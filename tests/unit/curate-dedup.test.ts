@@ -18,7 +18,8 @@ import { chooseBands, jaccardSorted, nearDedupMinhash, wordShingles } from '../.
 import type { RankedCandidate } from '../../electron/engine/curate/select.js';
 import { STDLIB } from '../support/temp.ts';
 import { createCpuPool } from '../../electron/engine/workers/cpu-pool.js';
-import { nearDedupEmbeddingsStreaming } from '../../electron/engine/curate/near-dup-stream.js';
+import { nearDedupEmbeddingsStreaming, startPrehash } from '../../electron/engine/curate/near-dup-stream.js';
+import { LshHasher, maxPoolRotations } from '../../electron/engine/curate/lsh-hasher.js';
 
 const TIER_INDEX: Record<DecisionTier, number> = { human: 0, llm: 1, classifier: 2 };
 
@@ -379,6 +380,84 @@ describe('near-dup by embedding', () => {
         assert.equal(proposed.length, Math.ceil(items.length / block), `block ${block}: every item proposed for once`);
       }
       assert.ok(whole.kept.length < items.length - 250, `${whole.kept.length} kept of ${items.length}`);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('keys and sketches derived from pool bits hashed ahead are the ones hashed from the vectors', () => {
+    const rand = mulberry32(7);
+    for (const [dim, bits, tables, seed] of [
+      [256, 26, 61, 1],
+      [256, 12, 8, undefined],
+      [64, 20, 40, 3],
+      [300, 32, 64, 9],
+      [8, 30, 2, 5],
+    ] as const) {
+      const n = 50;
+      const vecs = packUnitVectors(
+        Array.from({ length: n }, () => Float32Array.from({ length: dim }, () => rand() - 0.5)),
+      );
+      const h = new LshHasher({ dim, bits, tables, seed });
+      const pre = new LshHasher({ dim, bits: 1, tables: 1, seed, rotations: maxPoolRotations(dim) });
+      assert.ok(h.coveredBy(pre), `${dim}/${bits}/${tables}`);
+      assert.ok(!h.coveredBy({ dim, seed: pre.seed + 1, rotations: pre.rotations }), 'another seed does not cover');
+      const words = new Uint32Array(pre.poolWords);
+      for (let i = 0; i < n; i++) {
+        const want = new Uint32Array(tables);
+        const wantSketch = new Uint32Array(h.sketchWords);
+        h.keysFor(vecs.data, i, want);
+        h.writeSketch(wantSketch, 0);
+        pre.poolBitsFor(vecs.data, i, words, 0);
+        const got = new Uint32Array(tables);
+        const gotSketch = new Uint32Array(h.sketchWords);
+        h.keysFromBits(words, 0, got, 0, gotSketch, 0);
+        assert.deepEqual(got, want, `keys, ${dim}/${bits}/${tables}, row ${i}`);
+        assert.deepEqual(gotSketch, wantSketch, `sketch, ${dim}/${bits}/${tables}, row ${i}`);
+      }
+    }
+  });
+
+  it('the threaded pass with the vectors hashed ahead (startPrehash) decides as the inline pass; a vector missing from them means hashing from scratch', async () => {
+    const items = plantedSet(9000, 64, 300, 13, { maxCopies: 3, minCos: 0.96 });
+    for (let k = 0; k < items.length; k += 97)
+      items[k] = { ...items[k], candidate: { ...items[k].candidate, embedding: null } };
+    const opts: NearDupOptions = { threshold: 0.95, candidates: 'lsh' };
+    const whole = nearDedupEmbeddings(items, opts);
+    const vectors = items.map((r) => r.candidate.embedding).filter((v): v is Float32Array => v !== null);
+    const pool = await createCpuPool(2);
+    try {
+      for (const [label, list] of [
+        ['all vectors', vectors],
+        ['one missing', vectors.slice(1)],
+      ] as const) {
+        let prebitTasks = 0;
+        const prehash = startPrehash(list, undefined, (t) => (prebitTasks++, pool.lshPrebits(t)), { chunk: 1000 })!;
+        const usedPre: boolean[] = [];
+        const streamed = await nearDedupEmbeddingsStreaming(items, {
+          ...opts,
+          onFinal: () => {},
+          threads: {
+            shares: 2,
+            hash: (t) => (usedPre.push(t.pre !== undefined), pool.lshHash(t)),
+            sortTables: pool.lshTables,
+            candidates: pool.lshCandidates,
+            prehash,
+          },
+        });
+        same(signature(streamed), signature(whole), `${label}: threaded vs inline`);
+        assert.equal(streamed.comparisons, whole.comparisons, label);
+        assert.equal(prebitTasks, Math.ceil(list.length / 1000), `${label}: every vector hashed ahead once`);
+        assert.ok(usedPre.length > 0);
+        assert.ok(
+          usedPre.every((u) => u === (label === 'all vectors')),
+          `${label}: ${usedPre.join(',')}`,
+        );
+      }
+      // Stopped before the pass asks: it hashes from the vectors, with the same result.
+      const stopped = startPrehash(vectors, undefined, pool.lshPrebits, { chunk: 1000, paused: true })!;
+      stopped.stop();
+      assert.equal(await stopped.finish(2), false);
     } finally {
       await pool.close();
     }

@@ -22,7 +22,7 @@ import {
 } from './decontaminate.js';
 import { SYNTAX_MATCH_DEFAULTS } from './syntax-match.js';
 import { exactDedup, nearDedupEmbeddings, type RemovedCluster } from './dedup.js';
-import { nearDedupEmbeddingsStreaming } from './near-dup-stream.js';
+import { nearDedupEmbeddingsStreaming, type Prehash } from './near-dup-stream.js';
 import type { LshOptions } from './cosine-lsh.js';
 import { throwIfAborted } from './hashing.js';
 import {
@@ -95,6 +95,8 @@ export interface RunExportOptions {
   shardBytes?: number;
   /** Near-dup candidate generation; 'auto' is exhaustive below 5k samples. */
   nearDupCandidates?: { mode?: 'auto' | 'exhaustive' | 'lsh'; exhaustiveBelow?: number; lsh?: LshOptions };
+  /** The vectors' LSH pool bits, hashed on the threads while the texts are read (near-dup-stream.ts). */
+  nearDupPrehash?: Prehash | null;
   /** Dataset card title. */
   title?: string;
   /** Licenses, drop-flagged, heuristic filters and redaction of the selected samples; see hygiene/export-stage.ts. */
@@ -228,6 +230,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
             hash: pool.lshHash,
             sortTables: pool.lshTables,
             candidates: pool.lshCandidates,
+            prehash: opts.nearDupPrehash,
           }
         : undefined;
     const near =

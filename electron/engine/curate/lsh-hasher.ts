@@ -10,6 +10,15 @@ function nextPow2(n: number): number {
   return p;
 }
 
+/**
+ * The most rotations any hasher of `dim`-dimensional vectors may use (tables x bits are capped at
+ * `maxRotations` rotations, raised only for a key wider than one rotation): pool bits this many
+ * rotations deep cover every plan.
+ */
+export function maxPoolRotations(dim: number, maxRotations?: number): number {
+  return Math.max(maxRotations ?? 4, Math.ceil(32 / nextPow2(Math.max(dim, 2))));
+}
+
 /** In-place fast Walsh-Hadamard transform (unnormalized; only signs are used). */
 function fwht(a: Float64Array): void {
   const n = a.length;
@@ -32,6 +41,13 @@ function fwht(a: Float64Array): void {
   }
 }
 
+/** Pool bits hashed ahead (`poolBitsFor`), `words` per row, and each member's row in them. */
+export interface PrehashedBits {
+  bits: Uint32Array;
+  words: number;
+  rowOf: Uint32Array;
+}
+
 /** What fixes how a vector is hashed: the same parameters hash alike in any thread. */
 export interface LshHashParams {
   dim: number;
@@ -39,6 +55,8 @@ export interface LshHashParams {
   tables: number;
   seed?: number;
   maxRotations?: number;
+  /** Exactly this many rotations (prehashing: `poolBitsFor`); otherwise from tables x bits. */
+  rotations?: number;
 }
 
 /**
@@ -51,6 +69,7 @@ export class LshHasher {
   readonly dim: number;
   readonly padded: number;
   readonly sketchWords: number;
+  readonly seed: number;
   private readonly signs: Float64Array[][];
   private readonly bitPos: Uint32Array[];
   private readonly work: Float64Array;
@@ -66,8 +85,12 @@ export class LshHasher {
     // enough rotations for tables x bits, capped (hashing cost grows with rotations).
     const maxRotations = Math.max(p.maxRotations ?? 4, Math.ceil(this.bits / this.padded));
     const wanted = Math.max(256, this.tables * this.bits);
-    const rotations = Math.min(Math.max(1, Math.ceil(wanted / this.padded)), maxRotations);
-    const rand = mulberry32(p.seed ?? 0x1f2e3d4c);
+    const rotations = p.rotations ?? Math.min(Math.max(1, Math.ceil(wanted / this.padded)), maxRotations);
+    this.seed = p.seed ?? 0x1f2e3d4c;
+    // NOTE: each rotation's signs come off the generator before anything else, rotation by
+    // rotation, so a hasher's pool bits are a prefix of those of any hasher with the same dim and
+    // seed and more rotations (what `poolBitsFor` and `keysFromBits` rely on).
+    const rand = mulberry32(this.seed);
     this.signs = [];
     for (let r = 0; r < rotations; r++) {
       const rounds: Float64Array[] = [];
@@ -97,8 +120,77 @@ export class LshHasher {
     this.sketchWords = Math.max(1, Math.min(8, Math.floor(poolSize / 32)));
   }
 
+  get rotations(): number {
+    return this.signs.length;
+  }
+
+  /** 32-bit words that hold one vector's pool bits (`poolBitsFor`). */
+  get poolWords(): number {
+    return Math.ceil(this.pool.length / 32);
+  }
+
   /** Hashes one unit vector (row `row` of `data`) into one key (< 2^26) per table, at out[outOff + t]. */
   keysFor(data: Float32Array, row: number, out: Uint32Array, outOff = 0): void {
+    this.rotate(data, row);
+    const pool = this.pool;
+    for (let t = 0; t < this.tables; t++) {
+      const pos = this.bitPos[t];
+      let key = 0;
+      for (let b = 0; b < pos.length; b++) key = (key << 1) | pool[pos[b]];
+      out[outOff + t] = this.finishKey(key);
+    }
+  }
+
+  /**
+   * One vector's pool bits, packed 32 to a word (bit k is bit k % 32 of word k / 32) at
+   * `out[outOff..]`: everything `keysFor` and `writeSketch` derive from, computed before the tables
+   * are planned (`keysFromBits` derives them later for any hasher these bits cover).
+   */
+  poolBitsFor(data: Float32Array, row: number, out: Uint32Array, outOff: number): void {
+    this.rotate(data, row);
+    const pool = this.pool;
+    for (let w = 0; w < this.poolWords; w++) {
+      let word = 0;
+      const end = Math.min(32, pool.length - w * 32);
+      for (let b = 0; b < end; b++) word |= pool[w * 32 + b] << b;
+      out[outOff + w] = word >>> 0;
+    }
+  }
+
+  /** Whether bits from `poolBitsFor` of `pre` hold this hasher's pool: same dim and seed, as many rotations or more. */
+  coveredBy(pre: { dim: number; seed: number; rotations: number }): boolean {
+    return pre.dim === this.dim && pre.seed === this.seed && pre.rotations >= this.rotations;
+  }
+
+  /** `keysFor` and `writeSketch` from pool bits packed by a hasher that covers this one (`coveredBy`). */
+  keysFromBits(
+    words: Uint32Array,
+    wordOff: number,
+    out: Uint32Array,
+    outOff: number,
+    sketch: Uint32Array,
+    sketchOff: number,
+  ): void {
+    for (let t = 0; t < this.tables; t++) {
+      const pos = this.bitPos[t];
+      let key = 0;
+      for (let b = 0; b < pos.length; b++) {
+        const k = pos[b];
+        key = (key << 1) | ((words[wordOff + (k >>> 5)] >>> (k & 31)) & 1);
+      }
+      out[outOff + t] = this.finishKey(key);
+    }
+    for (let w = 0; w < this.sketchWords; w++) sketch[sketchOff + w] = words[wordOff + w];
+  }
+
+  private finishKey(key: number): number {
+    // Wider keys are folded by a bijective mix then truncated: distinct buckets merge with
+    // probability 2^-26, which only adds a few proposals and never changes a decision.
+    return this.bits > KEY_BITS ? fmix32(key) >>> (32 - KEY_BITS) : key >>> 0;
+  }
+
+  /** The rotations' sign bits of row `row` into the pool. */
+  private rotate(data: Float32Array, row: number): void {
     const base = row * this.dim;
     const dim = this.dim;
     const padded = this.padded;
@@ -113,14 +205,6 @@ export class LshHasher {
       fwht(w);
       const off = r * padded;
       for (let k = 0; k < padded; k++) pool[off + k] = w[k] > 0 ? 1 : 0;
-    }
-    for (let t = 0; t < this.tables; t++) {
-      const pos = this.bitPos[t];
-      let key = 0;
-      for (let b = 0; b < pos.length; b++) key = (key << 1) | pool[pos[b]];
-      // Wider keys are folded by a bijective mix then truncated: distinct buckets merge with
-      // probability 2^-26, which only adds a few proposals and never changes a decision.
-      out[outOff + t] = this.bits > KEY_BITS ? fmix32(key) >>> (32 - KEY_BITS) : key >>> 0;
     }
   }
 
@@ -144,7 +228,21 @@ export class LshHasher {
     to: number,
     keys: Uint32Array,
     sketch: Uint32Array,
+    pre?: PrehashedBits,
   ): void {
+    if (pre) {
+      // Keys from bits hashed earlier (`poolBitsFor`), row `pre.rowOf[m]` of `pre.bits`.
+      for (let m = from; m < to; m++)
+        this.keysFromBits(
+          pre.bits,
+          pre.rowOf[m] * pre.words,
+          keys,
+          m * this.tables,
+          sketch,
+          members[m] * this.sketchWords,
+        );
+      return;
+    }
     for (let m = from; m < to; m++) {
       this.keysFor(data, members[m], keys, m * this.tables);
       this.writeSketch(sketch, members[m] * this.sketchWords);

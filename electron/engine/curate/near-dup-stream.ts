@@ -1,4 +1,5 @@
-import { CosineLsh, LshHasher, sketchCutoff, validMembers, type LshHashParams } from './cosine-lsh.js';
+import { CosineLsh, LshHasher, sketchCutoff, validMembers, type LshHashParams, type LshOptions } from './cosine-lsh.js';
+import { maxPoolRotations, type PrehashedBits } from './lsh-hasher.js';
 import {
   GreedyPass,
   lshPlanOf,
@@ -21,6 +22,117 @@ export interface LshHashShare {
   to: number;
   keys: Uint32Array;
   sketch: Uint32Array;
+  /** Keys and sketches from pool bits hashed ahead (`startPrehash`) instead of from `data`. */
+  pre?: PrehashedBits;
+}
+
+/** Pool bits of `rows` packed unit vectors, at rows `outRow..` of `out`, for a worker thread (`lsh-prebits`). */
+export interface LshPrebitsShare {
+  dim: number;
+  seed: number;
+  rotations: number;
+  data: Float32Array;
+  rows: number;
+  out: Uint32Array;
+  outRow: number;
+}
+
+/**
+ * The LSH hashing of an export's vectors, started on the threads as soon as the vectors are read
+ * (the pool is idle while the main thread does hygiene and exact dedup), before the pass knows its
+ * survivors or its tables: each vector's pool bits (`LshHasher.poolBitsFor`), from which the pass
+ * derives its keys and sketches. `paused` until `start`; then one task at a time, so work the
+ * export gives the pool meanwhile is not queued behind it, until the pass asks for the rest (`finish`).
+ */
+export interface Prehash {
+  dim: number;
+  seed: number;
+  rotations: number;
+  words: number;
+  bits: Uint32Array;
+  /** Each vector's row in `bits`, by identity (the candidates carry these same arrays). */
+  rowOf: Map<Float32Array, number>;
+  /** Lets up to `threads` tasks run at once (a paused prehash starts). */
+  start(threads: number): void;
+  /** Runs the rest on `threads` threads; resolves true once every row is hashed, false if stopped or failed. */
+  finish(threads: number): Promise<boolean>;
+  /** Stops after the tasks in flight (the export is over, or went another way). */
+  stop(): void;
+}
+
+export function startPrehash(
+  vectors: readonly Float32Array[],
+  lsh: LshOptions | undefined,
+  run: (t: LshPrebitsShare) => Promise<unknown>,
+  o: { chunk?: number; paused?: boolean } = {},
+): Prehash | null {
+  const chunk = Math.max(1, Math.floor(o.chunk ?? 8192) || 8192);
+  const dim = vectors[0]?.length ?? 0;
+  if (!dim) return null;
+  const seed = new LshHasher({ dim, bits: 1, tables: 1, seed: lsh?.seed }).seed;
+  const rotations = maxPoolRotations(dim, lsh?.maxRotations);
+  const words = new LshHasher({ dim, bits: 1, tables: 1, seed, rotations }).poolWords;
+  const n = vectors.length;
+  const bits = new Uint32Array(new SharedArrayBuffer(Math.max(1, n * words) * 4));
+  const rowOf = new Map<Float32Array, number>();
+  for (let i = 0; i < n; i++) rowOf.set(vectors[i], i);
+  let limit = o.paused ? 0 : 1;
+  let stopped = false;
+  let next = 0;
+  let wake: (() => void) | null = null;
+  const inflight = new Set<Promise<unknown>>();
+  const done = (async () => {
+    while (next < n && !stopped) {
+      if (inflight.size >= limit) {
+        await new Promise<void>((r) => {
+          wake = r;
+          void Promise.race(inflight).then(
+            () => r(),
+            () => r(),
+          );
+        });
+        wake = null;
+        continue;
+      }
+      const from = next;
+      next = Math.min(n, from + chunk);
+      // Packed as the pass packs them (packUnitVectors): the same floats, hence the same bits.
+      const data = packUnitVectors(vectors.slice(from, next), dim, true).data;
+      const task = run({ dim, seed, rotations, data, rows: next - from, out: bits, outRow: from });
+      inflight.add(task);
+      void task.then(
+        () => inflight.delete(task),
+        () => {
+          inflight.delete(task);
+          stopped = true;
+        },
+      );
+    }
+    await Promise.allSettled([...inflight]);
+    return !stopped && next >= n;
+  })();
+  done.catch(() => {});
+  return {
+    dim,
+    seed,
+    rotations,
+    words,
+    bits,
+    rowOf,
+    start: (threads) => {
+      limit = Math.max(limit, Math.floor(threads) || 1);
+      wake?.();
+    },
+    finish: (threads) => {
+      limit = Math.max(limit, Math.floor(threads) || 1);
+      wake?.();
+      return done.catch(() => false);
+    },
+    stop: () => {
+      stopped = true;
+      wake?.();
+    },
+  };
 }
 
 /** Tables `[tFrom, tTo)` to sort into the shared tables, for a worker thread (`lsh-tables`). */
@@ -50,6 +162,8 @@ export interface NearDupThreads {
   hash(t: LshHashShare): Promise<unknown>;
   sortTables(t: LshTablesShare): Promise<unknown>;
   candidates(t: LshCandidatesShare): Promise<LaterCandidates>;
+  /** The vectors' pool bits, hashed ahead (startPrehash); used when they cover the planned tables. */
+  prehash?: Prehash | null;
 }
 
 export interface StreamingNearDupOptions extends NearDupOptions {
@@ -146,10 +260,12 @@ async function pooledPass(
   const threads = Math.max(1, Math.floor(on.shares) || 1);
   const shares = Math.max(1, Math.min(threads * 4, Math.ceil(m / 4096)));
   const size = Math.ceil(m / shares);
+  const pre = await prehashedFor(on.prehash, hasher, ranked, members, threads);
+  throwIfAborted(opts.signal);
   const hashing: Promise<unknown>[] = [];
   for (let from = 0; from < m; from += size)
     hashing.push(
-      on.hash({ params, data: vecs.data, members, from, to: Math.min(m, from + size), keys: hashed, sketch }),
+      on.hash({ params, data: vecs.data, members, from, to: Math.min(m, from + size), keys: hashed, sketch, pre }),
     );
   await settleAll(hashing);
   throwIfAborted(opts.signal);
@@ -217,4 +333,27 @@ async function pooledPass(
   }
   opts.onProgress?.(n, n);
   return p.finish({ removedBy, similarity, comparisons });
+}
+
+/**
+ * The prehashed bits for this pass's members, or undefined (hash from the vectors) when there are
+ * none, they do not cover the planned hasher (another dim or seed, fewer rotations), the prehash
+ * stopped or failed, or a member's vector was not among those hashed.
+ */
+async function prehashedFor(
+  p: Prehash | null | undefined,
+  hasher: LshHasher,
+  ranked: readonly RankedCandidate[],
+  members: Uint32Array,
+  threads: number,
+): Promise<PrehashedBits | undefined> {
+  if (!p || !hasher.coveredBy(p) || !(await p.finish(threads))) return undefined;
+  const rowOf = new Uint32Array(new SharedArrayBuffer(Math.max(1, members.length) * 4));
+  for (let k = 0; k < members.length; k++) {
+    const v = ranked[members[k]].candidate.embedding;
+    const row = v ? p.rowOf.get(v) : undefined;
+    if (row === undefined) return undefined;
+    rowOf[k] = row;
+  }
+  return { bits: p.bits, words: p.words, rowOf };
 }

@@ -13,6 +13,7 @@ import {
   type SynthGateTask,
   type ContaminationTask,
   type LshCandidatesTask,
+  type LshPrebitsTask,
   type LshHashTask,
   type LshTablesTask,
   type ParquetTask,
@@ -47,6 +48,8 @@ export interface CpuPool {
   lshTables(t: Omit<LshTablesTask, 'kind'>): Promise<number>;
   /** Near-dup candidate proposals of an item range (see LshCandidatesTask). */
   lshCandidates(t: Omit<LshCandidatesTask, 'kind'>): Promise<LaterCandidates>;
+  /** Near-dup: pool bits of vectors, hashed ahead of the pass (near-dup-stream.ts `startPrehash`). */
+  lshPrebits(t: Omit<LshPrebitsTask, 'kind'>): Promise<number>;
   /** Writes one Parquet data file (see ParquetTask); resolves to its row count. */
   parquet(t: Omit<ParquetTask, 'kind'>): Promise<number>;
   close(): Promise<void>;
@@ -82,6 +85,7 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
       lshHash: (t) => runCpuTask({ kind: 'lsh-hash', ...t }) as Promise<number>,
       lshTables: (t) => runCpuTask({ kind: 'lsh-tables', ...t }) as Promise<number>,
       lshCandidates: (t) => runCpuTask({ kind: 'lsh-candidates', ...t }) as Promise<LaterCandidates>,
+      lshPrebits: (t) => runCpuTask({ kind: 'lsh-prebits', ...t }) as Promise<number>,
       parquet: (t) => runCpuTask({ kind: 'parquet', ...t }) as Promise<number>,
       close: async () => {},
     };
@@ -117,6 +121,7 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
     lshHash: (t) => pool.run({ kind: 'lsh-hash', ...t } satisfies CpuTask),
     lshTables: (t) => pool.run({ kind: 'lsh-tables', ...t } satisfies CpuTask),
     lshCandidates: (t) => pool.run({ kind: 'lsh-candidates', ...t } satisfies CpuTask),
+    lshPrebits: (t) => pool.run({ kind: 'lsh-prebits', ...t } satisfies CpuTask),
     parquet: (t) => pool.run({ kind: 'parquet', ...t } satisfies CpuTask),
     close: () => pool.destroy(),
   };

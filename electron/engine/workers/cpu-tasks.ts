@@ -16,7 +16,7 @@ import type { TokenCounter } from '../ingest/token-count.js';
 import type { ScanResult } from '../hygiene/scan-text.js';
 import type { LaterCandidates } from '../curate/lsh-candidates.js';
 import type { ExportRow } from '../curate/writers.js';
-import type { LshCandidatesShare, LshHashShare, LshTablesShare } from '../curate/near-dup-stream.js';
+import type { LshCandidatesShare, LshHashShare, LshPrebitsShare, LshTablesShare } from '../curate/near-dup-stream.js';
 
 // NOTE: a task's modules are imported on its first use: every worker thread loads this file, and
 // an import needs neither the embedders (the `openai` client) nor the synth gates.
@@ -126,6 +126,11 @@ export interface LshHashTask extends LshHashShare {
   kind: 'lsh-hash';
 }
 
+/** Near-dup LSH: pool bits of a chunk of vectors, hashed before the tables are planned (`poolBitsFor`). */
+export interface LshPrebitsTask extends LshPrebitsShare {
+  kind: 'lsh-prebits';
+}
+
 /** Writes one Parquet data file of an export (writers.ts `writeParquet`). */
 export interface ParquetTask {
   kind: 'parquet';
@@ -156,6 +161,7 @@ export type CpuTask =
   | LshHashTask
   | LshTablesTask
   | LshCandidatesTask
+  | LshPrebitsTask
   | ParquetTask;
 
 let matcher: { key: string; matcher: Promise<ContaminationMatcher> } | null = null;
@@ -275,8 +281,14 @@ export async function runCpuTask(
       return (await import('../curate/minhash.js')).minhashSketches(t.texts, t.ngram, t.numPerm, t.bands, t.rows);
     case 'lsh-hash': {
       const { LshHasher } = await import('../curate/cosine-lsh.js');
-      new LshHasher(t.params).hashMembers(t.data, t.members, t.from, t.to, t.keys, t.sketch);
+      new LshHasher(t.params).hashMembers(t.data, t.members, t.from, t.to, t.keys, t.sketch, t.pre);
       return t.to - t.from;
+    }
+    case 'lsh-prebits': {
+      const { LshHasher } = await import('../curate/cosine-lsh.js');
+      const h = new LshHasher({ dim: t.dim, bits: 1, tables: 1, seed: t.seed, rotations: t.rotations });
+      for (let i = 0; i < t.rows; i++) h.poolBitsFor(t.data, i, t.out, (t.outRow + i) * h.poolWords);
+      return t.rows;
     }
     case 'parquet':
       await (await import('../curate/writers.js')).writeParquet(t.rows, t.file, t.createdBy);
