@@ -19,7 +19,7 @@ import type { RankedCandidate } from '../../electron/engine/curate/select.js';
 import { STDLIB } from '../support/temp.ts';
 import { createCpuPool } from '../../electron/engine/workers/cpu-pool.js';
 import { nearDedupEmbeddingsStreaming, startPrehash } from '../../electron/engine/curate/near-dup-stream.js';
-import { LshHasher, maxPoolRotations } from '../../electron/engine/curate/lsh-hasher.js';
+import { LshHasher, prehashRotations } from '../../electron/engine/curate/lsh-hasher.js';
 
 const TIER_INDEX: Record<DecisionTier, number> = { human: 0, llm: 1, classifier: 2 };
 
@@ -387,19 +387,24 @@ describe('near-dup by embedding', () => {
 
   it('keys and sketches derived from pool bits hashed ahead are the ones hashed from the vectors', () => {
     const rand = mulberry32(7);
-    for (const [dim, bits, tables, seed] of [
-      [256, 26, 61, 1],
-      [256, 12, 8, undefined],
-      [64, 20, 40, 3],
-      [300, 32, 64, 9],
-      [8, 30, 2, 5],
+    // The last four have pools shorter than a sketch word (the prehash's word holds more bits).
+    for (const [dim, bits, tables, seed, maxRotations] of [
+      [256, 26, 61, 1, undefined],
+      [256, 12, 8, undefined, undefined],
+      [64, 20, 40, 3, undefined],
+      [300, 32, 64, 9, undefined],
+      [8, 30, 2, 5, undefined],
+      [4, 10, 8, 1, undefined],
+      [2, 6, 8, 3, undefined],
+      [16, 12, 12, 2, 1],
+      [8, 20, 4, 4, 2],
     ] as const) {
       const n = 50;
       const vecs = packUnitVectors(
         Array.from({ length: n }, () => Float32Array.from({ length: dim }, () => rand() - 0.5)),
       );
-      const h = new LshHasher({ dim, bits, tables, seed });
-      const pre = new LshHasher({ dim, bits: 1, tables: 1, seed, rotations: maxPoolRotations(dim) });
+      const h = new LshHasher({ dim, bits, tables, seed, maxRotations });
+      const pre = new LshHasher({ dim, bits: 1, tables: 1, seed, rotations: prehashRotations(dim, { maxRotations }) });
       assert.ok(h.coveredBy(pre), `${dim}/${bits}/${tables}`);
       assert.ok(!h.coveredBy({ dim, seed: pre.seed + 1, rotations: pre.rotations }), 'another seed does not cover');
       const words = new Uint32Array(pre.poolWords);
@@ -447,7 +452,10 @@ describe('near-dup by embedding', () => {
         });
         same(signature(streamed), signature(whole), `${label}: threaded vs inline`);
         assert.equal(streamed.comparisons, whole.comparisons, label);
-        assert.equal(prebitTasks, Math.ceil(list.length / 1000), `${label}: every vector hashed ahead once`);
+        if (label === 'all vectors')
+          assert.equal(prebitTasks, Math.ceil(list.length / 1000), `${label}: every vector hashed ahead once`);
+        // Unusable (a member is missing): stopped at once, not hashed to the end beside the pass.
+        else assert.ok(prebitTasks < Math.ceil(list.length / 1000), `${label}: ${prebitTasks} tasks`);
         assert.ok(usedPre.length > 0);
         assert.ok(
           usedPre.every((u) => u === (label === 'all vectors')),
@@ -458,6 +466,57 @@ describe('near-dup by embedding', () => {
       const stopped = startPrehash(vectors, undefined, pool.lshPrebits, { chunk: 1000, paused: true })!;
       stopped.stop();
       assert.equal(await stopped.finish(2), false);
+      // A prehash the pass cannot use (another seed) is stopped at once, not left running beside it.
+      let tasks = 0;
+      const other = startPrehash(vectors, { seed: 99 }, (t) => (tasks++, pool.lshPrebits(t)), {
+        chunk: 1000,
+        paused: true,
+      })!;
+      const r = await nearDedupEmbeddingsStreaming(items, {
+        ...opts,
+        onFinal: () => {},
+        threads: {
+          shares: 2,
+          hash: pool.lshHash,
+          sortTables: pool.lshTables,
+          candidates: pool.lshCandidates,
+          prehash: other,
+        },
+      });
+      same(signature(r), signature(whole), 'another seed');
+      assert.equal(await other.finish(2), false);
+      assert.equal(tasks, 0, 'nothing hashed ahead for nothing');
+      // A cancel while the pass waits for the prehash stops it after the tasks in flight.
+      const held: (() => void)[] = [];
+      let started = 0;
+      const slow = startPrehash(
+        vectors,
+        undefined,
+        async (t) => {
+          started++;
+          await new Promise<void>((resolve) => held.push(resolve));
+          return pool.lshPrebits(t);
+        },
+        { chunk: 500, paused: true },
+      )!;
+      const ac = new AbortController();
+      const pass = nearDedupEmbeddingsStreaming(items, {
+        ...opts,
+        signal: ac.signal,
+        onFinal: () => {},
+        threads: {
+          shares: 2,
+          hash: pool.lshHash,
+          sortTables: pool.lshTables,
+          candidates: pool.lshCandidates,
+          prehash: slow,
+        },
+      });
+      while (started < 2) await new Promise((r) => setImmediate(r));
+      ac.abort();
+      for (const release of held.splice(0)) release();
+      await assert.rejects(pass);
+      assert.equal(started, 2, `${started} tasks started: none after the cancel`);
     } finally {
       await pool.close();
     }

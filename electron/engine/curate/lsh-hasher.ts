@@ -19,6 +19,21 @@ export function maxPoolRotations(dim: number, maxRotations?: number): number {
   return Math.max(maxRotations ?? 4, Math.ceil(32 / nextPow2(Math.max(dim, 2))));
 }
 
+/**
+ * The rotations a prehash needs to cover any plan these options allow: planLsh picks at most
+ * `maxTables` (64) tables of at most 32 bits, unless `tables` / `bits` are fixed. For 256-dim
+ * vectors that is 4 (the cap); for 768 or more, 2 or 1, not 4.
+ */
+export function prehashRotations(
+  dim: number,
+  lsh: { tables?: number; bits?: number; maxTables?: number; maxRotations?: number } = {},
+): number {
+  const tables = Math.max(1, lsh.tables ?? lsh.maxTables ?? 64);
+  const bits = Math.max(1, Math.min(32, lsh.bits ?? 32));
+  const wanted = Math.max(256, tables * bits);
+  return Math.min(Math.max(1, Math.ceil(wanted / nextPow2(Math.max(dim, 2)))), maxPoolRotations(dim, lsh.maxRotations));
+}
+
 /** In-place fast Walsh-Hadamard transform (unnormalized; only signs are used). */
 function fwht(a: Float64Array): void {
   const n = a.length;
@@ -180,7 +195,13 @@ export class LshHasher {
       }
       out[outOff + t] = this.finishKey(key);
     }
-    for (let w = 0; w < this.sketchWords; w++) sketch[sketchOff + w] = words[wordOff + w];
+    // NOTE: a pool shorter than the sketch's first word leaves its upper bits 0 in `writeSketch`;
+    // the prehash's word holds bits of rotations this hasher does not have, so they are cut.
+    const poolBits = this.pool.length;
+    for (let w = 0; w < this.sketchWords; w++) {
+      const have = poolBits - w * 32;
+      sketch[sketchOff + w] = have >= 32 ? words[wordOff + w] : (words[wordOff + w] & ((1 << have) - 1)) >>> 0;
+    }
   }
 
   private finishKey(key: number): number {

@@ -1,5 +1,5 @@
 import { CosineLsh, LshHasher, sketchCutoff, validMembers, type LshHashParams, type LshOptions } from './cosine-lsh.js';
-import { maxPoolRotations, type PrehashedBits } from './lsh-hasher.js';
+import { prehashRotations, type PrehashedBits } from './lsh-hasher.js';
 import {
   GreedyPass,
   lshPlanOf,
@@ -70,7 +70,7 @@ export function startPrehash(
   const dim = vectors[0]?.length ?? 0;
   if (!dim) return null;
   const seed = new LshHasher({ dim, bits: 1, tables: 1, seed: lsh?.seed }).seed;
-  const rotations = maxPoolRotations(dim, lsh?.maxRotations);
+  const rotations = prehashRotations(dim, lsh);
   const words = new LshHasher({ dim, bits: 1, tables: 1, seed, rotations }).poolWords;
   const n = vectors.length;
   const bits = new Uint32Array(new SharedArrayBuffer(Math.max(1, n * words) * 4));
@@ -96,9 +96,15 @@ export function startPrehash(
       }
       const from = next;
       next = Math.min(n, from + chunk);
-      // Packed as the pass packs them (packUnitVectors): the same floats, hence the same bits.
-      const data = packUnitVectors(vectors.slice(from, next), dim, true).data;
-      const task = run({ dim, seed, rotations, data, rows: next - from, out: bits, outRow: from });
+      let task: Promise<unknown>;
+      try {
+        // Packed as the pass packs them (packUnitVectors): the same floats, hence the same bits.
+        const data = packUnitVectors(vectors.slice(from, next), dim, true).data;
+        task = run({ dim, seed, rotations, data, rows: next - from, out: bits, outRow: from });
+      } catch {
+        stopped = true;
+        break;
+      }
       inflight.add(task);
       void task.then(
         () => inflight.delete(task),
@@ -120,11 +126,11 @@ export function startPrehash(
     bits,
     rowOf,
     start: (threads) => {
-      limit = Math.max(limit, Math.floor(threads) || 1);
+      limit = Math.max(limit, 1, Math.floor(threads) || 1);
       wake?.();
     },
     finish: (threads) => {
-      limit = Math.max(limit, Math.floor(threads) || 1);
+      limit = Math.max(limit, 1, Math.floor(threads) || 1);
       wake?.();
       return done.catch(() => false);
     },
@@ -260,7 +266,7 @@ async function pooledPass(
   const threads = Math.max(1, Math.floor(on.shares) || 1);
   const shares = Math.max(1, Math.min(threads * 4, Math.ceil(m / 4096)));
   const size = Math.ceil(m / shares);
-  const pre = await prehashedFor(on.prehash, hasher, ranked, members, threads);
+  const pre = await prehashedFor(on.prehash, hasher, ranked, members, threads, opts.signal);
   throwIfAborted(opts.signal);
   const hashing: Promise<unknown>[] = [];
   for (let from = 0; from < m; from += size)
@@ -346,14 +352,29 @@ async function prehashedFor(
   ranked: readonly RankedCandidate[],
   members: Uint32Array,
   threads: number,
+  signal: AbortSignal | undefined,
 ): Promise<PrehashedBits | undefined> {
-  if (!p || !hasher.coveredBy(p) || !(await p.finish(threads))) return undefined;
+  if (!p) return undefined;
+  // Checked before waiting: a prehash this pass cannot use stops at once (it would hold a thread).
   const rowOf = new Uint32Array(new SharedArrayBuffer(Math.max(1, members.length) * 4));
-  for (let k = 0; k < members.length; k++) {
+  let usable = hasher.coveredBy(p);
+  for (let k = 0; k < members.length && usable; k++) {
     const v = ranked[members[k]].candidate.embedding;
     const row = v ? p.rowOf.get(v) : undefined;
-    if (row === undefined) return undefined;
-    rowOf[k] = row;
+    if (row === undefined) usable = false;
+    else rowOf[k] = row;
   }
-  return { bits: p.bits, words: p.words, rowOf };
+  if (!usable) {
+    p.stop();
+    return undefined;
+  }
+  // A cancel stops the hashing (after the tasks in flight) instead of waiting for all of it.
+  const onAbort = () => p.stop();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (signal?.aborted) p.stop();
+    return (await p.finish(threads)) ? { bits: p.bits, words: p.words, rowOf } : undefined;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
 }
