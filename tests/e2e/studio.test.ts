@@ -80,6 +80,8 @@ test('import a folder with progress; the bad input shows in the error list', asy
   assert.ok((await datasets.progressEvents()) >= 1, 'job-progress events reached the page over SSE');
   await datasets.errors.waitFor();
   assert.match(await datasets.errors.innerText(), /broken\.jsonl/);
+  // Counts read as English: "1 error", not "1 errors".
+  assert.match(await page.getByTestId('import-result').innerText(), /0 duplicates skipped · 1 error$/m);
   await studio.screenshot('datasets');
 
   // LLM suggestions for every sample, as the labeler would write them (deterministic grader).
@@ -280,7 +282,7 @@ test('datasets: human labels made elsewhere import from a CSV, and every record 
   await page.getByTestId('labels-import').click();
   const result = page.getByTestId('label-files-result');
   await result.waitFor();
-  assert.match(await result.innerText(), /Imported 1 human labels .* 1 errors — line 3 \[score\]/);
+  assert.match(await result.innerText(), /Imported 1 human label .* 1 error — line 3 \[score\]/);
   const imported = (await labelsOf(ids[0])).find((l) => l.origin === 'import');
   assert.equal(imported?.agent, 'csv-reviewer');
   const out = join(root, 'all-labels.jsonl');

@@ -132,11 +132,11 @@ export function ImportCard() {
         <div className="import-result" data-testid="import-result">
           <p>
             <strong>
-              {imp.result.cancelled ? 'Cancelled: ' : ''}Imported {fmtInt(imp.result.imported)} samples
+              {imp.result.cancelled ? 'Cancelled: ' : ''}Imported {counted(imp.result.imported, 'sample')}
             </strong>
-            <span className="muted"> · {fmtInt(imp.result.duplicates)} duplicates skipped · </span>
+            <span className="muted"> · {counted(imp.result.duplicates, 'duplicate')} skipped · </span>
             <span className={imp.result.errorCount ? 'warn-text' : 'muted'}>
-              {fmtInt(imp.result.errorCount)} errors
+              {counted(imp.result.errorCount, 'error')}
             </span>
           </p>
           {imp.result.imported > 0 && (
@@ -149,6 +149,11 @@ export function ImportCard() {
       <ImportErrors />
     </section>
   );
+}
+
+/** "1 error", "2 errors": the count and its noun. */
+function counted(n: number, noun: string): string {
+  return `${fmtInt(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function ImportErrors() {

@@ -39,7 +39,7 @@ export function LabelFilesCard() {
             });
             await useApp.getState().refreshCounts();
             const first = r.errors[0];
-            return `Imported ${fmtInt(r.imported)} human labels (${fmtInt(r.alreadyPresent)} already present), ${fmtInt(r.errors.length)} errors${first ? ` — line ${first.line}${first.field ? ` [${first.field}]` : ''}: ${first.message}` : ''}`;
+            return `Imported ${fmtInt(r.imported)} human label${r.imported === 1 ? '' : 's'} (${fmtInt(r.alreadyPresent)} already present), ${fmtInt(r.errors.length)} error${r.errors.length === 1 ? '' : 's'}${first ? ` — line ${first.line}${first.field ? ` [${first.field}]` : ''}: ${first.message}` : ''}`;
           });
         }}
       >
