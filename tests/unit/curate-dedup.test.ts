@@ -17,9 +17,18 @@ import { packUnitVectors } from '../../electron/engine/curate/unit-vectors.js';
 import { chooseBands, jaccardSorted, nearDedupMinhash, wordShingles } from '../../electron/engine/curate/minhash.js';
 import type { RankedCandidate } from '../../electron/engine/curate/select.js';
 import { STDLIB } from '../support/temp.ts';
-import { createCpuPool } from '../../electron/engine/workers/cpu-pool.js';
-import { nearDedupEmbeddingsStreaming, startPrehash } from '../../electron/engine/curate/near-dup-stream.js';
+import { createCpuPool, type CpuPool } from '../../electron/engine/workers/cpu-pool.js';
+import {
+  nearDedupEmbeddingsStreaming,
+  startPrehash,
+  type NearDupThreads,
+} from '../../electron/engine/curate/near-dup-stream.js';
 import { LshHasher, prehashRotations } from '../../electron/engine/curate/lsh-hasher.js';
+
+/** The LSH pass's work on a pool's 2 threads, as the export hands it over. */
+function poolThreads(pool: CpuPool, more: Partial<NearDupThreads> = {}): NearDupThreads {
+  return { shares: 2, hash: pool.lshHash, sortTables: pool.lshTables, candidates: pool.lshCandidates, ...more };
+}
 
 const TIER_INDEX: Record<DecisionTier, number> = { human: 0, llm: 1, classifier: 2 };
 
@@ -475,13 +484,7 @@ describe('near-dup by embedding', () => {
       const r = await nearDedupEmbeddingsStreaming(items, {
         ...opts,
         onFinal: () => {},
-        threads: {
-          shares: 2,
-          hash: pool.lshHash,
-          sortTables: pool.lshTables,
-          candidates: pool.lshCandidates,
-          prehash: other,
-        },
+        threads: poolThreads(pool, { prehash: other }),
       });
       same(signature(r), signature(whole), 'another seed');
       assert.equal(await other.finish(2), false);
@@ -504,13 +507,7 @@ describe('near-dup by embedding', () => {
         ...opts,
         signal: ac.signal,
         onFinal: () => {},
-        threads: {
-          shares: 2,
-          hash: pool.lshHash,
-          sortTables: pool.lshTables,
-          candidates: pool.lshCandidates,
-          prehash: slow,
-        },
+        threads: poolThreads(pool, { prehash: slow }),
       });
       while (started < 2) await new Promise((r) => setImmediate(r));
       ac.abort();
@@ -529,7 +526,7 @@ describe('near-dup by embedding', () => {
     }));
     const pool = await createCpuPool(2);
     try {
-      const threads = { shares: 2, hash: pool.lshHash, sortTables: pool.lshTables, candidates: pool.lshCandidates };
+      const threads = poolThreads(pool);
       for (const list of [items, []]) {
         const opts: NearDupOptions = { threshold: 0.95, candidates: 'lsh' };
         const whole = nearDedupEmbeddings(list, opts);

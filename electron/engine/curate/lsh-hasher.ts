@@ -135,6 +135,11 @@ export class LshHasher {
     this.sketchWords = Math.max(1, Math.min(8, Math.floor(poolSize / 32)));
   }
 
+  /** A hasher that only computes pool bits (`poolBitsFor`), `rotations` deep. */
+  static forPoolBits(dim: number, rotations: number, seed?: number): LshHasher {
+    return new LshHasher({ dim, bits: 1, tables: 1, seed, rotations });
+  }
+
   get rotations(): number {
     return this.signs.length;
   }
@@ -163,13 +168,7 @@ export class LshHasher {
    */
   poolBitsFor(data: Float32Array, row: number, out: Uint32Array, outOff: number): void {
     this.rotate(data, row);
-    const pool = this.pool;
-    for (let w = 0; w < this.poolWords; w++) {
-      let word = 0;
-      const end = Math.min(32, pool.length - w * 32);
-      for (let b = 0; b < end; b++) word |= pool[w * 32 + b] << b;
-      out[outOff + w] = word >>> 0;
-    }
+    for (let w = 0; w < this.poolWords; w++) out[outOff + w] = this.packWord(w);
   }
 
   /** Whether bits from `poolBitsFor` of `pre` hold this hasher's pool: same dim and seed, as many rotations or more. */
@@ -231,11 +230,16 @@ export class LshHasher {
 
   /** Packs the first pool bits of the vector just hashed by `keysFor`. */
   writeSketch(out: Uint32Array, offset: number): void {
-    for (let w = 0; w < this.sketchWords; w++) {
-      let word = 0;
-      for (let b = 0; b < 32; b++) word |= this.pool[w * 32 + b] << b;
-      out[offset + w] = word >>> 0;
-    }
+    for (let w = 0; w < this.sketchWords; w++) out[offset + w] = this.packWord(w);
+  }
+
+  /** Pool bits 32w..32w+31 as one word (bit b of the pool is bit b % 32); bits past the pool are 0. */
+  private packWord(w: number): number {
+    const pool = this.pool;
+    const end = Math.min(32, pool.length - w * 32);
+    let word = 0;
+    for (let b = 0; b < end; b++) word |= pool[w * 32 + b] << b;
+    return word >>> 0;
   }
 
   /**

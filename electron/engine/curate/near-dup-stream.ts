@@ -69,9 +69,8 @@ export function startPrehash(
   const chunk = Math.max(1, Math.floor(o.chunk ?? 8192) || 8192);
   const dim = vectors[0]?.length ?? 0;
   if (!dim) return null;
-  const seed = new LshHasher({ dim, bits: 1, tables: 1, seed: lsh?.seed }).seed;
   const rotations = prehashRotations(dim, lsh);
-  const words = new LshHasher({ dim, bits: 1, tables: 1, seed, rotations }).poolWords;
+  const { seed, poolWords: words } = LshHasher.forPoolBits(dim, rotations, lsh?.seed);
   const n = vectors.length;
   const bits = new Uint32Array(new SharedArrayBuffer(Math.max(1, n * words) * 4));
   const rowOf = new Map<Float32Array, number>();

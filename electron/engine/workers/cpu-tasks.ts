@@ -286,7 +286,7 @@ export async function runCpuTask(
     }
     case 'lsh-prebits': {
       const { LshHasher } = await import('../curate/cosine-lsh.js');
-      const h = new LshHasher({ dim: t.dim, bits: 1, tables: 1, seed: t.seed, rotations: t.rotations });
+      const h = LshHasher.forPoolBits(t.dim, t.rotations, t.seed);
       for (let i = 0; i < t.rows; i++) h.poolBitsFor(t.data, i, t.out, (t.outRow + i) * h.poolWords);
       return t.rows;
     }
