@@ -7,6 +7,7 @@ import { ensureRendererBuilt } from '../web/ensure-renderer.js';
 import { startWebServer } from '../web/web-server.js';
 import { loadUsers } from '../web/users.js';
 import { globals, parsePositiveInt } from './common.js';
+import { capNativeThreads } from '../engine/workers/native-threads.js';
 
 interface ServeOpts {
   port: number;
@@ -41,6 +42,7 @@ export function registerServeCommand(program: Command): void {
       }
       const configHome = process.env.XDG_CONFIG_HOME || join(homedir(), '.config');
       const settings = await SettingsStore.load({ file: join(configHome, 'textbook-studio', 'browser-settings.json') });
+      capNativeThreads(settings.publicView().workers);
       if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new Error('--tls-cert and --tls-key go together');
       const users = o.users ? await loadUsers(o.users) : undefined;
       const tls = o.tlsCert ? { cert: await readFile(o.tlsCert), key: await readFile(o.tlsKey!) } : undefined;

@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createProgress } from './progress.js';
 import { createCpuPool } from '../engine/workers/cpu-pool.js';
+import { capNativeThreads } from '../engine/workers/native-threads.js';
 import { globals, openPool, parsePositiveInt, printJson, withEngine, workersOption } from './common.js';
 import { IMPORT_FORMATS, CHUNK_MODES } from '../../shared/enums.js';
 import { SORT_FIELD_NAMES } from '../../shared/api.js';
@@ -28,7 +29,12 @@ const program = new Command('tbs')
   .option('--json', 'machine-readable output on stdout')
   .addOption(new Option('--progress <mode>', 'progress display on stderr').choices(['bar', 'json', 'none']))
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  // `--workers N` bounds LanceDB's index-build threads too (native-threads.ts); set before the action opens anything.
+  .hook('preAction', (_program, action) => {
+    const w = (action.opts() as { workers?: unknown }).workers;
+    if (typeof w === 'number') capNativeThreads(w);
+  });
 
 program
   .command('import')

@@ -7,6 +7,7 @@ import { SettingsStore, type SecretCodec, type WindowState } from '../host/setti
 import { StudioSession } from '../host/studio-session.js';
 import { MIME_TYPES, resolveAppFile } from './app-protocol.js';
 import { bindStudioIpc } from './ipc.js';
+import { capNativeThreads } from '../engine/workers/native-threads.js';
 import {
   allowNavigation,
   allowPermission,
@@ -44,6 +45,8 @@ async function main() {
     codec,
     env: { ...process.env },
   });
+  // The workers setting bounds LanceDB's index-build threads too, from this start on (native-threads.ts).
+  capNativeThreads(settings.publicView().workers);
   const syncKey = () => {
     // Key and endpoint as a pair: clients send the environment's key only to the environment's URL.
     const k = settings.apiKey();

@@ -194,7 +194,7 @@ export async function run(opts: { rows: number; log?: Log }): Promise<BenchRow[]
         name: `embed + score ${nTxt}: speed-up 1 -> ${workers} workers`,
         value: a / b,
         unit: 'x',
-        note: `median of ${all[1].length}: ${a.toFixed(1)} s with 1 worker (inline), ${b.toFixed(1)} s with ${workers}; runs 1: ${list(1, 'seconds')} s, ${workers}: ${list(workers, 'seconds')} s; of which the ANN index build ${ia.toFixed(1)} / ${ib.toFixed(1)} s (LanceDB's, already on every core, so \`--workers\` does not change it); target >= 1.7x`,
+        note: `median of ${all[1].length}: ${a.toFixed(1)} s with 1 worker (inline), ${b.toFixed(1)} s with ${workers}; runs 1: ${list(1, 'seconds')} s, ${workers}: ${list(workers, 'seconds')} s; of which the ANN index build ${ia.toFixed(1)} / ${ib.toFixed(1)} s (LanceDB's, on \`--workers\` native threads); target >= 1.7x`,
       });
       rows.push({
         name: `embed + score ${nTxt}: speed-up 1 -> ${workers} workers of the embedding pass alone`,

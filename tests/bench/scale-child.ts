@@ -14,6 +14,7 @@ import { exportFromStore } from '../../electron/engine/curate/store-export.js';
 import { scanDataset } from '../../electron/engine/hygiene/scan-job.js';
 import type { ExportPhase } from '../../electron/engine/curate/export-run.js';
 import { createCpuPool, defaultWorkers } from '../../electron/engine/workers/cpu-pool.js';
+import { capNativeThreads } from '../../electron/engine/workers/native-threads.js';
 import type { ListQuery } from '../../shared/api.js';
 import { DIMS } from './ann-bench.js';
 
@@ -49,6 +50,8 @@ if (step === 'open') {
   await engine.close();
 } else if (step === 'embed-score') {
   const [modelId, workers] = rest;
+  // As `tbs score --workers N`: LanceDB's index build gets N threads too (native-threads.ts).
+  capNativeThreads(Number(workers));
   const engine = await Engine.open({ dir: db });
   const embedder = createHashEmbedder({ dims: DIMS });
   // NOTE: the bench's own temp dataset: its vectors and this model's scores are dropped so
