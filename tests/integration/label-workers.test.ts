@@ -157,6 +157,53 @@ test(
   },
 );
 
+test('a labeling run warms its prompt threads only once its first call is answered', async () => {
+  const dir = await tempDir();
+  const engine = await Engine.open({ dir: join(dir, 'db'), create: true });
+  after(() => engine.close());
+  await importPaths(engine.store, [join(STDLIB, 'json')], { chunk: 'function', hygiene: false });
+  const n = engine.store.index.size;
+  const server = await startFakeOpenAI({ latencyMs: 50 });
+  servers.push(server);
+  const { pool, pooled } = await fakePromptPool(Promise.resolve());
+  // What the server had received when each task reached the pool.
+  const seen: number[] = [];
+  const prompts = pool.prompts.bind(pool);
+  (pool as { prompts: typeof prompts }).prompts = (t) => {
+    seen.push(server.requests.length);
+    return prompts(t);
+  };
+  const s = await runLabeling(engine.store, {
+    baseURL: server.url,
+    apiKey: 'k',
+    model: 'gpt-4o-mini',
+    template: 'edu-additive',
+    concurrency: 4,
+    pool,
+  });
+  assert.equal(s.labeled, n);
+  assert.deepEqual(pooled.slice(0, 2), [1, 1], 'the two one-sample warm-up tasks come first');
+  // Before, the warm-up went to the pool as soon as the first batch was built: no request yet.
+  assert.ok(seen[0] >= 1, `the warm-up reached the pool after ${seen[0]} requests`);
+});
+
+test('the chat thread sends nothing before the first call (its warm-up uses a stub fetch)', async () => {
+  const { chatWorkerEntry, workerChat } = await import('../../electron/engine/label/chat-transport.ts');
+  const server = await startFakeOpenAI({ apiKey: 'k' });
+  servers.push(server);
+  const chat = workerChat(chatWorkerEntry()!, { baseURL: server.url, apiKey: 'k', timeoutMs: 10_000 });
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(server.requests.length, 0);
+    const r = await chat.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    assert.ok(r.data.choices.length >= 1);
+    assert.equal(server.requests.length, 1);
+    assert.equal(server.requests[0].headers.authorization, 'Bearer k');
+  } finally {
+    await chat.close();
+  }
+});
+
 test('without warm-up (an estimate), every batch goes to the pool from the first', async () => {
   const { PromptFeed } = await import('../../electron/engine/label/prompt-feed.ts');
   const { resolveTemplate } = await import('../../electron/engine/label/templates.ts');

@@ -82,11 +82,18 @@ async function labelSelection(store: DatasetStore, o: LabelRunOptions, chat: Cha
       concurrency: session.gate.concurrency,
     });
 
+  // NOTE: the prompt threads start loading once the first call has been answered, when every slot
+  // waits on the server: loading them while the first calls went out (the HTTP thread sending 32-64
+  // at once, on 2 cores) put ~0.15-0.25 s before the first request. The main thread builds the
+  // batches until they are warm (~20 ms of CPU each).
+  let answered!: () => void;
+  const firstAnswer = new Promise<void>((resolve) => (answered = resolve));
   // Labeling sends the redacted text: no secret or PII reaches the LLM (see buildPrompts).
   const feed = new PromptFeed(store, p.todo, p.template, p.params.maxInputTokens, o.pool ?? null, {
     // NOTE: enough prompts ready for every slot twice over, so no call waits for a batch.
     ahead: Math.max(2, Math.ceil((2 * (o.concurrency ?? 8)) / 32)),
     warmUp: true,
+    warmUpAfter: firstAnswer,
   });
   // The first failure (a call that throws, a label the store refuses) stops every slot: no slot
   // takes another prompt, and the calls in flight (with their retries and rate-limit waits) are
@@ -174,6 +181,7 @@ async function labelSelection(store: DatasetStore, o: LabelRunOptions, chat: Cha
       if (attempts.length >= 200) await flushAttempts();
       return null;
     } finally {
+      answered();
       budget.release(worst);
       progress();
     }

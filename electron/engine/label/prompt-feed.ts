@@ -45,7 +45,13 @@ export class PromptFeed {
     private readonly template: Template,
     private readonly maxInputTokens: number,
     private readonly pool: CpuPool | null,
-    opts: { batchSize?: number; ahead?: number; warmUp?: boolean } = {},
+    opts: {
+      batchSize?: number;
+      ahead?: number;
+      warmUp?: boolean;
+      /** The warm-up waits for this too (a labeling run: its first answer; see labeler.ts). */
+      warmUpAfter?: Promise<unknown>;
+    } = {},
   ) {
     this.batchSize = opts.batchSize ?? 32;
     this.ahead = opts.ahead ?? 4;
@@ -54,7 +60,7 @@ export class PromptFeed {
       // NOTE: the threads start loading once the first batch is built inline: on a 2-core
       // machine, loading them alongside it delayed the first request from ~0.8 to ~1.6 s.
       const firstBatch = new Promise<void>((resolve) => (this.firstInlineBuilt = resolve));
-      const warming = firstBatch
+      const warming = Promise.all([firstBatch, opts.warmUpAfter])
         .then(() => Promise.all(Array.from({ length: pool.workers }, () => pool.prompts(task))))
         .then(
           () => {
