@@ -30,10 +30,12 @@ const program = new Command('tbs')
   .addOption(new Option('--progress <mode>', 'progress display on stderr').choices(['bar', 'json', 'none']))
   .showHelpAfterError()
   .exitOverride()
-  // `--workers N` bounds LanceDB's index-build threads too (native-threads.ts); set before the action opens anything.
+  // An explicit `--workers N` bounds LanceDB's index-build threads too (native-threads.ts), set
+  // before the action opens anything. The default is left to Rayon: Node's core count ignores a
+  // container's CPU quota, Rayon's does not.
   .hook('preAction', (_program, action) => {
     const w = (action.opts() as { workers?: unknown }).workers;
-    if (typeof w === 'number') capNativeThreads(w);
+    if (typeof w === 'number' && action.getOptionValueSource('workers') !== 'default') capNativeThreads(w);
   });
 
 program

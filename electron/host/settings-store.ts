@@ -126,6 +126,11 @@ export class SettingsStore {
     };
   }
 
+  /** The worker count the user chose, or null (every core, as the machine reports them). */
+  workersChosen(): number | null {
+    return this.data.workers;
+  }
+
   /**
    * The endpoint a call named (default: the top-level one) with its own key, or null when no
    * endpoint has that name. A named endpoint never borrows the default's key.

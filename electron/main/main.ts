@@ -45,8 +45,9 @@ async function main() {
     codec,
     env: { ...process.env },
   });
-  // The workers setting bounds LanceDB's index-build threads too, from this start on (native-threads.ts).
-  capNativeThreads(settings.publicView().workers);
+  // A workers setting bounds LanceDB's index-build threads too, from this start on (native-threads.ts).
+  const workers = settings.workersChosen();
+  if (workers !== null) capNativeThreads(workers);
   const syncKey = () => {
     // Key and endpoint as a pair: clients send the environment's key only to the environment's URL.
     const k = settings.apiKey();

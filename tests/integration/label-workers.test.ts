@@ -187,7 +187,36 @@ test('a labeling run warms its prompt threads only once its first call is answer
   assert.ok(seen[0] >= 1, `the warm-up reached the pool after ${seen[0]} requests`);
 });
 
-test('the chat thread sends nothing before the first call (its warm-up uses a stub fetch)', async () => {
+test('a labeling run cancelled before its first answer never warms its prompt threads', async () => {
+  const dir = await tempDir();
+  const engine = await Engine.open({ dir: join(dir, 'db'), create: true });
+  after(() => engine.close());
+  await importPaths(engine.store, [join(STDLIB, 'json')], { chunk: 'function', hygiene: false });
+  const server = await startFakeOpenAI({ latencyMs: 5_000 });
+  servers.push(server);
+  const { pool, pooled } = await fakePromptPool(Promise.resolve());
+  const ac = new AbortController();
+  const poll = setInterval(() => {
+    if (server.requests.length) ac.abort();
+  }, 5);
+  try {
+    await runLabeling(engine.store, {
+      baseURL: server.url,
+      apiKey: 'k',
+      model: 'gpt-4o-mini',
+      template: 'edu-additive',
+      concurrency: 4,
+      pool,
+      signal: ac.signal,
+    }).catch(() => null);
+  } finally {
+    clearInterval(poll);
+  }
+  assert.ok(ac.signal.aborted);
+  assert.deepEqual(pooled, [], 'no warm-up task after a cancel');
+});
+
+test("no request reaches the server before the first call, and the first carries the caller's key", async () => {
   const { chatWorkerEntry, workerChat } = await import('../../electron/engine/label/chat-transport.ts');
   const server = await startFakeOpenAI({ apiKey: 'k' });
   servers.push(server);

@@ -154,6 +154,8 @@ async function labelSelection(store: DatasetStore, o: LabelRunOptions, chat: Cha
           budget.spent = s.cost_usd;
         },
       );
+      // The server has answered (a label or a final failure); a cancel or a stop throws before this.
+      answered();
       s.calls = session.calls;
       s.structuredFallback = session.structuredFallback;
       if (r.ok) {
@@ -181,7 +183,6 @@ async function labelSelection(store: DatasetStore, o: LabelRunOptions, chat: Cha
       if (attempts.length >= 200) await flushAttempts();
       return null;
     } finally {
-      answered();
       budget.release(worst);
       progress();
     }
