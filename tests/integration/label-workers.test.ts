@@ -11,6 +11,13 @@ import { startFakeOpenAI, type FakeOpenAI } from '../support/openai-server.ts';
 import { STDLIB, tempDir } from '../support/temp.ts';
 
 const servers: FakeOpenAI[] = [];
+/** The run options every test here shares: the fake server, its key, the model and the template. */
+const callOpts = (server: FakeOpenAI) => ({
+  baseURL: server.url,
+  apiKey: 'k',
+  model: 'gpt-4o-mini',
+  template: 'edu-additive',
+});
 after(async () => {
   for (const s of servers) await s.close();
 });
@@ -173,14 +180,7 @@ test('a labeling run warms its prompt threads only once its first call is answer
     seen.push(server.requests.length);
     return prompts(t);
   };
-  const s = await runLabeling(engine.store, {
-    baseURL: server.url,
-    apiKey: 'k',
-    model: 'gpt-4o-mini',
-    template: 'edu-additive',
-    concurrency: 4,
-    pool,
-  });
+  const s = await runLabeling(engine.store, { ...callOpts(server), concurrency: 4, pool });
   assert.equal(s.labeled, n);
   assert.deepEqual(pooled.slice(0, 2), [1, 1], 'the two one-sample warm-up tasks come first');
   // Before, the warm-up went to the pool as soon as the first batch was built: no request yet.
@@ -200,15 +200,7 @@ test('a labeling run cancelled before its first answer never warms its prompt th
     if (server.requests.length) ac.abort();
   }, 5);
   try {
-    await runLabeling(engine.store, {
-      baseURL: server.url,
-      apiKey: 'k',
-      model: 'gpt-4o-mini',
-      template: 'edu-additive',
-      concurrency: 4,
-      pool,
-      signal: ac.signal,
-    }).catch(() => null);
+    await runLabeling(engine.store, { ...callOpts(server), concurrency: 4, pool, signal: ac.signal }).catch(() => null);
   } finally {
     clearInterval(poll);
   }
