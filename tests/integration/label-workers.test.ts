@@ -208,6 +208,26 @@ test('a labeling run cancelled before its first answer never warms its prompt th
   assert.deepEqual(pooled, [], 'no warm-up task after a cancel');
 });
 
+test("the in-process transport leaves no listener on the run's signal, and a cancel still stops its call", async () => {
+  const { createClient, inProcessChat } = await import('../../electron/engine/label/chat-transport.ts');
+  const { EventEmitter } = await import('node:events');
+  const server = await startFakeOpenAI({ apiKey: 'k' });
+  servers.push(server);
+  const chat = inProcessChat(createClient({ baseURL: server.url, apiKey: 'k' }));
+  const run = new AbortController();
+  const ask = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }] };
+  for (let i = 0; i < 25; i++) await chat.create(ask, run.signal);
+  server.queueFaults({ kind: '500' });
+  await assert.rejects(chat.create(ask, run.signal));
+  // `openai` never removes the listener it adds: given the run's signal, 26 were left here.
+  assert.equal(EventEmitter.getEventListeners(run.signal, 'abort').length, 0);
+  const slow = await startFakeOpenAI({ apiKey: 'k', latencyMs: 30_000 });
+  servers.push(slow);
+  const stuck = inProcessChat(createClient({ baseURL: slow.url, apiKey: 'k' })).create(ask, run.signal);
+  setTimeout(() => run.abort(), 50);
+  await assert.rejects(stuck, (e: Error) => e.name === 'APIUserAbortError' || /abort/i.test(e.message));
+});
+
 test("no request reaches the server before the first call, and the first carries the caller's key", async () => {
   const { chatWorkerEntry, workerChat } = await import('../../electron/engine/label/chat-transport.ts');
   const server = await startFakeOpenAI({ apiKey: 'k' });

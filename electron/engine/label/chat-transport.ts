@@ -26,8 +26,19 @@ export interface ChatResult {
 export function inProcessChat(client: OpenAI): ChatTransport {
   return {
     async create(params, signal) {
-      const { data, response } = await client.chat.completions.create(params, { signal }).withResponse();
-      return { data, headers: response.headers };
+      // NOTE: `openai` adds a listener to the signal it is given and never removes it. Given the
+      // run's signal, every call of a run left one behind (a leak, and Node's listener warning once
+      // retries passed 2 x concurrency + 16), so each call gets a signal of its own, linked while it runs.
+      const call = new AbortController();
+      const onAbort = () => call.abort(signal?.reason);
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const { data, response } = await client.chat.completions.create(params, { signal: call.signal }).withResponse();
+        return { data, headers: response.headers };
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
     },
     close: async () => {},
   };
