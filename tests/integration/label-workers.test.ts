@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import OpenAI from 'openai';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -221,11 +222,17 @@ test("the in-process transport leaves no listener on the run's signal, and a can
   await assert.rejects(chat.create(ask, run.signal));
   // `openai` never removes the listener it adds: given the run's signal, 26 were left here.
   assert.equal(EventEmitter.getEventListeners(run.signal, 'abort').length, 0);
-  const slow = await startFakeOpenAI({ apiKey: 'k', latencyMs: 30_000 });
+  // A signal aborted before the call: refused at once, nothing sent.
+  const gone = new AbortController();
+  gone.abort();
+  const sent = server.requests.length;
+  await assert.rejects(chat.create(ask, gone.signal), (e: Error) => e instanceof OpenAI.APIUserAbortError);
+  assert.equal(server.requests.length, sent);
+  const slow = await startFakeOpenAI({ apiKey: 'k', latencyMs: 10_000 });
   servers.push(slow);
   const stuck = inProcessChat(createClient({ baseURL: slow.url, apiKey: 'k' })).create(ask, run.signal);
   setTimeout(() => run.abort(), 50);
-  await assert.rejects(stuck, (e: Error) => e.name === 'APIUserAbortError' || /abort/i.test(e.message));
+  await assert.rejects(stuck, (e: Error) => e instanceof OpenAI.APIUserAbortError);
 });
 
 test("no request reaches the server before the first call, and the first carries the caller's key", async () => {
