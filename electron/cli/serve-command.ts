@@ -42,8 +42,7 @@ export function registerServeCommand(program: Command): void {
       }
       const configHome = process.env.XDG_CONFIG_HOME || join(homedir(), '.config');
       const settings = await SettingsStore.load({ file: join(configHome, 'textbook-studio', 'browser-settings.json') });
-      const workers = settings.workersChosen();
-      if (workers !== null) capNativeThreads(workers);
+      capNativeThreads(settings.workersChosen());
       if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new Error('--tls-cert and --tls-key go together');
       const users = o.users ? await loadUsers(o.users) : undefined;
       const tls = o.tlsCert ? { cert: await readFile(o.tlsCert), key: await readFile(o.tlsKey!) } : undefined;

@@ -35,7 +35,7 @@ const program = new Command('tbs')
   // container's CPU quota, Rayon's does not.
   .hook('preAction', (_program, action) => {
     const w = (action.opts() as { workers?: unknown }).workers;
-    if (typeof w === 'number' && action.getOptionValueSource('workers') !== 'default') capNativeThreads(w);
+    if (typeof w === 'number') capNativeThreads(action.getOptionValueSource('workers') === 'default' ? null : w);
   });
 
 program

@@ -46,8 +46,7 @@ async function main() {
     env: { ...process.env },
   });
   // A workers setting bounds LanceDB's index-build threads too, from this start on (native-threads.ts).
-  const workers = settings.workersChosen();
-  if (workers !== null) capNativeThreads(workers);
+  capNativeThreads(settings.workersChosen());
   const syncKey = () => {
     // Key and endpoint as a pair: clients send the environment's key only to the environment's URL.
     const k = settings.apiKey();

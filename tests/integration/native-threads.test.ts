@@ -33,6 +33,9 @@ test('capNativeThreads sets RAYON_NUM_THREADS from --workers, keeps a value the 
   const empty: NodeJS.ProcessEnv = { RAYON_NUM_THREADS: '' };
   capNativeThreads(2, empty);
   assert.equal(empty.RAYON_NUM_THREADS, '2');
+  const unset: NodeJS.ProcessEnv = {};
+  capNativeThreads(null, unset);
+  assert.equal(unset.RAYON_NUM_THREADS, undefined, 'no count chosen: Rayon counts the cores');
   assert.throws(() => capNativeThreads(0, {}), /positive integer/);
   assert.throws(() => capNativeThreads(1.5, {}), /positive integer/);
 });

@@ -11,7 +11,9 @@
  * process), the app and `tbs serve` at start (a new setting applies to index builds from the next
  * start). A RAYON_NUM_THREADS the user set wins.
  */
-export function capNativeThreads(workers: number, env: NodeJS.ProcessEnv = process.env): void {
+export function capNativeThreads(workers: number | null, env: NodeJS.ProcessEnv = process.env): void {
+  // null: no count was chosen; Rayon counts the cores itself (unlike Node, within a container's CPU quota).
+  if (workers === null) return;
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a positive integer, got ${workers}`);
   if (env.RAYON_NUM_THREADS === undefined || env.RAYON_NUM_THREADS === '') env.RAYON_NUM_THREADS = String(workers);
 }
