@@ -1,15 +1,26 @@
 #!/usr/bin/env node
-// Thin launcher: runs the TypeScript CLI through tsx so `tbs` works from a checkout and via npm link.
+// Launcher: runs the CLI from its bundle (cli-bundle.mjs: built from the sources, rebuilt when
+// they change), or, when no bundle can be built, from the TypeScript sources through tsx.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensureBundle } from './cli-bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
-const tsx = require.resolve('tsx');
-const r = spawnSync(process.execPath, ['--import', tsx, join(root, 'electron/cli/tbs.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  env: { LANCEDB_LOG: 'error', ...process.env },
-});
-process.exit(r.status ?? 1);
+process.env.LANCEDB_LOG ??= 'error';
+const bundle = await ensureBundle(root);
+if (bundle) {
+  const cli = await import(pathToFileURL(bundle).href);
+  await cli.main();
+} else {
+  const tsx = createRequire(import.meta.url).resolve('tsx');
+  const r = spawnSync(
+    process.execPath,
+    ['--import', tsx, join(root, 'electron/cli/tbs.ts'), ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+    },
+  );
+  process.exit(r.status ?? 1);
+}

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { Engine } from '../engine/engine.js';
@@ -27,11 +26,9 @@ export async function inputList(args: string[], filesFrom?: string): Promise<str
   return out;
 }
 
-/** How a compute node starts this same tbs: this node binary, tsx, the CLI source. */
+/** How a compute node starts this same tbs: this node binary and the checkout's launcher (bin/tbs.mjs). */
 function tbsLauncher(): string[] {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const tsx = createRequire(import.meta.url).resolve('tsx');
-  return [process.execPath, '--import', tsx, join(here, 'tbs.ts')];
+  return [process.execPath, fileURLToPath(new URL('../../bin/tbs.mjs', import.meta.url))];
 }
 
 export function registerShardCommands(program: Command): void {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { createProgress } from './progress.js';
 import { createCpuPool } from '../engine/workers/cpu-pool.js';
@@ -269,7 +270,8 @@ registerTeamCommands(program);
 registerSynthCommands(program);
 registerHygieneCommands(program);
 
-async function main() {
+/** Runs the command line in `process.argv`; bin/tbs.mjs calls it after loading the bundle. */
+export async function main() {
   try {
     await program.parseAsync(process.argv);
   } catch (e) {
@@ -284,9 +286,11 @@ async function main() {
   }
 }
 
-if (
-  import.meta.url === `file://${process.argv[1]}` ||
-  process.argv[1]?.endsWith('tbs.ts') ||
-  process.argv[1]?.endsWith('tbs.mjs')
-)
+/** Defined (as the bundle's own URL) only in the CLI bundle (bin/cli-bundle.mjs). */
+declare const __tbsBundleUrl: string | undefined;
+
+// Started as a program: `node --import tsx electron/cli/tbs.ts`, or the bundle's tbs.mjs itself.
+// NOTE: not by argv[1]'s name: through `npm link` it is the link's (`tbs`), and bin/tbs.mjs calls main().
+const self = typeof __tbsBundleUrl === 'string' ? __tbsBundleUrl : import.meta.url;
+if (process.argv[1] && (self === pathToFileURL(process.argv[1]).href || process.argv[1].endsWith('tbs.ts')))
   void main();

@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-/** Runs the real `tbs` CLI as a subprocess. */
+/** Runs the real `tbs` CLI as a subprocess, the way users start it (bin/tbs.mjs: the bundle). */
 export function runTbs(
   args: string[],
   opts: { env?: Record<string, string>; input?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'electron/cli/tbs.ts'), ...args], {
+    const child = spawn(process.execPath, [join(process.cwd(), 'bin/tbs.mjs'), ...args], {
       env: { ...process.env, LANCEDB_LOG: 'error', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

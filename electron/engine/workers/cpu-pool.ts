@@ -59,8 +59,18 @@ export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
 }
 
-/** Worker entry next to this module: `.js` in a build, a tsx bootstrap when run from sources. */
+/** Defined (as the bundle's own URL) only in the CLI bundle (bin/cli-bundle.mjs). */
+declare const __tbsBundleUrl: string | undefined;
+
+/**
+ * Worker entry: the bundled cpu-worker.mjs beside the CLI bundle; else next to this module,
+ * `.js` in a build or a tsx bootstrap when run from sources.
+ */
 function workerEntry(): string | null {
+  if (typeof __tbsBundleUrl === 'string') {
+    const file = fileURLToPath(new URL('./cpu-worker.mjs', __tbsBundleUrl));
+    if (existsSync(file)) return file;
+  }
   for (const name of ['cpu-worker.js', 'cpu-worker-tsx.mjs']) {
     const file = fileURLToPath(new URL(`./${name}`, import.meta.url));
     if (existsSync(file)) return file;
