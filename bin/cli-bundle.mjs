@@ -1,88 +1,129 @@
-// The CLI as one plain-JavaScript file per entry, built from the TypeScript sources with esbuild
-// and rebuilt whenever a source it was built from changes. Loading ~200 source modules through
-// tsx's loader thread cost ~0.6 s at every `tbs` start and again in every worker thread; the
-// bundle loads in a fraction of that. Packages stay external (resolved from node_modules as usual).
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+// The CLI as plain JavaScript, built from the TypeScript sources with esbuild and rebuilt whenever
+// a source it was built from changes. Loading ~200 source modules through tsx's loader thread cost
+// ~0.6 s at every `tbs` start and again in every worker thread; the bundle loads in a fraction of
+// that. Packages stay external (resolved from node_modules as usual).
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
+import { dirname, join, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /** Bump when the build's options or layout change: older builds are then rebuilt. */
-const FORMAT = 1;
+const FORMAT = 2;
 const ENTRIES = { tbs: 'electron/cli/tbs.ts', 'cpu-worker': 'electron/engine/workers/cpu-worker.ts' };
+/** Besides the sources, a build depends on how it is made and on the packages' versions. */
 const BUILD_INPUTS = ['bin/cli-bundle.mjs', 'tsconfig.json', 'package-lock.json'];
-/** Builds other than the current one are removed once this old (a running `tbs` may still use one). */
-const KEEP_OLD_MS = 7 * 24 * 3600e3;
+/** A build no longer current is removed this long after it was replaced, if no `tbs` runs from it. */
+const KEEP_RETIRED_MS = 7 * 24 * 3600e3;
+/** A half-written build or metadata file this old is a killed build's leftover (a build takes ~0.3 s). */
+const LEFTOVER_MS = 3600e3;
 
 export function bundleCacheDir(root) {
   return join(root, 'node_modules', '.cache', 'tbs-cli');
 }
 
+/** Failures that mean "this cache cannot be written" (a read-only install): no warning. */
+class CacheNotWritable extends Error {}
+
 /**
- * Hash of the build's inputs as they are now, or null when one is gone. It covers where the
- * sources lie from the cache too: a build's URLs point there (a node_modules shared by two
- * checkouts holds one build for each).
+ * Builds embed their sources' absolute URLs (resources, worker files and the launcher are found
+ * from them), so each checkout has its own build and its own `current-<key>.json`, also when two
+ * checkouts share one node_modules. A moved checkout rebuilds once.
  */
-function inputsHash(root, dir, inputs, read = (file) => readFileSync(join(root, file))) {
-  const h = createHash('sha256').update(`format ${FORMAT}\n${relative(dir, root)}\n`);
+function rootKey(realRoot) {
+  return createHash('sha256').update(realRoot).digest('hex').slice(0, 12);
+}
+
+/** Hash of the build's inputs as they are now (`read`), or null when one is gone. */
+function inputsHash(realRoot, inputs, read) {
+  const h = createHash('sha256').update(`format ${FORMAT}\n${realRoot}\n`);
   for (const file of inputs) {
-    let text;
+    let bytes;
     try {
-      text = read(file);
+      bytes = read(file);
     } catch {
       return null;
     }
-    h.update(`${file}\n${text.length}\n`).update(text);
+    h.update(`${file}\n${bytes.length}\n`).update(bytes);
   }
   return h.digest('hex');
 }
 
-/** The current build's `tbs.mjs` if every source it was built from is unchanged, else null. */
-function currentBuild(root, dir) {
-  let meta;
+function readJson(file) {
   try {
-    meta = JSON.parse(readFileSync(join(dir, 'current.json'), 'utf8'));
+    return JSON.parse(readFileSync(file, 'utf8'));
   } catch {
     return null;
   }
-  if (meta.format !== FORMAT || !Array.isArray(meta.inputs) || typeof meta.build !== 'string') return null;
-  if (inputsHash(root, dir, meta.inputs) !== meta.hash) return null;
+}
+
+/** The current build's folder if every file it was built from is unchanged, else null. */
+function currentBuild(realRoot, dir) {
+  const meta = readJson(join(dir, `current-${rootKey(realRoot)}.json`));
+  if (!meta || meta.format !== FORMAT || !Array.isArray(meta.inputs) || !/^b-[0-9a-f]+$/.test(meta.build)) return null;
+  if (inputsHash(realRoot, meta.inputs, (f) => readFileSync(join(realRoot, f))) !== meta.hash) return null;
   const out = join(dir, meta.build);
-  return Object.keys(ENTRIES).every((name) => existsSync(join(out, `${name}.mjs`))) ? join(out, 'tbs.mjs') : null;
+  return Object.keys(ENTRIES).every((name) => existsSync(join(out, `${name}.mjs`))) ? out : null;
 }
 
 /**
- * Each source's `import.meta.url` becomes its own file's URL, relative to the bundle: paths the
- * sources resolve from it (resources/, chat-worker.mjs, grammars, package.json) stay right, also
- * when the checkout is moved.
+ * Resolves `./x.js` to `./x.ts` when that exists, as tsx does (esbuild would take a stray x.js),
+ * makes each source's `import.meta.url` its own file's URL, and records the bytes it compiled.
  */
-function sourceUrlPlugin(root, outDir, seen) {
+function sourcesPlugin(realRoot, seen) {
   return {
-    name: 'tbs-source-url',
+    name: 'tbs-sources',
     setup(build) {
+      build.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
+        if (!args.importer.endsWith('.ts')) return undefined;
+        const ts = join(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+        return existsSync(ts) ? { path: ts } : undefined;
+      });
       build.onLoad({ filter: /\.ts$/ }, async (args) => {
         const bytes = readFileSync(args.path);
         // The build is keyed by what it compiled: an edit made during the build means a rebuild.
-        seen.set(relative(root, args.path).split('\\').join('/'), bytes);
+        seen.set(relative(realRoot, args.path).split(sep).join('/'), bytes);
         let contents = bytes.toString('utf8');
-        if (contents.includes('import.meta.url')) {
-          const rel = relative(outDir, args.path).split('\\').join('/');
-          contents = contents.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`);
-        }
+        if (contents.includes('import.meta.url'))
+          contents = contents.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
         return { contents, loader: 'ts' };
       });
     },
   };
 }
 
-async function buildBundle(root, dir) {
-  const { build } = await import('esbuild');
-  mkdirSync(dir, { recursive: true });
-  // Built beside the final folder (same depth, so the relative URLs hold), then renamed into place.
-  const tmp = join(dir, `tmp-${process.pid}-${Date.now().toString(36)}`);
+async function buildBundle(realRoot, dir) {
+  const tmp = join(dir, `tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    mkdirSync(tmp);
+  } catch (e) {
+    throw new CacheNotWritable(e.message);
+  }
   const seen = new Map();
   try {
+    // The bundle imports packages by name, and Node resolves them from its real location: a cache
+    // linked to another disk would find none.
+    try {
+      createRequire(join(realpathSync(tmp), 'probe.mjs')).resolve('commander');
+    } catch {
+      throw new Error(`the packages (node_modules) cannot be found from ${realpathSync(tmp)}`);
+    }
+    const { build } = await import('esbuild');
     const result = await build({
-      absWorkingDir: root,
+      absWorkingDir: realRoot,
       entryPoints: ENTRIES,
       outdir: tmp,
       outExtension: { '.js': '.mjs' },
@@ -100,14 +141,13 @@ async function buildBundle(root, dir) {
       logLevel: 'silent',
       // Marks the bundle: cpu-pool.ts starts its worker threads from the bundled cpu-worker.mjs.
       banner: { js: 'const __tbsBundleUrl = import.meta.url;' },
-      plugins: [sourceUrlPlugin(root, tmp, seen)],
+      plugins: [sourcesPlugin(realRoot, seen)],
     });
-    // The build also depends on how it is made (this file, tsconfig) and on the packages' versions.
     const inputs = [
       ...Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/')),
-      ...BUILD_INPUTS.filter((f) => existsSync(join(root, f))),
+      ...BUILD_INPUTS.filter((f) => existsSync(join(realRoot, f))),
     ].sort();
-    const hash = inputsHash(root, dir, inputs, (file) => seen.get(file) ?? readFileSync(join(root, file)));
+    const hash = inputsHash(realRoot, inputs, (f) => seen.get(f) ?? readFileSync(join(realRoot, f)));
     if (!hash) throw new Error('a source was removed during the build');
     const name = `b-${hash.slice(0, 16)}`;
     const out = join(dir, name);
@@ -118,42 +158,117 @@ async function buildBundle(root, dir) {
       if (!existsSync(join(out, 'tbs.mjs'))) throw e;
       rmSync(tmp, { recursive: true, force: true });
     }
-    const meta = join(dir, `current.json.${process.pid}`);
+    const currentFile = join(dir, `current-${rootKey(realRoot)}.json`);
+    const previous = readJson(currentFile)?.build;
+    const meta = `${currentFile}.${process.pid}-${randomBytes(4).toString('hex')}`;
     writeFileSync(meta, JSON.stringify({ format: FORMAT, build: name, hash, inputs }));
-    renameSync(meta, join(dir, 'current.json'));
-    removeOldBuilds(dir, name);
-    return join(out, 'tbs.mjs');
+    renameSync(meta, currentFile);
+    if (typeof previous === 'string' && previous !== name && /^b-[0-9a-f]+$/.test(previous))
+      try {
+        writeFileSync(join(dir, previous, 'retired'), new Date().toISOString());
+      } catch {
+        // Already removed.
+      }
+    removeOldBuilds(dir);
+    return out;
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
 }
 
-/** Removes this cache's builds (b-*, tmp-*) other than `keep` that are older than KEEP_OLD_MS. */
-function removeOldBuilds(dir, keep) {
-  for (const name of readdirSync(dir)) {
-    if (name === keep || !/^(b|tmp)-/.test(name)) continue;
+/** Whether a `tbs` (this host: a live pid; another host: a pin younger than a week) runs from `build`. */
+function inUse(build) {
+  let pins;
+  try {
+    pins = readdirSync(join(build, 'pins'));
+  } catch {
+    return false;
+  }
+  const host = hostname();
+  return pins.some((pin) => {
+    const at = pin.lastIndexOf('-');
+    const [pinHost, pid] = [pin.slice(0, at), Number(pin.slice(at + 1))];
+    if (pinHost !== host) {
+      try {
+        return Date.now() - statSync(join(build, 'pins', pin)).mtimeMs < KEEP_RETIRED_MS;
+      } catch {
+        return false;
+      }
+    }
     try {
-      if (Date.now() - statSync(join(dir, name)).mtimeMs > KEEP_OLD_MS) rmSync(join(dir, name), { recursive: true });
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return e.code === 'EPERM';
+    }
+  });
+}
+
+/**
+ * Removes, from this cache only: builds that no checkout has as current, replaced more than
+ * KEEP_RETIRED_MS ago and used by no running `tbs`; half-written builds and metadata left by a
+ * killed build.
+ */
+function removeOldBuilds(dir) {
+  const names = readdirSync(dir);
+  const current = new Set(
+    names.filter((n) => /^current-[0-9a-f]+\.json$/.test(n)).map((n) => readJson(join(dir, n))?.build),
+  );
+  const age = (file) => Date.now() - statSync(file).mtimeMs;
+  for (const name of names) {
+    const path = join(dir, name);
+    try {
+      if (/^tmp-\d+-[0-9a-f]+$/.test(name) || /^current-[0-9a-f]+\.json\.\d+-[0-9a-f]+$/.test(name)) {
+        if (age(path) > LEFTOVER_MS) rmSync(path, { recursive: true, force: true });
+      } else if (/^b-[0-9a-f]+$/.test(name) && !current.has(name)) {
+        const retired = existsSync(join(path, 'retired')) ? join(path, 'retired') : path;
+        if (age(retired) > KEEP_RETIRED_MS && !inUse(path)) rmSync(path, { recursive: true, force: true });
+      }
     } catch {
       // Removed by another `tbs` meanwhile.
     }
   }
 }
 
+/** Marks `bundle`'s build as used by this process until it exits (see `inUse`). */
+export function pinBuild(bundle) {
+  const pins = join(dirname(bundle), 'pins');
+  const pin = join(pins, `${hostname()}-${process.pid}`);
+  try {
+    mkdirSync(pins, { recursive: true });
+    writeFileSync(pin, '');
+    process.once('exit', () => {
+      try {
+        unlinkSync(pin);
+      } catch {
+        // Gone already.
+      }
+    });
+  } catch {
+    // A read-only cache: nothing removes builds there either.
+  }
+}
+
 /**
- * Path of the bundled CLI for the sources under `root`, built first if they changed; null when it
- * cannot be built (e.g. a read-only install), and the caller runs the sources through tsx.
+ * Path of the bundled CLI (`tbs.mjs`) for the sources under `root`, built first if they changed;
+ * null when it cannot be built, and the caller runs the sources through tsx. A cache that cannot be
+ * written (a read-only install) is silent; any other failure is named in one line through `warn`.
  */
 export async function ensureBundle(root, { dir = bundleCacheDir(root), warn = (m) => process.stderr.write(m) } = {}) {
-  const current = currentBuild(root, dir);
-  if (current) return current;
+  let realRoot;
   try {
-    return await buildBundle(root, dir);
+    realRoot = realpathSync(root);
+    const current = currentBuild(realRoot, dir);
+    if (current) return join(current, 'tbs.mjs');
+    return join(await buildBundle(realRoot, dir), 'tbs.mjs');
   } catch (e) {
-    // NOTE: a read-only checkout is normal and silent; anything else is worth a line.
-    if (!['EACCES', 'EROFS', 'EPERM'].includes(e?.code))
-      warn(`tbs: running from sources (could not build ${dir}: ${e?.message ?? e})\n`);
+    if (!(e instanceof CacheNotWritable)) {
+      const why = String(e?.message ?? e)
+        .split('\n')[0]
+        .slice(0, 300);
+      warn(`tbs: running from sources (could not build the CLI bundle in ${dir}: ${why})\n`);
+    }
     return null;
   }
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { cp, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { cp, mkdir, readFile, readdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -10,22 +11,27 @@ import { STDLIB, tempDir } from '../support/temp.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
+const ENV = { ...process.env, LANCEDB_LOG: 'error' };
 
 type Ensure = (root: string, o?: { dir?: string; warn?: (m: string) => void }) => Promise<string | null>;
 const ensure = ensureBundle as Ensure;
 
-/** A copy of the checkout's sources (packages linked), so a test may edit them. */
-async function copyCheckout(): Promise<string> {
+/** A copy of the checkout's sources (packages linked one by one, except `without`), to edit. */
+async function copyCheckout(without: string[] = []): Promise<string> {
   const root = await tempDir('tbs-bundle-');
   for (const d of ['bin', 'electron', 'shared', 'resources'])
     await cp(join(ROOT, d), join(root, d), { recursive: true });
   for (const f of ['package.json', 'package-lock.json', 'tsconfig.json']) await cp(join(ROOT, f), join(root, f));
-  // Each package linked, not node_modules itself: the copy's .cache (and bundle) is its own.
+  // Not node_modules itself: the copy's .cache (and bundle) is its own.
   await mkdir(join(root, 'node_modules'));
   for (const name of await readdir(join(ROOT, 'node_modules')))
-    if (name !== '.cache') await symlink(join(ROOT, 'node_modules', name), join(root, 'node_modules', name));
+    if (name !== '.cache' && !without.includes(name))
+      await symlink(join(ROOT, 'node_modules', name), join(root, 'node_modules', name));
   return root;
 }
+
+const cacheOf = (root: string) => join(root, 'node_modules', '.cache', 'tbs-cli');
+const builds = async (dir: string) => (await readdir(dir)).filter((n) => n.startsWith('b-')).sort();
 
 test('the CLI bundle is built once, reused while the sources are unchanged, and rebuilt when one changes', async () => {
   const root = await copyCheckout();
@@ -38,77 +44,136 @@ test('the CLI bundle is built once, reused while the sources are unchanged, and 
   const help = await run(process.execPath, [first, 'help'], { cwd: root });
   assert.match(help.stdout, /Textbook Studio: curate code-training data/);
 
-  // An edit to any source the CLI imports (here: deep in the engine) is picked up at the next start.
+  // An edit to a source the CLI imports is picked up at the next start.
   const file = join(root, 'electron', 'cli', 'tbs.ts');
   const src = await readFile(file, 'utf8');
   await writeFile(file, src.replace('Textbook Studio: curate', 'Textbook Studio (edited): curate'));
   const second = await ensure(root, { dir });
   assert.ok(second && second !== first, 'an edited source gives a new build');
   assert.match((await run(process.execPath, [second, 'help'], { cwd: root })).stdout, /Textbook Studio \(edited\)/);
-  const builds = (await readdir(dir)).filter((n) => n.startsWith('b-'));
-  assert.equal(builds.length, 2, 'the previous build stays for a tbs that may still run from it');
+  assert.equal((await builds(dir)).length, 2, 'the previous build stays for a tbs that may still run from it');
   assert.ok(!(await readdir(dir)).some((n) => n.startsWith('tmp-')), 'no half-built folder is left');
 
-  // Several starts at once after an edit: each gets a working build, and one build is current.
-  await writeFile(file, src);
-  const all = await Promise.all([1, 2, 3].map(() => ensure(root, { dir })));
-  for (const p of all) assert.match((await run(process.execPath, [p!, 'help'], { cwd: root })).stdout, /curate code/);
-  assert.equal(new Set(all).size, 1, 'the same sources give the same build');
+  // A stray x.js beside x.ts is ignored, as tsx ignores it.
+  await writeFile(join(root, 'electron', 'cli', 'progress.js'), "throw new Error('stray progress.js');\n");
+  await writeFile(file, src.replace('Textbook Studio: curate', 'Textbook Studio (again): curate'));
+  const third = await ensure(root, { dir });
+  assert.match((await run(process.execPath, [third!, 'help'], { cwd: root })).stdout, /Textbook Studio \(again\)/);
 });
 
-test('the bundled CLI resolves resources from the sources and runs its worker threads from the bundle', async () => {
+test('several tbs started at once after an edit all run the edited code, from one build', async () => {
   const root = await copyCheckout();
+  const tbs = join(root, 'bin', 'tbs.mjs');
+  await run(process.execPath, [tbs, 'help'], { cwd: root });
+  const file = join(root, 'electron', 'cli', 'tbs.ts');
+  await writeFile(
+    file,
+    (await readFile(file, 'utf8')).replace('Textbook Studio: curate', 'Textbook Studio (v2): curate'),
+  );
+  const outs = await Promise.all([1, 2, 3, 4].map(() => run(process.execPath, [tbs, 'help'], { cwd: root })));
+  for (const o of outs) {
+    assert.match(o.stdout, /Textbook Studio \(v2\)/);
+    assert.equal(o.stderr, '');
+  }
+  const names = await readdir(cacheOf(root));
+  assert.equal((await builds(cacheOf(root))).length, 2, 'the first build and one build of the edit');
+  assert.ok(!names.some((n) => n.startsWith('tmp-') || /\.json\./.test(n)), `nothing half-written: ${names.join(' ')}`);
+});
+
+test('bin/tbs.mjs runs the bundle in-process: no tsx needed, resources from its own checkout, threads from the bundle', async () => {
+  const root = await copyCheckout(['tsx']);
+  // A template only this copy has: found through the sources' location, not the original checkout's.
+  const t = JSON.parse(await readFile(join(root, 'resources', 'prompts', 'phi1-binary.json'), 'utf8')) as {
+    id: string;
+  };
+  await writeFile(join(root, 'resources', 'prompts', 'copy-only.json'), JSON.stringify({ ...t, id: 'copy-only' }));
   // The tsx bootstrap of the worker threads fails loudly here: a pool started from it fails the import.
   await writeFile(
     join(root, 'electron', 'engine', 'workers', 'cpu-worker-tsx.mjs'),
     "throw new Error('the tsx worker bootstrap was used');\n",
   );
-  const bundle = await ensure(root, { dir: join(root, 'cache') });
-  assert.ok(bundle);
+  const tbs = join(root, 'bin', 'tbs.mjs');
   const db = join(root, 'db');
-  const env = { ...process.env, LANCEDB_LOG: 'error' };
-  const args = ['--db', db, 'import', '--no-scan', '--workers', '2', '--chunk', 'function', '--json'];
   const files = ['colorsys.py', 'bisect.py', 'textwrap.py'].map((f) => join(STDLIB, f));
-  const { stdout } = await run(process.execPath, [bundle, ...args, ...files], { cwd: root, env });
+  const args = ['--db', db, 'import', '--no-scan', '--workers', '2', '--chunk', 'function', '--json', ...files];
+  const { stdout } = await run(process.execPath, [tbs, ...args], { cwd: root, env: ENV });
   assert.ok((JSON.parse(stdout) as { imported: number }).imported > 10);
-  // Control: the same command from the sources (tsx) does start its threads from the bootstrap.
-  await assert.rejects(
-    run(process.execPath, ['--import', 'tsx', join(root, 'electron/cli/tbs.ts'), ...args, ...files], {
-      cwd: root,
-      env: { ...env },
-    }),
-    /the tsx worker bootstrap was used/,
-  );
-  // Resources (the built-in prompt templates) are found next to the sources, not the bundle.
-  const t = await run(process.execPath, [bundle, '--db', db, 'templates', 'list', '--json'], { cwd: root, env });
-  assert.match(t.stdout, /"id":"phi1-binary"/);
-});
-
-test('when the bundle cannot be built, ensureBundle says why and returns null (bin/tbs.mjs then runs tsx)', async () => {
-  const root = await copyCheckout();
-  const blocker = join(root, 'not-a-dir');
-  await writeFile(blocker, '');
-  const warnings: string[] = [];
-  assert.equal(await ensure(root, { dir: join(blocker, 'cache'), warn: (m) => warnings.push(m) }), null);
-  assert.equal(warnings.length, 1);
-  assert.match(warnings[0], /running from sources \(could not build .*not-a-dir/);
-  // A source esbuild cannot compile: no bundle, the reason named.
-  await writeFile(join(root, 'electron', 'cli', 'tbs.ts'), 'const = ;\n');
-  const w2: string[] = [];
-  assert.equal(await ensure(root, { dir: join(root, 'cache'), warn: (m) => w2.push(m) }), null);
-  assert.match(w2[0] ?? '', /could not build/);
-});
-
-test('bin/tbs.mjs runs the bundle in-process and passes the exit code through', async () => {
-  const root = await copyCheckout();
-  const ok = await run(process.execPath, [join(root, 'bin', 'tbs.mjs'), 'help'], { cwd: root });
-  assert.match(ok.stdout, /Usage: tbs/);
-  assert.ok((await readdir(join(root, 'node_modules', '.cache', 'tbs-cli'))).length > 0);
-  await assert.rejects(run(process.execPath, [join(root, 'bin', 'tbs.mjs'), 'no-such-command'], { cwd: root }), {
-    code: 2,
+  const templates = await run(process.execPath, [tbs, '--db', db, 'templates', 'list', '--json'], {
+    cwd: root,
+    env: ENV,
   });
+  assert.match(templates.stdout, /"id":"copy-only"/);
   // Through a link named `tbs` (what `npm link` / a global install makes), the commands still run.
-  await symlink(join(root, 'bin', 'tbs.mjs'), join(root, 'tbs'));
-  const linked = await run(process.execPath, [join(root, 'tbs'), 'help'], { cwd: root });
-  assert.match(linked.stdout, /Usage: tbs/);
+  await symlink(tbs, join(root, 'tbs'));
+  assert.match((await run(process.execPath, [join(root, 'tbs'), 'help'], { cwd: root })).stdout, /Usage: tbs/);
+  await assert.rejects(run(process.execPath, [tbs, 'no-such-command'], { cwd: root }), { code: 2 });
+});
+
+test('the bundle is not used where it cannot be built: tsx runs the sources, with one line saying why', async () => {
+  const root = await copyCheckout();
+  // The cache cannot be written (a read-only install): silent.
+  await mkdir(join(root, 'node_modules', '.cache'), { recursive: true });
+  await writeFile(join(root, 'node_modules', '.cache', 'tbs-cli'), 'not a folder');
+  const quiet = await run(process.execPath, [join(root, 'bin', 'tbs.mjs'), 'help'], { cwd: root });
+  assert.match(quiet.stdout, /Usage: tbs/);
+  assert.equal(quiet.stderr, '');
+  // A source esbuild cannot compile: no bundle, the reason in one line.
+  const other = await copyCheckout();
+  await writeFile(join(other, 'electron', 'cli', 'progress.ts'), 'export const = ;\n');
+  const warnings: string[] = [];
+  assert.equal(await ensure(other, { dir: join(other, 'cache'), warn: (m) => warnings.push(m) }), null);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /^tbs: running from sources \(could not build the CLI bundle in .*cache: .*\)\n$/);
+  assert.equal(warnings[0].split('\n').length, 2, 'one line');
+  // A cache linked to a folder the packages cannot be found from: named, never a crash.
+  const linked = await copyCheckout();
+  const outside = await tempDir('tbs-outside-');
+  await mkdir(join(linked, 'node_modules', '.cache'));
+  await symlink(outside, join(linked, 'node_modules', '.cache', 'tbs-cli'));
+  const r = await run(process.execPath, [join(linked, 'bin', 'tbs.mjs'), 'help'], { cwd: linked });
+  assert.match(r.stdout, /Usage: tbs/);
+  assert.match(r.stderr, /packages \(node_modules\) cannot be found from/);
+});
+
+test('a build a running tbs uses is never removed; once it has ended and the build is a week retired, it is', async (t) => {
+  const root = await copyCheckout();
+  const tbs = join(root, 'bin', 'tbs.mjs');
+  const dir = cacheOf(root);
+  const list = join(root, 'files.fifo');
+  await run('mkfifo', [list]);
+  // Blocks on the list before it loads the import's code (a lazy chunk of its build).
+  const long = spawn(
+    process.execPath,
+    [tbs, '--db', join(root, 'db'), 'import', '--no-scan', '--json', '--files-from', list],
+    { cwd: root, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  t.after(() => long.kill());
+  let out = '';
+  long.stdout.on('data', (d) => (out += d));
+  const firstBuild = async () => (await builds(dir).catch(() => []))[0];
+  let old = await firstBuild();
+  while (!old) {
+    await new Promise((r) => setTimeout(r, 50));
+    old = await firstBuild();
+  }
+  const file = join(root, 'electron', 'cli', 'progress.ts');
+  const src = await readFile(file, 'utf8');
+  const weekAgo = new Date(Date.now() - 8 * 24 * 3600e3);
+  const editAndStart = async (n: number) => {
+    await writeFile(file, `${src}\n// edit ${n}\n`);
+    await run(process.execPath, [tbs, 'help'], { cwd: root });
+  };
+  const ageOld = async () => {
+    for (const f of [join(dir, old), join(dir, old, 'retired')]) await utimes(f, weekAgo, weekAgo);
+  };
+  await editAndStart(1);
+  await ageOld();
+  await editAndStart(2); // the old build is a week retired now, but in use
+  assert.ok((await builds(dir)).includes(old), 'the running import keeps its build');
+  await writeFile(list, `${join(STDLIB, 'colorsys.py')}\n`);
+  const [code] = (await once(long, 'exit')) as [number];
+  assert.equal(code, 0, `the long import finished from its build: ${out}`);
+  assert.equal((JSON.parse(out) as { imported: number }).imported, 1);
+  await editAndStart(3);
+  assert.ok(!(await builds(dir)).includes(old), 'ended and a week retired: removed');
 });

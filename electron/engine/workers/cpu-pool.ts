@@ -63,14 +63,12 @@ export function defaultWorkers(): number {
 declare const __tbsBundleUrl: string | undefined;
 
 /**
- * Worker entry: the bundled cpu-worker.mjs beside the CLI bundle; else next to this module,
- * `.js` in a build or a tsx bootstrap when run from sources.
+ * Worker entry: the bundled cpu-worker.mjs beside the CLI bundle (never the sources: threads run
+ * the main thread's code); else next to this module, `.js` in a build or a tsx bootstrap when run
+ * from sources.
  */
 function workerEntry(): string | null {
-  if (typeof __tbsBundleUrl === 'string') {
-    const file = fileURLToPath(new URL('./cpu-worker.mjs', __tbsBundleUrl));
-    if (existsSync(file)) return file;
-  }
+  if (typeof __tbsBundleUrl === 'string') return fileURLToPath(new URL('./cpu-worker.mjs', __tbsBundleUrl));
   for (const name of ['cpu-worker.js', 'cpu-worker-tsx.mjs']) {
     const file = fileURLToPath(new URL(`./${name}`, import.meta.url));
     if (existsSync(file)) return file;
