@@ -177,3 +177,31 @@ test('a build a running tbs uses is never removed; once it has ended and the bui
   await editAndStart(3);
   assert.ok(!(await builds(dir)).includes(old), 'ended and a week retired: removed');
 });
+
+test('run from sources (no bundle), bin/tbs.mjs passes a SIGTERM on to the tsx child and exits 128 + 15', async (t) => {
+  const root = await copyCheckout();
+  await mkdir(join(root, 'node_modules', '.cache'), { recursive: true });
+  await writeFile(join(root, 'node_modules', '.cache', 'tbs-cli'), 'not a folder');
+  const list = join(root, 'files.fifo');
+  await run('mkfifo', [list]);
+  const db = join(root, 'db-signal');
+  const launcher = spawn(process.execPath, [join(root, 'bin', 'tbs.mjs'), '--db', db, 'import', '--files-from', list], {
+    cwd: root,
+    env: ENV,
+    stdio: 'ignore',
+  });
+  t.after(() => launcher.kill('SIGKILL'));
+  const children = async () => {
+    const r = await run('pgrep', ['-f', `electron/cli/tbs.ts --db ${db} `]).catch(() => ({ stdout: '' }));
+    return r.stdout.split('\n').filter(Boolean);
+  };
+  const deadline = Date.now() + 60e3;
+  while (!(await children()).length) {
+    assert.ok(Date.now() < deadline, 'the tsx child never started');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  launcher.kill('SIGTERM');
+  const [code, signal] = (await once(launcher, 'exit')) as [number | null, string | null];
+  assert.deepEqual([code, signal], [143, null], 'the child died of SIGTERM; the launcher says so');
+  assert.deepEqual(await children(), [], 'no orphan left holding the dataset');
+});
