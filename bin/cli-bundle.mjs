@@ -13,6 +13,7 @@ import {
   rmSync,
   statSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,14 +22,18 @@ import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /** Bump when the build's options or layout change: older builds are then rebuilt. */
-const FORMAT = 2;
+const FORMAT = 3;
 const ENTRIES = { tbs: 'electron/cli/tbs.ts', 'cpu-worker': 'electron/engine/workers/cpu-worker.ts' };
+const BUILD_NAME = /^b-[0-9a-f]+$/;
 /** Besides the sources, a build depends on how it is made and on the packages' versions. */
 const BUILD_INPUTS = ['bin/cli-bundle.mjs', 'tsconfig.json', 'package-lock.json'];
 /** A build no longer current is removed this long after it was replaced, if no `tbs` runs from it. */
 const KEEP_RETIRED_MS = 7 * 24 * 3600e3;
 /** A half-written build or metadata file this old is a killed build's leftover (a build takes ~0.3 s). */
 const LEFTOVER_MS = 3600e3;
+
+/** This host's name as a file name (a hostname may hold any byte but NUL). */
+const HOST = hostname().replace(/[^A-Za-z0-9._]/g, '_');
 
 export function bundleCacheDir(root) {
   return join(root, 'node_modules', '.cache', 'tbs-cli');
@@ -72,10 +77,12 @@ function readJson(file) {
 /** The current build's folder if every file it was built from is unchanged, else null. */
 function currentBuild(realRoot, dir) {
   const meta = readJson(join(dir, `current-${rootKey(realRoot)}.json`));
-  if (!meta || meta.format !== FORMAT || !Array.isArray(meta.inputs) || !/^b-[0-9a-f]+$/.test(meta.build)) return null;
+  if (!meta || meta.format !== FORMAT || !Array.isArray(meta.inputs) || !BUILD_NAME.test(meta.build)) return null;
   if (inputsHash(realRoot, meta.inputs, (f) => readFileSync(join(realRoot, f))) !== meta.hash) return null;
   const out = join(dir, meta.build);
-  return Object.keys(ENTRIES).every((name) => existsSync(join(out, `${name}.mjs`))) ? out : null;
+  // Every file of the build, the chunks loaded later included: a damaged build is rebuilt.
+  const files = Array.isArray(meta.outputs) ? meta.outputs : [];
+  return files.length && files.every((f) => existsSync(join(out, f))) ? out : null;
 }
 
 /**
@@ -149,6 +156,7 @@ async function buildBundle(realRoot, dir) {
     ].sort();
     const hash = inputsHash(realRoot, inputs, (f) => seen.get(f) ?? readFileSync(join(realRoot, f)));
     if (!hash) throw new Error('a source was removed during the build');
+    const outputs = readdirSync(tmp).sort(); // esbuild writes every file at the top
     const name = `b-${hash.slice(0, 16)}`;
     const out = join(dir, name);
     try {
@@ -161,9 +169,9 @@ async function buildBundle(realRoot, dir) {
     const currentFile = join(dir, `current-${rootKey(realRoot)}.json`);
     const previous = readJson(currentFile)?.build;
     const meta = `${currentFile}.${process.pid}-${randomBytes(4).toString('hex')}`;
-    writeFileSync(meta, JSON.stringify({ format: FORMAT, build: name, hash, inputs }));
+    writeFileSync(meta, JSON.stringify({ format: FORMAT, root: realRoot, build: name, hash, inputs, outputs }));
     renameSync(meta, currentFile);
-    if (typeof previous === 'string' && previous !== name && /^b-[0-9a-f]+$/.test(previous))
+    if (typeof previous === 'string' && previous !== name && BUILD_NAME.test(previous))
       try {
         writeFileSync(join(dir, previous, 'retired'), new Date().toISOString());
       } catch {
@@ -177,7 +185,12 @@ async function buildBundle(realRoot, dir) {
   }
 }
 
-/** Whether a `tbs` (this host: a live pid; another host: a pin younger than a week) runs from `build`. */
+/**
+ * Whether a `tbs` runs from `build`: a pin of this host whose pid is alive (dead ones are removed),
+ * or a pin of another host refreshed within KEEP_RETIRED_MS (a running `tbs` touches its pin hourly).
+ * NOTE: a pid is checked in this pid namespace: containers that share a hostname and a checkout
+ * but not their pids see each other's pins as dead.
+ */
 function inUse(build) {
   let pins;
   try {
@@ -185,45 +198,67 @@ function inUse(build) {
   } catch {
     return false;
   }
-  const host = hostname();
-  return pins.some((pin) => {
+  let used = false;
+  for (const pin of pins) {
     const at = pin.lastIndexOf('-');
     const [pinHost, pid] = [pin.slice(0, at), Number(pin.slice(at + 1))];
-    if (pinHost !== host) {
-      try {
-        return Date.now() - statSync(join(build, 'pins', pin)).mtimeMs < KEEP_RETIRED_MS;
-      } catch {
-        return false;
-      }
-    }
+    const file = join(build, 'pins', pin);
     try {
-      process.kill(pid, 0);
-      return true;
-    } catch (e) {
-      return e.code === 'EPERM';
+      if (pinHost !== HOST) used ||= Date.now() - statSync(file).mtimeMs < KEEP_RETIRED_MS;
+      else if (pidAlive(pid)) used = true;
+      else unlinkSync(file); // left by a `tbs` killed by a signal
+    } catch {
+      // Removed meanwhile.
     }
-  });
+  }
+  return used;
 }
 
+function pidAlive(pid) {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+
+/** This cache's own leftovers: half-written builds and metadata, and the format-1 pointer. */
+const LEFTOVER = /^(tmp-.+|current(-[0-9a-f]+)?\.json\..+|current\.json)$/;
+
 /**
- * Removes, from this cache only: builds that no checkout has as current, replaced more than
- * KEEP_RETIRED_MS ago and used by no running `tbs`; half-written builds and metadata left by a
- * killed build.
+ * Removes, from this cache only:
+ * - builds that no checkout has as current, replaced more than KEEP_RETIRED_MS ago (a build
+ *   without a `retired` marker, e.g. from an older format, gets one now) and used by no `tbs`;
+ * - the pointer (`current-<key>.json`) of a checkout that is gone (or of an older format), which
+ *   then retires its build;
+ * - half-written builds and metadata left by a killed build, after an hour.
+ * It runs when a start builds; dead pins are removed from every build on the way.
  */
 function removeOldBuilds(dir) {
   const names = readdirSync(dir);
-  const current = new Set(
-    names.filter((n) => /^current-[0-9a-f]+\.json$/.test(n)).map((n) => readJson(join(dir, n))?.build),
-  );
+  const current = new Set();
+  for (const n of names.filter((n) => /^current-[0-9a-f]+\.json$/.test(n))) {
+    const meta = readJson(join(dir, n));
+    if (meta?.format !== FORMAT || typeof meta.root !== 'string' || !existsSync(join(meta.root, ENTRIES.tbs))) {
+      rmSync(join(dir, n), { force: true });
+      continue;
+    }
+    current.add(meta?.build);
+  }
   const age = (file) => Date.now() - statSync(file).mtimeMs;
   for (const name of names) {
     const path = join(dir, name);
     try {
-      if (/^tmp-\d+-[0-9a-f]+$/.test(name) || /^current-[0-9a-f]+\.json\.\d+-[0-9a-f]+$/.test(name)) {
+      if (LEFTOVER.test(name)) {
         if (age(path) > LEFTOVER_MS) rmSync(path, { recursive: true, force: true });
-      } else if (/^b-[0-9a-f]+$/.test(name) && !current.has(name)) {
-        const retired = existsSync(join(path, 'retired')) ? join(path, 'retired') : path;
-        if (age(retired) > KEEP_RETIRED_MS && !inUse(path)) rmSync(path, { recursive: true, force: true });
+      } else if (BUILD_NAME.test(name)) {
+        const used = inUse(path);
+        if (current.has(name)) continue;
+        const retired = join(path, 'retired');
+        if (!existsSync(retired)) writeFileSync(retired, new Date().toISOString());
+        else if (age(retired) > KEEP_RETIRED_MS && !used) rmSync(path, { recursive: true, force: true });
       }
     } catch {
       // Removed by another `tbs` meanwhile.
@@ -234,10 +269,19 @@ function removeOldBuilds(dir) {
 /** Marks `bundle`'s build as used by this process until it exits (see `inUse`). */
 export function pinBuild(bundle) {
   const pins = join(dirname(bundle), 'pins');
-  const pin = join(pins, `${hostname()}-${process.pid}`);
+  const pin = join(pins, `${HOST}-${process.pid}`);
   try {
     mkdirSync(pins, { recursive: true });
     writeFileSync(pin, '');
+    // Other hosts judge a pin by its age: a long run (a Slurm task, `tbs serve`) keeps it fresh.
+    setInterval(() => {
+      try {
+        const now = new Date();
+        utimesSync(pin, now, now);
+      } catch {
+        // Removed: nothing to refresh.
+      }
+    }, 3600e3).unref();
     process.once('exit', () => {
       try {
         unlinkSync(pin);

@@ -19,7 +19,14 @@ async function loadBundle() {
   try {
     return await import(pathToFileURL(bundle).href);
   } catch (e) {
-    process.stderr.write(`tbs: running from sources (the CLI bundle ${bundle} did not load: ${e?.message ?? e})\n`);
+    // A file of the bundle missing or unreadable: the sources can still run. Anything else was
+    // thrown by the code itself, which the sources would throw again.
+    if (e?.code !== 'ERR_MODULE_NOT_FOUND' && !(e instanceof SyntaxError)) {
+      process.stderr.write(`error: ${e?.message ?? e}\n`);
+      process.exit(1);
+    }
+    const why = String(e.message).split('\n')[0].slice(0, 300);
+    process.stderr.write(`tbs: running from sources (the CLI bundle ${bundle} did not load: ${why})\n`);
     return null;
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cp, mkdir, readFile, readdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, realpath, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -54,11 +54,73 @@ test('the CLI bundle is built once, reused while the sources are unchanged, and 
   assert.equal((await builds(dir)).length, 2, 'the previous build stays for a tbs that may still run from it');
   assert.ok(!(await readdir(dir)).some((n) => n.startsWith('tmp-')), 'no half-built folder is left');
 
+  // A build of an older format (no `retired` marker, a month old) is marked now, not removed.
+  const legacy = join(dir, 'b-00000000000000aa');
+  await mkdir(legacy);
+  const monthAgo = new Date(Date.now() - 30 * 24 * 3600e3);
+  await utimes(legacy, monthAgo, monthAgo);
   // A stray x.js beside x.ts is ignored, as tsx ignores it.
   await writeFile(join(root, 'electron', 'cli', 'progress.js'), "throw new Error('stray progress.js');\n");
   await writeFile(file, src.replace('Textbook Studio: curate', 'Textbook Studio (again): curate'));
   const third = await ensure(root, { dir });
   assert.match((await run(process.execPath, [third!, 'help'], { cwd: root })).stdout, /Textbook Studio \(again\)/);
+  assert.ok((await readdir(legacy)).includes('retired'), 'a week from now, not at once');
+});
+
+test("two checkouts sharing one node_modules each run their own code; a removed checkout's build is retired", async () => {
+  const a = await copyCheckout();
+  const b = await tempDir('tbs-bundle-b-');
+  for (const d of ['bin', 'electron', 'shared', 'resources']) await cp(join(a, d), join(b, d), { recursive: true });
+  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json']) await cp(join(a, f), join(b, f));
+  await symlink(join(a, 'node_modules'), join(b, 'node_modules'));
+  const t = await readFile(join(b, 'resources', 'prompts', 'phi1-binary.json'), 'utf8');
+  await writeFile(join(b, 'resources', 'prompts', 'b-only.json'), t.replace('"phi1-binary"', '"b-only"'));
+  const listed = async (root: string) => {
+    const db = join(root, 'db');
+    await run(
+      process.execPath,
+      [join(root, 'bin', 'tbs.mjs'), '--db', db, 'import', '--no-scan', join(STDLIB, 'colorsys.py')],
+      { cwd: root, env: ENV },
+    );
+    return (
+      await run(process.execPath, [join(root, 'bin', 'tbs.mjs'), '--db', db, 'templates', 'list', '--json'], {
+        cwd: root,
+        env: ENV,
+      })
+    ).stdout;
+  };
+  assert.match(await listed(b), /"id":"b-only"/);
+  assert.doesNotMatch(await listed(a), /"id":"b-only"/);
+  const script = await run(
+    process.execPath,
+    [join(b, 'bin', 'tbs.mjs'), '--db', join(b, 'db'), 'slurm', '--shards', '2', '--print', 'score'],
+    { cwd: b, env: ENV },
+  );
+  assert.ok(script.stdout.includes(`'${join(b, 'bin', 'tbs.mjs')}'`), 'the tasks run this checkout');
+  const dir = cacheOf(a);
+  const pointers = async () => {
+    const out: { root: string; build: string }[] = [];
+    for (const n of (await readdir(dir)).filter((n) => n.startsWith('current-')))
+      out.push(JSON.parse(await readFile(join(dir, n), 'utf8')) as { root: string; build: string });
+    return out;
+  };
+  const realB = await realpath(b);
+  assert.deepEqual(
+    (await pointers()).map((p) => p.root).sort(),
+    [await realpath(a), realB].sort(),
+    'one build per checkout',
+  );
+  const bBuild = (await pointers()).find((p) => p.root === realB)!.build;
+  // B is deleted; A's next build drops B's pointer and retires B's build (removed a week later).
+  await rm(b, { recursive: true, force: true });
+  const file = join(a, 'electron', 'cli', 'progress.ts');
+  await writeFile(file, `${await readFile(file, 'utf8')}\n// edit\n`);
+  await run(process.execPath, [join(a, 'bin', 'tbs.mjs'), 'help'], { cwd: a });
+  assert.deepEqual(
+    (await pointers()).map((p) => p.root),
+    [await realpath(a)],
+  );
+  assert.ok((await readdir(join(dir, bBuild))).includes('retired'));
 });
 
 test('several tbs started at once after an edit all run the edited code, from one build', async () => {
@@ -174,34 +236,51 @@ test('a build a running tbs uses is never removed; once it has ended and the bui
   const [code] = (await once(long, 'exit')) as [number];
   assert.equal(code, 0, `the long import finished from its build: ${out}`);
   assert.equal((JSON.parse(out) as { imported: number }).imported, 1);
+  // A pin of another host (a Slurm task there) keeps the build while it is refreshed.
+  const otherHost = join(dir, old, 'pins', 'node17.cluster-4242');
+  await writeFile(otherHost, '');
   await editAndStart(3);
+  assert.ok((await builds(dir)).includes(old), "another host's fresh pin keeps it");
+  await utimes(otherHost, weekAgo, weekAgo);
+  await editAndStart(4);
   assert.ok(!(await builds(dir)).includes(old), 'ended and a week retired: removed');
 });
 
-test('run from sources (no bundle), bin/tbs.mjs passes a SIGTERM on to the tsx child and exits 128 + 15', async (t) => {
-  const root = await copyCheckout();
-  await mkdir(join(root, 'node_modules', '.cache'), { recursive: true });
-  await writeFile(join(root, 'node_modules', '.cache', 'tbs-cli'), 'not a folder');
-  const list = join(root, 'files.fifo');
-  await run('mkfifo', [list]);
-  const db = join(root, 'db-signal');
-  const launcher = spawn(process.execPath, [join(root, 'bin', 'tbs.mjs'), '--db', db, 'import', '--files-from', list], {
-    cwd: root,
-    env: ENV,
-    stdio: 'ignore',
-  });
-  t.after(() => launcher.kill('SIGKILL'));
-  const children = async () => {
-    const r = await run('pgrep', ['-f', `electron/cli/tbs.ts --db ${db} `]).catch(() => ({ stdout: '' }));
-    return r.stdout.split('\n').filter(Boolean);
-  };
-  const deadline = Date.now() + 60e3;
-  while (!(await children()).length) {
-    assert.ok(Date.now() < deadline, 'the tsx child never started');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  launcher.kill('SIGTERM');
-  const [code, signal] = (await once(launcher, 'exit')) as [number | null, string | null];
-  assert.deepEqual([code, signal], [143, null], 'the child died of SIGTERM; the launcher says so');
-  assert.deepEqual(await children(), [], 'no orphan left holding the dataset');
-});
+test(
+  'run from sources (no bundle), bin/tbs.mjs passes a SIGTERM on to the tsx child and exits 128 + 15',
+  { timeout: 120e3 },
+  async (t) => {
+    const root = await copyCheckout();
+    await mkdir(join(root, 'node_modules', '.cache'), { recursive: true });
+    await writeFile(join(root, 'node_modules', '.cache', 'tbs-cli'), 'not a folder');
+    const list = join(root, 'files.fifo');
+    await run('mkfifo', [list]);
+    const db = join(root, 'db-signal');
+    const launcher = spawn(
+      process.execPath,
+      [join(root, 'bin', 'tbs.mjs'), '--db', db, 'import', '--files-from', list],
+      {
+        cwd: root,
+        env: ENV,
+        stdio: 'ignore',
+      },
+    );
+    t.after(async () => {
+      launcher.kill('SIGKILL');
+      await run('pkill', ['-KILL', '-f', `electron/cli/tbs.ts --db ${db} `]).catch(() => {});
+    });
+    const children = async () => {
+      const r = await run('pgrep', ['-f', `electron/cli/tbs.ts --db ${db} `]).catch(() => ({ stdout: '' }));
+      return r.stdout.split('\n').filter(Boolean);
+    };
+    const deadline = Date.now() + 60e3;
+    while (!(await children()).length) {
+      assert.ok(Date.now() < deadline, 'the tsx child never started');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    launcher.kill('SIGTERM');
+    const [code, signal] = (await once(launcher, 'exit')) as [number | null, string | null];
+    assert.deepEqual([code, signal], [143, null], 'the child died of SIGTERM; the launcher says so');
+    assert.deepEqual(await children(), [], 'no orphan left holding the dataset');
+  },
+);
