@@ -162,8 +162,10 @@ async function buildBundle(realRoot, dir) {
     try {
       renameSync(tmp, out);
     } catch (e) {
-      // Another `tbs` built the same sources first: theirs is as good.
-      if (!existsSync(join(out, 'tbs.mjs'))) throw e;
+      // The same sources were built before (by another `tbs`, or this build is current again): the
+      // files are the same; any that went missing are put back, and nothing a `tbs` uses moves.
+      if (!existsSync(out)) throw e;
+      for (const f of outputs) if (!existsSync(join(out, f))) renameSync(join(tmp, f), join(out, f));
       rmSync(tmp, { recursive: true, force: true });
     }
     const currentFile = join(dir, `current-${rootKey(realRoot)}.json`);

@@ -65,6 +65,14 @@ test('the CLI bundle is built once, reused while the sources are unchanged, and 
   const third = await ensure(root, { dir });
   assert.match((await run(process.execPath, [third!, 'help'], { cwd: root })).stdout, /Textbook Studio \(again\)/);
   assert.ok((await readdir(legacy)).includes('retired'), 'a week from now, not at once');
+  // Back to the first sources, whose build lost a chunk meanwhile: the chunk is put back.
+  await writeFile(file, src);
+  const firstDir = join(first, '..');
+  const chunk = (await readdir(firstDir)).find((n) => n.startsWith('chunk-') && n.endsWith('.mjs'))!;
+  await rm(join(firstDir, chunk));
+  assert.equal(await ensure(root, { dir }), first);
+  assert.ok((await readdir(firstDir)).includes(chunk), 'the damaged build is whole again');
+  assert.match((await run(process.execPath, [first, 'help'], { cwd: root })).stdout, /Textbook Studio: curate/);
 });
 
 test("two checkouts sharing one node_modules each run their own code; a removed checkout's build is retired", async () => {
