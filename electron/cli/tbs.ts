@@ -286,9 +286,6 @@ export async function main() {
   }
 }
 
-/** Defined (as the bundle's own URL) only in the CLI bundle (bin/cli-bundle.mjs). */
-declare const __tbsBundleUrl: string | undefined;
-
 // Started as a program: `node --import tsx electron/cli/tbs.ts`, or the bundle's tbs.mjs itself.
 // NOTE: not by argv[1]'s name: through `npm link` it is the link's (`tbs`), and bin/tbs.mjs calls main().
 const self = typeof __tbsBundleUrl === 'string' ? __tbsBundleUrl : import.meta.url;

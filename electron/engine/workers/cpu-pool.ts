@@ -59,9 +59,6 @@ export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
 }
 
-/** Defined (as the bundle's own URL) only in the CLI bundle (bin/cli-bundle.mjs). */
-declare const __tbsBundleUrl: string | undefined;
-
 /**
  * Worker entry: the bundled cpu-worker.mjs beside the CLI bundle (never the sources: threads run
  * the main thread's code); else next to this module, `.js` in a build or a tsx bootstrap when run
