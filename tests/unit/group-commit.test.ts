@@ -7,9 +7,11 @@ import { tempDir } from '../support/temp.ts';
 
 test('while entries keep coming, commits start at most once per window and carry every entry once', async () => {
   const starts: number[] = [];
+  const sizes: number[] = [];
   const committed: number[] = [];
   const gc = new GroupCommit<number>(async (group) => {
     starts.push(performance.now());
+    sizes.push(group.length);
     committed.push(...group);
     await new Promise((r) => setTimeout(r, 1));
   }, 10);
@@ -26,9 +28,18 @@ test('while entries keep coming, commits start at most once per window and carry
     [...committed].sort((a, b) => a - b),
     Array.from({ length: n }, (_, i) => i),
   );
+  // The window follows a commit that carried two or more appends (each add here is one entry).
+  // One that carried a single append (on a loaded machine the first writer back can find the
+  // window already past and commit alone) lets the next start at once, as a lone writer's would.
   // Stamped inside the commit, a moment after the window's own clock: 0.5 ms of slack.
-  for (let i = 2; i < starts.length; i++)
-    assert.ok(starts[i] - starts[i - 1] >= 9.5, `commits ${i - 1} and ${i} are ${starts[i] - starts[i - 1]} ms apart`);
+  let windowed = 0;
+  for (let i = 1; i < starts.length; i++) {
+    if (sizes[i - 1] < 2) continue;
+    windowed++;
+    const gap = starts[i] - starts[i - 1];
+    assert.ok(gap >= 9.5, `commit ${i} started ${gap} ms after commit ${i - 1} of ${sizes[i - 1]} appends`);
+  }
+  assert.ok(windowed >= starts.length / 2, `${windowed} of ${starts.length} commits followed a grouped one`);
   assert.ok(n >= 4 * starts.length, `${n} entries in ${starts.length} commits: grouped`);
 });
 
