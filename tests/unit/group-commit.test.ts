@@ -149,3 +149,26 @@ test('close() commits and flushes appends queued before it, even when a flush st
     );
   }
 });
+
+test('commits slower than the window still group: the writers a commit released append before the next starts', async () => {
+  const sizes: number[] = [];
+  const gc = new GroupCommit<number>(async (group) => {
+    sizes.push(group.length);
+    await new Promise((r) => setTimeout(r, 15)); // a slow fsync: longer than the 10 ms window
+  }, 10);
+  let n = 0;
+  const stopAt = performance.now() + 250;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (performance.now() < stopAt) await gc.add([n++]);
+    }),
+  );
+  await gc.idle();
+  assert.equal(
+    sizes.reduce((a, b) => a + b, 0),
+    n,
+  );
+  // The first commit carries the first writer alone (nothing to wait for yet); every later one
+  // carries all 32 writers, released together by the commit before it.
+  assert.deepEqual(sizes.slice(2), Array(sizes.length - 2).fill(32), `group sizes ${sizes.join(',')}`);
+});

@@ -41,9 +41,15 @@ export class GroupCommit<E> {
     if (this.running) return;
     const run = (async () => {
       while (this.queue.length) {
-        // A timer may fire a little early (whole milliseconds): wait until the window has passed.
-        for (let wait; this.lastAppends >= 2 && (wait = this.lastStart + this.windowMs - performance.now()) > 0;)
-          await new Promise((r) => setTimeout(r, wait));
+        if (this.lastAppends >= 2) {
+          // A timer may fire a little early (whole milliseconds): wait until the window has passed.
+          for (let wait; (wait = this.lastStart + this.windowMs - performance.now()) > 0;)
+            await new Promise((r) => setTimeout(r, wait));
+          // A commit slower than the window (a slow disk's fsync, a loaded machine) leaves none of
+          // it to wait: still let the writers it just released append first, or the first one
+          // back commits alone and every other commit carries a single append.
+          await new Promise((r) => setImmediate(r));
+        }
         this.lastStart = performance.now();
         const group = this.queue.splice(0);
         this.lastAppends = group.length;
