@@ -167,3 +167,68 @@ test('rows that name no language are detected on the pool: the same languages, i
   for (const lang of ['python', 'go', 'rust', 'java', 'text'])
     assert.ok(found.has(lang), `${lang} detected: ${[...found]}`);
 });
+
+test('the import scan and text statistics made on the pool equal a scan of each stored sample alone, with 1 and 2 workers', async () => {
+  const { cp, mkdir, readdir, writeFile } = await import('node:fs/promises');
+  const { scanTexts } = await import('../../electron/engine/hygiene/scan-text.ts');
+  const { textStats } = await import('../../electron/engine/hygiene/heuristics.ts');
+  const { plantedSamples } = await import('../support/hygiene-fixtures.ts');
+  const dir = await tempDir();
+  const src = join(dir, 'src');
+  await mkdir(src);
+  // Real parsed code in several languages, planted leaks inside functions, and files imported
+  // whole (markdown, plain text: no grammar), whose scan the flush makes on the main thread.
+  await cp(join(STDLIB, 'json'), join(src, 'json'), { recursive: true });
+  await cp(join(import.meta.dirname, '..', 'fixtures', 'languages'), join(src, 'languages'), { recursive: true });
+  const fx = plantedSamples();
+  // Function chunks keep functions and classes: the leaks go inside them.
+  const indented = fx.python.replace(/\n/g, '\n    ');
+  await writeFile(join(src, 'leaky.py'), `def config():\n    '''\n    ${indented}\n    '''\n\n\n${fx.lookalikes}`);
+  await writeFile(join(src, 'leaky.js'), `function deploy() {\n${fx.javascript}\n  return connect();\n}\n`);
+  const rowsFile = join(dir, 'rows.jsonl');
+  await writeFile(
+    rowsFile,
+    [
+      { content: `# Notes\n\nAsk ops, and never paste this again:\n\n${fx.python}`, path: 'docs/NOTES.md' },
+      { content: `support line: ${fx.javascript}`, lang: 'text' },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
+  assert.ok((await readdir(join(src, 'json'))).length > 3);
+
+  const found: Map<string, string>[] = [];
+  for (const workers of [1, 2]) {
+    const pool = await createCpuPool(workers);
+    after(() => pool.close());
+    // The pool really returns the facts with the chunks it cut (else the flush would scan them).
+    const [probe] = await pool.chunk({ mode: 'function', texts: [fx.python], languages: ['python'], hygiene: true });
+    assert.ok('chunks' in probe && probe.chunks.every((c) => c.scan && c.stats), 'chunks carry their scan');
+    const engine = await Engine.open({ dir: join(dir, `db${workers}`), create: true });
+    await importPaths(engine.store, [src, rowsFile], { chunk: 'function', pool });
+    const t = await engine.store.table('samples');
+    const byId = new Map<string, string>();
+    let flagged = 0;
+    let whole = 0;
+    for await (const b of t.query().select(['id', 'text', 'language', 'chunk']))
+      for (let i = 0; i < b.numRows; i++) {
+        const id: string = b.getChild('id')!.get(i);
+        const text: string = b.getChild('text')!.get(i);
+        const language: string = b.getChild('language')!.get(i);
+        const spans = engine.store.hygiene.spansOf(id);
+        const stats = engine.store.hygiene.heuristics.stats(id);
+        const [alone] = await scanTexts([text]);
+        assert.deepEqual(spans, alone.spans, `${id} (${language}): the spans of a scan of it alone`);
+        assert.deepEqual(stats, textStats(text, language), `${id} (${language}): its statistics`);
+        if (spans!.length) flagged++;
+        if (b.getChild('chunk')!.get(i) === 'file' && !['python', 'javascript'].includes(language)) whole++;
+        byId.set(id, JSON.stringify([spans, stats]));
+      }
+    assert.ok(flagged >= 4, `${flagged} flagged samples: the planted leaks in functions, markdown and text`);
+    assert.ok(whole >= 2, `${whole} samples imported whole`);
+    found.push(byId);
+    await engine.close();
+    await pool.close();
+  }
+  assert.deepEqual([...found[1]], [...found[0]]);
+});

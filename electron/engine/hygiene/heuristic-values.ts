@@ -168,10 +168,11 @@ export class HeuristicValues {
 export async function recordHeuristics(
   store: DatasetStore,
   values: HeuristicValues,
-  items: { id: string; text: string; language: string }[],
+  /** `stats`: computed already (the import's worker threads), in `language`. */
+  items: { id: string; text: string; language: string; stats?: TextStats }[],
 ): Promise<void> {
   if (!items.length) return;
-  const rows = items.map((i) => ({ id: i.id, row: rowOf(textStats(i.text, i.language)) }));
+  const rows = items.map((i) => ({ id: i.id, row: rowOf(i.stats ?? textStats(i.text, i.language)) }));
   const t = await store.table('sample_heuristics');
   await t.add(rows.map((r) => ({ sample_id: r.id, method: HEURISTICS_METHOD, ...r.row })));
   for (const r of rows) values.set(r.id, r.row);

@@ -3,16 +3,21 @@ import type { CpuPool } from '../workers/cpu-pool.js';
 import { detectLicenses, type LicenseFinding } from './license-detect.js';
 import { extractFields } from './meta-fields.js';
 import { recordLicenses, recordScan, writeFields } from './hygiene-store.js';
-import { SCAN_METHOD, scanTexts, type Scanner } from './scan-text.js';
+import { SCAN_METHOD, scanTexts, type ScanResult, type Scanner } from './scan-text.js';
 import { recordHeuristics } from './heuristic-values.js';
 import type { SensitiveKind } from './spans.js';
 import type { FieldValue } from './hygiene-index.js';
+import type { TextStats } from './heuristics.js';
 
 export interface HygieneItem {
   id: string;
   text: string;
   metadata: Record<string, unknown>;
   licenseFile?: { path: string; id: string } | null;
+  /** Computed already (the import's worker threads): used as is, not scanned again. */
+  scan?: ScanResult;
+  /** Computed already, in the sample's language: used as is. */
+  stats?: TextStats;
 }
 
 /**
@@ -40,15 +45,17 @@ export async function recordHygiene(
       store.hygiene.heuristics,
       items.map((i) => {
         const r = idx.row(i.id);
-        return { id: i.id, text: i.text, language: r === undefined ? '' : idx.language[r] };
+        return { id: i.id, text: i.text, language: r === undefined ? '' : idx.language[r], stats: i.stats };
       }),
     );
   }
   if (opts.scan ?? true) {
-    const results = await (opts.scanner ?? scanTexts)(items.map((i) => i.text));
+    const todo = items.filter((i) => !i.scan);
+    const scanned = todo.length ? await (opts.scanner ?? scanTexts)(todo.map((i) => i.text)) : [];
+    let k = 0;
     await recordScan(
       store.annotations,
-      items.map((i, k) => ({ id: i.id, text: i.text, result: results[k] })),
+      items.map((i) => ({ id: i.id, text: i.text, result: i.scan ?? scanned[k++] })),
     );
   }
   if (opts.licenses ?? true) {

@@ -92,6 +92,9 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
     cancelled: false,
     skipped: 0,
   };
+  // NOTE: the pool scans and measures the chunks it cuts (cpu-tasks.ts `hygiene`); records it
+  // does not parse are scanned at the flush, as before.
+  const hygiene = opts.hygiene ?? true;
   let batch: SampleRowRecord[] = [];
   let hygieneBatch: HygieneItem[] = [];
   let batchBytes = 0;
@@ -119,7 +122,7 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
       batchImports = [];
       // NOTE: after the rows are written: a crash in between leaves samples without a scan, which
       // `tbs scan` (and every export) picks up, never a finding for a sample that is not stored.
-      if (opts.hygiene ?? true)
+      if (hygiene)
         await recordHygiene(store, hygieneBatch, {
           metaFields: opts.metaFields,
           scanner: (texts) => pool.scan(texts),
@@ -187,7 +190,14 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
       importedAt,
     };
     batch.push(sampleToRow(sample, importId));
-    hygieneBatch.push({ id, text, metadata: rec.metadata, licenseFile: rec.licenseFile ?? null });
+    hygieneBatch.push({
+      id,
+      text,
+      metadata: rec.metadata,
+      licenseFile: rec.licenseFile ?? null,
+      scan: c.scan,
+      stats: c.stats,
+    });
     batchBytes += text.length;
   };
   /** Applies one group's items in reading order, with the parsed records' chunks. */
@@ -236,7 +246,7 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
     const done = await inFlight.push(
       group,
       texts.length
-        ? pool.chunk({ mode: chunkMode, texts, languages: groupLanguages, names: groupNames })
+        ? pool.chunk({ mode: chunkMode, texts, languages: groupLanguages, names: groupNames, hygiene })
         : Promise.resolve([]),
     );
     group = [];

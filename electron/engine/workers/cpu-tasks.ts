@@ -14,6 +14,7 @@ import type { Template } from '../label/templates.js';
 import type { MinhashSketches } from '../curate/minhash.js';
 import type { TokenCounter } from '../ingest/token-count.js';
 import type { ScanResult } from '../hygiene/scan-text.js';
+import type { TextStats } from '../hygiene/heuristics.js';
 import type { LaterCandidates } from '../curate/lsh-candidates.js';
 import type { ExportRow } from '../curate/writers.js';
 import type { LshCandidatesShare, LshHashShare, LshPrebitsShare, LshTablesShare } from '../curate/near-dup-stream.js';
@@ -39,6 +40,11 @@ export interface ChunkTask {
   languages?: (string | null)[];
   /** File or source names, for detection's fallback (`notes.txt` stays `txt`). */
   names?: (string | null)[];
+  /**
+   * Also scan each chunk for secrets / PII and compute its text statistics (the import's hygiene
+   * step), here on the thread that has the text, not afterwards on the main thread.
+   */
+  hygiene?: boolean;
 }
 
 /** One chunk: offsets into its record's text (not a copy of it), the sample id and token estimate. */
@@ -52,6 +58,10 @@ export interface ChunkOut {
   imports: string[];
   id: string;
   tokens: number;
+  /** With `hygiene`: the chunk's secret / PII scan (scan-text.ts `scanTexts`). */
+  scan?: ScanResult;
+  /** With `hygiene`: the chunk's text statistics, in the record's language (heuristics.ts). */
+  stats?: TextStats;
 }
 
 /**
@@ -222,7 +232,35 @@ export async function runChunkTask(t: ChunkTask): Promise<ChunkResult[]> {
       out.push({ ...detected, error: (e as Error).message });
     }
   }
+  if (t.hygiene) await addHygiene(t, out);
   return out;
+}
+
+/** The import's hygiene facts for every chunk: one joined secret / PII scan, then the statistics. */
+async function addHygiene(t: ChunkTask, results: ChunkResult[]): Promise<void> {
+  // NOTE: loaded on first use, like the other tasks' modules (secretlint is a large load).
+  const [{ scanTexts }, { textStats }] = await Promise.all([
+    import('../hygiene/scan-text.js'),
+    import('../hygiene/heuristics.js'),
+  ]);
+  const bodies: string[] = [];
+  const outs: { chunk: ChunkOut; language: string }[] = [];
+  results.forEach((r, i) => {
+    if (!('chunks' in r)) return;
+    const text = t.texts[i];
+    // The language the chunks were cut in: detected here, else the record's (as runChunkTask reads it).
+    const language = r.language ?? (t.languages ? t.languages[i] : 'python') ?? '';
+    for (const c of r.chunks) {
+      const body = c.start === 0 && c.end === text.length ? text : text.slice(c.start, c.end);
+      bodies.push(body);
+      outs.push({ chunk: c, language });
+    }
+  });
+  const scans = await scanTexts(bodies);
+  outs.forEach((o, k) => {
+    o.chunk.scan = scans[k];
+    o.chunk.stats = textStats(bodies[k], o.language);
+  });
 }
 
 const embedders = new Map<string, Promise<Embedder>>();
