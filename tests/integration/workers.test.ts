@@ -168,7 +168,7 @@ test('rows that name no language are detected on the pool: the same languages, i
     assert.ok(found.has(lang), `${lang} detected: ${[...found]}`);
 });
 
-test('the import scan and text statistics made on the pool equal a scan of each stored sample alone, with 1 and 2 workers', async () => {
+test('the import stores, for every sample, the scan and text statistics of that sample alone, with 1 and 2 workers; duplicates are not scanned', async () => {
   const { cp, mkdir, readdir, writeFile } = await import('node:fs/promises');
   const { scanTexts } = await import('../../electron/engine/hygiene/scan-text.ts');
   const { textStats } = await import('../../electron/engine/hygiene/heuristics.ts');
@@ -176,9 +176,10 @@ test('the import scan and text statistics made on the pool equal a scan of each 
   const dir = await tempDir();
   const src = join(dir, 'src');
   await mkdir(src);
-  // Real parsed code in several languages, planted leaks inside functions, and files imported
-  // whole (markdown, plain text: no grammar), whose scan the flush makes on the main thread.
+  // Real parsed code in several languages, a duplicated file, planted leaks inside functions, rows
+  // whose language the pool detects (parsed, or imported whole: markdown, plain text).
   await cp(join(STDLIB, 'json'), join(src, 'json'), { recursive: true });
+  await cp(join(STDLIB, 'json', 'decoder.py'), join(src, 'decoder-copy.py'));
   await cp(join(import.meta.dirname, '..', 'fixtures', 'languages'), join(src, 'languages'), { recursive: true });
   const fx = plantedSamples();
   // Function chunks keep functions and classes: the leaks go inside them.
@@ -186,11 +187,15 @@ test('the import scan and text statistics made on the pool equal a scan of each 
   await writeFile(join(src, 'leaky.py'), `def config():\n    '''\n    ${indented}\n    '''\n\n\n${fx.lookalikes}`);
   await writeFile(join(src, 'leaky.js'), `function deploy() {\n${fx.javascript}\n  return connect();\n}\n`);
   const rowsFile = join(dir, 'rows.jsonl');
+  // No language and no path: detected as Python on the pool, parsed, its statistics taken there.
+  const detected =
+    '# Helpers for the nightly job.\nimport os\n\n\ndef home():\n    # the user folder\n    return os.path.expanduser("~")  # never cached\n';
   await writeFile(
     rowsFile,
     [
       { content: `# Notes\n\nAsk ops, and never paste this again:\n\n${fx.python}`, path: 'docs/NOTES.md' },
       { content: `support line: ${fx.javascript}`, lang: 'text' },
+      { content: detected },
     ]
       .map((r) => JSON.stringify(r))
       .join('\n') + '\n',
@@ -201,20 +206,23 @@ test('the import scan and text statistics made on the pool equal a scan of each 
   for (const workers of [1, 2]) {
     const pool = await createCpuPool(workers);
     after(() => pool.close());
-    // The pool really returns the facts with the chunks it cut (else the flush would scan them).
-    const [probe] = await pool.chunk({ mode: 'function', texts: [fx.python], languages: ['python'], hygiene: true });
-    assert.ok('chunks' in probe && probe.chunks.every((c) => c.scan && c.stats), 'chunks carry their scan');
+    const sentToScan: string[] = [];
+    const spy = { ...pool, scan: (texts: readonly string[]) => (sentToScan.push(...texts), pool.scan(texts)) };
     const engine = await Engine.open({ dir: join(dir, `db${workers}`), create: true });
-    await importPaths(engine.store, [src, rowsFile], { chunk: 'function', pool });
+    const r = await importPaths(engine.store, [src, rowsFile], { chunk: 'function', pool: spy });
+    assert.ok(r.duplicates > 5, `${r.duplicates} duplicate chunks (the copied file)`);
     const t = await engine.store.table('samples');
     const byId = new Map<string, string>();
+    const stored: string[] = [];
     let flagged = 0;
     let whole = 0;
+    let detectedParsed = 0;
     for await (const b of t.query().select(['id', 'text', 'language', 'chunk']))
       for (let i = 0; i < b.numRows; i++) {
         const id: string = b.getChild('id')!.get(i);
         const text: string = b.getChild('text')!.get(i);
         const language: string = b.getChild('language')!.get(i);
+        stored.push(text);
         const spans = engine.store.hygiene.spansOf(id);
         const stats = engine.store.hygiene.heuristics.stats(id);
         const [alone] = await scanTexts([text]);
@@ -222,13 +230,65 @@ test('the import scan and text statistics made on the pool equal a scan of each 
         assert.deepEqual(stats, textStats(text, language), `${id} (${language}): its statistics`);
         if (spans!.length) flagged++;
         if (b.getChild('chunk')!.get(i) === 'file' && !['python', 'javascript'].includes(language)) whole++;
+        if (text.includes('def home()')) {
+          assert.equal(language, 'python');
+          assert.ok(stats!.commentRatio > 0, 'measured as Python: its # comments count');
+          detectedParsed++;
+        }
         byId.set(id, JSON.stringify([spans, stats]));
       }
     assert.ok(flagged >= 4, `${flagged} flagged samples: the planted leaks in functions, markdown and text`);
     assert.ok(whole >= 2, `${whole} samples imported whole`);
+    assert.equal(detectedParsed, 1, 'the row without a language was detected and parsed');
+    // Each stored sample was scanned once; no duplicate chunk was.
+    assert.deepEqual([...sentToScan].sort(), [...stored].sort());
     found.push(byId);
     await engine.close();
     await pool.close();
   }
   assert.deepEqual([...found[1]], [...found[0]]);
+});
+
+test('the import stores the text statistics its pool measured with the chunks (not measured again on the main thread)', async () => {
+  const { writeFile } = await import('node:fs/promises');
+  const { textStats } = await import('../../electron/engine/hygiene/heuristics.ts');
+  const dir = await tempDir();
+  const file = join(dir, 'rows.jsonl');
+  const code = 'def a():\n    return 1\n\n\ndef b():\n    # two\n    return 2\n';
+  await writeFile(
+    file,
+    `${JSON.stringify({ content: code, lang: 'python' })}\n${JSON.stringify({ content: 'plain words', lang: 'text' })}\n`,
+  );
+  const pool = await createCpuPool(2);
+  after(() => pool.close());
+  // A pool whose statistics are marked: the stored ones must be these.
+  const marked = {
+    ...pool,
+    chunk: async (t: Parameters<typeof pool.chunk>[0]) => {
+      assert.equal(t.stats, true, 'the import asks the pool for statistics');
+      const out = await pool.chunk(t);
+      for (const r of out) if ('chunks' in r) for (const c of r.chunks) c.stats!.lines += 1000;
+      return out;
+    },
+  };
+  const engine = await Engine.open({ dir: join(dir, 'db'), create: true });
+  await importPaths(engine.store, [file], { chunk: 'function', pool: marked });
+  const t = await engine.store.table('samples');
+  const lines: Record<string, number> = {};
+  for await (const b of t.query().select(['id', 'text']))
+    for (let i = 0; i < b.numRows; i++) {
+      const text: string = b.getChild('text')!.get(i);
+      lines[text] = engine.store.hygiene.heuristics.stats(b.getChild('id')!.get(i))!.lines;
+    }
+  assert.deepEqual(lines, {
+    'def a():\n    return 1': 1000 + textStats('def a():\n    return 1', 'python').lines,
+    'def b():\n    # two\n    return 2': 1000 + textStats('def b():\n    # two\n    return 2', 'python').lines,
+    // Imported whole: measured at the flush.
+    'plain words': 1,
+  });
+  // Without the scan (--no-scan), the pool measures nothing.
+  const [plain] = await pool.chunk({ mode: 'function', texts: [code], languages: ['python'] });
+  assert.ok('chunks' in plain && plain.chunks.every((c) => c.stats === undefined));
+  await engine.close();
+  await pool.close();
 });

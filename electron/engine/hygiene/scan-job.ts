@@ -3,7 +3,7 @@ import type { CpuPool } from '../workers/cpu-pool.js';
 import { detectLicenses, type LicenseFinding } from './license-detect.js';
 import { extractFields } from './meta-fields.js';
 import { recordLicenses, recordScan, writeFields } from './hygiene-store.js';
-import { SCAN_METHOD, scanTexts, type ScanResult, type Scanner } from './scan-text.js';
+import { SCAN_METHOD, scanTexts, type Scanner } from './scan-text.js';
 import { recordHeuristics } from './heuristic-values.js';
 import type { SensitiveKind } from './spans.js';
 import type { FieldValue } from './hygiene-index.js';
@@ -14,9 +14,7 @@ export interface HygieneItem {
   text: string;
   metadata: Record<string, unknown>;
   licenseFile?: { path: string; id: string } | null;
-  /** Computed already (the import's worker threads): used as is, not scanned again. */
-  scan?: ScanResult;
-  /** Computed already, in the sample's language: used as is. */
+  /** Computed already (the import's worker threads), in the sample's language: used as is. */
   stats?: TextStats;
 }
 
@@ -50,12 +48,10 @@ export async function recordHygiene(
     );
   }
   if (opts.scan ?? true) {
-    const todo = items.filter((i) => !i.scan);
-    const scanned = todo.length ? await (opts.scanner ?? scanTexts)(todo.map((i) => i.text)) : [];
-    let k = 0;
+    const results = await (opts.scanner ?? scanTexts)(items.map((i) => i.text));
     await recordScan(
       store.annotations,
-      items.map((i) => ({ id: i.id, text: i.text, result: i.scan ?? scanned[k++] })),
+      items.map((i, k) => ({ id: i.id, text: i.text, result: results[k] })),
     );
   }
   if (opts.licenses ?? true) {

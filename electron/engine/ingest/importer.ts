@@ -92,8 +92,8 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
     cancelled: false,
     skipped: 0,
   };
-  // NOTE: the pool scans and measures the chunks it cuts (cpu-tasks.ts `hygiene`); records it
-  // does not parse are scanned at the flush, as before.
+  // NOTE: the pool measures the chunks it cuts (cpu-tasks.ts `stats`); the flush measures the
+  // records imported whole, and scans what it stores (on the pool).
   const hygiene = opts.hygiene ?? true;
   let batch: SampleRowRecord[] = [];
   let hygieneBatch: HygieneItem[] = [];
@@ -195,7 +195,6 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
       text,
       metadata: rec.metadata,
       licenseFile: rec.licenseFile ?? null,
-      scan: c.scan,
       stats: c.stats,
     });
     batchBytes += text.length;
@@ -246,7 +245,7 @@ async function importPathsAlone(store: DatasetStore, paths: string[], opts: Impo
     const done = await inFlight.push(
       group,
       texts.length
-        ? pool.chunk({ mode: chunkMode, texts, languages: groupLanguages, names: groupNames, hygiene })
+        ? pool.chunk({ mode: chunkMode, texts, languages: groupLanguages, names: groupNames, stats: hygiene })
         : Promise.resolve([]),
     );
     group = [];

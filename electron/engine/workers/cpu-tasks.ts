@@ -41,10 +41,11 @@ export interface ChunkTask {
   /** File or source names, for detection's fallback (`notes.txt` stays `txt`). */
   names?: (string | null)[];
   /**
-   * Also scan each chunk for secrets / PII and compute its text statistics (the import's hygiene
-   * step), here on the thread that has the text, not afterwards on the main thread.
+   * Also compute each chunk's text statistics (the import's hygiene step) here, on the thread that
+   * has the text. The secret / PII scan waits for the flush (a pool task too): it sees only the
+   * chunks that are stored, where a re-import's duplicates would all be scanned here.
    */
-  hygiene?: boolean;
+  stats?: boolean;
 }
 
 /** One chunk: offsets into its record's text (not a copy of it), the sample id and token estimate. */
@@ -58,9 +59,7 @@ export interface ChunkOut {
   imports: string[];
   id: string;
   tokens: number;
-  /** With `hygiene`: the chunk's secret / PII scan (scan-text.ts `scanTexts`). */
-  scan?: ScanResult;
-  /** With `hygiene`: the chunk's text statistics, in the record's language (heuristics.ts). */
+  /** With `stats`: the chunk's text statistics, in the language it was cut in (heuristics.ts). */
   stats?: TextStats;
 }
 
@@ -190,6 +189,7 @@ export async function runContaminationTask(t: ContaminationTask): Promise<Contam
 
 export async function runChunkTask(t: ChunkTask): Promise<ChunkResult[]> {
   const out: ChunkResult[] = [];
+  const textStats = t.stats ? (await import('../hygiene/heuristics.js')).textStats : null;
   for (let i = 0; i < t.texts.length; i++) {
     const text = t.texts[i];
     let language = t.languages ? t.languages[i] : 'python';
@@ -225,6 +225,7 @@ export async function runChunkTask(t: ChunkTask): Promise<ChunkResult[]> {
             imports: c.imports,
             id: sampleIdOf(body),
             tokens: estimateTokens(body),
+            ...(textStats ? { stats: textStats(body, language) } : {}),
           };
         }),
       });
@@ -232,35 +233,7 @@ export async function runChunkTask(t: ChunkTask): Promise<ChunkResult[]> {
       out.push({ ...detected, error: (e as Error).message });
     }
   }
-  if (t.hygiene) await addHygiene(t, out);
   return out;
-}
-
-/** The import's hygiene facts for every chunk: one joined secret / PII scan, then the statistics. */
-async function addHygiene(t: ChunkTask, results: ChunkResult[]): Promise<void> {
-  // NOTE: loaded on first use, like the other tasks' modules (secretlint is a large load).
-  const [{ scanTexts }, { textStats }] = await Promise.all([
-    import('../hygiene/scan-text.js'),
-    import('../hygiene/heuristics.js'),
-  ]);
-  const bodies: string[] = [];
-  const outs: { chunk: ChunkOut; language: string }[] = [];
-  results.forEach((r, i) => {
-    if (!('chunks' in r)) return;
-    const text = t.texts[i];
-    // The language the chunks were cut in: detected here, else the record's (as runChunkTask reads it).
-    const language = r.language ?? (t.languages ? t.languages[i] : 'python') ?? '';
-    for (const c of r.chunks) {
-      const body = c.start === 0 && c.end === text.length ? text : text.slice(c.start, c.end);
-      bodies.push(body);
-      outs.push({ chunk: c, language });
-    }
-  });
-  const scans = await scanTexts(bodies);
-  outs.forEach((o, k) => {
-    o.chunk.scan = scans[k];
-    o.chunk.stats = textStats(bodies[k], o.language);
-  });
 }
 
 const embedders = new Map<string, Promise<Embedder>>();
