@@ -172,3 +172,17 @@ test('commits slower than the window still group: the writers a commit released 
   // carries all 32 writers, released together by the commit before it.
   assert.deepEqual(sizes.slice(2), Array(sizes.length - 2).fill(32), `group sizes ${sizes.join(',')}`);
 });
+
+test('a writer that comes a window after a grouped commit commits in the same turn', async () => {
+  let calls = 0;
+  const gc = new GroupCommit<number>(async () => {
+    calls++;
+  }, 10);
+  await Promise.all([gc.add([1]), gc.add([2]), gc.add([3])]);
+  await gc.idle();
+  const before = calls;
+  await new Promise((r) => setTimeout(r, 30));
+  const p = gc.add([4]);
+  assert.equal(calls, before + 1, 'committed without waiting for a turn');
+  await p;
+});

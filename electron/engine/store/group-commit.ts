@@ -13,6 +13,7 @@ export class GroupCommit<E> {
   private queue: { entries: E[]; done: (err?: Error) => void }[] = [];
   private running: Promise<void> | null = null;
   private lastStart = -Infinity;
+  private lastEnd = -Infinity;
   /** How many appends the last commit carried (the window applies after 2 or more). */
   private lastAppends = 0;
 
@@ -47,8 +48,9 @@ export class GroupCommit<E> {
             await new Promise((r) => setTimeout(r, wait));
           // A commit slower than the window (a slow disk's fsync, a loaded machine) leaves none of
           // it to wait: still let the writers it just released append first, or the first one
-          // back commits alone and every other commit carries a single append.
-          await new Promise((r) => setImmediate(r));
+          // back commits alone and every other commit carries a single append. A writer that comes
+          // a window or more after the last commit ended is not one of them: it commits at once.
+          if (performance.now() - this.lastEnd < this.windowMs) await new Promise((r) => setImmediate(r));
         }
         this.lastStart = performance.now();
         const group = this.queue.splice(0);
@@ -63,6 +65,7 @@ export class GroupCommit<E> {
         } catch (e) {
           for (const g of group) g.done(e as Error);
         }
+        this.lastEnd = performance.now();
       }
       // Cleared in the same turn as the queue was found empty: an add from here on starts a new loop.
       this.running = null;
