@@ -77,7 +77,7 @@ export async function run(o: BenchOpts): Promise<BenchRow[]> {
     row(
       'Stack-layout import with the hygiene scan (the default)',
       scanned,
-      `${(w.bytes / 1e6).toFixed(1)} MB JSONL; secrets / PII and text statistics on the pool with the chunks, licenses and fields on the main thread`,
+      `${(w.bytes / 1e6).toFixed(1)} MB JSONL; text statistics on the pool with the chunks, secrets / PII on the pool at each flush, licenses and fields on the main thread`,
     );
     row('hash embedding of the imported rows', emb, `${samples} samples, 512 dims`);
     // `tbs` as users start it (bin/tbs.mjs, the bundle): built here first, so no run pays for a build.
