@@ -136,3 +136,22 @@ test('the secret / PII scan on 2 worker threads finds exactly what the inline sc
   assert.ok(texts.length > 100, `${texts.length} texts: the pool gets more than one slice each`);
   await pool.close();
 });
+
+test('text statistics on 2 worker threads equal the inline ones, each in its own language, in order', async () => {
+  const { textStats } = await import('../../electron/engine/hygiene/heuristics.ts');
+  const dir = await tempDir();
+  const { rows } = await corpus(dir);
+  // Python texts measured in alternating languages: '#' lines are comments only in some of them.
+  const languages = ['python', 'javascript', 'go', 'lua']; // 4 does not divide a slice of 150
+  const texts = Array.from({ length: 300 }, (_, i) => `${rows[i % rows.length].text}\n# note ${i}\n// tail`);
+  const langs = texts.map((_, i) => languages[i % languages.length]);
+  const pool = await createCpuPool(2);
+  after(() => pool.close());
+  const pooled = await pool.stats(texts, langs);
+  assert.deepEqual(
+    pooled,
+    texts.map((t, i) => textStats(t, langs[i])),
+  );
+  assert.notDeepEqual(pooled[0].commentRatio, pooled[1].commentRatio, 'the language matters to the measure');
+  await pool.close();
+});

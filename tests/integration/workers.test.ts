@@ -292,3 +292,101 @@ test('the import stores the text statistics its pool measured with the chunks (n
   await engine.close();
   await pool.close();
 });
+
+test('tbs scan on the pool (batches recorded while the next is read) stores what a scan of each sample alone gives; a cancel resumes', async () => {
+  const { cp, mkdir, writeFile } = await import('node:fs/promises');
+  const { scanTexts } = await import('../../electron/engine/hygiene/scan-text.ts');
+  const { textStats } = await import('../../electron/engine/hygiene/heuristics.ts');
+  const { scanDataset } = await import('../../electron/engine/hygiene/scan-job.ts');
+  const { plantedSamples } = await import('../support/hygiene-fixtures.ts');
+  const dir = await tempDir();
+  const src = join(dir, 'src');
+  await mkdir(src);
+  await cp(join(STDLIB, 'json'), join(src, 'json'), { recursive: true });
+  await cp(join(STDLIB, 'email'), join(src, 'email'), { recursive: true });
+  await cp(join(import.meta.dirname, '..', 'fixtures', 'languages'), join(src, 'languages'), { recursive: true });
+  const fx = plantedSamples();
+  await writeFile(join(src, 'leaky.py'), fx.python);
+  await writeFile(join(src, 'leaky.js'), fx.javascript);
+  await writeFile(join(src, 'NOTES.md'), `# Ops\n\n${fx.python}`);
+
+  const stored: Map<string, string>[] = [];
+  for (const workers of [1, 2]) {
+    const pool = await createCpuPool(workers);
+    after(() => pool.close());
+    const engine = await Engine.open({ dir: join(dir, `db${workers}`), create: true });
+    const imp = await importPaths(engine.store, [src], { hygiene: false, pool });
+    assert.ok(imp.imported > 40, `${imp.imported} samples`);
+    // Cancelled after the second batch's progress: at most the batch read meanwhile is recorded too.
+    const ctl = new AbortController();
+    const seen: number[] = [];
+    const first = await scanDataset(engine.store, {
+      pool,
+      batch: 5,
+      signal: ctl.signal,
+      onProgress: (p) => {
+        seen.push(p.done);
+        if (seen.length === 2) ctl.abort();
+      },
+    });
+    assert.equal(first.cancelled, true);
+    assert.ok(first.scanned >= 10 && first.scanned <= 15, `${first.scanned} scanned before the cancel took effect`);
+    const rest = await scanDataset(engine.store, { pool, batch: 5 });
+    assert.equal(rest.scanned + first.scanned, imp.imported, 'the resumed scan does the rest, once');
+    assert.equal(rest.skipped, first.scanned);
+    const t = await engine.store.table('samples');
+    const byId = new Map<string, string>();
+    let flagged = 0;
+    for await (const b of t.query().select(['id', 'text', 'language']))
+      for (let i = 0; i < b.numRows; i++) {
+        const id: string = b.getChild('id')!.get(i);
+        const text: string = b.getChild('text')!.get(i);
+        const language: string = b.getChild('language')!.get(i);
+        const spans = engine.store.hygiene.spansOf(id);
+        const stats = engine.store.hygiene.heuristics.stats(id);
+        assert.deepEqual(spans, (await scanTexts([text]))[0].spans, `${id} (${language}): spans`);
+        assert.deepEqual(stats, textStats(text, language), `${id} (${language}): statistics`);
+        if (spans!.length) flagged++;
+        byId.set(id, JSON.stringify([spans, stats]));
+      }
+    assert.ok(flagged >= 3 && imp.imported > 40, `${flagged} flagged`);
+    stored.push(byId);
+    await engine.close();
+    await pool.close();
+  }
+  assert.deepEqual([...stored[1]], [...stored[0]]);
+});
+
+test('tbs scan: a batch whose scan fails stops the scan with its error; the batches before it stay recorded', async () => {
+  const { cp } = await import('node:fs/promises');
+  const { scanDataset } = await import('../../electron/engine/hygiene/scan-job.ts');
+  const dir = await tempDir();
+  await cp(join(STDLIB, 'json'), join(dir, 'src'), { recursive: true });
+  const pool = await createCpuPool(2);
+  after(() => pool.close());
+  const engine = await Engine.open({ dir: join(dir, 'db'), create: true });
+  const imp = await importPaths(engine.store, [join(dir, 'src')], { hygiene: false, pool });
+  let calls = 0;
+  const failing = {
+    ...pool,
+    scan: async (texts: readonly string[]) => {
+      if (++calls === 2) throw new Error('scanner crashed');
+      return pool.scan(texts);
+    },
+  };
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await assert.rejects(scanDataset(engine.store, { pool: failing, batch: 2 }), /scanner crashed/);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  const resumed = await scanDataset(engine.store, { pool, batch: 2 });
+  assert.equal(resumed.skipped, 2, 'the first batch was recorded');
+  assert.equal(resumed.scanned, imp.imported - 2);
+  await engine.close();
+  await pool.close();
+});

@@ -37,14 +37,10 @@ export async function recordHygiene(
 ): Promise<void> {
   if (!items.length) return;
   if (opts.heuristics ?? true) {
-    const idx = store.index;
     await recordHeuristics(
       store,
       store.hygiene.heuristics,
-      items.map((i) => {
-        const r = idx.row(i.id);
-        return { id: i.id, text: i.text, language: r === undefined ? '' : idx.language[r], stats: i.stats };
-      }),
+      items.map((i) => ({ id: i.id, text: i.text, language: languageOf(store, i.id), stats: i.stats })),
     );
   }
   if (opts.scan ?? true) {
@@ -67,6 +63,12 @@ export async function recordHygiene(
       for (const [field, value] of extractFields(i.metadata, opts.metaFields)) rows.push({ id: i.id, field, value });
     await writeFields(store, rows);
   }
+}
+
+/** The language a sample's statistics are measured in: its index entry's ('' outside the index). */
+function languageOf(store: DatasetStore, id: string): string {
+  const r = store.index.row(id);
+  return r === undefined ? '' : store.index.language[r];
 }
 
 export interface ScanSummary {
@@ -95,8 +97,8 @@ export async function scanDataset(
     onProgress?: (p: { done: number; total: number }) => void;
     /** Samples recorded together (default 2000): the most a cancel or crash can make the next run redo. */
     batch?: number;
-    /** Worker threads for the secret / PII scan (inline without). */
-    pool?: Pick<CpuPool, 'scan'>;
+    /** Worker threads for the secret / PII scan and the text statistics (inline without). */
+    pool?: Pick<CpuPool, 'scan' | 'stats'>;
   } = {},
 ): Promise<ScanSummary> {
   const batch = opts.batch ?? BATCH;
@@ -109,24 +111,59 @@ export async function scanDataset(
   let toLicense: HygieneItem[] = [];
   let toStats: HygieneItem[] = [];
   const touched = new Set<string>();
-  const flush = async () => {
-    if (!touched.size && opts.signal?.aborted) return;
+  const record = async (w: {
+    toScan: HygieneItem[];
+    toLicense: HygieneItem[];
+    toStats: HygieneItem[];
+    done: number;
+  }) => {
     const pool = opts.pool;
-    await recordHygiene(store, toScan, {
+    // The pool scans and measures while this thread checks licenses and metadata fields.
+    const scans = pool && w.toScan.length ? pool.scan(w.toScan.map((i) => i.text)) : null;
+    const measured =
+      pool && w.toStats.length
+        ? pool.stats(
+            w.toStats.map((i) => i.text),
+            w.toStats.map((i) => languageOf(store, i.id)),
+          )
+        : null;
+    // NOTE: a step that fails first must not leave the other's rejection unobserved.
+    scans?.catch(() => {});
+    measured?.catch(() => {});
+    // A sample never license-checked was imported without hygiene: its metadata fields are missing too.
+    await recordHygiene(store, w.toLicense, { scan: false, heuristics: false });
+    await recordHygiene(store, w.toScan, {
       licenses: false,
       fields: false,
       heuristics: false,
-      scanner: pool ? (texts) => pool.scan(texts) : undefined,
+      scanner: scans ? () => scans : undefined,
     });
-    // A sample never license-checked was imported without hygiene: its metadata fields are missing too.
-    await recordHygiene(store, toLicense, { scan: false, heuristics: false });
-    await recordHygiene(store, toStats, { scan: false, licenses: false, fields: false });
-    scanned += touched.size;
-    touched.clear();
+    const stats = measured ? await measured : null;
+    await recordHygiene(store, stats ? w.toStats.map((i, k) => ({ ...i, stats: stats[k] })) : w.toStats, {
+      scan: false,
+      licenses: false,
+      fields: false,
+    });
+    opts.onProgress?.({ done: w.done, total });
+  };
+  // NOTE: a batch is recorded while the next one is read; batches are recorded in reading order,
+  // each completely before the next starts, and a failed one stops the scan.
+  let recording: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    if (!touched.size && opts.signal?.aborted) return;
+    const w = { toScan, toLicense, toStats, done };
+    const count = touched.size;
     toScan = [];
     toLicense = [];
     toStats = [];
-    opts.onProgress?.({ done, total });
+    touched.clear();
+    const before = recording;
+    recording = before.then(async () => {
+      await record(w);
+      scanned += count;
+    });
+    recording.catch(() => {});
+    await before;
   };
   const samples = await store.table('samples');
   scan: for await (const b of samples.query().select(['id', 'text', 'metadata'])) {
@@ -163,6 +200,7 @@ export async function scanDataset(
   }
   // NOTE: what was read before a cancel is still recorded: the next run starts after it.
   await flush();
+  await recording;
   const t = store.hygiene.totals();
   // A scan appends a run per batch and kind: compacted, so opening does not read hundreds of fragments.
   if (scanned && !store.readOnly) await store.compact(DatasetStore.HYGIENE_TABLES);

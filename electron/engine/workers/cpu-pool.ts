@@ -23,6 +23,15 @@ import type { MinhashSketches } from '../curate/minhash.js';
 import type { LaterCandidates } from '../curate/lsh-candidates.js';
 import type { GateWork } from '../synth/gates.js';
 import type { ScanResult } from '../hygiene/scan-text.js';
+import type { TextStats } from '../hygiene/heuristics.js';
+
+/** Items [0, n) cut into one slice per thread (at least 64 items each), run, and joined in order. */
+async function perThread<R>(n: number, threads: number, run: (i: number, j: number) => Promise<R[]>): Promise<R[]> {
+  const size = Math.max(64, Math.ceil(n / threads));
+  const parts: Promise<R[]>[] = [];
+  for (let i = 0; i < n; i += size) parts.push(run(i, Math.min(n, i + size)));
+  return (await Promise.all(parts)).flat();
+}
 
 /**
  * Runs CPU tasks (cpu-tasks.ts) on `workers` threads through tinypool, or inline when
@@ -42,6 +51,8 @@ export interface CpuPool {
   contamination(t: Omit<ContaminationTask, 'kind'>): Promise<ContaminationMatch[][]>;
   /** The secret / PII scan of each text, in order (split across the threads). */
   scan(texts: readonly string[]): Promise<ScanResult[]>;
+  /** The text statistics of each text in its language, in order (split across the threads). */
+  stats(texts: readonly string[], languages: readonly string[]): Promise<TextStats[]>;
   /** Hashes a share of near-dup vectors into shared buffers (see LshHashTask). */
   lshHash(t: Omit<LshHashTask, 'kind'>): Promise<number>;
   /** Sorts a range of near-dup LSH tables into shared buffers (see LshTablesTask). */
@@ -87,6 +98,8 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
       synthGate: (t) => runCpuTask({ kind: 'synth-gate', ...t }) as Promise<GateWork>,
       contamination: (t) => runCpuTask({ kind: 'contamination', ...t }) as Promise<ContaminationMatch[][]>,
       scan: (texts) => runCpuTask({ kind: 'scan', texts: [...texts] }) as Promise<ScanResult[]>,
+      stats: (texts, languages) =>
+        runCpuTask({ kind: 'stats', texts: [...texts], languages: [...languages] }) as Promise<TextStats[]>,
       lshHash: (t) => runCpuTask({ kind: 'lsh-hash', ...t }) as Promise<number>,
       lshTables: (t) => runCpuTask({ kind: 'lsh-tables', ...t }) as Promise<number>,
       lshCandidates: (t) => runCpuTask({ kind: 'lsh-candidates', ...t }) as Promise<LaterCandidates>,
@@ -114,15 +127,16 @@ export async function createCpuPool(workers = defaultWorkers()): Promise<CpuPool
     count: (texts) => pool.run({ kind: 'count', texts } satisfies CpuTask),
     synthGate: (t) => pool.run({ kind: 'synth-gate', ...t } satisfies CpuTask),
     contamination: (t) => pool.run({ kind: 'contamination', ...t } satisfies CpuTask),
-    scan: async (texts) => {
-      // NOTE: secretlint costs per call, not per byte (scan-text.ts joins texts), so a batch is
-      // cut into one slice per thread, not into many small ones.
-      const size = Math.max(64, Math.ceil(texts.length / n));
-      const parts: Promise<ScanResult[]>[] = [];
-      for (let i = 0; i < texts.length; i += size)
-        parts.push(pool.run({ kind: 'scan', texts: texts.slice(i, i + size) } satisfies CpuTask));
-      return (await Promise.all(parts)).flat();
-    },
+    // NOTE: secretlint costs per call, not per byte (scan-text.ts joins texts), so a batch is
+    // cut into one slice per thread, not into many small ones.
+    scan: (texts) =>
+      perThread<ScanResult>(texts.length, n, (i, j) =>
+        pool.run({ kind: 'scan', texts: texts.slice(i, j) } satisfies CpuTask),
+      ),
+    stats: (texts, languages) =>
+      perThread<TextStats>(texts.length, n, (i, j) =>
+        pool.run({ kind: 'stats', texts: texts.slice(i, j), languages: languages.slice(i, j) } satisfies CpuTask),
+      ),
     lshHash: (t) => pool.run({ kind: 'lsh-hash', ...t } satisfies CpuTask),
     lshTables: (t) => pool.run({ kind: 'lsh-tables', ...t } satisfies CpuTask),
     lshCandidates: (t) => pool.run({ kind: 'lsh-candidates', ...t } satisfies CpuTask),

@@ -127,6 +127,13 @@ export interface ScanTask {
   texts: string[];
 }
 
+/** The text statistics of each text in its language (hygiene/heuristics.ts `textStats`), in order. */
+export interface StatsTask {
+  kind: 'stats';
+  texts: string[];
+  languages: string[];
+}
+
 /**
  * Near-dup LSH: hash `members[from..to)` of unit vectors into shared `keys` / `sketch` buffers
  * (SharedArrayBuffer-backed, so nothing is copied; each thread writes only its own range).
@@ -167,6 +174,7 @@ export type CpuTask =
   | SynthGateTask
   | ContaminationTask
   | ScanTask
+  | StatsTask
   | LshHashTask
   | LshTablesTask
   | LshCandidatesTask
@@ -272,12 +280,17 @@ export async function runCpuTask(
   | GateWork
   | ContaminationMatch[][]
   | ScanResult[]
+  | TextStats[]
   | LaterCandidates
   | number
 > {
   switch (t.kind) {
     case 'scan':
       return (await import('../hygiene/scan-text.js')).scanTexts(t.texts);
+    case 'stats': {
+      const { textStats } = await import('../hygiene/heuristics.js');
+      return t.texts.map((x, i) => textStats(x, t.languages[i]));
+    }
     case 'contamination':
       return runContaminationTask(t);
     case 'chunk':
