@@ -158,7 +158,7 @@ export async function run(opts: { rows: number; log?: Log }): Promise<BenchRow[]
       name: `hygiene scan ${nTxt} (tbs scan, ${defaultWorkers()} workers)`,
       value: sc.seconds as number,
       unit: 's',
-      note: `${sc.scanned} scanned, ${sc.flagged} flagged; secrets / PII on the pool, licenses, fields and statistics on the main thread; ${rss(sc)}`,
+      note: `${sc.scanned} scanned, ${sc.flagged} flagged; secrets / PII and statistics on the pool, licenses and fields on the main thread meanwhile, a batch recorded while the next is read; ${rss(sc)}`,
     });
     await child(['open', fx.dbDir]);
     const covered = [await child(['open', fx.dbDir]), await child(['open', fx.dbDir])];
