@@ -390,3 +390,76 @@ test('tbs scan: a batch whose scan fails stops the scan with its error; the batc
   await engine.close();
   await pool.close();
 });
+
+test('tbs scan: a failed read waits for the batch being recorded; a pool method that throws leaves no unhandled rejection; a cancel with nothing left unread is not a cancel', async () => {
+  const { cp } = await import('node:fs/promises');
+  const { scanDataset } = await import('../../electron/engine/hygiene/scan-job.ts');
+  const dir = await tempDir();
+  await cp(join(STDLIB, 'json'), join(dir, 'src'), { recursive: true });
+  const pool = await createCpuPool(2);
+  after(() => pool.close());
+  const engine = await Engine.open({ dir: join(dir, 'db'), create: true });
+  const imp = await importPaths(engine.store, [join(dir, 'src')], { hygiene: false, pool });
+  assert.ok(imp.imported >= 5, `${imp.imported} samples`);
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    // 1. The read fails while the first batch's scan is still running (slowly): the scan rejects
+    // only once that batch is recorded, and nothing is written after it rejected.
+    const heur = engine.store.hygiene.heuristics;
+    const has = heur.has.bind(heur);
+    let reads = 0;
+    heur.has = (id: string) => {
+      if (++reads === 4) throw new Error('read failed');
+      return has(id);
+    };
+    const progress: number[] = [];
+    const slow = {
+      ...pool,
+      scan: async (texts: readonly string[]) => {
+        await new Promise((r) => setTimeout(r, 300));
+        return pool.scan(texts);
+      },
+    };
+    await assert.rejects(
+      scanDataset(engine.store, { pool: slow, batch: 2, onProgress: (p) => progress.push(p.done) }),
+      /read failed/,
+    );
+    assert.deepEqual(progress, [2], 'the batch being recorded was finished before the scan rejected');
+    await new Promise((r) => setTimeout(r, 400));
+    assert.deepEqual(progress, [2], 'and nothing was recorded after');
+    heur.has = has;
+
+    // 2. stats throws (not rejects) while the scan rejects later.
+    const throwing = {
+      ...pool,
+      scan: async () => {
+        await new Promise((r) => setTimeout(r, 50));
+        throw new Error('late scan failure');
+      },
+      stats: () => {
+        throw new Error('stats threw');
+      },
+    };
+    await assert.rejects(scanDataset(engine.store, { pool: throwing, batch: 2 }), /late scan failure|stats threw/);
+    await new Promise((r) => setTimeout(r, 150));
+    assert.deepEqual(unhandled, []);
+
+    // 3. Cancelled as the first batch is recorded, when the rest had been read meanwhile: all recorded.
+    const ctl = new AbortController();
+    const left = imp.imported - 2;
+    const r = await scanDataset(engine.store, {
+      pool,
+      batch: left - 1,
+      signal: ctl.signal,
+      onProgress: () => ctl.abort(),
+    });
+    assert.equal(r.scanned, left);
+    assert.equal(r.cancelled, false, 'nothing was left unread');
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  await engine.close();
+  await pool.close();
+});

@@ -119,17 +119,23 @@ export async function scanDataset(
   }) => {
     const pool = opts.pool;
     // The pool scans and measures while this thread checks licenses and metadata fields.
-    const scans = pool && w.toScan.length ? pool.scan(w.toScan.map((i) => i.text)) : null;
+    // NOTE: each started inside a promise and observed at once: a step that fails first (even a
+    // pool method that throws instead of rejecting) must not leave the other's rejection unobserved.
+    const started = <R>(go: () => Promise<R>): Promise<R> => {
+      const p = Promise.resolve().then(go);
+      p.catch(() => {});
+      return p;
+    };
+    const scans = pool && w.toScan.length ? started(() => pool.scan(w.toScan.map((i) => i.text))) : null;
     const measured =
       pool && w.toStats.length
-        ? pool.stats(
-            w.toStats.map((i) => i.text),
-            w.toStats.map((i) => languageOf(store, i.id)),
+        ? started(() =>
+            pool.stats(
+              w.toStats.map((i) => i.text),
+              w.toStats.map((i) => languageOf(store, i.id)),
+            ),
           )
         : null;
-    // NOTE: a step that fails first must not leave the other's rejection unobserved.
-    scans?.catch(() => {});
-    measured?.catch(() => {});
     // A sample never license-checked was imported without hygiene: its metadata fields are missing too.
     await recordHygiene(store, w.toLicense, { scan: false, heuristics: false });
     await recordHygiene(store, w.toScan, {
@@ -166,37 +172,52 @@ export async function scanDataset(
     await before;
   };
   const samples = await store.table('samples');
-  scan: for await (const b of samples.query().select(['id', 'text', 'metadata'])) {
-    const [id, text, meta] = ['id', 'text', 'metadata'].map((n) => b.getChild(n)!);
-    for (let i = 0; i < b.numRows; i++) {
-      done++;
-      const sid = id.get(i) as string;
-      const current =
-        (ann.checkedBy(sid, 'secret')?.scope ?? null) === SCAN_METHOD &&
-        (ann.checkedBy(sid, 'pii')?.scope ?? null) === SCAN_METHOD;
-      const needsLicense = ann.checkedBy(sid, 'license') === null;
-      const needsStats = !store.hygiene.heuristics.has(sid);
-      if (current && !needsLicense && !needsStats) {
-        skipped++;
-        continue;
+  // Whether rows were left unread: a cancel that came as the last batches were recorded is not one.
+  let stoppedEarly = false;
+  try {
+    scan: for await (const b of samples.query().select(['id', 'text', 'metadata'])) {
+      const [id, text, meta] = ['id', 'text', 'metadata'].map((n) => b.getChild(n)!);
+      for (let i = 0; i < b.numRows; i++) {
+        done++;
+        const sid = id.get(i) as string;
+        const current =
+          (ann.checkedBy(sid, 'secret')?.scope ?? null) === SCAN_METHOD &&
+          (ann.checkedBy(sid, 'pii')?.scope ?? null) === SCAN_METHOD;
+        const needsLicense = ann.checkedBy(sid, 'license') === null;
+        const needsStats = !store.hygiene.heuristics.has(sid);
+        if (current && !needsLicense && !needsStats) {
+          skipped++;
+          continue;
+        }
+        let metadata: Record<string, unknown> = {};
+        try {
+          metadata = JSON.parse((meta.get(i) as string) || '{}') as Record<string, unknown>;
+        } catch {
+          /* metadata the importer wrote is JSON; a damaged cell only loses license hints */
+        }
+        const item = { id: sid, text: text.get(i) as string, metadata };
+        touched.add(sid);
+        if (!current) toScan.push(item);
+        if (needsLicense) toLicense.push(item);
+        if (needsStats) toStats.push(item);
+        if (touched.size >= batch) {
+          await flush();
+          if (opts.signal?.aborted) {
+            stoppedEarly = true;
+            break scan;
+          }
+        }
       }
-      let metadata: Record<string, unknown> = {};
-      try {
-        metadata = JSON.parse((meta.get(i) as string) || '{}') as Record<string, unknown>;
-      } catch {
-        /* metadata the importer wrote is JSON; a damaged cell only loses license hints */
-      }
-      const item = { id: sid, text: text.get(i) as string, metadata };
-      touched.add(sid);
-      if (!current) toScan.push(item);
-      if (needsLicense) toLicense.push(item);
-      if (needsStats) toStats.push(item);
-      if (touched.size >= batch) {
-        await flush();
-        if (opts.signal?.aborted) break scan;
+      if (opts.signal?.aborted) {
+        stoppedEarly = true;
+        break;
       }
     }
-    if (opts.signal?.aborted) break;
+  } catch (e) {
+    // A failed read waits for the batch being recorded: nothing may write after the caller (and
+    // the writer lock) has let go of the dataset.
+    await recording.catch(() => {});
+    throw e;
   }
   // NOTE: what was read before a cancel is still recorded: the next run starts after it.
   await flush();
@@ -204,5 +225,5 @@ export async function scanDataset(
   const t = store.hygiene.totals();
   // A scan appends a run per batch and kind: compacted, so opening does not read hundreds of fragments.
   if (scanned && !store.readOnly) await store.compact(DatasetStore.HYGIENE_TABLES);
-  return { scanned, skipped, flagged: t.flagged, by_kind: t.byKind, cancelled: Boolean(opts.signal?.aborted) };
+  return { scanned, skipped, flagged: t.flagged, by_kind: t.byKind, cancelled: stoppedEarly };
 }
