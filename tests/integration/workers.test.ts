@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
+import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Engine } from '../../electron/engine/engine.ts';
 import { importPaths } from '../../electron/engine/ingest/importer.ts';
 import { createHashEmbedder } from '../../electron/engine/embed/hash-embedder.ts';
 import { embedDataset, embeddingTable } from '../../electron/engine/embed/embedding-store.ts';
-import { createCpuPool } from '../../electron/engine/workers/cpu-pool.ts';
+import { createCpuPool, type CpuPool } from '../../electron/engine/workers/cpu-pool.ts';
+import { scanTexts } from '../../electron/engine/hygiene/scan-text.ts';
+import { textStats, type TextStats } from '../../electron/engine/hygiene/heuristics.ts';
 import { chunkPython, countNodeKinds } from '../../electron/engine/ingest/python-parser.ts';
 import { STDLIB, tempDir } from '../support/temp.ts';
 import type { CodeLanguage } from '../../electron/engine/ingest/grammars.ts';
@@ -168,10 +171,52 @@ test('rows that name no language are detected on the pool: the same languages, i
     assert.ok(found.has(lang), `${lang} detected: ${[...found]}`);
 });
 
+interface StoredHygiene {
+  id: string;
+  text: string;
+  language: string;
+  chunk: string;
+  spans: unknown[];
+  stats: TextStats | null;
+}
+
+/**
+ * Every stored sample with its stored spans and statistics, asserted equal to a scan and a
+ * measure of that sample alone (in its stored language).
+ */
+async function hygieneOfEachSample(engine: Engine): Promise<StoredHygiene[]> {
+  const t = await engine.store.table('samples');
+  const out: StoredHygiene[] = [];
+  for await (const b of t.query().select(['id', 'text', 'language', 'chunk']))
+    for (let i = 0; i < b.numRows; i++) {
+      const id: string = b.getChild('id')!.get(i);
+      const text: string = b.getChild('text')!.get(i);
+      const language: string = b.getChild('language')!.get(i);
+      const spans = engine.store.hygiene.spansOf(id);
+      const stats = engine.store.hygiene.heuristics.stats(id);
+      assert.deepEqual(
+        spans,
+        (await scanTexts([text]))[0].spans,
+        `${id} (${language}): the spans of a scan of it alone`,
+      );
+      assert.deepEqual(stats, textStats(text, language), `${id} (${language}): its statistics`);
+      out.push({ id, text, language, chunk: b.getChild('chunk')!.get(i), spans: spans!, stats });
+    }
+  return out;
+}
+
+const byIdOf = (rows: StoredHygiene[]) => rows.map((r) => `${r.id} ${JSON.stringify([r.spans, r.stats])}`);
+
+/** The json package of the standard library, imported without hygiene (as `--no-scan` leaves it). */
+async function unscannedJsonDataset(dir: string, pool: CpuPool) {
+  await cp(join(STDLIB, 'json'), join(dir, 'src'), { recursive: true });
+  const engine = await Engine.open({ dir: join(dir, 'db'), create: true });
+  const imp = await importPaths(engine.store, [join(dir, 'src')], { hygiene: false, pool });
+  return { engine, imp };
+}
+
 test('the import stores, for every sample, the scan and text statistics of that sample alone, with 1 and 2 workers; duplicates are not scanned', async () => {
-  const { cp, mkdir, readdir, writeFile } = await import('node:fs/promises');
-  const { scanTexts } = await import('../../electron/engine/hygiene/scan-text.ts');
-  const { textStats } = await import('../../electron/engine/hygiene/heuristics.ts');
+  const { mkdir, readdir, writeFile } = await import('node:fs/promises');
   const { plantedSamples } = await import('../support/hygiene-fixtures.ts');
   const dir = await tempDir();
   const src = join(dir, 'src');
@@ -202,7 +247,7 @@ test('the import stores, for every sample, the scan and text statistics of that 
   );
   assert.ok((await readdir(join(src, 'json'))).length > 3);
 
-  const found: Map<string, string>[] = [];
+  const found: string[][] = [];
   for (const workers of [1, 2]) {
     const pool = await createCpuPool(workers);
     after(() => pool.close());
@@ -211,47 +256,26 @@ test('the import stores, for every sample, the scan and text statistics of that 
     const engine = await Engine.open({ dir: join(dir, `db${workers}`), create: true });
     const r = await importPaths(engine.store, [src, rowsFile], { chunk: 'function', pool: spy });
     assert.ok(r.duplicates > 5, `${r.duplicates} duplicate chunks (the copied file)`);
-    const t = await engine.store.table('samples');
-    const byId = new Map<string, string>();
-    const stored: string[] = [];
-    let flagged = 0;
-    let whole = 0;
-    let detectedParsed = 0;
-    for await (const b of t.query().select(['id', 'text', 'language', 'chunk']))
-      for (let i = 0; i < b.numRows; i++) {
-        const id: string = b.getChild('id')!.get(i);
-        const text: string = b.getChild('text')!.get(i);
-        const language: string = b.getChild('language')!.get(i);
-        stored.push(text);
-        const spans = engine.store.hygiene.spansOf(id);
-        const stats = engine.store.hygiene.heuristics.stats(id);
-        const [alone] = await scanTexts([text]);
-        assert.deepEqual(spans, alone.spans, `${id} (${language}): the spans of a scan of it alone`);
-        assert.deepEqual(stats, textStats(text, language), `${id} (${language}): its statistics`);
-        if (spans!.length) flagged++;
-        if (b.getChild('chunk')!.get(i) === 'file' && !['python', 'javascript'].includes(language)) whole++;
-        if (text.includes('def home()')) {
-          assert.equal(language, 'python');
-          assert.ok(stats!.commentRatio > 0, 'measured as Python: its # comments count');
-          detectedParsed++;
-        }
-        byId.set(id, JSON.stringify([spans, stats]));
-      }
+    const rows = await hygieneOfEachSample(engine);
+    const flagged = rows.filter((x) => x.spans.length).length;
+    const whole = rows.filter((x) => x.chunk === 'file' && !['python', 'javascript'].includes(x.language)).length;
+    const home = rows.filter((x) => x.text.includes('def home()'));
+    assert.equal(home.length, 1, 'the row without a language was detected and parsed');
+    assert.equal(home[0].language, 'python');
+    assert.ok(home[0].stats!.commentRatio > 0, 'measured as Python: its # comments count');
     assert.ok(flagged >= 4, `${flagged} flagged samples: the planted leaks in functions, markdown and text`);
     assert.ok(whole >= 2, `${whole} samples imported whole`);
-    assert.equal(detectedParsed, 1, 'the row without a language was detected and parsed');
     // Each stored sample was scanned once; no duplicate chunk was.
-    assert.deepEqual([...sentToScan].sort(), [...stored].sort());
-    found.push(byId);
+    assert.deepEqual([...sentToScan].sort(), rows.map((x) => x.text).sort());
+    found.push(byIdOf(rows));
     await engine.close();
     await pool.close();
   }
-  assert.deepEqual([...found[1]], [...found[0]]);
+  assert.deepEqual(found[1], found[0]);
 });
 
 test('the import stores the text statistics its pool measured with the chunks (not measured again on the main thread)', async () => {
   const { writeFile } = await import('node:fs/promises');
-  const { textStats } = await import('../../electron/engine/hygiene/heuristics.ts');
   const dir = await tempDir();
   const file = join(dir, 'rows.jsonl');
   const code = 'def a():\n    return 1\n\n\ndef b():\n    # two\n    return 2\n';
@@ -294,9 +318,7 @@ test('the import stores the text statistics its pool measured with the chunks (n
 });
 
 test('tbs scan on the pool (batches recorded while the next is read) stores what a scan of each sample alone gives; a cancel resumes', async () => {
-  const { cp, mkdir, writeFile } = await import('node:fs/promises');
-  const { scanTexts } = await import('../../electron/engine/hygiene/scan-text.ts');
-  const { textStats } = await import('../../electron/engine/hygiene/heuristics.ts');
+  const { mkdir, writeFile } = await import('node:fs/promises');
   const { scanDataset } = await import('../../electron/engine/hygiene/scan-job.ts');
   const { plantedSamples } = await import('../support/hygiene-fixtures.ts');
   const dir = await tempDir();
@@ -310,7 +332,7 @@ test('tbs scan on the pool (batches recorded while the next is read) stores what
   await writeFile(join(src, 'leaky.js'), fx.javascript);
   await writeFile(join(src, 'NOTES.md'), `# Ops\n\n${fx.python}`);
 
-  const stored: Map<string, string>[] = [];
+  const stored: string[][] = [];
   for (const workers of [1, 2]) {
     const pool = await createCpuPool(workers);
     after(() => pool.close());
@@ -334,38 +356,22 @@ test('tbs scan on the pool (batches recorded while the next is read) stores what
     const rest = await scanDataset(engine.store, { pool, batch: 5 });
     assert.equal(rest.scanned + first.scanned, imp.imported, 'the resumed scan does the rest, once');
     assert.equal(rest.skipped, first.scanned);
-    const t = await engine.store.table('samples');
-    const byId = new Map<string, string>();
-    let flagged = 0;
-    for await (const b of t.query().select(['id', 'text', 'language']))
-      for (let i = 0; i < b.numRows; i++) {
-        const id: string = b.getChild('id')!.get(i);
-        const text: string = b.getChild('text')!.get(i);
-        const language: string = b.getChild('language')!.get(i);
-        const spans = engine.store.hygiene.spansOf(id);
-        const stats = engine.store.hygiene.heuristics.stats(id);
-        assert.deepEqual(spans, (await scanTexts([text]))[0].spans, `${id} (${language}): spans`);
-        assert.deepEqual(stats, textStats(text, language), `${id} (${language}): statistics`);
-        if (spans!.length) flagged++;
-        byId.set(id, JSON.stringify([spans, stats]));
-      }
+    const rows = await hygieneOfEachSample(engine);
+    const flagged = rows.filter((x) => x.spans.length).length;
     assert.ok(flagged >= 3 && imp.imported > 40, `${flagged} flagged`);
-    stored.push(byId);
+    stored.push(byIdOf(rows));
     await engine.close();
     await pool.close();
   }
-  assert.deepEqual([...stored[1]], [...stored[0]]);
+  assert.deepEqual(stored[1], stored[0]);
 });
 
 test('tbs scan: a batch whose scan fails stops the scan with its error; the batches before it stay recorded', async () => {
-  const { cp } = await import('node:fs/promises');
   const { scanDataset } = await import('../../electron/engine/hygiene/scan-job.ts');
   const dir = await tempDir();
-  await cp(join(STDLIB, 'json'), join(dir, 'src'), { recursive: true });
   const pool = await createCpuPool(2);
   after(() => pool.close());
-  const engine = await Engine.open({ dir: join(dir, 'db'), create: true });
-  const imp = await importPaths(engine.store, [join(dir, 'src')], { hygiene: false, pool });
+  const { engine, imp } = await unscannedJsonDataset(dir, pool);
   let calls = 0;
   const failing = {
     ...pool,
@@ -392,14 +398,11 @@ test('tbs scan: a batch whose scan fails stops the scan with its error; the batc
 });
 
 test('tbs scan: a failed read waits for the batch being recorded; a pool method that throws leaves no unhandled rejection; a cancel with nothing left unread is not a cancel', async () => {
-  const { cp } = await import('node:fs/promises');
   const { scanDataset } = await import('../../electron/engine/hygiene/scan-job.ts');
   const dir = await tempDir();
-  await cp(join(STDLIB, 'json'), join(dir, 'src'), { recursive: true });
   const pool = await createCpuPool(2);
   after(() => pool.close());
-  const engine = await Engine.open({ dir: join(dir, 'db'), create: true });
-  const imp = await importPaths(engine.store, [join(dir, 'src')], { hygiene: false, pool });
+  const { engine, imp } = await unscannedJsonDataset(dir, pool);
   assert.ok(imp.imported >= 5, `${imp.imported} samples`);
   const unhandled: unknown[] = [];
   const onUnhandled = (e: unknown) => unhandled.push(e);
