@@ -54,7 +54,10 @@ test(
     assert.equal(one.rayon, '1');
     assert.equal(many.rayon, '64');
     const grew = many.total - one.total;
-    assert.ok(grew >= 48 && grew <= 78, `64 index threads instead of 1 should add ~63 threads, added ${grew}`);
+    // Without the cap both runs would have the same pool (one per core): the difference would be ~0.
+    // A CI run under load saw 46 (more blocking threads in the slow 1-thread build), so the bounds
+    // are wide; they still tell 63 from 0.
+    assert.ok(grew >= 32 && grew <= 90, `64 index threads instead of 1 should add ~63 threads, added ${grew}`);
     // A RAYON_NUM_THREADS set by the user wins over --workers.
     const user = await indexThreads(64, { ...env, RAYON_NUM_THREADS: '1' });
     assert.equal(user.rayon, '1');
