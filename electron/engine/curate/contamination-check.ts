@@ -24,6 +24,7 @@ import {
 import type { CpuPool } from '../workers/cpu-pool.js';
 import { throwIfAborted } from './hashing.js';
 import { SYNTAX_MATCH_DEFAULTS } from './syntax-match.js';
+import { SerialSteps } from '../jobs/serial-steps.js';
 
 /**
  * Cosine at or above which a sample is flagged as an embedding match when the user gives none.
@@ -145,8 +146,7 @@ export async function openContaminationCheck(
   // NOTE: two batches in flight: the pool matches the next batch while this thread records the
   // previous one (a LanceDB write), so the workers do not wait for it. Runs are recorded in
   // batch order, one at a time, so an interrupted check still resumes after its last whole run.
-  let recorded: Promise<void> = Promise.resolve();
-  const inFlight: Promise<void>[] = [];
+  const recording = new SerialSteps();
   const record = async (cur: { id: string; text: string }[], found: Map<number, ContaminationMatch[]>) => {
     const annotations: AnnotationInput[] = [];
     for (const [pos, matches] of found) {
@@ -186,13 +186,9 @@ export async function openContaminationCheck(
       const vectors = vecTable ? await readVectors(vecTable, new Set(cur.map((b) => b.id))) : new Map();
       return matcher.match(cur.map((b) => ({ ...b, embedding: vectors.get(b.id) ?? null })));
     })();
-    const step = recorded.then(async () => record(cur, await found));
-    // Awaited below; this only keeps a failure from counting as unhandled before then.
-    step.catch(() => {});
+    // Awaited by the step; this only keeps a failure from counting as unhandled before then.
     found.catch(() => {});
-    recorded = step;
-    inFlight.push(step);
-    if (inFlight.length >= 2) await inFlight.shift();
+    await recording.push(async () => record(cur, await found));
   };
   return {
     scope,
@@ -205,11 +201,11 @@ export async function openContaminationCheck(
     },
     async abandon() {
       batch = [];
-      for (const step of inFlight.splice(0)) await step.catch(() => {});
+      await recording.settle();
     },
     async finish() {
       await flush();
-      for (const step of inFlight.splice(0)) await step;
+      await recording.finish();
       // A run per batch of 2,000: compacted, so opening does not read a fragment per batch. A shard
       // (its own annotations) and a read-only open leave the dataset's tables alone, and a check
       // that recorded nothing writes nothing.

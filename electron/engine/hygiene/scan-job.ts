@@ -1,4 +1,5 @@
 import { DatasetStore } from '../store/dataset-store.js';
+import { SerialSteps } from '../jobs/serial-steps.js';
 import type { CpuPool } from '../workers/cpu-pool.js';
 import { detectLicenses, type LicenseFinding } from './license-detect.js';
 import { extractFields } from './meta-fields.js';
@@ -154,7 +155,7 @@ export async function scanDataset(
   };
   // NOTE: a batch is recorded while the next one is read; batches are recorded in reading order,
   // each completely before the next starts, and a failed one stops the scan.
-  let recording: Promise<void> = Promise.resolve();
+  const recording = new SerialSteps();
   const flush = async () => {
     if (!touched.size && opts.signal?.aborted) return;
     const w = { toScan, toLicense, toStats, done };
@@ -163,13 +164,10 @@ export async function scanDataset(
     toLicense = [];
     toStats = [];
     touched.clear();
-    const before = recording;
-    recording = before.then(async () => {
+    await recording.push(async () => {
       await record(w);
       scanned += count;
     });
-    recording.catch(() => {});
-    await before;
   };
   const samples = await store.table('samples');
   // Whether rows were left unread: a cancel that came as the last batches were recorded is not one.
@@ -216,12 +214,12 @@ export async function scanDataset(
   } catch (e) {
     // A failed read waits for the batch being recorded: nothing may write after the caller (and
     // the writer lock) has let go of the dataset.
-    await recording.catch(() => {});
+    await recording.settle();
     throw e;
   }
   // NOTE: what was read before a cancel is still recorded: the next run starts after it.
   await flush();
-  await recording;
+  await recording.finish();
   const t = store.hygiene.totals();
   // A scan appends a run per batch and kind: compacted, so opening does not read hundreds of fragments.
   if (scanned && !store.readOnly) await store.compact(DatasetStore.HYGIENE_TABLES);
