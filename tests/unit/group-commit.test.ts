@@ -9,8 +9,10 @@ test('while entries keep coming, commits start at most once per window and carry
   const starts: number[] = [];
   const sizes: number[] = [];
   const committed: number[] = [];
-  const gc = new GroupCommit<number>(async (group) => {
-    starts.push(performance.now());
+  const gc: GroupCommit<number> = new GroupCommit<number>(async (group) => {
+    // The start as GroupCommit clocked it: a stamp taken here would lag it by whatever the
+    // scheduler did in between (2 ms on a loaded machine, seen in CI), and the lag differs per commit.
+    starts.push(gc['lastStart']);
     sizes.push(group.length);
     committed.push(...group);
     await new Promise((r) => setTimeout(r, 1));
@@ -31,13 +33,12 @@ test('while entries keep coming, commits start at most once per window and carry
   // The window follows a commit that carried two or more appends (each add here is one entry).
   // One that carried a single append (on a loaded machine the first writer back can find the
   // window already past and commit alone) lets the next start at once, as a lone writer's would.
-  // Stamped inside the commit, a moment after the window's own clock: 0.5 ms of slack.
   let windowed = 0;
   for (let i = 1; i < starts.length; i++) {
     if (sizes[i - 1] < 2) continue;
     windowed++;
     const gap = starts[i] - starts[i - 1];
-    assert.ok(gap >= 9.5, `commit ${i} started ${gap} ms after commit ${i - 1} of ${sizes[i - 1]} appends`);
+    assert.ok(gap >= 10 - 1e-6, `commit ${i} started ${gap} ms after commit ${i - 1} of ${sizes[i - 1]} appends`);
   }
   assert.ok(windowed >= starts.length / 2, `${windowed} of ${starts.length} commits followed a grouped one`);
   assert.ok(n >= 4 * starts.length, `${n} entries in ${starts.length} commits: grouped`);
@@ -156,21 +157,28 @@ test('commits slower than the window still group: the writers a commit released 
     sizes.push(group.length);
     await new Promise((r) => setTimeout(r, 15)); // a slow fsync: longer than the 10 ms window
   }, 10);
+  // A fixed number of rounds per writer, not a deadline: a deadline can fall between two writers
+  // released by the same commit and leave a partial last group (seen in CI).
+  const rounds = 10;
   let n = 0;
-  const stopAt = performance.now() + 250;
   await Promise.all(
     Array.from({ length: 32 }, async () => {
-      while (performance.now() < stopAt) await gc.add([n++]);
+      for (let i = 0; i < rounds; i++) await gc.add([n++]);
     }),
   );
   await gc.idle();
+  assert.equal(n, 32 * rounds);
   assert.equal(
     sizes.reduce((a, b) => a + b, 0),
     n,
   );
-  // The first commit carries the first writer alone (nothing to wait for yet); every later one
-  // carries all 32 writers, released together by the commit before it.
-  assert.deepEqual(sizes.slice(2), Array(sizes.length - 2).fill(32), `group sizes ${sizes.join(',')}`);
+  // The first commit carries the first writer alone (nothing to wait for yet) and the second the
+  // other 31; that writer is then one round ahead, so the last group is the 31 finishing without it.
+  // Every group in between carries all 32 writers, released together by the commit before it.
+  // Without the turn the groups alternate 1, 31, 1, 31, ... (about twice as many commits).
+  const middle = sizes.slice(2, -1);
+  assert.ok(middle.length >= rounds - 2, `group sizes ${sizes.join(',')}`);
+  assert.deepEqual(middle, Array(middle.length).fill(32), `group sizes ${sizes.join(',')}`);
 });
 
 test('a writer that comes a window after a grouped commit commits in the same turn', async () => {
