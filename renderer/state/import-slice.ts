@@ -19,7 +19,11 @@ interface ImportState {
   error: string | null;
   errors: StoredImportError[];
   errorsTotal: number;
-  start(paths: string[], chunk: ChunkMode): Promise<ImportResult | null>;
+  /**
+   * Runs the import; `beforeResult` (the other views catching up) runs before the result shows, so
+   * a user who reads "Imported N samples" and switches view never sees the counts from before.
+   */
+  start(paths: string[], chunk: ChunkMode, beforeResult?: () => Promise<void>): Promise<ImportResult | null>;
   onProgress(p: { jobId: string; kind: string; done: number; total: number }): void;
   cancel(): Promise<void>;
   loadErrors(offset?: number): Promise<void>;
@@ -38,7 +42,7 @@ export const useImport = create<ImportState>()((set, get) => ({
   errors: [],
   errorsTotal: 0,
 
-  async start(paths, chunk) {
+  async start(paths, chunk, beforeResult) {
     set({
       running: true,
       jobId: null,
@@ -51,6 +55,8 @@ export const useImport = create<ImportState>()((set, get) => ({
     });
     try {
       const result = await call('samples.import', { paths, chunk });
+      // NOTE: a failure to refresh the other views must not hide the import's own result.
+      await beforeResult?.().catch(() => {});
       set({ running: false, result, jobId: result.jobId, done: get().total || 1, total: get().total || 1 });
       return result;
     } catch (e) {

@@ -8,10 +8,14 @@ import { useReview } from '../../state/review-slice.js';
 export function useStartImport() {
   return async (paths: string[], chunk: ChunkMode) => {
     useApp.getState().setView('datasets');
-    const r = await useImport.getState().start(paths, chunk);
+    // NOTE: Browse and the counts are refreshed before the result shows: otherwise a user who
+    // switched to Browse at once saw the count from before the import ("0 samples") until the
+    // refresh came (seen in a loaded CI run).
+    const r = await useImport.getState().start(paths, chunk, async () => {
+      useBrowse.getState().refresh();
+      await useApp.getState().refreshCounts();
+    });
     if (!r) return;
-    await useApp.getState().refreshCounts();
-    useBrowse.getState().refresh();
     const review = useReview.getState();
     void review.startQueue(review.queue);
     if (r.errorCount) void useImport.getState().loadErrors();
