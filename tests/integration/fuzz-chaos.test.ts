@@ -80,9 +80,10 @@ test('seeded fuzzer over the importers: no crash, errors named, stored data unch
   ];
   const store = await DatasetStore.open(join(dir, 'db'), { create: true });
   let cases = 0;
-  const deadline = Date.now() + 25_000;
+  // A fixed number of cases, not a deadline: how many ran must not depend on the machine's load.
+  const CASES = 150;
   try {
-    for (let k = 0; k < 400 && Date.now() < deadline; k++) {
+    for (let k = 0; k < CASES; k++) {
       const [ext, base] = bases[k % bases.length];
       const f = join(dir, `case-${k}.${ext}`);
       await writeFile(f, mutate(base, r));
@@ -108,7 +109,7 @@ test('seeded fuzzer over the importers: no crash, errors named, stored data unch
   );
   await reopened.close();
   console.log(`importer fuzz: ${cases} cases tried (seed ${SEED})`);
-  assert.ok(cases >= 40);
+  assert.equal(cases, CASES);
 });
 
 test('seeded fuzzer over the HTTP API: random commands and inputs never crash it and fail with a named code', async () => {
@@ -152,8 +153,7 @@ test('seeded fuzzer over the HTTP API: random commands and inputs never crash it
   try {
     assert.equal((await call('samples.import', JSON.stringify({ paths: [src] }))).status, 200);
     const stats = JSON.stringify((await call('dataset.stats', '{}')).body);
-    const deadline = Date.now() + 20_000;
-    for (let k = 0; k < 300 && Date.now() < deadline; k++) {
+    for (let k = 0; k < 300; k++) {
       const name = names[Math.floor(r() * names.length)];
       const input: Record<string, unknown> = {};
       for (const key of ['id', 'ids', 'where', 'path', 'paths', 'limit', 'sampleId', 'score', 'kind', 'labelId'])

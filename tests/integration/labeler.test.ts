@@ -369,7 +369,8 @@ test('users add templates by file; a new version is a new label key; bad templat
 test('a run at concurrency 32 prints no warning (one abort listener per call in flight)', async () => {
   const dir = await tempDir();
   const engine = await dataset(dir, 'email');
-  const server = await fake({ latencyMs: 200 });
+  // Long enough that all 32 slots are busy before the first answer, even on a loaded machine.
+  const server = await fake({ latencyMs: 500 });
   const warnings: string[] = [];
   const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
   process.on('warning', onWarning);

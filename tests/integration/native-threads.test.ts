@@ -49,19 +49,20 @@ test(
   async () => {
     const env = { ...process.env };
     delete env.RAYON_NUM_THREADS;
-    const one = await indexThreads(1, env);
+    // Load only ever adds (blocking) threads, so the baseline is the fewer of two 1-thread builds
+    // (seen from 19 to 32 on a loaded machine; one CI run's baseline was ~17 high).
+    const ones = [await indexThreads(1, env), await indexThreads(1, env)];
     const many = await indexThreads(64, env);
-    assert.equal(one.rayon, '1');
+    for (const one of ones) assert.equal(one.rayon, '1');
     assert.equal(many.rayon, '64');
-    const grew = many.total - one.total;
+    const base = Math.min(...ones.map((o) => o.total));
+    const grew = many.total - base;
     // Without the cap both runs would have the same pool (one per core): the difference would be ~0.
-    // A CI run under load saw 46 (more blocking threads in the slow 1-thread build), so the bounds
-    // are wide; they still tell 63 from 0.
-    assert.ok(grew >= 32 && grew <= 90, `64 index threads instead of 1 should add ~63 threads, added ${grew}`);
-    // A RAYON_NUM_THREADS set by the user wins over --workers.
+    assert.ok(grew >= 32, `64 index threads instead of 1 should add ~63 threads, added ${grew}`);
+    // A RAYON_NUM_THREADS set by the user wins over --workers: far fewer than the 64 asked for.
     const user = await indexThreads(64, { ...env, RAYON_NUM_THREADS: '1' });
     assert.equal(user.rayon, '1');
-    assert.ok(Math.abs(user.total - one.total) <= 20, `the user's 1 thread: ${user.total} threads vs ${one.total}`);
+    assert.ok(user.total - base < 32, `the user's 1 thread: ${user.total} threads vs ${base}`);
   },
 );
 

@@ -24,7 +24,8 @@ export class DatasetsPage {
 
   /** The imported count once the import finished. */
   async importedCount(): Promise<number> {
-    await this.result.waitFor();
+    // An import through the UI can take seconds on a loaded machine; one that never ends still fails.
+    await this.result.waitFor({ timeout: 60_000 });
     const text = await this.result.innerText();
     const m = /Imported ([\d,]+) samples/.exec(text);
     if (!m) throw new Error(`no import count in ${JSON.stringify(text)}`);
