@@ -62,7 +62,22 @@ export class BusyError extends Error {
 type Listener = <E extends StudioEventName>(event: E, payload: StudioEventPayload<E>) => void;
 
 /** Commands after which the sample list may look different to other views. */
-const CHANGES_SAMPLES = /^(samples\.import|labels\.|llm\.|model\.(train|score|activate)|demo\.)/;
+/**
+ * The commands after which lists and counts may differ (windows refresh on `samples-changed`). Named
+ * one by one: a pattern also matched reads (`samples.importErrors`, `labels.export`, `llm.estimate`),
+ * and each of those made every window reload Browse and its counts.
+ */
+const CHANGES_SAMPLES = new Set([
+  'samples.import',
+  'labels.addHuman',
+  'labels.importHuman',
+  'labels.retract',
+  'llm.run',
+  'model.train',
+  'model.score',
+  'model.activate',
+  'demo.run',
+]);
 
 export const DEFAULT_DEMO_SAMPLES = fileURLToPath(new URL('../../resources/demo/samples.jsonl', import.meta.url));
 
@@ -132,11 +147,11 @@ export class StudioSession {
     const p = engine.invoke(name as CommandName, input as never, host);
     this.inFlight.add(p);
     try {
-      const out = await p;
-      if (CHANGES_SAMPLES.test(name)) this.emit('samples-changed', { reason: name });
-      return out;
+      return await p;
     } finally {
       this.inFlight.delete(p);
+      // NOTE: after a failure too: an import or a labeling run can fail after storing part of its work.
+      if (CHANGES_SAMPLES.has(name)) this.emit('samples-changed', { reason: name });
     }
   }
 

@@ -79,13 +79,15 @@ export const useApp = create<AppState>()((set, get) => ({
     const s = await call('app.state', {});
     set({
       dataset: { dir: d.dir, name: d.name, samples: d.samples, keepThreshold: d.keepThreshold },
+      // Another dataset's counts are not this one's (an empty one showed the empty page here).
+      counts: get().dataset?.dir === d.dir ? get().counts : null,
       settings: s.settings,
     });
     await get().refreshCounts();
   },
 
   setDataset(d) {
-    set({ dataset: d, counts: d ? get().counts : null });
+    set({ dataset: d, counts: d && d.dir === get().dataset?.dir ? get().counts : null });
   },
 
   async updateSettings(patch) {

@@ -15,6 +15,8 @@ interface ImportState {
   /** How many progress events arrived for the running import (shown for diagnosis). */
   progressEvents: number;
   cancelling: boolean;
+  /** The import is done; the other views are being refreshed before its result shows. */
+  finishing: boolean;
   result: ImportResult | null;
   error: string | null;
   errors: StoredImportError[];
@@ -37,6 +39,7 @@ export const useImport = create<ImportState>()((set, get) => ({
   total: 0,
   progressEvents: 0,
   cancelling: false,
+  finishing: false,
   result: null,
   error: null,
   errors: [],
@@ -50,17 +53,22 @@ export const useImport = create<ImportState>()((set, get) => ({
       total: 0,
       progressEvents: 0,
       cancelling: false,
+      finishing: false,
       result: null,
       error: null,
     });
     try {
       const result = await call('samples.import', { paths, chunk });
+      set({ finishing: true, done: get().total || 1, total: get().total || 1 });
       // NOTE: a failure to refresh the other views must not hide the import's own result.
       await beforeResult?.().catch(() => {});
-      set({ running: false, result, jobId: result.jobId, done: get().total || 1, total: get().total || 1 });
+      set({ running: false, finishing: false, result, jobId: result.jobId });
       return result;
     } catch (e) {
-      set({ running: false, error: (e as Error).message });
+      // A failed import may have stored part of its input: the views catch up all the same.
+      set({ finishing: true });
+      await beforeResult?.().catch(() => {});
+      set({ running: false, finishing: false, error: (e as Error).message });
       return null;
     }
   },

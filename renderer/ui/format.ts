@@ -42,3 +42,8 @@ export function shortPath(p: string | null | undefined, segments = 2): string {
 }
 
 export const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v));
+
+/** "1 error", "2 errors": the count and its noun. */
+export function counted(n: number, noun: string): string {
+  return `${fmtInt(n)} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -129,7 +129,9 @@ test('Browse filters on the stored hygiene values: long lines, generated files, 
   assert.equal(await browse.total(), 10);
   const totalIs = (n: number) =>
     page.waitForFunction(
-      (want) => document.querySelector('[data-testid=browse-total]')?.textContent?.trim() === `${want} samples`,
+      (want) =>
+        document.querySelector('[data-testid=browse-total]')?.textContent?.trim() ===
+        `${want} ${want === 1 ? 'sample' : 'samples'}`,
       n,
     );
   const filter = page.getByTestId('filter-hygiene');

@@ -73,8 +73,11 @@ test('import a folder with progress; the bad input shows in the error list', asy
   const datasets = new DatasetsPage(page);
   await page.getByTestId('empty-import').click();
   await datasets.view.waitFor();
-  // Every list query answers 1.5 s late: the views' counts lag the import's own answer.
+  // Every list query is answered 1.5 s after the import's own answer at the earliest: the views'
+  // counts lag the import's result, however long the import takes.
+  const importAnswered = page.waitForResponse('**/api/invoke/samples.import', { timeout: 60_000 });
   const slowLists = async (route: Route) => {
+    await importAnswered;
     await new Promise((r) => setTimeout(r, 1500));
     await route.continue();
   };
@@ -89,7 +92,8 @@ test('import a folder with progress; the bad input shows in the error list', asy
   await page.waitForSelector('[data-testid=browse-view], [data-testid=empty-dataset]');
   assert.equal(await page.getByTestId('empty-dataset').count(), 0, 'Browse showed the empty-dataset page');
   assert.equal(await new BrowsePage(page).total(), n);
-  await page.unroute('**/api/invoke/samples.list', slowLists);
+  // The only route so far; waits for the held list queries to go through.
+  await page.unrouteAll({ behavior: 'wait' });
   await studio.goTo('Datasets');
   assert.ok((await datasets.progressEvents()) >= 1, 'job-progress events reached the page over SSE');
   await datasets.errors.waitFor();

@@ -196,6 +196,8 @@ test('server-sent events deliver job-progress and job-state during an import; im
   const out = await r.json();
   assert.ok(out.imported > 10);
   assert.equal(out.errorCount, 1);
+  // A read changes nothing: no window should reload its lists for it.
+  assert.equal((await invoke('samples.importErrors', {})).status, 200);
   await new Promise((resolve) => setTimeout(resolve, 100));
   ctl.abort();
   await reading;
@@ -204,7 +206,10 @@ test('server-sent events deliver job-progress and job-state during an import; im
   assert.equal(progress[0].data.kind, 'import');
   assert.equal(progress[0].data.jobId, out.jobId);
   assert.ok(frames.some((f) => f.event === 'job-state' && f.data.jobId === out.jobId && f.data.status === 'done'));
-  assert.ok(frames.some((f) => f.event === 'samples-changed'));
+  assert.deepEqual(
+    frames.filter((f) => f.event === 'samples-changed').map((f) => f.data.reason),
+    ['samples.import'],
+  );
 
   const jobs = await (await invoke('jobs.list', {})).json();
   assert.ok(jobs.some((j: any) => j.jobId === out.jobId && j.status === 'done'));

@@ -12,7 +12,7 @@ import {
 } from '../../state/browse-slice.js';
 import { browseQueue } from '../../state/queue-defs.js';
 import { useReview } from '../../state/review-slice.js';
-import { fmtInt, shortPath } from '../../ui/format.js';
+import { counted, fmtInt, shortPath } from '../../ui/format.js';
 import { ProbBar, ScoreBadge } from '../../ui/widgets.js';
 import { DatasetEmpty } from '../datasets/dataset-empty.js';
 import { useCompare } from '../../state/compare-slice.js';
@@ -264,7 +264,7 @@ function FilterBar() {
       )}
       <span className="spacer" />
       <span className="muted small" data-testid="browse-total">
-        {total === null ? 'Loading…' : `${fmtInt(total)} samples`}
+        {total === null ? 'Loading…' : counted(total, 'sample')}
       </span>
     </div>
   );

@@ -4,7 +4,7 @@ import type { ChunkMode } from '../../../shared/enums.js';
 import { useApp } from '../../state/app-slice.js';
 import { useImport } from '../../state/import-slice.js';
 import { call } from '../../transport/studio-client.js';
-import { fmtBytes, fmtInt } from '../../ui/format.js';
+import { counted, fmtBytes, fmtInt } from '../../ui/format.js';
 import { Progress } from '../../ui/widgets.js';
 import { useStartImport } from './use-start-import.js';
 
@@ -51,7 +51,7 @@ export function ImportCard() {
             data-testid="import-paths"
             placeholder={'/path/to/repo\n/data/the-stack-python.parquet\nsamples.jsonl.gz'}
             onKeyDown={(e) => {
-              if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && list.length) {
+              if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && list.length && !imp.running) {
                 e.preventDefault();
                 void startImport(list, chunk);
               }
@@ -107,15 +107,17 @@ export function ImportCard() {
           <Progress done={imp.done} total={imp.total} label="Import progress" />
           <div className="row gap">
             <span className="muted small">
-              {imp.total
-                ? `${Math.floor((100 * imp.done) / imp.total)}% · ${fmtBytes(imp.done)} of ${fmtBytes(imp.total)}`
-                : 'Reading inputs…'}
+              {imp.finishing
+                ? 'Updating the counts…'
+                : imp.total
+                  ? `${Math.floor((100 * imp.done) / imp.total)}% · ${fmtBytes(imp.done)} of ${fmtBytes(imp.total)}`
+                  : 'Reading inputs…'}
             </span>
             <span className="spacer" />
             <button
               className="btn btn-small"
               onClick={() => void imp.cancel()}
-              disabled={!imp.jobId || imp.cancelling}
+              disabled={!imp.jobId || imp.cancelling || imp.finishing}
               data-testid="import-cancel"
             >
               {imp.cancelling ? 'Cancelling…' : 'Cancel'}
@@ -149,11 +151,6 @@ export function ImportCard() {
       <ImportErrors />
     </section>
   );
-}
-
-/** "1 error", "2 errors": the count and its noun. */
-function counted(n: number, noun: string): string {
-  return `${fmtInt(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function ImportErrors() {

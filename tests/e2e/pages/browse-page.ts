@@ -10,12 +10,15 @@ export class BrowsePage {
     return this.page.getByTestId('browse-row');
   }
 
+  /** The total Browse shows, read in the same instant it is seen (a refresh can replace it by "Loading…"). */
   async total(): Promise<number> {
-    const t = this.page.getByTestId('browse-total');
-    await this.page.waitForFunction(() =>
-      /\d/.test(document.querySelector('[data-testid=browse-total]')?.textContent ?? ''),
-    );
-    return Number((await t.innerText()).replace(/[^\d]/g, ''));
+    const h = await this.page.waitForFunction(() => {
+      const m = /^([\d,]+) samples?$/.exec(
+        document.querySelector('[data-testid=browse-total]')?.textContent?.trim() ?? '',
+      );
+      return m ? Number(m[1].replace(/,/g, '')) : null;
+    });
+    return (await h.jsonValue()) as number;
   }
 
   async sortBy(field: 'id' | 'source' | 'tokens' | 'llm_score' | 'human_score' | 'classifier_score' | 'disagreement') {
