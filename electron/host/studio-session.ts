@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { CodedError } from '../../shared/errors.js';
+import { CodedError, errorCodeOf } from '../../shared/errors.js';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commands, type CommandName } from '../../shared/api.js';
@@ -146,12 +146,17 @@ export class StudioSession {
     if (!engine) throw new NoDatasetError();
     const p = engine.invoke(name as CommandName, input as never, host);
     this.inFlight.add(p);
+    let changed = CHANGES_SAMPLES.has(name);
     try {
       return await p;
+    } catch (e) {
+      // NOTE: a failure may still have changed data (an import or a labeling run can fail after
+      // storing part of its work); input refused before any work did not.
+      if (['invalid_input', 'not_found'].includes(errorCodeOf(e))) changed = false;
+      throw e;
     } finally {
       this.inFlight.delete(p);
-      // NOTE: after a failure too: an import or a labeling run can fail after storing part of its work.
-      if (CHANGES_SAMPLES.has(name)) this.emit('samples-changed', { reason: name });
+      if (changed) this.emit('samples-changed', { reason: name });
     }
   }
 

@@ -96,12 +96,15 @@ export const useApp = create<AppState>()((set, get) => ({
   },
 
   async refreshCounts() {
-    if (!get().dataset) return;
+    const dir = get().dataset?.dir;
+    if (!dir) return;
     const [human, all] = await Promise.all([
       call('samples.list', { labelState: 'human', limit: 1 }),
       call('samples.list', { limit: 1 }),
     ]);
     const d = get().dataset;
+    // Answers for a dataset that is no longer open are not this one's counts.
+    if (d?.dir !== dir) return;
     set({ counts: { reviewed: human.total, total: all.total }, dataset: d ? { ...d, samples: all.total } : d });
   },
 

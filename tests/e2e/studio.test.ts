@@ -75,25 +75,31 @@ test('import a folder with progress; the bad input shows in the error list', asy
   await datasets.view.waitFor();
   // Every list query is answered 1.5 s after the import's own answer at the earliest: the views'
   // counts lag the import's result, however long the import takes.
-  const importAnswered = page.waitForResponse('**/api/invoke/samples.import', { timeout: 60_000 });
+  // (A failed import lets the held queries through at once; the route never outlives this test.)
+  const importAnswered = page
+    .waitForResponse('**/api/invoke/samples.import', { timeout: 60_000 })
+    .then(() => new Promise((r) => setTimeout(r, 1500)))
+    .catch(() => {});
   const slowLists = async (route: Route) => {
     await importAnswered;
-    await new Promise((r) => setTimeout(r, 1500));
     await route.continue();
   };
   await page.route('**/api/invoke/samples.list', slowLists);
-  await datasets.importPaths([srcDir, join(root, 'broken.jsonl')], 'function');
-  const n = await datasets.importedCount();
-  assert.ok(n > 20, `imported ${n}`);
-  assert.equal(engine().store.index.size, n, 'what the UI reports is what the engine holds');
-  // A user who reads the result and switches to Browse at once sees the new total (or "Loading…"),
-  // never the count from before the import.
-  await studio.goTo('Browse');
-  await page.waitForSelector('[data-testid=browse-view], [data-testid=empty-dataset]');
-  assert.equal(await page.getByTestId('empty-dataset').count(), 0, 'Browse showed the empty-dataset page');
-  assert.equal(await new BrowsePage(page).total(), n);
-  // The only route so far; waits for the held list queries to go through.
-  await page.unrouteAll({ behavior: 'wait' });
+  try {
+    await datasets.importPaths([srcDir, join(root, 'broken.jsonl')], 'function');
+    const n = await datasets.importedCount();
+    assert.ok(n > 20, `imported ${n}`);
+    assert.equal(engine().store.index.size, n, 'what the UI reports is what the engine holds');
+    // A user who reads the result and switches to Browse at once sees the new total (or "Loading…"),
+    // never the count from before the import.
+    await studio.goTo('Browse');
+    await page.waitForSelector('[data-testid=browse-view], [data-testid=empty-dataset]');
+    assert.equal(await page.getByTestId('empty-dataset').count(), 0, 'Browse showed the empty-dataset page');
+    assert.equal(await new BrowsePage(page).total(), n);
+  } finally {
+    // The only route so far; waits for the held list queries to go through.
+    await page.unrouteAll({ behavior: 'wait' });
+  }
   await studio.goTo('Datasets');
   assert.ok((await datasets.progressEvents()) >= 1, 'job-progress events reached the page over SSE');
   await datasets.errors.waitFor();

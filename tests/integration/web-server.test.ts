@@ -198,6 +198,8 @@ test('server-sent events deliver job-progress and job-state during an import; im
   assert.equal(out.errorCount, 1);
   // A read changes nothing: no window should reload its lists for it.
   assert.equal((await invoke('samples.importErrors', {})).status, 200);
+  // Nor does a change refused before any work (bad input).
+  assert.equal((await invoke('samples.import', { paths: 5 })).status, 400);
   await new Promise((resolve) => setTimeout(resolve, 100));
   ctl.abort();
   await reading;
