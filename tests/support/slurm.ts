@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,6 +16,32 @@ export interface TestSlurm {
 }
 
 const BINARIES = ['munged', 'slurmctld', 'slurmd', 'sbatch', 'squeue', 'scancel'];
+
+/**
+ * Ports the system says are free now. (Ports derived from the pid could collide: two test files run
+ * side by side with pids one apart would have one's slurmd port be the other's slurmctld port.)
+ */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const srv = createServer();
+          srv.once('error', reject);
+          srv.listen(0, '0.0.0.0', () => resolve(srv));
+        }),
+    ),
+  );
+  const ports = servers.map((srv) => (srv.address() as AddressInfo).port);
+  await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
+  return ports;
+}
+
+async function logTail(file: string, lines = 15): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '(no log)');
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
 
 function which(bin: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
@@ -33,9 +60,9 @@ export async function startSlurm(dir: string): Promise<TestSlurm | { skip: strin
   await chmod(join(m, 'munge.key'), 0o600);
   const sock = join(m, 'munge.sock');
   const host = hostname();
-  // Free ports near 16817 chosen per run, so a leftover cluster elsewhere cannot answer.
-  const port = 20000 + (process.pid % 20000);
-  const node = `tbs${port}`;
+  // Ports of its own per run, so neither a leftover cluster nor another test file's can answer.
+  const [ctldPort, slurmdPort] = await freePorts(2);
+  const node = `tbs${ctldPort}`;
   const conf = join(dir, 'slurm.conf');
   await writeFile(
     conf,
@@ -47,8 +74,8 @@ export async function startSlurm(dir: string): Promise<TestSlurm | { skip: strin
       'CryptoType=crypto/munge',
       'SlurmUser=root',
       'SlurmdUser=root',
-      `SlurmctldPort=${port}`,
-      `SlurmdPort=${port + 1}`,
+      `SlurmctldPort=${ctldPort}`,
+      `SlurmdPort=${slurmdPort}`,
       `StateSaveLocation=${join(dir, 'state')}`,
       `SlurmdSpoolDir=${join(dir, 'spool')}`,
       `SlurmctldPidFile=${join(dir, 'slurmctld.pid')}`,
@@ -101,11 +128,18 @@ export async function startSlurm(dir: string): Promise<TestSlurm | { skip: strin
   for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
   start('slurmctld', ['-D', '-f', conf]);
   start('slurmd', ['-D', '-N', node, '-f', conf]);
-  for (let i = 0; i < 300; i++) {
+  // A loaded machine can take a while; the wait is by the clock, not by a number of tries.
+  const WAIT_S = 120;
+  const until = Date.now() + WAIT_S * 1000;
+  while (Date.now() < until) {
     const r = spawnSync('sinfo', ['-h', '-o', '%t'], { env: { ...process.env, ...env }, encoding: 'utf8' });
     if (r.status === 0 && /idle|mix|alloc/.test(r.stdout)) return { env, stop };
     await new Promise((r) => setTimeout(r, 200));
   }
   await stop();
-  return { skip: `Slurm did not come up within 60 s (see ${join(dir, 'log')})` };
+  // The temp folder goes with the test: the reason carries the logs' last lines.
+  const tails = await Promise.all(
+    ['slurmctld', 'slurmd'].map(async (d) => `--- ${d}.log:\n${await logTail(join(dir, 'log', `${d}.log`))}`),
+  );
+  return { skip: `Slurm did not come up within ${WAIT_S} s\n${tails.join('\n')}` };
 }
