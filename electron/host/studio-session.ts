@@ -61,7 +61,6 @@ export class BusyError extends Error {
 
 type Listener = <E extends StudioEventName>(event: E, payload: StudioEventPayload<E>) => void;
 
-/** Commands after which the sample list may look different to other views. */
 /**
  * The commands after which lists and counts may differ (windows refresh on `samples-changed`). Named
  * one by one: a pattern also matched reads (`samples.importErrors`, `labels.export`, `llm.estimate`),
